@@ -1,0 +1,139 @@
+package dnsrecords
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// TypeToken is the component's Pulumi type.
+const TypeToken = "video-platform:dns:DnsRecords"
+
+// DnsRecords is the set of Route 53 records of one service hostname.
+type DnsRecords struct {
+	pulumi.ResourceState
+
+	// Hostname is the weighted name that clients use.
+	Hostname pulumi.StringOutput `pulumi:"hostname"`
+	// Fqdns are all names the component manages: Hostname first, then the
+	// direct and plain names in sorted order.
+	Fqdns pulumi.StringArrayOutput `pulumi:"fqdns"`
+	// DirectNames maps each target color to its "<color>.<Hostname>" test
+	// name; empty when DirectNames is off.
+	DirectNames pulumi.StringMapOutput `pulumi:"directNames"`
+	// Weights maps each target color to its weight (0 when unweighted), as
+	// plain values for the stack to export.
+	Weights pulumi.IntMapOutput `pulumi:"weights"`
+}
+
+// NewDnsRecords validates args and declares the weighted, direct and plain
+// records. Child names depend only on color, record type and plain record
+// name, so a swap updates weights in place.
+func NewDnsRecords(ctx *pulumi.Context, name string, args *DnsRecordsArgs, opts ...pulumi.ResourceOption) (*DnsRecords, error) {
+	if args == nil {
+		return nil, fmt.Errorf("dnsrecords %q: %w", name, errors.New("args are required"))
+	}
+	a := args.withDefaults()
+	if err := a.Validate(); err != nil {
+		return nil, fmt.Errorf("dnsrecords %q: %w", name, err)
+	}
+
+	comp := &DnsRecords{}
+	if err := ctx.RegisterComponentResource(TypeToken, name, comp, opts...); err != nil {
+		return nil, fmt.Errorf("dnsrecords %q: %w", name, err)
+	}
+	parent := pulumi.Parent(comp)
+
+	types := []string{"A"}
+	if *a.IPv6 {
+		types = append(types, "AAAA")
+	}
+	weights := pulumi.IntMap{}
+	direct := pulumi.StringMap{}
+	var others []string
+	for _, color := range slices.Sorted(maps.Keys(a.Targets)) {
+		target := a.Targets[color]
+		alias := route53.RecordAliasArray{route53.RecordAliasArgs{
+			Name:                 target.DnsName,
+			ZoneId:               target.ZoneID,
+			EvaluateTargetHealth: pulumi.Bool(*a.EvaluateTargetHealth),
+		}}
+		weight := a.Weights[color]
+		weights[color] = pulumi.Int(weight)
+		for _, typ := range types {
+			suffix := color + "-" + strings.ToLower(typ)
+			if _, err := route53.NewRecord(ctx, name+"-"+suffix, &route53.RecordArgs{
+				ZoneId:        a.ZoneID,
+				Name:          pulumi.String(a.Hostname),
+				Type:          pulumi.String(typ),
+				SetIdentifier: pulumi.String(color),
+				WeightedRoutingPolicies: route53.RecordWeightedRoutingPolicyArray{
+					route53.RecordWeightedRoutingPolicyArgs{Weight: pulumi.Int(weight)},
+				},
+				Aliases: alias,
+			}, parent); err != nil {
+				return nil, fmt.Errorf("dnsrecords %q: %w", name, err)
+			}
+			if !*a.DirectNames {
+				continue
+			}
+			if _, err := route53.NewRecord(ctx, name+"-direct-"+suffix, &route53.RecordArgs{
+				ZoneId:  a.ZoneID,
+				Name:    pulumi.String(color + "." + a.Hostname),
+				Type:    pulumi.String(typ),
+				Aliases: alias,
+			}, parent); err != nil {
+				return nil, fmt.Errorf("dnsrecords %q: %w", name, err)
+			}
+		}
+		if *a.DirectNames {
+			direct[color] = pulumi.String(color + "." + a.Hostname)
+			others = append(others, color+"."+a.Hostname)
+		}
+	}
+
+	for _, r := range a.PlainRecords {
+		values := pulumi.StringArray{}
+		for _, v := range r.Values {
+			values = append(values, pulumi.String(v))
+		}
+		// Named by name and type, not by position, so reordering the list
+		// does not replace records.
+		if _, err := route53.NewRecord(ctx, name+"-plain-"+r.Name+"-"+strings.ToLower(r.Type), &route53.RecordArgs{
+			ZoneId:  a.ZoneID,
+			Name:    pulumi.String(r.Name),
+			Type:    pulumi.String(r.Type),
+			Ttl:     pulumi.Int(r.TTL),
+			Records: values,
+		}, parent); err != nil {
+			return nil, fmt.Errorf("dnsrecords %q: %w", name, err)
+		}
+		if r.Name != a.Hostname {
+			others = append(others, r.Name)
+		}
+	}
+	slices.Sort(others)
+	fqdns := pulumi.StringArray{pulumi.String(a.Hostname)}
+	for _, n := range slices.Compact(others) {
+		fqdns = append(fqdns, pulumi.String(n))
+	}
+
+	comp.Hostname = pulumi.String(a.Hostname).ToStringOutput()
+	comp.Fqdns = fqdns.ToStringArrayOutput()
+	comp.DirectNames = direct.ToStringMapOutput()
+	comp.Weights = weights.ToIntMapOutput()
+	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"hostname":    comp.Hostname,
+		"fqdns":       comp.Fqdns,
+		"directNames": comp.DirectNames,
+		"weights":     comp.Weights,
+	}); err != nil {
+		return nil, fmt.Errorf("dnsrecords %q: %w", name, err)
+	}
+	return comp, nil
+}

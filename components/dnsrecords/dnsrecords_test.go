@@ -1,0 +1,307 @@
+package dnsrecords
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/video-platform/video-platform/internal/offline"
+	"github.com/video-platform/video-platform/internal/render"
+)
+
+const (
+	typeRecord = "aws:route53/record:Record"
+	zoneID     = "Z0HOSTEDZONE"
+	albZone    = "Z35SXDOTRQ7X7K"
+)
+
+func albDNS(color string) string { return "web-" + color + "-123.us-east-1.elb.amazonaws.com" }
+
+func validArgs(weights map[string]int) *DnsRecordsArgs {
+	return &DnsRecordsArgs{
+		ZoneID:   pulumi.String(zoneID),
+		Hostname: "app.example.com",
+		Targets: map[string]AliasTarget{
+			"green": {DnsName: pulumi.String(albDNS("green")), ZoneID: pulumi.String(albZone)},
+			"blue":  {DnsName: pulumi.String(albDNS("blue")), ZoneID: pulumi.String(albZone)},
+		},
+		Weights: weights,
+	}
+}
+
+func run(t *testing.T, args *DnsRecordsArgs) *offline.Result {
+	t.Helper()
+	res, err := offline.Run(offline.Stack{Name: "prod-dns", Config: map[string]string{"aws:region": "us-east-1"}},
+		func(ctx *pulumi.Context) (pulumi.Map, error) {
+			d, err := NewDnsRecords(ctx, "web-dns", args)
+			if err != nil {
+				return nil, err
+			}
+			return pulumi.Map{
+				"hostname":    d.Hostname,
+				"fqdns":       d.Fqdns,
+				"directNames": d.DirectNames,
+				"weights":     d.Weights,
+			}, nil
+		})
+	require.NoError(t, err, "offline run")
+	return res
+}
+
+func record(t *testing.T, res *offline.Result, name string) render.Resource {
+	t.Helper()
+	r, ok := res.Find(typeRecord, name)
+	require.True(t, ok, "record %s registered", name)
+	return r
+}
+
+func weightOf(t *testing.T, r render.Resource) float64 {
+	t.Helper()
+	policies, ok := r.Inputs["weightedRoutingPolicies"].([]any)
+	require.True(t, ok && len(policies) == 1, "%s has one weighted policy: %#v", r.Name, r.Inputs["weightedRoutingPolicies"])
+	p, ok := policies[0].(map[string]any)
+	require.True(t, ok, "%s policy is an object", r.Name)
+	w, ok := p["weight"].(float64)
+	require.True(t, ok, "%s weight is a number", r.Name)
+	return w
+}
+
+func childNames(res *offline.Result) []string {
+	var names []string
+	for _, r := range res.OfType(typeRecord) {
+		names = append(names, r.Name)
+	}
+	return names
+}
+
+func TestLiveBlue(t *testing.T) {
+	res := run(t, validArgs(map[string]int{"blue": 100, "green": 0}))
+	comp, ok := res.Find(TypeToken, "web-dns")
+	require.True(t, ok, "component registered")
+
+	for color, want := range map[string]float64{"blue": 100, "green": 0} {
+		for _, typ := range []string{"A", "AAAA"} {
+			r := record(t, res, fmt.Sprintf("web-dns-%s-%s", color, strings.ToLower(typ)))
+			assert.Equal(t, zoneID, r.Inputs["zoneId"], "%s zone", r.Name)
+			assert.Equal(t, "app.example.com", r.Inputs["name"], "%s is the service hostname", r.Name)
+			assert.Equal(t, typ, r.Inputs["type"], "%s type", r.Name)
+			assert.Equal(t, color, r.Inputs["setIdentifier"], "%s set identifier is the color", r.Name)
+			assert.Equal(t, want, weightOf(t, r), "%s weight", r.Name)
+			assert.Equal(t, []any{map[string]any{"name": albDNS(color), "zoneId": albZone, "evaluateTargetHealth": true}},
+				r.Inputs["aliases"], "%s aliases the %s ALB with target health", r.Name, color)
+			assert.NotContains(t, r.Inputs, "ttl", "%s is an alias without ttl", r.Name)
+			assert.Equal(t, comp.URN, r.Parent, "%s parented to the component", r.Name)
+
+			d := record(t, res, fmt.Sprintf("web-dns-direct-%s-%s", color, strings.ToLower(typ)))
+			assert.Equal(t, color+".app.example.com", d.Inputs["name"], "%s direct name", d.Name)
+			assert.Equal(t, typ, d.Inputs["type"], "%s type", d.Name)
+			assert.NotContains(t, d.Inputs, "weightedRoutingPolicies", "%s is a simple record", d.Name)
+			assert.NotContains(t, d.Inputs, "setIdentifier", "%s has no set identifier", d.Name)
+			assert.Equal(t, []any{map[string]any{"name": albDNS(color), "zoneId": albZone, "evaluateTargetHealth": true}},
+				d.Inputs["aliases"], "%s aliases the %s ALB", d.Name, color)
+			assert.Equal(t, comp.URN, d.Parent, "%s parented to the component", d.Name)
+		}
+	}
+	assert.Len(t, res.OfType(typeRecord), 8, "2 colors x (weighted + direct) x (A + AAAA)")
+
+	assert.Equal(t, "app.example.com", res.Outputs["hostname"], "Hostname output")
+	assert.Equal(t, []string{"app.example.com", "blue.app.example.com", "green.app.example.com"}, res.Outputs["fqdns"], "Fqdns output")
+	assert.Equal(t, map[string]string{"blue": "blue.app.example.com", "green": "green.app.example.com"},
+		res.Outputs["directNames"], "DirectNames output")
+	assert.Equal(t, map[string]int{"blue": 100, "green": 0}, res.Outputs["weights"], "Weights output")
+}
+
+func TestSwapAndCanaryChangeOnlyWeights(t *testing.T) {
+	live := run(t, validArgs(map[string]int{"blue": 100, "green": 0}))
+	canary := run(t, validArgs(map[string]int{"blue": 90, "green": 10}))
+	swapped := run(t, validArgs(map[string]int{"blue": 0, "green": 100}))
+
+	assert.Equal(t, 90.0, weightOf(t, record(t, canary, "web-dns-blue-a")), "canary keeps 90 on blue")
+	assert.Equal(t, 10.0, weightOf(t, record(t, canary, "web-dns-green-a")), "canary sends 10 to green")
+	assert.Equal(t, 10.0, weightOf(t, record(t, canary, "web-dns-green-aaaa")), "canary AAAA matches A")
+	assert.Equal(t, map[string]int{"blue": 90, "green": 10}, canary.Outputs["weights"], "canary weights output")
+	assert.Equal(t, 0.0, weightOf(t, record(t, swapped, "web-dns-blue-a")), "swapped: blue idle")
+	assert.Equal(t, 100.0, weightOf(t, record(t, swapped, "web-dns-green-a")), "swapped: green live")
+
+	assert.Equal(t, childNames(live), childNames(canary), "a canary adds or removes no records")
+	assert.Equal(t, childNames(live), childNames(swapped), "a swap adds or removes no records")
+	for _, r := range live.OfType(typeRecord) {
+		s := record(t, swapped, r.Name)
+		delete(s.Inputs, "weightedRoutingPolicies")
+		before := map[string]any{}
+		for k, v := range r.Inputs {
+			if k != "weightedRoutingPolicies" {
+				before[k] = v
+			}
+		}
+		assert.Equal(t, before, s.Inputs, "%s differs only in its weight after a swap", r.Name)
+	}
+}
+
+func TestSingleTargetNoIPv6NoDirectAndPlainRecords(t *testing.T) {
+	args := &DnsRecordsArgs{
+		ZoneID:               pulumi.String(zoneID),
+		Hostname:             "rec.example.com",
+		Targets:              map[string]AliasTarget{"green": {DnsName: pulumi.String(albDNS("green")), ZoneID: pulumi.String(albZone)}},
+		Weights:              map[string]int{"green": 1, "blue": 0},
+		IPv6:                 pulumi.BoolRef(false),
+		DirectNames:          pulumi.BoolRef(false),
+		EvaluateTargetHealth: pulumi.BoolRef(false),
+		PlainRecords: []PlainRecord{
+			{Name: "_acme-challenge.rec.example.com", Type: "TXT", Values: []string{`"token"`}},
+			{Name: "rec.example.com", Type: "MX", Values: []string{"10 mx1.example.com", "20 mx2.example.com"}, TTL: 300},
+			{Name: "*.dev.example.com", Type: "CNAME", Values: []string{"rec.example.com"}},
+		},
+	}
+	res := run(t, args)
+
+	names := childNames(res)
+	for _, n := range names {
+		assert.NotContains(t, n, "aaaa", "IPv6 off leaves no AAAA record")
+		assert.NotContains(t, n, "direct", "DirectNames off leaves no direct record")
+	}
+	for _, r := range res.OfType(typeRecord) {
+		assert.NotEqual(t, "AAAA", r.Inputs["type"], "%s is not AAAA", r.Name)
+	}
+	a := record(t, res, "web-dns-green-a")
+	assert.Equal(t, 1.0, weightOf(t, a), "green weight")
+	assert.Equal(t, []any{map[string]any{"name": albDNS("green"), "zoneId": albZone, "evaluateTargetHealth": false}},
+		a.Inputs["aliases"], "explicit EvaluateTargetHealth false honoured")
+	_, hasBlue := res.Find(typeRecord, "web-dns-blue-a")
+	assert.False(t, hasBlue, "a zero weight for a color without a target makes no record")
+
+	txt := record(t, res, "web-dns-plain-_acme-challenge.rec.example.com-txt")
+	assert.Equal(t, 60.0, txt.Inputs["ttl"], "TTL defaults to 60")
+	assert.Equal(t, []any{`"token"`}, txt.Inputs["records"], "TXT value")
+	assert.Equal(t, "TXT", txt.Inputs["type"], "TXT type")
+	assert.NotContains(t, txt.Inputs, "aliases", "plain records are not aliases")
+	mx := record(t, res, "web-dns-plain-rec.example.com-mx")
+	assert.Equal(t, 300.0, mx.Inputs["ttl"], "explicit TTL kept")
+	assert.Equal(t, []any{"10 mx1.example.com", "20 mx2.example.com"}, mx.Inputs["records"], "MX values")
+	cname := record(t, res, "web-dns-plain-*.dev.example.com-cname")
+	assert.Equal(t, "*.dev.example.com", cname.Inputs["name"], "wildcard name")
+
+	assert.Equal(t, []string{"rec.example.com", "*.dev.example.com", "_acme-challenge.rec.example.com"},
+		res.Outputs["fqdns"], "Fqdns: hostname first, then the others sorted and unique")
+	assert.Equal(t, map[string]string{}, res.Outputs["directNames"], "no direct names")
+	assert.Equal(t, map[string]int{"green": 1}, res.Outputs["weights"], "weights only for targets")
+	assert.Equal(t, 0, args.PlainRecords[0].TTL, "defaults do not write into the caller's args")
+}
+
+func TestBadArgs(t *testing.T) {
+	target := AliasTarget{DnsName: pulumi.String(albDNS("blue")), ZoneID: pulumi.String(albZone)}
+	cases := []struct {
+		name   string
+		mutate func(a *DnsRecordsArgs)
+		want   []string
+	}{
+		{"purple", func(a *DnsRecordsArgs) { a.Targets["purple"] = target; a.Weights["purple"] = 1 },
+			[]string{`Targets: key "purple" is not accepted; accepted "blue", "green"`, `Weights: key "purple"`}},
+		{"weight 300", func(a *DnsRecordsArgs) { a.Weights["blue"] = 300 }, []string{"Weights[blue]: 300 is out of range; accepted 0..255"}},
+		{"negative weight", func(a *DnsRecordsArgs) { a.Weights["green"] = -1 }, []string{"Weights[green]: -1 is out of range"}},
+		{"sum 0", func(a *DnsRecordsArgs) { a.Weights = map[string]int{"blue": 0, "green": 0} }, []string{"Weights: total weight is 0"}},
+		{"no weights", func(a *DnsRecordsArgs) { a.Weights = nil }, []string{"Weights: total weight is 0"}},
+		{"TTL 600", func(a *DnsRecordsArgs) {
+			a.PlainRecords = []PlainRecord{{Name: "x.example.com", Type: "TXT", Values: []string{"v"}, TTL: 600}}
+		}, []string{"PlainRecords[0].TTL: 600 is out of range; accepted 1..300"}},
+		{"negative TTL", func(a *DnsRecordsArgs) {
+			a.PlainRecords = []PlainRecord{{Name: "x.example.com", Type: "TXT", Values: []string{"v"}, TTL: -5}}
+		}, []string{"PlainRecords[0].TTL: -5 is out of range"}},
+		{"empty hostname", func(a *DnsRecordsArgs) { a.Hostname = "" }, []string{`Hostname: "" is required`}},
+		{"trailing dot", func(a *DnsRecordsArgs) { a.Hostname = "app.example.com." }, []string{"Hostname: \"app.example.com.\" has a trailing dot"}},
+		{"single label", func(a *DnsRecordsArgs) { a.Hostname = "localhost" }, []string{"Hostname: \"localhost\" is not fully qualified"}},
+		{"bad label", func(a *DnsRecordsArgs) { a.Hostname = "-app.Example.com" }, []string{`Hostname: "-app.Example.com" has the invalid label "-app"`}},
+		{"too long", func(a *DnsRecordsArgs) { a.Hostname = strings.Repeat("a.", 127) + "com" }, []string{"Hostname:", "accepted at most 253"}},
+		{"direct name too long", func(a *DnsRecordsArgs) { a.Hostname = strings.Repeat("a.", 124) + "com" }, []string{"Hostname: direct name \"green.a.", "accepted at most 253"}},
+		{"weight without target", func(a *DnsRecordsArgs) { delete(a.Targets, "green"); a.Weights["green"] = 10 },
+			[]string{`Weights[green]: 10 is set but Targets has no "green"`}},
+		{"no zone, no targets", func(a *DnsRecordsArgs) { a.ZoneID = nil; a.Targets = nil },
+			[]string{"ZoneID: is required", "Targets: at least one is required"}},
+		{"target without ALB", func(a *DnsRecordsArgs) { a.Targets["blue"] = AliasTarget{} },
+			[]string{"Targets[blue].DnsName: is required", "Targets[blue].ZoneID: is required"}},
+		{"plain record shape", func(a *DnsRecordsArgs) {
+			a.PlainRecords = []PlainRecord{
+				{Name: "bad_.example.com", Type: "SOA"},
+				{Name: "c.example.com", Type: "CNAME", Values: []string{"a.example.com", " "}},
+			}
+		}, []string{
+			`PlainRecords[0].Name: "bad_.example.com" has the invalid label`,
+			`PlainRecords[0].Type: "SOA" is not accepted; accepted A, AAAA`,
+			"PlainRecords[0].Values: at least one value is required",
+			"PlainRecords[1].Values[1]: is empty",
+			"PlainRecords[1].Values: a CNAME has exactly one value; got 2",
+		}},
+		{"plain collides with alias", func(a *DnsRecordsArgs) {
+			a.PlainRecords = []PlainRecord{
+				{Name: "app.example.com", Type: "A", Values: []string{"192.0.2.1"}},
+				{Name: "blue.app.example.com", Type: "CNAME", Values: []string{"elsewhere.example.com"}},
+			}
+		}, []string{
+			`PlainRecords[0]: A app.example.com collides with the alias records of "app.example.com"`,
+			`PlainRecords[1]: CNAME blue.app.example.com collides`,
+		}},
+		{"duplicate and CNAME sharing", func(a *DnsRecordsArgs) {
+			a.PlainRecords = []PlainRecord{
+				{Name: "x.example.com", Type: "TXT", Values: []string{"a"}},
+				{Name: "x.example.com", Type: "TXT", Values: []string{"b"}},
+				{Name: "x.example.com", Type: "CNAME", Values: []string{"y.example.com"}},
+			}
+		}, []string{
+			"PlainRecords[1]: TXT x.example.com is already PlainRecords[0]",
+			`PlainRecords[2]: a CNAME at "x.example.com" cannot share its name`,
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			args := validArgs(map[string]int{"blue": 100, "green": 0})
+			tc.mutate(args)
+			var newErr error
+			res, err := offline.Run(offline.Stack{Name: "prod-dns"}, func(ctx *pulumi.Context) (pulumi.Map, error) {
+				_, newErr = NewDnsRecords(ctx, "web-dns", args)
+				return pulumi.Map{}, nil
+			})
+			require.NoError(t, err, "the run itself succeeds; only the constructor fails")
+			require.Error(t, newErr, "bad args are rejected")
+			assert.Contains(t, newErr.Error(), `dnsrecords "web-dns": `, "error names the component")
+			for _, w := range tc.want {
+				assert.Contains(t, newErr.Error(), w, "error names the field and the accepted values")
+			}
+			assert.Empty(t, res.Resources, "a validation failure registers nothing")
+		})
+	}
+}
+
+func TestBadArgsFailTheRun(t *testing.T) {
+	res, err := offline.Run(offline.Stack{Name: "prod-dns"}, func(ctx *pulumi.Context) (pulumi.Map, error) {
+		_, err := NewDnsRecords(ctx, "web-dns", validArgs(map[string]int{"blue": 0}))
+		return nil, err
+	})
+	require.Error(t, err, "the run fails")
+	assert.Nil(t, res, "no result from a failed run")
+	assert.Contains(t, err.Error(), "Weights", "the run error names the field")
+}
+
+func TestNilArgs(t *testing.T) {
+	var newErr error
+	res, err := offline.Run(offline.Stack{Name: "prod-dns"}, func(ctx *pulumi.Context) (pulumi.Map, error) {
+		_, newErr = NewDnsRecords(ctx, "web-dns", nil)
+		return pulumi.Map{}, nil
+	})
+	require.NoError(t, err, "run")
+	require.Error(t, newErr, "nil args are rejected")
+	assert.Equal(t, `dnsrecords "web-dns": args are required`, newErr.Error(), "message")
+	assert.Empty(t, res.Resources, "nothing registered")
+}
+
+func TestValidateWithoutDefaults(t *testing.T) {
+	args := validArgs(map[string]int{"blue": 100})
+	assert.NoError(t, args.Validate(), "raw valid args validate without withDefaults")
+	args.Weights["blue"] = 256
+	err := args.Validate()
+	require.Error(t, err, "raw bad args are rejected")
+	assert.Contains(t, err.Error(), "Weights[blue]: 256 is out of range", "names the field")
+}

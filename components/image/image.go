@@ -1,0 +1,179 @@
+// Package image declares a release artefact: an ECR repository that keeps a
+// bounded number of immutable, scanned images and, optionally, an image built
+// from source and pushed to it.
+package image
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecr"
+	"github.com/pulumi/pulumi-docker/sdk/v4/go/docker"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Image is an ECR repository and the image reference a release deploys.
+type Image struct {
+	pulumi.ResourceState
+
+	// RepositoryURL is the repository's URL, <registry>/<name>.
+	RepositoryURL pulumi.StringOutput
+	// RepositoryArn is the repository's ARN, for IAM pull permissions.
+	RepositoryArn pulumi.StringOutput
+	// RepositoryName is the repository's name.
+	RepositoryName pulumi.StringOutput
+	// ImageRef is what to deploy. For a build it is <repositoryUrl>:<Release>
+	// taken from the pushed image, so it resolves only after the push; the
+	// tag is as stable as a digest because the repository's tags are
+	// immutable. For ImageReference it is that reference as is. Otherwise it
+	// is <repositoryUrl>:<Release> when Release is set, else the repository
+	// URL.
+	ImageRef pulumi.StringOutput
+}
+
+// lifecyclePolicy is an ECR lifecycle policy document.
+type lifecyclePolicy struct {
+	Rules []lifecycleRule `json:"rules"`
+}
+
+type lifecycleRule struct {
+	RulePriority int                `json:"rulePriority"`
+	Description  string             `json:"description"`
+	Selection    lifecycleSelection `json:"selection"`
+	Action       lifecycleAction    `json:"action"`
+}
+
+type lifecycleSelection struct {
+	TagStatus   string `json:"tagStatus"`
+	CountType   string `json:"countType"`
+	CountNumber int    `json:"countNumber"`
+}
+
+type lifecycleAction struct {
+	Type string `json:"type"`
+}
+
+// NewImage declares the repository, its lifecycle policy and, when
+// BuildContext is set, the image build and push.
+func NewImage(ctx *pulumi.Context, name string, args *ImageArgs, opts ...pulumi.ResourceOption) (*Image, error) {
+	if args == nil {
+		return nil, fmt.Errorf("image %q: args: nil; accepted an *ImageArgs", name)
+	}
+	a := args.withDefaults()
+	if err := a.Validate(); err != nil {
+		return nil, fmt.Errorf("image %q: %w", name, err)
+	}
+	policy, err := json.Marshal(lifecyclePolicy{Rules: []lifecycleRule{{
+		RulePriority: 1,
+		Description:  fmt.Sprintf("keep the last %d images", a.KeepLastImages),
+		Selection:    lifecycleSelection{TagStatus: "any", CountType: "imageCountMoreThan", CountNumber: a.KeepLastImages},
+		Action:       lifecycleAction{Type: "expire"},
+	}}})
+	if err != nil {
+		return nil, fmt.Errorf("image %q: lifecycle policy: %w", name, err)
+	}
+
+	comp := &Image{}
+	if err := ctx.RegisterComponentResource("video-platform:release:Image", name, comp, opts...); err != nil {
+		return nil, fmt.Errorf("image %q: %w", name, err)
+	}
+	parent := pulumi.Parent(comp)
+
+	// ECR has no namePrefix, and the settings below can all be changed in
+	// place, so the repository is never replaced in normal operation and a
+	// fixed name (which deployments and CI push to) is safe.
+	repo, err := ecr.NewRepository(ctx, name+"-repo", &ecr.RepositoryArgs{
+		Name: pulumi.String(a.RepositoryName),
+		// A release tag must always mean the same bits: rollbacks and
+		// blue-green copies deploy by tag.
+		ImageTagMutability: pulumi.String("IMMUTABLE"),
+		ImageScanningConfiguration: &ecr.RepositoryImageScanningConfigurationArgs{
+			ScanOnPush: pulumi.Bool(true),
+		},
+		EncryptionConfigurations: ecr.RepositoryEncryptionConfigurationArray{
+			&ecr.RepositoryEncryptionConfigurationArgs{EncryptionType: pulumi.String("AES256")},
+		},
+		ForceDelete: pulumi.Bool(a.ForceDelete),
+		Tags:        tags(a),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("image %q: %w", name, err)
+	}
+
+	if _, err := ecr.NewLifecyclePolicy(ctx, name+"-lifecycle", &ecr.LifecyclePolicyArgs{
+		Repository: repo.Name,
+		Policy:     pulumi.String(string(policy)),
+	}, parent); err != nil {
+		return nil, fmt.Errorf("image %q: %w", name, err)
+	}
+
+	var ref pulumi.StringOutput
+	switch {
+	case a.BuildContext != "":
+		img, err := build(ctx, name, a, repo, comp)
+		if err != nil {
+			return nil, fmt.Errorf("image %q: %w", name, err)
+		}
+		ref = img.ImageName
+	case a.ImageReference != "":
+		ref = pulumi.String(a.ImageReference).ToStringOutput()
+	case a.Release != "":
+		ref = pulumi.Sprintf("%s:%s", repo.RepositoryUrl, a.Release)
+	default:
+		ref = repo.RepositoryUrl
+	}
+
+	comp.RepositoryURL = repo.RepositoryUrl
+	comp.RepositoryArn = repo.Arn
+	comp.RepositoryName = repo.Name
+	comp.ImageRef = ref
+	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"repositoryUrl":  comp.RepositoryURL,
+		"repositoryArn":  comp.RepositoryArn,
+		"repositoryName": comp.RepositoryName,
+		"imageRef":       comp.ImageRef,
+	}); err != nil {
+		return nil, fmt.Errorf("image %q: %w", name, err)
+	}
+	return comp, nil
+}
+
+// build declares the image build and its push to the repository, logged in
+// with a short-lived ECR token.
+func build(ctx *pulumi.Context, name string, a ImageArgs, repo *ecr.Repository, comp *Image) (*docker.Image, error) {
+	token := ecr.GetAuthorizationTokenOutput(ctx, ecr.GetAuthorizationTokenOutputArgs{
+		RegistryId: repo.RegistryId,
+	}, pulumi.Parent(comp))
+	// The provider already marks the password secret; marking it again
+	// keeps it out of state and logs even if a provider version does not.
+	password, ok := pulumi.ToSecret(token.Password()).(pulumi.StringOutput)
+	if !ok {
+		return nil, fmt.Errorf("registry password: expected a string output")
+	}
+	return docker.NewImage(ctx, name+"-image", &docker.ImageArgs{
+		ImageName: pulumi.Sprintf("%s:%s", repo.RepositoryUrl, a.Release),
+		Build: &docker.DockerBuildArgs{
+			Context:    pulumi.String(a.BuildContext),
+			Dockerfile: pulumi.String(a.Dockerfile),
+			Platform:   pulumi.String(a.Platform),
+		},
+		Registry: &docker.RegistryArgs{
+			Server:   repo.RepositoryUrl,
+			Username: token.UserName(),
+			Password: password,
+		},
+	}, pulumi.Parent(comp))
+}
+
+// tags are the caller's tags plus the ones every child must carry; the
+// component's keys win so that cost reports and policies can rely on them.
+func tags(a ImageArgs) pulumi.StringMap {
+	out := pulumi.StringMap{}
+	for k, v := range a.Tags {
+		out[k] = pulumi.String(v)
+	}
+	out["env"] = pulumi.String(a.Env)
+	out["service"] = pulumi.String(a.Service)
+	out["managed-by"] = pulumi.String("pulumi")
+	return out
+}

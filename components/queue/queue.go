@@ -1,0 +1,177 @@
+// Package queue declares an SQS job queue with its dead-letter queue and the
+// CloudWatch alarms that tell the on-call engineer when jobs pile up or fail.
+package queue
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Queue is a job queue whose failed jobs land in a dead-letter queue.
+type Queue struct {
+	pulumi.ResourceState
+
+	// QueueURL is the main queue's URL, which producers and workers use.
+	QueueURL pulumi.StringOutput
+	// QueueArn is the main queue's ARN, for IAM policies and event sources.
+	QueueArn pulumi.StringOutput
+	// QueueName is the main queue's physical name (generated from a prefix).
+	QueueName pulumi.StringOutput
+	// DlqURL is the dead-letter queue's URL.
+	DlqURL pulumi.StringOutput
+	// DlqArn is the dead-letter queue's ARN.
+	DlqArn pulumi.StringOutput
+	// DlqName is the dead-letter queue's physical name.
+	DlqName pulumi.StringOutput
+}
+
+// redrivePolicy is the main queue's redrive policy document.
+type redrivePolicy struct {
+	DeadLetterTargetArn string `json:"deadLetterTargetArn"`
+	MaxReceiveCount     int    `json:"maxReceiveCount"`
+}
+
+// redriveAllowPolicy is the DLQ's redrive allow policy document.
+type redriveAllowPolicy struct {
+	RedrivePermission string   `json:"redrivePermission"`
+	SourceQueueArns   []string `json:"sourceQueueArns"`
+}
+
+// NewQueue declares the DLQ, the main queue redriving into it, a policy that
+// lets only that queue use the DLQ, and two alarms.
+func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.ResourceOption) (*Queue, error) {
+	if args == nil {
+		return nil, fmt.Errorf("queue %q: args: nil; accepted a *QueueArgs", name)
+	}
+	a := args.withDefaults()
+	if err := a.Validate(); err != nil {
+		return nil, fmt.Errorf("queue %q: %w", name, err)
+	}
+
+	comp := &Queue{}
+	if err := ctx.RegisterComponentResource("video-platform:queue:Queue", name, comp, opts...); err != nil {
+		return nil, fmt.Errorf("queue %q: %w", name, err)
+	}
+	parent := pulumi.Parent(comp)
+
+	// Both queues use namePrefix so that a change SQS can only apply by
+	// replacement can create the new queue before deleting the old one.
+	dlq, err := sqs.NewQueue(ctx, name+"-dlq", &sqs.QueueArgs{
+		NamePrefix:              pulumi.String(dlqPrefix(a.Env, a.Service)),
+		SqsManagedSseEnabled:    pulumi.Bool(true),
+		MessageRetentionSeconds: pulumi.Int(a.DlqRetentionSeconds),
+		Tags:                    tags(a, "dlq"),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("queue %q: %w", name, err)
+	}
+
+	maxReceive := a.MaxReceiveCount
+	redrive := dlq.Arn.ApplyT(func(arn string) (string, error) {
+		doc, err := json.Marshal(redrivePolicy{DeadLetterTargetArn: arn, MaxReceiveCount: maxReceive})
+		return string(doc), err
+	}).(pulumi.StringOutput)
+
+	jobs, err := sqs.NewQueue(ctx, name+"-queue", &sqs.QueueArgs{
+		NamePrefix:               pulumi.String(jobsPrefix(a.Env, a.Service)),
+		SqsManagedSseEnabled:     pulumi.Bool(true),
+		VisibilityTimeoutSeconds: pulumi.Int(a.VisibilityTimeoutSeconds),
+		MessageRetentionSeconds:  pulumi.Int(a.MessageRetentionSeconds),
+		ReceiveWaitTimeSeconds:   pulumi.Int(*a.ReceiveWaitTimeSeconds),
+		RedrivePolicy:            redrive,
+		Tags:                     tags(a, "jobs"),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("queue %q: %w", name, err)
+	}
+
+	// A separate resource, not the DLQ's own redriveAllowPolicy argument:
+	// the DLQ would then need the main queue's ARN while the main queue
+	// needs the DLQ's, a cycle.
+	allow := jobs.Arn.ApplyT(func(arn string) (string, error) {
+		doc, err := json.Marshal(redriveAllowPolicy{RedrivePermission: "byQueue", SourceQueueArns: []string{arn}})
+		return string(doc), err
+	}).(pulumi.StringOutput)
+	if _, err := sqs.NewRedriveAllowPolicy(ctx, name+"-dlq-redrive-allow", &sqs.RedriveAllowPolicyArgs{
+		QueueUrl:           dlq.Url,
+		RedriveAllowPolicy: allow,
+	}, parent); err != nil {
+		return nil, fmt.Errorf("queue %q: %w", name, err)
+	}
+
+	topic := pulumi.Array{a.AlarmTopicArn}
+	if _, err := cloudwatch.NewMetricAlarm(ctx, name+"-oldest-message", &cloudwatch.MetricAlarmArgs{
+		AlarmDescription: pulumi.Sprintf("%s %s jobs have waited more than %d seconds: workers are down or too few.",
+			a.Env, a.Service, a.OldestMessageAlarmSeconds),
+		Namespace:          pulumi.String("AWS/SQS"),
+		MetricName:         pulumi.String("ApproximateAgeOfOldestMessage"),
+		Dimensions:         pulumi.StringMap{"QueueName": jobs.Name},
+		Statistic:          pulumi.String("Maximum"),
+		Period:             pulumi.Int(60),
+		EvaluationPeriods:  pulumi.Int(1),
+		ComparisonOperator: pulumi.String("GreaterThanThreshold"),
+		Threshold:          pulumi.Float64(float64(a.OldestMessageAlarmSeconds)),
+		// An idle queue publishes no age; silence is healthy, not alarming.
+		TreatMissingData: pulumi.String("notBreaching"),
+		AlarmActions:     topic,
+		OkActions:        topic,
+		Tags:             tags(a, "jobs"),
+	}, parent); err != nil {
+		return nil, fmt.Errorf("queue %q: %w", name, err)
+	}
+
+	if _, err := cloudwatch.NewMetricAlarm(ctx, name+"-dlq-not-empty", &cloudwatch.MetricAlarmArgs{
+		AlarmDescription: pulumi.Sprintf("%s %s jobs failed %d times and are in the dead-letter queue.",
+			a.Env, a.Service, a.MaxReceiveCount),
+		Namespace:          pulumi.String("AWS/SQS"),
+		MetricName:         pulumi.String("ApproximateNumberOfMessagesVisible"),
+		Dimensions:         pulumi.StringMap{"QueueName": dlq.Name},
+		Statistic:          pulumi.String("Maximum"),
+		Period:             pulumi.Int(60),
+		EvaluationPeriods:  pulumi.Int(1),
+		ComparisonOperator: pulumi.String("GreaterThanThreshold"),
+		Threshold:          pulumi.Float64(0),
+		TreatMissingData:   pulumi.String("notBreaching"),
+		AlarmActions:       topic,
+		OkActions:          topic,
+		Tags:               tags(a, "dlq"),
+	}, parent); err != nil {
+		return nil, fmt.Errorf("queue %q: %w", name, err)
+	}
+
+	comp.QueueURL = jobs.Url
+	comp.QueueArn = jobs.Arn
+	comp.QueueName = jobs.Name
+	comp.DlqURL = dlq.Url
+	comp.DlqArn = dlq.Arn
+	comp.DlqName = dlq.Name
+	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"queueUrl":  comp.QueueURL,
+		"queueArn":  comp.QueueArn,
+		"queueName": comp.QueueName,
+		"dlqUrl":    comp.DlqURL,
+		"dlqArn":    comp.DlqArn,
+		"dlqName":   comp.DlqName,
+	}); err != nil {
+		return nil, fmt.Errorf("queue %q: %w", name, err)
+	}
+	return comp, nil
+}
+
+// tags are the caller's tags plus the ones every child must carry; the
+// component's keys win so that cost reports and policies can rely on them.
+func tags(a QueueArgs, role string) pulumi.StringMap {
+	out := pulumi.StringMap{}
+	for k, v := range a.Tags {
+		out[k] = pulumi.String(v)
+	}
+	out["env"] = pulumi.String(a.Env)
+	out["service"] = pulumi.String(a.Service)
+	out["managed-by"] = pulumi.String("pulumi")
+	out["role"] = pulumi.String(role)
+	return out
+}

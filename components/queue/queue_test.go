@@ -1,0 +1,269 @@
+package queue
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/video-platform/video-platform/internal/offline"
+	"github.com/video-platform/video-platform/internal/render"
+)
+
+const (
+	queueType  = "aws:sqs/queue:Queue"
+	alarmType  = "aws:cloudwatch/metricAlarm:MetricAlarm"
+	allowType  = "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy"
+	compType   = "video-platform:queue:Queue"
+	topicArn   = "arn:aws:sns:us-east-1:123456789012:prod-alarms"
+	dlqArn     = "<computed:aws:sqs/queue:Queue.arn[transcode-dlq]>"
+	jobsArn    = "<computed:aws:sqs/queue:Queue.arn[transcode-queue]>"
+	jobsName   = "<computed:aws:sqs/queue:Queue.name[transcode-queue]>"
+	dlqName    = "<computed:aws:sqs/queue:Queue.name[transcode-dlq]>"
+	stackName  = "prod-test"
+	regionKey  = "aws:region"
+	regionName = "us-east-1"
+)
+
+func validArgs() *QueueArgs {
+	return &QueueArgs{
+		Env:               "prod",
+		Service:           "transcoder",
+		Tags:              map[string]string{"team": "video", "env": "overridden"},
+		JobTimeoutSeconds: 1800,
+		AlarmTopicArn:     pulumi.String(topicArn),
+	}
+}
+
+func run(t *testing.T, args *QueueArgs) *offline.Result {
+	t.Helper()
+	res, err := offline.Run(offline.Stack{Name: stackName, Config: map[string]string{regionKey: regionName}},
+		func(ctx *pulumi.Context) (pulumi.Map, error) {
+			q, err := NewQueue(ctx, "transcode", args)
+			if err != nil {
+				return nil, err
+			}
+			return pulumi.Map{
+				"queueUrl": q.QueueURL, "queueArn": q.QueueArn, "queueName": q.QueueName,
+				"dlqUrl": q.DlqURL, "dlqArn": q.DlqArn, "dlqName": q.DlqName,
+			}, nil
+		})
+	require.NoError(t, err, "offline run of a valid queue")
+	return res
+}
+
+func find(t *testing.T, res *offline.Result, typ, name string) render.Resource {
+	t.Helper()
+	r, ok := res.Find(typ, name)
+	require.True(t, ok, "%s %s registered", typ, name)
+	return r
+}
+
+func TestQueueRedrivesIntoDLQ(t *testing.T) {
+	res := run(t, validArgs())
+	comp := find(t, res, compType, "transcode")
+	jobs := find(t, res, queueType, "transcode-queue")
+	dlq := find(t, res, queueType, "transcode-dlq")
+
+	raw, ok := jobs.Inputs["redrivePolicy"].(string)
+	require.True(t, ok, "redrivePolicy is a JSON string, got %#v", jobs.Inputs["redrivePolicy"])
+	var policy map[string]any
+	require.NoError(t, json.Unmarshal([]byte(raw), &policy), "redrivePolicy parses as JSON")
+	assert.Equal(t, dlqArn, policy["deadLetterTargetArn"], "main queue redrives into the DLQ")
+	assert.Equal(t, 5.0, policy["maxReceiveCount"], "default maxReceiveCount")
+	assert.Len(t, policy, 2, "redrivePolicy has only the two documented keys")
+
+	for _, q := range []render.Resource{jobs, dlq} {
+		assert.Equal(t, true, q.Inputs["sqsManagedSseEnabled"], "%s encrypted at rest", q.Name)
+		assert.Equal(t, comp.URN, q.Parent, "%s parented to the component", q.Name)
+		assert.NotContains(t, q.Inputs, "name", "%s uses namePrefix, not a fixed name", q.Name)
+	}
+	assert.Equal(t, "prod-transcoder-jobs-", jobs.Inputs["namePrefix"], "main queue prefix")
+	assert.Equal(t, "prod-transcoder-dlq-", dlq.Inputs["namePrefix"], "dlq prefix")
+
+	assert.Equal(t, 1860.0, jobs.Inputs["visibilityTimeoutSeconds"], "visibility = job timeout + 60")
+	assert.GreaterOrEqual(t, jobs.Inputs["visibilityTimeoutSeconds"], 1800.0, "visibility >= job timeout")
+	assert.Equal(t, 345600.0, jobs.Inputs["messageRetentionSeconds"], "main retention defaults to 4 days")
+	assert.Equal(t, 1209600.0, dlq.Inputs["messageRetentionSeconds"], "DLQ retention defaults to 14 days")
+	assert.Equal(t, 20.0, jobs.Inputs["receiveWaitTimeSeconds"], "long polling by default")
+	assert.NotContains(t, dlq.Inputs, "redrivePolicy", "the DLQ redrives nowhere")
+
+	assert.Equal(t, map[string]any{
+		"env": "prod", "service": "transcoder", "managed-by": "pulumi", "team": "video", "role": "jobs",
+	}, jobs.Inputs["tags"], "main queue tags; component keys win over Args.Tags")
+	assert.Equal(t, map[string]any{
+		"env": "prod", "service": "transcoder", "managed-by": "pulumi", "team": "video", "role": "dlq",
+	}, dlq.Inputs["tags"], "DLQ tags")
+
+	assert.Equal(t, map[string]any{
+		"queueUrl":  "<computed:aws:sqs/queue:Queue.url[transcode-queue]>",
+		"queueArn":  jobsArn,
+		"queueName": jobsName,
+		"dlqUrl":    "<computed:aws:sqs/queue:Queue.url[transcode-dlq]>",
+		"dlqArn":    dlqArn,
+		"dlqName":   dlqName,
+	}, res.Outputs, "component outputs")
+}
+
+func TestRedriveAllowPolicyLetsOnlyTheMainQueueIn(t *testing.T) {
+	res := run(t, validArgs())
+	comp := find(t, res, compType, "transcode")
+	allow := find(t, res, allowType, "transcode-dlq-redrive-allow")
+
+	assert.Equal(t, comp.URN, allow.Parent, "allow policy parented to the component")
+	assert.Equal(t, "<computed:aws:sqs/queue:Queue.url[transcode-dlq]>", allow.Inputs["queueUrl"], "attached to the DLQ")
+	raw, ok := allow.Inputs["redriveAllowPolicy"].(string)
+	require.True(t, ok, "redriveAllowPolicy is a JSON string")
+	var policy map[string]any
+	require.NoError(t, json.Unmarshal([]byte(raw), &policy), "redriveAllowPolicy parses as JSON")
+	assert.Equal(t, "byQueue", policy["redrivePermission"], "permission by queue")
+	assert.Equal(t, []any{jobsArn}, policy["sourceQueueArns"], "only the main queue may use the DLQ")
+}
+
+func TestAlarms(t *testing.T) {
+	args := validArgs()
+	args.OldestMessageAlarmSeconds = 1200
+	res := run(t, args)
+	comp := find(t, res, compType, "transcode")
+	require.Len(t, res.OfType(alarmType), 2, "two alarms")
+
+	oldest := find(t, res, alarmType, "transcode-oldest-message")
+	assert.Equal(t, comp.URN, oldest.Parent, "oldest-message alarm parented")
+	assert.Equal(t, "AWS/SQS", oldest.Inputs["namespace"], "namespace")
+	assert.Equal(t, "ApproximateAgeOfOldestMessage", oldest.Inputs["metricName"], "metric")
+	assert.Equal(t, "Maximum", oldest.Inputs["statistic"], "statistic")
+	assert.Equal(t, 60.0, oldest.Inputs["period"], "period")
+	assert.Equal(t, "GreaterThanThreshold", oldest.Inputs["comparisonOperator"], "comparison")
+	assert.Equal(t, 1200.0, oldest.Inputs["threshold"], "threshold from OldestMessageAlarmSeconds")
+	assert.Equal(t, map[string]any{"QueueName": jobsName}, oldest.Inputs["dimensions"], "watches the main queue")
+	assert.Equal(t, []any{topicArn}, oldest.Inputs["alarmActions"], "alarm notifies the topic")
+	assert.Equal(t, []any{topicArn}, oldest.Inputs["okActions"], "recovery notifies the topic")
+	assert.Equal(t, "notBreaching", oldest.Inputs["treatMissingData"], "idle queue is healthy")
+	assert.Contains(t, oldest.Inputs["alarmDescription"], "1200 seconds", "description states the threshold")
+	assert.Equal(t, map[string]any{
+		"env": "prod", "service": "transcoder", "managed-by": "pulumi", "team": "video", "role": "jobs",
+	}, oldest.Inputs["tags"], "alarm tagged")
+
+	dlq := find(t, res, alarmType, "transcode-dlq-not-empty")
+	assert.Equal(t, comp.URN, dlq.Parent, "dlq alarm parented")
+	assert.Equal(t, "AWS/SQS", dlq.Inputs["namespace"], "namespace")
+	assert.Equal(t, "ApproximateNumberOfMessagesVisible", dlq.Inputs["metricName"], "metric")
+	assert.Equal(t, "Maximum", dlq.Inputs["statistic"], "statistic")
+	assert.Equal(t, "GreaterThanThreshold", dlq.Inputs["comparisonOperator"], "comparison")
+	assert.Equal(t, 0.0, dlq.Inputs["threshold"], "any message in the DLQ alarms")
+	assert.Equal(t, map[string]any{"QueueName": dlqName}, dlq.Inputs["dimensions"], "watches the DLQ")
+	assert.Equal(t, []any{topicArn}, dlq.Inputs["alarmActions"], "alarm notifies the topic")
+	assert.Equal(t, []any{topicArn}, dlq.Inputs["okActions"], "recovery notifies the topic")
+	assert.Equal(t, "notBreaching", dlq.Inputs["treatMissingData"], "missing data")
+}
+
+func TestExplicitSettings(t *testing.T) {
+	args := validArgs()
+	args.JobTimeoutSeconds = 43200
+	args.MessageRetentionSeconds = 86400
+	args.DlqRetentionSeconds = 86400
+	args.MaxReceiveCount = 3
+	short := 0
+	args.ReceiveWaitTimeSeconds = &short
+	res := run(t, args)
+
+	jobs := find(t, res, queueType, "transcode-queue")
+	assert.Equal(t, 43200.0, jobs.Inputs["visibilityTimeoutSeconds"], "default visibility is capped at the SQS maximum")
+	assert.Equal(t, 86400.0, jobs.Inputs["messageRetentionSeconds"], "explicit retention")
+	assert.Equal(t, 0.0, jobs.Inputs["receiveWaitTimeSeconds"], "a pointer to 0 asks for short polling")
+	raw, ok := jobs.Inputs["redrivePolicy"].(string)
+	require.True(t, ok, "redrivePolicy is a JSON string")
+	var policy map[string]any
+	require.NoError(t, json.Unmarshal([]byte(raw), &policy), "redrivePolicy parses")
+	assert.Equal(t, 3.0, policy["maxReceiveCount"], "explicit maxReceiveCount")
+	dlq := find(t, res, queueType, "transcode-dlq")
+	assert.Equal(t, 86400.0, dlq.Inputs["messageRetentionSeconds"], "explicit DLQ retention")
+}
+
+func TestWithDefaultsDoesNotMutateCaller(t *testing.T) {
+	args := validArgs()
+	_ = args.withDefaults()
+	assert.Nil(t, args.ReceiveWaitTimeSeconds, "caller's wait time untouched")
+	assert.Zero(t, args.VisibilityTimeoutSeconds, "caller's visibility untouched")
+}
+
+func TestBadArgs(t *testing.T) {
+	cases := []struct {
+		name   string
+		mutate func(a *QueueArgs)
+		field  string
+	}{
+		{"missing env", func(a *QueueArgs) { a.Env = "" }, "Env:"},
+		{"bad service", func(a *QueueArgs) { a.Service = "Trans coder" }, "Service:"},
+		{"long prefix", func(a *QueueArgs) { a.Service = "a-very-long-service-name-that-does-not-fit-sqs" }, "name prefix"},
+		{"missing job timeout", func(a *QueueArgs) { a.JobTimeoutSeconds = 0 }, "JobTimeoutSeconds: 0 is out of range; accepted 1..43200"},
+		{"job timeout too long", func(a *QueueArgs) { a.JobTimeoutSeconds = 50000 }, "JobTimeoutSeconds: 50000"},
+		{"visibility below job timeout", func(a *QueueArgs) { a.VisibilityTimeoutSeconds = 600 }, "VisibilityTimeoutSeconds: 600 is out of range"},
+		{"visibility above max", func(a *QueueArgs) { a.VisibilityTimeoutSeconds = 43201 }, "VisibilityTimeoutSeconds: 43201"},
+		{"negative max receive", func(a *QueueArgs) { a.MaxReceiveCount = -1 }, "MaxReceiveCount: -1 is out of range; accepted 1..1000"},
+		{"max receive too high", func(a *QueueArgs) { a.MaxReceiveCount = 1001 }, "MaxReceiveCount: 1001"},
+		{"retention too short", func(a *QueueArgs) { a.MessageRetentionSeconds = 30 }, "MessageRetentionSeconds: 30 is out of range; accepted 60..1209600"},
+		{"retention too long", func(a *QueueArgs) { a.MessageRetentionSeconds = 1209601 }, "MessageRetentionSeconds: 1209601"},
+		{"dlq retention out of range", func(a *QueueArgs) { a.DlqRetentionSeconds = 2000000 }, "DlqRetentionSeconds: 2000000 is out of range"},
+		{"dlq retention below main", func(a *QueueArgs) {
+			a.MessageRetentionSeconds = 86400
+			a.DlqRetentionSeconds = 3600
+		}, "DlqRetentionSeconds: 3600 is less than MessageRetentionSeconds (86400)"},
+		{"wait too long", func(a *QueueArgs) { w := 21; a.ReceiveWaitTimeSeconds = &w }, "ReceiveWaitTimeSeconds: 21 is out of range; accepted 0..20"},
+		{"missing topic", func(a *QueueArgs) { a.AlarmTopicArn = nil }, "AlarmTopicArn: missing"},
+		{"negative alarm age", func(a *QueueArgs) { a.OldestMessageAlarmSeconds = -5 }, "OldestMessageAlarmSeconds: -5"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			args := validArgs()
+			tc.mutate(args)
+			var ctorErr error
+			res, err := offline.Run(offline.Stack{Name: stackName, Config: map[string]string{regionKey: regionName}},
+				func(ctx *pulumi.Context) (pulumi.Map, error) {
+					_, ctorErr = NewQueue(ctx, "transcode", args)
+					return pulumi.Map{}, nil
+				})
+			require.NoError(t, err, "the run itself succeeds so its resources can be inspected")
+			require.Error(t, ctorErr, "NewQueue rejects %s", tc.name)
+			assert.Contains(t, ctorErr.Error(), tc.field, "error names the field")
+			assert.Contains(t, ctorErr.Error(), `queue "transcode"`, "error names the component")
+			assertNothingRegistered(t, res)
+
+			_, err = offline.Run(offline.Stack{Name: stackName}, func(ctx *pulumi.Context) (pulumi.Map, error) {
+				_, err := NewQueue(ctx, "transcode", args)
+				return nil, err
+			})
+			require.Error(t, err, "the error fails the run")
+		})
+	}
+}
+
+func TestAllBadFieldsReportedAtOnce(t *testing.T) {
+	err := (QueueArgs{}).withDefaults().Validate()
+	require.Error(t, err, "empty args are invalid")
+	for _, field := range []string{"Env:", "Service:", "JobTimeoutSeconds:", "AlarmTopicArn:"} {
+		assert.Contains(t, err.Error(), field, "joined error names %s", field)
+	}
+	assert.Contains(t, (QueueArgs{}).Validate().Error(), "ReceiveWaitTimeSeconds: nil", "nil wait is reported without defaults")
+}
+
+func TestNilArgs(t *testing.T) {
+	var ctorErr error
+	res, err := offline.Run(offline.Stack{Name: stackName}, func(ctx *pulumi.Context) (pulumi.Map, error) {
+		_, ctorErr = NewQueue(ctx, "transcode", nil)
+		return pulumi.Map{}, nil
+	})
+	require.NoError(t, err, "run")
+	require.Error(t, ctorErr, "nil args rejected")
+	assert.Contains(t, ctorErr.Error(), "args: nil", "error says args are nil")
+	assertNothingRegistered(t, res)
+}
+
+func assertNothingRegistered(t *testing.T, res *offline.Result) {
+	t.Helper()
+	for _, r := range res.Resources {
+		assert.Equal(t, "pulumi:pulumi:Stack", r.Type, "nothing but the stack is registered, found %s", r.URN)
+	}
+}

@@ -1,0 +1,154 @@
+// Package awscheck holds the live AWS reads (and the one DNS marker write)
+// that the deploy workflow needs to decide whether a swap, retire or roll is
+// safe. The workflow depends only on the Checks interface so that its
+// decision logic can be tested against a fake; Client is the real
+// aws-sdk-go-v2 implementation.
+package awscheck
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Checks is what the deploy workflow asks of AWS.
+type Checks interface {
+	// TargetHealth lists the targets of one target group (ELBv2
+	// DescribeTargetHealth). A missing group yields an error matching
+	// ErrNotFound.
+	TargetHealth(ctx context.Context, targetGroupARN string) ([]Target, error)
+
+	// Traffic returns one point per minute in [start, end) for the ALB whose
+	// CloudWatch dimension is lbARNSuffix ("app/<name>/<id>"), summing
+	// RequestCount and ActiveConnectionCount (namespace AWS/ApplicationELB).
+	// Minutes without a datapoint are zero because the ALB publishes only
+	// non-zero values; when the whole window is empty the result is all
+	// zeros only if CloudWatch knows the load balancer at all, and otherwise
+	// an error matching ErrNoMetrics, so that a mistyped suffix cannot pass
+	// for an idle copy. CloudWatch lags a minute or two, so callers asking
+	// "has it been quiet" should end the window a few minutes before now.
+	Traffic(ctx context.Context, lbARNSuffix string, start, end time.Time) ([]TrafficPoint, error)
+
+	// MarkSwap UPSERTs a TXT record name (e.g. "_swap.<hostname>") carrying
+	// value in the hosted zone and returns the Route53 change ID. Route53
+	// applies a zone's changes in order, so once this change is INSYNC the
+	// record changes Pulumi submitted before it have reached every Route53
+	// name server.
+	MarkSwap(ctx context.Context, zoneID, name, value string) (changeID string, err error)
+
+	// ChangeStatus returns ChangePending or ChangeInsync for a Route53
+	// change (GetChange). An unknown change yields an error matching
+	// ErrNotFound.
+	ChangeStatus(ctx context.Context, changeID string) (string, error)
+
+	// GroupsByTag lists the Auto Scaling groups carrying tag key=value.
+	GroupsByTag(ctx context.Context, key, value string) ([]Group, error)
+
+	// QueueDepth returns SQS ApproximateNumberOfMessages (visible) and
+	// ApproximateNumberOfMessagesNotVisible (inFlight). A missing queue
+	// yields an error matching ErrNotFound.
+	QueueDepth(ctx context.Context, queueURL string) (visible, inFlight int, err error)
+}
+
+// Route53 change states, as returned by ChangeStatus.
+const (
+	ChangePending = "PENDING"
+	ChangeInsync  = "INSYNC"
+)
+
+// Target states reported by ELBv2, so callers can compare Target.State
+// without importing the SDK.
+const (
+	TargetInitial     = "initial"
+	TargetHealthy     = "healthy"
+	TargetUnhealthy   = "unhealthy"
+	TargetDraining    = "draining"
+	TargetUnused      = "unused"
+	TargetUnavailable = "unavailable"
+)
+
+// ErrNotFound marks errors where the named AWS resource does not exist, so
+// that retire and roll can tell "already gone" from a failed call.
+var ErrNotFound = errors.New("not found")
+
+// ErrNoMetrics marks a Traffic window for a load balancer CloudWatch has no
+// metrics for: either the suffix is wrong or the ALB has had no traffic for
+// the last two weeks, and only the caller can judge which is plausible.
+var ErrNoMetrics = errors.New("no CloudWatch metrics for load balancer")
+
+// Target is one registered target of a target group and its health.
+type Target struct {
+	ID    string
+	Port  int32
+	State string
+	// Reason and Description explain a non-healthy State, e.g.
+	// "Target.DeregistrationInProgress"; both are empty when healthy.
+	Reason      string
+	Description string
+}
+
+// TrafficPoint is the ALB's traffic in the minute starting at Time (UTC).
+type TrafficPoint struct {
+	Time              time.Time
+	Requests          float64
+	ActiveConnections float64
+}
+
+// Group is an Auto Scaling group's sizing and where it registers targets.
+type Group struct {
+	Name string
+	Tags map[string]string
+	Min  int
+	Max  int
+	// Desired is what the group is converging to; InService counts the
+	// instances whose lifecycle state is InService right now, so a roll
+	// can wait for the two to agree.
+	Desired         int
+	InService       int
+	TargetGroupARNs []string
+}
+
+// WaitInsync polls ChangeStatus every poll until the change is INSYNC. sleep
+// is injected so tests can run on a fake clock; nil means a real timer. It
+// returns ctx's error (wrapped) if ctx ends first.
+func WaitInsync(ctx context.Context, checks Checks, changeID string, poll time.Duration, sleep func(context.Context, time.Duration) error) error {
+	if poll <= 0 {
+		return fmt.Errorf("wait for route53 change %s: poll interval must be positive, got %s", changeID, poll)
+	}
+	if sleep == nil {
+		sleep = sleepCtx
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("wait for route53 change %s: %w", changeID, err)
+		}
+		status, err := checks.ChangeStatus(ctx, changeID)
+		if err != nil {
+			return fmt.Errorf("wait for route53 change %s: %w", changeID, err)
+		}
+		switch status {
+		case ChangeInsync:
+			return nil
+		case ChangePending:
+		default:
+			// An unexpected state would otherwise spin until ctx expires
+			// and hide the real cause.
+			return fmt.Errorf("wait for route53 change %s: unexpected status %q", changeID, status)
+		}
+		if err := sleep(ctx, poll); err != nil {
+			return fmt.Errorf("wait for route53 change %s: %w", changeID, err)
+		}
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,143 @@
+// Package offline renders Pulumi programs without a cloud: it is the one mock
+// monitor that tests and `infra synth` share. It records every resource,
+// answers invokes from fixtures and StackReferences from earlier renders, and
+// marks every value only AWS could know with a deterministic placeholder.
+package offline
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/video-platform/video-platform/internal/render"
+)
+
+// StackReferenceType is the type token of a StackReference resource.
+const StackReferenceType = "pulumi:pulumi:StackReference"
+
+// Cloud is a pulumi.MockResourceMonitor for one stack's run.
+type Cloud struct {
+	project string
+	stack   string
+	region  string
+	// stackOutputs are the outputs of other stacks, keyed by stack name
+	// (the last segment of a fully qualified reference name).
+	stackOutputs map[string]map[string]any
+
+	mu         sync.Mutex
+	resources  []render.Resource
+	references map[string]bool
+	fixtures   map[string]string
+}
+
+var _ pulumi.MockResourceMonitor = (*Cloud)(nil)
+
+// NewResource records a registration and returns the state the cloud would.
+func (c *Cloud) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	parent := ""
+	if args.RegisterRPC != nil {
+		parent = args.RegisterRPC.GetParent()
+	}
+	if resource.URN(parent).IsValid() && resource.URN(parent).QualifiedType() == resource.RootStackType {
+		parent = ""
+	}
+	urn := c.urn(parent, args.TypeToken, args.Name)
+
+	id, state, err := c.stateFor(args)
+	if err != nil {
+		return "", nil, err
+	}
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.resources = append(c.resources, render.Resource{
+		URN:    urn,
+		Type:   args.TypeToken,
+		Name:   args.Name,
+		Parent: parent,
+		Custom: args.Custom,
+		Inputs: plainMap(args.Inputs),
+	})
+	return id, state, nil
+}
+
+func (c *Cloud) urn(parent, typ, name string) string {
+	parentType := tokens.Type("")
+	if p := resource.URN(parent); p.IsValid() {
+		parentType = p.QualifiedType()
+	}
+	return string(resource.NewURN(tokens.QName(c.stack), tokens.PackageName(c.project), parentType,
+		tokens.Type(typ), name))
+}
+
+func (c *Cloud) stateFor(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	switch {
+	case args.TypeToken == StackReferenceType:
+		return c.stackReference(args)
+	case !args.Custom, strings.HasPrefix(args.TypeToken, "pulumi:providers:"):
+		// Components and providers have no cloud state of their own.
+		return args.Name, resource.PropertyMap{}, nil
+	default:
+		state := args.Inputs.Copy()
+		computeState(args.TypeToken, args.Name, state, c.region)
+		id := args.ID
+		if id == "" {
+			id = Placeholder(args.TypeToken, "id", args.Name)
+		}
+		return id, state, nil
+	}
+}
+
+func (c *Cloud) stackReference(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	full := args.Name
+	if n, ok := args.Inputs["name"]; ok && n.IsString() {
+		full = n.StringValue()
+	}
+	stack := full[strings.LastIndex(full, "/")+1:]
+	outputs, ok := c.stackOutputs[stack]
+	if !ok {
+		return "", nil, fmt.Errorf("stack reference %q: stack %q has not been rendered; render it first or pass its outputs", full, stack)
+	}
+	c.mu.Lock()
+	c.references[stack] = true
+	c.mu.Unlock()
+
+	var secretNames []resource.PropertyValue
+	for _, k := range sortedKeys(outputs) {
+		if outputs[k] == SecretMarker {
+			secretNames = append(secretNames, resource.NewStringProperty(k))
+		}
+	}
+	return full, resource.PropertyMap{
+		"name":              resource.NewStringProperty(full),
+		"outputs":           propertyValue(outputs),
+		"secretOutputNames": resource.NewArrayProperty(secretNames),
+	}, nil
+}
+
+// Call answers invokes (data sources) from offline fixtures.
+func (c *Cloud) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	fixture, ok := fixtures[args.Token]
+	if !ok {
+		return nil, fmt.Errorf("offline: no fixture answers the invoke %q; add one in internal/offline/fixtures.go", args.Token)
+	}
+	c.mu.Lock()
+	c.fixtures[args.Token] = fixture.describes
+	c.mu.Unlock()
+	return fixture.answer(c.region, args.Args), nil
+}
+
+// sortedResources returns the recorded resources ordered by URN, because the
+// SDK registers resources from many goroutines and arrival order varies.
+func (c *Cloud) sortedResources() []render.Resource {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := append([]render.Resource(nil), c.resources...)
+	sort.Slice(out, func(i, j int) bool { return out[i].URN < out[j].URN })
+	return out
+}

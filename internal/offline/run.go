@@ -1,0 +1,129 @@
+package offline
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/video-platform/video-platform/internal/render"
+)
+
+// Project is the Pulumi project name every stack of this repository shares.
+const Project = "video-platform"
+
+// Organization is what a file:// backend reports as the organization, so
+// StackReference names built offline match the ones a real backend sees.
+const Organization = "organization"
+
+// DefaultRegion is used when the config names no aws:region.
+const DefaultRegion = "us-east-1"
+
+// captureTimeout bounds how long a run waits for an output to resolve; an
+// output that never resolves is a bug in the program, not a slow cloud.
+const captureTimeout = 30 * time.Second
+
+// Program is a stack body that returns its exports, so that offline runs can
+// read them back without the engine.
+type Program func(ctx *pulumi.Context) (pulumi.Map, error)
+
+// Stack describes one offline run.
+type Stack struct {
+	// Name is the stack name, such as "prod-web-blue".
+	Name string
+	// Config holds fully qualified keys ("aws:region", "video-platform:web")
+	// and their raw values; objects and lists are JSON text.
+	Config map[string]string
+	// SecretKeys lists the config keys whose values are secret.
+	SecretKeys []string
+	// StackOutputs are the outputs of stacks rendered before this one,
+	// keyed by stack name, which answer StackReferences.
+	StackOutputs map[string]map[string]any
+}
+
+// Result is what one offline run produced.
+type Result struct {
+	// Resources are all registered resources, ordered by URN.
+	Resources []render.Resource
+	// Outputs are the stack's exports as plain JSON.
+	Outputs map[string]any
+	// References are the stacks read through StackReferences, sorted.
+	References []string
+	// Fixtures say which invoke answers were offline fixtures, sorted.
+	Fixtures []string
+}
+
+// Run renders one stack under the mock monitor and returns what it declared.
+func Run(s Stack, program Program) (*Result, error) {
+	region := s.Config["aws:region"]
+	if region == "" {
+		region = DefaultRegion
+	}
+	cloud := &Cloud{
+		project:      Project,
+		stack:        s.Name,
+		region:       region,
+		stackOutputs: s.StackOutputs,
+		references:   map[string]bool{},
+		fixtures:     map[string]string{},
+	}
+	var outputs map[string]any
+	body := func(ctx *pulumi.Context) error {
+		exports, err := program(ctx)
+		if err != nil {
+			return err
+		}
+		for _, k := range sortedKeys(exports) {
+			ctx.Export(k, exports[k])
+		}
+		outputs, err = capture(exports)
+		return err
+	}
+	withConfig := func(info *pulumi.RunInfo) {
+		info.Config = s.Config
+		info.ConfigSecretKeys = s.SecretKeys
+	}
+	err := pulumi.RunErr(body, pulumi.WithMocksWithOrganization(Organization, Project, s.Name, cloud), withConfig)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Resources: cloud.sortedResources(), Outputs: outputs}
+	if res.Outputs == nil {
+		res.Outputs = map[string]any{}
+	}
+	for stack := range cloud.references {
+		res.References = append(res.References, stack)
+	}
+	sort.Strings(res.References)
+	for token, what := range cloud.fixtures {
+		res.Fixtures = append(res.Fixtures, token+": "+what)
+	}
+	sort.Strings(res.Fixtures)
+	return res, nil
+}
+
+// capture waits for every export and turns it into plain JSON, masking
+// secrets so that an offline render never shows one.
+func capture(exports pulumi.Map) (map[string]any, error) {
+	out := make(map[string]any, len(exports))
+	for _, k := range sortedKeys(exports) {
+		o := pulumi.ToOutput(exports[k])
+		if pulumi.IsSecret(o) {
+			out[k] = SecretMarker
+			continue
+		}
+		ch := make(chan any, 1)
+		o.ApplyT(func(v any) any {
+			ch <- v
+			return nil
+		})
+		select {
+		case v := <-ch:
+			out[k] = v
+		case <-time.After(captureTimeout):
+			return nil, fmt.Errorf("export %q did not resolve within %s", k, captureTimeout)
+		}
+	}
+	return out, nil
+}

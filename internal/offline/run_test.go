@@ -1,0 +1,78 @@
+package offline
+
+import (
+	"testing"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestRunRecordsResourcesOutputsAndPlaceholders(t *testing.T) {
+	res, err := Run(Stack{
+		Name:       "prod-test",
+		Config:     map[string]string{"aws:region": "eu-west-1", "video-platform:token": "[secret]"},
+		SecretKeys: []string{"video-platform:token"},
+		StackOutputs: map[string]map[string]any{
+			"prod": {"queueArn": "arn:aws:sqs:eu-west-1:1:jobs", "subnets": []any{"s-1", "s-2"}},
+		},
+	}, func(ctx *pulumi.Context) (pulumi.Map, error) {
+		ref, err := pulumi.NewStackReference(ctx, "base", &pulumi.StackReferenceArgs{
+			Name: pulumi.String(ctx.Organization() + "/" + ctx.Project() + "/prod"),
+		})
+		if err != nil {
+			return nil, err
+		}
+		q, err := sqs.NewQueue(ctx, "jobs", &sqs.QueueArgs{
+			NamePrefix:               pulumi.String("jobs-"),
+			VisibilityTimeoutSeconds: pulumi.Int(900),
+		})
+		if err != nil {
+			return nil, err
+		}
+		zones, err := aws.GetAvailabilityZones(ctx, &aws.GetAvailabilityZonesArgs{})
+		if err != nil {
+			return nil, err
+		}
+		return pulumi.Map{
+			"queueUrl": q.Url,
+			"upstream": ref.GetStringOutput(pulumi.String("queueArn")),
+			"token":    config.GetSecret(ctx, "token"),
+			"firstAz":  pulumi.String(zones.Names[0]),
+		}, nil
+	})
+	require.NoError(t, err, "offline run")
+
+	q, ok := res.Find("aws:sqs/queue:Queue", "jobs")
+	require.True(t, ok, "queue recorded")
+	assert.Equal(t, 900.0, q.Inputs["visibilityTimeoutSeconds"], "inputs are plain JSON numbers")
+	assert.Equal(t, "urn:pulumi:prod-test::video-platform::aws:sqs/queue:Queue::jobs", q.URN, "urn")
+	assert.Equal(t, "<computed:aws:sqs/queue:Queue.url[jobs]>", res.Outputs["queueUrl"], "cloud-only value is a placeholder")
+	assert.Equal(t, "arn:aws:sqs:eu-west-1:1:jobs", res.Outputs["upstream"], "stack reference answered from earlier outputs")
+	assert.Equal(t, SecretMarker, res.Outputs["token"], "secret config is masked in outputs")
+	assert.Equal(t, "eu-west-1a", res.Outputs["firstAz"], "fixture uses the configured region")
+	assert.Equal(t, []string{"prod"}, res.References, "references recorded")
+	require.Len(t, res.Fixtures, 1, "one fixture used")
+	assert.Contains(t, res.Fixtures[0], "getAvailabilityZones", "fixture named")
+}
+
+func TestRunFailsOnUnrenderedStackReference(t *testing.T) {
+	_, err := Run(Stack{Name: "prod-dns"}, func(ctx *pulumi.Context) (pulumi.Map, error) {
+		_, err := pulumi.NewStackReference(ctx, "web", &pulumi.StackReferenceArgs{
+			Name: pulumi.String("organization/video-platform/prod-web-blue"),
+		})
+		return nil, err
+	})
+	require.Error(t, err, "an unrendered reference must fail")
+	assert.Contains(t, err.Error(), `stack "prod-web-blue" has not been rendered`, "message names the stack")
+}
+
+func TestUnknownInvokeNamesToken(t *testing.T) {
+	c := &Cloud{fixtures: map[string]string{}}
+	_, err := c.Call(pulumi.MockCallArgs{Token: "aws:s3/getBucket:getBucket"})
+	require.Error(t, err, "unknown invoke")
+	assert.Contains(t, err.Error(), "aws:s3/getBucket:getBucket", "names the token")
+}

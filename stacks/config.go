@@ -1,0 +1,399 @@
+package stacks
+
+import (
+	"fmt"
+	"net"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// BaseConfig is the config of an env's base stack.
+type BaseConfig struct {
+	// Network either creates a VPC or adopts an existing one.
+	Network NetworkConfig `json:"network"`
+	// Domain is the env's domain and the hosted zone that serves it.
+	Domain DomainConfig `json:"domain"`
+	// Queue tunes the transcode job queue.
+	Queue QueueConfig `json:"queue"`
+	// AmiID pins the instances' image; empty looks up the newest Amazon
+	// Linux 2023 image, which rolls every pool when Amazon publishes one.
+	AmiID string `json:"amiId,omitempty"`
+	// KeepImages is how many images each ECR repository keeps.
+	KeepImages int `json:"keepImages,omitempty"`
+	// AlertEmails are subscribed to the alerts topic.
+	AlertEmails []string `json:"alertEmails,omitempty"`
+}
+
+// NetworkConfig describes the env's network.
+type NetworkConfig struct {
+	// AzCount is how many Availability Zones the env spans.
+	AzCount int `json:"azCount"`
+	// Cidr is the VPC's block when the VPC is created.
+	Cidr string `json:"cidr,omitempty"`
+	// SingleNatGateway saves money outside prod at the cost of AZ independence.
+	SingleNatGateway bool `json:"singleNatGateway,omitempty"`
+	// Existing adopts a VPC instead of creating one.
+	Existing *ExistingNetwork `json:"existing,omitempty"`
+}
+
+// ExistingNetwork is a VPC and subnets made elsewhere.
+type ExistingNetwork struct {
+	// VpcID is the VPC's ID.
+	VpcID string `json:"vpcId"`
+	// PublicSubnetIDs hold the load balancers, one per AZ.
+	PublicSubnetIDs []string `json:"publicSubnetIds"`
+	// PrivateSubnetIDs hold the instances, one per AZ.
+	PrivateSubnetIDs []string `json:"privateSubnetIds"`
+}
+
+// DomainConfig names the env's domain.
+type DomainConfig struct {
+	// Name is the env's domain; services live at <service>.<name>.
+	Name string `json:"name"`
+	// ZoneID is the Route53 hosted zone serving Name.
+	ZoneID string `json:"zoneId"`
+}
+
+// QueueConfig tunes the transcode job queue.
+type QueueConfig struct {
+	// JobTimeoutSeconds is the longest a transcode job may run.
+	JobTimeoutSeconds int `json:"jobTimeoutSeconds"`
+	// MaxReceiveCount is how often a job is tried before it goes to the DLQ.
+	MaxReceiveCount int `json:"maxReceiveCount,omitempty"`
+	// OldestMessageAlarmSeconds pages when a job waits longer than this.
+	OldestMessageAlarmSeconds int `json:"oldestMessageAlarmSeconds,omitempty"`
+}
+
+var (
+	domainPattern  = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+	zoneIDPattern  = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
+	releasePattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+	typePattern    = regexp.MustCompile(`^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.[a-z0-9]+$`)
+	emailPattern   = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+)
+
+func (c *BaseConfig) applyDefaults() {
+	if c.KeepImages == 0 {
+		c.KeepImages = 30
+	}
+	if c.Queue.MaxReceiveCount == 0 {
+		c.Queue.MaxReceiveCount = 5
+	}
+	if c.Queue.OldestMessageAlarmSeconds == 0 {
+		c.Queue.OldestMessageAlarmSeconds = 900
+	}
+	if c.Network.Existing == nil && c.Network.Cidr == "" {
+		c.Network.Cidr = "10.0.0.0/16"
+	}
+}
+
+// minAZs is the least AZ count an env may run in: prod must survive the loss
+// of one AZ with capacity to spare.
+func minAZs(env string) int {
+	if env == "prod" {
+		return 3
+	}
+	return 2
+}
+
+// Validate checks the base config of an env.
+func (c BaseConfig) Validate(id Identity) error {
+	ch := &checker{stack: id.Name}
+	n := c.Network
+	ch.intRange("network.azCount", n.AzCount, minAZs(id.Env), 6)
+	if n.Existing != nil {
+		if !strings.HasPrefix(n.Existing.VpcID, "vpc-") {
+			ch.fail("network.existing.vpcId", n.Existing.VpcID, "a VPC ID such as vpc-0abc1234")
+		}
+		if len(n.Existing.PublicSubnetIDs) < n.AzCount {
+			ch.fail("network.existing.publicSubnetIds", n.Existing.PublicSubnetIDs, fmt.Sprintf("at least azCount (%d) subnet IDs, one per AZ", n.AzCount))
+		}
+		if len(n.Existing.PrivateSubnetIDs) < n.AzCount {
+			ch.fail("network.existing.privateSubnetIds", n.Existing.PrivateSubnetIDs, fmt.Sprintf("at least azCount (%d) subnet IDs, one per AZ", n.AzCount))
+		}
+		for i, s := range append(append([]string{}, n.Existing.PublicSubnetIDs...), n.Existing.PrivateSubnetIDs...) {
+			if !strings.HasPrefix(s, "subnet-") {
+				ch.fail(fmt.Sprintf("network.existing subnet %d", i), s, "subnet IDs such as subnet-0abc1234")
+			}
+		}
+		if n.Cidr != "" {
+			ch.fail("network.cidr", n.Cidr, "no cidr when network.existing adopts a VPC")
+		}
+	} else if _, block, err := net.ParseCIDR(n.Cidr); err != nil || block.IP.To4() == nil {
+		ch.fail("network.cidr", n.Cidr, "an IPv4 CIDR block such as 10.20.0.0/16")
+	} else if ones, _ := block.Mask.Size(); ones > 20 || ones < 16 {
+		ch.fail("network.cidr", n.Cidr, "a prefix length from /16 to /20, room for a public and a private subnet per AZ")
+	}
+	if id.Env == "prod" && n.SingleNatGateway {
+		ch.fail("network.singleNatGateway", true, "false in prod: one NAT gateway per AZ keeps an AZ outage from cutting off the others")
+	}
+	if !domainPattern.MatchString(c.Domain.Name) {
+		ch.fail("domain.name", c.Domain.Name, "a lowercase DNS name such as prod.video.example.com")
+	}
+	if !zoneIDPattern.MatchString(c.Domain.ZoneID) {
+		ch.fail("domain.zoneId", c.Domain.ZoneID, "a Route53 hosted zone ID such as Z0123456789ABCDEFGHIJ")
+	}
+	ch.intRange("queue.jobTimeoutSeconds", c.Queue.JobTimeoutSeconds, 1, 43200)
+	ch.intRange("queue.maxReceiveCount", c.Queue.MaxReceiveCount, 1, 1000)
+	ch.intRange("queue.oldestMessageAlarmSeconds", c.Queue.OldestMessageAlarmSeconds, 60, 1209600)
+	ch.intRange("keepImages", c.KeepImages, 1, 1000)
+	if c.AmiID != "" && !strings.HasPrefix(c.AmiID, "ami-") {
+		ch.fail("amiId", c.AmiID, "an AMI ID such as ami-0abc1234, or unset to look up Amazon Linux 2023")
+	}
+	for i, e := range c.AlertEmails {
+		if !emailPattern.MatchString(e) {
+			ch.fail(fmt.Sprintf("alertEmails[%d]", i), e, "an email address")
+		}
+	}
+	return ch.err()
+}
+
+// Capacity is an ASG's size.
+type Capacity struct {
+	// Min is the least number of instances.
+	Min int `json:"min"`
+	// Max is the most.
+	Max int `json:"max"`
+	// Desired is the starting number; scaling policies own it afterwards.
+	Desired int `json:"desired"`
+}
+
+func (ch *checker) capacity(key string, c Capacity, hardMax int) {
+	if c.Min < 0 || c.Max > hardMax || c.Min > c.Desired || c.Desired > c.Max {
+		ch.fail(key, c, fmt.Sprintf("0 <= min <= desired <= max <= %d", hardMax))
+	}
+}
+
+// ScheduleConfig is time-based capacity for a copy.
+type ScheduleConfig struct {
+	// Name identifies the schedule.
+	Name string `json:"name"`
+	// Recurrence is a five-field cron expression.
+	Recurrence string `json:"recurrence"`
+	// TimeZone is an IANA zone; default UTC.
+	TimeZone string `json:"timeZone,omitempty"`
+	// Capacity is the size the schedule sets.
+	Capacity Capacity `json:"capacity"`
+}
+
+// ScalingConfig is a copy's target tracking.
+type ScalingConfig struct {
+	// Metric is "cpu" or "alb-requests".
+	Metric string `json:"metric"`
+	// Target is the CPU percentage or requests per target.
+	Target float64 `json:"target"`
+}
+
+// CopyConfig is the config of one copy of a service.
+type CopyConfig struct {
+	// Release is the image tag this copy runs.
+	Release string `json:"release"`
+	// Capacity is the copy's size; all zero is an idle copy that keeps its
+	// load balancer so that bringing it back is fast.
+	Capacity Capacity `json:"capacity"`
+	// InstanceType is the EC2 type of the copy's instances.
+	InstanceType string `json:"instanceType"`
+	// Schedules are optional time-based capacity changes.
+	Schedules []ScheduleConfig `json:"schedules,omitempty"`
+	// Scaling overrides the service's default target tracking.
+	Scaling *ScalingConfig `json:"scaling,omitempty"`
+}
+
+const maxPoolSize = 100
+
+// Validate checks a copy's config.
+func (c CopyConfig) Validate(id Identity) error {
+	ch := &checker{stack: id.Name}
+	if !releasePattern.MatchString(c.Release) {
+		ch.fail("copy.release", c.Release, "a non-empty image tag of letters, digits, '_', '.' and '-', at most 128 characters")
+	}
+	ch.capacity("copy.capacity", c.Capacity, maxPoolSize)
+	if !typePattern.MatchString(c.InstanceType) {
+		ch.fail("copy.instanceType", c.InstanceType, "an EC2 instance type such as c6i.large")
+	}
+	for i, s := range c.Schedules {
+		ch.schedule(fmt.Sprintf("copy.schedules[%d]", i), s)
+	}
+	if c.Scaling != nil {
+		ch.oneOf("copy.scaling.metric", c.Scaling.Metric, "cpu", "alb-requests")
+		if c.Scaling.Metric == "cpu" && (c.Scaling.Target <= 0 || c.Scaling.Target > 100) {
+			ch.fail("copy.scaling.target", c.Scaling.Target, "a CPU percentage above 0 and at most 100")
+		} else if c.Scaling.Target <= 0 {
+			ch.fail("copy.scaling.target", c.Scaling.Target, "a positive number of requests per target")
+		}
+	}
+	return ch.err()
+}
+
+var schedulePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,40}$`)
+
+func (ch *checker) schedule(key string, s ScheduleConfig) {
+	if !schedulePattern.MatchString(s.Name) {
+		ch.fail(key+".name", s.Name, "a lowercase name of letters, digits and '-'")
+	}
+	if len(strings.Fields(s.Recurrence)) != 5 {
+		ch.fail(key+".recurrence", s.Recurrence, "a five-field cron expression such as \"0 7 * * 1-5\"")
+	}
+	if s.TimeZone != "" {
+		if _, err := time.LoadLocation(s.TimeZone); err != nil {
+			ch.fail(key+".timeZone", s.TimeZone, "an IANA time zone such as Europe/Berlin")
+		}
+	}
+	ch.capacity(key+".capacity", s.Capacity, maxPoolSize)
+}
+
+// TranscodersConfig is the config of an env's transcoder fleet.
+type TranscodersConfig struct {
+	// Active is the release that takes new jobs.
+	Active string `json:"active"`
+	// Draining are older releases finishing their in-flight jobs.
+	Draining []string `json:"draining,omitempty"`
+	// MaxDraining caps how many draining groups may be kept; default 2.
+	MaxDraining int `json:"maxDraining,omitempty"`
+	// InstanceTypes are the spot pool's compute-optimized types.
+	InstanceTypes []string `json:"instanceTypes"`
+	// Capacity is the active group's size.
+	Capacity Capacity `json:"capacity"`
+	// OnDemandBase is how many instances are always on-demand.
+	OnDemandBase *int `json:"onDemandBase,omitempty"`
+	// OnDemandPercentageAboveBase is the on-demand share above the base.
+	OnDemandPercentageAboveBase int `json:"onDemandPercentageAboveBase,omitempty"`
+	// AverageJobSeconds is how long a job takes on average.
+	AverageJobSeconds float64 `json:"averageJobSeconds"`
+	// AcceptableLatencySeconds is how long a job may wait in the queue.
+	AcceptableLatencySeconds float64 `json:"acceptableLatencySeconds"`
+	// JobHeartbeatSeconds is how long a leaving instance may finish its job.
+	JobHeartbeatSeconds int `json:"jobHeartbeatSeconds,omitempty"`
+}
+
+func (c *TranscodersConfig) applyDefaults() {
+	if c.MaxDraining == 0 {
+		c.MaxDraining = 2
+	}
+	if c.OnDemandBase == nil {
+		one := 1
+		c.OnDemandBase = &one
+	}
+	if c.JobHeartbeatSeconds == 0 {
+		c.JobHeartbeatSeconds = 1800
+	}
+}
+
+// Validate checks the transcoder fleet's config.
+func (c TranscodersConfig) Validate(id Identity) error {
+	ch := &checker{stack: id.Name}
+	if !releasePattern.MatchString(c.Active) {
+		ch.fail("transcoders.active", c.Active, "a non-empty image tag of letters, digits, '_', '.' and '-'")
+	}
+	seen := map[string]bool{}
+	for i, r := range c.Draining {
+		key := fmt.Sprintf("transcoders.draining[%d]", i)
+		switch {
+		case r == c.Active:
+			ch.fail(key, r, "releases other than the active one ("+c.Active+"); a release is either active or draining")
+		case seen[r]:
+			ch.fail(key, r, "each draining release once")
+		case !releasePattern.MatchString(r):
+			ch.fail(key, r, "an image tag of letters, digits, '_', '.' and '-'")
+		}
+		seen[r] = true
+	}
+	ch.intRange("transcoders.maxDraining", c.MaxDraining, 1, 5)
+	if len(c.Draining) > c.MaxDraining {
+		ch.fail("transcoders.draining", c.Draining, fmt.Sprintf("at most maxDraining (%d) releases; remove drained ones with `infra roll --gc`", c.MaxDraining))
+	}
+	if len(c.InstanceTypes) < 3 {
+		ch.fail("transcoders.instanceTypes", c.InstanceTypes, "at least 3 compute-optimized instance types, so that spot capacity has somewhere to go")
+	}
+	for i, t := range c.InstanceTypes {
+		if !typePattern.MatchString(t) || !strings.HasPrefix(t, "c") {
+			ch.fail(fmt.Sprintf("transcoders.instanceTypes[%d]", i), t, "a compute-optimized (c-family) type such as c6i.xlarge")
+		}
+	}
+	ch.capacity("transcoders.capacity", c.Capacity, maxPoolSize)
+	if c.OnDemandBase != nil {
+		ch.intRange("transcoders.onDemandBase", *c.OnDemandBase, 0, c.Capacity.Max)
+		if id.Env == "prod" && *c.OnDemandBase < 1 {
+			ch.fail("transcoders.onDemandBase", *c.OnDemandBase, "at least 1 in prod, so a spot drought never stops transcoding")
+		}
+	}
+	ch.intRange("transcoders.onDemandPercentageAboveBase", c.OnDemandPercentageAboveBase, 0, 100)
+	ch.intRange("transcoders.jobHeartbeatSeconds", c.JobHeartbeatSeconds, 300, 7200)
+	if c.AverageJobSeconds <= 0 {
+		ch.fail("transcoders.averageJobSeconds", c.AverageJobSeconds, "a positive number of seconds")
+	}
+	if c.AcceptableLatencySeconds < c.AverageJobSeconds {
+		ch.fail("transcoders.acceptableLatencySeconds", c.AcceptableLatencySeconds, "at least averageJobSeconds, so the backlog target is one job per instance or more")
+	}
+	return ch.err()
+}
+
+// PreviousLive records the color a swap moved away from, so a rollback
+// knows where to go back to.
+type PreviousLive struct {
+	// Color was live before the last swap.
+	Color string `json:"color"`
+	// SwappedAt is when the swap happened, RFC 3339.
+	SwappedAt string `json:"swappedAt"`
+}
+
+// DNSConfig is the config of an env's DNS stack.
+type DNSConfig struct {
+	// Live is the live color per service. A swap changes one entry.
+	Live map[string]string `json:"live"`
+	// Canary is the percent (0-100) of traffic for the other color.
+	Canary map[string]int `json:"canary,omitempty"`
+	// Previous is recorded by `infra swap`.
+	Previous map[string]PreviousLive `json:"previous,omitempty"`
+	// Hostnames override <service>.<domain>.
+	Hostnames map[string]string `json:"hostnames,omitempty"`
+}
+
+// Validate checks the DNS config.
+func (c DNSConfig) Validate(id Identity) error {
+	ch := &checker{stack: id.Name}
+	for _, svc := range ServiceNames() {
+		live, ok := c.Live[svc]
+		if !ok {
+			ch.fail("live."+svc, nil, "blue or green")
+			continue
+		}
+		ch.oneOf("live."+svc, live, Colors...)
+	}
+	for _, svc := range sortedKeys(c.Live) {
+		if _, ok := Services[svc]; !ok {
+			ch.fail("live."+svc, c.Live[svc], "a key per service: "+strings.Join(ServiceNames(), ", "))
+		}
+	}
+	for _, svc := range sortedKeys(c.Canary) {
+		if _, ok := Services[svc]; !ok {
+			ch.fail("canary."+svc, c.Canary[svc], "a key per service: "+strings.Join(ServiceNames(), ", "))
+		}
+		ch.intRange("canary."+svc, c.Canary[svc], 0, 100)
+	}
+	for _, svc := range sortedKeys(c.Previous) {
+		p := c.Previous[svc]
+		ch.oneOf("previous."+svc+".color", p.Color, Colors...)
+		if _, err := time.Parse(time.RFC3339, p.SwappedAt); err != nil {
+			ch.fail("previous."+svc+".swappedAt", p.SwappedAt, "an RFC 3339 time such as 2026-11-22T10:00:00Z")
+		}
+	}
+	for _, svc := range sortedKeys(c.Hostnames) {
+		if _, ok := Services[svc]; !ok {
+			ch.fail("hostnames."+svc, c.Hostnames[svc], "a key per service: "+strings.Join(ServiceNames(), ", "))
+		}
+		if !domainPattern.MatchString(c.Hostnames[svc]) {
+			ch.fail("hostnames."+svc, c.Hostnames[svc], "a lowercase DNS name")
+		}
+	}
+	return ch.err()
+}
+
+// Other returns the color that is not c.
+func Other(c string) string {
+	if c == "blue" {
+		return "green"
+	}
+	return "blue"
+}

@@ -1,0 +1,102 @@
+package stacks
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/video-platform/video-platform/components/asgpool"
+	"github.com/video-platform/video-platform/components/loadbalancer"
+)
+
+// CopyStack is what one copy of a service declared.
+type CopyStack struct {
+	// LoadBalancer fronts the copy; it stays when the copy is idle.
+	LoadBalancer *loadbalancer.LoadBalancer
+	// Pool runs the copy's release.
+	Pool *asgpool.AsgPool
+	// Outputs are the stack's exports, read by the DNS stack and `infra`.
+	Outputs pulumi.Map
+}
+
+// Copy declares one copy (blue or green) of a service: an AsgPool behind a
+// LoadBalancer. An idle copy (capacity 0) keeps its load balancer, so that
+// bringing it back takes only instances.
+func Copy(ctx *pulumi.Context, id Identity, cfg CopyConfig) (*CopyStack, error) {
+	base, err := readBase(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	svc := Services[id.Service]
+	tier := base.Tiers[id.Service]
+	name := id.Service + "-" + id.Color
+	tags := map[string]string{"tier": "copy"}
+
+	lbArgs := &loadbalancer.LoadBalancerArgs{
+		Env: id.Env, Service: id.Service, Color: id.Color, Tags: tags,
+		VpcID:                      pulumi.String(base.VpcID),
+		SubnetIDs:                  pulumi.ToStringArray(base.PublicSubnetIDs),
+		MinAZs:                     minAZs(id.Env),
+		SecurityGroupIDs:           pulumi.StringArray{pulumi.String(tier.LBSecurityGroupID)},
+		CertificateArn:             pulumi.String(base.CertificateArn),
+		TargetPort:                 svc.Port,
+		HealthCheck:                loadbalancer.HealthCheck{Path: svc.HealthPath},
+		DeregistrationDelaySeconds: pulumi.IntRef(svc.DeregistrationDelaySeconds),
+		IdleTimeoutSeconds:         svc.IdleTimeoutSeconds,
+	}
+	if svc.Stickiness {
+		lbArgs.Stickiness = &loadbalancer.Stickiness{}
+	}
+	lb, err := loadbalancer.NewLoadBalancer(ctx, name, lbArgs)
+	if err != nil {
+		return nil, err
+	}
+
+	scaling := &asgpool.TargetTracking{Metric: svc.DefaultScalingMetric, TargetValue: svc.DefaultScalingTarget}
+	if cfg.Scaling != nil {
+		scaling = &asgpool.TargetTracking{Metric: cfg.Scaling.Metric, TargetValue: cfg.Scaling.Target}
+	}
+	if scaling.Metric == asgpool.MetricALBRequests {
+		scaling.ResourceLabel = pulumi.Sprintf("%s/%s", lb.ArnSuffix, lb.TargetGroupArnSuffix)
+	}
+	var schedules []asgpool.Schedule
+	for _, s := range cfg.Schedules {
+		schedules = append(schedules, asgpool.Schedule{
+			Name: s.Name, Recurrence: s.Recurrence, TimeZone: s.TimeZone,
+			MinSize: s.Capacity.Min, MaxSize: s.Capacity.Max, DesiredCapacity: s.Capacity.Desired,
+		})
+	}
+	pool, err := asgpool.NewAsgPool(ctx, name, &asgpool.AsgPoolArgs{
+		Env: id.Env, Service: id.Service, Color: id.Color, Release: cfg.Release, Tags: tags,
+		ImageRepositoryURL:  pulumi.String(tier.RepositoryURL),
+		ContainerPort:       svc.Port,
+		Environment:         pulumi.StringMap{"SERVICE_COLOR": pulumi.String(id.Color), "JOB_QUEUE_URL": pulumi.String(base.Queue.URL)},
+		AmiID:               pulumi.String(base.AmiID),
+		InstanceType:        cfg.InstanceType,
+		SecurityGroupIDs:    pulumi.StringArray{pulumi.String(tier.InstanceSecurityGroupID)},
+		InstanceProfileName: pulumi.String(tier.InstanceProfileName),
+		SubnetIDs:           pulumi.ToStringArray(base.PrivateSubnetIDs),
+		MinAZs:              minAZs(id.Env),
+		MinSize:             cfg.Capacity.Min, MaxSize: cfg.Capacity.Max, DesiredCapacity: cfg.Capacity.Desired,
+		TargetGroupARNs: pulumi.StringArray{lb.TargetGroupArn},
+		LifecycleHook:   &asgpool.LifecycleHook{HeartbeatSeconds: svc.DrainHeartbeatSeconds},
+		Schedules:       schedules,
+		Scaling:         scaling,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &CopyStack{LoadBalancer: lb, Pool: pool, Outputs: pulumi.Map{
+		"service":      pulumi.String(id.Service),
+		"color":        pulumi.String(id.Color),
+		"release":      pulumi.String(cfg.Release),
+		"instanceType": pulumi.String(cfg.InstanceType),
+		"capacity": pulumi.Map{
+			"min": pulumi.Int(cfg.Capacity.Min), "max": pulumi.Int(cfg.Capacity.Max), "desired": pulumi.Int(cfg.Capacity.Desired),
+		},
+		"lbDnsName":                  lb.DnsName,
+		"lbZoneId":                   lb.ZoneId,
+		"lbArnSuffix":                lb.ArnSuffix,
+		"targetGroupArn":             lb.TargetGroupArn,
+		"groupName":                  pool.GroupName,
+		"deregistrationDelaySeconds": pulumi.Int(svc.DeregistrationDelaySeconds),
+	}}, nil
+}

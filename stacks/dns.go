@@ -1,0 +1,80 @@
+package stacks
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/video-platform/video-platform/components/dnsrecords"
+)
+
+// DNSStack is what the DNS stack declared.
+type DNSStack struct {
+	// Records are the hostname records per service.
+	Records map[string]*dnsrecords.DnsRecords
+	// Weights are the weights given to each color per service.
+	Weights map[string]map[string]int
+	// Outputs are the stack's exports.
+	Outputs pulumi.Map
+}
+
+var copyKeys = []string{"service", "color", "release", "capacity", "lbDnsName", "lbZoneId"}
+
+// DNS points every service's public hostname at its live copy. A swap is a
+// change of one config value (live.<service>) and changes only that
+// service's weighted records; the direct blue. and green. names stay.
+func DNS(ctx *pulumi.Context, id Identity, cfg DNSConfig) (*DNSStack, error) {
+	base, err := readBase(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	d := &DNSStack{Records: map[string]*dnsrecords.DnsRecords{}, Weights: map[string]map[string]int{}}
+	live, previous, hostnames := pulumi.StringMap{}, pulumi.StringMap{}, pulumi.StringMap{}
+	ipv4Only := false
+	for _, svc := range ServiceNames() {
+		targets := map[string]dnsrecords.AliasTarget{}
+		copies := map[string]CopyOutputs{}
+		for _, color := range Colors {
+			var c CopyOutputs
+			if err := readStack(ctx, id.Name, CopyStackName(id.Env, svc, color), copyKeys, &c); err != nil {
+				return nil, err
+			}
+			copies[color] = c
+			targets[color] = dnsrecords.AliasTarget{DnsName: pulumi.String(c.LBDnsName), ZoneID: pulumi.String(c.LBZoneID)}
+		}
+		liveColor, canary := cfg.Live[svc], cfg.Canary[svc]
+		weights := map[string]int{liveColor: 100 - canary, Other(liveColor): canary}
+		// Sending traffic to a copy without instances takes the service down.
+		for color, w := range weights {
+			if w > 0 && copies[color].Capacity.Max == 0 {
+				return nil, &ConfigError{Stack: id.Name, Key: fmt.Sprintf("%s:live.%s", ProjectName, svc), Value: liveColor,
+					Accepted: fmt.Sprintf("a color whose copy has capacity; %s is idle (capacity max 0) but would get %d%% of the traffic",
+						CopyStackName(id.Env, svc, color), w)}
+			}
+		}
+		hostname := cfg.Hostnames[svc]
+		if hostname == "" {
+			hostname = svc + "." + base.Domain
+		}
+		records, err := dnsrecords.NewDnsRecords(ctx, svc, &dnsrecords.DnsRecordsArgs{
+			ZoneID:   pulumi.String(base.ZoneID),
+			Hostname: hostname,
+			Targets:  targets,
+			Weights:  weights,
+			// The load balancers are IPv4 only, and an AAAA alias to them
+			// would answer nothing.
+			IPv6: &ipv4Only,
+		})
+		if err != nil {
+			return nil, err
+		}
+		d.Records[svc], d.Weights[svc] = records, weights
+		live[svc] = pulumi.String(liveColor)
+		hostnames[svc] = pulumi.String(hostname)
+		if p, ok := cfg.Previous[svc]; ok {
+			previous[svc] = pulumi.String(p.Color)
+		}
+	}
+	d.Outputs = pulumi.Map{"live": live, "previous": previous, "hostnames": hostnames, "zoneId": pulumi.String(base.ZoneID)}
+	return d, nil
+}

@@ -1,0 +1,122 @@
+package stacks
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Program selects the stack function from the stack name, reads and
+// validates its config, and returns the stack's exports. Nothing is
+// registered before the config has passed validation.
+func Program(ctx *pulumi.Context) (pulumi.Map, error) {
+	id, err := Parse(ctx.Stack())
+	if err != nil {
+		return nil, err
+	}
+	switch id.Kind {
+	case KindBase:
+		cfg, err := LoadBaseConfig(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		base, err := Base(ctx, id, cfg)
+		if err != nil {
+			return nil, err
+		}
+		return base.Outputs, nil
+	case KindCopy:
+		cfg, err := LoadCopyConfig(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		cp, err := Copy(ctx, id, cfg)
+		if err != nil {
+			return nil, err
+		}
+		return cp.Outputs, nil
+	case KindTranscoders:
+		cfg, err := LoadTranscodersConfig(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		tr, err := Transcoders(ctx, id, cfg)
+		if err != nil {
+			return nil, err
+		}
+		return tr.Outputs, nil
+	case KindDNS:
+		cfg, err := LoadDNSConfig(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		dns, err := DNS(ctx, id, cfg)
+		if err != nil {
+			return nil, err
+		}
+		return dns.Outputs, nil
+	default:
+		return nil, fmt.Errorf("stack %s: kind %q has no stack function", id.Name, id.Kind)
+	}
+}
+
+// LoadBaseConfig reads and validates a base stack's config.
+func LoadBaseConfig(ctx *pulumi.Context, id Identity) (BaseConfig, error) {
+	var cfg BaseConfig
+	if err := readObject(ctx, id.Name, "network", true, &cfg.Network); err != nil {
+		return cfg, err
+	}
+	if err := readObject(ctx, id.Name, "domain", true, &cfg.Domain); err != nil {
+		return cfg, err
+	}
+	if err := readObject(ctx, id.Name, "queue", true, &cfg.Queue); err != nil {
+		return cfg, err
+	}
+	if err := readObject(ctx, id.Name, "alertEmails", false, &cfg.AlertEmails); err != nil {
+		return cfg, err
+	}
+	cfg.AmiID = readString(ctx, "amiId")
+	if raw := readString(ctx, "keepImages"); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil {
+			return cfg, &ConfigError{Stack: id.Name, Key: ProjectName + ":keepImages", Value: raw, Accepted: "an integer from 1 to 1000"}
+		}
+		cfg.KeepImages = n
+	}
+	cfg.applyDefaults()
+	return cfg, cfg.Validate(id)
+}
+
+// LoadCopyConfig reads and validates a service copy's config.
+func LoadCopyConfig(ctx *pulumi.Context, id Identity) (CopyConfig, error) {
+	var cfg CopyConfig
+	if err := readObject(ctx, id.Name, "copy", true, &cfg); err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.Validate(id)
+}
+
+// LoadTranscodersConfig reads and validates the transcoder fleet's config.
+func LoadTranscodersConfig(ctx *pulumi.Context, id Identity) (TranscodersConfig, error) {
+	var cfg TranscodersConfig
+	if err := readObject(ctx, id.Name, "transcoders", true, &cfg); err != nil {
+		return cfg, err
+	}
+	cfg.applyDefaults()
+	return cfg, cfg.Validate(id)
+}
+
+// LoadDNSConfig reads and validates the DNS stack's config.
+func LoadDNSConfig(ctx *pulumi.Context, id Identity) (DNSConfig, error) {
+	var cfg DNSConfig
+	if err := readObject(ctx, id.Name, "live", true, &cfg.Live); err != nil {
+		return cfg, err
+	}
+	for key, out := range map[string]any{"canary": &cfg.Canary, "previous": &cfg.Previous, "hostnames": &cfg.Hostnames} {
+		if err := readObject(ctx, id.Name, key, false, out); err != nil {
+			return cfg, err
+		}
+	}
+	return cfg, cfg.Validate(id)
+}

@@ -1,0 +1,64 @@
+package stacks
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/video-platform/video-platform/components/transcoderfleet"
+)
+
+// TranscodersStack is what the transcoder stack declared.
+type TranscodersStack struct {
+	// Fleets are the server groups by release; one is active, the rest drain.
+	Fleets map[string]*transcoderfleet.TranscoderFleet
+	// Outputs are the stack's exports.
+	Outputs pulumi.Map
+}
+
+// Transcoders declares one server group per release. Transcoders are not
+// blue-green: the active release takes new jobs, and each draining release
+// sits at zero capacity while its termination hooks let running jobs finish.
+func Transcoders(ctx *pulumi.Context, id Identity, cfg TranscodersConfig) (*TranscodersStack, error) {
+	base, err := readBase(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	tier := base.Tiers["transcoder"]
+	t := &TranscodersStack{Fleets: map[string]*transcoderfleet.TranscoderFleet{}}
+	groups := pulumi.StringMap{}
+	releases := append([]string{cfg.Active}, cfg.Draining...)
+	for i, release := range releases {
+		fleet, err := transcoderfleet.NewTranscoderFleet(ctx, "transcoder-"+release, &transcoderfleet.TranscoderFleetArgs{
+			Env: id.Env, Release: release, Draining: i > 0,
+			ImageRepositoryURL:          pulumi.String(tier.RepositoryURL),
+			AmiID:                       pulumi.String(base.AmiID),
+			SecurityGroupIDs:            pulumi.StringArray{pulumi.String(tier.InstanceSecurityGroupID)},
+			InstanceProfileName:         pulumi.String(tier.InstanceProfileName),
+			SubnetIDs:                   pulumi.ToStringArray(base.PrivateSubnetIDs),
+			MinAZs:                      minAZs(id.Env),
+			InstanceTypes:               cfg.InstanceTypes,
+			OnDemandBaseCapacity:        *cfg.OnDemandBase,
+			OnDemandPercentageAboveBase: cfg.OnDemandPercentageAboveBase,
+			MinSize:                     cfg.Capacity.Min, MaxSize: cfg.Capacity.Max, DesiredCapacity: cfg.Capacity.Desired,
+			QueueURL:                 pulumi.String(base.Queue.URL),
+			QueueName:                pulumi.String(base.Queue.Name),
+			JobHeartbeatSeconds:      cfg.JobHeartbeatSeconds,
+			AverageJobSeconds:        cfg.AverageJobSeconds,
+			AcceptableLatencySeconds: cfg.AcceptableLatencySeconds,
+		})
+		if err != nil {
+			return nil, err
+		}
+		t.Fleets[release] = fleet
+		groups[release] = fleet.GroupName
+	}
+	t.Outputs = pulumi.Map{
+		"active":   pulumi.String(cfg.Active),
+		"draining": pulumi.ToStringArray(append([]string{}, cfg.Draining...)),
+		"groups":   groups,
+		"queueUrl": pulumi.String(base.Queue.URL),
+		"capacity": pulumi.Map{
+			"min": pulumi.Int(cfg.Capacity.Min), "max": pulumi.Int(cfg.Capacity.Max), "desired": pulumi.Int(cfg.Capacity.Desired),
+		},
+	}
+	return t, nil
+}

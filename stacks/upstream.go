@@ -1,0 +1,131 @@
+package stacks
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// BaseOutputs is what downstream stacks read from the base stack.
+type BaseOutputs struct {
+	// Env is the base stack's env.
+	Env string `json:"env"`
+	// AzCount is how many AZs the env spans.
+	AzCount int `json:"azCount"`
+	// VpcID is the env's VPC.
+	VpcID string `json:"vpcId"`
+	// PublicSubnetIDs hold load balancers.
+	PublicSubnetIDs []string `json:"publicSubnetIds"`
+	// PrivateSubnetIDs hold instances.
+	PrivateSubnetIDs []string `json:"privateSubnetIds"`
+	// Domain is the env's domain.
+	Domain string `json:"domain"`
+	// ZoneID is the env's hosted zone.
+	ZoneID string `json:"zoneId"`
+	// CertificateArn is the validated certificate for the domain and wildcard.
+	CertificateArn string `json:"certificateArn"`
+	// AmiID is the image instances boot.
+	AmiID string `json:"amiId"`
+	// AlertsTopicArn receives alarms.
+	AlertsTopicArn string `json:"alertsTopicArn"`
+	// Queue is the transcode job queue.
+	Queue struct {
+		URL               string `json:"url"`
+		Arn               string `json:"arn"`
+		Name              string `json:"name"`
+		DlqURL            string `json:"dlqUrl"`
+		JobTimeoutSeconds int    `json:"jobTimeoutSeconds"`
+	} `json:"queue"`
+	// Tiers hold per-tier security groups, instance profiles and registries.
+	Tiers map[string]TierOutputs `json:"tiers"`
+}
+
+// TierOutputs is what the base stack provides one tier.
+type TierOutputs struct {
+	// LBSecurityGroupID is set for services behind a load balancer.
+	LBSecurityGroupID string `json:"lbSecurityGroupId,omitempty"`
+	// InstanceSecurityGroupID guards the tier's instances.
+	InstanceSecurityGroupID string `json:"instanceSecurityGroupId"`
+	// InstanceProfileName carries the tier's role.
+	InstanceProfileName string `json:"instanceProfileName"`
+	// RepositoryURL is the tier's ECR repository.
+	RepositoryURL string `json:"repositoryUrl"`
+	// Port is the service port.
+	Port int `json:"port,omitempty"`
+}
+
+// CopyOutputs is what the DNS stack reads from a service copy.
+type CopyOutputs struct {
+	// Service is the copy's service.
+	Service string `json:"service"`
+	// Color is the copy's color.
+	Color string `json:"color"`
+	// Release is the image tag it runs.
+	Release string `json:"release"`
+	// Capacity is its configured size.
+	Capacity Capacity `json:"capacity"`
+	// LBDnsName is its load balancer's DNS name.
+	LBDnsName string `json:"lbDnsName"`
+	// LBZoneID is its load balancer's canonical hosted zone.
+	LBZoneID string `json:"lbZoneId"`
+}
+
+// stackReference refers to another stack of this project. Names are built
+// from the current organization and project so that the same code works on
+// a file:// backend and on Pulumi Cloud.
+func stackReference(ctx *pulumi.Context, stack string) (*pulumi.StackReference, error) {
+	name := fmt.Sprintf("%s/%s/%s", ctx.Organization(), ctx.Project(), stack)
+	return pulumi.NewStackReference(ctx, stack, &pulumi.StackReferenceArgs{Name: pulumi.String(name)})
+}
+
+// readStack reads the named outputs of another stack into a typed struct.
+// It reads plain values, because these decide how many resources to declare
+// (one subnet per AZ) and must be validated before anything is declared.
+func readStack(ctx *pulumi.Context, self, stack string, keys []string, out any) error {
+	ref, err := stackReference(ctx, stack)
+	if err != nil {
+		return fmt.Errorf("stack %s: referencing %s: %w", self, stack, err)
+	}
+	values := map[string]any{}
+	for _, key := range keys {
+		details, err := ref.GetOutputDetails(key)
+		if err != nil {
+			return fmt.Errorf("stack %s: reading output %q of stack %s: %w", self, key, stack, err)
+		}
+		v := details.Value
+		if v == nil {
+			v = details.SecretValue
+		}
+		if v == nil {
+			return fmt.Errorf("stack %s: stack %s has no output %q; deploy it first with `pulumi up -s %s`", self, stack, key, stack)
+		}
+		values[key] = v
+	}
+	raw, err := json.Marshal(values)
+	if err != nil {
+		return fmt.Errorf("stack %s: outputs of %s: %w", self, stack, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(out); err != nil {
+		return fmt.Errorf("stack %s: outputs of %s are not of the expected shape: %w", self, stack, err)
+	}
+	return nil
+}
+
+var baseKeys = []string{"env", "azCount", "vpcId", "publicSubnetIds", "privateSubnetIds", "domain", "zoneId",
+	"certificateArn", "amiId", "alertsTopicArn", "queue", "tiers"}
+
+func readBase(ctx *pulumi.Context, id Identity) (BaseOutputs, error) {
+	var base BaseOutputs
+	if err := readStack(ctx, id.Name, BaseStackName(id.Env), baseKeys, &base); err != nil {
+		return base, err
+	}
+	if len(base.PrivateSubnetIDs) < minAZs(id.Env) || len(base.PublicSubnetIDs) < minAZs(id.Env) {
+		return base, fmt.Errorf("stack %s: base stack %s exports %d private and %d public subnets; %s needs at least %d AZs",
+			id.Name, BaseStackName(id.Env), len(base.PrivateSubnetIDs), len(base.PublicSubnetIDs), id.Env, minAZs(id.Env))
+	}
+	return base, nil
+}
