@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"github.com/video-platform/video-platform/internal/topology"
+
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
@@ -18,7 +20,7 @@ import (
 
 // Tiers are the instance roles of an env: the blue-green services and the
 // transcoders.
-func Tiers() []string { return append(ServiceNames(), "transcoder") }
+func Tiers() []string { return append(topology.ServiceNames(), "transcoder") }
 
 // BaseStack is what the base stack declared.
 type BaseStack struct {
@@ -57,7 +59,7 @@ func plainTags(env, service string) map[string]string {
 
 // Base declares an env's shared foundation: network, security groups,
 // registries, the job queue, alerting, instance roles and the certificate.
-func Base(ctx *pulumi.Context, id Identity, cfg BaseConfig) (*BaseStack, error) {
+func Base(ctx *pulumi.Context, id topology.Identity, cfg BaseConfig) (*BaseStack, error) {
 	env := id.Env
 	tags := commonTags(env, "base")
 	b := &BaseStack{
@@ -175,7 +177,7 @@ func Base(ctx *pulumi.Context, id Identity, cfg BaseConfig) (*BaseStack, error) 
 			"instanceProfileName":     b.InstanceProfiles[tier].Name,
 			"repositoryUrl":           b.Images[tier].RepositoryURL,
 		}
-		if svc, ok := Services[tier]; ok {
+		if svc, ok := topology.Services[tier]; ok {
 			t["lbSecurityGroupId"] = b.SecurityGroups[tier+"-lb"].ID()
 			t["port"] = pulumi.Int(svc.Port)
 		}
@@ -215,7 +217,7 @@ func (b *BaseStack) securityGroups(ctx *pulumi.Context, env string) error {
 	}}
 	for _, tier := range Tiers() {
 		var ingress ec2.SecurityGroupIngressArray
-		if svc, ok := Services[tier]; ok {
+		if svc, ok := topology.Services[tier]; ok {
 			lbTags := commonTags(env, tier)
 			lbTags["role"] = pulumi.String("load-balancer")
 			lb, err := ec2.NewSecurityGroup(ctx, tier+"-lb", &ec2.SecurityGroupArgs{

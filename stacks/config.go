@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"github.com/video-platform/video-platform/internal/topology"
+
 	"fmt"
 	"net"
 	"regexp"
@@ -88,20 +90,11 @@ func (c *BaseConfig) applyDefaults() {
 	}
 }
 
-// minAZs is the least AZ count an env may run in: prod must survive the loss
-// of one AZ with capacity to spare.
-func minAZs(env string) int {
-	if env == "prod" {
-		return 3
-	}
-	return 2
-}
-
 // Validate checks the base config of an env.
-func (c BaseConfig) Validate(id Identity) error {
+func (c BaseConfig) Validate(id topology.Identity) error {
 	ch := &checker{stack: id.Name}
 	n := c.Network
-	ch.intRange("network.azCount", n.AzCount, minAZs(id.Env), 6)
+	ch.intRange("network.azCount", n.AzCount, topology.MinAZs(id.Env), 6)
 	if n.Existing != nil {
 		if !strings.HasPrefix(n.Existing.VpcID, "vpc-") {
 			ch.fail("network.existing.vpcId", n.Existing.VpcID, "a VPC ID such as vpc-0abc1234")
@@ -203,7 +196,7 @@ type CopyConfig struct {
 const maxPoolSize = 100
 
 // Validate checks a copy's config.
-func (c CopyConfig) Validate(id Identity) error {
+func (c CopyConfig) Validate(id topology.Identity) error {
 	ch := &checker{stack: id.Name}
 	if !releasePattern.MatchString(c.Release) {
 		ch.fail("copy.release", c.Release, "a non-empty image tag of letters, digits, '_', '.' and '-', at most 128 characters")
@@ -281,7 +274,7 @@ func (c *TranscodersConfig) applyDefaults() {
 }
 
 // Validate checks the transcoder fleet's config.
-func (c TranscodersConfig) Validate(id Identity) error {
+func (c TranscodersConfig) Validate(id topology.Identity) error {
 	ch := &checker{stack: id.Name}
 	if !releasePattern.MatchString(c.Active) {
 		ch.fail("transcoders.active", c.Active, "a non-empty image tag of letters, digits, '_', '.' and '-'")
@@ -351,49 +344,41 @@ type DNSConfig struct {
 }
 
 // Validate checks the DNS config.
-func (c DNSConfig) Validate(id Identity) error {
+func (c DNSConfig) Validate(id topology.Identity) error {
 	ch := &checker{stack: id.Name}
-	for _, svc := range ServiceNames() {
+	for _, svc := range topology.ServiceNames() {
 		live, ok := c.Live[svc]
 		if !ok {
 			ch.fail("live."+svc, nil, "blue or green")
 			continue
 		}
-		ch.oneOf("live."+svc, live, Colors...)
+		ch.oneOf("live."+svc, live, topology.Colors...)
 	}
-	for _, svc := range sortedKeys(c.Live) {
-		if _, ok := Services[svc]; !ok {
-			ch.fail("live."+svc, c.Live[svc], "a key per service: "+strings.Join(ServiceNames(), ", "))
+	for _, svc := range topology.SortedKeys(c.Live) {
+		if _, ok := topology.Services[svc]; !ok {
+			ch.fail("live."+svc, c.Live[svc], "a key per service: "+strings.Join(topology.ServiceNames(), ", "))
 		}
 	}
-	for _, svc := range sortedKeys(c.Canary) {
-		if _, ok := Services[svc]; !ok {
-			ch.fail("canary."+svc, c.Canary[svc], "a key per service: "+strings.Join(ServiceNames(), ", "))
+	for _, svc := range topology.SortedKeys(c.Canary) {
+		if _, ok := topology.Services[svc]; !ok {
+			ch.fail("canary."+svc, c.Canary[svc], "a key per service: "+strings.Join(topology.ServiceNames(), ", "))
 		}
 		ch.intRange("canary."+svc, c.Canary[svc], 0, 100)
 	}
-	for _, svc := range sortedKeys(c.Previous) {
+	for _, svc := range topology.SortedKeys(c.Previous) {
 		p := c.Previous[svc]
-		ch.oneOf("previous."+svc+".color", p.Color, Colors...)
+		ch.oneOf("previous."+svc+".color", p.Color, topology.Colors...)
 		if _, err := time.Parse(time.RFC3339, p.SwappedAt); err != nil {
 			ch.fail("previous."+svc+".swappedAt", p.SwappedAt, "an RFC 3339 time such as 2026-11-22T10:00:00Z")
 		}
 	}
-	for _, svc := range sortedKeys(c.Hostnames) {
-		if _, ok := Services[svc]; !ok {
-			ch.fail("hostnames."+svc, c.Hostnames[svc], "a key per service: "+strings.Join(ServiceNames(), ", "))
+	for _, svc := range topology.SortedKeys(c.Hostnames) {
+		if _, ok := topology.Services[svc]; !ok {
+			ch.fail("hostnames."+svc, c.Hostnames[svc], "a key per service: "+strings.Join(topology.ServiceNames(), ", "))
 		}
 		if !domainPattern.MatchString(c.Hostnames[svc]) {
 			ch.fail("hostnames."+svc, c.Hostnames[svc], "a lowercase DNS name")
 		}
 	}
 	return ch.err()
-}
-
-// Other returns the color that is not c.
-func Other(c string) string {
-	if c == "blue" {
-		return "green"
-	}
-	return "blue"
 }

@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"github.com/video-platform/video-platform/internal/topology"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/video-platform/video-platform/components/asgpool"
@@ -20,12 +22,12 @@ type CopyStack struct {
 // Copy declares one copy (blue or green) of a service: an AsgPool behind a
 // LoadBalancer. An idle copy (capacity 0) keeps its load balancer, so that
 // bringing it back takes only instances.
-func Copy(ctx *pulumi.Context, id Identity, cfg CopyConfig) (*CopyStack, error) {
+func Copy(ctx *pulumi.Context, id topology.Identity, cfg CopyConfig) (*CopyStack, error) {
 	base, err := readBase(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	svc := Services[id.Service]
+	svc := topology.Services[id.Service]
 	tier := base.Tiers[id.Service]
 	name := id.Service + "-" + id.Color
 	tags := map[string]string{"tier": "copy"}
@@ -34,7 +36,7 @@ func Copy(ctx *pulumi.Context, id Identity, cfg CopyConfig) (*CopyStack, error) 
 		Env: id.Env, Service: id.Service, Color: id.Color, Tags: tags,
 		VpcID:                      pulumi.String(base.VpcID),
 		SubnetIDs:                  pulumi.ToStringArray(base.PublicSubnetIDs),
-		MinAZs:                     minAZs(id.Env),
+		topology.MinAZs:            topology.MinAZs(id.Env),
 		SecurityGroupIDs:           pulumi.StringArray{pulumi.String(tier.LBSecurityGroupID)},
 		CertificateArn:             pulumi.String(base.CertificateArn),
 		TargetPort:                 svc.Port,
@@ -74,7 +76,7 @@ func Copy(ctx *pulumi.Context, id Identity, cfg CopyConfig) (*CopyStack, error) 
 		SecurityGroupIDs:    pulumi.StringArray{pulumi.String(tier.InstanceSecurityGroupID)},
 		InstanceProfileName: pulumi.String(tier.InstanceProfileName),
 		SubnetIDs:           pulumi.ToStringArray(base.PrivateSubnetIDs),
-		MinAZs:              minAZs(id.Env),
+		topology.MinAZs:     topology.MinAZs(id.Env),
 		MinSize:             cfg.Capacity.Min, MaxSize: cfg.Capacity.Max, DesiredCapacity: cfg.Capacity.Desired,
 		TargetGroupARNs: pulumi.StringArray{lb.TargetGroupArn},
 		LifecycleHook:   &asgpool.LifecycleHook{HeartbeatSeconds: svc.DrainHeartbeatSeconds},

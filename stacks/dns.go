@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"github.com/video-platform/video-platform/internal/topology"
+
 	"fmt"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -23,7 +25,7 @@ var copyKeys = []string{"service", "color", "release", "capacity", "lbDnsName", 
 // DNS points every service's public hostname at its live copy. A swap is a
 // change of one config value (live.<service>) and changes only that
 // service's weighted records; the direct blue. and green. names stay.
-func DNS(ctx *pulumi.Context, id Identity, cfg DNSConfig) (*DNSStack, error) {
+func DNS(ctx *pulumi.Context, id topology.Identity, cfg DNSConfig) (*DNSStack, error) {
 	base, err := readBase(ctx, id)
 	if err != nil {
 		return nil, err
@@ -31,27 +33,29 @@ func DNS(ctx *pulumi.Context, id Identity, cfg DNSConfig) (*DNSStack, error) {
 	d := &DNSStack{Records: map[string]*dnsrecords.DnsRecords{}, Weights: map[string]map[string]int{}}
 	live, previous, hostnames := pulumi.StringMap{}, pulumi.StringMap{}, pulumi.StringMap{}
 	ipv4Only := false
-	for _, svc := range ServiceNames() {
-		targets := map[string]dnsrecords.AliasTarget{}
-		copies := map[string]CopyOutputs{}
-		for _, color := range Colors {
+	// Read and check every copy before declaring anything, so a refused
+	// config leaves every record as it was.
+	targets := map[string]map[string]dnsrecords.AliasTarget{}
+	weights := map[string]map[string]int{}
+	for _, svc := range topology.ServiceNames() {
+		targets[svc] = map[string]dnsrecords.AliasTarget{}
+		liveColor, canary := cfg.Live[svc], cfg.Canary[svc]
+		weights[svc] = map[string]int{liveColor: 100 - canary, topology.Other(liveColor): canary}
+		for _, color := range topology.Colors {
 			var c CopyOutputs
-			if err := readStack(ctx, id.Name, CopyStackName(id.Env, svc, color), copyKeys, &c); err != nil {
+			if err := readStack(ctx, id.Name, topology.CopyStackName(id.Env, svc, color), copyKeys, &c); err != nil {
 				return nil, err
 			}
-			copies[color] = c
-			targets[color] = dnsrecords.AliasTarget{DnsName: pulumi.String(c.LBDnsName), ZoneID: pulumi.String(c.LBZoneID)}
-		}
-		liveColor, canary := cfg.Live[svc], cfg.Canary[svc]
-		weights := map[string]int{liveColor: 100 - canary, Other(liveColor): canary}
-		// Sending traffic to a copy without instances takes the service down.
-		for color, w := range weights {
-			if w > 0 && copies[color].Capacity.Max == 0 {
+			targets[svc][color] = dnsrecords.AliasTarget{DnsName: pulumi.String(c.LBDnsName), ZoneID: pulumi.String(c.LBZoneID)}
+			// Sending traffic to a copy without instances takes the service down.
+			if w := weights[svc][color]; w > 0 && c.Capacity.Max == 0 {
 				return nil, &ConfigError{Stack: id.Name, Key: fmt.Sprintf("%s:live.%s", ProjectName, svc), Value: liveColor,
 					Accepted: fmt.Sprintf("a color whose copy has capacity; %s is idle (capacity max 0) but would get %d%% of the traffic",
-						CopyStackName(id.Env, svc, color), w)}
+						topology.CopyStackName(id.Env, svc, color), w)}
 			}
 		}
+	}
+	for _, svc := range topology.ServiceNames() {
 		hostname := cfg.Hostnames[svc]
 		if hostname == "" {
 			hostname = svc + "." + base.Domain
@@ -59,8 +63,8 @@ func DNS(ctx *pulumi.Context, id Identity, cfg DNSConfig) (*DNSStack, error) {
 		records, err := dnsrecords.NewDnsRecords(ctx, svc, &dnsrecords.DnsRecordsArgs{
 			ZoneID:   pulumi.String(base.ZoneID),
 			Hostname: hostname,
-			Targets:  targets,
-			Weights:  weights,
+			Targets:  targets[svc],
+			Weights:  weights[svc],
 			// The load balancers are IPv4 only, and an AAAA alias to them
 			// would answer nothing.
 			IPv6: &ipv4Only,
@@ -68,8 +72,8 @@ func DNS(ctx *pulumi.Context, id Identity, cfg DNSConfig) (*DNSStack, error) {
 		if err != nil {
 			return nil, err
 		}
-		d.Records[svc], d.Weights[svc] = records, weights
-		live[svc] = pulumi.String(liveColor)
+		d.Records[svc], d.Weights[svc] = records, weights[svc]
+		live[svc] = pulumi.String(cfg.Live[svc])
 		hostnames[svc] = pulumi.String(hostname)
 		if p, ok := cfg.Previous[svc]; ok {
 			previous[svc] = pulumi.String(p.Color)

@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"github.com/video-platform/video-platform/internal/topology"
+
 	"fmt"
 	"strconv"
 
@@ -11,12 +13,12 @@ import (
 // validates its config, and returns the stack's exports. Nothing is
 // registered before the config has passed validation.
 func Program(ctx *pulumi.Context) (pulumi.Map, error) {
-	id, err := Parse(ctx.Stack())
+	id, err := topology.Parse(ctx.Stack())
 	if err != nil {
 		return nil, err
 	}
 	switch id.Kind {
-	case KindBase:
+	case topology.KindBase:
 		cfg, err := LoadBaseConfig(ctx, id)
 		if err != nil {
 			return nil, err
@@ -26,7 +28,7 @@ func Program(ctx *pulumi.Context) (pulumi.Map, error) {
 			return nil, err
 		}
 		return base.Outputs, nil
-	case KindCopy:
+	case topology.KindCopy:
 		cfg, err := LoadCopyConfig(ctx, id)
 		if err != nil {
 			return nil, err
@@ -36,7 +38,7 @@ func Program(ctx *pulumi.Context) (pulumi.Map, error) {
 			return nil, err
 		}
 		return cp.Outputs, nil
-	case KindTranscoders:
+	case topology.KindTranscoders:
 		cfg, err := LoadTranscodersConfig(ctx, id)
 		if err != nil {
 			return nil, err
@@ -46,7 +48,7 @@ func Program(ctx *pulumi.Context) (pulumi.Map, error) {
 			return nil, err
 		}
 		return tr.Outputs, nil
-	case KindDNS:
+	case topology.KindDNS:
 		cfg, err := LoadDNSConfig(ctx, id)
 		if err != nil {
 			return nil, err
@@ -62,7 +64,7 @@ func Program(ctx *pulumi.Context) (pulumi.Map, error) {
 }
 
 // LoadBaseConfig reads and validates a base stack's config.
-func LoadBaseConfig(ctx *pulumi.Context, id Identity) (BaseConfig, error) {
+func LoadBaseConfig(ctx *pulumi.Context, id topology.Identity) (BaseConfig, error) {
 	var cfg BaseConfig
 	if err := readObject(ctx, id.Name, "network", true, &cfg.Network); err != nil {
 		return cfg, err
@@ -89,7 +91,7 @@ func LoadBaseConfig(ctx *pulumi.Context, id Identity) (BaseConfig, error) {
 }
 
 // LoadCopyConfig reads and validates a service copy's config.
-func LoadCopyConfig(ctx *pulumi.Context, id Identity) (CopyConfig, error) {
+func LoadCopyConfig(ctx *pulumi.Context, id topology.Identity) (CopyConfig, error) {
 	var cfg CopyConfig
 	if err := readObject(ctx, id.Name, "copy", true, &cfg); err != nil {
 		return cfg, err
@@ -98,7 +100,7 @@ func LoadCopyConfig(ctx *pulumi.Context, id Identity) (CopyConfig, error) {
 }
 
 // LoadTranscodersConfig reads and validates the transcoder fleet's config.
-func LoadTranscodersConfig(ctx *pulumi.Context, id Identity) (TranscodersConfig, error) {
+func LoadTranscodersConfig(ctx *pulumi.Context, id topology.Identity) (TranscodersConfig, error) {
 	var cfg TranscodersConfig
 	if err := readObject(ctx, id.Name, "transcoders", true, &cfg); err != nil {
 		return cfg, err
@@ -108,13 +110,17 @@ func LoadTranscodersConfig(ctx *pulumi.Context, id Identity) (TranscodersConfig,
 }
 
 // LoadDNSConfig reads and validates the DNS stack's config.
-func LoadDNSConfig(ctx *pulumi.Context, id Identity) (DNSConfig, error) {
+func LoadDNSConfig(ctx *pulumi.Context, id topology.Identity) (DNSConfig, error) {
 	var cfg DNSConfig
 	if err := readObject(ctx, id.Name, "live", true, &cfg.Live); err != nil {
 		return cfg, err
 	}
-	for key, out := range map[string]any{"canary": &cfg.Canary, "previous": &cfg.Previous, "hostnames": &cfg.Hostnames} {
-		if err := readObject(ctx, id.Name, key, false, out); err != nil {
+	optional := []struct {
+		key string
+		out any
+	}{{"canary", &cfg.Canary}, {"previous", &cfg.Previous}, {"hostnames", &cfg.Hostnames}}
+	for _, o := range optional {
+		if err := readObject(ctx, id.Name, o.key, false, o.out); err != nil {
 			return cfg, err
 		}
 	}

@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"github.com/video-platform/video-platform/internal/topology"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/video-platform/video-platform/components/transcoderfleet"
@@ -17,7 +19,7 @@ type TranscodersStack struct {
 // Transcoders declares one server group per release. Transcoders are not
 // blue-green: the active release takes new jobs, and each draining release
 // sits at zero capacity while its termination hooks let running jobs finish.
-func Transcoders(ctx *pulumi.Context, id Identity, cfg TranscodersConfig) (*TranscodersStack, error) {
+func Transcoders(ctx *pulumi.Context, id topology.Identity, cfg TranscodersConfig) (*TranscodersStack, error) {
 	base, err := readBase(ctx, id)
 	if err != nil {
 		return nil, err
@@ -34,7 +36,7 @@ func Transcoders(ctx *pulumi.Context, id Identity, cfg TranscodersConfig) (*Tran
 			SecurityGroupIDs:            pulumi.StringArray{pulumi.String(tier.InstanceSecurityGroupID)},
 			InstanceProfileName:         pulumi.String(tier.InstanceProfileName),
 			SubnetIDs:                   pulumi.ToStringArray(base.PrivateSubnetIDs),
-			MinAZs:                      minAZs(id.Env),
+			topology.MinAZs:             topology.MinAZs(id.Env),
 			InstanceTypes:               cfg.InstanceTypes,
 			OnDemandBaseCapacity:        *cfg.OnDemandBase,
 			OnDemandPercentageAboveBase: cfg.OnDemandPercentageAboveBase,

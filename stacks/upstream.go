@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"github.com/video-platform/video-platform/internal/topology"
+
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -118,14 +120,14 @@ func readStack(ctx *pulumi.Context, self, stack string, keys []string, out any) 
 var baseKeys = []string{"env", "azCount", "vpcId", "publicSubnetIds", "privateSubnetIds", "domain", "zoneId",
 	"certificateArn", "amiId", "alertsTopicArn", "queue", "tiers"}
 
-func readBase(ctx *pulumi.Context, id Identity) (BaseOutputs, error) {
+func readBase(ctx *pulumi.Context, id topology.Identity) (BaseOutputs, error) {
 	var base BaseOutputs
-	if err := readStack(ctx, id.Name, BaseStackName(id.Env), baseKeys, &base); err != nil {
+	if err := readStack(ctx, id.Name, topology.BaseStackName(id.Env), baseKeys, &base); err != nil {
 		return base, err
 	}
-	if len(base.PrivateSubnetIDs) < minAZs(id.Env) || len(base.PublicSubnetIDs) < minAZs(id.Env) {
+	if len(base.PrivateSubnetIDs) < topology.MinAZs(id.Env) || len(base.PublicSubnetIDs) < topology.MinAZs(id.Env) {
 		return base, fmt.Errorf("stack %s: base stack %s exports %d private and %d public subnets; %s needs at least %d AZs",
-			id.Name, BaseStackName(id.Env), len(base.PrivateSubnetIDs), len(base.PublicSubnetIDs), id.Env, minAZs(id.Env))
+			id.Name, topology.BaseStackName(id.Env), len(base.PrivateSubnetIDs), len(base.PublicSubnetIDs), id.Env, topology.MinAZs(id.Env))
 	}
 	return base, nil
 }

@@ -358,6 +358,13 @@ func defaultDrainTimeout(heartbeat int) int {
 	return max(heartbeat/2, 1)
 }
 
+// Check validates the arguments as NewAsgPool will, defaults applied first.
+// Components that create an AsgPool child call it before registering
+// themselves, so that a bad pool leaves nothing half-created.
+func (a AsgPoolArgs) Check() error {
+	return a.withDefaults().Validate()
+}
+
 // Validate reports every invalid field at once. Call it after withDefaults.
 func (a AsgPoolArgs) Validate() error {
 	var errs []error

@@ -121,9 +121,9 @@ func asgELBHealthCheck() Rule {
 				}
 				grace = n
 			}
-			if min := s.Int("minGracePeriodSeconds"); grace < min {
+			if want := s.Int("minGracePeriodSeconds"); grace < want {
 				out = append(out, fmt.Sprintf("%s has healthCheckGracePeriod %d; set it to at least %d seconds so booting instances are not killed",
-					label("autoscaling group", r), grace, min))
+					label("autoscaling group", r), grace, want))
 			}
 			return out
 		},

@@ -1,4 +1,4 @@
-package stacks
+package topology
 
 import "sort"
 
@@ -50,7 +50,8 @@ func ServiceNames() []string {
 	return names
 }
 
-func sortedKeys[V any](m map[string]V) []string {
+// SortedKeys returns a map's keys in order, for deterministic output.
+func SortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

@@ -1,9 +1,7 @@
-// Package stacks composes the components into the small stacks of one
-// project: the base of an env, the blue and green copies of each service, the
-// transcoder fleet and the DNS that points each hostname at its live copy.
-// Each stack is chosen by its name, reads a typed and validated config, and
-// returns its exports.
-package stacks
+// Package topology is the shape of an env: which small stacks exist, what
+// their names mean, the order they deploy in, and the blue-green services.
+// It has no cloud dependencies, so every tool can share it cheaply.
+package topology
 
 import (
 	"fmt"
@@ -94,4 +92,21 @@ func Parse(name string) (Identity, error) {
 	sort.Strings(valid)
 	return Identity{}, fmt.Errorf("unknown stack %q: this project's stacks are named <env>, <env>-<service>-<color>, <env>-transcoders or <env>-dns; valid names: %s",
 		name, strings.Join(valid, ", "))
+}
+
+// Other returns the color that is not c.
+func Other(c string) string {
+	if c == "blue" {
+		return "green"
+	}
+	return "blue"
+}
+
+// MinAZs is the least AZ count an env may run in: prod must survive the loss
+// of one AZ with capacity to spare.
+func MinAZs(env string) int {
+	if env == "prod" {
+		return 3
+	}
+	return 2
 }

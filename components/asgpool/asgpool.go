@@ -1,0 +1,398 @@
+// Package asgpool provides AsgPool: an Auto Scaling group of identical
+// instances, each running one release of a service's container, with the
+// launch template, log group, drain hook, schedules and scaling policy that
+// go with it.
+package asgpool
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/autoscaling"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// TypeToken is the Pulumi type of the component.
+const TypeToken = "video-platform:compute:AsgPool"
+
+// maxLaunchTemplatePrefix keeps "<prefix><26-character unique suffix>" within
+// the 128 characters EC2 allows for a launch template name.
+const maxLaunchTemplatePrefix = 128 - 26
+
+// enabledMetrics are published every minute: scaling policies, dashboards
+// and the transcoder backlog math (GroupInServiceInstances) read them.
+var enabledMetrics = []string{
+	"GroupMinSize", "GroupMaxSize", "GroupDesiredCapacity", "GroupInServiceInstances",
+	"GroupPendingInstances", "GroupTerminatingInstances", "GroupTotalInstances",
+}
+
+// AsgPool is an Auto Scaling group running one container release.
+type AsgPool struct {
+	pulumi.ResourceState
+
+	// GroupName is the Auto Scaling group's generated name.
+	GroupName pulumi.StringOutput
+	// GroupArn is the Auto Scaling group's ARN.
+	GroupArn pulumi.StringOutput
+	// LaunchTemplateID is the launch template's ID.
+	LaunchTemplateID pulumi.StringOutput
+	// LaunchTemplateLatestVersion is the launch template version the group
+	// is pinned to.
+	LaunchTemplateLatestVersion pulumi.IntOutput
+	// LogGroupName is the CloudWatch Logs group the containers log to.
+	LogGroupName pulumi.StringOutput
+}
+
+// NewAsgPool declares the pool. It validates every argument before it
+// registers anything.
+func NewAsgPool(ctx *pulumi.Context, name string, args *AsgPoolArgs, opts ...pulumi.ResourceOption) (*AsgPool, error) {
+	if args == nil {
+		return nil, fmt.Errorf("asgpool %q: %w", name, errors.New("args are required"))
+	}
+	a := args.withDefaults()
+	if err := a.Validate(); err != nil {
+		return nil, fmt.Errorf("asgpool %q: %w", name, err)
+	}
+
+	comp := &AsgPool{}
+	if err := ctx.RegisterComponentResource(TypeToken, name, comp, opts...); err != nil {
+		return nil, fmt.Errorf("asgpool %q: %w", name, err)
+	}
+	if err := comp.build(ctx, name, a); err != nil {
+		return nil, fmt.Errorf("asgpool %q: %w", name, err)
+	}
+	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"groupName":                   comp.GroupName,
+		"groupArn":                    comp.GroupArn,
+		"launchTemplateId":            comp.LaunchTemplateID,
+		"launchTemplateLatestVersion": comp.LaunchTemplateLatestVersion,
+		"logGroupName":                comp.LogGroupName,
+	}); err != nil {
+		return nil, fmt.Errorf("asgpool %q: %w", name, err)
+	}
+	return comp, nil
+}
+
+func (c *AsgPool) build(ctx *pulumi.Context, name string, a AsgPoolArgs) error {
+	parent := pulumi.Parent(c)
+	tags := a.tags()
+	identity := a.identity()
+
+	logs, err := cloudwatch.NewLogGroup(ctx, name+"-logs", &cloudwatch.LogGroupArgs{
+		NamePrefix:      pulumi.String(fmt.Sprintf("/video-platform/%s/%s-%s-", a.Env, a.Service, identity)),
+		RetentionInDays: pulumi.Int(a.LogRetentionDays),
+		Tags:            pulumi.ToStringMap(tags),
+	}, parent)
+	if err != nil {
+		return err
+	}
+
+	lt, err := ec2.NewLaunchTemplate(ctx, name+"-lt", a.launchTemplateArgs(tags, a.userData(logs.Name)), parent)
+	if err != nil {
+		return err
+	}
+	// Pinning the group to the version this update created (never
+	// "$Latest") makes a new release an explicit change of the group, which
+	// is what starts the instance refresh.
+	version := lt.LatestVersion.ApplyT(func(v int) string { return strconv.Itoa(v) }).(pulumi.StringOutput)
+
+	groupOpts := []pulumi.ResourceOption{parent,
+		// AWS applies initial lifecycle hooks only when it creates a group,
+		// and the provider therefore replaces the group when they change.
+		// Saying so here keeps a heartbeat change from ever being a silent
+		// no-op; namePrefix lets the replacement be created before the old
+		// group is deleted.
+		pulumi.ReplaceOnChanges([]string{"initialLifecycleHooks"}),
+	}
+	if a.ownsDesired() {
+		// The policy moves desiredCapacity; re-applying the declared value on
+		// every update would undo its work. This has to sit on the group
+		// itself: ignoreChanges does not propagate from a component.
+		groupOpts = append(groupOpts, pulumi.IgnoreChanges(ignoredGroupChanges))
+	}
+	group, err := autoscaling.NewGroup(ctx, name+"-asg", a.groupArgs(tags, lt.ID().ToStringOutput(), version), groupOpts...)
+	if err != nil {
+		return err
+	}
+
+	if !a.idle() {
+		for _, s := range a.Schedules {
+			if _, err := autoscaling.NewSchedule(ctx, name+"-schedule-"+s.Name, &autoscaling.ScheduleArgs{
+				AutoscalingGroupName: group.Name,
+				ScheduledActionName:  pulumi.String(s.Name),
+				Recurrence:           pulumi.String(s.Recurrence),
+				TimeZone:             pulumi.String(s.TimeZone),
+				MinSize:              pulumi.Int(s.MinSize),
+				MaxSize:              pulumi.Int(s.MaxSize),
+				DesiredCapacity:      pulumi.Int(s.DesiredCapacity),
+			}, parent); err != nil {
+				return err
+			}
+		}
+		if a.Scaling != nil {
+			if _, err := autoscaling.NewPolicy(ctx, name+"-scaling", a.policyArgs(group.Name), parent); err != nil {
+				return err
+			}
+		}
+	}
+
+	c.GroupName = group.Name
+	c.GroupArn = group.Arn
+	c.LaunchTemplateID = lt.ID().ToStringOutput()
+	c.LaunchTemplateLatestVersion = lt.LatestVersion
+	c.LogGroupName = logs.Name
+	return nil
+}
+
+// ignoredGroupChanges are the group inputs a scaling policy owns.
+var ignoredGroupChanges = []string{"desiredCapacity"}
+
+// idle is a pool scaled to nothing: schedules or a policy would bring it back.
+func (a AsgPoolArgs) idle() bool { return a.MaxSize == 0 }
+
+// ownsDesired says whether a scaling policy, here or elsewhere, sets the
+// group's desired capacity. An idle pool has none, so 0 is enforced.
+func (a AsgPoolArgs) ownsDesired() bool {
+	return !a.idle() && (a.Scaling != nil || a.ScalingOwnsDesired)
+}
+
+// identity tells copies of a service apart in names: the color for
+// blue/green pools, the release for transcoder groups.
+func (a AsgPoolArgs) identity() string {
+	if a.Color != "" {
+		return a.Color
+	}
+	return a.Release
+}
+
+// namePrefix is "<env>-<service>-<identity>-", with the identity cut short
+// when a long release would overflow a launch template name.
+func (a AsgPoolArgs) namePrefix() string {
+	head := a.Env + "-" + a.Service + "-"
+	identity := a.identity()
+	if room := maxLaunchTemplatePrefix - len(head) - 1; len(identity) > room {
+		identity = identity[:room]
+	}
+	return head + identity + "-"
+}
+
+// tags are put on every taggable child and propagated to instances.
+func (a AsgPoolArgs) tags() map[string]string {
+	tags := make(map[string]string, len(a.Tags)+6)
+	for k, v := range a.Tags {
+		tags[k] = v
+	}
+	tags["env"] = a.Env
+	tags["service"] = a.Service
+	tags["release"] = a.Release
+	tags["managed-by"] = "pulumi"
+	tags["Name"] = a.Env + "-" + a.Service + "-" + a.identity()
+	if a.Color != "" {
+		tags["color"] = a.Color
+	}
+	return tags
+}
+
+// userData renders the bootstrap script once the repository URL, the log
+// group name and the environment are known, base64-encoded for EC2.
+func (a AsgPoolArgs) userData(logGroupName pulumi.StringOutput) pulumi.StringOutput {
+	env := a.Environment
+	if env == nil {
+		env = pulumi.StringMap{}
+	}
+	params := UserDataParams{
+		Release:       a.Release,
+		ContainerPort: a.ContainerPort,
+	}
+	if a.LifecycleHook != nil {
+		params.HeartbeatSeconds = a.LifecycleHook.HeartbeatSeconds
+		params.DrainTimeoutSeconds = a.DrainTimeoutSeconds
+	}
+	return pulumi.All(a.ImageRepositoryURL, logGroupName, env.ToStringMapOutput()).
+		ApplyT(func(vs []any) (string, error) { return encodeUserData(params, vs) }).(pulumi.StringOutput)
+}
+
+// encodeUserData completes params with the resolved values of
+// [repository URL, log group name, environment] and renders them.
+func encodeUserData(params UserDataParams, vs []any) (string, error) {
+	if len(vs) != 3 {
+		return "", fmt.Errorf("user data: got %d resolved values, want 3", len(vs))
+	}
+	url, okURL := vs[0].(string)
+	logGroup, okLog := vs[1].(string)
+	env, okEnv := vs[2].(map[string]string)
+	if !okURL || !okLog || !okEnv {
+		return "", fmt.Errorf("user data: resolved values have types %T, %T, %T; want string, string, map[string]string", vs[0], vs[1], vs[2])
+	}
+	params.ImageRepositoryURL = url
+	params.LogGroupName = logGroup
+	params.Environment = env
+	script, err := RenderUserData(params)
+	if err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString([]byte(script)), nil
+}
+
+func (a AsgPoolArgs) launchTemplateArgs(tags map[string]string, userData pulumi.StringOutput) *ec2.LaunchTemplateArgs {
+	lt := &ec2.LaunchTemplateArgs{
+		NamePrefix:  pulumi.String(a.namePrefix()),
+		Description: pulumi.String(fmt.Sprintf("%s %s %s running release %s", a.Env, a.Service, a.identity(), a.Release)),
+		ImageId:     a.AmiID.ToStringOutput().ToStringPtrOutput(),
+		MetadataOptions: &ec2.LaunchTemplateMetadataOptionsArgs{
+			HttpEndpoint:            pulumi.String("enabled"),
+			HttpTokens:              pulumi.String("required"),
+			HttpPutResponseHopLimit: pulumi.Int(a.MetadataHopLimit),
+			// The drain watcher reads the group name from the instance's tags.
+			InstanceMetadataTags: pulumi.String("enabled"),
+		},
+		BlockDeviceMappings: ec2.LaunchTemplateBlockDeviceMappingArray{
+			&ec2.LaunchTemplateBlockDeviceMappingArgs{
+				DeviceName: pulumi.String("/dev/xvda"),
+				Ebs: &ec2.LaunchTemplateBlockDeviceMappingEbsArgs{
+					VolumeType:          pulumi.String("gp3"),
+					VolumeSize:          pulumi.Int(a.RootVolumeGiB),
+					Encrypted:           pulumi.String("true"),
+					DeleteOnTermination: pulumi.String("true"),
+				},
+			},
+		},
+		// Security groups must sit on the interface once the template
+		// declares one; the subnet comes from the group.
+		NetworkInterfaces: ec2.LaunchTemplateNetworkInterfaceArray{
+			&ec2.LaunchTemplateNetworkInterfaceArgs{
+				DeviceIndex:              pulumi.Int(0),
+				AssociatePublicIpAddress: pulumi.String("false"),
+				DeleteOnTermination:      pulumi.String("true"),
+				SecurityGroups:           a.SecurityGroupIDs,
+			},
+		},
+		IamInstanceProfile: &ec2.LaunchTemplateIamInstanceProfileArgs{
+			Name: a.InstanceProfileName.ToStringOutput().ToStringPtrOutput(),
+		},
+		Monitoring: &ec2.LaunchTemplateMonitoringArgs{Enabled: pulumi.Bool(true)},
+		UserData:   userData,
+		TagSpecifications: ec2.LaunchTemplateTagSpecificationArray{
+			&ec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String("instance"), Tags: pulumi.ToStringMap(tags)},
+			&ec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String("volume"), Tags: pulumi.ToStringMap(tags)},
+		},
+		Tags:                 pulumi.ToStringMap(tags),
+		UpdateDefaultVersion: pulumi.Bool(true),
+	}
+	if a.MixedInstances == nil {
+		lt.InstanceType = pulumi.String(a.InstanceType)
+	}
+	return lt
+}
+
+func (a AsgPoolArgs) groupArgs(tags map[string]string, ltID, ltVersion pulumi.StringOutput) *autoscaling.GroupArgs {
+	g := &autoscaling.GroupArgs{
+		NamePrefix:             pulumi.String(a.namePrefix()),
+		VpcZoneIdentifiers:     a.SubnetIDs,
+		MinSize:                pulumi.Int(a.MinSize),
+		MaxSize:                pulumi.Int(a.MaxSize),
+		DesiredCapacity:        pulumi.Int(a.DesiredCapacity),
+		HealthCheckType:        pulumi.String("EC2"),
+		HealthCheckGracePeriod: pulumi.Int(a.HealthCheckGracePeriodSeconds),
+		EnabledMetrics:         pulumi.ToStringArray(enabledMetrics),
+		MetricsGranularity:     pulumi.String("1Minute"),
+		Tags:                   groupTags(tags),
+		ProtectFromScaleIn:     pulumi.Bool(false),
+		// Old releases go first, so a scale-in during a refresh never removes
+		// the instances just launched.
+		TerminationPolicies: pulumi.ToStringArray([]string{"OldestLaunchTemplate", "OldestInstance"}),
+	}
+	if len(a.TargetGroupARNs) > 0 {
+		g.TargetGroupArns = a.TargetGroupARNs
+		g.HealthCheckType = pulumi.String("ELB")
+		// A new group is only done once MinSize instances pass the load
+		// balancer's health check, so nothing is pointed at an empty pool.
+		g.MinElbCapacity = pulumi.Int(a.MinSize)
+		g.WaitForCapacityTimeout = pulumi.String("15m")
+	}
+	if m := a.MixedInstances; m != nil {
+		overrides := make(autoscaling.GroupMixedInstancesPolicyLaunchTemplateOverrideArray, 0, len(m.InstanceTypes))
+		for _, t := range m.InstanceTypes {
+			overrides = append(overrides, &autoscaling.GroupMixedInstancesPolicyLaunchTemplateOverrideArgs{InstanceType: pulumi.String(t)})
+		}
+		g.MixedInstancesPolicy = &autoscaling.GroupMixedInstancesPolicyArgs{
+			InstancesDistribution: &autoscaling.GroupMixedInstancesPolicyInstancesDistributionArgs{
+				OnDemandBaseCapacity:                pulumi.Int(m.OnDemandBaseCapacity),
+				OnDemandPercentageAboveBaseCapacity: pulumi.Int(m.OnDemandPercentageAboveBase),
+				SpotAllocationStrategy:              pulumi.String(m.SpotAllocationStrategy),
+			},
+			LaunchTemplate: &autoscaling.GroupMixedInstancesPolicyLaunchTemplateArgs{
+				LaunchTemplateSpecification: &autoscaling.GroupMixedInstancesPolicyLaunchTemplateLaunchTemplateSpecificationArgs{
+					LaunchTemplateId: ltID,
+					Version:          ltVersion,
+				},
+				Overrides: overrides,
+			},
+		}
+		// Replace Spot instances at risk before they are interrupted.
+		g.CapacityRebalance = pulumi.Bool(true)
+	} else {
+		g.LaunchTemplate = &autoscaling.GroupLaunchTemplateArgs{Id: ltID, Version: ltVersion}
+	}
+	if h := a.LifecycleHook; h != nil {
+		g.InitialLifecycleHooks = autoscaling.GroupInitialLifecycleHookArray{
+			&autoscaling.GroupInitialLifecycleHookArgs{
+				Name:                pulumi.String(drainHookName),
+				LifecycleTransition: pulumi.String("autoscaling:EC2_INSTANCE_TERMINATING"),
+				HeartbeatTimeout:    pulumi.Int(h.HeartbeatSeconds),
+				DefaultResult:       pulumi.String(h.DefaultResult),
+			},
+		}
+	}
+	if r := a.InstanceRefresh; r != nil && !r.Disabled {
+		g.InstanceRefresh = &autoscaling.GroupInstanceRefreshArgs{
+			Strategy: pulumi.String("Rolling"),
+			Preferences: &autoscaling.GroupInstanceRefreshPreferencesArgs{
+				MinHealthyPercentage: pulumi.Int(r.MinHealthyPercentage),
+				InstanceWarmup:       pulumi.String(strconv.Itoa(r.InstanceWarmupSeconds)),
+			},
+		}
+	}
+	return g
+}
+
+// groupTags turns the tag map into the group's tag list, in key order so a
+// preview shows no spurious reordering.
+func groupTags(tags map[string]string) autoscaling.GroupTagArray {
+	out := make(autoscaling.GroupTagArray, 0, len(tags))
+	for _, k := range sortedKeys(tags) {
+		out = append(out, &autoscaling.GroupTagArgs{
+			Key:               pulumi.String(k),
+			Value:             pulumi.String(tags[k]),
+			PropagateAtLaunch: pulumi.Bool(true),
+		})
+	}
+	return out
+}
+
+func (a AsgPoolArgs) policyArgs(groupName pulumi.StringOutput) *autoscaling.PolicyArgs {
+	s := a.Scaling
+	spec := &autoscaling.PolicyTargetTrackingConfigurationPredefinedMetricSpecificationArgs{
+		PredefinedMetricType: pulumi.String("ASGAverageCPUUtilization"),
+	}
+	if s.Metric == MetricALBRequests {
+		spec.PredefinedMetricType = pulumi.String("ALBRequestCountPerTarget")
+		spec.ResourceLabel = s.ResourceLabel.ToStringOutput().ToStringPtrOutput()
+	}
+	// withDefaults always sets InstanceRefresh; its warmup is also how long
+	// a new instance's metrics are left out of the policy's average.
+	warmup := a.InstanceRefresh.InstanceWarmupSeconds
+	return &autoscaling.PolicyArgs{
+		AutoscalingGroupName:    groupName,
+		PolicyType:              pulumi.String("TargetTrackingScaling"),
+		EstimatedInstanceWarmup: pulumi.Int(warmup),
+		TargetTrackingConfiguration: &autoscaling.PolicyTargetTrackingConfigurationArgs{
+			PredefinedMetricSpecification: spec,
+			TargetValue:                   pulumi.Float64(s.TargetValue),
+		},
+	}
+}

@@ -1,0 +1,297 @@
+package transcoderfleet
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/video-platform/video-platform/components/asgpool"
+)
+
+// queueURLVariable is the container variable that tells the worker where its
+// jobs are.
+const queueURLVariable = "QUEUE_URL"
+
+// Limits of the fleet's own settings.
+const (
+	minJobHeartbeatSeconds = 300
+	maxJobHeartbeatSeconds = 7200
+	minFleetTypes          = 3
+	minFleetFamilies       = 2
+	// minTargetBacklog is the least useful target: below one message per
+	// instance the fleet would scale out for work it cannot start.
+	minTargetBacklog = 1.0
+)
+
+// Defaults, chosen so that a fleet declared with only the required fields is
+// the safe one.
+const (
+	defaultMinAZs               = 3
+	defaultOnDemandBaseCapacity = 1
+	defaultJobHeartbeatSeconds  = 1800
+)
+
+var (
+	// computeFamily matches compute-optimized families: c5, c5n, c6i, c6a,
+	// c6gn, c7i, c7g, ...
+	computeFamily = regexp.MustCompile(`^c[0-9]+[a-z-]*$`)
+	// gravitonFamily matches the arm64 compute families, which need an arm64
+	// AMI; one launch template has one AMI, so the fleet cannot mix them
+	// with x86_64 types.
+	gravitonFamily = regexp.MustCompile(`^c[0-9]+g`)
+)
+
+// TranscoderFleetArgs configures the Spot transcoder fleet of one release.
+type TranscoderFleetArgs struct {
+	// Env is the environment name, such as "prod". Required.
+	Env string
+	// Release is the transcoder image tag; each release gets its own group,
+	// named after it. Required.
+	Release string
+	// Tags are added to every taggable child; the keys the pool sets (env,
+	// service, color, release, managed-by, Name) may not be given.
+	Tags map[string]string
+	// ImageRepositoryURL is the transcoder's ECR repository URL. Required.
+	ImageRepositoryURL pulumi.StringInput
+	// AmiID is the Amazon Linux 2023 AMI; its architecture must match
+	// InstanceTypes. Required.
+	AmiID pulumi.StringInput
+	// SecurityGroupIDs are attached to each instance, 1..5. Required.
+	SecurityGroupIDs pulumi.StringArray
+	// InstanceProfileName is the instances' IAM instance profile; its role
+	// needs the pool's permissions plus sqs:ReceiveMessage and
+	// sqs:DeleteMessage on the queue. Required.
+	InstanceProfileName pulumi.StringInput
+	// SubnetIDs are the private subnets, at least MinAZs of them.
+	SubnetIDs pulumi.StringArray
+	// MinAZs is the fewest subnets accepted, 2..6. 0 means 3.
+	MinAZs int
+
+	// InstanceTypes are at least 3 compute-optimized types (family starting
+	// with "c", such as c6i.xlarge, c5.xlarge, c6a.xlarge) from at least two
+	// families or generations, so that one Spot shortage cannot empty the
+	// fleet. Types of similar size keep the per-instance backlog meaningful.
+	InstanceTypes []string
+	// OnDemandBaseCapacity is how many instances are always on-demand, so
+	// that a Spot shortage still leaves the queue draining. 0 means 1.
+	OnDemandBaseCapacity int
+	// OnDemandPercentageAboveBase is the on-demand share above the base,
+	// 0..100. 0 means all Spot.
+	OnDemandPercentageAboveBase int
+	// SpotAllocationStrategy is "price-capacity-optimized" or
+	// "capacity-optimized". "" means "price-capacity-optimized".
+	SpotAllocationStrategy string
+
+	// MinSize is the fewest instances of an active fleet, 1..DesiredCapacity:
+	// the backlog per instance is undefined with no instance, so a fleet at
+	// zero could never scale out.
+	MinSize int
+	// MaxSize is the most instances of an active fleet, DesiredCapacity..1000.
+	MaxSize int
+	// DesiredCapacity is the active fleet's initial size; the backlog policy
+	// owns it afterwards.
+	DesiredCapacity int
+	// Draining scales the group to zero whatever the sizes say, removes the
+	// backlog policy and keeps the termination hook, so that running jobs
+	// finish before their instances go.
+	Draining bool
+
+	// QueueURL is the jobs queue's URL, passed to the container as
+	// QUEUE_URL. Required.
+	QueueURL pulumi.StringInput
+	// QueueName is the jobs queue's name, the dimension of its CloudWatch
+	// metrics. Required.
+	QueueName pulumi.StringInput
+	// Environment holds further container variables; QUEUE_URL is set by the
+	// fleet and may not be given.
+	Environment pulumi.StringMap
+
+	// JobHeartbeatSeconds is the termination hook's heartbeat, long enough
+	// for an in-flight job to finish, 300..7200. 0 means 1800.
+	JobHeartbeatSeconds int
+	// AverageJobSeconds is how long one job takes on one instance, > 0.
+	// Required.
+	AverageJobSeconds float64
+	// AcceptableLatencySeconds is how long a job may wait in the queue,
+	// >= AverageJobSeconds. The backlog target per instance is
+	// AcceptableLatencySeconds / AverageJobSeconds. Required.
+	AcceptableLatencySeconds float64
+}
+
+// withDefaults returns a copy of the arguments with every default applied.
+func (a TranscoderFleetArgs) withDefaults() TranscoderFleetArgs {
+	if a.MinAZs == 0 {
+		a.MinAZs = defaultMinAZs
+	}
+	if a.OnDemandBaseCapacity == 0 {
+		a.OnDemandBaseCapacity = defaultOnDemandBaseCapacity
+	}
+	if a.SpotAllocationStrategy == "" {
+		a.SpotAllocationStrategy = asgpool.SpotPriceCapacityOptimized
+	}
+	if a.JobHeartbeatSeconds == 0 {
+		a.JobHeartbeatSeconds = defaultJobHeartbeatSeconds
+	}
+	if a.Draining {
+		a.MinSize, a.MaxSize, a.DesiredCapacity = 0, 0, 0
+	}
+	a.InstanceTypes = slices.Clone(a.InstanceTypes)
+	return a
+}
+
+// targetBacklog is the number of queued messages per instance the fleet is
+// held at: each instance may have this many jobs waiting and still start
+// the last one within the acceptable latency.
+func (a TranscoderFleetArgs) targetBacklog() float64 {
+	return a.AcceptableLatencySeconds / a.AverageJobSeconds
+}
+
+// Validate reports every invalid field at once, including those the AsgPool
+// child would reject, so nothing is registered for a bad fleet. Call it
+// after withDefaults.
+func (a TranscoderFleetArgs) Validate() error {
+	var errs []error
+	bad := func(format string, v ...any) { errs = append(errs, fmt.Errorf(format, v...)) }
+
+	errs = append(errs, validateInstanceTypes(a.InstanceTypes)...)
+	if !a.Draining && a.MinSize < 1 {
+		bad("MinSize: %d is out of range for an active fleet; accepted 1..DesiredCapacity, because the backlog per instance is undefined with no instance", a.MinSize)
+	}
+	if a.QueueURL == nil {
+		bad("QueueURL: is required; accepted the jobs queue's URL")
+	}
+	if a.QueueName == nil {
+		bad("QueueName: is required; accepted the jobs queue's name")
+	}
+	if _, ok := a.Environment[queueURLVariable]; ok {
+		bad("Environment: key %q is set by the fleet from QueueURL; accepted other keys", queueURLVariable)
+	}
+	if h := a.JobHeartbeatSeconds; h < minJobHeartbeatSeconds || h > maxJobHeartbeatSeconds {
+		bad("JobHeartbeatSeconds: %d is out of range; accepted %d..%d, long enough for an in-flight job", h, minJobHeartbeatSeconds, maxJobHeartbeatSeconds)
+	}
+	avgOK := positive(a.AverageJobSeconds)
+	if !avgOK {
+		bad("AverageJobSeconds: %g is out of range; accepted > 0", a.AverageJobSeconds)
+	}
+	latOK := positive(a.AcceptableLatencySeconds)
+	if !latOK {
+		bad("AcceptableLatencySeconds: %g is out of range; accepted > 0", a.AcceptableLatencySeconds)
+	}
+	if avgOK && latOK && a.targetBacklog() < minTargetBacklog {
+		bad("AcceptableLatencySeconds: %g is below AverageJobSeconds %g (backlog target %.2f per instance); accepted a latency >= the average job, target >= %g",
+			a.AcceptableLatencySeconds, a.AverageJobSeconds, a.targetBacklog(), minTargetBacklog)
+	}
+
+	errs = append(errs, poolErrors(a.poolArgs().Check())...)
+	return errors.Join(errs...)
+}
+
+func positive(x float64) bool { return x > 0 && !math.IsInf(x, 1) }
+
+// validateInstanceTypes checks what makes a transcoder fleet: compute-optimized
+// types, several families, one architecture. Count, format and duplicates are
+// the pool's checks.
+func validateInstanceTypes(types []string) []error {
+	var errs []error
+	families := map[string]bool{}
+	arm, x86 := 0, 0
+	for _, t := range types {
+		family, _, _ := strings.Cut(t, ".")
+		if !computeFamily.MatchString(family) {
+			errs = append(errs, fmt.Errorf("InstanceTypes: %q is not compute-optimized; accepted types whose family starts with \"c\", such as c6i.xlarge, c5.xlarge, c6a.xlarge, c7i.xlarge", t))
+			continue
+		}
+		families[family] = true
+		if gravitonFamily.MatchString(family) {
+			arm++
+		} else {
+			x86++
+		}
+	}
+	if len(types) >= minFleetTypes && len(errs) == 0 && len(families) < minFleetFamilies {
+		errs = append(errs, fmt.Errorf("InstanceTypes: %s are all of one family; accepted types from at least %d families or generations (such as c6i and c5)",
+			strings.Join(types, ", "), minFleetFamilies))
+	}
+	if arm > 0 && x86 > 0 {
+		errs = append(errs, fmt.Errorf("InstanceTypes: %s mix arm64 (Graviton) and x86_64 families; accepted one architecture, matching the one AMI", strings.Join(types, ", ")))
+	}
+	return errs
+}
+
+// poolFieldNames maps the AsgPool's field names in its errors to the
+// fleet's, so that every message names a field the caller can set.
+var poolFieldNames = []struct{ pool, fleet string }{
+	{"MixedInstances.InstanceTypes:", "InstanceTypes:"},
+	{"MixedInstances.OnDemandBaseCapacity:", "OnDemandBaseCapacity:"},
+	{"MixedInstances.OnDemandPercentageAboveBase:", "OnDemandPercentageAboveBase:"},
+	{"MixedInstances.SpotAllocationStrategy:", "SpotAllocationStrategy:"},
+}
+
+// poolErrors renames the pool's fields and drops the checks the fleet makes
+// more strictly itself.
+func poolErrors(err error) []error {
+	if err == nil {
+		return nil
+	}
+	list := []error{err}
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		list = joined.Unwrap()
+	}
+	var out []error
+	for _, e := range list {
+		msg := e.Error()
+		if strings.HasPrefix(msg, "LifecycleHook.HeartbeatSeconds:") || strings.HasPrefix(msg, "DrainTimeoutSeconds:") {
+			continue // JobHeartbeatSeconds is checked above, and drives the drain timeout
+		}
+		for _, n := range poolFieldNames {
+			if rest, ok := strings.CutPrefix(msg, n.pool); ok {
+				msg = n.fleet + rest
+				break
+			}
+		}
+		out = append(out, errors.New(msg))
+	}
+	return out
+}
+
+// poolArgs is the AsgPool the fleet runs on.
+func (a TranscoderFleetArgs) poolArgs() asgpool.AsgPoolArgs {
+	env := pulumi.StringMap{}
+	for k, v := range a.Environment {
+		env[k] = v
+	}
+	if a.QueueURL != nil {
+		env[queueURLVariable] = a.QueueURL
+	}
+	return asgpool.AsgPoolArgs{
+		Env:                 a.Env,
+		Service:             asgpool.ServiceTranscoder,
+		Release:             a.Release,
+		Tags:                a.Tags,
+		ImageRepositoryURL:  a.ImageRepositoryURL,
+		Environment:         env,
+		AmiID:               a.AmiID,
+		SecurityGroupIDs:    a.SecurityGroupIDs,
+		InstanceProfileName: a.InstanceProfileName,
+		SubnetIDs:           a.SubnetIDs,
+		MinAZs:              a.MinAZs,
+		MixedInstances: &asgpool.MixedInstances{
+			InstanceTypes:               a.InstanceTypes,
+			OnDemandBaseCapacity:        a.OnDemandBaseCapacity,
+			OnDemandPercentageAboveBase: a.OnDemandPercentageAboveBase,
+			SpotAllocationStrategy:      a.SpotAllocationStrategy,
+		},
+		MinSize:         a.MinSize,
+		MaxSize:         a.MaxSize,
+		DesiredCapacity: a.DesiredCapacity,
+		LifecycleHook:   &asgpool.LifecycleHook{HeartbeatSeconds: a.JobHeartbeatSeconds},
+		// The backlog policy below owns the desired capacity of an active
+		// fleet; a draining fleet must be held at zero.
+		ScalingOwnsDesired: !a.Draining,
+	}
+}

@@ -1,0 +1,268 @@
+// Package deploy implements the `infra` commands that operate an env of
+// small stacks: ordered preview/up/destroy, blue-green swap and rollback,
+// retiring an idle copy, rolling the transcoder fleet, and status.
+//
+// The command logic talks to Pulumi only through the Pulumi and Stack
+// interfaces (AutoPulumi is the Automation API implementation) and to AWS
+// only through awscheck.Checks, and tells time through Clock, so every
+// decision is tested against fakes.
+package deploy
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/video-platform/video-platform/infra/awscheck"
+	"github.com/video-platform/video-platform/internal/topology"
+)
+
+// Clock tells time and waits; tests drive it by hand.
+type Clock interface {
+	// Now is the current time.
+	Now() time.Time
+	// Sleep waits d or until ctx ends (returning ctx's error).
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+// Deps are the commands' collaborators, created lazily so that a command
+// only needs the credentials it uses (`swap --dry-run` needs none).
+type Deps struct {
+	// Root is the repo root: Pulumi.yaml and the Pulumi.<stack>.yaml files.
+	Root string
+	// Pulumi opens the project's workspace.
+	Pulumi func(ctx context.Context) (Pulumi, error)
+	// AWS builds the live checks for an env (its region comes from the env).
+	AWS func(ctx context.Context, env string) (awscheck.Checks, error)
+	// Clock tells time; nil means the real clock.
+	Clock Clock
+	// DryRun renders the offline synth+diff of the given config sets
+	// ("<stack>:<path>=<value>") without Pulumi or AWS.
+	DryRun func(env string, sets []string) (string, error)
+	// Locker serializes swaps, rollbacks, retires and rolls of one env; nil
+	// means a lock file under Root/.infra-locks.
+	Locker Locker
+	// IsTerminal says whether w is a terminal (for ANSI colors); nil means
+	// never.
+	IsTerminal func(w io.Writer) bool
+	// Poll is how often waits re-check AWS; zero means 15s.
+	Poll time.Duration
+}
+
+// Exit codes of Main.
+const (
+	ExitOK      = 0
+	ExitFailed  = 1
+	ExitUsage   = 2
+	ExitPhantom = 3
+)
+
+// errUsage marks a command-line mistake (exit 2).
+var errUsage = errors.New("usage")
+
+func usagef(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
+}
+
+const usageText = `usage: infra <command> ...
+  preview|up <env> [--stack NAME]... [--policy-pack DIR]...
+  destroy <env> [--stack NAME]... [--force]
+  swap <env> <service> [--to COLOR] [--canary PCT] [--dry-run] [--allow-smaller]
+  rollback <env> <service> [--force]
+  retire <env> <service> <color> [--destroy] [--min-wait 15m] [--quiet-for 10m] [--no-wait] [--timeout 3h]
+  roll <env> transcoders [--release R] [--gc] [--timeout 30m]
+  status <env>...
+`
+
+// Main runs one infra command; args[0] is the command. It returns the exit
+// code: 0 ok, 1 failed or refused, 2 usage error, 3 phantom groups found.
+func Main(ctx context.Context, args []string, deps Deps, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		// A bug in one command must not take the operator's terminal down
+		// with a stack trace in the middle of a swap.
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "infra: internal error: %v\n", r)
+			code = ExitFailed
+		}
+	}()
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usageText)
+		return ExitUsage
+	}
+	if deps.Clock == nil {
+		deps.Clock = RealClock{}
+	}
+	if deps.Locker == nil {
+		deps.Locker = FileLocker{Dir: lockDir(deps.Root)}
+	}
+	if deps.Poll <= 0 {
+		deps.Poll = 15 * time.Second
+	}
+	a := &app{deps: deps, out: stdout, errw: stderr}
+	var err error
+	switch args[0] {
+	case "preview", "up", "destroy":
+		err = a.runEnv(ctx, args[0], args[1:])
+	case "swap":
+		err = a.swapCmd(ctx, args[1:], false)
+	case "rollback":
+		err = a.swapCmd(ctx, args[1:], true)
+	case "retire":
+		err = a.retireCmd(ctx, args[1:])
+	case "roll":
+		err = a.rollCmd(ctx, args[1:])
+	case "status":
+		err = a.statusCmd(ctx, args[1:])
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usageText)
+		return ExitOK
+	default:
+		err = usagef("unknown command %q; accepted: preview, up, destroy, swap, rollback, retire, roll, status", args[0])
+	}
+	var ex exitError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(stderr, "infra %s: %v\n%s", args[0], err, usageText)
+		return ExitUsage
+	case errors.As(err, &ex):
+		if ex.msg != "" {
+			fmt.Fprintf(stderr, "infra %s: %s\n", args[0], ex.msg)
+		}
+		return ex.code
+	default:
+		fmt.Fprintf(stderr, "infra %s: %v\n", args[0], err)
+		return ExitFailed
+	}
+}
+
+// exitError carries a specific exit code out of a command.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e exitError) Error() string { return e.msg }
+
+// app is one Main invocation.
+type app struct {
+	deps Deps
+	out  io.Writer
+	errw io.Writer
+
+	pulumi Pulumi
+	aws    map[string]awscheck.Checks
+}
+
+func (a *app) pulumiWS(ctx context.Context) (Pulumi, error) {
+	if a.pulumi != nil {
+		return a.pulumi, nil
+	}
+	if a.deps.Pulumi == nil {
+		return nil, errors.New("no Pulumi workspace configured")
+	}
+	p, err := a.deps.Pulumi(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("open pulumi workspace: %w", err)
+	}
+	a.pulumi = p
+	return p, nil
+}
+
+func (a *app) checks(ctx context.Context, env string) (awscheck.Checks, error) {
+	if c, ok := a.aws[env]; ok {
+		return c, nil
+	}
+	if a.deps.AWS == nil {
+		return nil, errors.New("no AWS client configured")
+	}
+	c, err := a.deps.AWS(ctx, env)
+	if err != nil {
+		return nil, fmt.Errorf("aws client for %s: %w", env, err)
+	}
+	if a.aws == nil {
+		a.aws = map[string]awscheck.Checks{}
+	}
+	a.aws[env] = c
+	return c, nil
+}
+
+// stack opens a stack by name.
+func (a *app) stack(ctx context.Context, name string) (Stack, error) {
+	p, err := a.pulumiWS(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s, err := p.Stack(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("select stack %s: %w", name, err)
+	}
+	return s, nil
+}
+
+func (a *app) printf(format string, args ...any) {
+	fmt.Fprintf(a.out, format, args...)
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+// parseArgs parses flags that may come before, between or after the
+// positional arguments ("swap prod web --to green"), which the flag package
+// alone does not allow.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, usagef("%v", err)
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if rest[0] == "--" {
+			return append(pos, rest[1:]...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+func checkEnv(env string) error {
+	for _, e := range topology.Envs {
+		if e == env {
+			return nil
+		}
+	}
+	return usagef("env %q is unknown; accepted: %s", env, strings.Join(topology.Envs, ", "))
+}
+
+func checkService(svc string) error {
+	if _, ok := topology.Services[svc]; !ok {
+		return usagef("service %q is unknown; accepted: %s", svc, strings.Join(topology.ServiceNames(), ", "))
+	}
+	return nil
+}
+
+func checkColor(flagName, c string) error {
+	for _, k := range topology.Colors {
+		if k == c {
+			return nil
+		}
+	}
+	return usagef("%s %q is not a color; accepted: %s", flagName, c, strings.Join(topology.Colors, ", "))
+}
+
+// sleep waits on the injected clock.
+func (a *app) sleep(ctx context.Context, d time.Duration) error {
+	return a.deps.Clock.Sleep(ctx, d)
+}

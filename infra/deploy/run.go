@@ -1,0 +1,384 @@
+package deploy
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/video-platform/video-platform/internal/topology"
+)
+
+// Outcome states of one stack in an env run.
+const (
+	StateSucceeded = "succeeded"
+	StateFailed    = "failed"
+	StateSkipped   = "skipped"
+	StateRefused   = "refused"
+)
+
+// Outcome is one stack's result in an env run.
+type Outcome struct {
+	Stack    string
+	State    string
+	Changes  map[string]int
+	Duration time.Duration
+	Err      error
+}
+
+// node is a stack in the run graph: after orders it, needs makes a failure
+// of a prerequisite skip it.
+type node struct {
+	id    topology.Identity
+	after []string
+	needs []string
+}
+
+// plan builds the run graph for the selected stacks. Forward (preview, up):
+// base, then copies and transcoders in parallel, then DNS, which needs the
+// base and the copies (it reads their outputs) but only waits for the
+// transcoders. Reverse (destroy): DNS first, base last.
+func plan(env string, selected map[string]bool, reverse bool) []node {
+	var ids []topology.Identity
+	for _, id := range topology.EnvStacks(env) {
+		if len(selected) == 0 || selected[id.Name] {
+			ids = append(ids, id)
+		}
+	}
+	in := map[string]bool{}
+	for _, id := range ids {
+		in[id.Name] = true
+	}
+	names := func(kinds ...topology.Kind) []string {
+		var res []string
+		for _, id := range ids {
+			for _, k := range kinds {
+				if id.Kind == k {
+					res = append(res, id.Name)
+				}
+			}
+		}
+		return res
+	}
+	var nodes []node
+	for _, id := range ids {
+		n := node{id: id}
+		if !reverse {
+			switch id.Kind {
+			case topology.KindCopy, topology.KindTranscoders:
+				n.needs = names(topology.KindBase)
+			case topology.KindDNS:
+				n.needs = names(topology.KindBase, topology.KindCopy)
+				n.after = names(topology.KindTranscoders)
+			}
+		} else {
+			switch id.Kind {
+			case topology.KindCopy:
+				n.needs = names(topology.KindDNS)
+			case topology.KindBase:
+				n.needs = names(topology.KindDNS, topology.KindCopy, topology.KindTranscoders)
+			}
+		}
+		n.after = append(n.after, n.needs...)
+		nodes = append(nodes, n)
+	}
+	return nodes
+}
+
+// runGraph runs fn for every node as soon as everything it comes after has
+// finished, concurrently where the graph allows, and skips nodes whose
+// needs did not succeed. Outcomes come back in the graph's order.
+func runGraph(ctx context.Context, nodes []node, fn func(ctx context.Context, id topology.Identity) Outcome) []Outcome {
+	done := map[string]chan struct{}{}
+	for _, n := range nodes {
+		done[n.id.Name] = make(chan struct{})
+	}
+	outcomes := make([]Outcome, len(nodes))
+	index := map[string]int{}
+	for i, n := range nodes {
+		index[n.id.Name] = i
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for i, n := range nodes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(done[n.id.Name])
+			for _, dep := range n.after {
+				<-done[dep]
+			}
+			mu.Lock()
+			var failed []string
+			for _, dep := range n.needs {
+				if outcomes[index[dep]].State != StateSucceeded {
+					failed = append(failed, dep)
+				}
+			}
+			mu.Unlock()
+			var o Outcome
+			if len(failed) > 0 {
+				o = Outcome{Stack: n.id.Name, State: StateSkipped, Err: fmt.Errorf("not run: %s did not succeed", strings.Join(failed, ", "))}
+			} else if err := ctx.Err(); err != nil {
+				o = Outcome{Stack: n.id.Name, State: StateSkipped, Err: err}
+			} else {
+				o = fn(ctx, n.id)
+			}
+			mu.Lock()
+			outcomes[i] = o
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return outcomes
+}
+
+// runEnv implements preview, up and destroy.
+func (a *app) runEnv(ctx context.Context, op string, args []string) error {
+	fs := flag.NewFlagSet(op, flag.ContinueOnError)
+	var stacks, packs stringList
+	fs.Var(&stacks, "stack", "a stack to include (repeatable); default all of the env")
+	fs.Var(&packs, "policy-pack", "a policy pack directory (repeatable)")
+	force := fs.Bool("force", false, "destroy: skip the traffic guard")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("%s takes exactly one env, got %d arguments %q", op, len(pos), pos)
+	}
+	env := pos[0]
+	if err := checkEnv(env); err != nil {
+		return err
+	}
+	if op != "destroy" && *force {
+		return usagef("--force applies to destroy only")
+	}
+	if op == "destroy" && len(packs) > 0 {
+		return usagef("--policy-pack applies to preview and up only")
+	}
+	selected := map[string]bool{}
+	valid := map[string]bool{}
+	var validNames []string
+	for _, id := range topology.EnvStacks(env) {
+		valid[id.Name] = true
+		validNames = append(validNames, id.Name)
+	}
+	for _, s := range stacks {
+		short := s[strings.LastIndex(s, "/")+1:]
+		if !valid[short] {
+			return usagef("--stack %q is not a stack of env %s; accepted: %s", s, env, strings.Join(validNames, ", "))
+		}
+		selected[short] = true
+	}
+
+	nodes := plan(env, selected, op == "destroy")
+	refused := map[string]error{}
+	if op == "destroy" && !*force {
+		refused = a.destroyGuard(ctx, env, nodes)
+	}
+
+	out := &syncWriter{w: a.out}
+	outcomes := runGraph(ctx, nodes, func(ctx context.Context, id topology.Identity) Outcome {
+		if err, ok := refused[id.Name]; ok {
+			return Outcome{Stack: id.Name, State: StateRefused, Err: err}
+		}
+		pw := &prefixWriter{out: out, prefix: "[" + id.Name + "] "}
+		o := a.runStack(ctx, op, id.Name, RunOptions{Progress: pw, PolicyPacks: packs})
+		pw.Flush()
+		return o
+	})
+	a.printOutcomes(op, env, outcomes)
+	var bad []string
+	for _, o := range outcomes {
+		if o.State != StateSucceeded {
+			bad = append(bad, o.Stack+" "+o.State)
+		}
+	}
+	if len(bad) > 0 {
+		return exitError{code: ExitFailed, msg: fmt.Sprintf("%s %s: %s", op, env, strings.Join(bad, ", "))}
+	}
+	return nil
+}
+
+func (a *app) runStack(ctx context.Context, op, name string, o RunOptions) Outcome {
+	start := a.deps.Clock.Now()
+	res := Outcome{Stack: name}
+	s, err := a.stack(ctx, name)
+	if err == nil {
+		var r Result
+		switch op {
+		case "preview":
+			r, err = s.Preview(ctx, o)
+		case "up":
+			r, err = s.Up(ctx, o)
+		default:
+			r, err = s.Destroy(ctx, o)
+		}
+		res.Changes = r.Changes
+		res.Duration = r.Duration
+	}
+	if res.Duration == 0 {
+		res.Duration = a.deps.Clock.Now().Sub(start)
+	}
+	if err != nil {
+		res.State, res.Err = StateFailed, err
+		return res
+	}
+	res.State = StateSucceeded
+	return res
+}
+
+// destroyGuard refuses to destroy a copy that is live in the DNS stack
+// (unless the DNS stack goes first in this run), and the DNS stack while
+// the live copies still serve traffic.
+func (a *app) destroyGuard(ctx context.Context, env string, nodes []node) map[string]error {
+	refused := map[string]error{}
+	in := map[string]bool{}
+	for _, n := range nodes {
+		in[n.id.Name] = true
+	}
+	dnsName := topology.DNSStackName(env)
+	var live map[string]string
+	dns, err := a.stack(ctx, dnsName)
+	if err == nil {
+		outs, oerr := dns.Outputs(ctx)
+		if oerr != nil {
+			err = oerr
+		}
+		live = outStrings(outs, "live")
+	}
+	if err != nil && !errors.Is(err, ErrNoStack) {
+		// Without the DNS state nothing can be called idle.
+		for _, n := range nodes {
+			if n.id.Kind == topology.KindCopy || n.id.Kind == topology.KindDNS {
+				refused[n.id.Name] = fmt.Errorf("traffic guard: cannot read %s outputs (%v); use --force to destroy anyway", dnsName, err)
+			}
+		}
+		return refused
+	}
+	for _, n := range nodes {
+		if n.id.Kind == topology.KindCopy && live[n.id.Service] == n.id.Color && !in[dnsName] {
+			refused[n.id.Name] = fmt.Errorf("traffic guard: %s is the live %s copy in %s; swap first or use --force", n.id.Name, n.id.Service, dnsName)
+		}
+	}
+	if !in[dnsName] || len(live) == 0 {
+		return refused
+	}
+	checks, err := a.checks(ctx, env)
+	if err != nil {
+		refused[dnsName] = fmt.Errorf("traffic guard: %v; use --force to destroy anyway", err)
+		return refused
+	}
+	now := a.deps.Clock.Now()
+	var serving []string
+	for _, svc := range topology.SortedKeys(live) {
+		name := topology.CopyStackName(env, svc, live[svc])
+		s, err := a.stack(ctx, name)
+		if errors.Is(err, ErrNoStack) {
+			continue
+		}
+		var outs map[string]any
+		if err == nil {
+			outs, err = s.Outputs(ctx)
+		}
+		if err != nil {
+			refused[dnsName] = fmt.Errorf("traffic guard: read %s: %v; use --force to destroy anyway", name, err)
+			return refused
+		}
+		suffix := outString(outs, "lbArnSuffix")
+		if suffix == "" {
+			continue
+		}
+		sum, err := residual(ctx, checks, suffix, now.Add(-metricsLag-15*time.Minute), now.Add(-metricsLag))
+		if err != nil {
+			refused[dnsName] = fmt.Errorf("traffic guard: traffic of %s: %v; use --force to destroy anyway", name, err)
+			return refused
+		}
+		if !sum.quiet() {
+			serving = append(serving, fmt.Sprintf("%s (%s)", name, sum))
+		}
+	}
+	if len(serving) > 0 {
+		refused[dnsName] = fmt.Errorf("traffic guard: copies still serve traffic: %s; use --force to destroy anyway", strings.Join(serving, "; "))
+	}
+	return refused
+}
+
+func (a *app) printOutcomes(op, env string, outcomes []Outcome) {
+	a.printf("\n%s %s:\n", op, env)
+	tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "STACK\tRESULT\tCHANGES\tDURATION\tERROR")
+	for _, o := range outcomes {
+		msg := ""
+		if o.Err != nil {
+			msg = firstLine(o.Err.Error())
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", o.Stack, o.State, formatChanges(o.Changes), o.Duration.Round(time.Second), msg)
+	}
+	_ = tw.Flush()
+}
+
+// firstLine keeps a table cell to one line; Pulumi errors carry the whole
+// stderr.
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i] + " ..."
+	}
+	return s
+}
+
+// syncWriter serializes writes from concurrent stacks.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+// prefixWriter prefixes every complete line so concurrent stacks' progress
+// stays readable; a partial line waits for its newline or Flush.
+type prefixWriter struct {
+	out    io.Writer
+	prefix string
+	mu     sync.Mutex
+	buf    []byte
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.buf = append(p.buf, b...)
+	for {
+		i := bytes.IndexByte(p.buf, '\n')
+		if i < 0 {
+			return len(b), nil
+		}
+		line := strings.TrimRight(string(p.buf[:i]), "\r")
+		p.buf = p.buf[i+1:]
+		if _, err := io.WriteString(p.out, p.prefix+line+"\n"); err != nil {
+			return len(b), err
+		}
+	}
+}
+
+// Flush writes a trailing partial line.
+func (p *prefixWriter) Flush() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.buf) > 0 {
+		_, _ = io.WriteString(p.out, p.prefix+string(p.buf)+"\n")
+		p.buf = nil
+	}
+}

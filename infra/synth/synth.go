@@ -1,0 +1,166 @@
+// Package synth renders a whole environment offline: it runs the real stack
+// functions under the SDK's mock monitor in dependency order, answers
+// StackReferences from the stacks rendered before, checks the policy pack and
+// estimates the cost. It needs no cloud credentials, providers or CLI.
+package synth
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/video-platform/video-platform/infra/cost"
+	"github.com/video-platform/video-platform/internal/offline"
+	"github.com/video-platform/video-platform/internal/render"
+	"github.com/video-platform/video-platform/internal/topology"
+	"github.com/video-platform/video-platform/policies/rules"
+	"github.com/video-platform/video-platform/stacks"
+)
+
+// Options select what to render.
+type Options struct {
+	// Root is the repository root holding Pulumi.yaml and the stack files.
+	Root string
+	// Env is "staging" or "prod".
+	Env string
+	// Stacks limits the output to these stacks; their upstream stacks are
+	// still rendered, because their outputs answer StackReferences.
+	Stacks []string
+	// Sets are config overrides for what-if renders.
+	Sets []Set
+	// PolicyConfig is the policy pack's config file; default
+	// policies/config.<env>.json under Root.
+	PolicyConfig string
+}
+
+// Render renders an env. A config or usage problem is a *UsageError or a
+// *stacks.ConfigError; nothing is half-rendered.
+func Render(opts Options) (render.Env, error) {
+	out := render.Env{Env: opts.Env, LiveColors: map[string]string{}}
+	if !slices.Contains(topology.Envs, opts.Env) {
+		return out, usagef("unknown env %q; accepted: %s", opts.Env, strings.Join(topology.Envs, ", "))
+	}
+	ids := topology.EnvStacks(opts.Env)
+	names := make([]string, len(ids))
+	for i, id := range ids {
+		names[i] = id.Name
+	}
+	for _, s := range opts.Stacks {
+		if !slices.Contains(names, s) {
+			return out, usagef("--stack %q is not a stack of %s; accepted: %s", s, opts.Env, strings.Join(names, ", "))
+		}
+	}
+	declared, err := declaredKeys(opts.Root)
+	if err != nil {
+		return out, err
+	}
+	configs := map[string]StackConfig{}
+	for _, name := range names {
+		if configs[name], err = readStackConfig(opts.Root, name); err != nil {
+			return out, err
+		}
+	}
+	for _, s := range opts.Sets {
+		cfg, ok := configs[s.Stack]
+		if !ok {
+			return out, usagef("--set %s:%s: %q is not a stack of %s; accepted: %s", s.Stack, s.Key, s.Stack, opts.Env, strings.Join(names, ", "))
+		}
+		if err := cfg.apply(s, declared); err != nil {
+			return out, err
+		}
+	}
+	policyPath := opts.PolicyConfig
+	if policyPath == "" {
+		policyPath = filepath.Join(opts.Root, "policies", "config."+opts.Env+".json")
+	}
+	policy, err := rules.LoadConfig(policyPath, opts.Env)
+	if err != nil {
+		return out, usagef("policy config: %v", err)
+	}
+
+	outputs := map[string]map[string]any{}
+	fixtures := map[string]bool{}
+	for _, name := range names {
+		cfg := configs[name]
+		res, err := runStack(name, cfg, outputs)
+		if err != nil {
+			return out, err
+		}
+		outputs[name] = res.Outputs
+		for _, f := range res.Fixtures {
+			fixtures[f] = true
+		}
+		if len(opts.Stacks) > 0 && !slices.Contains(opts.Stacks, name) {
+			continue
+		}
+		stack := render.Stack{Name: name, References: res.References, Resources: res.Resources, Outputs: res.Outputs}
+		if stack.Violations, err = check(policy, res.Resources); err != nil {
+			return out, err
+		}
+		out.Stacks = append(out.Stacks, stack)
+	}
+	if live, ok := outputs[topology.DNSStackName(opts.Env)]["live"].(map[string]any); ok {
+		for svc, color := range live {
+			out.LiveColors[svc] = fmt.Sprint(color)
+		}
+	}
+	out.Fixtures = sortedKeys(fixtures)
+	out.Cost = cost.Estimate(out)
+	return out, nil
+}
+
+// runStack renders one stack, turning a panic in the program into an error
+// so that a bad input never prints a goroutine trace.
+func runStack(name string, cfg StackConfig, outputs map[string]map[string]any) (res *offline.Result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("stack %s: rendering failed: %v", name, r)
+		}
+	}()
+	res, err = offline.Run(offline.Stack{Name: name, Config: cfg.Values, SecretKeys: cfg.Secrets, StackOutputs: outputs}, stacks.Program)
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func check(policy rules.Config, resources []render.Resource) ([]render.Violation, error) {
+	in := make([]rules.Resource, 0, len(resources))
+	for _, r := range resources {
+		if !r.Custom {
+			continue
+		}
+		in = append(in, rules.Resource{URN: r.URN, Type: r.Type, Name: r.Name, Inputs: r.Inputs})
+	}
+	found, err := rules.Check(policy, in)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]render.Violation, 0, len(found))
+	for _, v := range found {
+		out = append(out, render.Violation{Policy: v.Policy, Level: string(v.Level), URN: v.URN, Message: v.Message})
+	}
+	return out, nil
+}
+
+// IsUsage reports whether err is a config or usage error (exit code 2).
+func IsUsage(err error) bool {
+	var usage *UsageError
+	var cfg *stacks.ConfigError
+	return errors.As(err, &usage) || errors.As(err, &cfg)
+}
+
+// Mandatory counts mandatory violations across an env.
+func Mandatory(env render.Env) int {
+	n := 0
+	for _, s := range env.Stacks {
+		for _, v := range s.Violations {
+			if v.Level == string(rules.Mandatory) {
+				n++
+			}
+		}
+	}
+	return n
+}

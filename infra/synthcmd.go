@@ -1,0 +1,119 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/video-platform/video-platform/infra/diff"
+	"github.com/video-platform/video-platform/infra/synth"
+	"github.com/video-platform/video-platform/internal/render"
+)
+
+func synthCommand(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("synth", stderr)
+	asJSON := fs.Bool("json", false, "write the JSON contract instead of text")
+	out := fs.String("out", "", "write to this file instead of standard output")
+	root := fs.String("root", ".", "repository root holding Pulumi.yaml")
+	policyConfig := fs.String("policy-config", "", "policy pack config (default policies/config.<env>.json)")
+	var stackNames, sets repeated
+	fs.Var(&stackNames, "stack", "render only this stack (repeatable)")
+	fs.Var(&sets, "set", "override config: <stack>:<key>=<value> (repeatable)")
+	positional, err := parseInterleaved(fs, args)
+	if err != nil {
+		return 2
+	}
+	if len(positional) != 1 {
+		fmt.Fprintf(stderr, "infra synth: expected one env (staging or prod), got %d arguments %q\n", len(positional), positional)
+		return 2
+	}
+	opts := synth.Options{Root: *root, Env: positional[0], Stacks: stackNames, PolicyConfig: *policyConfig}
+	for _, s := range sets {
+		set, err := synth.ParseSet(s)
+		if err != nil {
+			fmt.Fprintf(stderr, "infra synth: %v\n", err)
+			return 2
+		}
+		opts.Sets = append(opts.Sets, set)
+	}
+	env, err := synth.Render(opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "infra synth: %v\n", err)
+		if synth.IsUsage(err) {
+			return 2
+		}
+		return 1
+	}
+	var buf bytes.Buffer
+	if *asJSON {
+		enc := json.NewEncoder(&buf)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(env)
+	} else {
+		err = synth.WriteText(&buf, env)
+	}
+	if err == nil {
+		err = writeOut(*out, buf.Bytes(), stdout)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "infra synth: %v\n", err)
+		return 1
+	}
+	if n := synth.Mandatory(env); n > 0 {
+		fmt.Fprintf(stderr, "infra synth: %d mandatory policy violations in %s\n", n, env.Env)
+		return 1
+	}
+	return 0
+}
+
+func writeOut(path string, data []byte, stdout io.Writer) error {
+	if path == "" {
+		_, err := stdout.Write(data)
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
+}
+
+func diffCommand(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("diff", stderr)
+	markdown := fs.Bool("markdown", false, "write a pull-request comment")
+	limit := fs.Int("limit", diff.DefaultLimit, "the markdown's character limit")
+	failOnViolations := fs.Bool("fail-on-violations", false, "exit 1 when the new render has mandatory violations")
+	out := fs.String("out", "", "write to this file instead of standard output")
+	positional, err := parseInterleaved(fs, args)
+	if err != nil {
+		return 2
+	}
+	if len(positional) != 2 {
+		fmt.Fprintf(stderr, "infra diff: expected <old.json> <new.json>, got %q\n", positional)
+		return 2
+	}
+	var renders [2]render.Env
+	for i, path := range positional {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			fmt.Fprintf(stderr, "infra diff: %v\n", err)
+			return 2
+		}
+		if err := json.Unmarshal(data, &renders[i]); err != nil {
+			fmt.Fprintf(stderr, "infra diff: %s is not an `infra synth --json` render: %v\n", path, err)
+			return 2
+		}
+	}
+	report := diff.Compare(renders[0], renders[1])
+	text := diff.Text(report)
+	if *markdown {
+		text = diff.Markdown(report, *limit)
+	}
+	if err := writeOut(*out, []byte(text), stdout); err != nil {
+		fmt.Fprintf(stderr, "infra diff: %v\n", err)
+		return 1
+	}
+	if *failOnViolations && synth.Mandatory(renders[1]) > 0 {
+		fmt.Fprintf(stderr, "infra diff: the new render has %d mandatory policy violations\n", synth.Mandatory(renders[1]))
+		return 1
+	}
+	return 0
+}

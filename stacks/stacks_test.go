@@ -1,0 +1,425 @@
+package stacks
+
+import (
+	"encoding/json"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/video-platform/video-platform/internal/offline"
+	"github.com/video-platform/video-platform/internal/render"
+)
+
+const (
+	typeSubnet   = "aws:ec2/subnet:Subnet"
+	typeSG       = "aws:ec2/securityGroup:SecurityGroup"
+	typeASG      = "aws:autoscaling/group:Group"
+	typeTG       = "aws:lb/targetGroup:TargetGroup"
+	typeLB       = "aws:lb/loadBalancer:LoadBalancer"
+	typeRecord   = "aws:route53/record:Record"
+	typePolicy   = "aws:autoscaling/policy:Policy"
+	typeRolePol  = "aws:iam/rolePolicy:RolePolicy"
+	typeVpc      = "aws:ec2/vpc:Vpc"
+	typeNat      = "aws:ec2/natGateway:NatGateway"
+	typeEventRul = "aws:cloudwatch/eventRule:EventRule"
+)
+
+func input(t *testing.T, r render.Resource, path string) any {
+	t.Helper()
+	v, ok := r.Input(path)
+	require.True(t, ok, "%s %s has input %s", r.Type, r.Name, path)
+	return v
+}
+
+func find(t *testing.T, res *offline.Result, typ, name string) render.Resource {
+	t.Helper()
+	r, ok := res.Find(typ, name)
+	require.True(t, ok, "%s %s is declared", typ, name)
+	return r
+}
+
+func TestBaseProdSpansThreeAZsWithPrivateSubnetsAndNat(t *testing.T) {
+	res := newEnvRender(t, "prod").mustRun("prod", baseValues("prod"))
+
+	var private []render.Resource
+	for _, s := range res.OfType(typeSubnet) {
+		if strings.HasPrefix(s.Name, "private-") {
+			private = append(private, s)
+		}
+	}
+	require.Len(t, private, 3, "prod has 3 private subnets")
+	zones := map[any]bool{}
+	for _, s := range private {
+		zones[input(t, s, "availabilityZone")] = true
+		assert.Equal(t, false, input(t, s, "mapPublicIpOnLaunch"), "no public IPs in %s", s.Name)
+	}
+	assert.Len(t, zones, 3, "the private subnets sit in 3 different AZs")
+	assert.Len(t, res.OfType(typeNat), 3, "prod has one NAT gateway per AZ")
+	assert.Equal(t, "10.20.128.0/20", input(t, find(t, res, typeSubnet, "private-us-east-1a"), "cidrBlock"), "private blocks start at the 9th /20")
+	assert.Len(t, res.Outputs["privateSubnetIds"], 3, "the 3 private subnets are exported")
+}
+
+func TestBaseSecurityGroupsOpenOnlyTheServicePortToTheLB(t *testing.T) {
+	res := newEnvRender(t, "prod").mustRun("prod", baseValues("prod"))
+	for _, sg := range res.OfType(typeSG) {
+		ingress, _ := sg.Input("ingress")
+		rules, _ := ingress.([]any)
+		for _, raw := range rules {
+			rule := raw.(map[string]any)
+			from, to := rule["fromPort"], rule["toPort"]
+			assert.NotEqual(t, 22.0, from, "%s opens no SSH", sg.Name)
+			if strings.HasSuffix(sg.Name, "-lb") {
+				assert.Contains(t, []any{80.0, 443.0}, from, "%s opens only 80 and 443", sg.Name)
+				continue
+			}
+			assert.Nil(t, rule["cidrBlocks"], "%s is not open to any CIDR", sg.Name)
+			assert.Equal(t, from, to, "%s opens a single port", sg.Name)
+			lbGroup := []any{offline.Placeholder(typeSG, "id", strings.TrimSuffix(sg.Name, "-instances")+"-lb")}
+			assert.Equal(t, lbGroup, rule["securityGroups"], "%s admits only its load balancer", sg.Name)
+		}
+	}
+	web := find(t, res, typeSG, "web-instances")
+	assert.Equal(t, 8080.0, input(t, web, "ingress[0].fromPort"), "web instances open the web port")
+	tr := find(t, res, typeSG, "transcoder-instances")
+	_, hasIngress := tr.Input("ingress[0]")
+	assert.False(t, hasIngress, "transcoders accept no inbound traffic")
+}
+
+func policyDoc(t *testing.T, res *offline.Result, name string) map[string][]string {
+	t.Helper()
+	raw := input(t, find(t, res, typeRolePol, name), "policy").(string)
+	var doc policyDocument
+	require.NoError(t, json.Unmarshal([]byte(raw), &doc), "policy %s is JSON", name)
+	actions := map[string][]string{}
+	for _, s := range doc.Statement {
+		for _, a := range s.Action {
+			actions[a] = s.Resource
+		}
+	}
+	return actions
+}
+
+func TestBaseInstanceRolesAreLeastPrivilege(t *testing.T) {
+	res := newEnvRender(t, "prod").mustRun("prod", baseValues("prod"))
+	queueArn := []string{offline.Placeholder("aws:sqs/queue:Queue", "arn", "transcode-queue")}
+
+	tr := policyDoc(t, res, "transcoder-policy")
+	assert.Equal(t, queueArn, tr["sqs:ReceiveMessage"], "transcoders receive only from their queue")
+	assert.Equal(t, queueArn, tr["sqs:DeleteMessage"], "transcoders delete only on their queue")
+	assert.NotContains(t, tr, "sqs:SendMessage", "transcoders do not submit jobs")
+
+	web := policyDoc(t, res, "web-policy")
+	assert.Equal(t, queueArn, web["sqs:SendMessage"], "web sends to the job queue")
+	assert.NotContains(t, web, "sqs:ReceiveMessage", "web does not consume jobs")
+
+	rec := policyDoc(t, res, "recorder-policy")
+	assert.NotContains(t, rec, "sqs:SendMessage", "the recorder has no queue access")
+	assert.Equal(t, []string{"arn:aws:ecr:us-east-1:123456789012:repository/video-platform/prod/recorder"},
+		rec["ecr:BatchGetImage"], "the recorder pulls only its own images")
+	assert.Equal(t, []string{"arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:*:autoScalingGroupName/prod-recorder-*"},
+		rec["autoscaling:CompleteLifecycleAction"], "lifecycle actions only on the env's recorder groups")
+
+	raw := input(t, find(t, res, typeRolePol, "recorder-policy"), "policy").(string)
+	assert.Contains(t, raw, `"autoscaling:ResourceTag/env":"prod"`, "lifecycle actions carry the env tag condition")
+}
+
+func TestBaseAlertsOnFailedLaunchesAndValidatesTheCertificate(t *testing.T) {
+	res := newEnvRender(t, "prod").mustRun("prod", baseValues("prod"))
+	rule := find(t, res, typeEventRul, "launch-failures")
+	var pattern map[string]any
+	require.NoError(t, json.Unmarshal([]byte(input(t, rule, "eventPattern").(string)), &pattern), "pattern is JSON")
+	assert.Equal(t, []any{"EC2 Instance Launch Unsuccessful"}, pattern["detail-type"], "failed launches")
+	assert.Equal(t, []any{map[string]any{"prefix": "prod-"}}, pattern["detail"].(map[string]any)["AutoScalingGroupName"], "only the env's groups")
+	target := find(t, res, "aws:cloudwatch/eventTarget:EventTarget", "launch-failures")
+	assert.Equal(t, offline.Placeholder("aws:sns/topic:Topic", "arn", "alerts"), input(t, target, "arn"), "failures page through the alerts topic")
+
+	cert := find(t, res, "aws:acm/certificate:Certificate", "certificate")
+	assert.Equal(t, "prod.video.example.com", input(t, cert, "domainName"), "the env's domain")
+	assert.Equal(t, []any{"*.prod.video.example.com"}, input(t, cert, "subjectAlternativeNames"), "and its wildcard")
+	validation := find(t, res, typeRecord, "certificate-validation")
+	assert.Equal(t, "Z00000000PLACEHOLDER", input(t, validation, "zoneId"), "validated in the env's zone")
+	assert.Equal(t, "CNAME", input(t, validation, "type"), "DNS validation record")
+}
+
+func TestBaseAdoptsAnExistingNetwork(t *testing.T) {
+	values := baseValues("staging")
+	values["network"] = map[string]any{"azCount": 2, "existing": map[string]any{
+		"vpcId": "vpc-0abc", "publicSubnetIds": []string{"subnet-p1", "subnet-p2"}, "privateSubnetIds": []string{"subnet-a", "subnet-b"},
+	}}
+	res := newEnvRender(t, "staging").mustRun("staging", values)
+	assert.Empty(t, res.OfType(typeVpc), "no VPC is created when adopting")
+	assert.Empty(t, res.OfType(typeSubnet), "no subnet is created when adopting")
+	assert.Equal(t, []any{"subnet-a", "subnet-b"}, res.Outputs["privateSubnetIds"], "adopted subnets are exported")
+	assert.Equal(t, "vpc-0abc", input(t, find(t, res, typeSG, "web-lb"), "vpcId"), "groups live in the adopted VPC")
+}
+
+func TestRecorderCopyDrainsForAnHourAndStaysSticky(t *testing.T) {
+	e := newEnvRender(t, "prod")
+	e.mustRun("prod", baseValues("prod"))
+	res := e.mustRun("prod-recorder-blue", copyValues("r3", 3, 9, 3))
+
+	tg := find(t, res, typeTG, "recorder-blue-tg")
+	assert.Equal(t, 3600.0, input(t, tg, "deregistrationDelay"), "recordings drain for an hour")
+	assert.Equal(t, true, input(t, tg, "stickiness.enabled"), "a recording stays on its server")
+	assert.Equal(t, "lb_cookie", input(t, tg, "stickiness.type"), "cookie stickiness")
+	lb := find(t, res, typeLB, "recorder-blue-alb")
+	assert.Equal(t, 3600.0, input(t, lb, "idleTimeout"), "websockets stay open")
+	asg := find(t, res, typeASG, "recorder-blue-asg")
+	assert.Equal(t, 3900.0, input(t, asg, "initialLifecycleHooks[0].heartbeatTimeout"), "instances finish their recordings before termination")
+	assert.Len(t, input(t, asg, "vpcZoneIdentifiers"), 3, "the pool spans 3 subnets")
+	assert.Equal(t, "ELB", input(t, asg, "healthCheckType"), "ELB health checks")
+	assert.Equal(t, "r3", res.Outputs["release"], "release exported")
+	assert.Equal(t, map[string]any{"min": 3, "max": 9, "desired": 3}, res.Outputs["capacity"], "capacity exported")
+
+	web := e.mustRun("prod-web-green", copyValues("r3", 2, 4, 2))
+	webTG := find(t, web, typeTG, "web-green-tg")
+	assert.Equal(t, 60.0, input(t, webTG, "deregistrationDelay"), "web drains quickly")
+	sticky, _ := webTG.Input("stickiness.enabled")
+	assert.NotEqual(t, true, sticky, "web is not sticky")
+	policy := find(t, web, typePolicy, "web-green-scaling")
+	assert.Equal(t, "ALBRequestCountPerTarget",
+		input(t, policy, "targetTrackingConfiguration.predefinedMetricSpecification.predefinedMetricType"), "web scales on requests per target")
+}
+
+func TestIdleCopyKeepsItsLoadBalancerAtZeroCapacity(t *testing.T) {
+	e := newEnvRender(t, "prod")
+	e.mustRun("prod", baseValues("prod"))
+	res := e.mustRun("prod-web-green", copyValues("r2", 0, 0, 0))
+	asg := find(t, res, typeASG, "web-green-asg")
+	for _, field := range []string{"minSize", "maxSize", "desiredCapacity"} {
+		assert.Equal(t, 0.0, input(t, asg, field), "idle copy %s", field)
+	}
+	find(t, res, typeLB, "web-green-alb")
+	assert.Empty(t, res.OfType(typePolicy), "an idle copy has no scaling policy to bring it back")
+}
+
+func TestTranscodersActiveAndDrainingGroups(t *testing.T) {
+	e := newEnvRender(t, "prod")
+	e.mustRun("prod", baseValues("prod"))
+	res := e.mustRun("prod-transcoders", transcoderValues())
+
+	groups := res.OfType(typeASG)
+	require.Len(t, groups, 2, "one group per release")
+	byRelease := map[string]render.Resource{}
+	for _, g := range groups {
+		for _, tag := range input(t, g, "tags").([]any) {
+			if m := tag.(map[string]any); m["key"] == "release" {
+				byRelease[m["value"].(string)] = g
+			}
+		}
+	}
+	active, draining := byRelease["r3"], byRelease["r2"]
+	require.NotEmpty(t, active.Name, "active group tagged with its release")
+	require.NotEmpty(t, draining.Name, "draining group tagged with its release")
+	assert.Equal(t, []any{1.0, 10.0, 2.0}, []any{input(t, active, "minSize"), input(t, active, "maxSize"), input(t, active, "desiredCapacity")}, "active capacity")
+	assert.Equal(t, []any{0.0, 0.0, 0.0}, []any{input(t, draining, "minSize"), input(t, draining, "maxSize"), input(t, draining, "desiredCapacity")}, "draining capacity")
+	assert.Equal(t, 1800.0, input(t, draining, "initialLifecycleHooks[0].heartbeatTimeout"), "a draining group keeps its hook")
+	assert.Contains(t, input(t, active, "namePrefix"), "r3", "the group's name carries its release")
+	policies := res.OfType(typePolicy)
+	require.Len(t, policies, 1, "only the active group scales")
+	assert.Contains(t, policies[0].URN, "transcoder-r3", "the policy belongs to the active release")
+	assert.Equal(t, map[string]any{"r2": offline.Placeholder(typeASG, "name", draining.Name), "r3": offline.Placeholder(typeASG, "name", active.Name)},
+		res.Outputs["groups"], "groups exported by release")
+}
+
+func weights(t *testing.T, res *offline.Result, service string) map[string]float64 {
+	t.Helper()
+	out := map[string]float64{}
+	for _, r := range res.OfType(typeRecord) {
+		if !strings.HasPrefix(r.Name, service+"-") || strings.Contains(r.Name, "direct") || !strings.HasSuffix(r.Name, "-a") {
+			continue
+		}
+		out[input(t, r, "setIdentifier").(string)] = input(t, r, "weightedRoutingPolicies[0].weight").(float64)
+	}
+	return out
+}
+
+func TestDNSPointsAtTheLiveColorWithDirectNames(t *testing.T) {
+	e := newEnvRender(t, "prod")
+	e.upToDNS(true)
+	res := e.mustRun("prod-dns", map[string]any{"live": map[string]string{"web": "blue", "recorder": "green"}})
+	assert.Equal(t, map[string]float64{"blue": 100, "green": 0}, weights(t, res, "web"), "web: live blue gets everything")
+	assert.Equal(t, map[string]float64{"blue": 0, "green": 100}, weights(t, res, "recorder"), "recorder: live green gets everything")
+
+	blue := find(t, res, typeRecord, "web-blue-a")
+	assert.Equal(t, "web.prod.video.example.com", input(t, blue, "name"), "the public hostname")
+	assert.Equal(t, offline.Placeholder(typeLB, "dnsName", "web-blue-alb"), input(t, blue, "aliases[0].name"), "aliased to the blue copy's LB")
+	assert.Equal(t, true, input(t, blue, "aliases[0].evaluateTargetHealth"), "target health is evaluated")
+	direct := find(t, res, typeRecord, "web-direct-green-a")
+	assert.Equal(t, "green.web.prod.video.example.com", input(t, direct, "name"), "the idle copy is testable by name")
+	assert.Equal(t, map[string]any{"web": "blue", "recorder": "green"}, res.Outputs["live"], "live colors exported")
+
+	canary := e.mustRun("prod-dns", map[string]any{
+		"live": map[string]string{"web": "blue", "recorder": "green"}, "canary": map[string]int{"web": 10},
+		"previous": map[string]any{"web": map[string]string{"color": "green", "swappedAt": "2026-11-22T10:00:00Z"}},
+	})
+	assert.Equal(t, map[string]float64{"blue": 90, "green": 10}, weights(t, canary, "web"), "a 10% canary on green")
+	assert.Equal(t, map[string]any{"web": "green"}, canary.Outputs["previous"], "the previous live color is exported")
+}
+
+// TestSwapChangesOnlyTheServiceRecords is the contract of a blue-green swap:
+// flipping live.web touches the web hostname's Route53 records and nothing
+// else, and adds or removes nothing.
+func TestSwapChangesOnlyTheServiceRecords(t *testing.T) {
+	e := newEnvRender(t, "prod")
+	e.upToDNS(true)
+	before := e.mustRun("prod-dns", map[string]any{"live": map[string]string{"web": "blue", "recorder": "blue"}})
+	after := e.mustRun("prod-dns", map[string]any{"live": map[string]string{"web": "green", "recorder": "blue"}})
+
+	index := func(res *offline.Result) map[string]render.Resource {
+		m := map[string]render.Resource{}
+		for _, r := range res.Resources {
+			m[r.URN] = r
+		}
+		return m
+	}
+	old, cur := index(before), index(after)
+	require.Equal(t, sortedURNs(old), sortedURNs(cur), "no resource is added or removed")
+	var changed []string
+	for urn, r := range cur {
+		a, _ := json.Marshal(old[urn].Inputs)
+		b, _ := json.Marshal(r.Inputs)
+		if string(a) != string(b) {
+			changed = append(changed, r.Name)
+			assert.Equal(t, typeRecord, r.Type, "%s is a Route53 record", r.Name)
+		}
+	}
+	sort.Strings(changed)
+	assert.Equal(t, []string{"web-blue-a", "web-green-a"}, changed, "only the web hostname's weighted records change")
+	assert.Equal(t, map[string]float64{"blue": 0, "green": 100}, weights(t, after, "web"), "green is live after the swap")
+}
+
+func sortedURNs(m map[string]render.Resource) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func TestDNSRefusesToSendTrafficToAnIdleCopy(t *testing.T) {
+	e := newEnvRender(t, "prod")
+	e.upToDNS(false)
+	_, err := e.run("prod-dns", map[string]any{"live": map[string]string{"web": "green", "recorder": "blue"}})
+	require.Error(t, err, "green is idle")
+	assert.Contains(t, err.Error(), "stack prod-dns: config video-platform:live.web", "names the stack and key")
+	assert.Contains(t, err.Error(), "prod-web-green is idle", "says why")
+}
+
+func TestStackReferenceToAnUndeployedBase(t *testing.T) {
+	_, err := newEnvRender(t, "prod").run("prod-web-blue", copyValues("r3", 1, 2, 1))
+	require.Error(t, err, "the base stack has not been rendered")
+	assert.Contains(t, err.Error(), `stack "prod"`, "names the missing stack")
+}
+
+func TestUnknownStackNameListsTheValidOnes(t *testing.T) {
+	_, err := offline.Run(offline.Stack{Name: "prod-api-blue"}, Program)
+	require.Error(t, err, "unknown stack")
+	for _, valid := range []string{"prod", "prod-web-blue", "staging-recorder-green", "staging-transcoders", "prod-dns"} {
+		assert.Contains(t, err.Error(), valid, "lists %s", valid)
+	}
+}
+
+func TestBadConfigIsRejectedBeforeAnythingIsDeclared(t *testing.T) {
+	e := newEnvRender(t, "prod")
+	e.upToDNS(true)
+	with := func(base map[string]any, key string, v any) map[string]any {
+		out := map[string]any{}
+		for k, x := range base {
+			out[k] = x
+		}
+		out[key] = v
+		return out
+	}
+	tr := func(mut func(m map[string]any)) map[string]any {
+		v := transcoderValues()
+		mut(v["transcoders"].(map[string]any))
+		return v
+	}
+	cp := func(mut func(m map[string]any)) map[string]any {
+		v := copyValues("r3", 1, 2, 1)
+		mut(v["copy"].(map[string]any))
+		return v
+	}
+	cases := []struct {
+		name, stack string
+		values      map[string]any
+		want        string
+	}{
+		{"live color purple", "prod-dns", map[string]any{"live": map[string]string{"web": "purple", "recorder": "blue"}},
+			`stack prod-dns: config video-platform:live.web = "purple" is not accepted; accepted: one of blue, green`},
+		{"canary 150", "prod-dns", map[string]any{"live": map[string]string{"web": "blue", "recorder": "blue"}, "canary": map[string]int{"web": 150}},
+			"config video-platform:canary.web = 150 is not accepted; accepted: an integer from 0 to 100"},
+		{"live missing a service", "prod-dns", map[string]any{"live": map[string]string{"web": "blue"}},
+			"config video-platform:live.recorder = (unset) is not accepted; accepted: blue or green"},
+		{"live for an unknown service", "prod-dns", map[string]any{"live": map[string]string{"web": "blue", "recorder": "blue", "api": "blue"}},
+			`config video-platform:live.api = "blue" is not accepted; accepted: a key per service: recorder, web`},
+		{"bad swap time", "prod-dns", map[string]any{"live": map[string]string{"web": "blue", "recorder": "blue"},
+			"previous": map[string]any{"web": map[string]string{"color": "green", "swappedAt": "yesterday"}}},
+			`config video-platform:previous.web.swappedAt = "yesterday" is not accepted; accepted: an RFC 3339 time`},
+		{"min greater than max", "prod-web-blue", copyValues("r3", 5, 3, 4),
+			`stack prod-web-blue: config video-platform:copy.capacity = {"min":5,"max":3,"desired":4} is not accepted; accepted: 0 <= min <= desired <= max <= 100`},
+		{"empty release", "prod-web-blue", copyValues("", 1, 2, 1),
+			`config video-platform:copy.release = "" is not accepted; accepted: a non-empty image tag`},
+		{"bad instance type", "prod-web-blue", cp(func(m map[string]any) { m["instanceType"] = "large" }),
+			`config video-platform:copy.instanceType = "large" is not accepted; accepted: an EC2 instance type`},
+		{"typo in a field", "prod-web-blue", cp(func(m map[string]any) { m["capcity"] = 3 }),
+			`config video-platform:copy = `},
+		{"bad time zone", "prod-web-blue", cp(func(m map[string]any) {
+			m["schedules"] = []any{map[string]any{"name": "peak", "recurrence": "0 7 * * *", "timeZone": "Mars/Olympus", "capacity": map[string]int{"min": 1, "max": 2, "desired": 1}}}
+		}), `config video-platform:copy.schedules[0].timeZone = "Mars/Olympus" is not accepted; accepted: an IANA time zone`},
+		{"cron with four fields", "prod-web-blue", cp(func(m map[string]any) {
+			m["schedules"] = []any{map[string]any{"name": "peak", "recurrence": "0 7 * *", "capacity": map[string]int{"min": 1, "max": 2, "desired": 1}}}
+		}), `config video-platform:copy.schedules[0].recurrence = "0 7 * *" is not accepted; accepted: a five-field cron expression`},
+		{"scaling metric", "prod-web-blue", cp(func(m map[string]any) { m["scaling"] = map[string]any{"metric": "memory", "target": 50} }),
+			`config video-platform:copy.scaling.metric = "memory" is not accepted; accepted: one of cpu, alb-requests`},
+		{"draining includes active", "prod-transcoders", tr(func(m map[string]any) { m["draining"] = []string{"r3"} }),
+			`config video-platform:transcoders.draining[0] = "r3" is not accepted; accepted: releases other than the active one (r3)`},
+		{"two instance types", "prod-transcoders", tr(func(m map[string]any) { m["instanceTypes"] = []string{"c6i.xlarge", "c5.xlarge"} }),
+			`config video-platform:transcoders.instanceTypes = ["c6i.xlarge","c5.xlarge"] is not accepted; accepted: at least 3 compute-optimized instance types`},
+		{"memory-optimized type", "prod-transcoders", tr(func(m map[string]any) { m["instanceTypes"] = []string{"c6i.xlarge", "c5.xlarge", "r6i.xlarge"} }),
+			`config video-platform:transcoders.instanceTypes[2] = "r6i.xlarge" is not accepted; accepted: a compute-optimized (c-family) type`},
+		{"too many draining", "prod-transcoders", tr(func(m map[string]any) { m["draining"] = []string{"r0", "r1", "r2"} }),
+			`config video-platform:transcoders.draining = ["r0","r1","r2"] is not accepted; accepted: at most maxDraining (2) releases`},
+		{"no on-demand base in prod", "prod-transcoders", tr(func(m map[string]any) { m["onDemandBase"] = 0 }),
+			`config video-platform:transcoders.onDemandBase = 0 is not accepted; accepted: at least 1 in prod`},
+		{"latency below job time", "prod-transcoders", tr(func(m map[string]any) { m["acceptableLatencySeconds"] = 60 }),
+			`config video-platform:transcoders.acceptableLatencySeconds = 60 is not accepted; accepted: at least averageJobSeconds`},
+		{"prod with 2 AZs", "prod", with(baseValues("prod"), "network", map[string]any{"azCount": 2, "cidr": "10.20.0.0/16"}),
+			`stack prod: config video-platform:network.azCount = 2 is not accepted; accepted: an integer from 3 to 6`},
+		{"bad CIDR", "prod", with(baseValues("prod"), "network", map[string]any{"azCount": 3, "cidr": "10.20.0.0/24"}),
+			`config video-platform:network.cidr = "10.20.0.0/24" is not accepted; accepted: a prefix length from /16 to /20`},
+		{"single NAT in prod", "prod", with(baseValues("prod"), "network", map[string]any{"azCount": 3, "cidr": "10.20.0.0/16", "singleNatGateway": true}),
+			`config video-platform:network.singleNatGateway = true is not accepted; accepted: false in prod`},
+		{"zone id", "prod", with(baseValues("prod"), "domain", map[string]any{"name": "prod.example.com", "zoneId": "zone-1"}),
+			`config video-platform:domain.zoneId = "zone-1" is not accepted; accepted: a Route53 hosted zone ID`},
+		{"job timeout", "prod", with(baseValues("prod"), "queue", map[string]any{"jobTimeoutSeconds": 0}),
+			`config video-platform:queue.jobTimeoutSeconds = 0 is not accepted; accepted: an integer from 1 to 43200`},
+		{"missing domain", "prod", map[string]any{"network": baseValues("prod")["network"], "queue": baseValues("prod")["queue"]},
+			"stack prod: config video-platform:domain = (unset) is not accepted"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var programErr error
+			res, err := offline.Run(offline.Stack{Name: c.stack, Config: cfgJSON(t, c.values), StackOutputs: e.outputs},
+				func(ctx *pulumi.Context) (pulumi.Map, error) {
+					// Swallow the error so the run completes and shows what
+					// the program registered before it gave up.
+					_, programErr = Program(ctx)
+					return nil, nil
+				})
+			require.NoError(t, err, "the wrapper run completes")
+			err = programErr
+			require.Error(t, err, "bad config is rejected")
+			for _, r := range res.Resources {
+				assert.Equal(t, offline.StackReferenceType, r.Type, "nothing but stack references is declared before validation passes, got %s", r.Name)
+			}
+			assert.Contains(t, err.Error(), c.want, "the message names the stack, key, value and what is accepted")
+		})
+	}
+}
