@@ -13,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 
 	"github.com/video-platform/video-platform/components/image"
 	"github.com/video-platform/video-platform/components/queue"
@@ -116,6 +117,14 @@ func Base(ctx *pulumi.Context, id topology.Identity, cfg BaseConfig) (*BaseStack
 	for i, email := range cfg.AlertEmails {
 		if _, err := sns.NewTopicSubscription(ctx, fmt.Sprintf("alerts-email-%d", i), &sns.TopicSubscriptionArgs{
 			Topic: b.AlertsTopic.Arn, Protocol: pulumi.String("email"), Endpoint: pulumi.String(email),
+		}); err != nil {
+			return nil, err
+		}
+	}
+	// A paging webhook's URL embeds its credentials, so it is a secret.
+	if webhook, err := config.TrySecret(ctx, "alertsWebhookUrl"); err == nil {
+		if _, err := sns.NewTopicSubscription(ctx, "alerts-webhook", &sns.TopicSubscriptionArgs{
+			Topic: b.AlertsTopic.Arn, Protocol: pulumi.String("https"), Endpoint: webhook,
 		}); err != nil {
 			return nil, err
 		}

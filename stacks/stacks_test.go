@@ -173,7 +173,7 @@ func TestRecorderCopyDrainsForAnHourAndStaysSticky(t *testing.T) {
 	assert.Len(t, input(t, asg, "vpcZoneIdentifiers"), 3, "the pool spans 3 subnets")
 	assert.Equal(t, "ELB", input(t, asg, "healthCheckType"), "ELB health checks")
 	assert.Equal(t, "r3", res.Outputs["release"], "release exported")
-	assert.Equal(t, map[string]any{"min": 3, "max": 9, "desired": 3}, res.Outputs["capacity"], "capacity exported")
+	assert.Equal(t, map[string]any{"min": 3.0, "max": 9.0, "desired": 3.0}, res.Outputs["capacity"], "capacity exported")
 
 	web := e.mustRun("prod-web-green", copyValues("r3", 2, 4, 2))
 	webTG := find(t, web, typeTG, "web-green-tg")

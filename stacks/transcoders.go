@@ -36,7 +36,7 @@ func Transcoders(ctx *pulumi.Context, id topology.Identity, cfg TranscodersConfi
 			SecurityGroupIDs:            pulumi.StringArray{pulumi.String(tier.InstanceSecurityGroupID)},
 			InstanceProfileName:         pulumi.String(tier.InstanceProfileName),
 			SubnetIDs:                   pulumi.ToStringArray(base.PrivateSubnetIDs),
-			topology.MinAZs:             topology.MinAZs(id.Env),
+			MinAZs:                      topology.MinAZs(id.Env),
 			InstanceTypes:               cfg.InstanceTypes,
 			OnDemandBaseCapacity:        *cfg.OnDemandBase,
 			OnDemandPercentageAboveBase: cfg.OnDemandPercentageAboveBase,

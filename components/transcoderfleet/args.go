@@ -245,8 +245,8 @@ func poolErrors(err error) []error {
 	var out []error
 	for _, e := range list {
 		msg := e.Error()
-		if strings.HasPrefix(msg, "LifecycleHook.HeartbeatSeconds:") || strings.HasPrefix(msg, "DrainTimeoutSeconds:") {
-			continue // JobHeartbeatSeconds is checked above, and drives the drain timeout
+		if strings.HasPrefix(msg, "LifecycleHook.HeartbeatSeconds:") {
+			continue // JobHeartbeatSeconds is checked above, with a stricter range
 		}
 		for _, n := range poolFieldNames {
 			if rest, ok := strings.CutPrefix(msg, n.pool); ok {

@@ -266,3 +266,5 @@ func checkColor(flagName, c string) error {
 func (a *app) sleep(ctx context.Context, d time.Duration) error {
 	return a.deps.Clock.Sleep(ctx, d)
 }
+
+func flagSet(name string) *flag.FlagSet { return flag.NewFlagSet(name, flag.ContinueOnError) }

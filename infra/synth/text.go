@@ -166,7 +166,11 @@ func writeViolations(p *printer, env render.Env) {
 			levels[v.Policy] = v.Level
 		}
 	}
-	p.printf("\n== Policy violations: %d\n", len(byPolicy))
+	total := 0
+	for _, m := range byPolicy {
+		total += len(m)
+	}
+	p.printf("\n== Policy violations: %d (%d policies)\n", total, len(byPolicy))
 	policies := sortedKeys(byPolicy)
 	sort.SliceStable(policies, func(i, j int) bool { return levels[policies[i]] == "mandatory" && levels[policies[j]] != "mandatory" })
 	for _, name := range policies {

@@ -1,6 +1,7 @@
 package offline
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"time"
@@ -103,6 +104,18 @@ func Run(s Stack, program Program) (*Result, error) {
 	return res, nil
 }
 
+// plainJSON turns Go values into what a StackReference or a JSON reader
+// sees: objects, lists, strings, float64 numbers and booleans.
+func plainJSON(v any) (any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var out any
+	err = json.Unmarshal(b, &out)
+	return out, err
+}
+
 // capture waits for every export and turns it into plain JSON, masking
 // secrets so that an offline render never shows one.
 func capture(exports pulumi.Map) (map[string]any, error) {
@@ -120,7 +133,11 @@ func capture(exports pulumi.Map) (map[string]any, error) {
 		})
 		select {
 		case v := <-ch:
-			out[k] = v
+			plain, err := plainJSON(v)
+			if err != nil {
+				return nil, fmt.Errorf("export %q: %w", k, err)
+			}
+			out[k] = plain
 		case <-time.After(captureTimeout):
 			return nil, fmt.Errorf("export %q did not resolve within %s", k, captureTimeout)
 		}

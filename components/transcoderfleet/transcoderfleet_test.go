@@ -1,0 +1,372 @@
+package transcoderfleet
+
+import (
+	"encoding/base64"
+	"errors"
+	"math"
+	"sync"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/video-platform/video-platform/internal/offline"
+	"github.com/video-platform/video-platform/internal/render"
+	"github.com/video-platform/video-platform/policies/rules"
+)
+
+const (
+	repoURL  = "123456789012.dkr.ecr.us-east-1.amazonaws.com/video-platform/transcoder"
+	queueURL = "https://sqs.us-east-1.amazonaws.com/123456789012/prod-transcoder-jobs"
+	typeASG  = "aws:autoscaling/group:Group"
+	typeLT   = "aws:ec2/launchTemplate:LaunchTemplate"
+	typePol  = "aws:autoscaling/policy:Policy"
+	typePool = "video-platform:compute:AsgPool"
+)
+
+func fleetArgs() *TranscoderFleetArgs {
+	return &TranscoderFleetArgs{
+		Env:                      "prod",
+		Release:                  "v42",
+		Tags:                     map[string]string{"team": "media"},
+		ImageRepositoryURL:       pulumi.String(repoURL),
+		AmiID:                    pulumi.String("ami-0123456789abcdef0"),
+		SecurityGroupIDs:         pulumi.StringArray{pulumi.String("sg-transcoder")},
+		InstanceProfileName:      pulumi.String("prod-transcoder"),
+		SubnetIDs:                pulumi.StringArray{pulumi.String("subnet-a"), pulumi.String("subnet-b"), pulumi.String("subnet-c")},
+		InstanceTypes:            []string{"c6i.xlarge", "c5.xlarge", "c6a.xlarge"},
+		MinSize:                  1,
+		MaxSize:                  40,
+		DesiredCapacity:          2,
+		QueueURL:                 pulumi.String(queueURL),
+		QueueName:                pulumi.String("prod-transcoder-jobs"),
+		AverageJobSeconds:        120,
+		AcceptableLatencySeconds: 600,
+	}
+}
+
+func runFleet(t *testing.T, name string, args *TranscoderFleetArgs) *offline.Result {
+	t.Helper()
+	res, err := offline.Run(offline.Stack{Name: "prod-transcoders", Config: map[string]string{"aws:region": "us-east-1"}},
+		func(ctx *pulumi.Context) (pulumi.Map, error) {
+			f, err := NewTranscoderFleet(ctx, name, args)
+			if err != nil {
+				return nil, err
+			}
+			return pulumi.Map{
+				"groupName": f.GroupName,
+				"release":   f.Release,
+				"draining":  f.Draining,
+				"target":    f.TargetBacklogPerInstance,
+			}, nil
+		})
+	require.NoError(t, err, "offline run of %s", name)
+	return res
+}
+
+func find(t *testing.T, res *offline.Result, typ, name string) render.Resource {
+	t.Helper()
+	r, ok := res.Find(typ, name)
+	require.True(t, ok, "%s %s is declared", typ, name)
+	return r
+}
+
+// get walks nested maps and lists: a string step indexes a map, an int a list.
+func get(t *testing.T, v any, path ...any) any {
+	t.Helper()
+	for _, step := range path {
+		switch s := step.(type) {
+		case string:
+			m, ok := v.(map[string]any)
+			require.True(t, ok, "%v is a map before %q", v, s)
+			v = m[s]
+		case int:
+			l, ok := v.([]any)
+			require.True(t, ok, "%v is a list before [%d]", v, s)
+			require.Greater(t, len(l), s, "list has index %d", s)
+			v = l[s]
+		}
+	}
+	return v
+}
+
+func TestActiveFleetGroup(t *testing.T) {
+	res := runFleet(t, "tc-v42", fleetArgs())
+	fleet := find(t, res, TypeToken, "tc-v42")
+	pool := find(t, res, typePool, "tc-v42-pool")
+	assert.Equal(t, fleet.URN, pool.Parent, "pool is parented to the fleet")
+
+	asg := find(t, res, typeASG, "tc-v42-pool-asg")
+	assert.Equal(t, pool.URN, asg.Parent, "group is parented to the pool")
+	assert.Equal(t, "prod-transcoder-v42-", asg.Inputs["namePrefix"], "one group per release")
+	assert.Equal(t, true, asg.Inputs["capacityRebalance"], "capacity rebalance")
+	assert.Equal(t, "EC2", asg.Inputs["healthCheckType"], "no load balancer")
+	assert.Equal(t, 1.0, asg.Inputs["minSize"], "min")
+	assert.Equal(t, 40.0, asg.Inputs["maxSize"], "max")
+	assert.Equal(t, 2.0, asg.Inputs["desiredCapacity"], "desired")
+
+	dist := get(t, asg.Inputs, "mixedInstancesPolicy", "instancesDistribution")
+	assert.Equal(t, 1.0, get(t, dist, "onDemandBaseCapacity"), "one on-demand instance by default")
+	assert.Equal(t, 0.0, get(t, dist, "onDemandPercentageAboveBaseCapacity"), "all Spot above the base")
+	assert.Equal(t, "price-capacity-optimized", get(t, dist, "spotAllocationStrategy"), "allocation strategy")
+	overrides, _ := get(t, asg.Inputs, "mixedInstancesPolicy", "launchTemplate", "overrides").([]any)
+	var types []any
+	for _, o := range overrides {
+		types = append(types, get(t, o, "instanceType"))
+	}
+	assert.Equal(t, []any{"c6i.xlarge", "c5.xlarge", "c6a.xlarge"}, types, "the three types")
+	assert.Equal(t, "1", get(t, asg.Inputs, "mixedInstancesPolicy", "launchTemplate", "launchTemplateSpecification", "version"), "pinned version")
+
+	hooks, _ := asg.Inputs["initialLifecycleHooks"].([]any)
+	require.Len(t, hooks, 1, "termination hook")
+	assert.Equal(t, "autoscaling:EC2_INSTANCE_TERMINATING", get(t, hooks[0], "lifecycleTransition"), "terminating")
+	assert.Equal(t, 1800.0, get(t, hooks[0], "heartbeatTimeout"), "default job heartbeat")
+
+	lt := find(t, res, typeLT, "tc-v42-pool-lt")
+	assert.Nil(t, lt.Inputs["instanceType"], "types come from the overrides")
+	encoded, _ := lt.Inputs["userData"].(string)
+	raw, err := base64.StdEncoding.DecodeString(encoded)
+	require.NoError(t, err, "user data is base64")
+	script := string(raw)
+	assert.Contains(t, script, "'QUEUE_URL="+queueURL+"'", "queue URL passed to the container")
+	assert.Contains(t, script, "IMAGE='"+repoURL+":v42'", "image of the release")
+	assert.NotContains(t, script, "--publish", "no port")
+	assert.Contains(t, script, "printf 'DRAIN_TIMEOUT=%q\\n' 1740", "drain leaves a minute of the heartbeat")
+
+	groupName := offline.Placeholder(typeASG, "name", "tc-v42-pool-asg")
+	assert.Equal(t, groupName, res.Outputs["groupName"], "GroupName output")
+	assert.Equal(t, "v42", res.Outputs["release"], "Release output")
+	assert.Equal(t, false, res.Outputs["draining"], "Draining output")
+	assert.Equal(t, 5.0, res.Outputs["target"], "TargetBacklogPerInstance output = 600 / 120")
+}
+
+func TestActiveFleetBacklogPolicy(t *testing.T) {
+	res := runFleet(t, "tc-v42", fleetArgs())
+	fleet := find(t, res, TypeToken, "tc-v42")
+	pol := find(t, res, typePol, "tc-v42-backlog")
+	assert.Equal(t, fleet.URN, pol.Parent, "policy parented to the fleet")
+	assert.Len(t, res.OfType(typePol), 1, "the pool adds no policy of its own")
+
+	groupName := offline.Placeholder(typeASG, "name", "tc-v42-pool-asg")
+	assert.Equal(t, groupName, pol.Inputs["autoscalingGroupName"], "policy on the fleet's group")
+	assert.Equal(t, "TargetTrackingScaling", pol.Inputs["policyType"], "target tracking")
+	ttc := pol.Inputs["targetTrackingConfiguration"]
+	assert.Equal(t, 5.0, get(t, ttc, "targetValue"), "target = latency / average job")
+
+	metrics, _ := get(t, ttc, "customizedMetricSpecification", "metrics").([]any)
+	require.Len(t, metrics, 3, "m1, m2, e1")
+	m1, m2, e1 := metrics[0], metrics[1], metrics[2]
+
+	assert.Equal(t, "m1", get(t, m1, "id"), "m1 id")
+	assert.Equal(t, false, get(t, m1, "returnData"), "m1 is an input")
+	assert.Equal(t, "AWS/SQS", get(t, m1, "metricStat", "metric", "namespace"), "SQS namespace")
+	assert.Equal(t, "ApproximateNumberOfMessagesVisible", get(t, m1, "metricStat", "metric", "metricName"), "visible messages")
+	assert.Equal(t, "QueueName", get(t, m1, "metricStat", "metric", "dimensions", 0, "name"), "queue dimension")
+	assert.Equal(t, "prod-transcoder-jobs", get(t, m1, "metricStat", "metric", "dimensions", 0, "value"), "queue name")
+	assert.Equal(t, "Sum", get(t, m1, "metricStat", "stat"), "sum of messages")
+
+	assert.Equal(t, "m2", get(t, m2, "id"), "m2 id")
+	assert.Equal(t, false, get(t, m2, "returnData"), "m2 is an input")
+	assert.Equal(t, "AWS/AutoScaling", get(t, m2, "metricStat", "metric", "namespace"), "ASG namespace")
+	assert.Equal(t, "GroupInServiceInstances", get(t, m2, "metricStat", "metric", "metricName"), "in-service instances")
+	assert.Equal(t, "AutoScalingGroupName", get(t, m2, "metricStat", "metric", "dimensions", 0, "name"), "group dimension")
+	assert.Equal(t, groupName, get(t, m2, "metricStat", "metric", "dimensions", 0, "value"), "this fleet's group")
+	assert.Equal(t, "Average", get(t, m2, "metricStat", "stat"), "average instances")
+
+	assert.Equal(t, "e1", get(t, e1, "id"), "e1 id")
+	assert.Equal(t, "m1 / m2", get(t, e1, "expression"), "backlog per instance")
+	assert.Equal(t, "backlog per instance", get(t, e1, "label"), "label")
+	assert.Equal(t, true, get(t, e1, "returnData"), "e1 is the tracked value")
+}
+
+func TestDrainingFleet(t *testing.T) {
+	args := fleetArgs()
+	args.Draining = true
+	args.Release = "v41"
+	args.JobHeartbeatSeconds = 3600
+	res := runFleet(t, "tc-v41", args)
+
+	asg := find(t, res, typeASG, "tc-v41-pool-asg")
+	assert.Equal(t, 0.0, asg.Inputs["minSize"], "draining min 0")
+	assert.Equal(t, 0.0, asg.Inputs["maxSize"], "draining max 0")
+	assert.Equal(t, 0.0, asg.Inputs["desiredCapacity"], "draining desired 0 whatever was given")
+	hooks, _ := asg.Inputs["initialLifecycleHooks"].([]any)
+	require.Len(t, hooks, 1, "a draining group keeps its hook so jobs finish")
+	assert.Equal(t, 3600.0, get(t, hooks[0], "heartbeatTimeout"), "heartbeat")
+	assert.Empty(t, res.OfType(typePol), "no scaling policy while draining")
+	assert.Empty(t, res.OfType("aws:autoscaling/schedule:Schedule"), "no schedule while draining")
+	assert.Equal(t, true, res.Outputs["draining"], "Draining output")
+	assert.Equal(t, "v41", res.Outputs["release"], "Release output")
+}
+
+func TestFleetOptionsAndEnvironment(t *testing.T) {
+	args := fleetArgs()
+	args.OnDemandBaseCapacity = 2
+	args.OnDemandPercentageAboveBase = 20
+	args.SpotAllocationStrategy = "capacity-optimized"
+	args.Environment = pulumi.StringMap{"OUTPUT_BUCKET": pulumi.String("media-out")}
+	args.InstanceTypes = []string{"c7g.xlarge", "c6g.xlarge", "c6gn.xlarge"}
+	res := runFleet(t, "tc-v42", args)
+	asg := find(t, res, typeASG, "tc-v42-pool-asg")
+	dist := get(t, asg.Inputs, "mixedInstancesPolicy", "instancesDistribution")
+	assert.Equal(t, 2.0, get(t, dist, "onDemandBaseCapacity"), "base")
+	assert.Equal(t, 20.0, get(t, dist, "onDemandPercentageAboveBaseCapacity"), "percentage")
+	assert.Equal(t, "capacity-optimized", get(t, dist, "spotAllocationStrategy"), "strategy")
+	lt := find(t, res, typeLT, "tc-v42-pool-lt")
+	raw, err := base64.StdEncoding.DecodeString(lt.Inputs["userData"].(string))
+	require.NoError(t, err, "base64")
+	assert.Contains(t, string(raw), "'OUTPUT_BUCKET=media-out'", "extra variable")
+	assert.Contains(t, string(raw), "'QUEUE_URL="+queueURL+"'", "queue URL")
+}
+
+func TestFleetPassesPolicyPack(t *testing.T) {
+	res := runFleet(t, "tc-v42", fleetArgs())
+	var rs []rules.Resource
+	for _, r := range res.Resources {
+		rs = append(rs, rules.Resource{URN: r.URN, Type: r.Type, Name: r.Name, Inputs: r.Inputs})
+	}
+	violations, err := rules.Check(rules.Config{Env: "prod"}, rs)
+	require.NoError(t, err, "policy check runs")
+	for _, v := range violations {
+		assert.NotEqual(t, rules.Mandatory, v.Level, "%s: %s", v.Policy, v.Message)
+	}
+}
+
+func TestBadFleetArgsRegisterNothing(t *testing.T) {
+	cases := []struct {
+		name  string
+		edit  func(a *TranscoderFleetArgs)
+		field string
+	}{
+		{"two types", func(a *TranscoderFleetArgs) { a.InstanceTypes = []string{"c6i.xlarge", "c5.xlarge"} }, "InstanceTypes:"},
+		{"general purpose type", func(a *TranscoderFleetArgs) { a.InstanceTypes = []string{"c6i.xlarge", "c5.xlarge", "m6i.large"} }, "InstanceTypes:"},
+		{"one family", func(a *TranscoderFleetArgs) {
+			a.InstanceTypes = []string{"c6i.xlarge", "c6i.2xlarge", "c6i.4xlarge"}
+		}, "InstanceTypes:"},
+		{"mixed architectures", func(a *TranscoderFleetArgs) {
+			a.InstanceTypes = []string{"c6i.xlarge", "c6g.xlarge", "c7g.xlarge"}
+		}, "InstanceTypes:"},
+		{"duplicate type", func(a *TranscoderFleetArgs) {
+			a.InstanceTypes = []string{"c6i.xlarge", "c5.xlarge", "c5.xlarge"}
+		}, "InstanceTypes:"},
+		{"latency below average", func(a *TranscoderFleetArgs) { a.AcceptableLatencySeconds = 60 }, "AcceptableLatencySeconds:"},
+		{"zero average", func(a *TranscoderFleetArgs) { a.AverageJobSeconds = 0 }, "AverageJobSeconds:"},
+		{"infinite latency", func(a *TranscoderFleetArgs) { a.AcceptableLatencySeconds = math.Inf(1) }, "AcceptableLatencySeconds:"},
+		{"heartbeat too short", func(a *TranscoderFleetArgs) { a.JobHeartbeatSeconds = 120 }, "JobHeartbeatSeconds:"},
+		{"heartbeat too long", func(a *TranscoderFleetArgs) { a.JobHeartbeatSeconds = 7201 }, "JobHeartbeatSeconds:"},
+		{"active fleet at zero", func(a *TranscoderFleetArgs) { a.MinSize = 0 }, "MinSize:"},
+		{"sizes out of order", func(a *TranscoderFleetArgs) { a.MaxSize = 1 }, "MinSize/DesiredCapacity/MaxSize:"},
+		{"no queue URL", func(a *TranscoderFleetArgs) { a.QueueURL = nil }, "QueueURL:"},
+		{"no queue name", func(a *TranscoderFleetArgs) { a.QueueName = nil }, "QueueName:"},
+		{"queue URL in environment", func(a *TranscoderFleetArgs) {
+			a.Environment = pulumi.StringMap{"QUEUE_URL": pulumi.String("x")}
+		}, "Environment:"},
+		{"on-demand percentage", func(a *TranscoderFleetArgs) { a.OnDemandPercentageAboveBase = 150 }, "OnDemandPercentageAboveBase:"},
+		{"lowest price", func(a *TranscoderFleetArgs) { a.SpotAllocationStrategy = "lowest-price" }, "SpotAllocationStrategy:"},
+		{"two subnets", func(a *TranscoderFleetArgs) { a.SubnetIDs = a.SubnetIDs[:2] }, "SubnetIDs:"},
+		{"bad release", func(a *TranscoderFleetArgs) { a.Release = "" }, "Release:"},
+		{"no ami", func(a *TranscoderFleetArgs) { a.AmiID = nil }, "AmiID:"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			args := fleetArgs()
+			tc.edit(args)
+			created := false
+			res, err := offline.Run(offline.Stack{Name: "prod-transcoders"}, func(ctx *pulumi.Context) (pulumi.Map, error) {
+				_, err := NewTranscoderFleet(ctx, "tc-v42", args)
+				created = err == nil
+				return nil, err
+			})
+			require.Error(t, err, "invalid args are rejected")
+			assert.Nil(t, res, "nothing returned")
+			assert.False(t, created, "no fleet created")
+			assert.Contains(t, err.Error(), tc.field, "error names the field")
+			assert.Contains(t, err.Error(), `transcoderfleet "tc-v42"`, "error names the component")
+			assert.NotContains(t, err.Error(), "MixedInstances.", "pool field names are translated")
+		})
+	}
+}
+
+func TestErrorsReportedTogether(t *testing.T) {
+	args := fleetArgs()
+	args.InstanceTypes = []string{"m6i.large", "c5.xlarge"}
+	args.JobHeartbeatSeconds = 10
+	args.QueueName = nil
+	err := args.withDefaults().Validate()
+	require.Error(t, err, "invalid")
+	for _, field := range []string{"InstanceTypes: \"m6i.large\"", "InstanceTypes: 2 type(s)", "JobHeartbeatSeconds:", "QueueName:"} {
+		assert.Contains(t, err.Error(), field, "all problems reported at once")
+	}
+	assert.NotContains(t, err.Error(), "LifecycleHook.HeartbeatSeconds", "the pool's weaker heartbeat check is not repeated")
+}
+
+func TestDrainingIgnoresSizes(t *testing.T) {
+	args := fleetArgs()
+	args.Draining = true
+	args.MinSize, args.MaxSize, args.DesiredCapacity = 5, 2, 9
+	assert.NoError(t, args.withDefaults().Validate(), "sizes of a draining fleet do not matter")
+	assert.Equal(t, 9, args.DesiredCapacity, "caller's args untouched")
+}
+
+func TestNilArgsAndPoolErrors(t *testing.T) {
+	_, err := offline.Run(offline.Stack{Name: "prod-transcoders"}, func(ctx *pulumi.Context) (pulumi.Map, error) {
+		_, err := NewTranscoderFleet(ctx, "tc", nil)
+		return nil, err
+	})
+	require.Error(t, err, "nil args")
+	assert.Contains(t, err.Error(), "args are required", "message")
+
+	assert.Nil(t, poolErrors(nil), "no pool error")
+	single := poolErrors(errors.New("MixedInstances.SpotAllocationStrategy: bad"))
+	require.Len(t, single, 1, "a single error")
+	assert.Equal(t, "SpotAllocationStrategy: bad", single[0].Error(), "renamed")
+}
+
+// ignoreRecorder records the ignoreChanges option of every registration,
+// which the offline monitor does not keep.
+type ignoreRecorder struct {
+	mu     sync.Mutex
+	ignore map[string][]string
+}
+
+func (r *ignoreRecorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ignore == nil {
+		r.ignore = map[string][]string{}
+	}
+	if args.RegisterRPC != nil {
+		r.ignore[args.Name] = args.RegisterRPC.GetIgnoreChanges()
+	}
+	state := args.Inputs.Copy()
+	state["latestVersion"] = resource.NewNumberProperty(1)
+	state["name"] = resource.NewStringProperty(args.Name)
+	return args.Name + "-id", state, nil
+}
+
+func (r *ignoreRecorder) Call(pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	return resource.PropertyMap{}, nil
+}
+
+func TestBacklogPolicyOwnsDesiredOnlyWhenActive(t *testing.T) {
+	for _, draining := range []bool{false, true} {
+		rec := &ignoreRecorder{}
+		args := fleetArgs()
+		args.Draining = draining
+		err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+			_, err := NewTranscoderFleet(ctx, "tc", args)
+			return err
+		}, pulumi.WithMocks("video-platform", "prod-transcoders", rec))
+		require.NoError(t, err, "run (draining=%v)", draining)
+		rec.mu.Lock()
+		ignore := rec.ignore["tc-pool-asg"]
+		rec.mu.Unlock()
+		if draining {
+			assert.Empty(t, ignore, "a draining group is held at desired 0")
+		} else {
+			assert.Equal(t, []string{"desiredCapacity"}, ignore, "the backlog policy owns desired on the group itself")
+		}
+	}
+}

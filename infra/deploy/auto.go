@@ -1,0 +1,308 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/opthistory"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+)
+
+// AutoPulumi implements Pulumi with the Automation API on a LocalWorkspace.
+type AutoPulumi struct {
+	ws auto.Workspace
+	// mu serializes stack selection: `pulumi stack select` rewrites the
+	// workspace's current-stack file, which parallel runs would race on.
+	mu sync.Mutex
+}
+
+var _ Pulumi = (*AutoPulumi)(nil)
+
+// FindCLI returns the Pulumi CLI to use: $PULUMI_CLI, then the one
+// .ci/pulumi-cli.sh builds into <root>/.cache/pulumi-cli/bin/pulumi, then
+// pulumi on PATH.
+func FindCLI(root string) (string, error) {
+	if p := os.Getenv("PULUMI_CLI"); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			return "", fmt.Errorf("PULUMI_CLI=%s: %w", p, err)
+		}
+		return p, nil
+	}
+	built := filepath.Join(root, ".cache", "pulumi-cli", "bin", "pulumi")
+	if _, err := os.Stat(built); err == nil {
+		return built, nil
+	}
+	p, err := exec.LookPath("pulumi")
+	if err != nil {
+		return "", fmt.Errorf("no Pulumi CLI: set PULUMI_CLI, run .ci/pulumi-cli.sh, or put pulumi on PATH: %w", err)
+	}
+	return p, nil
+}
+
+// CLICommand wraps a CLI binary for the Automation API, which wants the
+// directory above bin/.
+func CLICommand(cli string) (auto.PulumiCommand, error) {
+	if filepath.Base(filepath.Dir(cli)) != "bin" || filepath.Base(cli) != "pulumi" {
+		return nil, fmt.Errorf("pulumi CLI %s must be at <dir>/bin/pulumi", cli)
+	}
+	return auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: filepath.Dir(filepath.Dir(cli))})
+}
+
+// NewAutoPulumi opens a LocalWorkspace; pass auto.WorkDir(root) for the
+// repo's project, plus auto.Pulumi(cmd) and auto.EnvVars as needed.
+func NewAutoPulumi(ctx context.Context, opts ...auto.LocalWorkspaceOption) (*AutoPulumi, error) {
+	ws, err := auto.NewLocalWorkspace(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("open workspace: %w", err)
+	}
+	return &AutoPulumi{ws: ws}, nil
+}
+
+// Stack implements Pulumi.
+func (p *AutoPulumi) Stack(ctx context.Context, name string) (Stack, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s, err := auto.SelectStack(ctx, name, p.ws)
+	if err != nil {
+		if auto.IsSelectStack404Error(err) {
+			return nil, fmt.Errorf("%s: %w", name, ErrNoStack)
+		}
+		return nil, err
+	}
+	return &AutoStack{s: s}, nil
+}
+
+// AutoStack implements Stack on an auto.Stack.
+type AutoStack struct {
+	s auto.Stack
+}
+
+var _ Stack = (*AutoStack)(nil)
+
+// NewAutoStack wraps an Automation API stack (e.g. an inline one).
+func NewAutoStack(s auto.Stack) *AutoStack { return &AutoStack{s: s} }
+
+// Name implements Stack.
+func (a *AutoStack) Name() string { return a.s.Name() }
+
+// collect gathers per-resource steps from engine events until the channel
+// is closed (the Automation API closes it when the operation ends).
+func collect(ch <-chan events.EngineEvent) (func() []Step, chan struct{}) {
+	var steps []Step
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for e := range ch {
+			if e.ResourcePreEvent != nil {
+				m := e.ResourcePreEvent.Metadata
+				steps = append(steps, Step{URN: m.URN, Type: m.Type, Op: string(m.Op)})
+			}
+		}
+	}()
+	return func() []Step {
+		// The channel is never closed when the CLI fails before it starts
+		// streaming events; do not hang on it then.
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			return nil
+		}
+		return steps
+	}, done
+}
+
+// Preview implements Stack.
+func (a *AutoStack) Preview(ctx context.Context, o RunOptions) (Result, error) {
+	ch := make(chan events.EngineEvent)
+	steps, _ := collect(ch)
+	opts := []optpreview.Option{optpreview.EventStreams(ch)}
+	if o.Progress != nil {
+		opts = append(opts, optpreview.ProgressStreams(o.Progress), optpreview.ErrorProgressStreams(o.Progress))
+	}
+	if len(o.PolicyPacks) > 0 {
+		opts = append(opts, optpreview.PolicyPacks(o.PolicyPacks...))
+	}
+	start := time.Now()
+	r, err := a.s.Preview(ctx, opts...)
+	res := Result{Steps: steps(), Changes: map[string]int{}, Duration: time.Since(start)}
+	for op, n := range r.ChangeSummary {
+		res.Changes[string(op)] = n
+	}
+	return res, err
+}
+
+// Up implements Stack.
+func (a *AutoStack) Up(ctx context.Context, o RunOptions) (Result, error) {
+	ch := make(chan events.EngineEvent)
+	steps, _ := collect(ch)
+	opts := []optup.Option{optup.EventStreams(ch)}
+	if o.Progress != nil {
+		opts = append(opts, optup.ProgressStreams(o.Progress), optup.ErrorProgressStreams(o.Progress))
+	}
+	if len(o.PolicyPacks) > 0 {
+		opts = append(opts, optup.PolicyPacks(o.PolicyPacks...))
+	}
+	start := time.Now()
+	r, err := a.s.Up(ctx, opts...)
+	res := Result{Steps: steps(), Changes: map[string]int{}, Duration: time.Since(start)}
+	if r.Summary.ResourceChanges != nil {
+		res.Changes = *r.Summary.ResourceChanges
+	}
+	return res, err
+}
+
+// Destroy implements Stack.
+func (a *AutoStack) Destroy(ctx context.Context, o RunOptions) (Result, error) {
+	ch := make(chan events.EngineEvent)
+	steps, _ := collect(ch)
+	opts := []optdestroy.Option{optdestroy.EventStreams(ch)}
+	if o.Progress != nil {
+		opts = append(opts, optdestroy.ProgressStreams(o.Progress), optdestroy.ErrorProgressStreams(o.Progress))
+	}
+	start := time.Now()
+	r, err := a.s.Destroy(ctx, opts...)
+	res := Result{Steps: steps(), Changes: map[string]int{}, Duration: time.Since(start)}
+	if r.Summary.ResourceChanges != nil {
+		res.Changes = *r.Summary.ResourceChanges
+	}
+	return res, err
+}
+
+func key(path string) string { return ConfigNamespace + ":" + path }
+
+// GetConfig implements Stack. The CLI reports a missing key as an error;
+// it is mapped to found=false by checking the whole config first.
+func (a *AutoStack) GetConfig(ctx context.Context, path string) (string, bool, error) {
+	v, err := a.s.GetConfigWithOptions(ctx, key(path), &auto.ConfigOptions{Path: true})
+	if err != nil {
+		all, aerr := a.s.GetAllConfig(ctx)
+		if aerr != nil {
+			return "", false, errors.Join(err, aerr)
+		}
+		if !pathSet(all, path) {
+			return "", false, nil
+		}
+		return "", false, err
+	}
+	return v.Value, true, nil
+}
+
+// pathSet says whether path (a.b[0].c) exists in the stack's config.
+func pathSet(all auto.ConfigMap, path string) bool {
+	parts := splitPath(path)
+	if len(parts) == 0 {
+		return false
+	}
+	top, ok := all[key(parts[0])]
+	if !ok {
+		return false
+	}
+	if len(parts) == 1 {
+		return true
+	}
+	var cur any = configJSON(top.Value)
+	for _, p := range parts[1:] {
+		switch c := cur.(type) {
+		case map[string]any:
+			v, ok := c[p]
+			if !ok {
+				return false
+			}
+			cur = v
+		case []any:
+			i, ok := asInt(p)
+			if !ok || i < 0 || i >= len(c) {
+				return false
+			}
+			cur = c[i]
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// splitPath splits "a.b[0].c" into a, b, 0, c.
+func splitPath(path string) []string {
+	var parts []string
+	cur := ""
+	for _, r := range path {
+		switch r {
+		case '.', '[', ']':
+			if cur != "" {
+				parts = append(parts, cur)
+			}
+			cur = ""
+		default:
+			cur += string(r)
+		}
+	}
+	if cur != "" {
+		parts = append(parts, cur)
+	}
+	return parts
+}
+
+// SetConfig implements Stack.
+func (a *AutoStack) SetConfig(ctx context.Context, path, value string) error {
+	return a.s.SetConfigWithOptions(ctx, key(path), auto.ConfigValue{Value: value}, &auto.ConfigOptions{Path: true})
+}
+
+// RemoveConfig implements Stack.
+func (a *AutoStack) RemoveConfig(ctx context.Context, path string) error {
+	all, err := a.s.GetAllConfig(ctx)
+	if err != nil {
+		return err
+	}
+	if !pathSet(all, path) {
+		return nil
+	}
+	return a.s.RemoveConfigWithOptions(ctx, key(path), &auto.ConfigOptions{Path: true})
+}
+
+// Outputs implements Stack.
+func (a *AutoStack) Outputs(ctx context.Context) (map[string]any, error) {
+	outs, err := a.s.Outputs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res := make(map[string]any, len(outs))
+	for k, v := range outs {
+		res[k] = v.Value
+	}
+	return res, nil
+}
+
+// LastUpdate implements Stack.
+func (a *AutoStack) LastUpdate(ctx context.Context) (*Update, error) {
+	h, err := a.s.History(ctx, 1, 1, opthistory.ShowSecrets(false))
+	if err != nil {
+		return nil, err
+	}
+	if len(h) == 0 {
+		return nil, nil
+	}
+	u := &Update{Kind: h[0].Kind, Result: h[0].Result}
+	if t, err := time.Parse(time.RFC3339, h[0].StartTime); err == nil {
+		u.StartTime = t
+	}
+	if h[0].EndTime != nil {
+		if t, err := time.Parse(time.RFC3339, *h[0].EndTime); err == nil {
+			u.EndTime = t
+		}
+	}
+	if h[0].ResourceChanges != nil {
+		u.Changes = *h[0].ResourceChanges
+	}
+	return u, nil
+}

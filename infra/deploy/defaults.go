@@ -1,0 +1,96 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"gopkg.in/yaml.v3"
+
+	"github.com/video-platform/video-platform/infra/awscheck"
+	"github.com/video-platform/video-platform/internal/topology"
+)
+
+// RealClock is the wall clock.
+type RealClock struct{}
+
+// Now implements Clock.
+func (RealClock) Now() time.Time { return time.Now() }
+
+// Sleep implements Clock.
+func (RealClock) Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// DefaultDeps builds the real collaborators for the repo at root. DryRun is
+// left nil: the integration owner wires the offline synth+diff in.
+func DefaultDeps(root string) Deps {
+	return Deps{
+		Root: root,
+		Pulumi: func(ctx context.Context) (Pulumi, error) {
+			cli, err := FindCLI(root)
+			if err != nil {
+				return nil, err
+			}
+			cmd, err := CLICommand(cli)
+			if err != nil {
+				return nil, err
+			}
+			return NewAutoPulumi(ctx, auto.WorkDir(root), auto.Pulumi(cmd))
+		},
+		AWS: func(ctx context.Context, env string) (awscheck.Checks, error) {
+			var opts []func(*config.LoadOptions) error
+			if os.Getenv("AWS_REGION") == "" && os.Getenv("AWS_DEFAULT_REGION") == "" {
+				if region := envRegion(root, env); region != "" {
+					opts = append(opts, config.WithRegion(region))
+				}
+			}
+			cfg, err := config.LoadDefaultConfig(ctx, opts...)
+			if err != nil {
+				return nil, fmt.Errorf("load AWS config: %w", err)
+			}
+			return awscheck.New(cfg), nil
+		},
+		Clock:      RealClock{},
+		Locker:     FileLocker{Dir: lockDir(root)},
+		IsTerminal: isTerminal,
+	}
+}
+
+// envRegion reads aws:region from the env's base stack config file, so an
+// operator without AWS_REGION talks to the env's region.
+func envRegion(root, env string) string {
+	raw, err := os.ReadFile(filepath.Join(root, "Pulumi."+topology.BaseStackName(env)+".yaml"))
+	if err != nil {
+		return ""
+	}
+	var doc struct {
+		Config map[string]any `yaml:"config"`
+	}
+	if yaml.Unmarshal(raw, &doc) != nil {
+		return ""
+	}
+	r, _ := doc.Config["aws:region"].(string)
+	return r
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,388 @@
+package deploy
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/video-platform/video-platform/infra/awscheck"
+)
+
+// fakePulumi is an in-memory backend of stacks.
+type fakePulumi struct {
+	mu     sync.Mutex
+	stacks map[string]*fakeStack
+	log    []string
+}
+
+func newFakePulumi() *fakePulumi { return &fakePulumi{stacks: map[string]*fakeStack{}} }
+
+func (p *fakePulumi) add(name string, outputs map[string]any) *fakeStack {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := &fakeStack{name: name, p: p, config: map[string]any{}, outputs: outputs}
+	p.stacks[name] = s
+	return s
+}
+
+func (p *fakePulumi) record(ev string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.log = append(p.log, ev)
+}
+
+func (p *fakePulumi) events() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.log...)
+}
+
+func (p *fakePulumi) Stack(_ context.Context, name string) (Stack, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s, ok := p.stacks[name]
+	if !ok {
+		return nil, fmt.Errorf("%s: %w", name, ErrNoStack)
+	}
+	return s, nil
+}
+
+// fakeStack keeps config as a tree and lets tests hook each operation.
+type fakeStack struct {
+	name    string
+	p       *fakePulumi
+	mu      sync.Mutex
+	config  map[string]any
+	outputs map[string]any
+	steps   []Step
+	update  *Update
+
+	onUp      func(s *fakeStack) error
+	onPreview func(s *fakeStack) error
+	onDestroy func(s *fakeStack) error
+	setErr    map[string]error
+	outErr    error
+	ups       int
+	previews  int
+	destroys  int
+}
+
+func (s *fakeStack) Name() string { return s.name }
+
+func (s *fakeStack) run(ctx context.Context, op string, o RunOptions, hook func(*fakeStack) error, count *int) (Result, error) {
+	s.p.record("start " + op + " " + s.name)
+	if o.Progress != nil {
+		fmt.Fprintf(o.Progress, "%s line 1\n%s line 2\n", op, op)
+	}
+	s.mu.Lock()
+	*count++
+	s.mu.Unlock()
+	var err error
+	if hook != nil {
+		err = hook(s)
+	}
+	s.p.record("end " + op + " " + s.name)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Steps: s.steps, Changes: map[string]int{"same": 3, "update": 1}, Duration: 2 * time.Second}, nil
+}
+
+func (s *fakeStack) Preview(ctx context.Context, o RunOptions) (Result, error) {
+	return s.run(ctx, "preview", o, s.onPreview, &s.previews)
+}
+func (s *fakeStack) Up(ctx context.Context, o RunOptions) (Result, error) {
+	return s.run(ctx, "up", o, s.onUp, &s.ups)
+}
+func (s *fakeStack) Destroy(ctx context.Context, o RunOptions) (Result, error) {
+	return s.run(ctx, "destroy", o, s.onDestroy, &s.destroys)
+}
+
+func (s *fakeStack) GetConfig(_ context.Context, path string) (string, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var cur any = s.config
+	for _, p := range splitPath(path) {
+		switch c := cur.(type) {
+		case map[string]any:
+			v, ok := c[p]
+			if !ok {
+				return "", false, nil
+			}
+			cur = v
+		case []any:
+			i, err := strconv.Atoi(p)
+			if err != nil || i >= len(c) {
+				return "", false, nil
+			}
+			cur = c[i]
+		default:
+			return "", false, nil
+		}
+	}
+	if str, ok := cur.(string); ok {
+		return str, true, nil
+	}
+	b, err := json.Marshal(cur)
+	return string(b), true, err
+}
+
+func (s *fakeStack) SetConfig(_ context.Context, path, value string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.setErr[path]; err != nil {
+		return err
+	}
+	parts := splitPath(path)
+	s.config = setPath(s.config, parts, value).(map[string]any)
+	return nil
+}
+
+func setPath(cur any, parts []string, value string) any {
+	if len(parts) == 0 {
+		return value
+	}
+	if i, err := strconv.Atoi(parts[0]); err == nil {
+		list, _ := cur.([]any)
+		for len(list) <= i {
+			list = append(list, nil)
+		}
+		list[i] = setPath(list[i], parts[1:], value)
+		return list
+	}
+	m, ok := cur.(map[string]any)
+	if !ok {
+		m = map[string]any{}
+	}
+	m[parts[0]] = setPath(m[parts[0]], parts[1:], value)
+	return m
+}
+
+func (s *fakeStack) RemoveConfig(_ context.Context, path string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	parts := splitPath(path)
+	var cur any = s.config
+	for _, p := range parts[:len(parts)-1] {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[p]
+	}
+	if m, ok := cur.(map[string]any); ok {
+		delete(m, parts[len(parts)-1])
+	}
+	return nil
+}
+
+func (s *fakeStack) Outputs(context.Context) (map[string]any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.outputs, s.outErr
+}
+
+func (s *fakeStack) LastUpdate(context.Context) (*Update, error) { return s.update, nil }
+
+// setJSON sets a whole top-level config object from JSON.
+func (s *fakeStack) setJSON(key, js string) {
+	var v any
+	if err := json.Unmarshal([]byte(js), &v); err != nil {
+		panic(err)
+	}
+	s.config[key] = v
+}
+
+// fakeAWS answers awscheck.Checks from fields.
+type fakeAWS struct {
+	mu          sync.Mutex
+	targets     map[string][]awscheck.Target
+	targetErr   error
+	traffic     func(now time.Time) []awscheck.TrafficPoint
+	trafficErr  error
+	groups      []awscheck.Group
+	groupsFn    func(call int) []awscheck.Group
+	groupsCalls int
+	markErr     error
+	marks       []string
+	pending     int
+	queue       [2]int
+	clock       *fakeClock
+}
+
+func (f *fakeAWS) TargetHealth(_ context.Context, arn string) ([]awscheck.Target, error) {
+	if f.targetErr != nil {
+		return nil, f.targetErr
+	}
+	return f.targets[arn], nil
+}
+
+func (f *fakeAWS) Traffic(_ context.Context, suffix string, start, end time.Time) ([]awscheck.TrafficPoint, error) {
+	if f.trafficErr != nil {
+		return nil, f.trafficErr
+	}
+	if f.traffic == nil {
+		return []awscheck.TrafficPoint{{Time: start}}, nil
+	}
+	return f.traffic(end), nil
+}
+
+func (f *fakeAWS) MarkSwap(_ context.Context, zone, name, value string) (string, error) {
+	if f.markErr != nil {
+		return "", f.markErr
+	}
+	f.marks = append(f.marks, zone+" "+name+" "+value)
+	return "C123", nil
+}
+
+func (f *fakeAWS) ChangeStatus(context.Context, string) (string, error) {
+	if f.pending > 0 {
+		f.pending--
+		return awscheck.ChangePending, nil
+	}
+	return awscheck.ChangeInsync, nil
+}
+
+func (f *fakeAWS) GroupsByTag(context.Context, string, string) ([]awscheck.Group, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.groupsCalls++
+	if f.groupsFn != nil {
+		return f.groupsFn(f.groupsCalls), nil
+	}
+	return f.groups, nil
+}
+
+func (f *fakeAWS) QueueDepth(context.Context, string) (int, int, error) {
+	return f.queue[0], f.queue[1], nil
+}
+
+// fakeClock advances only when slept on.
+type fakeClock struct {
+	mu     sync.Mutex
+	now    time.Time
+	slept  time.Duration
+	sleeps int
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	c.slept += d
+	c.sleeps++
+	if c.sleeps > 10000 {
+		return errors.New("fake clock: too many sleeps")
+	}
+	return nil
+}
+
+// world is a deployed prod env with web blue live and green ready.
+type world struct {
+	p     *fakePulumi
+	aws   *fakeAWS
+	clock *fakeClock
+	deps  Deps
+	root  string
+}
+
+var t0 = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+
+func copyOutputs(svc, color string, desired int) map[string]any {
+	return map[string]any{
+		"service": svc, "color": color, "release": "2026.11.20-1",
+		"capacity":       map[string]any{"min": float64(desired), "max": float64(12), "desired": float64(desired)},
+		"lbArnSuffix":    "app/" + svc + "-" + color + "/abc",
+		"targetGroupArn": "arn:tg/" + svc + "-" + color,
+		"groupName":      "asg-" + svc + "-" + color,
+	}
+}
+
+func newWorld(root string) *world {
+	p := newFakePulumi()
+	p.add("prod", map[string]any{"queue": map[string]any{"url": "https://sqs/q"}})
+	for _, svc := range []string{"recorder", "web"} {
+		for _, c := range []string{"blue", "green"} {
+			s := p.add("prod-"+svc+"-"+c, copyOutputs(svc, c, 3))
+			s.setJSON("copy", `{"release":"2026.11.20-1","capacity":{"min":3,"max":12,"desired":3},"instanceType":"c6i.large"}`)
+		}
+	}
+	tr := p.add("prod-transcoders", map[string]any{
+		"active": "r2", "draining": []any{"r1"},
+		"groups": map[string]any{"r1": "asg-tr-r1", "r2": "asg-tr-r2"},
+	})
+	tr.setJSON("transcoders", `{"active":"r2","draining":["r1"],"maxDraining":2}`)
+	dns := p.add("prod-dns", map[string]any{
+		"live":      map[string]any{"web": "blue", "recorder": "blue"},
+		"previous":  map[string]any{},
+		"hostnames": map[string]any{"web": "web.example.com", "recorder": "rec.example.com"},
+		"zoneId":    "Z1",
+	})
+	dns.setJSON("live", `{"web":"blue","recorder":"blue"}`)
+	dns.steps = []Step{
+		{URN: "urn:pulumi:prod-dns::video-platform::pulumi:pulumi:Stack::video-platform-prod-dns", Type: "pulumi:pulumi:Stack", Op: "same"},
+		{URN: "urn:pulumi:prod-dns::video-platform::video-platform:dns:DnsRecords::web", Type: "video-platform:dns:DnsRecords", Op: "same"},
+		{URN: "urn:pulumi:prod-dns::video-platform::video-platform:dns:DnsRecords$aws:route53/record:Record::web-blue-a", Type: recordType, Op: "update"},
+		{URN: "urn:pulumi:prod-dns::video-platform::video-platform:dns:DnsRecords$aws:route53/record:Record::web-green-aaaa", Type: recordType, Op: "update"},
+		{URN: "urn:pulumi:prod-dns::video-platform::video-platform:dns:DnsRecords$aws:route53/record:Record::recorder-blue-a", Type: recordType, Op: "same"},
+	}
+	healthy := []awscheck.Target{{ID: "i-1", Port: 8080, State: "healthy"}, {ID: "i-2", Port: 8080, State: "healthy"}}
+	clock := &fakeClock{now: t0}
+	a := &fakeAWS{targets: map[string][]awscheck.Target{
+		"arn:tg/web-green": healthy, "arn:tg/web-blue": healthy,
+		"arn:tg/recorder-green": healthy, "arn:tg/recorder-blue": healthy,
+	}, clock: clock}
+	w := &world{p: p, aws: a, clock: clock, root: root}
+	w.deps = Deps{
+		Root:   root,
+		Pulumi: func(context.Context) (Pulumi, error) { return p, nil },
+		AWS:    func(context.Context, string) (awscheck.Checks, error) { return a, nil },
+		Clock:  clock,
+		Locker: FileLocker{Dir: root + "/.infra-locks"},
+		Poll:   10 * time.Second,
+	}
+	return w
+}
+
+func (w *world) stack(name string) *fakeStack { return w.p.stacks[name] }
+
+func (w *world) run(args ...string) (int, string, string) {
+	var out, errb syncBuf
+	code := Main(context.Background(), args, w.deps, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// syncBuf is a goroutine-safe buffer.
+type syncBuf struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+func (b *syncBuf) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf = append(b.buf, p...)
+	return len(p), nil
+}
+
+func (b *syncBuf) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return string(b.buf)
+}
+
+var _ io.Writer = (*syncBuf)(nil)

@@ -1,0 +1,225 @@
+package deploy
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/video-platform/video-platform/internal/topology"
+)
+
+// dnsTTL is the TTL Route53 gives alias records to ALBs; resolvers that
+// honour it have moved within a few TTLs of the swap.
+const dnsTTL = 60 * time.Second
+
+func (a *app) retireCmd(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("retire", flag.ContinueOnError)
+	destroy := fs.Bool("destroy", false, "destroy the copy's stack instead of scaling it to zero")
+	minWait := fs.Duration("min-wait", 15*time.Minute, "least time since the swap")
+	quietFor := fs.Duration("quiet-for", 10*time.Minute, "how long the copy's LB must have had no requests and no connections")
+	noWait := fs.Bool("no-wait", false, "only report whether the copy is idle; change nothing")
+	timeout := fs.Duration("timeout", 3*time.Hour, "give up waiting after this long")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 3 {
+		return usagef("retire takes <env> <service> <color>, got %d arguments %q", len(pos), pos)
+	}
+	env, svc, color := pos[0], pos[1], pos[2]
+	if err := checkEnv(env); err != nil {
+		return err
+	}
+	if err := checkService(svc); err != nil {
+		return err
+	}
+	if err := checkColor("color", color); err != nil {
+		return err
+	}
+	if *minWait < 0 {
+		return usagef("--min-wait %s is negative; accepted >= 0", *minWait)
+	}
+	if *quietFor < time.Minute {
+		return usagef("--quiet-for %s is too short; accepted >= 1m (CloudWatch has 1-minute resolution)", *quietFor)
+	}
+	if *timeout <= 0 {
+		return usagef("--timeout %s must be positive", *timeout)
+	}
+	return a.retire(ctx, env, svc, color, *destroy, *minWait, *quietFor, *noWait, *timeout)
+}
+
+// idleState is what retire knows about the copy's idleness.
+type idleState struct {
+	live      string
+	canary    int
+	swappedAt time.Time
+}
+
+// readIdle reads the live color, the canary and the swap time of svc.
+func (a *app) readIdle(ctx context.Context, env, svc string) (idleState, error) {
+	var st idleState
+	dnsName := topology.DNSStackName(env)
+	dns, err := a.stack(ctx, dnsName)
+	if err != nil {
+		return st, err
+	}
+	outs, err := dns.Outputs(ctx)
+	if err != nil {
+		return st, fmt.Errorf("read %s outputs: %w", dnsName, err)
+	}
+	st.live = outStrings(outs, "live")[svc]
+	v, found, err := dns.GetConfig(ctx, "live."+svc)
+	if err != nil {
+		return st, fmt.Errorf("read %s config live.%s: %w", dnsName, svc, err)
+	}
+	if found && configString(v) != st.live && st.live != "" {
+		return st, fmt.Errorf("%s config says live.%s=%s but the deployed stack serves %s; reconcile first", dnsName, svc, configString(v), st.live)
+	}
+	if st.live == "" {
+		st.live = configString(v)
+	}
+	if v, found, err = dns.GetConfig(ctx, "canary."+svc); err != nil {
+		return st, fmt.Errorf("read %s config canary.%s: %w", dnsName, svc, err)
+	} else if found {
+		st.canary, _ = asInt(configString(v))
+	}
+	if v, found, err = dns.GetConfig(ctx, "previous."+svc+".swappedAt"); err != nil {
+		return st, fmt.Errorf("read %s config previous.%s.swappedAt: %w", dnsName, svc, err)
+	} else if found {
+		t, perr := time.Parse(time.RFC3339, configString(v))
+		if perr != nil {
+			return st, fmt.Errorf("%s config previous.%s.swappedAt %q is not RFC 3339: %w", dnsName, svc, configString(v), perr)
+		}
+		st.swappedAt = t
+	}
+	return st, nil
+}
+
+func (a *app) retire(ctx context.Context, env, svc, color string, destroy bool, minWait, quietFor time.Duration, noWait bool, timeout time.Duration) error {
+	name := topology.CopyStackName(env, svc, color)
+	start := a.deps.Clock.Now()
+	st, err := a.readIdle(ctx, env, svc)
+	if err != nil {
+		return fmt.Errorf("retire %s: %w", name, err)
+	}
+	if err := refuseLive(st, svc, color); err != nil {
+		return err
+	}
+	copyStack, err := a.stack(ctx, name)
+	if err != nil {
+		return fmt.Errorf("retire %s: %w", name, err)
+	}
+	outs, err := copyStack.Outputs(ctx)
+	if err != nil {
+		return fmt.Errorf("retire %s: read outputs: %w", name, err)
+	}
+	suffix := outString(outs, "lbArnSuffix")
+	if suffix == "" {
+		return fmt.Errorf("retire %s: the stack exports no lbArnSuffix; is it deployed?", name)
+	}
+	checks, err := a.checks(ctx, env)
+	if err != nil {
+		return err
+	}
+
+	since := st.swappedAt
+	if since.IsZero() {
+		since = start
+		a.printf("no swap time recorded (%s config previous.%s.swappedAt); timing from now\n", topology.DNSStackName(env), svc)
+	}
+	waitUntil := since.Add(3 * dnsTTL)
+	if m := since.Add(minWait); m.After(waitUntil) {
+		waitUntil = m
+	}
+	deadline := start.Add(timeout)
+	for {
+		now := a.deps.Clock.Now()
+		sum, err := residual(ctx, checks, suffix, now.Add(-metricsLag-quietFor), now.Add(-metricsLag))
+		if err != nil {
+			return fmt.Errorf("retire %s: traffic of %s: %w", name, suffix, err)
+		}
+		timerOK := !now.Before(waitUntil)
+		timer := "done"
+		if !timerOK {
+			timer = fmt.Sprintf("%s left", waitUntil.Sub(now).Round(time.Second))
+		}
+		a.printf("%s %s: residual traffic over the last %s: %s; timer (3×TTL, --min-wait %s since swap): %s\n",
+			now.UTC().Format("15:04:05"), name, quietFor, sum, minWait, timer)
+		if timerOK && sum.quiet() {
+			break
+		}
+		if noWait {
+			a.printf("not idle yet; --no-wait: nothing changed\n")
+			return nil
+		}
+		if now.After(deadline) {
+			return fmt.Errorf("retire %s: still not idle after %s; nothing changed (retry later, or check who still connects)", name, timeout)
+		}
+		if err := a.sleep(ctx, time.Minute); err != nil {
+			return fmt.Errorf("retire %s: %w; nothing changed", name, err)
+		}
+	}
+	if noWait {
+		a.printf("%s is idle and could be retired; --no-wait: nothing changed\n", name)
+		return nil
+	}
+
+	unlock, err := a.deps.Locker.Lock(env, fmt.Sprintf("retire %s by %s", name, operator()), a.deps.Clock.Now())
+	if err != nil {
+		return fmt.Errorf("retire refused: %w", err)
+	}
+	defer func() {
+		if uerr := unlock(); uerr != nil {
+			fmt.Fprintf(a.errw, "warning: release lock: %v\n", uerr)
+		}
+	}()
+	// A swap may have made this color live while we waited.
+	if st, err = a.readIdle(ctx, env, svc); err != nil {
+		return fmt.Errorf("retire %s: %w", name, err)
+	}
+	if err := refuseLive(st, svc, color); err != nil {
+		return err
+	}
+
+	pw := &prefixWriter{out: &syncWriter{w: a.out}, prefix: "[" + name + "] "}
+	defer pw.Flush()
+	if destroy {
+		if _, err := copyStack.Destroy(ctx, RunOptions{Progress: pw}); err != nil {
+			return fmt.Errorf("retire %s: destroy: %w", name, err)
+		}
+		a.printf("retired %s: destroyed\n", name)
+		return nil
+	}
+	var changes []configChange
+	for _, k := range []string{"min", "max", "desired"} {
+		p := "copy.capacity." + k
+		v, found, err := copyStack.GetConfig(ctx, p)
+		if err != nil {
+			return fmt.Errorf("retire %s: read config %s: %w", name, p, err)
+		}
+		changes = append(changes, configChange{path: p, value: "0", old: v, oldFound: found})
+	}
+	for _, c := range changes {
+		if err := copyStack.SetConfig(ctx, c.path, c.value); err != nil {
+			return fmt.Errorf("retire %s: set config %s: %w (restore: %v)", name, c.path, err, a.restoreConfig(ctx, copyStack, changes))
+		}
+	}
+	if _, err := copyStack.Up(ctx, RunOptions{Progress: pw}); err != nil {
+		return fmt.Errorf("retire %s: up failed: %w\nthe config keeps capacity 0; re-run `infra up %s --stack %s`", name, err, env, name)
+	}
+	a.printf("retired %s: capacity {min:0,max:0,desired:0}; commit Pulumi.%s.yaml\n", name, name)
+	return nil
+}
+
+// refuseLive refuses to retire the live color or a color taking canary
+// traffic.
+func refuseLive(st idleState, svc, color string) error {
+	if st.live == color {
+		return fmt.Errorf("retire refused: %s is the live color of %s; swap first", color, svc)
+	}
+	if st.canary > 0 {
+		return fmt.Errorf("retire refused: %s takes a %d%% canary of %s; end it with `swap --canary 0` first", color, st.canary, svc)
+	}
+	return nil
+}

@@ -1,0 +1,188 @@
+package deploy
+
+import (
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/video-platform/video-platform/infra/awscheck"
+)
+
+func swappedWorld(t *testing.T) *world {
+	w := newWorld(t.TempDir())
+	w.stack("prod-dns").config["previous"] = map[string]any{"web": map[string]any{"color": "green", "swappedAt": t0.Format(time.RFC3339)}}
+	return w
+}
+
+func TestRetireWaitsForQuietThenScales(t *testing.T) {
+	w := swappedWorld(t)
+	quietAfter := t0.Add(40 * time.Minute)
+	w.aws.traffic = func(end time.Time) []awscheck.TrafficPoint {
+		if end.Before(quietAfter) {
+			return busy(end)
+		}
+		return []awscheck.TrafficPoint{{Time: end.Add(-time.Minute)}}
+	}
+	code, out, errOut := w.run("retire", "prod", "web", "green")
+	require.Equal(t, ExitOK, code, "retire: %s", errOut)
+	copyStack := w.stack("prod-web-green")
+	assert.Equal(t, 1, copyStack.ups, "the copy is updated")
+	for _, k := range []string{"min", "max", "desired"} {
+		assert.Equal(t, "0", cfg(t, copyStack, "copy.capacity."+k), "capacity.%s is 0", k)
+	}
+	assert.Equal(t, "2026.11.20-1", cfg(t, copyStack, "copy.release"), "release kept")
+	assert.Contains(t, out, "12 requests, 3 active connections", "prints the residual traffic")
+	assert.Contains(t, out, "retired prod-web-green", "reports")
+	// Quiet is judged on a window ending metricsLag before now.
+	assert.False(t, w.clock.Now().Before(quietAfter.Add(metricsLag)), "did not proceed before the traffic stopped")
+	assert.True(t, w.clock.Now().Before(quietAfter.Add(metricsLag+2*time.Minute)), "proceeded soon after quiet")
+}
+
+func TestRetireTimerAloneIsNotEnoughAndNoWait(t *testing.T) {
+	w := swappedWorld(t)
+	w.aws.traffic = func(end time.Time) []awscheck.TrafficPoint { return busy(end) }
+	code, out, errOut := w.run("retire", "prod", "web", "green", "--no-wait")
+	require.Equal(t, ExitOK, code, "--no-wait reports: %s", errOut)
+	assert.Contains(t, out, "not idle yet; --no-wait: nothing changed", "reports only")
+	assert.Equal(t, 0, w.stack("prod-web-green").ups, "nothing changed")
+
+	code, _, errOut = w.run("retire", "prod", "web", "green", "--timeout", "1h")
+	assert.Equal(t, ExitFailed, code, "gives up")
+	assert.Contains(t, errOut, "still not idle after 1h0m0s; nothing changed", "explains")
+	assert.Equal(t, 0, w.stack("prod-web-green").ups, "nothing changed")
+}
+
+func TestRetireMinWaitSinceSwap(t *testing.T) {
+	w := swappedWorld(t)
+	code, _, errOut := w.run("retire", "prod", "web", "green", "--min-wait", "30m")
+	require.Equal(t, ExitOK, code, "retire: %s", errOut)
+	assert.False(t, w.clock.Now().Before(t0.Add(30*time.Minute)), "waited --min-wait since the swap although quiet")
+}
+
+func TestRetireRefusals(t *testing.T) {
+	w := swappedWorld(t)
+	code, _, errOut := w.run("retire", "prod", "web", "blue")
+	assert.Equal(t, ExitFailed, code, "refused")
+	assert.Contains(t, errOut, "retire refused: blue is the live color of web", "refuses the live color")
+
+	w.stack("prod-dns").config["canary"] = map[string]any{"web": "10"}
+	code, _, errOut = w.run("retire", "prod", "web", "green")
+	assert.Equal(t, ExitFailed, code, "refused")
+	assert.Contains(t, errOut, "takes a 10% canary", "refuses the canary color")
+}
+
+func TestRetireDestroy(t *testing.T) {
+	w := swappedWorld(t)
+	code, _, errOut := w.run("retire", "prod", "web", "green", "--destroy")
+	require.Equal(t, ExitOK, code, "retire --destroy: %s", errOut)
+	assert.Equal(t, 1, w.stack("prod-web-green").destroys, "destroyed")
+	assert.Equal(t, 0, w.stack("prod-web-green").ups, "not updated")
+}
+
+func TestRollTranscoders(t *testing.T) {
+	w := newWorld(t.TempDir())
+	tr := w.stack("prod-transcoders")
+	tr.onUp = func(s *fakeStack) error {
+		s.outputs["groups"] = map[string]any{"r1": "asg-tr-r1", "r2": "asg-tr-r2", "r3": "asg-tr-r3"}
+		return nil
+	}
+	// r1 still has instances, so the roll to r3 would exceed maxDraining.
+	w.aws.groups = []awscheck.Group{{Name: "asg-tr-r1", Desired: 0, InService: 1}, {Name: "asg-tr-r2", Desired: 0, InService: 2}, {Name: "asg-tr-r3", Desired: 2, InService: 2}}
+	code, _, errOut := w.run("roll", "prod", "transcoders", "--release", "r3")
+	require.Equal(t, ExitOK, code, "two draining is within maxDraining 2: %s", errOut)
+	assert.Equal(t, "r3", cfg(t, tr, "transcoders.active"), "r3 active")
+	assert.Equal(t, `["r2","r1"]`, cfg(t, tr, "transcoders.draining"), "r2 then r1 draining")
+
+	w2 := newWorld(t.TempDir())
+	w2.stack("prod-transcoders").setJSON("transcoders", `{"active":"r3","draining":["r2","r1"]}`)
+	w2.stack("prod-transcoders").outputs["groups"] = map[string]any{"r1": "asg-tr-r1", "r2": "asg-tr-r2", "r3": "asg-tr-r3"}
+	w2.aws.groups = []awscheck.Group{{Name: "asg-tr-r1", Desired: 0, InService: 0}, {Name: "asg-tr-r2", Desired: 0, InService: 1}}
+	code, _, errOut = w2.run("roll", "prod", "transcoders", "--release", "r4")
+	assert.Equal(t, ExitFailed, code, "refused")
+	assert.Contains(t, errOut, "would have 3 draining releases (r3, r2, r1), more than maxDraining 2", "explains")
+	assert.Contains(t, errOut, "--gc", "suggests --gc")
+	assert.Equal(t, 0, w2.stack("prod-transcoders").ups, "nothing applied")
+
+	// --gc drops r1 (no instances) and waits until r4 is in service.
+	w2.stack("prod-transcoders").onUp = func(s *fakeStack) error {
+		s.outputs["groups"] = map[string]any{"r2": "asg-tr-r2", "r3": "asg-tr-r3", "r4": "asg-tr-r4"}
+		return nil
+	}
+	w2.aws.groupsFn = func(call int) []awscheck.Group {
+		in := 0
+		if call > 3 {
+			in = 2
+		}
+		return []awscheck.Group{{Name: "asg-tr-r1"}, {Name: "asg-tr-r2", InService: 1}, {Name: "asg-tr-r4", Desired: 2, InService: in}}
+	}
+	code, out, errOut := w2.run("roll", "prod", "transcoders", "--release", "r4", "--gc")
+	require.Equal(t, ExitOK, code, "roll --gc: %s", errOut)
+	assert.Contains(t, out, "gc: dropping draining release r1", "reports gc")
+	assert.Equal(t, `["r3","r2"]`, cfg(t, w2.stack("prod-transcoders"), "transcoders.draining"), "r1 dropped")
+	assert.Contains(t, out, "r4 group asg-tr-r4: 0/2 in service", "reports progress")
+	assert.Contains(t, out, "roll: r4 is active", "waits for in service")
+	assert.GreaterOrEqual(t, w2.clock.slept, 20*time.Second, "waited on the clock")
+}
+
+func TestRollUpFailureRestoresAndTimeout(t *testing.T) {
+	w := newWorld(t.TempDir())
+	tr := w.stack("prod-transcoders")
+	tr.onUp = func(*fakeStack) error { return assert.AnError }
+	code, _, errOut := w.run("roll", "prod", "transcoders", "--release", "r3")
+	assert.Equal(t, ExitFailed, code, "failed")
+	assert.Contains(t, errOut, "the config is restored (active r2)", "says restored")
+	assert.Equal(t, "r2", cfg(t, tr, "transcoders.active"), "restored")
+	assert.Equal(t, `["r1"]`, cfg(t, tr, "transcoders.draining"), "restored")
+
+	tr.onUp = func(s *fakeStack) error {
+		s.outputs["groups"] = map[string]any{"r3": "asg-tr-r3"}
+		return nil
+	}
+	w.aws.groups = []awscheck.Group{{Name: "asg-tr-r3", Desired: 2, InService: 1}}
+	code, _, errOut = w.run("roll", "prod", "transcoders", "--release", "r3", "--timeout", "5m")
+	assert.Equal(t, ExitFailed, code, "timed out")
+	assert.Contains(t, errOut, "did not reach its desired capacity within 5m0s", "explains")
+	assert.Contains(t, errOut, "infra roll prod transcoders --release r2", "rollback command")
+
+	code, _, errOut = w.run("roll", "prod", "transcoders", "--release", "r3")
+	assert.Equal(t, ExitFailed, code, "refused")
+	assert.Contains(t, errOut, "r3 is already the active release", "explains")
+}
+
+func TestStatusAndPhantoms(t *testing.T) {
+	w := newWorld(t.TempDir())
+	w.stack("prod").update = &Update{Kind: "update", Result: "succeeded", EndTime: t0, Changes: map[string]int{"same": 40}}
+	delete(w.p.stacks, "prod-recorder-green")
+	w.aws.queue = [2]int{7, 2}
+	w.aws.groups = []awscheck.Group{
+		{Name: "asg-web-blue", Desired: 3, InService: 3}, {Name: "asg-web-green", Desired: 3, InService: 2},
+		{Name: "asg-recorder-blue", Desired: 3, InService: 3},
+		{Name: "asg-tr-r1", Desired: 0, InService: 1}, {Name: "asg-tr-r2", Desired: 2, InService: 2},
+	}
+	code, out, errOut := w.run("status", "prod")
+	require.Equal(t, ExitOK, code, "status: %s\n%s", errOut, out)
+	assert.Regexp(t, `prod\s+update 2026-11-21T10:00:00Z\s+succeeded\s+=40`, out, "last update")
+	assert.Regexp(t, `prod-recorder-green\s+never\s+not created`, out, "missing stack")
+	assert.Regexp(t, `web\s+blue\s+2026.11.20-1\s+live\s+3\s+3\s+2/2`, out, "live copy row")
+	assert.Regexp(t, `web\s+green\s+2026.11.20-1\s+3\s+2\s+2/2`, out, "idle copy row")
+	assert.Regexp(t, `r1\s+draining\s+asg-tr-r1\s+0\s+1`, out, "draining release")
+	assert.Regexp(t, `r2\s+active\s+asg-tr-r2\s+2\s+2`, out, "active release")
+	assert.Contains(t, out, "queue: 7 visible, 2 in flight", "queue depth")
+	assert.NotContains(t, out, "PHANTOM", "no phantoms")
+
+	w.aws.groups = append(w.aws.groups, awscheck.Group{Name: "asg-web-old", Desired: 2, InService: 2})
+	code, out, _ = w.run("status", "prod")
+	assert.Equal(t, ExitPhantom, code, "phantoms exit 3")
+	assert.Contains(t, out, "PHANTOM GROUPS", "flagged")
+	assert.Contains(t, out, "asg-web-old  desired 2, in service 2", "names the phantom")
+	assert.NotContains(t, out, "\x1b[31m", "no ANSI when not a terminal")
+
+	w.deps.IsTerminal = func(io.Writer) bool { return true }
+	code, out, _ = w.run("status", "prod")
+	assert.Equal(t, ExitPhantom, code, "phantoms exit 3")
+	assert.True(t, strings.Contains(out, "\x1b[31m  asg-web-old"), "red on a terminal")
+}

@@ -1,0 +1,189 @@
+package deploy
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/video-platform/video-platform/infra/awscheck"
+)
+
+func index(events []string, ev string) int {
+	for i, e := range events {
+		if e == ev {
+			return i
+		}
+	}
+	return -1
+}
+
+func TestUpOrderAndParallelism(t *testing.T) {
+	w := newWorld(t.TempDir())
+	middle := []string{"prod-recorder-blue", "prod-recorder-green", "prod-web-blue", "prod-web-green", "prod-transcoders"}
+	// Every middle stack blocks until all five have started: run one at a
+	// time, they would time out.
+	var started sync.WaitGroup
+	started.Add(len(middle))
+	all := make(chan struct{})
+	go func() { started.Wait(); close(all) }()
+	for _, name := range middle {
+		w.stack(name).onUp = func(*fakeStack) error {
+			started.Done()
+			select {
+			case <-all:
+				return nil
+			case <-time.After(5 * time.Second):
+				return errors.New("not concurrent")
+			}
+		}
+	}
+	code, out, errOut := w.run("up", "prod")
+	require.Equal(t, ExitOK, code, "up should succeed; stderr %s\n%s", errOut, out)
+	ev := w.p.events()
+	baseEnd := index(ev, "end up prod")
+	dnsStart := index(ev, "start up prod-dns")
+	for _, name := range middle {
+		assert.Greater(t, index(ev, "start up "+name), baseEnd, "%s must start after the base ends", name)
+		assert.Less(t, index(ev, "end up "+name), dnsStart, "%s must end before DNS starts", name)
+	}
+	assert.Contains(t, out, "[prod-web-blue] up line 1", "progress lines carry the stack prefix")
+	assert.Contains(t, out, "[prod-dns] up line 2", "progress lines carry the stack prefix")
+	assert.Regexp(t, `prod-dns\s+succeeded\s+~1 =3\s+2s`, out, "the table shows result, changes and duration")
+}
+
+func TestUpFailedStackStopsOnlyDependents(t *testing.T) {
+	w := newWorld(t.TempDir())
+	w.stack("prod-web-green").onUp = func(*fakeStack) error { return errors.New("boom: launch template invalid") }
+	code, out, _ := w.run("up", "prod")
+	assert.Equal(t, ExitFailed, code, "a failed stack fails the run")
+	assert.Equal(t, 0, w.stack("prod-dns").ups, "DNS depends on the failed copy and must not run")
+	assert.Equal(t, 1, w.stack("prod-web-blue").ups, "the sibling copy runs")
+	assert.Equal(t, 1, w.stack("prod-transcoders").ups, "the transcoders run")
+	assert.Regexp(t, `prod-web-green\s+failed.*boom`, out, "the table shows the error")
+	assert.Regexp(t, `prod-dns\s+skipped.*prod-web-green did not succeed`, out, "the table says why DNS was skipped")
+}
+
+func TestUpFailedBaseSkipsEverything(t *testing.T) {
+	w2 := newWorld(t.TempDir())
+	w2.stack("prod").onPreview = func(*fakeStack) error { return errors.New("vpc quota") }
+	code, out, _ := w2.run("preview", "prod")
+	require.Equal(t, ExitFailed, code, "preview fails")
+	for _, name := range []string{"prod-web-blue", "prod-transcoders", "prod-dns"} {
+		assert.Equal(t, 0, w2.stack(name).previews, "%s must be skipped after the base failed", name)
+		assert.Regexp(t, name+`\s+skipped`, out, "%s reported skipped", name)
+	}
+}
+
+func TestTranscoderFailureDoesNotStopDNS(t *testing.T) {
+	w := newWorld(t.TempDir())
+	w.stack("prod-transcoders").onUp = func(*fakeStack) error { return errors.New("spot capacity") }
+	code, _, _ := w.run("up", "prod")
+	assert.Equal(t, ExitFailed, code, "the run reports the failure")
+	assert.Equal(t, 1, w.stack("prod-dns").ups, "DNS does not depend on the transcoders")
+}
+
+func TestStackSelectionAndPolicyPack(t *testing.T) {
+	w := newWorld(t.TempDir())
+	var got []string
+	w.stack("prod-dns").onPreview = func(*fakeStack) error { return nil }
+	code, out, errOut := w.run("preview", "prod", "--stack", "prod-dns", "--stack", "organization/video-platform/prod-web-blue", "--policy-pack", "policies")
+	require.Equal(t, ExitOK, code, "selected preview succeeds: %s", errOut)
+	for name, s := range w.p.stacks {
+		if s.previews > 0 {
+			got = append(got, name)
+		}
+	}
+	assert.ElementsMatch(t, []string{"prod-dns", "prod-web-blue"}, got, "only the selected stacks run")
+	assert.NotContains(t, out, "prod-transcoders", "unselected stacks are not in the table")
+}
+
+func TestDestroyReverseOrderAndGuard(t *testing.T) {
+	w := newWorld(t.TempDir())
+	// Only the idle copy: allowed.
+	code, _, errOut := w.run("destroy", "prod", "--stack", "prod-web-green")
+	require.Equal(t, ExitOK, code, "destroying the idle copy is allowed: %s", errOut)
+
+	// The live copy without DNS: refused.
+	code, out, _ := w.run("destroy", "prod", "--stack", "prod-web-blue")
+	assert.Equal(t, ExitFailed, code, "destroying the live copy is refused")
+	assert.Contains(t, out, "prod-web-blue is the live web copy", "the refusal names the live copy")
+	assert.Equal(t, 0, w.stack("prod-web-blue").destroys, "the live copy is not destroyed")
+
+	// --force overrides.
+	code, _, _ = w.run("destroy", "prod", "--stack", "prod-web-blue", "--force")
+	assert.Equal(t, ExitOK, code, "--force destroys the live copy")
+
+	// The whole env while live copies serve traffic: DNS refused, so
+	// copies and base are skipped; the transcoders still go.
+	w2 := newWorld(t.TempDir())
+	w2.aws.traffic = func(end time.Time) []awscheck.TrafficPoint { return busy(end) }
+	code, out, _ = w2.run("destroy", "prod")
+	assert.Equal(t, ExitFailed, code, "destroy refused")
+	assert.Regexp(t, `prod-dns\s+refused.*copies still serve traffic`, out, "the DNS refusal says why")
+	assert.Equal(t, 0, w2.stack("prod-web-blue").destroys, "copies wait for DNS")
+	assert.Equal(t, 0, w2.stack("prod").destroys, "base waits for everything")
+	assert.Equal(t, 1, w2.stack("prod-transcoders").destroys, "the transcoders do not depend on DNS")
+
+	// Quiet env: reverse order.
+	w3 := newWorld(t.TempDir())
+	code, _, errOut = w3.run("destroy", "prod")
+	require.Equal(t, ExitOK, code, "quiet env destroys: %s", errOut)
+	ev := w3.p.events()
+	assert.Less(t, index(ev, "end destroy prod-dns"), index(ev, "start destroy prod-web-blue"), "DNS goes before the copies")
+	assert.Less(t, index(ev, "end destroy prod-web-blue"), index(ev, "start destroy prod"), "copies go before the base")
+	assert.Less(t, index(ev, "end destroy prod-transcoders"), index(ev, "start destroy prod"), "transcoders go before the base")
+}
+
+func TestUsageErrors(t *testing.T) {
+	w := newWorld(t.TempDir())
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{nil, "usage"},
+		{[]string{"deploy"}, `unknown command "deploy"`},
+		{[]string{"up"}, "exactly one env"},
+		{[]string{"up", "qa"}, `env "qa" is unknown; accepted: staging, prod`},
+		{[]string{"up", "prod", "--stack", "staging-dns"}, `--stack "staging-dns" is not a stack of env prod`},
+		{[]string{"up", "prod", "--force"}, "--force applies to destroy only"},
+		{[]string{"up", "prod", "--bogus"}, "flag provided but not defined: -bogus"},
+		{[]string{"swap", "prod"}, "takes <env> <service>"},
+		{[]string{"swap", "prod", "api"}, `service "api" is unknown; accepted: recorder, web`},
+		{[]string{"swap", "prod", "web", "--to", "red"}, `--to "red" is not a color; accepted: blue, green`},
+		{[]string{"swap", "prod", "web", "--canary", "150"}, `--canary "150" is out of range; accepted 0..100`},
+		{[]string{"swap", "prod", "web", "--force"}, "--force applies to rollback only"},
+		{[]string{"rollback", "prod", "web", "--to", "blue"}, "rollback accepts --force and --allow-smaller only"},
+		{[]string{"retire", "prod", "web"}, "takes <env> <service> <color>"},
+		{[]string{"retire", "prod", "web", "green", "--quiet-for", "10s"}, "--quiet-for 10s is too short"},
+		{[]string{"retire", "prod", "web", "green", "--min-wait", "soon"}, "invalid value"},
+		{[]string{"roll", "prod", "web", "--release", "r3"}, "only the transcoder fleet rolls"},
+		{[]string{"roll", "prod", "transcoders"}, "--release is required"},
+		{[]string{"status"}, "status takes one or more envs"},
+	}
+	for _, c := range cases {
+		code, _, errOut := w.run(c.args...)
+		assert.Equal(t, ExitUsage, code, "%q must be a usage error", c.args)
+		assert.Contains(t, errOut, c.want, "%q: message names the problem", c.args)
+	}
+}
+
+func TestPrefixWriterPartialLines(t *testing.T) {
+	var b strings.Builder
+	pw := &prefixWriter{out: &b, prefix: "[s] "}
+	_, err := pw.Write([]byte("hel"))
+	require.NoError(t, err, "write")
+	_, err = pw.Write([]byte("lo\r\nwor"))
+	require.NoError(t, err, "write")
+	pw.Flush()
+	assert.Equal(t, "[s] hello\n[s] wor\n", b.String(), "complete lines are prefixed, the rest on flush")
+}
+
+func TestFormatChanges(t *testing.T) {
+	assert.Equal(t, "-", formatChanges(nil), "no changes")
+	assert.Equal(t, "+1 ~2 -1 =4 read:1", formatChanges(map[string]int{"create": 1, "update": 2, "delete": 1, "same": 4, "read": 1}), "ordered symbols")
+}

@@ -1,0 +1,209 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"text/tabwriter"
+	"time"
+
+	"github.com/video-platform/video-platform/infra/awscheck"
+	"github.com/video-platform/video-platform/internal/topology"
+)
+
+func (a *app) statusCmd(ctx context.Context, args []string) error {
+	fs := flagSet("status")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usagef("status takes one or more envs; accepted: %v", topology.Envs)
+	}
+	for _, env := range pos {
+		if err := checkEnv(env); err != nil {
+			return err
+		}
+	}
+	phantoms, failures := 0, 0
+	for _, env := range pos {
+		p, f := a.status(ctx, env)
+		phantoms += p
+		failures += f
+	}
+	switch {
+	case phantoms > 0:
+		return exitError{code: ExitPhantom, msg: fmt.Sprintf("%d phantom group(s): Auto Scaling groups tagged with the env that no stack declares", phantoms)}
+	case failures > 0:
+		return exitError{code: ExitFailed, msg: fmt.Sprintf("%d read(s) failed; the tables are incomplete", failures)}
+	}
+	return nil
+}
+
+// status prints one env's tables and returns the phantom group count and
+// the number of failed reads.
+func (a *app) status(ctx context.Context, env string) (phantoms, failures int) {
+	warn := func(format string, args ...any) {
+		failures++
+		fmt.Fprintf(a.errw, "warning: "+format+"\n", args...)
+	}
+	a.printf("== %s ==\n", env)
+	outputs := map[string]map[string]any{}
+	tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "STACK\tLAST UPDATE\tRESULT\tCHANGES")
+	for _, id := range topology.EnvStacks(env) {
+		s, err := a.stack(ctx, id.Name)
+		if errors.Is(err, ErrNoStack) {
+			fmt.Fprintf(tw, "%s\tnever\tnot created\t-\n", id.Name)
+			continue
+		}
+		if err != nil {
+			warn("%v", err)
+			fmt.Fprintf(tw, "%s\t?\t?\t?\n", id.Name)
+			continue
+		}
+		u, err := s.LastUpdate(ctx)
+		switch {
+		case err != nil:
+			warn("history of %s: %v", id.Name, err)
+			fmt.Fprintf(tw, "%s\t?\t?\t?\n", id.Name)
+		case u == nil:
+			fmt.Fprintf(tw, "%s\tnever\t-\t-\n", id.Name)
+		default:
+			when := u.EndTime
+			if when.IsZero() {
+				when = u.StartTime
+			}
+			fmt.Fprintf(tw, "%s\t%s %s\t%s\t%s\n", id.Name, u.Kind, when.UTC().Format(time.RFC3339), u.Result, formatChanges(u.Changes))
+		}
+		outs, err := s.Outputs(ctx)
+		if err != nil {
+			warn("outputs of %s: %v", id.Name, err)
+			continue
+		}
+		outputs[id.Name] = outs
+	}
+	if err := tw.Flush(); err != nil {
+		warn("%v", err)
+	}
+
+	var groups map[string]awscheck.Group
+	checks, err := a.checks(ctx, env)
+	if err == nil {
+		var list []awscheck.Group
+		list, err = checks.GroupsByTag(ctx, "env", env)
+		groups = map[string]awscheck.Group{}
+		for _, g := range list {
+			groups[g.Name] = g
+		}
+	}
+	if err != nil {
+		warn("groups of %s: %v", env, err)
+		checks = nil
+	}
+	declared := map[string]bool{}
+
+	a.printf("\n")
+	live := outStrings(outputs[topology.DNSStackName(env)], "live")
+	tw = tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SERVICE\tCOLOR\tRELEASE\tLIVE\tDESIRED\tIN SERVICE\tHEALTHY")
+	for _, svc := range topology.ServiceNames() {
+		for _, color := range topology.Colors {
+			outs, ok := outputs[topology.CopyStackName(env, svc, color)]
+			if !ok || len(outs) == 0 {
+				fmt.Fprintf(tw, "%s\t%s\t-\t%s\t-\t-\t-\n", svc, color, yes(live[svc] == color))
+				continue
+			}
+			desired, _ := asInt(outMap(outs, "capacity")["desired"])
+			inService, healthy := "?", "?"
+			if name := outString(outs, "groupName"); name != "" {
+				declared[name] = true
+				if g, ok := groups[name]; ok {
+					inService = fmt.Sprint(g.InService)
+				} else if groups != nil {
+					inService = "no group"
+				}
+			}
+			if tg := outString(outs, "targetGroupArn"); tg != "" && checks != nil {
+				targets, err := checks.TargetHealth(ctx, tg)
+				if err != nil {
+					warn("target health of %s-%s: %v", svc, color, err)
+				} else {
+					n := 0
+					for _, t := range targets {
+						if t.State == awscheck.TargetHealthy {
+							n++
+						}
+					}
+					healthy = fmt.Sprintf("%d/%d", n, len(targets))
+				}
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", svc, color, outString(outs, "release"), yes(live[svc] == color), desired, inService, healthy)
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		warn("%v", err)
+	}
+
+	a.printf("\n")
+	tout := outputs[topology.TranscodersStackName(env)]
+	fleet := outStrings(tout, "groups")
+	active := outString(tout, "active")
+	tw = tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TRANSCODER RELEASE\tROLE\tGROUP\tDESIRED\tIN SERVICE")
+	for _, r := range topology.SortedKeys(fleet) {
+		name := fleet[r]
+		declared[name] = true
+		role := "draining"
+		if r == active {
+			role = "active"
+		}
+		desired, inService := "?", "?"
+		if g, ok := groups[name]; ok {
+			desired, inService = fmt.Sprint(g.Desired), fmt.Sprint(g.InService)
+		} else if groups != nil {
+			desired, inService = "no group", "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r, role, name, desired, inService)
+	}
+	if err := tw.Flush(); err != nil {
+		warn("%v", err)
+	}
+	if url := outString(outMap(outputs[topology.BaseStackName(env)], "queue"), "url"); url != "" && checks != nil {
+		visible, inFlight, err := checks.QueueDepth(ctx, url)
+		if err != nil {
+			warn("queue depth: %v", err)
+		} else {
+			a.printf("queue: %d visible, %d in flight\n", visible, inFlight)
+		}
+	}
+
+	var phantom []string
+	for name := range groups {
+		if !declared[name] {
+			phantom = append(phantom, name)
+		}
+	}
+	sort.Strings(phantom)
+	if len(phantom) > 0 {
+		red, reset := "", ""
+		if a.deps.IsTerminal != nil && a.deps.IsTerminal(a.out) {
+			red, reset = "\x1b[31m", "\x1b[0m"
+		}
+		a.printf("\n%sPHANTOM GROUPS (tagged env=%s, declared by no stack):%s\n", red, env, reset)
+		for _, name := range phantom {
+			g := groups[name]
+			a.printf("%s  %s  desired %d, in service %d%s\n", red, name, g.Desired, g.InService, reset)
+		}
+	}
+	a.printf("\n")
+	return len(phantom), failures
+}
+
+func yes(b bool) string {
+	if b {
+		return "live"
+	}
+	return ""
+}

@@ -1,0 +1,471 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/video-platform/video-platform/infra/awscheck"
+	"github.com/video-platform/video-platform/internal/topology"
+)
+
+// recordType is the only resource type a swap may change.
+const recordType = "aws:route53/record:Record"
+
+// insyncTimeout bounds the wait for Route53 to apply a swap; Route53
+// normally takes under a minute.
+const insyncTimeout = 10 * time.Minute
+
+// swapReq is one swap or rollback.
+type swapReq struct {
+	env, svc string
+	// to is the requested color; empty means the other one.
+	to string
+	// canary is the percent for the non-live color; -1 means a full swap.
+	canary       int
+	allowSmaller bool
+	// skipHealth is rollback --force.
+	skipHealth bool
+	rollback   bool
+}
+
+func (a *app) swapCmd(ctx context.Context, args []string, rollback bool) error {
+	name := "swap"
+	if rollback {
+		name = "rollback"
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	to := fs.String("to", "", "the color to make live (default: the other one)")
+	canary := fs.String("canary", "", "percent of traffic (0..100) for the non-live color, instead of a full swap")
+	dryRun := fs.Bool("dry-run", false, "render the offline diff without Pulumi or AWS")
+	allowSmaller := fs.Bool("allow-smaller", false, "allow a target smaller than the live copy")
+	force := fs.Bool("force", false, "rollback only: skip the health preflight (emergency)")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return usagef("%s takes <env> <service>, got %d arguments %q", name, len(pos), pos)
+	}
+	req := swapReq{env: pos[0], svc: pos[1], to: *to, canary: -1, allowSmaller: *allowSmaller, rollback: rollback}
+	if err := checkEnv(req.env); err != nil {
+		return err
+	}
+	if err := checkService(req.svc); err != nil {
+		return err
+	}
+	if rollback && (*to != "" || *canary != "" || *dryRun) {
+		return usagef("rollback accepts --force and --allow-smaller only; for a specific color use `infra swap %s %s --to COLOR`", req.env, req.svc)
+	}
+	if !rollback && *force {
+		return usagef("--force applies to rollback only; swap never skips its preflight")
+	}
+	req.skipHealth = *force
+	if req.to != "" {
+		if err := checkColor("--to", req.to); err != nil {
+			return err
+		}
+	}
+	if *canary != "" {
+		pct, err := strconv.Atoi(*canary)
+		if err != nil || pct < 0 || pct > 100 {
+			return usagef("--canary %q is out of range; accepted 0..100 (percent for the non-live color)", *canary)
+		}
+		req.canary = pct
+	}
+	if *dryRun {
+		return a.swapDryRun(req)
+	}
+	return a.swap(ctx, req)
+}
+
+// swapDryRun reads the live color from the DNS stack's config file, not
+// from Pulumi, so it works offline.
+func (a *app) swapDryRun(req swapReq) error {
+	if a.deps.DryRun == nil {
+		return errors.New("--dry-run is not available: no offline synth+diff is wired into this build")
+	}
+	dnsName := topology.DNSStackName(req.env)
+	target := req.to
+	if target == "" {
+		live, err := fileLive(a.deps.Root, dnsName, req.svc)
+		if err != nil {
+			return err
+		}
+		target = topology.Other(live)
+	}
+	var sets []string
+	if req.canary >= 0 {
+		sets = append(sets, fmt.Sprintf("%s:canary.%s=%d", dnsName, req.svc, req.canary))
+	} else {
+		sets = append(sets, fmt.Sprintf("%s:live.%s=%s", dnsName, req.svc, target))
+	}
+	out, err := a.deps.DryRun(req.env, sets)
+	if err != nil {
+		return fmt.Errorf("dry run of %s: %w", strings.Join(sets, " "), err)
+	}
+	a.printf("dry run: %s\n%s", strings.Join(sets, " "), out)
+	if !strings.HasSuffix(out, "\n") {
+		a.printf("\n")
+	}
+	return nil
+}
+
+// fileLive reads video-platform:live.<svc> from Pulumi.<stack>.yaml.
+func fileLive(root, stack, svc string) (string, error) {
+	path := filepath.Join(root, "Pulumi."+stack+".yaml")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("read live color: %w", err)
+	}
+	var doc struct {
+		Config map[string]any `yaml:"config"`
+	}
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		return "", fmt.Errorf("read live color from %s: %w", path, err)
+	}
+	live, _ := doc.Config[ConfigNamespace+":live"].(map[string]any)
+	color, _ := live[svc].(string)
+	if color == "" {
+		return "", fmt.Errorf("%s sets no %s:live.%s; pass --to", path, ConfigNamespace, svc)
+	}
+	return color, nil
+}
+
+// configChange is one config write and what it replaced, for restoring.
+type configChange struct {
+	path, value string
+	old         string
+	oldFound    bool
+}
+
+func (a *app) swap(ctx context.Context, req swapReq) error {
+	now := a.deps.Clock.Now()
+	verb := "swap"
+	if req.rollback {
+		verb = "rollback"
+	}
+	unlock, err := a.deps.Locker.Lock(req.env, fmt.Sprintf("%s %s %s by %s", verb, req.env, req.svc, operator()), now)
+	if err != nil {
+		return fmt.Errorf("%s refused: %w", verb, err)
+	}
+	defer func() {
+		if uerr := unlock(); uerr != nil {
+			fmt.Fprintf(a.errw, "warning: release lock: %v\n", uerr)
+		}
+	}()
+
+	dnsName := topology.DNSStackName(req.env)
+	dns, err := a.stack(ctx, dnsName)
+	if err != nil {
+		return err
+	}
+	outs, err := dns.Outputs(ctx)
+	if err != nil {
+		return fmt.Errorf("read %s outputs: %w", dnsName, err)
+	}
+	deployedLive := outStrings(outs, "live")[req.svc]
+	cfgLiveRaw, cfgFound, err := dns.GetConfig(ctx, "live."+req.svc)
+	if err != nil {
+		return fmt.Errorf("read %s config live.%s: %w", dnsName, req.svc, err)
+	}
+	cfgLive := configString(cfgLiveRaw)
+	if cfgFound && deployedLive != "" && cfgLive != deployedLive {
+		return fmt.Errorf("%s refused: %s config says live.%s=%s but the deployed stack serves %s: another swap is unapplied or was made elsewhere; pull the committed Pulumi.%s.yaml and run `infra preview %s --stack %s` to reconcile",
+			verb, dnsName, req.svc, cfgLive, deployedLive, dnsName, req.env, dnsName)
+	}
+	live := deployedLive
+	if live == "" {
+		live = cfgLive
+	}
+	if live == "" {
+		return fmt.Errorf("%s refused: %s has no live color for %s (neither output nor config live.%s)", verb, dnsName, req.svc, req.svc)
+	}
+
+	target := req.to
+	if req.rollback {
+		target = outStrings(outs, "previous")[req.svc]
+		if target == "" {
+			v, found, err := dns.GetConfig(ctx, "previous."+req.svc+".color")
+			if err != nil {
+				return fmt.Errorf("read %s config previous.%s.color: %w", dnsName, req.svc, err)
+			}
+			if found {
+				target = configString(v)
+			}
+		}
+		if target == "" {
+			return fmt.Errorf("rollback refused: %s records no previous color for %s; use `infra swap %s %s --to COLOR`", dnsName, req.svc, req.env, req.svc)
+		}
+	}
+	if target == "" {
+		target = topology.Other(live)
+	}
+	if req.canary < 0 && target == live {
+		return fmt.Errorf("%s refused: %s is already live for %s in %s", verb, target, req.svc, req.env)
+	}
+	if req.canary >= 0 && target == live {
+		return fmt.Errorf("swap refused: a canary sends traffic to the color that is not live; %s is live for %s, so the canary goes to %s", live, req.svc, topology.Other(live))
+	}
+
+	if req.skipHealth {
+		fmt.Fprintf(a.errw, "\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n"+
+			"!!! --force: SKIPPING the health preflight of %s.\n"+
+			"!!! Traffic will move to %s whether or not its targets are healthy.\n"+
+			"!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\n",
+			topology.CopyStackName(req.env, req.svc, target), target)
+	} else if req.canary != 0 {
+		if err := a.swapPreflight(ctx, req, live, target); err != nil {
+			return fmt.Errorf("%s refused: %w", verb, err)
+		}
+	}
+
+	var changes []configChange
+	if req.canary >= 0 {
+		changes = append(changes, configChange{path: "canary." + req.svc, value: strconv.Itoa(req.canary)})
+	} else {
+		changes = append(changes,
+			configChange{path: "live." + req.svc, value: target},
+			configChange{path: "previous." + req.svc + ".color", value: live},
+			configChange{path: "previous." + req.svc + ".swappedAt", value: now.UTC().Format(time.RFC3339)},
+		)
+		// A full swap ends any canary: the weights would otherwise keep
+		// sending the canary share to the now idle color.
+		if v, found, err := dns.GetConfig(ctx, "canary."+req.svc); err != nil {
+			return fmt.Errorf("read %s config canary.%s: %w", dnsName, req.svc, err)
+		} else if found && configString(v) != "0" {
+			changes = append(changes, configChange{path: "canary." + req.svc, value: "0"})
+		}
+	}
+	for i := range changes {
+		v, found, err := dns.GetConfig(ctx, changes[i].path)
+		if err != nil {
+			return fmt.Errorf("read %s config %s: %w", dnsName, changes[i].path, err)
+		}
+		changes[i].old, changes[i].oldFound = v, found
+	}
+
+	change := fmt.Sprintf("live.%s=%s", req.svc, target)
+	if req.canary >= 0 {
+		change = fmt.Sprintf("canary.%s=%d (to %s)", req.svc, req.canary, target)
+	}
+	// failed restores the config and says plainly that nothing moved.
+	failed := func(stage string, cause error) error {
+		rerr := a.restoreConfig(ctx, dns, changes)
+		if rerr != nil {
+			return fmt.Errorf("%s %s failed at %s: %w\nRESTORING the config of %s ALSO FAILED: %v\nfix Pulumi.%s.yaml by hand: live.%s must be %s",
+				verb, change, stage, cause, dnsName, rerr, dnsName, req.svc, live)
+		}
+		return fmt.Errorf("%s %s failed at %s: %w\nthe config of %s is restored; the live color of %s did NOT change: %s is still live",
+			verb, change, stage, cause, dnsName, req.svc, live)
+	}
+	for i, c := range changes {
+		if err := dns.SetConfig(ctx, c.path, c.value); err != nil {
+			return failed("config set "+c.path, errors.Join(err, errPartial(changes[i+1:])))
+		}
+	}
+
+	pw := &prefixWriter{out: &syncWriter{w: a.out}, prefix: "[" + dnsName + "] "}
+	res, err := dns.Preview(ctx, RunOptions{Progress: pw})
+	pw.Flush()
+	if err != nil {
+		return failed("preview", err)
+	}
+	if bad := unrelatedSteps(res.Steps, req.svc); len(bad) > 0 {
+		var lines []string
+		for _, s := range bad {
+			lines = append(lines, fmt.Sprintf("  %s %s (%s)", s.Op, s.Name(), s.Type))
+		}
+		return failed("preview", fmt.Errorf("the preview of %s changes more than the %s records; the DNS stack has other pending changes, deploy them first with `infra up %s --stack %s`:\n%s",
+			dnsName, req.svc, req.env, dnsName, strings.Join(lines, "\n")))
+	}
+
+	if _, err := dns.Up(ctx, RunOptions{Progress: pw}); err != nil {
+		pw.Flush()
+		return failed("up", fmt.Errorf("%w\nif the update got partway, run `infra up %s --stack %s` to converge the records back to %s", err, req.env, dnsName, live))
+	}
+	pw.Flush()
+	a.printf("%s: %s %s is now %s in %s (was %s)\n", verb, req.env, req.svc, change, dnsName, live)
+
+	rollbackCmd := fmt.Sprintf("infra rollback %s %s", req.env, req.svc)
+	if req.canary >= 0 {
+		rollbackCmd = fmt.Sprintf("infra swap %s %s --canary 0", req.env, req.svc)
+	}
+	if err := a.waitPropagated(ctx, req, dns, target, now); err != nil {
+		return fmt.Errorf("the %s IS applied (%s) but Route53 propagation was not confirmed: %w\nto undo: %s", verb, change, err, rollbackCmd)
+	}
+	a.printf("Route53 is INSYNC: every Route53 name server answers with the new records (resolvers may cache the old ones for the 60 s TTL, some for longer).\n")
+	a.printf("commit Pulumi.%s.yaml so the next operator sees this change.\n", dnsName)
+	a.printf("to roll back: %s\n", rollbackCmd)
+	return nil
+}
+
+// errPartial names config writes that were never attempted.
+func errPartial(rest []configChange) error {
+	if len(rest) == 0 {
+		return nil
+	}
+	var paths []string
+	for _, c := range rest {
+		paths = append(paths, c.path)
+	}
+	return fmt.Errorf("not written: %s", strings.Join(paths, ", "))
+}
+
+// swapPreflight refuses a target copy that is not deployed, empty, smaller
+// than the live copy or not fully healthy.
+func (a *app) swapPreflight(ctx context.Context, req swapReq, live, target string) error {
+	name := topology.CopyStackName(req.env, req.svc, target)
+	s, err := a.stack(ctx, name)
+	if err != nil {
+		return fmt.Errorf("target copy %s is not deployed: %w", name, err)
+	}
+	outs, err := s.Outputs(ctx)
+	if err != nil {
+		return fmt.Errorf("read %s outputs: %w", name, err)
+	}
+	tg := outString(outs, "targetGroupArn")
+	if len(outs) == 0 || tg == "" {
+		return fmt.Errorf("target copy %s is not deployed (no targetGroupArn output); run `infra up %s --stack %s` first", name, req.env, name)
+	}
+	release := outString(outs, "release")
+	if release == "" {
+		return fmt.Errorf("target copy %s has no release set (config %s:copy.release)", name, ConfigNamespace)
+	}
+	desired, _ := asInt(outMap(outs, "capacity")["desired"])
+	if desired <= 0 {
+		return fmt.Errorf("target copy %s has desired capacity %d; set %s:copy.capacity and run `infra up %s --stack %s` first", name, desired, ConfigNamespace, req.env, name)
+	}
+	if !req.allowSmaller {
+		liveName := topology.CopyStackName(req.env, req.svc, live)
+		ls, err := a.stack(ctx, liveName)
+		if err != nil {
+			return fmt.Errorf("cannot compare with live copy: %w (use --allow-smaller to skip)", err)
+		}
+		lo, err := ls.Outputs(ctx)
+		if err != nil {
+			return fmt.Errorf("read %s outputs: %w", liveName, err)
+		}
+		liveDesired, _ := asInt(outMap(lo, "capacity")["desired"])
+		if desired < liveDesired {
+			return fmt.Errorf("target copy %s has desired capacity %d, less than the live %s's %d; scale it up first or pass --allow-smaller", name, desired, liveName, liveDesired)
+		}
+	}
+	checks, err := a.checks(ctx, req.env)
+	if err != nil {
+		return err
+	}
+	targets, err := checks.TargetHealth(ctx, tg)
+	if err != nil {
+		return fmt.Errorf("target health of %s: %w", name, err)
+	}
+	if len(targets) == 0 {
+		return fmt.Errorf("target copy %s has no registered targets in %s", name, tg)
+	}
+	var sick []string
+	for _, t := range targets {
+		if t.State != awscheck.TargetHealthy {
+			sick = append(sick, fmt.Sprintf("%s:%d %s %s", t.ID, t.Port, t.State, t.Reason))
+		}
+	}
+	if len(sick) > 0 {
+		return fmt.Errorf("target copy %s has %d of %d targets not healthy: %s", name, len(sick), len(targets), strings.Join(sick, "; "))
+	}
+	a.printf("preflight: %s release %s, desired %d, %d/%d targets healthy\n", name, release, desired, len(targets), len(targets))
+	return nil
+}
+
+// unrelatedSteps lists the steps a swap of svc must not make: anything but
+// the service's own Route53 records, except no-op steps.
+func unrelatedSteps(steps []Step, svc string) []Step {
+	var bad []Step
+	for _, s := range steps {
+		if s.Op == "same" || s.Op == "read" {
+			continue
+		}
+		if s.Type == recordType && strings.HasPrefix(s.Name(), svc+"-") {
+			continue
+		}
+		bad = append(bad, s)
+	}
+	return bad
+}
+
+// restoreConfig undoes changes in reverse; removing a path that did not
+// exist also removes the empty objects the write created.
+func (a *app) restoreConfig(ctx context.Context, s Stack, changes []configChange) error {
+	var errs []error
+	for i := len(changes) - 1; i >= 0; i-- {
+		c := changes[i]
+		if c.oldFound {
+			errs = append(errs, s.SetConfig(ctx, c.path, configString(c.old)))
+			continue
+		}
+		errs = append(errs, s.RemoveConfig(ctx, c.path))
+		for p := parentPath(c.path); p != ""; p = parentPath(p) {
+			v, found, err := s.GetConfig(ctx, p)
+			if err != nil {
+				errs = append(errs, err)
+				break
+			}
+			if !found || strings.TrimSpace(v) != "{}" {
+				break
+			}
+			errs = append(errs, s.RemoveConfig(ctx, p))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func parentPath(p string) string {
+	i := strings.LastIndexByte(p, '.')
+	if i < 0 {
+		return ""
+	}
+	return p[:i]
+}
+
+// waitPropagated marks the swap with a TXT record after Pulumi's record
+// changes and waits until that change is INSYNC: Route53 applies a zone's
+// changes in order, so the swap has then reached every name server.
+func (a *app) waitPropagated(ctx context.Context, req swapReq, dns Stack, target string, now time.Time) error {
+	outs, err := dns.Outputs(ctx)
+	if err != nil {
+		return fmt.Errorf("read %s outputs: %w", dns.Name(), err)
+	}
+	zone := outString(outs, "zoneId")
+	host := outStrings(outs, "hostnames")[req.svc]
+	if zone == "" || host == "" {
+		return fmt.Errorf("%s exports no zoneId or hostnames.%s", dns.Name(), req.svc)
+	}
+	checks, err := a.checks(ctx, req.env)
+	if err != nil {
+		return err
+	}
+	id, err := checks.MarkSwap(ctx, zone, "_swap."+host, fmt.Sprintf("%s live=%s at=%s", req.svc, target, now.UTC().Format(time.RFC3339)))
+	if err != nil {
+		return fmt.Errorf("mark swap in zone %s: %w", zone, err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, insyncTimeout)
+	defer cancel()
+	a.printf("waiting for Route53 change %s to be INSYNC...\n", id)
+	return awscheck.WaitInsync(wctx, checks, id, a.deps.Poll, a.deps.Clock.Sleep)
+}
+
+// operator names who runs the command, for lock messages.
+func operator() string {
+	for _, k := range []string{"INFRA_OPERATOR", "USER", "LOGNAME"} {
+		if v := os.Getenv(k); v != "" {
+			return v
+		}
+	}
+	return "unknown"
+}

@@ -1,0 +1,259 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/video-platform/video-platform/infra/awscheck"
+)
+
+func cfg(t *testing.T, s *fakeStack, path string) string {
+	t.Helper()
+	v, found, err := s.GetConfig(context.Background(), path)
+	require.NoError(t, err, "get %s", path)
+	if !found {
+		return "<unset>"
+	}
+	return v
+}
+
+func TestSwapHappyPath(t *testing.T) {
+	w := newWorld(t.TempDir())
+	w.aws.pending = 2
+	code, out, errOut := w.run("swap", "prod", "web")
+	require.Equal(t, ExitOK, code, "swap succeeds: %s\n%s", errOut, out)
+	dns := w.stack("prod-dns")
+	assert.Equal(t, "green", cfg(t, dns, "live.web"), "live.web moves to the other color")
+	assert.Equal(t, "blue", cfg(t, dns, "live.recorder"), "the other service is untouched")
+	assert.Equal(t, "blue", cfg(t, dns, "previous.web.color"), "previous color recorded")
+	assert.Equal(t, "2026-11-21T10:00:00Z", cfg(t, dns, "previous.web.swappedAt"), "swap time recorded in RFC 3339")
+	assert.Equal(t, 1, dns.previews, "previewed once")
+	assert.Equal(t, 1, dns.ups, "applied once")
+	require.Len(t, w.aws.marks, 1, "one swap marker")
+	assert.Equal(t, "Z1 _swap.web.example.com web live=green at=2026-11-21T10:00:00Z", w.aws.marks[0], "marker in the zone, under the hostname")
+	assert.Equal(t, 0, w.aws.pending, "waited until INSYNC")
+	assert.Contains(t, out, "to roll back: infra rollback prod web", "prints the exact rollback command")
+	assert.Contains(t, out, "preflight: prod-web-green release 2026.11.20-1, desired 3, 2/2 targets healthy", "reports the preflight")
+	_, err := os.Stat(filepath.Join(w.root, ".infra-locks", "prod.lock"))
+	assert.True(t, os.IsNotExist(err), "the lock is released")
+}
+
+func TestSwapPreflightRefusals(t *testing.T) {
+	cases := []struct {
+		name  string
+		setup func(w *world)
+		args  []string
+		want  string
+	}{
+		{"target not created", func(w *world) { delete(w.p.stacks, "prod-web-green") }, nil, "target copy prod-web-green is not deployed"},
+		{"target not deployed", func(w *world) { w.stack("prod-web-green").outputs = map[string]any{} }, nil, "no targetGroupArn output"},
+		{"no release", func(w *world) { w.stack("prod-web-green").outputs["release"] = "" }, nil, "has no release set"},
+		{"zero capacity", func(w *world) { w.stack("prod-web-green").outputs = copyOutputs("web", "green", 0) }, nil, "has desired capacity 0"},
+		{"smaller than live", func(w *world) { w.stack("prod-web-green").outputs = copyOutputs("web", "green", 2) }, nil, "desired capacity 2, less than the live prod-web-blue's 3"},
+		{"zero targets", func(w *world) { w.aws.targets["arn:tg/web-green"] = nil }, nil, "has no registered targets"},
+		{"unhealthy target", func(w *world) {
+			w.aws.targets["arn:tg/web-green"] = []awscheck.Target{{ID: "i-1", Port: 8080, State: "healthy"}, {ID: "i-9", Port: 8080, State: "unhealthy", Reason: "Target.FailedHealthChecks"}}
+		}, nil, "1 of 2 targets not healthy: i-9:8080 unhealthy Target.FailedHealthChecks"},
+		{"aws error", func(w *world) { w.aws.targetErr = errors.New("AccessDenied") }, nil, "target health of prod-web-green: AccessDenied"},
+		{"already live", nil, []string{"--to", "blue"}, "blue is already live for web"},
+		{"config and state disagree", func(w *world) { w.stack("prod-dns").config["live"].(map[string]any)["web"] = "green" }, nil, "config says live.web=green but the deployed stack serves blue"},
+		{"canary to live", nil, []string{"--to", "blue", "--canary", "10"}, "a canary sends traffic to the color that is not live"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w := newWorld(t.TempDir())
+			if c.setup != nil {
+				c.setup(w)
+			}
+			before := cfg(t, w.stack("prod-dns"), "live")
+			code, out, errOut := w.run(append([]string{"swap", "prod", "web"}, c.args...)...)
+			assert.Equal(t, ExitFailed, code, "refused: %s", out)
+			assert.Contains(t, errOut, "swap refused", "says refused")
+			assert.Contains(t, errOut, c.want, "names the reason")
+			assert.Equal(t, before, cfg(t, w.stack("prod-dns"), "live"), "DNS config unchanged")
+			assert.Equal(t, "<unset>", cfg(t, w.stack("prod-dns"), "previous"), "nothing recorded")
+			assert.Equal(t, 0, w.stack("prod-dns").ups, "no update")
+		})
+	}
+}
+
+func TestSwapAllowSmaller(t *testing.T) {
+	w := newWorld(t.TempDir())
+	w.stack("prod-web-green").outputs = copyOutputs("web", "green", 1)
+	code, _, errOut := w.run("swap", "prod", "web", "--allow-smaller")
+	require.Equal(t, ExitOK, code, "--allow-smaller accepts a smaller target: %s", errOut)
+}
+
+func TestSwapAbortsOnUnrelatedChanges(t *testing.T) {
+	w := newWorld(t.TempDir())
+	dns := w.stack("prod-dns")
+	dns.steps = append(dns.steps,
+		Step{URN: "urn:pulumi:prod-dns::video-platform::video-platform:dns:DnsRecords$aws:route53/record:Record::recorder-green-a", Type: recordType, Op: "update"},
+		Step{URN: "urn:pulumi:prod-dns::video-platform::aws:route53/zone:Zone::zone", Type: "aws:route53/zone:Zone", Op: "replace"})
+	code, _, errOut := w.run("swap", "prod", "web")
+	assert.Equal(t, ExitFailed, code, "aborted")
+	assert.Contains(t, errOut, "changes more than the web records", "explains the abort")
+	assert.Contains(t, errOut, "update recorder-green-a (aws:route53/record:Record)", "lists the other service's record")
+	assert.Contains(t, errOut, "replace zone (aws:route53/zone:Zone)", "lists the unrelated resource")
+	assert.Contains(t, errOut, "the live color of web did NOT change: blue is still live", "says nothing moved")
+	assert.Equal(t, "blue", cfg(t, dns, "live.web"), "config restored")
+	assert.Equal(t, "<unset>", cfg(t, dns, "previous"), "previous removed with its empty parents")
+	assert.Equal(t, 0, dns.ups, "no update")
+}
+
+func TestSwapUpFailureRestores(t *testing.T) {
+	w := newWorld(t.TempDir())
+	dns := w.stack("prod-dns")
+	dns.onUp = func(*fakeStack) error { return errors.New("Route53 throttled") }
+	code, _, errOut := w.run("swap", "prod", "web")
+	assert.Equal(t, ExitFailed, code, "failed")
+	assert.Contains(t, errOut, "failed at up: Route53 throttled", "reports the cause")
+	assert.Contains(t, errOut, "the live color of web did NOT change", "says the live color did not change")
+	assert.Contains(t, errOut, "infra up prod --stack prod-dns", "tells how to converge a partial update")
+	assert.Equal(t, "blue", cfg(t, dns, "live.web"), "config restored")
+	assert.Empty(t, w.aws.marks, "no marker")
+}
+
+func TestSwapConfigSetFailureRestores(t *testing.T) {
+	w := newWorld(t.TempDir())
+	dns := w.stack("prod-dns")
+	dns.setErr = map[string]error{"previous.web.swappedAt": errors.New("disk full")}
+	code, _, errOut := w.run("swap", "prod", "web")
+	assert.Equal(t, ExitFailed, code, "failed")
+	assert.Contains(t, errOut, "disk full", "reports the cause")
+	assert.Contains(t, errOut, "did NOT change", "says nothing moved")
+	assert.Equal(t, "blue", cfg(t, dns, "live.web"), "config restored")
+	assert.Equal(t, "<unset>", cfg(t, dns, "previous"), "previous removed")
+}
+
+func TestSwapAWSErrorAfterUp(t *testing.T) {
+	w := newWorld(t.TempDir())
+	w.aws.markErr = errors.New("AccessDenied: route53:ChangeResourceRecordSets")
+	code, _, errOut := w.run("swap", "prod", "web")
+	assert.Equal(t, ExitFailed, code, "failed")
+	assert.Contains(t, errOut, "the swap IS applied (live.web=green) but Route53 propagation was not confirmed", "says the swap happened")
+	assert.Contains(t, errOut, "AccessDenied", "reports the AWS error")
+	assert.Contains(t, errOut, "to undo: infra rollback prod web", "tells how to undo")
+	assert.Equal(t, "green", cfg(t, w.stack("prod-dns"), "live.web"), "applied config is kept: it matches the deployed stack")
+}
+
+func TestConcurrentSwapRefused(t *testing.T) {
+	w := newWorld(t.TempDir())
+	var second struct {
+		code   int
+		stderr string
+	}
+	w.stack("prod-dns").onPreview = func(*fakeStack) error {
+		// A second operator starts a swap while the first is mid-flight.
+		second.code, _, second.stderr = w.run("swap", "prod", "recorder")
+		return nil
+	}
+	code, _, errOut := w.run("swap", "prod", "web")
+	require.Equal(t, ExitOK, code, "first swap succeeds: %s", errOut)
+	assert.Equal(t, ExitFailed, second.code, "second swap refused")
+	assert.Contains(t, second.stderr, "swap refused: env is locked: prod is held by \"swap prod web by", "names the holder")
+	assert.Contains(t, second.stderr, "wait for it to finish", "tells what to do")
+	assert.Equal(t, "blue", cfg(t, w.stack("prod-dns"), "live.recorder"), "second swap changed nothing")
+}
+
+func TestRollback(t *testing.T) {
+	w := newWorld(t.TempDir())
+	code, _, errOut := w.run("swap", "prod", "web")
+	require.Equal(t, ExitOK, code, "swap: %s", errOut)
+	dns := w.stack("prod-dns")
+	// The deployed outputs follow the config after up.
+	dns.outputs["live"] = map[string]any{"web": "green", "recorder": "blue"}
+	dns.outputs["previous"] = map[string]any{"web": "blue"}
+
+	code, out, errOut := w.run("rollback", "prod", "web")
+	require.Equal(t, ExitOK, code, "rollback: %s", errOut)
+	assert.Equal(t, "blue", cfg(t, dns, "live.web"), "back to the previous color")
+	assert.Equal(t, "green", cfg(t, dns, "previous.web.color"), "previous now records green")
+	assert.Contains(t, out, "rollback: prod web is now live.web=blue", "reports the rollback")
+}
+
+func TestRollbackRefusesWithoutPrevious(t *testing.T) {
+	w := newWorld(t.TempDir())
+	code, _, errOut := w.run("rollback", "prod", "web")
+	assert.Equal(t, ExitFailed, code, "refused")
+	assert.Contains(t, errOut, "records no previous color for web", "explains")
+}
+
+func TestRollbackHealthCheckAndForce(t *testing.T) {
+	w := newWorld(t.TempDir())
+	dns := w.stack("prod-dns")
+	dns.config["previous"] = map[string]any{"web": map[string]any{"color": "green", "swappedAt": "2026-11-21T09:00:00Z"}}
+	w.aws.targets["arn:tg/web-green"] = []awscheck.Target{{ID: "i-1", Port: 8080, State: "unhealthy"}}
+	code, _, errOut := w.run("rollback", "prod", "web")
+	assert.Equal(t, ExitFailed, code, "rollback runs the health preflight")
+	assert.Contains(t, errOut, "rollback refused: target copy prod-web-green has 1 of 1 targets not healthy", "explains")
+
+	code, _, errOut = w.run("rollback", "prod", "web", "--force")
+	require.Equal(t, ExitOK, code, "--force skips the health preflight: %s", errOut)
+	assert.Contains(t, errOut, "!!! --force: SKIPPING the health preflight of prod-web-green", "says so loudly")
+	assert.Equal(t, "green", cfg(t, dns, "live.web"), "rolled back")
+}
+
+func TestCanary(t *testing.T) {
+	w := newWorld(t.TempDir())
+	code, out, errOut := w.run("swap", "prod", "web", "--canary", "10")
+	require.Equal(t, ExitOK, code, "canary: %s", errOut)
+	dns := w.stack("prod-dns")
+	assert.Equal(t, "10", cfg(t, dns, "canary.web"), "canary set")
+	assert.Equal(t, "blue", cfg(t, dns, "live.web"), "live unchanged")
+	assert.Contains(t, out, "to roll back: infra swap prod web --canary 0", "canary rollback command")
+
+	// The full swap ends the canary.
+	code, _, errOut = w.run("swap", "prod", "web")
+	require.Equal(t, ExitOK, code, "swap: %s", errOut)
+	assert.Equal(t, "0", cfg(t, dns, "canary.web"), "canary reset by the full swap")
+}
+
+func TestSwapDryRunIsOffline(t *testing.T) {
+	root := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(root, "Pulumi.prod-dns.yaml"),
+		[]byte("config:\n  video-platform:live:\n    web: green\n    recorder: blue\n"), 0o644), "write config")
+	var gotEnv string
+	var gotSets []string
+	deps := Deps{
+		Root:   root,
+		Pulumi: func(context.Context) (Pulumi, error) { return nil, errors.New("dry run must not call Pulumi") },
+		AWS:    func(context.Context, string) (awscheck.Checks, error) { return nil, errors.New("dry run must not call AWS") },
+		DryRun: func(env string, sets []string) (string, error) {
+			gotEnv, gotSets = env, sets
+			return "~ web-blue-a weight 0 => 100", nil
+		},
+	}
+	var out, errb syncBuf
+	code := Main(context.Background(), []string{"swap", "prod", "web", "--dry-run"}, deps, &out, &errb)
+	require.Equal(t, ExitOK, code, "dry run: %s", errb.String())
+	assert.Equal(t, "prod", gotEnv, "env passed")
+	assert.Equal(t, []string{"prod-dns:live.web=blue"}, gotSets, "target is the other color of the file's live")
+	assert.Contains(t, out.String(), "~ web-blue-a weight 0 => 100", "prints the diff")
+
+	code = Main(context.Background(), []string{"swap", "prod", "recorder", "--dry-run", "--canary", "5"}, deps, &out, &errb)
+	require.Equal(t, ExitOK, code, "canary dry run: %s", errb.String())
+	assert.Equal(t, []string{"prod-dns:canary.recorder=5"}, gotSets, "canary set")
+
+	deps.DryRun = nil
+	code = Main(context.Background(), []string{"swap", "prod", "web", "--dry-run"}, deps, &out, &errb)
+	assert.Equal(t, ExitFailed, code, "no DryRun wired")
+	assert.Contains(t, errb.String(), "--dry-run is not available", "explains")
+}
+
+func TestUnrelatedSteps(t *testing.T) {
+	steps := []Step{
+		{URN: "urn:a::b::aws:route53/record:Record::web-direct-green-a", Type: recordType, Op: "create"},
+		{URN: "urn:a::b::aws:route53/record:Record::webhook-a", Type: recordType, Op: "update"},
+		{URN: "urn:a::b::pulumi:pulumi:StackReference::prod-web-blue", Type: "pulumi:pulumi:StackReference", Op: "read"},
+	}
+	bad := unrelatedSteps(steps, "web")
+	require.Len(t, bad, 1, "only the record of another name prefix is unrelated")
+	assert.Equal(t, "webhook-a", bad[0].Name(), "web- prefix needs the dash")
+}

@@ -1,0 +1,253 @@
+// Package previewtest tests .ci/offline-preview.sh, the offline pull-request
+// preview that CI and engineers share, against a scratch copy of this repo.
+package previewtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// repoRoot is the checkout this test runs in.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
+	require.NoError(t, err, "finding the repository root with git")
+	return strings.TrimSpace(string(out))
+}
+
+// git runs git in dir and returns its trimmed standard output.
+func git(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(),
+		"GIT_AUTHOR_NAME=preview test", "GIT_AUTHOR_EMAIL=preview@test.invalid",
+		"GIT_COMMITTER_NAME=preview test", "GIT_COMMITTER_EMAIL=preview@test.invalid",
+		"GIT_CONFIG_NOSYSTEM=1", "HOME="+dir)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	require.NoError(t, err, "git %v: %s", args, stderr.String())
+	return strings.TrimSpace(string(out))
+}
+
+// scratchRepo copies the files this checkout would commit (tracked files,
+// with their current content, and untracked files that are not ignored)
+// into a new repository with one commit, and returns its directory.
+func scratchRepo(t *testing.T) string {
+	t.Helper()
+	root := repoRoot(t)
+	list := git(t, root, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+	dir := t.TempDir()
+	for _, rel := range strings.Split(list, "\x00") {
+		if rel == "" {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(root, rel))
+		if errors.Is(err, os.ErrNotExist) {
+			continue // deleted in the checkout, not yet committed
+		}
+		require.NoError(t, err, "reading %s", rel)
+		info, err := os.Stat(filepath.Join(root, rel))
+		require.NoError(t, err, "stat %s", rel)
+		dst := filepath.Join(dir, rel)
+		require.NoError(t, os.MkdirAll(filepath.Dir(dst), 0o755), "creating the directory of %s", rel)
+		require.NoError(t, os.WriteFile(dst, data, info.Mode().Perm()), "copying %s", rel)
+	}
+	git(t, dir, "init", "-q", "-b", "main")
+	git(t, dir, "add", "-A")
+	git(t, dir, "commit", "-q", "-m", "base")
+	return dir
+}
+
+// edit replaces old with new in a file of the scratch repo, and fails when
+// old is not there: the fixture below depends on the committed config.
+func edit(t *testing.T, dir, file, old, new string) {
+	t.Helper()
+	path := filepath.Join(dir, file)
+	data, err := os.ReadFile(path)
+	require.NoError(t, err, "reading %s", file)
+	require.Contains(t, string(data), old, "%s no longer holds %q; update this test's fixture", file, old)
+	require.NoError(t, os.WriteFile(path, []byte(strings.Replace(string(data), old, new, 1)), 0o644), "writing %s", file)
+}
+
+type preview struct {
+	code   int
+	stdout string
+	stderr string
+}
+
+// runPreview runs the script of the scratch repo on two refs. TMPDIR points
+// at a directory the test checks for leftovers.
+func runPreview(t *testing.T, dir, tmp string, args ...string) preview {
+	t.Helper()
+	cmd := exec.Command("bash", append([]string{filepath.Join(dir, ".ci", "offline-preview.sh")}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	p := preview{stdout: stdout.String(), stderr: stderr.String()}
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		p.code = exit.ExitCode()
+	} else {
+		require.NoError(t, err, "running the script")
+	}
+	return p
+}
+
+// mandatory counts a render's mandatory policy violations.
+func mandatory(t *testing.T, path string) int {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	require.NoError(t, err, "reading %s", path)
+	var env struct {
+		Stacks []struct {
+			Violations []struct {
+				Level string `json:"level"`
+			} `json:"violations"`
+		} `json:"stacks"`
+	}
+	require.NoError(t, json.Unmarshal(data, &env), "%s is a render", path)
+	n := 0
+	for _, s := range env.Stacks {
+		for _, v := range s.Violations {
+			if v.Level == "mandatory" {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// section returns the collapsible section of one stack in the markdown.
+func section(md, stack string) string {
+	start := strings.Index(md, "<details><summary>"+stack+":")
+	if start < 0 {
+		return ""
+	}
+	end := strings.Index(md[start:], "</details>")
+	if end < 0 {
+		return md[start:]
+	}
+	return md[start : start+end]
+}
+
+var summaryLine = regexp.MustCompile(`^(staging|prod): \d+ to change, \d+ to add, \d+ to remove`)
+
+func TestOfflinePreviewOfASwap(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipped with -short: builds the infra command in a scratch copy of the repo (about a minute)")
+	}
+	dir := scratchRepo(t)
+	base := git(t, dir, "rev-parse", "HEAD")
+
+	// Make web live on green; the DNS stack refuses to send traffic to an
+	// idle copy, so green gets capacity in the same change.
+	edit(t, dir, "Pulumi.prod-dns.yaml", "    web: blue", "    web: green")
+	edit(t, dir, "Pulumi.prod-web-green.yaml", "capacity: {min: 0, max: 0, desired: 0}", "capacity: {min: 3, max: 12, desired: 3}")
+	git(t, dir, "commit", "-q", "-am", "swap web to green")
+	head := git(t, dir, "rev-parse", "HEAD")
+
+	tmp := t.TempDir()
+	out := filepath.Join(t.TempDir(), "preview")
+	p := runPreview(t, dir, tmp, base, head, out)
+	t.Logf("offline-preview.sh exited %d\nstdout:\n%s\nstderr:\n%s", p.code, p.stdout, p.stderr)
+
+	for _, env := range []string{"staging", "prod"} {
+		for _, suffix := range []string{".old.json", ".new.json", ".md"} {
+			assert.FileExists(t, filepath.Join(out, env+suffix), "the script writes %s%s", env, suffix)
+		}
+	}
+	violations := mandatory(t, filepath.Join(out, "staging.new.json")) + mandatory(t, filepath.Join(out, "prod.new.json"))
+	if violations > 0 {
+		assert.Equal(t, 1, p.code, "the head has %d mandatory violations, so the script fails", violations)
+	} else {
+		assert.Equal(t, 0, p.code, "no mandatory violations at the head, so the script succeeds")
+	}
+
+	data, err := os.ReadFile(filepath.Join(out, "prod.md"))
+	require.NoError(t, err, "reading prod.md")
+	md := string(data)
+	t.Logf("prod.md:\n%s", md)
+
+	firstLine, _, _ := strings.Cut(md, "\n")
+	assert.Regexp(t, summaryLine, firstLine, "the summary line comes first")
+	assert.NotContains(t, md, "\x1b[", "no ANSI escape codes in a pull-request comment")
+	assert.Less(t, len(md), 60000, "the comment stays under GitHub's limit with room to spare")
+
+	dns := section(md, "prod-dns")
+	require.NotEmpty(t, dns, "prod.md has a prod-dns section")
+	assert.Regexp(t, `weight[^\n]*: 100 → 0`, dns, "the blue web record's weight goes from 100 to 0")
+	assert.Regexp(t, `weight[^\n]*: 0 → 100`, dns, "the green web record's weight goes from 0 to 100")
+	assert.Contains(t, dns, "web", "the changed records are the web hostname's")
+
+	green := section(md, "prod-web-green")
+	require.NotEmpty(t, green, "prod.md has a prod-web-green section")
+	assert.Regexp(t, `desiredCapacity: 0 → 3`, green, "the green copy's desired capacity goes from 0 to 3")
+	assert.Regexp(t, `maxSize: 0 → 12`, green, "the green copy's max size goes from 0 to 12")
+	assert.Regexp(t, `minSize: 0 → 3`, green, "the green copy's min size goes from 0 to 3")
+
+	staging, err := os.ReadFile(filepath.Join(out, "staging.md"))
+	require.NoError(t, err, "reading staging.md")
+	assert.Regexp(t, `^staging: 0 to change, 0 to add, 0 to remove`, string(staging), "staging has no changes")
+
+	assert.Equal(t, base, git(t, dir, "rev-parse", "HEAD"), "the checkout is not moved")
+	assert.Equal(t, 1, len(strings.Split(git(t, dir, "worktree", "list", "--porcelain"), "\n\n")), "the worktrees are removed")
+	left, err := os.ReadDir(tmp)
+	require.NoError(t, err, "reading TMPDIR")
+	assert.Empty(t, left, "the script's temporary directory is removed")
+}
+
+// TestOfflinePreviewFirstPullRequest renders against a base that has no
+// infra command: its render is empty, so everything shows as added.
+func TestOfflinePreviewFirstPullRequest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipped with -short: builds the infra command in a scratch copy of the repo (about a minute)")
+	}
+	dir := scratchRepo(t)
+	head := git(t, dir, "rev-parse", "HEAD")
+	// A root commit holding only the README: the repository before the code.
+	blob := git(t, dir, "rev-parse", "HEAD:README.md")
+	cmd := exec.Command("git", "mktree")
+	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader("100644 blob " + blob + "\tREADME.md\n")
+	treeOut, err := cmd.Output()
+	require.NoError(t, err, "making a tree with only the README")
+	base := git(t, dir, "commit-tree", strings.TrimSpace(string(treeOut)), "-m", "readme only")
+
+	out := filepath.Join(t.TempDir(), "preview")
+	p := runPreview(t, dir, t.TempDir(), base, head, out)
+	t.Logf("offline-preview.sh exited %d\nstdout:\n%s\nstderr:\n%s", p.code, p.stdout, p.stderr)
+	assert.Contains(t, p.stderr, "the base has no infra command", "the script says why the old render is empty")
+
+	old, err := os.ReadFile(filepath.Join(out, "prod.old.json"))
+	require.NoError(t, err, "reading prod.old.json")
+	assert.JSONEq(t, `{"env": "prod", "stacks": []}`, string(old), "the old render is empty")
+	md, err := os.ReadFile(filepath.Join(out, "prod.md"))
+	require.NoError(t, err, "reading prod.md")
+	assert.Regexp(t, `^prod: 0 to change, [1-9]\d* to add, 0 to remove`, string(md), "everything is added")
+	assert.Contains(t, string(md), "new stack", "stacks are marked new")
+}
+
+func TestOfflinePreviewUsage(t *testing.T) {
+	root := repoRoot(t)
+	p := runPreview(t, root, t.TempDir(), "only-one-arg")
+	assert.Equal(t, 2, p.code, "a wrong argument count is a usage error")
+	assert.Contains(t, p.stderr, "usage:", "the usage is printed")
+
+	p = runPreview(t, root, t.TempDir(), "no-such-ref-xyz", "HEAD", t.TempDir())
+	assert.Equal(t, 2, p.code, "an unknown base ref is a usage error")
+	assert.Contains(t, p.stderr, "no-such-ref-xyz", "the error names the ref")
+}
