@@ -159,7 +159,7 @@ for env in "${envs[@]}"; do
 		echo "offline-preview: $env: mandatory policy violations at the head (infra diff exit $rc)" >&2
 		status=1
 	else
-		echo "offline-preview: $env: $(head -n 1 "$md")"
+		echo "offline-preview: $(head -n 1 "$md")"
 	fi
 done
 exit "$status"

@@ -70,16 +70,29 @@ func scratchRepo(t *testing.T) string {
 	return dir
 }
 
-// edit replaces old with new in a file of the scratch repo, and fails when
-// old is not there: the fixture below depends on the committed config.
-func edit(t *testing.T, dir, file, old, new string) {
+// rewrite replaces the first match of pattern in a file of the scratch repo,
+// and fails when there is none: the fixture depends on the config's shape.
+func rewrite(t *testing.T, dir, file, pattern, replacement string) {
 	t.Helper()
 	path := filepath.Join(dir, file)
 	data, err := os.ReadFile(path)
 	require.NoError(t, err, "reading %s", file)
-	require.Contains(t, string(data), old, "%s no longer holds %q; update this test's fixture", file, old)
-	require.NoError(t, os.WriteFile(path, []byte(strings.Replace(string(data), old, new, 1)), 0o644), "writing %s", file)
+	re := regexp.MustCompile(pattern)
+	loc := re.FindSubmatchIndex(data)
+	require.NotNil(t, loc, "%s no longer matches %q; update this test's fixture", file, pattern)
+	var out []byte
+	out = append(out, data[:loc[0]]...)
+	out = re.Expand(out, []byte(replacement), data, loc)
+	out = append(out, data[loc[1]:]...)
+	require.NoError(t, os.WriteFile(path, out, 0o644), "writing %s", file)
 }
+
+// The prod config lines the swap fixture sets: the web entry of the DNS
+// stack's live map, and the green web copy's capacity.
+const (
+	liveWeb       = `(?m)^(  video-platform:live:\n(?:    .*\n)*?    web: )\w+`
+	greenCapacity = `capacity: \{[^}\n]*\}`
+)
 
 type preview struct {
 	code   int
@@ -151,12 +164,17 @@ func TestOfflinePreviewOfASwap(t *testing.T) {
 		t.Skip("skipped with -short: builds the infra command in a scratch copy of the repo (about a minute)")
 	}
 	dir := scratchRepo(t)
+	// The base: web live on blue, the green copy idle, whatever the
+	// checkout's config says today.
+	rewrite(t, dir, "Pulumi.prod-dns.yaml", liveWeb, "${1}blue")
+	rewrite(t, dir, "Pulumi.prod-web-green.yaml", greenCapacity, "capacity: {min: 0, max: 0, desired: 0}")
+	git(t, dir, "commit", "-q", "-am", "web live on blue, green idle")
 	base := git(t, dir, "rev-parse", "HEAD")
 
 	// Make web live on green; the DNS stack refuses to send traffic to an
 	// idle copy, so green gets capacity in the same change.
-	edit(t, dir, "Pulumi.prod-dns.yaml", "    web: blue", "    web: green")
-	edit(t, dir, "Pulumi.prod-web-green.yaml", "capacity: {min: 0, max: 0, desired: 0}", "capacity: {min: 3, max: 12, desired: 3}")
+	rewrite(t, dir, "Pulumi.prod-dns.yaml", liveWeb, "${1}green")
+	rewrite(t, dir, "Pulumi.prod-web-green.yaml", greenCapacity, "capacity: {min: 3, max: 12, desired: 3}")
 	git(t, dir, "commit", "-q", "-am", "swap web to green")
 	head := git(t, dir, "rev-parse", "HEAD")
 
@@ -189,9 +207,9 @@ func TestOfflinePreviewOfASwap(t *testing.T) {
 
 	dns := section(md, "prod-dns")
 	require.NotEmpty(t, dns, "prod.md has a prod-dns section")
-	assert.Regexp(t, `weight[^\n]*: 100 → 0`, dns, "the blue web record's weight goes from 100 to 0")
-	assert.Regexp(t, `weight[^\n]*: 0 → 100`, dns, "the green web record's weight goes from 0 to 100")
-	assert.Contains(t, dns, "web", "the changed records are the web hostname's")
+	assert.Regexp(t, `Record web-blue\S*\n\s+~ \S*weight: 100 → 0`, dns, "the blue web record's weight goes from 100 to 0")
+	assert.Regexp(t, `Record web-green\S*\n\s+~ \S*weight: 0 → 100`, dns, "the green web record's weight goes from 0 to 100")
+	assert.NotContains(t, dns, "Record recorder-", "the recorder's records do not change")
 
 	green := section(md, "prod-web-green")
 	require.NotEmpty(t, green, "prod.md has a prod-web-green section")
@@ -203,7 +221,7 @@ func TestOfflinePreviewOfASwap(t *testing.T) {
 	require.NoError(t, err, "reading staging.md")
 	assert.Regexp(t, `^staging: 0 to change, 0 to add, 0 to remove`, string(staging), "staging has no changes")
 
-	assert.Equal(t, base, git(t, dir, "rev-parse", "HEAD"), "the checkout is not moved")
+	assert.Equal(t, head, git(t, dir, "rev-parse", "HEAD"), "the checkout is not moved")
 	assert.Equal(t, 1, len(strings.Split(git(t, dir, "worktree", "list", "--porcelain"), "\n\n")), "the worktrees are removed")
 	left, err := os.ReadDir(tmp)
 	require.NoError(t, err, "reading TMPDIR")

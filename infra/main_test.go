@@ -1,0 +1,75 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func runInfra(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), append(args, "--root", ".."), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func TestSynthExitCodes(t *testing.T) {
+	code, out, errOut := runInfra(t, "synth", "staging")
+	assert.Equal(t, 0, code, "a clean render exits 0: %s", errOut)
+	assert.Contains(t, out, "== Live colors", "text render")
+
+	code, _, errOut = runInfra(t, "synth", "prod", "--set", "prod-dns:live.web=purple")
+	assert.Equal(t, 2, code, "a bad --set is a config error")
+	assert.Contains(t, errOut, "video-platform:live.web", "names the key")
+	assert.Contains(t, errOut, `"purple"`, "names the value")
+	assert.NotContains(t, errOut, "goroutine", "no trace")
+
+	code, _, errOut = runInfra(t, "synth", "prod", "--set", "prod-dns:nolive=1")
+	assert.Equal(t, 2, code, "an undeclared key is a usage error")
+	assert.Contains(t, errOut, `no config key "video-platform:nolive"`, "names the key")
+
+	code, _, errOut = runInfra(t, "synth", "prod", "--set", "prod-transcoders:transcoders.instanceTypes=[\"c6i.xlarge\",\"c6a.xlarge\",\"c5n.9xlarge\"]")
+	assert.Equal(t, 1, code, "a mandatory policy violation exits 1")
+	assert.Contains(t, errOut, "mandatory policy violation", "says why")
+
+	code, _, errOut = runInfra(t, "synth")
+	assert.Equal(t, 2, code, "missing env")
+	assert.Contains(t, errOut, "expected one env", "usage message")
+
+	code, _, _ = runInfra(t, "launch")
+	assert.Equal(t, 2, code, "unknown command")
+}
+
+func TestSynthJSONOutAndDiff(t *testing.T) {
+	dir := t.TempDir()
+	old, cur := filepath.Join(dir, "old.json"), filepath.Join(dir, "new.json")
+	code, _, errOut := runInfra(t, "synth", "prod", "--json", "--out", old)
+	require.Equal(t, 0, code, "synth --json: %s", errOut)
+	code, _, errOut = runInfra(t, "synth", "--json", "--out", cur, "prod", "--set", "prod-dns:live.web=green")
+	require.Equal(t, 0, code, "flags before and after the env: %s", errOut)
+
+	data, err := os.ReadFile(old)
+	require.NoError(t, err, "read render")
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal(data, &doc), "valid JSON")
+	assert.Equal(t, "prod", doc["env"], "env field")
+
+	var stdout, stderr bytes.Buffer
+	code = run(context.Background(), []string{"diff", old, cur, "--markdown"}, &stdout, &stderr)
+	require.Equal(t, 0, code, "diff exits 0 even with differences: %s", stderr.String())
+	md := stdout.String()
+	assert.True(t, strings.HasPrefix(md, "prod:") || strings.Contains(strings.SplitN(md, "\n", 2)[0], "prod"), "summary first: %q", strings.SplitN(md, "\n", 2)[0])
+	assert.Contains(t, md, "weightedRoutingPolicies[0].weight", "the weights change")
+	assert.Contains(t, md, "```mermaid", "stack diagram")
+	assert.Less(t, len(md), 60000, "under the comment limit")
+
+	code = run(context.Background(), []string{"diff", old, filepath.Join(dir, "missing.json")}, &stdout, &stderr)
+	assert.Equal(t, 2, code, "a missing render is a usage error")
+}

@@ -1,0 +1,202 @@
+package synth
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/video-platform/video-platform/infra/diff"
+	"github.com/video-platform/video-platform/internal/render"
+	"github.com/video-platform/video-platform/internal/topology"
+)
+
+const repoRoot = "../.."
+
+func renderJSON(t testing.TB, opts Options) ([]byte, render.Env) {
+	t.Helper()
+	if opts.Root == "" {
+		opts.Root = repoRoot
+	}
+	env, err := Render(opts)
+	require.NoError(t, err, "render %s", opts.Env)
+	b, err := json.Marshal(env)
+	require.NoError(t, err, "marshal render")
+	return b, env
+}
+
+func TestContractFieldsForBothEnvs(t *testing.T) {
+	for _, envName := range topology.Envs {
+		raw, env := renderJSON(t, Options{Env: envName})
+		var doc map[string]any
+		require.NoError(t, json.Unmarshal(raw, &doc), "render is JSON")
+		assert.Equal(t, envName, doc["env"], "env field")
+
+		stacks := doc["stacks"].([]any)
+		require.Len(t, stacks, 7, "%s renders its 7 stacks", envName)
+		for _, s := range stacks {
+			stack := s.(map[string]any)
+			name := stack["name"].(string)
+			assert.Contains(t, stack, "outputs", "%s has outputs", name)
+			assert.NotNil(t, stack["violations"], "%s has a violations list, even if empty", name)
+			resources := stack["resources"].([]any)
+			require.NotEmpty(t, resources, "%s has resources", name)
+			for _, r := range resources {
+				res := r.(map[string]any)
+				for _, field := range []string{"urn", "type", "name", "parent", "inputs"} {
+					assert.Contains(t, res, field, "%s resource has %s", name, field)
+				}
+			}
+		}
+		cost := doc["cost"].(map[string]any)
+		assert.Equal(t, "USD", cost["currency"], "cost currency")
+		assert.Greater(t, cost["monthly"].(float64), 0.0, "the env costs something")
+		perStack := cost["stacks"].(map[string]any)
+		for _, id := range topology.EnvStacks(envName) {
+			require.Contains(t, perStack, id.Name, "cost of %s", id.Name)
+			assert.Contains(t, perStack[id.Name], "items", "cost items of %s", id.Name)
+		}
+		assert.Equal(t, map[string]string{"web": "blue", "recorder": "blue"}, env.LiveColors, "live colors of %s", envName)
+		assert.Zero(t, Mandatory(env), "the committed %s config has no mandatory violations", envName)
+		assert.NotEmpty(t, env.Fixtures, "fixtures are listed")
+	}
+}
+
+func TestRenderIsDeterministic(t *testing.T) {
+	a, _ := renderJSON(t, Options{Env: "prod"})
+	b, _ := renderJSON(t, Options{Env: "prod"})
+	assert.True(t, bytes.Equal(a, b), "two renders give the same bytes")
+}
+
+func TestSwapByConfigChangesOnlyTheWebRecords(t *testing.T) {
+	_, before := renderJSON(t, Options{Env: "prod"})
+	set, err := ParseSet("prod-dns:live.web=green")
+	require.NoError(t, err, "parse --set")
+	_, after := renderJSON(t, Options{Env: "prod", Sets: []Set{set}})
+
+	report := diff.Compare(before, after)
+	var changed []string
+	for _, s := range report.Stacks {
+		assert.Empty(t, s.Added, "nothing is added to %s", s.Name)
+		assert.Empty(t, s.Removed, "nothing is removed from %s", s.Name)
+		for _, r := range s.Changed {
+			assert.Equal(t, "prod-dns", s.Name, "only the DNS stack changes, not %s", s.Name)
+			assert.Equal(t, "aws:route53/record:Record", r.Type, "only Route53 records change, not %s", r.URN)
+			changed = append(changed, r.Name)
+			for _, c := range r.Changes {
+				assert.Equal(t, "weightedRoutingPolicies[0].weight", c.Path, "only the weight of %s changes", r.Name)
+			}
+		}
+	}
+	sort.Strings(changed)
+	assert.Equal(t, []string{"web-blue-a", "web-green-a"}, changed, "exactly the web hostname's weighted records")
+	assert.Equal(t, "green", after.LiveColors["web"], "green is live")
+}
+
+func TestSecretsNeverAppear(t *testing.T) {
+	root := t.TempDir()
+	files, err := filepath.Glob(filepath.Join(repoRoot, "Pulumi*.yaml"))
+	require.NoError(t, err, "list stack files")
+	for _, f := range append(files, filepath.Join(repoRoot, "policies", "config.prod.json")) {
+		data, err := os.ReadFile(f)
+		require.NoError(t, err, "read %s", f)
+		rel, _ := filepath.Rel(repoRoot, f)
+		require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(root, rel)), 0o755), "mkdir")
+		require.NoError(t, os.WriteFile(filepath.Join(root, rel), data, 0o644), "copy %s", rel)
+	}
+	const cipher = "v1:c2VjcmV0LWNpcGhlcnRleHQ="
+	base := filepath.Join(root, "Pulumi.prod.yaml")
+	data, err := os.ReadFile(base)
+	require.NoError(t, err, "read base config")
+	data = append(data, []byte("  video-platform:alertsWebhookUrl:\n    secure: "+cipher+"\n")...)
+	require.NoError(t, os.WriteFile(base, data, 0o644), "add a secret")
+
+	raw, env := renderJSON(t, Options{Root: root, Env: "prod"})
+	var text bytes.Buffer
+	require.NoError(t, WriteText(&text, env), "text render")
+	for _, out := range []string{string(raw), text.String()} {
+		assert.NotContains(t, out, cipher, "the ciphertext never appears")
+		assert.NotContains(t, out, "c2VjcmV0", "no part of it either")
+	}
+	var sub render.Resource
+	for _, r := range env.Stacks[0].Resources {
+		if r.Name == "alerts-webhook" {
+			sub = r
+		}
+	}
+	assert.Equal(t, "[secret]", sub.Inputs["endpoint"], "the secret reaches the resource masked")
+}
+
+func TestBadInputsAreUsageErrors(t *testing.T) {
+	cases := []struct {
+		name string
+		opts Options
+		want string
+	}{
+		{"unknown env", Options{Env: "dev"}, `unknown env "dev"; accepted: staging, prod`},
+		{"unknown stack", Options{Env: "prod", Stacks: []string{"prod-api"}}, `--stack "prod-api" is not a stack of prod`},
+		{"set on another env", Options{Env: "prod", Sets: []Set{{Stack: "staging-dns", Key: "live.web", Value: "green"}}}, `"staging-dns" is not a stack of prod`},
+		{"undeclared key", Options{Env: "prod", Sets: []Set{{Stack: "prod-dns", Key: "lvie.web", Value: "green"}}}, `stack prod-dns has no config key "video-platform:lvie"`},
+		{"bad color", Options{Env: "prod", Sets: []Set{{Stack: "prod-dns", Key: "live.web", Value: "purple"}}}, `config video-platform:live.web = "purple" is not accepted; accepted: one of blue, green`},
+		{"path into a scalar", Options{Env: "prod", Sets: []Set{{Stack: "prod-web-blue", Key: "copy.release.major", Value: "1"}}}, `"major" is a string, not an object`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.opts.Root = repoRoot
+			_, err := Render(c.opts)
+			require.Error(t, err, "rejected")
+			assert.True(t, IsUsage(err), "a usage or config error (exit 2): %v", err)
+			assert.Contains(t, err.Error(), c.want, "message")
+		})
+	}
+	_, err := ParseSet("prod-dns-live.web")
+	require.Error(t, err, "malformed --set")
+	assert.Contains(t, err.Error(), "expected <stack>:<key>=<value>", "says the form")
+}
+
+func TestPolicyViolationsAreReportedPerStack(t *testing.T) {
+	set, err := ParseSet("prod-web-blue:copy.instanceType=m5.24xlarge")
+	require.NoError(t, err, "parse")
+	_, env := renderJSON(t, Options{Env: "prod", Sets: []Set{set}})
+	require.Equal(t, 1, Mandatory(env), "an unapproved instance type is a mandatory violation")
+	var text bytes.Buffer
+	require.NoError(t, WriteText(&text, env), "text")
+	assert.Contains(t, text.String(), "instance-types-allowed (mandatory)", "grouped by policy")
+	assert.Contains(t, text.String(), "m5.24xlarge", "names the value")
+}
+
+func TestStackFilterKeepsUpstreamRendersOutOfTheOutput(t *testing.T) {
+	_, env := renderJSON(t, Options{Env: "prod", Stacks: []string{"prod-dns"}})
+	require.Len(t, env.Stacks, 1, "only the selected stack")
+	assert.Equal(t, "prod-dns", env.Stacks[0].Name, "selected stack")
+	assert.Equal(t, []string{"prod", "prod-recorder-blue", "prod-recorder-green", "prod-web-blue", "prod-web-green"},
+		env.Stacks[0].References, "its references resolved from upstream renders")
+}
+
+func TestTextShowsTreeLiveColorsAndFixtures(t *testing.T) {
+	_, env := renderJSON(t, Options{Env: "staging"})
+	var text bytes.Buffer
+	require.NoError(t, WriteText(&text, env), "text")
+	out := text.String()
+	for _, want := range []string{
+		"== staging-web-blue", "aws:autoscaling/group:Group web-blue-asg", "metadataOptions.httpTokens=required",
+		"== Live colors", "web: blue", "== Policy violations: 0", "Estimate only", "aws:ec2/getAmi:getAmi",
+	} {
+		assert.Contains(t, out, want, "text output shows %q", want)
+	}
+	assert.False(t, strings.Contains(out, "\x1b"), "no ANSI codes")
+}
+
+func BenchmarkRenderProd(b *testing.B) {
+	for b.Loop() {
+		if _, err := Render(Options{Root: repoRoot, Env: "prod"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
