@@ -109,10 +109,10 @@ func TestLiveBlue(t *testing.T) {
 	assert.Len(t, res.OfType(typeRecord), 8, "2 colors x (weighted + direct) x (A + AAAA)")
 
 	assert.Equal(t, "app.example.com", res.Outputs["hostname"], "Hostname output")
-	assert.Equal(t, []string{"app.example.com", "blue.app.example.com", "green.app.example.com"}, res.Outputs["fqdns"], "Fqdns output")
-	assert.Equal(t, map[string]string{"blue": "blue.app.example.com", "green": "green.app.example.com"},
+	assert.Equal(t, []any{"app.example.com", "blue.app.example.com", "green.app.example.com"}, res.Outputs["fqdns"], "Fqdns output")
+	assert.Equal(t, map[string]any{"blue": "blue.app.example.com", "green": "green.app.example.com"},
 		res.Outputs["directNames"], "DirectNames output")
-	assert.Equal(t, map[string]int{"blue": 100, "green": 0}, res.Outputs["weights"], "Weights output")
+	assert.Equal(t, map[string]any{"blue": 100.0, "green": 0.0}, res.Outputs["weights"], "Weights output")
 }
 
 func TestSwapAndCanaryChangeOnlyWeights(t *testing.T) {
@@ -123,7 +123,7 @@ func TestSwapAndCanaryChangeOnlyWeights(t *testing.T) {
 	assert.Equal(t, 90.0, weightOf(t, record(t, canary, "web-dns-blue-a")), "canary keeps 90 on blue")
 	assert.Equal(t, 10.0, weightOf(t, record(t, canary, "web-dns-green-a")), "canary sends 10 to green")
 	assert.Equal(t, 10.0, weightOf(t, record(t, canary, "web-dns-green-aaaa")), "canary AAAA matches A")
-	assert.Equal(t, map[string]int{"blue": 90, "green": 10}, canary.Outputs["weights"], "canary weights output")
+	assert.Equal(t, map[string]any{"blue": 90.0, "green": 10.0}, canary.Outputs["weights"], "canary weights output")
 	assert.Equal(t, 0.0, weightOf(t, record(t, swapped, "web-dns-blue-a")), "swapped: blue idle")
 	assert.Equal(t, 100.0, weightOf(t, record(t, swapped, "web-dns-green-a")), "swapped: green live")
 
@@ -185,10 +185,10 @@ func TestSingleTargetNoIPv6NoDirectAndPlainRecords(t *testing.T) {
 	cname := record(t, res, "web-dns-plain-*.dev.example.com-cname")
 	assert.Equal(t, "*.dev.example.com", cname.Inputs["name"], "wildcard name")
 
-	assert.Equal(t, []string{"rec.example.com", "*.dev.example.com", "_acme-challenge.rec.example.com"},
+	assert.Equal(t, []any{"rec.example.com", "*.dev.example.com", "_acme-challenge.rec.example.com"},
 		res.Outputs["fqdns"], "Fqdns: hostname first, then the others sorted and unique")
-	assert.Equal(t, map[string]string{}, res.Outputs["directNames"], "no direct names")
-	assert.Equal(t, map[string]int{"green": 1}, res.Outputs["weights"], "weights only for targets")
+	assert.Equal(t, map[string]any{}, res.Outputs["directNames"], "no direct names")
+	assert.Equal(t, map[string]any{"green": 1.0}, res.Outputs["weights"], "weights only for targets")
 	assert.Equal(t, 0, args.PlainRecords[0].TTL, "defaults do not write into the caller's args")
 }
 

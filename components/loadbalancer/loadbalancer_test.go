@@ -175,7 +175,7 @@ func TestWebDefaults(t *testing.T) {
 	assert.Equal(t, tgArn, res.Outputs["targetGroupArn"], "TargetGroupArn output")
 	assert.Equal(t, offline.Placeholder(typeTG, "arnSuffix", "web-blue-tg"), res.Outputs["targetGroupArnSuffix"], "TargetGroupArnSuffix output")
 	assert.Equal(t, offline.Placeholder(typeListener, "arn", "web-blue-https"), res.Outputs["httpsListenerArn"], "HttpsListenerArn output")
-	assert.Equal(t, []string{sgID}, res.Outputs["securityGroupIds"], "SecurityGroupIDs output is the created SG")
+	assert.Equal(t, []any{sgID}, res.Outputs["securityGroupIds"], "SecurityGroupIDs output is the created SG")
 }
 
 func TestRecorderDrainingStickinessAndLogs(t *testing.T) {
@@ -232,7 +232,7 @@ func TestGivenSecurityGroupsZeroDelayNoProtection(t *testing.T) {
 	assert.NotContains(t, obj(t, alb.Inputs["tags"], "ALB tags"), "color", "no color tag without a color")
 	tg := find(t, res, typeTG, "web-tg")
 	assert.Equal(t, 0.0, tg.Inputs["deregistrationDelay"], "an explicit 0 is not replaced by the default")
-	assert.Equal(t, []string{"sg-shared"}, res.Outputs["securityGroupIds"], "SecurityGroupIDs output is the given groups")
+	assert.Equal(t, []any{"sg-shared"}, res.Outputs["securityGroupIds"], "SecurityGroupIDs output is the given groups")
 }
 
 func TestBadArgs(t *testing.T) {

@@ -224,7 +224,9 @@ func TestSwapDryRunIsOffline(t *testing.T) {
 	deps := Deps{
 		Root:   root,
 		Pulumi: func(context.Context) (Pulumi, error) { return nil, errors.New("dry run must not call Pulumi") },
-		AWS:    func(context.Context, string) (awscheck.Checks, error) { return nil, errors.New("dry run must not call AWS") },
+		AWS: func(context.Context, string) (awscheck.Checks, error) {
+			return nil, errors.New("dry run must not call AWS")
+		},
 		DryRun: func(env string, sets []string) (string, error) {
 			gotEnv, gotSets = env, sets
 			return "~ web-blue-a weight 0 => 100", nil
