@@ -2,12 +2,75 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/term"
+
+	"github.com/video-platform/video-platform/infra/deploy"
+	"github.com/video-platform/video-platform/infra/diff"
+	"github.com/video-platform/video-platform/infra/synth"
 )
 
-// deployCommand is replaced by the deploy workflow when it lands.
-func deployCommand(_ context.Context, args []string, _, stderr io.Writer) int {
-	fmt.Fprintf(stderr, "infra: unknown command %q\n%s", args[0], usage)
-	return 2
+// deployCommand runs the deploy workflow against the real Pulumi CLI and
+// AWS, with the offline synth answering `swap --dry-run`.
+func deployCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root, err := findRoot()
+	if err != nil {
+		fmt.Fprintf(stderr, "infra %s: %v\n", args[0], err)
+		return 2
+	}
+	deps := deploy.DefaultDeps(root)
+	deps.DryRun = func(env string, sets []string) (string, error) { return dryRun(root, env, sets) }
+	deps.IsTerminal = func(w io.Writer) bool {
+		f, ok := w.(*os.File)
+		return ok && term.IsTerminal(int(f.Fd()))
+	}
+	return deploy.Main(ctx, args, deps, stdout, stderr)
+}
+
+// dryRun shows what a config change would do, rendered offline: the same
+// synth and diff that pull requests get, without credentials.
+func dryRun(root, env string, sets []string) (string, error) {
+	var overrides []synth.Set
+	for _, s := range sets {
+		set, err := synth.ParseSet(s)
+		if err != nil {
+			return "", err
+		}
+		overrides = append(overrides, set)
+	}
+	before, err := synth.Render(synth.Options{Root: root, Env: env})
+	if err != nil {
+		return "", fmt.Errorf("rendering %s as committed: %w", env, err)
+	}
+	after, err := synth.Render(synth.Options{Root: root, Env: env, Sets: overrides})
+	if err != nil {
+		return "", fmt.Errorf("rendering %s with %v: %w", env, sets, err)
+	}
+	return diff.Text(diff.Compare(before, after)), nil
+}
+
+// findRoot walks up from the working directory to the Pulumi project, so
+// `infra` works from any folder of the checkout.
+func findRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "Pulumi.yaml")); err == nil {
+			return dir, nil
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return "", err
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no Pulumi.yaml in this directory or any parent; run infra inside the video-platform checkout")
+		}
+		dir = parent
+	}
 }

@@ -73,3 +73,16 @@ func TestSynthJSONOutAndDiff(t *testing.T) {
 	code = run(context.Background(), []string{"diff", old, filepath.Join(dir, "missing.json")}, &stdout, &stderr)
 	assert.Equal(t, 2, code, "a missing render is a usage error")
 }
+
+func TestSwapDryRunWorksOffline(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("PULUMI_CLI", filepath.Join(t.TempDir(), "no-such-pulumi"))
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"swap", "prod", "web", "--dry-run"}, &stdout, &stderr)
+	require.Equal(t, 0, code, "dry run needs no credentials or CLI: %s", stderr.String())
+	out := stdout.String()
+	assert.Contains(t, out, "prod-dns:live.web=green", "the change it would make")
+	assert.Contains(t, out, "web-blue-a", "the blue weight changes")
+	assert.Contains(t, out, "web-green-a", "the green weight changes")
+	assert.Contains(t, out, "0 to add, 0 to remove", "nothing is added or removed")
+}

@@ -16,7 +16,7 @@ func synthCommand(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("synth", stderr)
 	asJSON := fs.Bool("json", false, "write the JSON contract instead of text")
 	out := fs.String("out", "", "write to this file instead of standard output")
-	root := fs.String("root", ".", "repository root holding Pulumi.yaml")
+	root := fs.String("root", "", "repository root holding Pulumi.yaml (default: found from the working directory)")
 	policyConfig := fs.String("policy-config", "", "policy pack config (default policies/config.<env>.json)")
 	var stackNames, sets repeated
 	fs.Var(&stackNames, "stack", "render only this stack (repeatable)")
@@ -28,6 +28,12 @@ func synthCommand(args []string, stdout, stderr io.Writer) int {
 	if len(positional) != 1 {
 		fmt.Fprintf(stderr, "infra synth: expected one env (staging or prod), got %d arguments %q\n", len(positional), positional)
 		return 2
+	}
+	if *root == "" {
+		if *root, err = findRoot(); err != nil {
+			fmt.Fprintf(stderr, "infra synth: %v\n", err)
+			return 2
+		}
 	}
 	opts := synth.Options{Root: *root, Env: positional[0], Stacks: stackNames, PolicyConfig: *policyConfig}
 	for _, s := range sets {

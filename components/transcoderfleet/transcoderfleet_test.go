@@ -4,10 +4,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"math"
-	"sync"
 	"testing"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -324,45 +322,19 @@ func TestNilArgsAndPoolErrors(t *testing.T) {
 	assert.Equal(t, "SpotAllocationStrategy: bad", single[0].Error(), "renamed")
 }
 
-// ignoreRecorder records the ignoreChanges option of every registration,
-// which the offline monitor does not keep.
-type ignoreRecorder struct {
-	mu     sync.Mutex
-	ignore map[string][]string
-}
-
-func (r *ignoreRecorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.ignore == nil {
-		r.ignore = map[string][]string{}
-	}
-	if args.RegisterRPC != nil {
-		r.ignore[args.Name] = args.RegisterRPC.GetIgnoreChanges()
-	}
-	state := args.Inputs.Copy()
-	state["latestVersion"] = resource.NewNumberProperty(1)
-	state["name"] = resource.NewStringProperty(args.Name)
-	return args.Name + "-id", state, nil
-}
-
-func (r *ignoreRecorder) Call(pulumi.MockCallArgs) (resource.PropertyMap, error) {
-	return resource.PropertyMap{}, nil
-}
 
 func TestBacklogPolicyOwnsDesiredOnlyWhenActive(t *testing.T) {
 	for _, draining := range []bool{false, true} {
-		rec := &ignoreRecorder{}
 		args := fleetArgs()
 		args.Draining = draining
-		err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		res, err := offline.Run(offline.Stack{Name: "prod-transcoders"}, func(ctx *pulumi.Context) (pulumi.Map, error) {
 			_, err := NewTranscoderFleet(ctx, "tc", args)
-			return err
-		}, pulumi.WithMocks("video-platform", "prod-transcoders", rec))
+			return nil, err
+		})
 		require.NoError(t, err, "run (draining=%v)", draining)
-		rec.mu.Lock()
-		ignore := rec.ignore["tc-pool-asg"]
-		rec.mu.Unlock()
+		asg, ok := res.Find("aws:autoscaling/group:Group", "tc-pool-asg")
+		require.True(t, ok, "the group is declared")
+		ignore := asg.IgnoreChanges
 		if draining {
 			assert.Empty(t, ignore, "a draining group is held at desired 0")
 		} else {

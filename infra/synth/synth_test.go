@@ -200,3 +200,14 @@ func BenchmarkRenderProd(b *testing.B) {
 		}
 	}
 }
+
+func TestShippedConfigsHaveNoMandatoryViolations(t *testing.T) {
+	for _, envName := range topology.Envs {
+		_, env := renderJSON(t, Options{Env: envName})
+		for _, s := range env.Stacks {
+			for _, v := range s.Violations {
+				assert.NotEqual(t, "mandatory", v.Level, "%s: rule %s fails on %s: %s", envName, v.Policy, v.URN, v.Message)
+			}
+		}
+	}
+}

@@ -40,8 +40,11 @@ var _ pulumi.MockResourceMonitor = (*Cloud)(nil)
 // NewResource records a registration and returns the state the cloud would.
 func (c *Cloud) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
 	parent := ""
+	var ignore, replace []string
 	if args.RegisterRPC != nil {
 		parent = args.RegisterRPC.GetParent()
+		ignore = args.RegisterRPC.GetIgnoreChanges()
+		replace = args.RegisterRPC.GetReplaceOnChanges()
 	}
 	if resource.URN(parent).IsValid() && resource.URN(parent).QualifiedType() == resource.RootStackType {
 		parent = ""
@@ -62,6 +65,9 @@ func (c *Cloud) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		Parent: parent,
 		Custom: args.Custom,
 		Inputs: plainMap(args.Inputs),
+
+		IgnoreChanges:    ignore,
+		ReplaceOnChanges: replace,
 	})
 	return id, state, nil
 }

@@ -48,6 +48,11 @@ type Resource struct {
 	// Inputs are the resource inputs as plain JSON. Secrets are "[secret]"
 	// and values only the cloud can know are "<computed:...>" placeholders.
 	Inputs map[string]any `json:"inputs"`
+	// IgnoreChanges are the input paths the engine leaves alone after
+	// creation, such as a desired capacity that scaling policies own.
+	IgnoreChanges []string `json:"ignoreChanges,omitempty"`
+	// ReplaceOnChanges are the input paths whose change replaces the resource.
+	ReplaceOnChanges []string `json:"replaceOnChanges,omitempty"`
 }
 
 // Violation is one policy finding.
