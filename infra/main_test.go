@@ -55,7 +55,7 @@ func TestSynthJSONOutAndDiff(t *testing.T) {
 	code, _, errOut = runInfra(t, "synth", "--json", "--out", cur, "prod", "--set", "prod-dns:live.web=green")
 	require.Equal(t, 0, code, "flags before and after the env: %s", errOut)
 
-	data, err := os.ReadFile(old)
+	data, err := os.ReadFile(filepath.Clean(old))
 	require.NoError(t, err, "read render")
 	var doc map[string]any
 	require.NoError(t, json.Unmarshal(data, &doc), "valid JSON")

@@ -591,13 +591,13 @@ func validateTags(tags map[string]string) []error {
 		v := tags[k]
 		switch {
 		case slices.Contains(reservedTagKeys, k):
-			errs = append(errs, fmt.Errorf("Tags: key %q is set by the component; accepted any key but %s", k, strings.Join(reservedTagKeys, ", ")))
+			errs = append(errs, fmt.Errorf("Tags: key %q is set by the component; accepted any key but %s", k, strings.Join(reservedTagKeys, ", "))) //nolint:staticcheck,revive // error names the Args field "Tags"
 		case strings.HasPrefix(strings.ToLower(k), "aws:"):
-			errs = append(errs, fmt.Errorf("Tags: key %q uses the reserved aws: prefix; accepted keys not starting with aws:", k))
+			errs = append(errs, fmt.Errorf("Tags: key %q uses the reserved aws: prefix; accepted keys not starting with aws:", k)) //nolint:staticcheck,revive // error names the Args field "Tags"
 		case k == "" || len(k) > maxTagKeyLength:
-			errs = append(errs, fmt.Errorf("Tags: key %q has %d characters; accepted 1..%d", k, len(k), maxTagKeyLength))
+			errs = append(errs, fmt.Errorf("Tags: key %q has %d characters; accepted 1..%d", k, len(k), maxTagKeyLength)) //nolint:staticcheck,revive // error names the Args field "Tags"
 		case len(v) > maxTagValueLength:
-			errs = append(errs, fmt.Errorf("Tags: value of %q has %d characters; accepted at most %d", k, len(v), maxTagValueLength))
+			errs = append(errs, fmt.Errorf("Tags: value of %q has %d characters; accepted at most %d", k, len(v), maxTagValueLength)) //nolint:staticcheck,revive // error names the Args field "Tags"
 		}
 	}
 	return errs

@@ -593,7 +593,6 @@ func TestCron(t *testing.T) {
 	}
 }
 
-
 func TestDesiredCapacityIgnoredOnlyWhenAPolicyOwnsIt(t *testing.T) {
 	idle := webArgs()
 	idle.MinSize, idle.MaxSize, idle.DesiredCapacity = 0, 0, 0

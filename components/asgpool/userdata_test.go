@@ -32,7 +32,7 @@ func TestShellQuoteRoundTripsThroughBash(t *testing.T) {
 		t.Skip("bash is not installed")
 	}
 	for _, v := range []string{"", "plain", "a'b", "''", hostile, "line1\nline2", "tab\there", "*", "~root", "-n"} {
-		cmd := exec.Command(bash, "-c", "printf '%s' "+shellQuote(v))
+		cmd := exec.Command(bash, "-c", "printf '%s' "+shellQuote(v)) //nolint:gosec // the test builds the bash command from its own fixed inputs
 		out, err := cmd.Output()
 		require.NoError(t, err, "bash runs the quoted word %q", v)
 		assert.Equal(t, v, string(out), "bash reads back exactly %q", v)
@@ -64,7 +64,7 @@ func TestRenderUserDataQuotesHostileValues(t *testing.T) {
 		}
 	}
 	require.Len(t, assigns, 2, "both assignments found")
-	out, err := exec.Command(bash, "-c", strings.Join(assigns, "\n")+"\nprintf '%s\\n%s' \"$IMAGE\" \"$LOG_GROUP\"").Output()
+	out, err := exec.Command(bash, "-c", strings.Join(assigns, "\n")+"\nprintf '%s\\n%s' \"$IMAGE\" \"$LOG_GROUP\"").Output() //nolint:gosec // the test runs bash on the script it just rendered from fixed inputs
 	require.NoError(t, err, "bash evaluates the assignments")
 	assert.Equal(t, p.ImageRepositoryURL+":v1.4.2\n"+hostile, string(out), "values survive bash unchanged")
 }
@@ -190,7 +190,7 @@ func TestShellcheck(t *testing.T) {
 	for name, body := range scripts {
 		path := filepath.Join(dir, name)
 		require.NoError(t, os.WriteFile(path, []byte(body), 0o600), "write %s", name)
-		out, err := exec.Command(shellcheck, "--shell=bash", "--severity=style", path).CombinedOutput()
+		out, err := exec.Command(shellcheck, "--shell=bash", "--severity=style", path).CombinedOutput() //nolint:gosec // shellcheck runs on scratch files the test wrote itself
 		assert.NoError(t, err, "shellcheck %s:\n%s", name, out)
 	}
 }

@@ -322,7 +322,6 @@ func TestNilArgsAndPoolErrors(t *testing.T) {
 	assert.Equal(t, "SpotAllocationStrategy: bad", single[0].Error(), "renamed")
 }
 
-
 func TestBacklogPolicyOwnsDesiredOnlyWhenActive(t *testing.T) {
 	for _, draining := range []bool{false, true} {
 		args := fleetArgs()

@@ -33,7 +33,7 @@ var _ Pulumi = (*AutoPulumi)(nil)
 // pulumi on PATH.
 func FindCLI(root string) (string, error) {
 	if p := os.Getenv("PULUMI_CLI"); p != "" {
-		if _, err := os.Stat(p); err != nil {
+		if _, err := os.Stat(p); err != nil { //nolint:gosec // PULUMI_CLI is the operator's own choice of CLI binary; Stat only checks that it exists
 			return "", fmt.Errorf("PULUMI_CLI=%s: %w", p, err)
 		}
 		return p, nil
@@ -210,7 +210,7 @@ func pathSet(all auto.ConfigMap, path string) bool {
 	if len(parts) == 1 {
 		return true
 	}
-	var cur any = configJSON(top.Value)
+	cur := configJSON(top.Value)
 	for _, p := range parts[1:] {
 		switch c := cur.(type) {
 		case map[string]any:

@@ -72,7 +72,7 @@ func DefaultDeps(root string) Deps {
 // envRegion reads aws:region from the env's base stack config file, so an
 // operator without AWS_REGION talks to the env's region.
 func envRegion(root, env string) string {
-	raw, err := os.ReadFile(filepath.Join(root, "Pulumi."+topology.BaseStackName(env)+".yaml"))
+	raw, err := os.ReadFile(filepath.Clean(filepath.Join(root, "Pulumi."+topology.BaseStackName(env)+".yaml")))
 	if err != nil {
 		return ""
 	}

@@ -212,7 +212,10 @@ func (a *app) printf(format string, args ...any) {
 // stringList is a repeatable string flag.
 type stringList []string
 
-func (s *stringList) String() string     { return strings.Join(*s, ",") }
+// String implements flag.Value.
+func (s *stringList) String() string { return strings.Join(*s, ",") }
+
+// Set implements flag.Value; each use of the flag appends one value.
 func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 // parseArgs parses flags that may come before, between or after the

@@ -57,10 +57,10 @@ type lockInfo struct {
 
 // Lock implements Locker.
 func (f FileLocker) Lock(env, holder string, now time.Time) (func() error, error) {
-	if err := os.MkdirAll(f.Dir, 0o755); err != nil {
+	if err := os.MkdirAll(f.Dir, 0o750); err != nil {
 		return nil, fmt.Errorf("lock %s: %w", env, err)
 	}
-	path := filepath.Join(f.Dir, env+".lock")
+	path := filepath.Clean(filepath.Join(f.Dir, env+".lock"))
 	host, _ := os.Hostname()
 	info := lockInfo{Holder: holder, PID: os.Getpid(), Host: host, Taken: now.UTC(), Expires: now.Add(lockTTL).UTC()}
 	data, err := json.Marshal(info)
@@ -68,7 +68,7 @@ func (f FileLocker) Lock(env, holder string, now time.Time) (func() error, error
 		return nil, fmt.Errorf("lock %s: %w", env, err)
 	}
 	for attempt := 0; attempt < 2; attempt++ {
-		fh, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+		fh, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 		if err == nil {
 			_, werr := fh.Write(data)
 			cerr := fh.Close()

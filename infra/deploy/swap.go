@@ -121,7 +121,7 @@ func (a *app) swapDryRun(req swapReq) error {
 
 // fileLive reads video-platform:live.<svc> from Pulumi.<stack>.yaml.
 func fileLive(root, stack, svc string) (string, error) {
-	path := filepath.Join(root, "Pulumi."+stack+".yaml")
+	path := filepath.Clean(filepath.Join(root, "Pulumi."+stack+".yaml"))
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return "", fmt.Errorf("read live color: %w", err)

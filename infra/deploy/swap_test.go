@@ -218,7 +218,7 @@ func TestCanary(t *testing.T) {
 func TestSwapDryRunIsOffline(t *testing.T) {
 	root := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(root, "Pulumi.prod-dns.yaml"),
-		[]byte("config:\n  video-platform:live:\n    web: green\n    recorder: blue\n"), 0o644), "write config")
+		[]byte("config:\n  video-platform:live:\n    web: green\n    recorder: blue\n"), 0o600), "write config")
 	var gotEnv string
 	var gotSets []string
 	deps := Deps{

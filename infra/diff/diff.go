@@ -274,7 +274,7 @@ func ref(r render.Resource) ResourceRef {
 // the same on every run.
 func compareValues(path string, a, b any, out *[]Change) {
 	if isSecret(a) || isSecret(b) {
-		if !(isSecret(a) && isSecret(b)) {
+		if !isSecret(a) || !isSecret(b) {
 			*out = append(*out, Change{Path: path, Op: OpChange, Old: Secret, New: Secret, Secret: true})
 		}
 		return
@@ -338,7 +338,7 @@ func isSecret(v any) bool {
 func joinKey(path, key string) string {
 	plain := key != ""
 	for _, c := range key {
-		if !(c == '_' || c == '-' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+		if c != '_' && c != '-' && (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') {
 			plain = false
 			break
 		}

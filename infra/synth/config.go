@@ -57,7 +57,7 @@ func ParseSet(s string) (Set, error) {
 // readStackConfig reads Pulumi.<stack>.yaml. A missing file is an empty config.
 func readStackConfig(root, stack string) (StackConfig, error) {
 	cfg := StackConfig{Values: map[string]string{}}
-	path := filepath.Join(root, "Pulumi."+stack+".yaml")
+	path := filepath.Clean(filepath.Join(root, "Pulumi."+stack+".yaml"))
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return cfg, nil
@@ -225,26 +225,46 @@ func setPath(node any, path []string, value any) (any, error) {
 	}
 }
 
-// declaredKeys reads the config keys Pulumi.yaml declares.
-func declaredKeys(root string) (map[string]bool, error) {
-	data, err := os.ReadFile(filepath.Join(root, "Pulumi.yaml"))
+// declaredKeys reads the config keys Pulumi.yaml declares, with their
+// defaults rendered as the engine hands them to the program.
+func declaredKeys(root string) (map[string]bool, map[string]string, error) {
+	data, err := os.ReadFile(filepath.Clean(filepath.Join(root, "Pulumi.yaml")))
 	if err != nil {
-		return nil, usagef("reading Pulumi.yaml in %s: %v (run infra from the repository root or pass --root)", root, err)
+		return nil, nil, usagef("reading Pulumi.yaml in %s: %v (run infra from the repository root or pass --root)", root, err)
 	}
 	var project struct {
-		Config map[string]yaml.Node `yaml:"config"`
+		Config map[string]struct {
+			Default yaml.Node `yaml:"default"`
+		} `yaml:"config"`
 	}
 	if err := yaml.Unmarshal(data, &project); err != nil {
-		return nil, usagef("Pulumi.yaml: %v", err)
+		return nil, nil, usagef("Pulumi.yaml: %v", err)
 	}
-	keys := map[string]bool{}
-	for k := range project.Config {
+	keys, defaults := map[string]bool{}, map[string]string{}
+	for k, decl := range project.Config {
 		if !strings.Contains(k, ":") {
 			k = offline.Project + ":" + k
 		}
 		keys[k] = true
+		if decl.Default.Kind != 0 {
+			raw, err := rawValue(&decl.Default)
+			if err != nil {
+				return nil, nil, usagef("Pulumi.yaml: default of %s: %v", k, err)
+			}
+			defaults[k] = raw
+		}
 	}
-	return keys, nil
+	return keys, defaults, nil
+}
+
+// withDefaults fills in the project's defaults, as the engine does, so an
+// offline render sees exactly what a deployment would.
+func (c *StackConfig) withDefaults(defaults map[string]string) {
+	for k, v := range defaults {
+		if _, ok := c.Values[k]; !ok {
+			c.Values[k] = v
+		}
+	}
 }
 
 func sortedKeys[V any](m map[string]V) []string {

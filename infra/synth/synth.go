@@ -52,15 +52,18 @@ func Render(opts Options) (render.Env, error) {
 			return out, usagef("--stack %q is not a stack of %s; accepted: %s", s, opts.Env, strings.Join(names, ", "))
 		}
 	}
-	declared, err := declaredKeys(opts.Root)
+	declared, defaults, err := declaredKeys(opts.Root)
 	if err != nil {
 		return out, err
 	}
 	configs := map[string]StackConfig{}
 	for _, name := range names {
-		if configs[name], err = readStackConfig(opts.Root, name); err != nil {
+		cfg, err := readStackConfig(opts.Root, name)
+		if err != nil {
 			return out, err
 		}
+		cfg.withDefaults(defaults)
+		configs[name] = cfg
 	}
 	for _, s := range opts.Sets {
 		cfg, ok := configs[s.Stack]

@@ -104,18 +104,18 @@ func TestSecretsNeverAppear(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join(repoRoot, "Pulumi*.yaml"))
 	require.NoError(t, err, "list stack files")
 	for _, f := range append(files, filepath.Join(repoRoot, "policies", "config.prod.json")) {
-		data, err := os.ReadFile(f)
+		data, err := os.ReadFile(filepath.Clean(f))
 		require.NoError(t, err, "read %s", f)
 		rel, _ := filepath.Rel(repoRoot, f)
-		require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(root, rel)), 0o755), "mkdir")
-		require.NoError(t, os.WriteFile(filepath.Join(root, rel), data, 0o644), "copy %s", rel)
+		require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(root, rel)), 0o750), "mkdir")
+		require.NoError(t, os.WriteFile(filepath.Join(root, rel), data, 0o600), "copy %s", rel)
 	}
 	const cipher = "v1:c2VjcmV0LWNpcGhlcnRleHQ="
-	base := filepath.Join(root, "Pulumi.prod.yaml")
+	base := filepath.Clean(filepath.Join(root, "Pulumi.prod.yaml"))
 	data, err := os.ReadFile(base)
 	require.NoError(t, err, "read base config")
 	data = append(data, []byte("  video-platform:alertsWebhookUrl:\n    secure: "+cipher+"\n")...)
-	require.NoError(t, os.WriteFile(base, data, 0o644), "add a secret")
+	require.NoError(t, os.WriteFile(base, data, 0o600), "add a secret")
 
 	raw, env := renderJSON(t, Options{Root: root, Env: "prod"})
 	var text bytes.Buffer
