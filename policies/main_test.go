@@ -84,7 +84,7 @@ func TestResolveEnv(t *testing.T) {
 // the way the Pulumi engine does: read the port from stdout, dial gRPC.
 func startAnalyzer(t *testing.T) pulumirpc.AnalyzerClient {
 	t.Helper()
-	cmd := exec.Command(os.Args[0])
+	cmd := exec.Command(os.Args[0]) //nolint:gosec // re-runs this test binary itself as the policy pack
 	cmd.Env = append(os.Environ(), serveEnvVar+"=1")
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()

@@ -54,10 +54,6 @@ func commonTags(env, service string) pulumi.StringMap {
 	return pulumi.StringMap{"env": pulumi.String(env), "service": pulumi.String(service), "managed-by": pulumi.String("pulumi")}
 }
 
-func plainTags(env, service string) map[string]string {
-	return map[string]string{"env": env, "service": service, "managed-by": "pulumi"}
-}
-
 // Base declares an env's shared foundation: network, security groups,
 // registries, the job queue, alerting, instance roles and the certificate.
 func Base(ctx *pulumi.Context, id topology.Identity, cfg BaseConfig) (*BaseStack, error) {

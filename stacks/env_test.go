@@ -38,10 +38,10 @@ func baseValues(env string) map[string]any {
 	}
 }
 
-func copyValues(release string, min, max, desired int) map[string]any {
+func copyValues(release string, minSize, maxSize, desired int) map[string]any {
 	return map[string]any{"copy": map[string]any{
 		"release": release, "instanceType": "c6i.large",
-		"capacity": map[string]any{"min": min, "max": max, "desired": desired},
+		"capacity": map[string]any{"min": minSize, "max": maxSize, "desired": desired},
 	}}
 }
 

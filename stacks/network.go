@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"encoding/binary"
 	"fmt"
 	"net"
 
@@ -153,10 +154,14 @@ func SubnetCIDR(cidr string, newBits, index int) (string, error) {
 	}
 	ones, _ := block.Mask.Size()
 	prefix := ones + newBits
-	if prefix > 28 || index < 0 || index >= 1<<newBits {
+	// A /28 is the smallest subnet AWS allows. It also bounds newBits, so
+	// index < 1<<newBits <= 1<<28: the last condition is implied by the
+	// others and states where the conversion below can see it that the
+	// block's offset fits in 32 bits.
+	if prefix > 28 || index < 0 || index >= 1<<newBits || index >= 1<<28 {
 		return "", fmt.Errorf("cannot carve block %d of /%d from %s", index, prefix, cidr)
 	}
-	base := uint32(ip[0])<<24 | uint32(ip[1])<<16 | uint32(ip[2])<<8 | uint32(ip[3])
-	base += uint32(index) << (32 - prefix)
-	return fmt.Sprintf("%d.%d.%d.%d/%d", byte(base>>24), byte(base>>16), byte(base>>8), byte(base), prefix), nil
+	subnet := make(net.IP, net.IPv4len)
+	binary.BigEndian.PutUint32(subnet, binary.BigEndian.Uint32(ip)+uint32(index)<<(32-prefix))
+	return fmt.Sprintf("%s/%d", subnet, prefix), nil
 }

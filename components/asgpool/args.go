@@ -103,7 +103,9 @@ type AsgPoolArgs struct {
 	// and single dashes. It is tagged on every child and prefixes the names.
 	// Required.
 	Env string
-	// Service is what the pool runs: "web", "recorder" or "transcoder".
+	// Service is what the pool runs, such as "web", "recorder" or
+	// "transcoder"; transcoder pools have no color, every other service is
+	// blue-green.
 	// Required.
 	Service string
 	// Color is the blue/green copy, "blue" or "green"; required for web and
@@ -373,14 +375,15 @@ func (a AsgPoolArgs) Validate() error {
 	if !envPattern.MatchString(a.Env) || len(a.Env) > 20 {
 		bad("Env: %q is invalid; accepted lowercase letters, digits and single dashes, starting with a letter, at most 20 characters", a.Env)
 	}
-	services := []string{ServiceWeb, ServiceRecorder, ServiceTranscoder}
-	if !slices.Contains(services, a.Service) {
-		bad("Service: %q is not accepted; accepted %s", a.Service, strings.Join(services, ", "))
+	// Any service name is accepted, so adding a blue-green service needs no
+	// change here; it becomes part of names and tags, hence the pattern.
+	if !envPattern.MatchString(a.Service) || len(a.Service) > 20 {
+		bad("Service: %q is invalid; accepted lowercase letters, digits and single dashes, starting with a letter, at most 20 characters", a.Service)
 	}
 	switch {
 	case a.Service == ServiceTranscoder && a.Color != "":
 		bad("Color: %q is not accepted for transcoder pools, which are named after their release; accepted \"\"", a.Color)
-	case a.Service != ServiceTranscoder && slices.Contains(services, a.Service) && a.Color != "blue" && a.Color != "green":
+	case a.Service != ServiceTranscoder && a.Color != "blue" && a.Color != "green":
 		bad("Color: %q is not accepted for %s pools; accepted blue, green", a.Color, a.Service)
 	}
 	if !releasePattern.MatchString(a.Release) {

@@ -443,7 +443,8 @@ func TestBadArgsRegisterNothing(t *testing.T) {
 		field string
 	}{
 		{"uppercase env", func(a *AsgPoolArgs) { a.Env = "Prod" }, "Env:"},
-		{"unknown service", func(a *AsgPoolArgs) { a.Service = "api" }, "Service:"},
+		{"service with capitals", func(a *AsgPoolArgs) { a.Service = "Web API" }, "Service:"},
+		{"new service without color", func(a *AsgPoolArgs) { a.Service = "api"; a.Color = "" }, "Color:"},
 		{"web without color", func(a *AsgPoolArgs) { a.Color = "" }, "Color:"},
 		{"transcoder with color", func(a *AsgPoolArgs) { a.Service = ServiceTranscoder; a.TargetGroupARNs = nil; a.Scaling = nil }, "Color:"},
 		{"bad release", func(a *AsgPoolArgs) { a.Release = "-v1 bad" }, "Release:"},

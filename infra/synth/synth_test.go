@@ -3,6 +3,8 @@ package synth
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -108,14 +110,14 @@ func TestSecretsNeverAppear(t *testing.T) {
 		require.NoError(t, err, "read %s", f)
 		rel, _ := filepath.Rel(repoRoot, f)
 		require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(root, rel)), 0o750), "mkdir")
-		require.NoError(t, os.WriteFile(filepath.Join(root, rel), data, 0o600), "copy %s", rel)
+		require.NoError(t, os.WriteFile(filepath.Join(root, rel), data, 0o600), "copy %s", rel) //nolint:gosec // G703 taints the copied contents, not the path, which is under t.TempDir()
 	}
 	const cipher = "v1:c2VjcmV0LWNpcGhlcnRleHQ="
 	base := filepath.Clean(filepath.Join(root, "Pulumi.prod.yaml"))
 	data, err := os.ReadFile(base)
 	require.NoError(t, err, "read base config")
 	data = append(data, []byte("  video-platform:alertsWebhookUrl:\n    secure: "+cipher+"\n")...)
-	require.NoError(t, os.WriteFile(base, data, 0o600), "add a secret")
+	require.NoError(t, os.WriteFile(base, data, 0o600), "add a secret") //nolint:gosec // G703 taints the written contents, not the path, which is under t.TempDir()
 
 	raw, env := renderJSON(t, Options{Root: root, Env: "prod"})
 	var text bytes.Buffer
@@ -210,4 +212,51 @@ func TestShippedConfigsHaveNoMandatoryViolations(t *testing.T) {
 			}
 		}
 	}
+}
+
+// BenchmarkRenderServices shows that rendering time grows linearly with the
+// number of blue-green services: each extra service adds two copies, a
+// DnsRecords component and base resources, and nothing is compared across
+// services.
+func BenchmarkRenderServices(b *testing.B) {
+	for _, n := range []int{2, 4, 8, 16} {
+		b.Run(fmt.Sprintf("services=%d", n), func(b *testing.B) {
+			root := syntheticServices(b, n)
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := Render(Options{Root: root, Env: "prod", PolicyConfig: filepath.Join(repoRoot, "policies", "config.prod.json")}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// syntheticServices registers n services (web plus copies of its profile)
+// and writes their stack files into a scratch root; the registry is restored
+// when the benchmark ends.
+func syntheticServices(b *testing.B, n int) string {
+	b.Helper()
+	saved := maps.Clone(topology.Services)
+	b.Cleanup(func() { topology.Services = saved })
+	topology.Services = map[string]topology.ServiceProfile{"web": saved["web"]}
+	root := b.TempDir()
+	copyFile := func(from, to string) {
+		data, err := os.ReadFile(filepath.Clean(filepath.Join(repoRoot, from)))
+		require.NoError(b, err, "read %s", from)
+		require.NoError(b, os.WriteFile(filepath.Join(root, to), data, 0o600), "write %s", to) //nolint:gosec // G703 taints the copied contents, not the path, which is under b.TempDir()
+	}
+	for _, f := range []string{"Pulumi.yaml", "Pulumi.prod.yaml", "Pulumi.prod-transcoders.yaml", "Pulumi.prod-web-blue.yaml", "Pulumi.prod-web-green.yaml"} {
+		copyFile(f, f)
+	}
+	live := "config:\n  aws:region: us-east-1\n  video-platform:live:\n    web: blue\n"
+	for i := 1; i < n; i++ {
+		svc := fmt.Sprintf("svc%02d", i)
+		topology.Services[svc] = saved["web"]
+		copyFile("Pulumi.prod-web-blue.yaml", "Pulumi.prod-"+svc+"-blue.yaml")
+		copyFile("Pulumi.prod-web-green.yaml", "Pulumi.prod-"+svc+"-green.yaml")
+		live += "    " + svc + ": blue\n"
+	}
+	require.NoError(b, os.WriteFile(filepath.Join(root, "Pulumi.prod-dns.yaml"), []byte(live), 0o600), "dns config")
+	return root
 }

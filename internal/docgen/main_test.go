@@ -122,8 +122,8 @@ func TestLoadErrors(t *testing.T) {
 	assert.Contains(t, err.Error(), "pulumi.ResourceState", "the error says what is missing")
 
 	dir := t.TempDir()
-	require.NoError(t, os.MkdirAll(filepath.Join(dir, "bad"), 0o755), "making a package dir")
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "bad", "bad.go"), []byte("package bad\n\nfunc {\n"), 0o644), "writing a broken file")
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "bad"), 0o750), "making a package dir")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "bad", "bad.go"), []byte("package bad\n\nfunc {\n"), 0o600), "writing a broken file")
 	_, err = Load(dir)
 	require.Error(t, err, "a syntax error is reported")
 	assert.Contains(t, err.Error(), "components/bad", "the error names the directory")
@@ -134,9 +134,9 @@ func TestLoadErrors(t *testing.T) {
 
 func TestLoadTwoComponents(t *testing.T) {
 	dir := t.TempDir()
-	require.NoError(t, os.MkdirAll(filepath.Join(dir, "two"), 0o755), "making a package dir")
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "two"), 0o750), "making a package dir")
 	src := "package two\n\ntype A struct{ pulumi.ResourceState }\n\ntype B struct{ pulumi.ResourceState }\n"
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "two", "two.go"), []byte(src), 0o644), "writing the package")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "two", "two.go"), []byte(src), 0o600), "writing the package")
 	_, err := Load(dir)
 	require.Error(t, err, "two component structs in one package are refused")
 	assert.Contains(t, err.Error(), "two ComponentResource structs", "the error says why")
@@ -147,7 +147,7 @@ func TestRun(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	code := run([]string{"-dir", filepath.Join("testdata", "good"), "-out", out}, &stdout, &stderr)
 	require.Equal(t, 0, code, "run succeeds: %s", stderr.String())
-	written, err := os.ReadFile(out)
+	written, err := os.ReadFile(filepath.Clean(out))
 	require.NoError(t, err, "the output file is written")
 	want, err := Generate(filepath.Join("testdata", "good"))
 	require.NoError(t, err, "generating for comparison")

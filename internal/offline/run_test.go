@@ -72,7 +72,8 @@ func TestRunFailsOnUnrenderedStackReference(t *testing.T) {
 
 func TestUnknownInvokeNamesToken(t *testing.T) {
 	c := &Cloud{fixtures: map[string]string{}}
-	_, err := c.Call(pulumi.MockCallArgs{Token: "aws:s3/getBucket:getBucket"})
+	const getBucket = "aws:s3/getBucket:getBucket"
+	_, err := c.Call(pulumi.MockCallArgs{Token: getBucket})
 	require.Error(t, err, "unknown invoke")
-	assert.Contains(t, err.Error(), "aws:s3/getBucket:getBucket", "names the token")
+	assert.Contains(t, err.Error(), getBucket, "names the token")
 }

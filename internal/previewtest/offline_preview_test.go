@@ -28,7 +28,7 @@ func repoRoot(t *testing.T) string {
 // git runs git in dir and returns its trimmed standard output.
 func git(t *testing.T, dir string, args ...string) string {
 	t.Helper()
-	cmd := exec.Command("git", args...)
+	cmd := exec.Command("git", args...) //nolint:gosec // the tests run git with arguments they build themselves
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(),
 		"GIT_AUTHOR_NAME=preview test", "GIT_AUTHOR_EMAIL=preview@test.invalid",
@@ -53,7 +53,7 @@ func scratchRepo(t *testing.T) string {
 		if rel == "" {
 			continue
 		}
-		data, err := os.ReadFile(filepath.Join(root, rel))
+		data, err := os.ReadFile(filepath.Clean(filepath.Join(root, rel)))
 		if errors.Is(err, os.ErrNotExist) {
 			continue // deleted in the checkout, not yet committed
 		}
@@ -61,8 +61,8 @@ func scratchRepo(t *testing.T) string {
 		info, err := os.Stat(filepath.Join(root, rel))
 		require.NoError(t, err, "stat %s", rel)
 		dst := filepath.Join(dir, rel)
-		require.NoError(t, os.MkdirAll(filepath.Dir(dst), 0o755), "creating the directory of %s", rel)
-		require.NoError(t, os.WriteFile(dst, data, info.Mode().Perm()), "copying %s", rel)
+		require.NoError(t, os.MkdirAll(filepath.Dir(dst), 0o750), "creating the directory of %s", rel)
+		require.NoError(t, os.WriteFile(dst, data, info.Mode().Perm()), "copying %s", rel) //nolint:gosec // keeps the tracked file's mode (scripts stay executable); G703 taints the contents, not the path under t.TempDir()
 	}
 	git(t, dir, "init", "-q", "-b", "main")
 	git(t, dir, "add", "-A")
@@ -74,7 +74,7 @@ func scratchRepo(t *testing.T) string {
 // and fails when there is none: the fixture depends on the config's shape.
 func rewrite(t *testing.T, dir, file, pattern, replacement string) {
 	t.Helper()
-	path := filepath.Join(dir, file)
+	path := filepath.Clean(filepath.Join(dir, file))
 	data, err := os.ReadFile(path)
 	require.NoError(t, err, "reading %s", file)
 	re := regexp.MustCompile(pattern)
@@ -84,7 +84,7 @@ func rewrite(t *testing.T, dir, file, pattern, replacement string) {
 	out = append(out, data[:loc[0]]...)
 	out = re.Expand(out, []byte(replacement), data, loc)
 	out = append(out, data[loc[1]:]...)
-	require.NoError(t, os.WriteFile(path, out, 0o644), "writing %s", file)
+	require.NoError(t, os.WriteFile(path, out, 0o600), "writing %s", file) //nolint:gosec // G703 taints the rewritten contents, not the path in the scratch repo
 }
 
 // The prod config lines the swap fixture sets: the web entry of the DNS
@@ -104,7 +104,7 @@ type preview struct {
 // at a directory the test checks for leftovers.
 func runPreview(t *testing.T, dir, tmp string, args ...string) preview {
 	t.Helper()
-	cmd := exec.Command("bash", append([]string{filepath.Join(dir, ".ci", "offline-preview.sh")}, args...)...)
+	cmd := exec.Command("bash", append([]string{filepath.Join(dir, ".ci", "offline-preview.sh")}, args...)...) //nolint:gosec // the tests run the scratch repo's own script with refs and paths they build themselves
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
 	var stdout, stderr bytes.Buffer
@@ -123,7 +123,7 @@ func runPreview(t *testing.T, dir, tmp string, args ...string) preview {
 // mandatory counts a render's mandatory policy violations.
 func mandatory(t *testing.T, path string) int {
 	t.Helper()
-	data, err := os.ReadFile(path)
+	data, err := os.ReadFile(filepath.Clean(path))
 	require.NoError(t, err, "reading %s", path)
 	var env struct {
 		Stacks []struct {
@@ -195,7 +195,7 @@ func TestOfflinePreviewOfASwap(t *testing.T) {
 		assert.Equal(t, 0, p.code, "no mandatory violations at the head, so the script succeeds")
 	}
 
-	data, err := os.ReadFile(filepath.Join(out, "prod.md"))
+	data, err := os.ReadFile(filepath.Clean(filepath.Join(out, "prod.md")))
 	require.NoError(t, err, "reading prod.md")
 	md := string(data)
 	t.Logf("prod.md:\n%s", md)
@@ -217,7 +217,7 @@ func TestOfflinePreviewOfASwap(t *testing.T) {
 	assert.Regexp(t, `maxSize: 0 → 12`, green, "the green copy's max size goes from 0 to 12")
 	assert.Regexp(t, `minSize: 0 → 3`, green, "the green copy's min size goes from 0 to 3")
 
-	staging, err := os.ReadFile(filepath.Join(out, "staging.md"))
+	staging, err := os.ReadFile(filepath.Clean(filepath.Join(out, "staging.md")))
 	require.NoError(t, err, "reading staging.md")
 	assert.Regexp(t, `^staging: 0 to change, 0 to add, 0 to remove`, string(staging), "staging has no changes")
 
@@ -250,10 +250,10 @@ func TestOfflinePreviewFirstPullRequest(t *testing.T) {
 	t.Logf("offline-preview.sh exited %d\nstdout:\n%s\nstderr:\n%s", p.code, p.stdout, p.stderr)
 	assert.Contains(t, p.stderr, "the base has no infra command", "the script says why the old render is empty")
 
-	old, err := os.ReadFile(filepath.Join(out, "prod.old.json"))
+	old, err := os.ReadFile(filepath.Clean(filepath.Join(out, "prod.old.json")))
 	require.NoError(t, err, "reading prod.old.json")
 	assert.JSONEq(t, `{"env": "prod", "stacks": []}`, string(old), "the old render is empty")
-	md, err := os.ReadFile(filepath.Join(out, "prod.md"))
+	md, err := os.ReadFile(filepath.Clean(filepath.Join(out, "prod.md")))
 	require.NoError(t, err, "reading prod.md")
 	assert.Regexp(t, `^prod: 0 to change, [1-9]\d* to add, 0 to remove`, string(md), "everything is added")
 	assert.Contains(t, string(md), "new stack", "stacks are marked new")
