@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/video-platform/video-platform/internal/offline"
+	"github.com/video-platform/video-platform/internal/offline/offlinetest"
 	"github.com/video-platform/video-platform/internal/render"
 )
 
@@ -28,20 +29,6 @@ const (
 	typeEventRul = "aws:cloudwatch/eventRule:EventRule"
 )
 
-func input(t *testing.T, r render.Resource, path string) any {
-	t.Helper()
-	v, ok := r.Input(path)
-	require.True(t, ok, "%s %s has input %s", r.Type, r.Name, path)
-	return v
-}
-
-func find(t *testing.T, res *offline.Result, typ, name string) render.Resource {
-	t.Helper()
-	r, ok := res.Find(typ, name)
-	require.True(t, ok, "%s %s is declared", typ, name)
-	return r
-}
-
 func TestBaseProdSpansThreeAZsWithPrivateSubnetsAndNat(t *testing.T) {
 	res := newEnvRender(t, "prod").mustRun("prod", baseValues("prod"))
 
@@ -54,12 +41,12 @@ func TestBaseProdSpansThreeAZsWithPrivateSubnetsAndNat(t *testing.T) {
 	require.Len(t, private, 3, "prod has 3 private subnets")
 	zones := map[any]bool{}
 	for _, s := range private {
-		zones[input(t, s, "availabilityZone")] = true
-		assert.Equal(t, false, input(t, s, "mapPublicIpOnLaunch"), "no public IPs in %s", s.Name)
+		zones[offlinetest.Input(t, s, "availabilityZone")] = true
+		assert.Equal(t, false, offlinetest.Input(t, s, "mapPublicIpOnLaunch"), "no public IPs in %s", s.Name)
 	}
 	assert.Len(t, zones, 3, "the private subnets sit in 3 different AZs")
 	assert.Len(t, res.OfType(typeNat), 3, "prod has one NAT gateway per AZ")
-	assert.Equal(t, "10.20.128.0/20", input(t, find(t, res, typeSubnet, "private-us-east-1a"), "cidrBlock"), "private blocks start at the 9th /20")
+	assert.Equal(t, "10.20.128.0/20", offlinetest.Input(t, offlinetest.Find(t, res, typeSubnet, "private-us-east-1a"), "cidrBlock"), "private blocks start at the 9th /20")
 	assert.Len(t, res.Outputs["privateSubnetIds"], 3, "the 3 private subnets are exported")
 }
 
@@ -82,16 +69,16 @@ func TestBaseSecurityGroupsOpenOnlyTheServicePortToTheLB(t *testing.T) {
 			assert.Equal(t, lbGroup, rule["securityGroups"], "%s admits only its load balancer", sg.Name)
 		}
 	}
-	web := find(t, res, typeSG, "web-instances")
-	assert.Equal(t, 8080.0, input(t, web, "ingress[0].fromPort"), "web instances open the web port")
-	tr := find(t, res, typeSG, "transcoder-instances")
+	web := offlinetest.Find(t, res, typeSG, "web-instances")
+	assert.Equal(t, 8080.0, offlinetest.Input(t, web, "ingress[0].fromPort"), "web instances open the web port")
+	tr := offlinetest.Find(t, res, typeSG, "transcoder-instances")
 	_, hasIngress := tr.Input("ingress[0]")
 	assert.False(t, hasIngress, "transcoders accept no inbound traffic")
 }
 
 func policyDoc(t *testing.T, res *offline.Result, name string) map[string][]string {
 	t.Helper()
-	raw := input(t, find(t, res, typeRolePol, name), "policy").(string)
+	raw := offlinetest.Input(t, offlinetest.Find(t, res, typeRolePol, name), "policy").(string)
 	var doc policyDocument
 	require.NoError(t, json.Unmarshal([]byte(raw), &doc), "policy %s is JSON", name)
 	actions := map[string][]string{}
@@ -123,26 +110,26 @@ func TestBaseInstanceRolesAreLeastPrivilege(t *testing.T) {
 	assert.Equal(t, []string{"arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:*:autoScalingGroupName/prod-recorder-*"},
 		rec["autoscaling:CompleteLifecycleAction"], "lifecycle actions only on the env's recorder groups")
 
-	raw := input(t, find(t, res, typeRolePol, "recorder-policy"), "policy").(string)
+	raw := offlinetest.Input(t, offlinetest.Find(t, res, typeRolePol, "recorder-policy"), "policy").(string)
 	assert.Contains(t, raw, `"autoscaling:ResourceTag/env":"prod"`, "lifecycle actions carry the env tag condition")
 }
 
 func TestBaseAlertsOnFailedLaunchesAndValidatesTheCertificate(t *testing.T) {
 	res := newEnvRender(t, "prod").mustRun("prod", baseValues("prod"))
-	rule := find(t, res, typeEventRul, "launch-failures")
+	rule := offlinetest.Find(t, res, typeEventRul, "launch-failures")
 	var pattern map[string]any
-	require.NoError(t, json.Unmarshal([]byte(input(t, rule, "eventPattern").(string)), &pattern), "pattern is JSON")
+	require.NoError(t, json.Unmarshal([]byte(offlinetest.Input(t, rule, "eventPattern").(string)), &pattern), "pattern is JSON")
 	assert.Equal(t, []any{"EC2 Instance Launch Unsuccessful"}, pattern["detail-type"], "failed launches")
 	assert.Equal(t, []any{map[string]any{"prefix": "prod-"}}, pattern["detail"].(map[string]any)["AutoScalingGroupName"], "only the env's groups")
-	target := find(t, res, "aws:cloudwatch/eventTarget:EventTarget", "launch-failures")
-	assert.Equal(t, offline.Placeholder("aws:sns/topic:Topic", "arn", "alerts"), input(t, target, "arn"), "failures page through the alerts topic")
+	target := offlinetest.Find(t, res, "aws:cloudwatch/eventTarget:EventTarget", "launch-failures")
+	assert.Equal(t, offline.Placeholder("aws:sns/topic:Topic", "arn", "alerts"), offlinetest.Input(t, target, "arn"), "failures page through the alerts topic")
 
-	cert := find(t, res, "aws:acm/certificate:Certificate", "certificate")
-	assert.Equal(t, "prod.video.example.com", input(t, cert, "domainName"), "the env's domain")
-	assert.Equal(t, []any{"*.prod.video.example.com"}, input(t, cert, "subjectAlternativeNames"), "and its wildcard")
-	validation := find(t, res, typeRecord, "certificate-validation")
-	assert.Equal(t, "Z00000000PLACEHOLDER", input(t, validation, "zoneId"), "validated in the env's zone")
-	assert.Equal(t, "CNAME", input(t, validation, "type"), "DNS validation record")
+	cert := offlinetest.Find(t, res, "aws:acm/certificate:Certificate", "certificate")
+	assert.Equal(t, "prod.video.example.com", offlinetest.Input(t, cert, "domainName"), "the env's domain")
+	assert.Equal(t, []any{"*.prod.video.example.com"}, offlinetest.Input(t, cert, "subjectAlternativeNames"), "and its wildcard")
+	validation := offlinetest.Find(t, res, typeRecord, "certificate-validation")
+	assert.Equal(t, "Z00000000PLACEHOLDER", offlinetest.Input(t, validation, "zoneId"), "validated in the env's zone")
+	assert.Equal(t, "CNAME", offlinetest.Input(t, validation, "type"), "DNS validation record")
 }
 
 func TestBaseAdoptsAnExistingNetwork(t *testing.T) {
@@ -154,7 +141,7 @@ func TestBaseAdoptsAnExistingNetwork(t *testing.T) {
 	assert.Empty(t, res.OfType(typeVpc), "no VPC is created when adopting")
 	assert.Empty(t, res.OfType(typeSubnet), "no subnet is created when adopting")
 	assert.Equal(t, []any{"subnet-a", "subnet-b"}, res.Outputs["privateSubnetIds"], "adopted subnets are exported")
-	assert.Equal(t, "vpc-0abc", input(t, find(t, res, typeSG, "web-lb"), "vpcId"), "groups live in the adopted VPC")
+	assert.Equal(t, "vpc-0abc", offlinetest.Input(t, offlinetest.Find(t, res, typeSG, "web-lb"), "vpcId"), "groups live in the adopted VPC")
 }
 
 func TestRecorderCopyDrainsForAnHourAndStaysSticky(t *testing.T) {
@@ -162,38 +149,38 @@ func TestRecorderCopyDrainsForAnHourAndStaysSticky(t *testing.T) {
 	e.mustRun("prod", baseValues("prod"))
 	res := e.mustRun("prod-recorder-blue", copyValues("r3", 3, 9, 3))
 
-	tg := find(t, res, typeTG, "recorder-blue-tg")
-	assert.Equal(t, 3600.0, input(t, tg, "deregistrationDelay"), "recordings drain for an hour")
-	assert.Equal(t, true, input(t, tg, "stickiness.enabled"), "a recording stays on its server")
-	assert.Equal(t, "lb_cookie", input(t, tg, "stickiness.type"), "cookie stickiness")
-	lb := find(t, res, typeLB, "recorder-blue-alb")
-	assert.Equal(t, 3600.0, input(t, lb, "idleTimeout"), "websockets stay open")
-	asg := find(t, res, typeASG, "recorder-blue-asg")
-	assert.Equal(t, 3900.0, input(t, asg, "initialLifecycleHooks[0].heartbeatTimeout"), "instances finish their recordings before termination")
-	assert.Len(t, input(t, asg, "vpcZoneIdentifiers"), 3, "the pool spans 3 subnets")
-	assert.Equal(t, "ELB", input(t, asg, "healthCheckType"), "ELB health checks")
+	tg := offlinetest.Find(t, res, typeTG, "recorder-blue-tg")
+	assert.Equal(t, 3600.0, offlinetest.Input(t, tg, "deregistrationDelay"), "recordings drain for an hour")
+	assert.Equal(t, true, offlinetest.Input(t, tg, "stickiness.enabled"), "a recording stays on its server")
+	assert.Equal(t, "lb_cookie", offlinetest.Input(t, tg, "stickiness.type"), "cookie stickiness")
+	lb := offlinetest.Find(t, res, typeLB, "recorder-blue-alb")
+	assert.Equal(t, 3600.0, offlinetest.Input(t, lb, "idleTimeout"), "websockets stay open")
+	asg := offlinetest.Find(t, res, typeASG, "recorder-blue-asg")
+	assert.Equal(t, 3900.0, offlinetest.Input(t, asg, "initialLifecycleHooks[0].heartbeatTimeout"), "instances finish their recordings before termination")
+	assert.Len(t, offlinetest.Input(t, asg, "vpcZoneIdentifiers"), 3, "the pool spans 3 subnets")
+	assert.Equal(t, "ELB", offlinetest.Input(t, asg, "healthCheckType"), "ELB health checks")
 	assert.Equal(t, "r3", res.Outputs["release"], "release exported")
 	assert.Equal(t, map[string]any{"min": 3.0, "max": 9.0, "desired": 3.0}, res.Outputs["capacity"], "capacity exported")
 
 	web := e.mustRun("prod-web-green", copyValues("r3", 2, 4, 2))
-	webTG := find(t, web, typeTG, "web-green-tg")
-	assert.Equal(t, 60.0, input(t, webTG, "deregistrationDelay"), "web drains quickly")
+	webTG := offlinetest.Find(t, web, typeTG, "web-green-tg")
+	assert.Equal(t, 60.0, offlinetest.Input(t, webTG, "deregistrationDelay"), "web drains quickly")
 	sticky, _ := webTG.Input("stickiness.enabled")
 	assert.NotEqual(t, true, sticky, "web is not sticky")
-	policy := find(t, web, typePolicy, "web-green-scaling")
+	policy := offlinetest.Find(t, web, typePolicy, "web-green-scaling")
 	assert.Equal(t, "ALBRequestCountPerTarget",
-		input(t, policy, "targetTrackingConfiguration.predefinedMetricSpecification.predefinedMetricType"), "web scales on requests per target")
+		offlinetest.Input(t, policy, "targetTrackingConfiguration.predefinedMetricSpecification.predefinedMetricType"), "web scales on requests per target")
 }
 
 func TestIdleCopyKeepsItsLoadBalancerAtZeroCapacity(t *testing.T) {
 	e := newEnvRender(t, "prod")
 	e.mustRun("prod", baseValues("prod"))
 	res := e.mustRun("prod-web-green", copyValues("r2", 0, 0, 0))
-	asg := find(t, res, typeASG, "web-green-asg")
+	asg := offlinetest.Find(t, res, typeASG, "web-green-asg")
 	for _, field := range []string{"minSize", "maxSize", "desiredCapacity"} {
-		assert.Equal(t, 0.0, input(t, asg, field), "idle copy %s", field)
+		assert.Equal(t, 0.0, offlinetest.Input(t, asg, field), "idle copy %s", field)
 	}
-	find(t, res, typeLB, "web-green-alb")
+	offlinetest.Find(t, res, typeLB, "web-green-alb")
 	assert.Empty(t, res.OfType(typePolicy), "an idle copy has no scaling policy to bring it back")
 }
 
@@ -206,7 +193,7 @@ func TestTranscodersActiveAndDrainingGroups(t *testing.T) {
 	require.Len(t, groups, 2, "one group per release")
 	byRelease := map[string]render.Resource{}
 	for _, g := range groups {
-		for _, tag := range input(t, g, "tags").([]any) {
+		for _, tag := range offlinetest.Input(t, g, "tags").([]any) {
 			if m := tag.(map[string]any); m["key"] == "release" {
 				byRelease[m["value"].(string)] = g
 			}
@@ -215,10 +202,10 @@ func TestTranscodersActiveAndDrainingGroups(t *testing.T) {
 	active, draining := byRelease["r3"], byRelease["r2"]
 	require.NotEmpty(t, active.Name, "active group tagged with its release")
 	require.NotEmpty(t, draining.Name, "draining group tagged with its release")
-	assert.Equal(t, []any{1.0, 10.0, 2.0}, []any{input(t, active, "minSize"), input(t, active, "maxSize"), input(t, active, "desiredCapacity")}, "active capacity")
-	assert.Equal(t, []any{0.0, 0.0, 0.0}, []any{input(t, draining, "minSize"), input(t, draining, "maxSize"), input(t, draining, "desiredCapacity")}, "draining capacity")
-	assert.Equal(t, 1800.0, input(t, draining, "initialLifecycleHooks[0].heartbeatTimeout"), "a draining group keeps its hook")
-	assert.Contains(t, input(t, active, "namePrefix"), "r3", "the group's name carries its release")
+	assert.Equal(t, []any{1.0, 10.0, 2.0}, []any{offlinetest.Input(t, active, "minSize"), offlinetest.Input(t, active, "maxSize"), offlinetest.Input(t, active, "desiredCapacity")}, "active capacity")
+	assert.Equal(t, []any{0.0, 0.0, 0.0}, []any{offlinetest.Input(t, draining, "minSize"), offlinetest.Input(t, draining, "maxSize"), offlinetest.Input(t, draining, "desiredCapacity")}, "draining capacity")
+	assert.Equal(t, 1800.0, offlinetest.Input(t, draining, "initialLifecycleHooks[0].heartbeatTimeout"), "a draining group keeps its hook")
+	assert.Contains(t, offlinetest.Input(t, active, "namePrefix"), "r3", "the group's name carries its release")
 	policies := res.OfType(typePolicy)
 	require.Len(t, policies, 1, "only the active group scales")
 	assert.Contains(t, policies[0].URN, "transcoder-r3", "the policy belongs to the active release")
@@ -233,7 +220,7 @@ func weights(t *testing.T, res *offline.Result, service string) map[string]float
 		if !strings.HasPrefix(r.Name, service+"-") || strings.Contains(r.Name, "direct") || !strings.HasSuffix(r.Name, "-a") {
 			continue
 		}
-		out[input(t, r, "setIdentifier").(string)] = input(t, r, "weightedRoutingPolicies[0].weight").(float64)
+		out[offlinetest.Input(t, r, "setIdentifier").(string)] = offlinetest.Input(t, r, "weightedRoutingPolicies[0].weight").(float64)
 	}
 	return out
 }
@@ -245,12 +232,12 @@ func TestDNSPointsAtTheLiveColorWithDirectNames(t *testing.T) {
 	assert.Equal(t, map[string]float64{"blue": 100, "green": 0}, weights(t, res, "web"), "web: live blue gets everything")
 	assert.Equal(t, map[string]float64{"blue": 0, "green": 100}, weights(t, res, "recorder"), "recorder: live green gets everything")
 
-	blue := find(t, res, typeRecord, "web-blue-a")
-	assert.Equal(t, "web.prod.video.example.com", input(t, blue, "name"), "the public hostname")
-	assert.Equal(t, offline.Placeholder(typeLB, "dnsName", "web-blue-alb"), input(t, blue, "aliases[0].name"), "aliased to the blue copy's LB")
-	assert.Equal(t, true, input(t, blue, "aliases[0].evaluateTargetHealth"), "target health is evaluated")
-	direct := find(t, res, typeRecord, "web-direct-green-a")
-	assert.Equal(t, "green.web.prod.video.example.com", input(t, direct, "name"), "the idle copy is testable by name")
+	blue := offlinetest.Find(t, res, typeRecord, "web-blue-a")
+	assert.Equal(t, "web.prod.video.example.com", offlinetest.Input(t, blue, "name"), "the public hostname")
+	assert.Equal(t, offline.Placeholder(typeLB, "dnsName", "web-blue-alb"), offlinetest.Input(t, blue, "aliases[0].name"), "aliased to the blue copy's LB")
+	assert.Equal(t, true, offlinetest.Input(t, blue, "aliases[0].evaluateTargetHealth"), "target health is evaluated")
+	direct := offlinetest.Find(t, res, typeRecord, "web-direct-green-a")
+	assert.Equal(t, "green.web.prod.video.example.com", offlinetest.Input(t, direct, "name"), "the idle copy is testable by name")
 	assert.Equal(t, map[string]any{"web": "blue", "recorder": "green"}, res.Outputs["live"], "live colors exported")
 
 	canary := e.mustRun("prod-dns", map[string]any{
@@ -405,17 +392,11 @@ func TestBadConfigIsRejectedBeforeAnythingIsDeclared(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			var programErr error
-			res, err := offline.Run(offline.Stack{Name: c.stack, Config: cfgJSON(t, c.values), StackOutputs: e.outputs},
-				func(ctx *pulumi.Context) (pulumi.Map, error) {
-					// Swallow the error so the run completes and shows what
-					// the program registered before it gave up.
-					_, programErr = Program(ctx)
-					return nil, nil
+			res, err := offlinetest.RunRejected(t, offline.Stack{Name: c.stack, Config: cfgJSON(t, c.values), StackOutputs: e.outputs},
+				func(ctx *pulumi.Context) error {
+					_, err := Program(ctx)
+					return err
 				})
-			require.NoError(t, err, "the wrapper run completes")
-			err = programErr
-			require.Error(t, err, "bad config is rejected")
 			for _, r := range res.Resources {
 				assert.Equal(t, offline.StackReferenceType, r.Type, "nothing but stack references is declared before validation passes, got %s", r.Name)
 			}

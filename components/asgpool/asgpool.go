@@ -14,6 +14,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/video-platform/video-platform/components/internal/tagging"
 )
 
 // TypeToken is the Pulumi type of the component.
@@ -182,19 +184,14 @@ func (a AsgPoolArgs) namePrefix() string {
 
 // tags are put on every taggable child and propagated to instances.
 func (a AsgPoolArgs) tags() map[string]string {
-	tags := make(map[string]string, len(a.Tags)+6)
-	for k, v := range a.Tags {
-		tags[k] = v
+	own := map[string]string{
+		"release": a.Release,
+		"Name":    a.Env + "-" + a.Service + "-" + a.identity(),
 	}
-	tags["env"] = a.Env
-	tags["service"] = a.Service
-	tags["release"] = a.Release
-	tags["managed-by"] = "pulumi"
-	tags["Name"] = a.Env + "-" + a.Service + "-" + a.identity()
 	if a.Color != "" {
-		tags["color"] = a.Color
+		own["color"] = a.Color
 	}
-	return tags
+	return tagging.Tags(a.Tags, a.Env, a.Service, own)
 }
 
 // userData renders the bootstrap script once the repository URL, the log

@@ -2,6 +2,7 @@ package asgpool
 
 import (
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/video-platform/video-platform/internal/offline"
+	"github.com/video-platform/video-platform/internal/offline/offlinetest"
 	"github.com/video-platform/video-platform/internal/render"
 	"github.com/video-platform/video-platform/policies/rules"
 )
@@ -89,7 +91,7 @@ func transcoderArgs() *AsgPoolArgs {
 
 func runPool(t *testing.T, name string, args *AsgPoolArgs) *offline.Result {
 	t.Helper()
-	res, err := offline.Run(offline.Stack{Name: "prod-test", Config: map[string]string{"aws:region": "us-east-1"}},
+	return offlinetest.Run(t, offline.Stack{Name: "prod-test", Config: map[string]string{"aws:region": "us-east-1"}},
 		func(ctx *pulumi.Context) (pulumi.Map, error) {
 			p, err := NewAsgPool(ctx, name, args)
 			if err != nil {
@@ -104,34 +106,15 @@ func runPool(t *testing.T, name string, args *AsgPoolArgs) *offline.Result {
 				"componentName": pulumi.String(name),
 			}, nil
 		})
-	require.NoError(t, err, "offline run of %s", name)
-	return res
 }
 
-func find(t *testing.T, res *offline.Result, typ, name string) render.Resource {
-	t.Helper()
-	r, ok := res.Find(typ, name)
-	require.True(t, ok, "%s %s is declared", typ, name)
-	return r
-}
-
-// get walks nested maps and lists: a string step indexes a map, an int a list.
-func get(t *testing.T, v any, path ...any) any {
-	t.Helper()
-	for _, step := range path {
-		switch s := step.(type) {
-		case string:
-			m, ok := v.(map[string]any)
-			require.True(t, ok, "%v is a map before %q", v, s)
-			v = m[s]
-		case int:
-			l, ok := v.([]any)
-			require.True(t, ok, "%v is a list before [%d]", v, s)
-			require.Greater(t, len(l), s, "list has index %d", s)
-			v = l[s]
-		}
+// newPool declares a pool and keeps only its error, which is all the
+// offlinetest helpers for refused arguments and failed runs look at.
+func newPool(name string, args *AsgPoolArgs) func(ctx *pulumi.Context) error {
+	return func(ctx *pulumi.Context) error {
+		_, err := NewAsgPool(ctx, name, args)
+		return err
 	}
-	return v
 }
 
 func decodeUserData(t *testing.T, lt render.Resource) string {
@@ -145,37 +128,37 @@ func decodeUserData(t *testing.T, lt render.Resource) string {
 
 func componentURN(t *testing.T, res *offline.Result, name string) string {
 	t.Helper()
-	return find(t, res, TypeToken, name).URN
+	return offlinetest.Find(t, res, TypeToken, name).URN
 }
 
 func TestWebPoolLaunchTemplate(t *testing.T) {
 	res := runPool(t, "web-blue", webArgs())
-	lt := find(t, res, typeLT, "web-blue-lt")
+	lt := offlinetest.Find(t, res, typeLT, "web-blue-lt")
 
 	assert.Equal(t, "prod-web-blue-", lt.Inputs["namePrefix"], "namePrefix so a replacement can be created first")
 	assert.Nil(t, lt.Inputs["name"], "no fixed name")
 	assert.Equal(t, "ami-0123456789abcdef0", lt.Inputs["imageId"], "image")
 	assert.Equal(t, "m6i.large", lt.Inputs["instanceType"], "instance type")
-	assert.Equal(t, "required", get(t, lt.Inputs, "metadataOptions", "httpTokens"), "IMDSv2 required")
-	assert.Equal(t, "enabled", get(t, lt.Inputs, "metadataOptions", "httpEndpoint"), "IMDS on")
-	assert.Equal(t, 2.0, get(t, lt.Inputs, "metadataOptions", "httpPutResponseHopLimit"), "hop limit 2 for bridge-networked containers")
-	assert.Equal(t, "enabled", get(t, lt.Inputs, "metadataOptions", "instanceMetadataTags"), "tags in IMDS for the drain watcher")
+	assert.Equal(t, "required", offlinetest.Input(t, lt, "metadataOptions.httpTokens"), "IMDSv2 required")
+	assert.Equal(t, "enabled", offlinetest.Input(t, lt, "metadataOptions.httpEndpoint"), "IMDS on")
+	assert.Equal(t, 2.0, offlinetest.Input(t, lt, "metadataOptions.httpPutResponseHopLimit"), "hop limit 2 for bridge-networked containers")
+	assert.Equal(t, "enabled", offlinetest.Input(t, lt, "metadataOptions.instanceMetadataTags"), "tags in IMDS for the drain watcher")
 
-	bdm := get(t, lt.Inputs, "blockDeviceMappings", 0)
-	assert.Equal(t, "/dev/xvda", get(t, bdm, "deviceName"), "root device")
-	assert.Equal(t, "gp3", get(t, bdm, "ebs", "volumeType"), "gp3")
-	assert.Equal(t, 30.0, get(t, bdm, "ebs", "volumeSize"), "default 30 GiB")
-	assert.Equal(t, "true", get(t, bdm, "ebs", "encrypted"), "encrypted root volume")
-	assert.Equal(t, "true", get(t, bdm, "ebs", "deleteOnTermination"), "volume deleted with the instance")
+	bdm := "blockDeviceMappings[0]."
+	assert.Equal(t, "/dev/xvda", offlinetest.Input(t, lt, bdm+"deviceName"), "root device")
+	assert.Equal(t, "gp3", offlinetest.Input(t, lt, bdm+"ebs.volumeType"), "gp3")
+	assert.Equal(t, 30.0, offlinetest.Input(t, lt, bdm+"ebs.volumeSize"), "default 30 GiB")
+	assert.Equal(t, "true", offlinetest.Input(t, lt, bdm+"ebs.encrypted"), "encrypted root volume")
+	assert.Equal(t, "true", offlinetest.Input(t, lt, bdm+"ebs.deleteOnTermination"), "volume deleted with the instance")
 
 	nics, _ := lt.Inputs["networkInterfaces"].([]any)
 	require.Len(t, nics, 1, "one interface")
-	assert.Equal(t, "false", get(t, nics[0], "associatePublicIpAddress"), "no public IP")
-	assert.Equal(t, []any{"sg-web"}, get(t, nics[0], "securityGroups"), "security groups on the interface")
+	assert.Equal(t, "false", offlinetest.Input(t, lt, "networkInterfaces[0].associatePublicIpAddress"), "no public IP")
+	assert.Equal(t, []any{"sg-web"}, offlinetest.Input(t, lt, "networkInterfaces[0].securityGroups"), "security groups on the interface")
 	assert.Nil(t, lt.Inputs["vpcSecurityGroupIds"], "no top-level security groups next to an interface")
 
-	assert.Equal(t, "prod-web-profile", get(t, lt.Inputs, "iamInstanceProfile", "name"), "instance profile")
-	assert.Equal(t, true, get(t, lt.Inputs, "monitoring", "enabled"), "detailed monitoring")
+	assert.Equal(t, "prod-web-profile", offlinetest.Input(t, lt, "iamInstanceProfile.name"), "instance profile")
+	assert.Equal(t, true, offlinetest.Input(t, lt, "monitoring.enabled"), "detailed monitoring")
 	assert.Equal(t, true, lt.Inputs["updateDefaultVersion"], "default version follows")
 
 	wantTags := map[string]any{
@@ -185,15 +168,15 @@ func TestWebPoolLaunchTemplate(t *testing.T) {
 	assert.Equal(t, wantTags, lt.Inputs["tags"], "launch template tags")
 	specs, _ := lt.Inputs["tagSpecifications"].([]any)
 	require.Len(t, specs, 2, "instance and volume tag specifications")
-	assert.Equal(t, "instance", get(t, specs[0], "resourceType"), "instance tags")
-	assert.Equal(t, "volume", get(t, specs[1], "resourceType"), "volume tags")
-	assert.Equal(t, wantTags, get(t, specs[0], "tags"), "instance tag values")
-	assert.Equal(t, wantTags, get(t, specs[1], "tags"), "volume tag values")
+	assert.Equal(t, "instance", offlinetest.Input(t, lt, "tagSpecifications[0].resourceType"), "instance tags")
+	assert.Equal(t, "volume", offlinetest.Input(t, lt, "tagSpecifications[1].resourceType"), "volume tags")
+	assert.Equal(t, wantTags, offlinetest.Input(t, lt, "tagSpecifications[0].tags"), "instance tag values")
+	assert.Equal(t, wantTags, offlinetest.Input(t, lt, "tagSpecifications[1].tags"), "volume tag values")
 }
 
 func TestWebPoolGroup(t *testing.T) {
 	res := runPool(t, "web-blue", webArgs())
-	asg := find(t, res, typeASG, "web-blue-asg")
+	asg := offlinetest.Find(t, res, typeASG, "web-blue-asg")
 	in := asg.Inputs
 
 	assert.Equal(t, "prod-web-blue-", in["namePrefix"], "namePrefix")
@@ -207,9 +190,9 @@ func TestWebPoolGroup(t *testing.T) {
 	assert.Equal(t, 3.0, in["minElbCapacity"], "wait for MinSize healthy in the ELB")
 	assert.Equal(t, "15m", in["waitForCapacityTimeout"], "capacity wait")
 
-	ltID := get(t, in, "launchTemplate", "id")
+	ltID := offlinetest.Input(t, asg, "launchTemplate.id")
 	assert.Equal(t, offline.Placeholder(typeLT, "id", "web-blue-lt"), ltID, "group uses the pool's template")
-	version := get(t, in, "launchTemplate", "version")
+	version := offlinetest.Input(t, asg, "launchTemplate.version")
 	assert.Equal(t, "1", version, "pinned to the template's latestVersion")
 	assert.NotEqual(t, "$Latest", version, "never $Latest")
 	assert.NotEqual(t, "$Default", version, "never $Default")
@@ -218,14 +201,14 @@ func TestWebPoolGroup(t *testing.T) {
 
 	hooks, _ := in["initialLifecycleHooks"].([]any)
 	require.Len(t, hooks, 1, "one hook")
-	assert.Equal(t, "drain", get(t, hooks[0], "name"), "hook name the script completes")
-	assert.Equal(t, "autoscaling:EC2_INSTANCE_TERMINATING", get(t, hooks[0], "lifecycleTransition"), "termination hook")
-	assert.Equal(t, 300.0, get(t, hooks[0], "heartbeatTimeout"), "heartbeat")
-	assert.Equal(t, "CONTINUE", get(t, hooks[0], "defaultResult"), "default result")
+	assert.Equal(t, "drain", offlinetest.Input(t, asg, "initialLifecycleHooks[0].name"), "hook name the script completes")
+	assert.Equal(t, "autoscaling:EC2_INSTANCE_TERMINATING", offlinetest.Input(t, asg, "initialLifecycleHooks[0].lifecycleTransition"), "termination hook")
+	assert.Equal(t, 300.0, offlinetest.Input(t, asg, "initialLifecycleHooks[0].heartbeatTimeout"), "heartbeat")
+	assert.Equal(t, "CONTINUE", offlinetest.Input(t, asg, "initialLifecycleHooks[0].defaultResult"), "default result")
 
-	assert.Equal(t, "Rolling", get(t, in, "instanceRefresh", "strategy"), "rolling refresh")
-	assert.Equal(t, 90.0, get(t, in, "instanceRefresh", "preferences", "minHealthyPercentage"), "keep 90% healthy")
-	assert.Equal(t, "300", get(t, in, "instanceRefresh", "preferences", "instanceWarmup"), "warmup")
+	assert.Equal(t, "Rolling", offlinetest.Input(t, asg, "instanceRefresh.strategy"), "rolling refresh")
+	assert.Equal(t, 90.0, offlinetest.Input(t, asg, "instanceRefresh.preferences.minHealthyPercentage"), "keep 90% healthy")
+	assert.Equal(t, "300", offlinetest.Input(t, asg, "instanceRefresh.preferences.instanceWarmup"), "warmup")
 
 	metrics, _ := in["enabledMetrics"].([]any)
 	for _, m := range []string{"GroupInServiceInstances", "GroupDesiredCapacity", "GroupTerminatingInstances"} {
@@ -237,9 +220,10 @@ func TestWebPoolGroup(t *testing.T) {
 
 	tags, _ := in["tags"].([]any)
 	got := map[string]any{}
-	for _, tag := range tags {
-		assert.Equal(t, true, get(t, tag, "propagateAtLaunch"), "tag %v propagates at launch", tag)
-		got[get(t, tag, "key").(string)] = get(t, tag, "value")
+	for i, tag := range tags {
+		at := fmt.Sprintf("tags[%d].", i)
+		assert.Equal(t, true, offlinetest.Input(t, asg, at+"propagateAtLaunch"), "tag %v propagates at launch", tag)
+		got[offlinetest.Input(t, asg, at+"key").(string)] = offlinetest.Input(t, asg, at+"value")
 	}
 	assert.Equal(t, map[string]any{
 		"env": "prod", "service": "web", "color": "blue", "release": "v1.4.2",
@@ -259,13 +243,13 @@ func TestWebPoolChildrenOutputsSchedulesAndScaling(t *testing.T) {
 	}
 	assert.Equal(t, 5, children, "logs, template, group, schedule, policy")
 
-	logs := find(t, res, typeLogs, "web-blue-logs")
+	logs := offlinetest.Find(t, res, typeLogs, "web-blue-logs")
 	assert.Equal(t, "/video-platform/prod/web-blue-", logs.Inputs["namePrefix"], "log group prefix")
 	assert.Equal(t, 30.0, logs.Inputs["retentionInDays"], "default retention")
-	assert.Equal(t, "pulumi", get(t, logs.Inputs, "tags", "managed-by"), "log group tagged")
+	assert.Equal(t, "pulumi", offlinetest.Input(t, logs, "tags.managed-by"), "log group tagged")
 
 	groupName := offline.Placeholder(typeASG, "name", "web-blue-asg")
-	sch := find(t, res, typeSch, "web-blue-schedule-night")
+	sch := offlinetest.Find(t, res, typeSch, "web-blue-schedule-night")
 	assert.Equal(t, groupName, sch.Inputs["autoscalingGroupName"], "schedule targets the group")
 	assert.Equal(t, "night", sch.Inputs["scheduledActionName"], "action name")
 	assert.Equal(t, "0 22 * * *", sch.Inputs["recurrence"], "cron")
@@ -274,15 +258,15 @@ func TestWebPoolChildrenOutputsSchedulesAndScaling(t *testing.T) {
 	assert.Equal(t, 6.0, sch.Inputs["maxSize"], "schedule max")
 	assert.Equal(t, 2.0, sch.Inputs["desiredCapacity"], "schedule desired")
 
-	pol := find(t, res, typePol, "web-blue-scaling")
+	pol := offlinetest.Find(t, res, typePol, "web-blue-scaling")
 	assert.Equal(t, groupName, pol.Inputs["autoscalingGroupName"], "policy targets the group")
 	assert.Equal(t, "TargetTrackingScaling", pol.Inputs["policyType"], "target tracking")
 	assert.Equal(t, 300.0, pol.Inputs["estimatedInstanceWarmup"], "warmup")
 	assert.Equal(t, "ALBRequestCountPerTarget",
-		get(t, pol.Inputs, "targetTrackingConfiguration", "predefinedMetricSpecification", "predefinedMetricType"), "request count metric")
+		offlinetest.Input(t, pol, "targetTrackingConfiguration.predefinedMetricSpecification.predefinedMetricType"), "request count metric")
 	assert.Equal(t, "app/prod-web/1111/targetgroup/web-blue/2222",
-		get(t, pol.Inputs, "targetTrackingConfiguration", "predefinedMetricSpecification", "resourceLabel"), "resource label")
-	assert.Equal(t, 500.0, get(t, pol.Inputs, "targetTrackingConfiguration", "targetValue"), "target value")
+		offlinetest.Input(t, pol, "targetTrackingConfiguration.predefinedMetricSpecification.resourceLabel"), "resource label")
+	assert.Equal(t, 500.0, offlinetest.Input(t, pol, "targetTrackingConfiguration.targetValue"), "target value")
 
 	assert.Equal(t, groupName, res.Outputs["groupName"], "GroupName output")
 	assert.Equal(t, offline.Placeholder(typeASG, "arn", "web-blue-asg"), res.Outputs["groupArn"], "GroupArn output")
@@ -293,7 +277,7 @@ func TestWebPoolChildrenOutputsSchedulesAndScaling(t *testing.T) {
 
 func TestWebPoolUserData(t *testing.T) {
 	res := runPool(t, "web-blue", webArgs())
-	script := decodeUserData(t, find(t, res, typeLT, "web-blue-lt"))
+	script := decodeUserData(t, offlinetest.Find(t, res, typeLT, "web-blue-lt"))
 
 	assert.True(t, strings.HasPrefix(script, "#!/bin/bash\n"), "bash script")
 	assert.Contains(t, script, "set -euo pipefail", "strict mode")
@@ -314,8 +298,8 @@ func TestWebPoolUserData(t *testing.T) {
 
 func TestTranscoderPoolMixedInstances(t *testing.T) {
 	res := runPool(t, "tc-v7", transcoderArgs())
-	lt := find(t, res, typeLT, "tc-v7-lt")
-	asg := find(t, res, typeASG, "tc-v7-asg")
+	lt := offlinetest.Find(t, res, typeLT, "tc-v7-lt")
+	asg := offlinetest.Find(t, res, typeASG, "tc-v7-asg")
 
 	assert.Equal(t, "prod-transcoder-v7-", lt.Inputs["namePrefix"], "named after the release")
 	assert.Nil(t, lt.Inputs["instanceType"], "the overrides pick the type")
@@ -325,17 +309,17 @@ func TestTranscoderPoolMixedInstances(t *testing.T) {
 	assert.Nil(t, asg.Inputs["targetGroupArns"], "no target groups")
 	assert.Nil(t, asg.Inputs["minElbCapacity"], "no ELB wait")
 
-	mip := asg.Inputs["mixedInstancesPolicy"]
-	assert.Equal(t, 1.0, get(t, mip, "instancesDistribution", "onDemandBaseCapacity"), "on-demand base")
-	assert.Equal(t, 0.0, get(t, mip, "instancesDistribution", "onDemandPercentageAboveBaseCapacity"), "Spot above the base")
-	assert.Equal(t, "price-capacity-optimized", get(t, mip, "instancesDistribution", "spotAllocationStrategy"), "default strategy")
-	spec := get(t, mip, "launchTemplate", "launchTemplateSpecification")
-	assert.Equal(t, offline.Placeholder(typeLT, "id", "tc-v7-lt"), get(t, spec, "launchTemplateId"), "template id")
-	assert.Equal(t, "1", get(t, spec, "version"), "pinned version")
-	overrides, _ := get(t, mip, "launchTemplate", "overrides").([]any)
+	dist := "mixedInstancesPolicy.instancesDistribution."
+	assert.Equal(t, 1.0, offlinetest.Input(t, asg, dist+"onDemandBaseCapacity"), "on-demand base")
+	assert.Equal(t, 0.0, offlinetest.Input(t, asg, dist+"onDemandPercentageAboveBaseCapacity"), "Spot above the base")
+	assert.Equal(t, "price-capacity-optimized", offlinetest.Input(t, asg, dist+"spotAllocationStrategy"), "default strategy")
+	spec := "mixedInstancesPolicy.launchTemplate.launchTemplateSpecification."
+	assert.Equal(t, offline.Placeholder(typeLT, "id", "tc-v7-lt"), offlinetest.Input(t, asg, spec+"launchTemplateId"), "template id")
+	assert.Equal(t, "1", offlinetest.Input(t, asg, spec+"version"), "pinned version")
+	overrides, _ := offlinetest.Input(t, asg, "mixedInstancesPolicy.launchTemplate.overrides").([]any)
 	var types []any
-	for _, o := range overrides {
-		types = append(types, get(t, o, "instanceType"))
+	for i := range overrides {
+		types = append(types, offlinetest.Input(t, asg, fmt.Sprintf("mixedInstancesPolicy.launchTemplate.overrides[%d].instanceType", i)))
 	}
 	assert.Equal(t, []any{"c6i.xlarge", "c5.xlarge", "c6a.xlarge"}, types, "overrides")
 
@@ -346,8 +330,8 @@ func TestTranscoderPoolMixedInstances(t *testing.T) {
 	assert.Contains(t, script, "printf 'DRAIN_TIMEOUT=%q\\n' 1740", "drain timeout")
 
 	tags, _ := asg.Inputs["tags"].([]any)
-	for _, tag := range tags {
-		assert.NotEqual(t, "color", get(t, tag, "key"), "transcoder groups have no color")
+	for i := range tags {
+		assert.NotEqual(t, "color", offlinetest.Input(t, asg, fmt.Sprintf("tags[%d].key", i)), "transcoder groups have no color")
 	}
 }
 
@@ -355,7 +339,7 @@ func TestIdlePoolKeepsHookButNoPolicyOrSchedule(t *testing.T) {
 	args := webArgs()
 	args.MinSize, args.MaxSize, args.DesiredCapacity = 0, 0, 0
 	res := runPool(t, "web-green", args)
-	asg := find(t, res, typeASG, "web-green-asg")
+	asg := offlinetest.Find(t, res, typeASG, "web-green-asg")
 	assert.Equal(t, 0.0, asg.Inputs["maxSize"], "idle")
 	assert.Equal(t, 0.0, asg.Inputs["desiredCapacity"], "idle desired")
 	assert.Equal(t, 0.0, asg.Inputs["minElbCapacity"], "nothing to wait for")
@@ -381,25 +365,26 @@ func TestCPUScalingAndOptionalSettings(t *testing.T) {
 	args.InstanceType = ""
 	res := runPool(t, "web-blue", args)
 
-	pol := find(t, res, typePol, "web-blue-scaling")
-	spec := get(t, pol.Inputs, "targetTrackingConfiguration", "predefinedMetricSpecification")
-	assert.Equal(t, "ASGAverageCPUUtilization", get(t, spec, "predefinedMetricType"), "cpu metric")
-	assert.Nil(t, get(t, spec, "resourceLabel"), "no label for cpu")
-	assert.Equal(t, 55.0, get(t, pol.Inputs, "targetTrackingConfiguration", "targetValue"), "target")
+	pol := offlinetest.Find(t, res, typePol, "web-blue-scaling")
+	spec := "targetTrackingConfiguration.predefinedMetricSpecification."
+	assert.Equal(t, "ASGAverageCPUUtilization", offlinetest.Input(t, pol, spec+"predefinedMetricType"), "cpu metric")
+	label, _ := pol.Input(spec + "resourceLabel")
+	assert.Nil(t, label, "no label for cpu")
+	assert.Equal(t, 55.0, offlinetest.Input(t, pol, "targetTrackingConfiguration.targetValue"), "target")
 
-	asg := find(t, res, typeASG, "web-blue-asg")
+	asg := offlinetest.Find(t, res, typeASG, "web-blue-asg")
 	assert.Nil(t, asg.Inputs["instanceRefresh"], "refresh disabled")
 	assert.Nil(t, asg.Inputs["initialLifecycleHooks"], "no hook")
 	assert.Equal(t, 120.0, asg.Inputs["healthCheckGracePeriod"], "grace period")
-	assert.Equal(t, "capacity-optimized", get(t, asg.Inputs, "mixedInstancesPolicy", "instancesDistribution", "spotAllocationStrategy"), "strategy")
-	assert.Equal(t, 100.0, get(t, asg.Inputs, "mixedInstancesPolicy", "instancesDistribution", "onDemandPercentageAboveBaseCapacity"), "all on-demand")
+	assert.Equal(t, "capacity-optimized", offlinetest.Input(t, asg, "mixedInstancesPolicy.instancesDistribution.spotAllocationStrategy"), "strategy")
+	assert.Equal(t, 100.0, offlinetest.Input(t, asg, "mixedInstancesPolicy.instancesDistribution.onDemandPercentageAboveBaseCapacity"), "all on-demand")
 
-	lt := find(t, res, typeLT, "web-blue-lt")
-	assert.Equal(t, 50.0, get(t, lt.Inputs, "blockDeviceMappings", 0, "ebs", "volumeSize"), "root volume size")
-	assert.Equal(t, 1.0, get(t, lt.Inputs, "metadataOptions", "httpPutResponseHopLimit"), "hop limit")
+	lt := offlinetest.Find(t, res, typeLT, "web-blue-lt")
+	assert.Equal(t, 50.0, offlinetest.Input(t, lt, "blockDeviceMappings[0].ebs.volumeSize"), "root volume size")
+	assert.Equal(t, 1.0, offlinetest.Input(t, lt, "metadataOptions.httpPutResponseHopLimit"), "hop limit")
 	script := decodeUserData(t, lt)
 	assert.NotContains(t, script, "vp-drain", "no drain watcher without a hook")
-	assert.Equal(t, 90.0, find(t, res, typeLogs, "web-blue-logs").Inputs["retentionInDays"], "retention")
+	assert.Equal(t, 90.0, offlinetest.Find(t, res, typeLogs, "web-blue-logs").Inputs["retentionInDays"], "retention")
 }
 
 func TestPoolPassesPolicyPack(t *testing.T) {
@@ -421,138 +406,109 @@ func TestSecretEnvironmentMakesUserDataSecret(t *testing.T) {
 	args := webArgs()
 	args.Environment = pulumi.StringMap{"API_TOKEN": pulumi.ToSecret(pulumi.String("hunter2")).(pulumi.StringOutput)}
 	res := runPool(t, "web-blue", args)
-	lt := find(t, res, typeLT, "web-blue-lt")
+	lt := offlinetest.Find(t, res, typeLT, "web-blue-lt")
 	assert.Equal(t, offline.SecretMarker, lt.Inputs["userData"], "a secret env value keeps the user data secret")
 }
 
 func TestUserDataErrorFailsTheRun(t *testing.T) {
 	args := webArgs()
 	args.Environment = pulumi.StringMap{"MULTI": pulumi.String("line\nbreak")}
-	_, err := offline.Run(offline.Stack{Name: "prod-test"}, func(ctx *pulumi.Context) (pulumi.Map, error) {
-		_, err := NewAsgPool(ctx, "web-blue", args)
-		return nil, err
-	})
-	require.Error(t, err, "a value Docker's env file cannot carry fails the deployment")
+	// A value Docker's env file cannot carry fails the deployment.
+	err := offlinetest.RunFailing(t, offline.Stack{Name: "prod-test"}, newPool("web-blue", args))
 	assert.Contains(t, err.Error(), "MULTI", "error names the variable")
 }
 
 func TestBadArgsRegisterNothing(t *testing.T) {
-	cases := []struct {
-		name  string
-		edit  func(a *AsgPoolArgs)
-		field string
-	}{
-		{"uppercase env", func(a *AsgPoolArgs) { a.Env = "Prod" }, "Env:"},
-		{"service with capitals", func(a *AsgPoolArgs) { a.Service = "Web API" }, "Service:"},
-		{"new service without color", func(a *AsgPoolArgs) { a.Service = "api"; a.Color = "" }, "Color:"},
-		{"web without color", func(a *AsgPoolArgs) { a.Color = "" }, "Color:"},
-		{"transcoder with color", func(a *AsgPoolArgs) { a.Service = ServiceTranscoder; a.TargetGroupARNs = nil; a.Scaling = nil }, "Color:"},
-		{"bad release", func(a *AsgPoolArgs) { a.Release = "-v1 bad" }, "Release:"},
-		{"reserved tag", func(a *AsgPoolArgs) { a.Tags = map[string]string{"env": "dev"} }, "Tags:"},
-		{"aws tag", func(a *AsgPoolArgs) { a.Tags = map[string]string{"aws:x": "y"} }, "Tags:"},
-		{"long tag value", func(a *AsgPoolArgs) { a.Tags = map[string]string{"k": strings.Repeat("v", 257)} }, "Tags:"},
-		{"no repository", func(a *AsgPoolArgs) { a.ImageRepositoryURL = nil }, "ImageRepositoryURL:"},
-		{"port too high", func(a *AsgPoolArgs) { a.ContainerPort = 70000 }, "ContainerPort:"},
-		{"no port behind a load balancer", func(a *AsgPoolArgs) { a.ContainerPort = 0 }, "ContainerPort:"},
-		{"bad env var name", func(a *AsgPoolArgs) { a.Environment = pulumi.StringMap{"1X": pulumi.String("v")} }, "Environment:"},
-		{"no ami", func(a *AsgPoolArgs) { a.AmiID = nil }, "AmiID:"},
-		{"no instance type", func(a *AsgPoolArgs) { a.InstanceType = "" }, "InstanceType:"},
-		{"type and mixed", func(a *AsgPoolArgs) { a.MixedInstances = transcoderArgs().MixedInstances }, "InstanceType:"},
-		{"two mixed types", func(a *AsgPoolArgs) {
+	cases := []offlinetest.Case[AsgPoolArgs]{
+		{Name: "uppercase env", Edit: func(a *AsgPoolArgs) { a.Env = "Prod" }, Want: []string{"Env:"}},
+		{Name: "service with capitals", Edit: func(a *AsgPoolArgs) { a.Service = "Web API" }, Want: []string{"Service:"}},
+		{Name: "new service without color", Edit: func(a *AsgPoolArgs) { a.Service = "api"; a.Color = "" }, Want: []string{"Color:"}},
+		{Name: "web without color", Edit: func(a *AsgPoolArgs) { a.Color = "" }, Want: []string{"Color:"}},
+		{Name: "transcoder with color", Edit: func(a *AsgPoolArgs) { a.Service = ServiceTranscoder; a.TargetGroupARNs = nil; a.Scaling = nil }, Want: []string{"Color:"}},
+		{Name: "bad release", Edit: func(a *AsgPoolArgs) { a.Release = "-v1 bad" }, Want: []string{"Release:"}},
+		{Name: "reserved tag", Edit: func(a *AsgPoolArgs) { a.Tags = map[string]string{"env": "dev"} }, Want: []string{"Tags:"}},
+		{Name: "aws tag", Edit: func(a *AsgPoolArgs) { a.Tags = map[string]string{"aws:x": "y"} }, Want: []string{"Tags:"}},
+		{Name: "long tag value", Edit: func(a *AsgPoolArgs) { a.Tags = map[string]string{"k": strings.Repeat("v", 257)} }, Want: []string{"Tags:"}},
+		{Name: "no repository", Edit: func(a *AsgPoolArgs) { a.ImageRepositoryURL = nil }, Want: []string{"ImageRepositoryURL:"}},
+		{Name: "port too high", Edit: func(a *AsgPoolArgs) { a.ContainerPort = 70000 }, Want: []string{"ContainerPort:"}},
+		{Name: "no port behind a load balancer", Edit: func(a *AsgPoolArgs) { a.ContainerPort = 0 }, Want: []string{"ContainerPort:"}},
+		{Name: "bad env var name", Edit: func(a *AsgPoolArgs) { a.Environment = pulumi.StringMap{"1X": pulumi.String("v")} }, Want: []string{"Environment:"}},
+		{Name: "no ami", Edit: func(a *AsgPoolArgs) { a.AmiID = nil }, Want: []string{"AmiID:"}},
+		{Name: "no instance type", Edit: func(a *AsgPoolArgs) { a.InstanceType = "" }, Want: []string{"InstanceType:"}},
+		{Name: "type and mixed", Edit: func(a *AsgPoolArgs) { a.MixedInstances = transcoderArgs().MixedInstances }, Want: []string{"InstanceType:"}},
+		{Name: "two mixed types", Edit: func(a *AsgPoolArgs) {
 			a.InstanceType = ""
 			a.MixedInstances = &MixedInstances{InstanceTypes: []string{"c5.large", "c6i.large"}}
-		}, "MixedInstances.InstanceTypes:"},
-		{"duplicate mixed type", func(a *AsgPoolArgs) {
+		}, Want: []string{"MixedInstances.InstanceTypes:"}},
+		{Name: "duplicate mixed type", Edit: func(a *AsgPoolArgs) {
 			a.InstanceType = ""
 			a.MixedInstances = &MixedInstances{InstanceTypes: []string{"c5.large", "c5.large", "c6i.large"}}
-		}, "MixedInstances.InstanceTypes:"},
-		{"bad mixed type", func(a *AsgPoolArgs) {
+		}, Want: []string{"MixedInstances.InstanceTypes:"}},
+		{Name: "bad mixed type", Edit: func(a *AsgPoolArgs) {
 			a.InstanceType = ""
 			a.MixedInstances = &MixedInstances{InstanceTypes: []string{"c5", "c5.large", "c6i.large"}}
-		}, "MixedInstances.InstanceTypes:"},
-		{"lowest-price strategy", func(a *AsgPoolArgs) {
+		}, Want: []string{"MixedInstances.InstanceTypes:"}},
+		{Name: "lowest-price strategy", Edit: func(a *AsgPoolArgs) {
 			a.InstanceType = ""
 			a.MixedInstances = &MixedInstances{InstanceTypes: []string{"c5.large", "c6a.large", "c6i.large"}, SpotAllocationStrategy: "lowest-price"}
-		}, "MixedInstances.SpotAllocationStrategy:"},
-		{"negative on-demand base", func(a *AsgPoolArgs) {
+		}, Want: []string{"MixedInstances.SpotAllocationStrategy:"}},
+		{Name: "negative on-demand base", Edit: func(a *AsgPoolArgs) {
 			a.InstanceType = ""
 			a.MixedInstances = &MixedInstances{InstanceTypes: []string{"c5.large", "c6a.large", "c6i.large"}, OnDemandBaseCapacity: -1}
-		}, "MixedInstances.OnDemandBaseCapacity:"},
-		{"on-demand percentage", func(a *AsgPoolArgs) {
+		}, Want: []string{"MixedInstances.OnDemandBaseCapacity:"}},
+		{Name: "on-demand percentage", Edit: func(a *AsgPoolArgs) {
 			a.InstanceType = ""
 			a.MixedInstances = &MixedInstances{InstanceTypes: []string{"c5.large", "c6a.large", "c6i.large"}, OnDemandPercentageAboveBase: 101}
-		}, "MixedInstances.OnDemandPercentageAboveBase:"},
-		{"no security group", func(a *AsgPoolArgs) { a.SecurityGroupIDs = nil }, "SecurityGroupIDs:"},
-		{"no instance profile", func(a *AsgPoolArgs) { a.InstanceProfileName = nil }, "InstanceProfileName:"},
-		{"two subnets", func(a *AsgPoolArgs) { a.SubnetIDs = subnets(2) }, "SubnetIDs:"},
-		{"MinAZs one", func(a *AsgPoolArgs) { a.MinAZs = 1 }, "MinAZs:"},
-		{"min above desired", func(a *AsgPoolArgs) { a.MinSize = 4 }, "MinSize/DesiredCapacity/MaxSize:"},
-		{"max too large", func(a *AsgPoolArgs) { a.MaxSize = 1001 }, "MinSize/DesiredCapacity/MaxSize:"},
-		{"short grace with ELB", func(a *AsgPoolArgs) { a.HealthCheckGracePeriodSeconds = 30 }, "HealthCheckGracePeriodSeconds:"},
-		{"heartbeat too short", func(a *AsgPoolArgs) { a.LifecycleHook = &LifecycleHook{HeartbeatSeconds: 20} }, "LifecycleHook.HeartbeatSeconds:"},
-		{"bad hook result", func(a *AsgPoolArgs) { a.LifecycleHook = &LifecycleHook{HeartbeatSeconds: 300, DefaultResult: "RETRY"} }, "LifecycleHook.DefaultResult:"},
-		{"drain above heartbeat", func(a *AsgPoolArgs) { a.DrainTimeoutSeconds = 301 }, "DrainTimeoutSeconds:"},
-		{"drain without hook", func(a *AsgPoolArgs) { a.LifecycleHook = nil; a.DrainTimeoutSeconds = 30 }, "DrainTimeoutSeconds:"},
-		{"cron with six fields", func(a *AsgPoolArgs) { a.Schedules[0].Recurrence = "0 0 22 * * *" }, "Schedules[0].Recurrence:"},
-		{"cron hour 24", func(a *AsgPoolArgs) { a.Schedules[0].Recurrence = "0 24 * * *" }, "Schedules[0].Recurrence:"},
-		{"bad time zone", func(a *AsgPoolArgs) { a.Schedules[0].TimeZone = "Mars/Olympus" }, "Schedules[0].TimeZone:"},
-		{"local time zone", func(a *AsgPoolArgs) { a.Schedules[0].TimeZone = "Local" }, "Schedules[0].TimeZone:"},
-		{"schedule sizes", func(a *AsgPoolArgs) { a.Schedules[0].MaxSize = 1 }, "Schedules[0].MinSize/DesiredCapacity/MaxSize:"},
-		{"schedule name", func(a *AsgPoolArgs) { a.Schedules[0].Name = "night shift" }, "Schedules[0].Name:"},
-		{"duplicate schedule", func(a *AsgPoolArgs) { a.Schedules = append(a.Schedules, a.Schedules[0]) }, "Schedules[1].Name:"},
-		{"unknown metric", func(a *AsgPoolArgs) { a.Scaling = &TargetTracking{Metric: "memory", TargetValue: 50} }, "Scaling.Metric:"},
-		{"cpu over 100", func(a *AsgPoolArgs) { a.Scaling = &TargetTracking{Metric: MetricCPU, TargetValue: 150} }, "Scaling.TargetValue:"},
-		{"cpu with label", func(a *AsgPoolArgs) {
+		}, Want: []string{"MixedInstances.OnDemandPercentageAboveBase:"}},
+		{Name: "no security group", Edit: func(a *AsgPoolArgs) { a.SecurityGroupIDs = nil }, Want: []string{"SecurityGroupIDs:"}},
+		{Name: "no instance profile", Edit: func(a *AsgPoolArgs) { a.InstanceProfileName = nil }, Want: []string{"InstanceProfileName:"}},
+		{Name: "two subnets", Edit: func(a *AsgPoolArgs) { a.SubnetIDs = subnets(2) }, Want: []string{"SubnetIDs:"}},
+		{Name: "MinAZs one", Edit: func(a *AsgPoolArgs) { a.MinAZs = 1 }, Want: []string{"MinAZs:"}},
+		{Name: "min above desired", Edit: func(a *AsgPoolArgs) { a.MinSize = 4 }, Want: []string{"MinSize/DesiredCapacity/MaxSize:"}},
+		{Name: "max too large", Edit: func(a *AsgPoolArgs) { a.MaxSize = 1001 }, Want: []string{"MinSize/DesiredCapacity/MaxSize:"}},
+		{Name: "short grace with ELB", Edit: func(a *AsgPoolArgs) { a.HealthCheckGracePeriodSeconds = 30 }, Want: []string{"HealthCheckGracePeriodSeconds:"}},
+		{Name: "heartbeat too short", Edit: func(a *AsgPoolArgs) { a.LifecycleHook = &LifecycleHook{HeartbeatSeconds: 20} }, Want: []string{"LifecycleHook.HeartbeatSeconds:"}},
+		{Name: "bad hook result", Edit: func(a *AsgPoolArgs) { a.LifecycleHook = &LifecycleHook{HeartbeatSeconds: 300, DefaultResult: "RETRY"} }, Want: []string{"LifecycleHook.DefaultResult:"}},
+		{Name: "drain above heartbeat", Edit: func(a *AsgPoolArgs) { a.DrainTimeoutSeconds = 301 }, Want: []string{"DrainTimeoutSeconds:"}},
+		{Name: "drain without hook", Edit: func(a *AsgPoolArgs) { a.LifecycleHook = nil; a.DrainTimeoutSeconds = 30 }, Want: []string{"DrainTimeoutSeconds:"}},
+		{Name: "cron with six fields", Edit: func(a *AsgPoolArgs) { a.Schedules[0].Recurrence = "0 0 22 * * *" }, Want: []string{"Schedules[0].Recurrence:"}},
+		{Name: "cron hour 24", Edit: func(a *AsgPoolArgs) { a.Schedules[0].Recurrence = "0 24 * * *" }, Want: []string{"Schedules[0].Recurrence:"}},
+		{Name: "bad time zone", Edit: func(a *AsgPoolArgs) { a.Schedules[0].TimeZone = "Mars/Olympus" }, Want: []string{"Schedules[0].TimeZone:"}},
+		{Name: "local time zone", Edit: func(a *AsgPoolArgs) { a.Schedules[0].TimeZone = "Local" }, Want: []string{"Schedules[0].TimeZone:"}},
+		{Name: "schedule sizes", Edit: func(a *AsgPoolArgs) { a.Schedules[0].MaxSize = 1 }, Want: []string{"Schedules[0].MinSize/DesiredCapacity/MaxSize:"}},
+		{Name: "schedule name", Edit: func(a *AsgPoolArgs) { a.Schedules[0].Name = "night shift" }, Want: []string{"Schedules[0].Name:"}},
+		{Name: "duplicate schedule", Edit: func(a *AsgPoolArgs) { a.Schedules = append(a.Schedules, a.Schedules[0]) }, Want: []string{"Schedules[1].Name:"}},
+		{Name: "unknown metric", Edit: func(a *AsgPoolArgs) { a.Scaling = &TargetTracking{Metric: "memory", TargetValue: 50} }, Want: []string{"Scaling.Metric:"}},
+		{Name: "cpu over 100", Edit: func(a *AsgPoolArgs) { a.Scaling = &TargetTracking{Metric: MetricCPU, TargetValue: 150} }, Want: []string{"Scaling.TargetValue:"}},
+		{Name: "cpu with label", Edit: func(a *AsgPoolArgs) {
 			a.Scaling = &TargetTracking{Metric: MetricCPU, TargetValue: 50, ResourceLabel: pulumi.String("x/y")}
-		}, "Scaling.ResourceLabel:"},
-		{"requests without label", func(a *AsgPoolArgs) { a.Scaling = &TargetTracking{Metric: MetricALBRequests, TargetValue: 100} }, "Scaling.ResourceLabel:"},
-		{"requests target zero", func(a *AsgPoolArgs) { a.Scaling.TargetValue = 0 }, "Scaling.TargetValue:"},
-		{"requests without target groups", func(a *AsgPoolArgs) { a.TargetGroupARNs = nil }, "Scaling.Metric:"},
-		{"refresh percentage", func(a *AsgPoolArgs) { a.InstanceRefresh = &InstanceRefresh{MinHealthyPercentage: 101} }, "InstanceRefresh.MinHealthyPercentage:"},
-		{"refresh warmup", func(a *AsgPoolArgs) { a.InstanceRefresh = &InstanceRefresh{InstanceWarmupSeconds: 4000} }, "InstanceRefresh.InstanceWarmupSeconds:"},
-		{"tiny root volume", func(a *AsgPoolArgs) { a.RootVolumeGiB = 4 }, "RootVolumeGiB:"},
-		{"hop limit 3", func(a *AsgPoolArgs) { a.MetadataHopLimit = 3 }, "MetadataHopLimit:"},
-		{"retention 10 days", func(a *AsgPoolArgs) { a.LogRetentionDays = 10 }, "LogRetentionDays:"},
+		}, Want: []string{"Scaling.ResourceLabel:"}},
+		{Name: "requests without label", Edit: func(a *AsgPoolArgs) { a.Scaling = &TargetTracking{Metric: MetricALBRequests, TargetValue: 100} }, Want: []string{"Scaling.ResourceLabel:"}},
+		{Name: "requests target zero", Edit: func(a *AsgPoolArgs) { a.Scaling.TargetValue = 0 }, Want: []string{"Scaling.TargetValue:"}},
+		{Name: "requests without target groups", Edit: func(a *AsgPoolArgs) { a.TargetGroupARNs = nil }, Want: []string{"Scaling.Metric:"}},
+		{Name: "refresh percentage", Edit: func(a *AsgPoolArgs) { a.InstanceRefresh = &InstanceRefresh{MinHealthyPercentage: 101} }, Want: []string{"InstanceRefresh.MinHealthyPercentage:"}},
+		{Name: "refresh warmup", Edit: func(a *AsgPoolArgs) { a.InstanceRefresh = &InstanceRefresh{InstanceWarmupSeconds: 4000} }, Want: []string{"InstanceRefresh.InstanceWarmupSeconds:"}},
+		{Name: "tiny root volume", Edit: func(a *AsgPoolArgs) { a.RootVolumeGiB = 4 }, Want: []string{"RootVolumeGiB:"}},
+		{Name: "hop limit 3", Edit: func(a *AsgPoolArgs) { a.MetadataHopLimit = 3 }, Want: []string{"MetadataHopLimit:"}},
+		{Name: "retention 10 days", Edit: func(a *AsgPoolArgs) { a.LogRetentionDays = 10 }, Want: []string{"LogRetentionDays:"}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			args := webArgs()
-			tc.edit(args)
-			registered := false
-			res, err := offline.Run(offline.Stack{Name: "prod-test"}, func(ctx *pulumi.Context) (pulumi.Map, error) {
-				_, err := NewAsgPool(ctx, "web-blue", args)
-				registered = err == nil
-				return nil, err
-			})
-			require.Error(t, err, "invalid args are rejected")
-			assert.Nil(t, res, "nothing is returned")
-			assert.False(t, registered, "the component was not created")
-			assert.Contains(t, err.Error(), tc.field, "the error names the field")
-			assert.Contains(t, err.Error(), `asgpool "web-blue"`, "the error names the component")
-		})
-	}
+	offlinetest.BadArgs[AsgPoolArgs]{
+		Stack:     offline.Stack{Name: "prod-test"},
+		Valid:     webArgs,
+		New:       func(ctx *pulumi.Context, a *AsgPoolArgs) error { return newPool("web-blue", a)(ctx) },
+		Component: `asgpool "web-blue"`,
+	}.Run(t, cases)
 }
 
 func TestValidationRegistersNoChild(t *testing.T) {
-	var poolErr error
-	res, err := offline.Run(offline.Stack{Name: "prod-test"}, func(ctx *pulumi.Context) (pulumi.Map, error) {
-		args := webArgs()
-		args.LifecycleHook = &LifecycleHook{HeartbeatSeconds: 20}
-		// The error is kept aside so the run completes and shows what was registered.
-		_, poolErr = NewAsgPool(ctx, "web-blue", args)
-		return nil, nil
-	})
-	require.NoError(t, err, "the run itself completes")
-	require.Error(t, poolErr, "invalid args")
+	args := webArgs()
+	args.LifecycleHook = &LifecycleHook{HeartbeatSeconds: 20}
+	res, _ := offlinetest.RunRejected(t, offline.Stack{Name: "prod-test"}, newPool("web-blue", args))
 	assert.Empty(t, res.Resources, "no resource was registered")
 }
 
 func TestNilArgs(t *testing.T) {
-	_, err := offline.Run(offline.Stack{Name: "prod-test"}, func(ctx *pulumi.Context) (pulumi.Map, error) {
-		_, err := NewAsgPool(ctx, "web-blue", nil)
-		return nil, err
-	})
-	require.Error(t, err, "nil args")
+	err := offlinetest.RunFailing(t, offline.Stack{Name: "prod-test"}, newPool("web-blue", nil))
 	assert.Contains(t, err.Error(), "args are required", "message")
 }
 
@@ -611,17 +567,13 @@ func TestDesiredCapacityIgnoredOnlyWhenAPolicyOwnsIt(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			res, err := offline.Run(offline.Stack{Name: "prod-test"}, func(ctx *pulumi.Context) (pulumi.Map, error) {
-				_, err := NewAsgPool(ctx, "pool", tc.args)
-				return nil, err
+			res := offlinetest.Run(t, offline.Stack{Name: "prod-test"}, func(ctx *pulumi.Context) (pulumi.Map, error) {
+				return nil, newPool("pool", tc.args)(ctx)
 			})
-			require.NoError(t, err, "run")
-			asg, ok := res.Find(typeASG, "pool-asg")
-			require.True(t, ok, "the group is declared")
+			asg := offlinetest.Find(t, res, typeASG, "pool-asg")
 			assert.Equal(t, tc.ignore, asg.IgnoreChanges, "ignoreChanges on the group itself")
 			assert.Equal(t, []string{"initialLifecycleHooks"}, asg.ReplaceOnChanges, "a hook change replaces the group")
-			lt, ok := res.Find(typeLT, "pool-lt")
-			require.True(t, ok, "the template is declared")
+			lt := offlinetest.Find(t, res, typeLT, "pool-lt")
 			assert.Empty(t, lt.IgnoreChanges, "nothing ignored on the template")
 		})
 	}

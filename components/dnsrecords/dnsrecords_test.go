@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/video-platform/video-platform/internal/offline"
+	"github.com/video-platform/video-platform/internal/offline/offlinetest"
 	"github.com/video-platform/video-platform/internal/render"
 )
 
@@ -35,7 +36,7 @@ func validArgs(weights map[string]int) *DnsRecordsArgs {
 
 func run(t *testing.T, args *DnsRecordsArgs) *offline.Result {
 	t.Helper()
-	res, err := offline.Run(offline.Stack{Name: "prod-dns", Config: map[string]string{"aws:region": "us-east-1"}},
+	return offlinetest.Run(t, offline.Stack{Name: "prod-dns", Config: map[string]string{"aws:region": "us-east-1"}},
 		func(ctx *pulumi.Context) (pulumi.Map, error) {
 			d, err := NewDnsRecords(ctx, "web-dns", args)
 			if err != nil {
@@ -48,15 +49,21 @@ func run(t *testing.T, args *DnsRecordsArgs) *offline.Result {
 				"weights":     d.Weights,
 			}, nil
 		})
-	require.NoError(t, err, "offline run")
-	return res
 }
 
+// newRecords declares the records and keeps only the error, which is all the
+// offlinetest helpers for refused arguments and failed runs look at.
+func newRecords(args *DnsRecordsArgs) func(ctx *pulumi.Context) error {
+	return func(ctx *pulumi.Context) error {
+		_, err := NewDnsRecords(ctx, "web-dns", args)
+		return err
+	}
+}
+
+// record finds a Route53 record of the component by logical name.
 func record(t *testing.T, res *offline.Result, name string) render.Resource {
 	t.Helper()
-	r, ok := res.Find(typeRecord, name)
-	require.True(t, ok, "record %s registered", name)
-	return r
+	return offlinetest.Find(t, res, typeRecord, name)
 }
 
 func weightOf(t *testing.T, r render.Resource) float64 {
@@ -80,8 +87,7 @@ func childNames(res *offline.Result) []string {
 
 func TestLiveBlue(t *testing.T) {
 	res := run(t, validArgs(map[string]int{"blue": 100, "green": 0}))
-	comp, ok := res.Find(TypeToken, "web-dns")
-	require.True(t, ok, "component registered")
+	comp := offlinetest.Find(t, res, TypeToken, "web-dns")
 
 	for color, want := range map[string]float64{"blue": 100, "green": 0} {
 		for _, typ := range []string{"A", "AAAA"} {
@@ -194,106 +200,79 @@ func TestSingleTargetNoIPv6NoDirectAndPlainRecords(t *testing.T) {
 
 func TestBadArgs(t *testing.T) {
 	target := AliasTarget{DnsName: pulumi.String(albDNS("blue")), ZoneID: pulumi.String(albZone)}
-	cases := []struct {
-		name   string
-		mutate func(a *DnsRecordsArgs)
-		want   []string
-	}{
-		{"purple", func(a *DnsRecordsArgs) { a.Targets["purple"] = target; a.Weights["purple"] = 1 },
-			[]string{`Targets: key "purple" is not accepted; accepted "blue", "green"`, `Weights: key "purple"`}},
-		{"weight 300", func(a *DnsRecordsArgs) { a.Weights["blue"] = 300 }, []string{"Weights[blue]: 300 is out of range; accepted 0..255"}},
-		{"negative weight", func(a *DnsRecordsArgs) { a.Weights["green"] = -1 }, []string{"Weights[green]: -1 is out of range"}},
-		{"sum 0", func(a *DnsRecordsArgs) { a.Weights = map[string]int{"blue": 0, "green": 0} }, []string{"Weights: total weight is 0"}},
-		{"no weights", func(a *DnsRecordsArgs) { a.Weights = nil }, []string{"Weights: total weight is 0"}},
-		{"TTL 600", func(a *DnsRecordsArgs) {
+	cases := []offlinetest.Case[DnsRecordsArgs]{
+		{Name: "purple", Edit: func(a *DnsRecordsArgs) { a.Targets["purple"] = target; a.Weights["purple"] = 1 },
+			Want: []string{`Targets: key "purple" is not accepted; accepted "blue", "green"`, `Weights: key "purple"`}},
+		{Name: "weight 300", Edit: func(a *DnsRecordsArgs) { a.Weights["blue"] = 300 }, Want: []string{"Weights[blue]: 300 is out of range; accepted 0..255"}},
+		{Name: "negative weight", Edit: func(a *DnsRecordsArgs) { a.Weights["green"] = -1 }, Want: []string{"Weights[green]: -1 is out of range"}},
+		{Name: "sum 0", Edit: func(a *DnsRecordsArgs) { a.Weights = map[string]int{"blue": 0, "green": 0} }, Want: []string{"Weights: total weight is 0"}},
+		{Name: "no weights", Edit: func(a *DnsRecordsArgs) { a.Weights = nil }, Want: []string{"Weights: total weight is 0"}},
+		{Name: "TTL 600", Edit: func(a *DnsRecordsArgs) {
 			a.PlainRecords = []PlainRecord{{Name: "x.example.com", Type: "TXT", Values: []string{"v"}, TTL: 600}}
-		}, []string{"PlainRecords[0].TTL: 600 is out of range; accepted 1..300"}},
-		{"negative TTL", func(a *DnsRecordsArgs) {
+		}, Want: []string{"PlainRecords[0].TTL: 600 is out of range; accepted 1..300"}},
+		{Name: "negative TTL", Edit: func(a *DnsRecordsArgs) {
 			a.PlainRecords = []PlainRecord{{Name: "x.example.com", Type: "TXT", Values: []string{"v"}, TTL: -5}}
-		}, []string{"PlainRecords[0].TTL: -5 is out of range"}},
-		{"empty hostname", func(a *DnsRecordsArgs) { a.Hostname = "" }, []string{`Hostname: "" is required`}},
-		{"trailing dot", func(a *DnsRecordsArgs) { a.Hostname = "app.example.com." }, []string{"Hostname: \"app.example.com.\" has a trailing dot"}},
-		{"single label", func(a *DnsRecordsArgs) { a.Hostname = "localhost" }, []string{"Hostname: \"localhost\" is not fully qualified"}},
-		{"bad label", func(a *DnsRecordsArgs) { a.Hostname = "-app.Example.com" }, []string{`Hostname: "-app.Example.com" has the invalid label "-app"`}},
-		{"too long", func(a *DnsRecordsArgs) { a.Hostname = strings.Repeat("a.", 127) + "com" }, []string{"Hostname:", "accepted at most 253"}},
-		{"direct name too long", func(a *DnsRecordsArgs) { a.Hostname = strings.Repeat("a.", 124) + "com" }, []string{"Hostname: direct name \"green.a.", "accepted at most 253"}},
-		{"weight without target", func(a *DnsRecordsArgs) { delete(a.Targets, "green"); a.Weights["green"] = 10 },
-			[]string{`Weights[green]: 10 is set but Targets has no "green"`}},
-		{"no zone, no targets", func(a *DnsRecordsArgs) { a.ZoneID = nil; a.Targets = nil },
-			[]string{"ZoneID: is required", "Targets: at least one is required"}},
-		{"target without ALB", func(a *DnsRecordsArgs) { a.Targets["blue"] = AliasTarget{} },
-			[]string{"Targets[blue].DnsName: is required", "Targets[blue].ZoneID: is required"}},
-		{"plain record shape", func(a *DnsRecordsArgs) {
+		}, Want: []string{"PlainRecords[0].TTL: -5 is out of range"}},
+		{Name: "empty hostname", Edit: func(a *DnsRecordsArgs) { a.Hostname = "" }, Want: []string{`Hostname: "" is required`}},
+		{Name: "trailing dot", Edit: func(a *DnsRecordsArgs) { a.Hostname = "app.example.com." }, Want: []string{"Hostname: \"app.example.com.\" has a trailing dot"}},
+		{Name: "single label", Edit: func(a *DnsRecordsArgs) { a.Hostname = "localhost" }, Want: []string{"Hostname: \"localhost\" is not fully qualified"}},
+		{Name: "bad label", Edit: func(a *DnsRecordsArgs) { a.Hostname = "-app.Example.com" }, Want: []string{`Hostname: "-app.Example.com" has the invalid label "-app"`}},
+		{Name: "too long", Edit: func(a *DnsRecordsArgs) { a.Hostname = strings.Repeat("a.", 127) + "com" }, Want: []string{"Hostname:", "accepted at most 253"}},
+		{Name: "direct name too long", Edit: func(a *DnsRecordsArgs) { a.Hostname = strings.Repeat("a.", 124) + "com" }, Want: []string{"Hostname: direct name \"green.a.", "accepted at most 253"}},
+		{Name: "weight without target", Edit: func(a *DnsRecordsArgs) { delete(a.Targets, "green"); a.Weights["green"] = 10 },
+			Want: []string{`Weights[green]: 10 is set but Targets has no "green"`}},
+		{Name: "no zone, no targets", Edit: func(a *DnsRecordsArgs) { a.ZoneID = nil; a.Targets = nil },
+			Want: []string{"ZoneID: is required", "Targets: at least one is required"}},
+		{Name: "target without ALB", Edit: func(a *DnsRecordsArgs) { a.Targets["blue"] = AliasTarget{} },
+			Want: []string{"Targets[blue].DnsName: is required", "Targets[blue].ZoneID: is required"}},
+		{Name: "plain record shape", Edit: func(a *DnsRecordsArgs) {
 			a.PlainRecords = []PlainRecord{
 				{Name: "bad_.example.com", Type: "SOA"},
 				{Name: "c.example.com", Type: "CNAME", Values: []string{"a.example.com", " "}},
 			}
-		}, []string{
+		}, Want: []string{
 			`PlainRecords[0].Name: "bad_.example.com" has the invalid label`,
 			`PlainRecords[0].Type: "SOA" is not accepted; accepted A, AAAA`,
 			"PlainRecords[0].Values: at least one value is required",
 			"PlainRecords[1].Values[1]: is empty",
 			"PlainRecords[1].Values: a CNAME has exactly one value; got 2",
 		}},
-		{"plain collides with alias", func(a *DnsRecordsArgs) {
+		{Name: "plain collides with alias", Edit: func(a *DnsRecordsArgs) {
 			a.PlainRecords = []PlainRecord{
 				{Name: "app.example.com", Type: "A", Values: []string{"192.0.2.1"}},
 				{Name: "blue.app.example.com", Type: "CNAME", Values: []string{"elsewhere.example.com"}},
 			}
-		}, []string{
+		}, Want: []string{
 			`PlainRecords[0]: A app.example.com collides with the alias records of "app.example.com"`,
 			`PlainRecords[1]: CNAME blue.app.example.com collides`,
 		}},
-		{"duplicate and CNAME sharing", func(a *DnsRecordsArgs) {
+		{Name: "duplicate and CNAME sharing", Edit: func(a *DnsRecordsArgs) {
 			a.PlainRecords = []PlainRecord{
 				{Name: "x.example.com", Type: "TXT", Values: []string{"a"}},
 				{Name: "x.example.com", Type: "TXT", Values: []string{"b"}},
 				{Name: "x.example.com", Type: "CNAME", Values: []string{"y.example.com"}},
 			}
-		}, []string{
+		}, Want: []string{
 			"PlainRecords[1]: TXT x.example.com is already PlainRecords[0]",
 			`PlainRecords[2]: a CNAME at "x.example.com" cannot share its name`,
 		}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			args := validArgs(map[string]int{"blue": 100, "green": 0})
-			tc.mutate(args)
-			var newErr error
-			res, err := offline.Run(offline.Stack{Name: "prod-dns"}, func(ctx *pulumi.Context) (pulumi.Map, error) {
-				_, newErr = NewDnsRecords(ctx, "web-dns", args)
-				return pulumi.Map{}, nil
-			})
-			require.NoError(t, err, "the run itself succeeds; only the constructor fails")
-			require.Error(t, newErr, "bad args are rejected")
-			assert.Contains(t, newErr.Error(), `dnsrecords "web-dns": `, "error names the component")
-			for _, w := range tc.want {
-				assert.Contains(t, newErr.Error(), w, "error names the field and the accepted values")
-			}
-			assert.Empty(t, res.Resources, "a validation failure registers nothing")
-		})
-	}
+	offlinetest.BadArgs[DnsRecordsArgs]{
+		Stack:     offline.Stack{Name: "prod-dns"},
+		Valid:     func() *DnsRecordsArgs { return validArgs(map[string]int{"blue": 100, "green": 0}) },
+		New:       func(ctx *pulumi.Context, a *DnsRecordsArgs) error { return newRecords(a)(ctx) },
+		Component: `dnsrecords "web-dns": `,
+	}.Run(t, cases)
 }
 
 func TestBadArgsFailTheRun(t *testing.T) {
-	res, err := offline.Run(offline.Stack{Name: "prod-dns"}, func(ctx *pulumi.Context) (pulumi.Map, error) {
-		_, err := NewDnsRecords(ctx, "web-dns", validArgs(map[string]int{"blue": 0}))
-		return nil, err
-	})
-	require.Error(t, err, "the run fails")
-	assert.Nil(t, res, "no result from a failed run")
+	err := offlinetest.RunFailing(t, offline.Stack{Name: "prod-dns"}, newRecords(validArgs(map[string]int{"blue": 0})))
 	assert.Contains(t, err.Error(), "Weights", "the run error names the field")
 }
 
 func TestNilArgs(t *testing.T) {
-	var newErr error
-	res, err := offline.Run(offline.Stack{Name: "prod-dns"}, func(ctx *pulumi.Context) (pulumi.Map, error) {
-		_, newErr = NewDnsRecords(ctx, "web-dns", nil)
-		return pulumi.Map{}, nil
-	})
-	require.NoError(t, err, "run")
-	require.Error(t, newErr, "nil args are rejected")
-	assert.Equal(t, `dnsrecords "web-dns": args are required`, newErr.Error(), "message")
+	res, err := offlinetest.RunRejected(t, offline.Stack{Name: "prod-dns"}, newRecords(nil))
+	assert.Equal(t, `dnsrecords "web-dns": args are required`, err.Error(), "message")
 	assert.Empty(t, res.Resources, "nothing registered")
 }
 

@@ -10,6 +10,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecr"
 	"github.com/pulumi/pulumi-docker/sdk/v4/go/docker"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/video-platform/video-platform/components/internal/tagging"
 )
 
 // Image is an ECR repository and the image reference a release deploys.
@@ -94,7 +96,7 @@ func NewImage(ctx *pulumi.Context, name string, args *ImageArgs, opts ...pulumi.
 			&ecr.RepositoryEncryptionConfigurationArgs{EncryptionType: pulumi.String("AES256")},
 		},
 		ForceDelete: pulumi.Bool(a.ForceDelete),
-		Tags:        tags(a),
+		Tags:        pulumi.ToStringMap(tagging.Tags(a.Tags, a.Env, a.Service, nil)),
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("image %q: %w", name, err)
@@ -163,17 +165,4 @@ func build(ctx *pulumi.Context, name string, a ImageArgs, repo *ecr.Repository, 
 			Password: password,
 		},
 	}, pulumi.Parent(comp))
-}
-
-// tags are the caller's tags plus the ones every child must carry; the
-// component's keys win so that cost reports and policies can rely on them.
-func tags(a ImageArgs) pulumi.StringMap {
-	out := pulumi.StringMap{}
-	for k, v := range a.Tags {
-		out[k] = pulumi.String(v)
-	}
-	out["env"] = pulumi.String(a.Env)
-	out["service"] = pulumi.String(a.Service)
-	out["managed-by"] = pulumi.String("pulumi")
-	return out
 }

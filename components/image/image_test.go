@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/video-platform/video-platform/internal/offline"
+	"github.com/video-platform/video-platform/internal/offline/offlinetest"
 	"github.com/video-platform/video-platform/internal/render"
 )
 
@@ -32,7 +33,7 @@ func validArgs() *ImageArgs {
 
 func run(t *testing.T, args *ImageArgs) *offline.Result {
 	t.Helper()
-	res, err := offline.Run(offline.Stack{Name: stackName, Config: map[string]string{"aws:region": "us-east-1"}},
+	return offlinetest.Run(t, offline.Stack{Name: stackName, Config: map[string]string{"aws:region": "us-east-1"}},
 		func(ctx *pulumi.Context) (pulumi.Map, error) {
 			img, err := NewImage(ctx, "recorder", args)
 			if err != nil {
@@ -43,21 +44,21 @@ func run(t *testing.T, args *ImageArgs) *offline.Result {
 				"repositoryName": img.RepositoryName, "imageRef": img.ImageRef,
 			}, nil
 		})
-	require.NoError(t, err, "offline run of a valid image")
-	return res
 }
 
-func find(t *testing.T, res *offline.Result, typ, name string) render.Resource {
-	t.Helper()
-	r, ok := res.Find(typ, name)
-	require.True(t, ok, "%s %s registered", typ, name)
-	return r
+// newImage declares an image and keeps only its error, which is all the
+// offlinetest helpers for refused arguments look at.
+func newImage(args *ImageArgs) func(ctx *pulumi.Context) error {
+	return func(ctx *pulumi.Context) error {
+		_, err := NewImage(ctx, "recorder", args)
+		return err
+	}
 }
 
 func TestRepositoryIsImmutableScannedAndBounded(t *testing.T) {
 	res := run(t, validArgs())
-	comp := find(t, res, compType, "recorder")
-	repo := find(t, res, repoType, "recorder-repo")
+	comp := offlinetest.Find(t, res, compType, "recorder")
+	repo := offlinetest.Find(t, res, repoType, "recorder-repo")
 
 	assert.Equal(t, comp.URN, repo.Parent, "repository parented to the component")
 	assert.Equal(t, "video-platform/recorder", repo.Inputs["name"], "fixed repository name")
@@ -68,7 +69,7 @@ func TestRepositoryIsImmutableScannedAndBounded(t *testing.T) {
 	assert.Equal(t, map[string]any{"env": "prod", "service": "recorder", "managed-by": "pulumi", "team": "video"},
 		repo.Inputs["tags"], "tags; component keys win over Args.Tags")
 
-	lc := find(t, res, lifecycleType, "recorder-lifecycle")
+	lc := offlinetest.Find(t, res, lifecycleType, "recorder-lifecycle")
 	assert.Equal(t, comp.URN, lc.Parent, "lifecycle policy parented to the component")
 	assert.Equal(t, "video-platform/recorder", lc.Inputs["repository"], "policy on the repository")
 	rule := lifecycleRuleOf(t, lc)
@@ -104,10 +105,10 @@ func TestKeepLastImagesAndForceDelete(t *testing.T) {
 	args.ForceDelete = true
 	args.Release = "2024.06.1"
 	res := run(t, args)
-	rule := lifecycleRuleOf(t, find(t, res, lifecycleType, "recorder-lifecycle"))
+	rule := lifecycleRuleOf(t, offlinetest.Find(t, res, lifecycleType, "recorder-lifecycle"))
 	assert.Equal(t, map[string]any{"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 7.0},
 		rule["selection"], "keeps the configured number")
-	assert.Equal(t, true, find(t, res, repoType, "recorder-repo").Inputs["forceDelete"], "explicit force delete")
+	assert.Equal(t, true, offlinetest.Find(t, res, repoType, "recorder-repo").Inputs["forceDelete"], "explicit force delete")
 	assert.Equal(t, repoURL+":2024.06.1", res.Outputs["imageRef"], "release without build tags the repository URL")
 	assert.Empty(t, res.OfType(dockerType), "a release alone builds nothing")
 }
@@ -117,9 +118,9 @@ func TestBuildPushesToTheRepository(t *testing.T) {
 	args.Release = "v1.2.3"
 	args.BuildContext = "./recorder"
 	res := run(t, args)
-	comp := find(t, res, compType, "recorder")
+	comp := offlinetest.Find(t, res, compType, "recorder")
 
-	img := find(t, res, dockerType, "recorder-image")
+	img := offlinetest.Find(t, res, dockerType, "recorder-image")
 	assert.Equal(t, comp.URN, img.Parent, "docker image parented to the component")
 	assert.Equal(t, repoURL+":v1.2.3", img.Inputs["imageName"], "pushed as <repositoryUrl>:<release>")
 	assert.Equal(t, map[string]any{
@@ -146,7 +147,7 @@ func TestBuildWithExplicitDockerfileAndPlatform(t *testing.T) {
 	args.Dockerfile = "docker/recorder.Dockerfile"
 	args.Platform = "linux/arm64"
 	res := run(t, args)
-	img := find(t, res, dockerType, "recorder-image")
+	img := offlinetest.Find(t, res, dockerType, "recorder-image")
 	assert.Equal(t, map[string]any{
 		"context": ".", "dockerfile": "docker/recorder.Dockerfile", "platform": "linux/arm64",
 	}, img.Inputs["build"], "explicit build settings")
@@ -162,56 +163,36 @@ func TestReferenceIsUsedAsIs(t *testing.T) {
 }
 
 func TestBadArgs(t *testing.T) {
-	cases := []struct {
-		name   string
-		mutate func(a *ImageArgs)
-		field  string
-	}{
-		{"missing env", func(a *ImageArgs) { a.Env = "" }, "Env:"},
-		{"missing service", func(a *ImageArgs) { a.Service = "" }, "Service:"},
-		{"missing repository", func(a *ImageArgs) { a.RepositoryName = "" }, "RepositoryName: \"\" is 0 characters; accepted 2..256"},
-		{"uppercase repository", func(a *ImageArgs) { a.RepositoryName = "Video/Recorder" }, "RepositoryName: \"Video/Recorder\" is invalid"},
-		{"repository trailing slash", func(a *ImageArgs) { a.RepositoryName = "video/" }, "RepositoryName: \"video/\" is invalid"},
-		{"keep too many", func(a *ImageArgs) { a.KeepLastImages = 1001 }, "KeepLastImages: 1001 is out of range; accepted 1..1000"},
-		{"keep negative", func(a *ImageArgs) { a.KeepLastImages = -1 }, "KeepLastImages: -1"},
-		{"bad tag", func(a *ImageArgs) { a.Release = ".hidden" }, "Release: \".hidden\" is not a Docker tag"},
-		{"build without release", func(a *ImageArgs) { a.BuildContext = "." }, "Release: empty; required with BuildContext"},
-		{"build and reference", func(a *ImageArgs) {
+	cases := []offlinetest.Case[ImageArgs]{
+		{Name: "missing env", Edit: func(a *ImageArgs) { a.Env = "" }, Want: []string{"Env:"}},
+		{Name: "missing service", Edit: func(a *ImageArgs) { a.Service = "" }, Want: []string{"Service:"}},
+		{Name: "missing repository", Edit: func(a *ImageArgs) { a.RepositoryName = "" }, Want: []string{"RepositoryName: \"\" is 0 characters; accepted 2..256"}},
+		{Name: "uppercase repository", Edit: func(a *ImageArgs) { a.RepositoryName = "Video/Recorder" }, Want: []string{"RepositoryName: \"Video/Recorder\" is invalid"}},
+		{Name: "repository trailing slash", Edit: func(a *ImageArgs) { a.RepositoryName = "video/" }, Want: []string{"RepositoryName: \"video/\" is invalid"}},
+		{Name: "keep too many", Edit: func(a *ImageArgs) { a.KeepLastImages = 1001 }, Want: []string{"KeepLastImages: 1001 is out of range; accepted 1..1000"}},
+		{Name: "keep negative", Edit: func(a *ImageArgs) { a.KeepLastImages = -1 }, Want: []string{"KeepLastImages: -1"}},
+		{Name: "bad tag", Edit: func(a *ImageArgs) { a.Release = ".hidden" }, Want: []string{"Release: \".hidden\" is not a Docker tag"}},
+		{Name: "build without release", Edit: func(a *ImageArgs) { a.BuildContext = "." }, Want: []string{"Release: empty; required with BuildContext"}},
+		{Name: "build and reference", Edit: func(a *ImageArgs) {
 			a.Release = "v1"
 			a.BuildContext = "."
 			a.ImageReference = "nginx:1"
-		}, "BuildContext, ImageReference: both set"},
-		{"dockerfile without build", func(a *ImageArgs) { a.Dockerfile = "Dockerfile" }, "Dockerfile: \"Dockerfile\" is set without BuildContext"},
-		{"platform without build", func(a *ImageArgs) { a.Platform = "linux/arm64" }, "Platform: \"linux/arm64\" is set without BuildContext"},
-		{"bad platform", func(a *ImageArgs) {
+		}, Want: []string{"BuildContext, ImageReference: both set"}},
+		{Name: "dockerfile without build", Edit: func(a *ImageArgs) { a.Dockerfile = "Dockerfile" }, Want: []string{"Dockerfile: \"Dockerfile\" is set without BuildContext"}},
+		{Name: "platform without build", Edit: func(a *ImageArgs) { a.Platform = "linux/arm64" }, Want: []string{"Platform: \"linux/arm64\" is set without BuildContext"}},
+		{Name: "bad platform", Edit: func(a *ImageArgs) {
 			a.Release = "v1"
 			a.BuildContext = "."
 			a.Platform = "amd64"
-		}, "Platform: \"amd64\" is invalid"},
-		{"reference with space", func(a *ImageArgs) { a.ImageReference = "nginx 1" }, "ImageReference: \"nginx 1\" contains whitespace"},
+		}, Want: []string{"Platform: \"amd64\" is invalid"}},
+		{Name: "reference with space", Edit: func(a *ImageArgs) { a.ImageReference = "nginx 1" }, Want: []string{"ImageReference: \"nginx 1\" contains whitespace"}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			args := validArgs()
-			tc.mutate(args)
-			var ctorErr error
-			res, err := offline.Run(offline.Stack{Name: stackName}, func(ctx *pulumi.Context) (pulumi.Map, error) {
-				_, ctorErr = NewImage(ctx, "recorder", args)
-				return pulumi.Map{}, nil
-			})
-			require.NoError(t, err, "the run itself succeeds so its resources can be inspected")
-			require.Error(t, ctorErr, "NewImage rejects %s", tc.name)
-			assert.Contains(t, ctorErr.Error(), tc.field, "error names the field")
-			assert.Contains(t, ctorErr.Error(), `image "recorder"`, "error names the component")
-			assertNothingRegistered(t, res)
-
-			_, err = offline.Run(offline.Stack{Name: stackName}, func(ctx *pulumi.Context) (pulumi.Map, error) {
-				_, err := NewImage(ctx, "recorder", args)
-				return nil, err
-			})
-			require.Error(t, err, "the error fails the run")
-		})
-	}
+	offlinetest.BadArgs[ImageArgs]{
+		Stack:     offline.Stack{Name: stackName},
+		Valid:     validArgs,
+		New:       func(ctx *pulumi.Context, a *ImageArgs) error { return newImage(a)(ctx) },
+		Component: `image "recorder"`,
+	}.Run(t, cases)
 }
 
 func TestAllBadFieldsReportedAtOnce(t *testing.T) {
@@ -223,20 +204,7 @@ func TestAllBadFieldsReportedAtOnce(t *testing.T) {
 }
 
 func TestNilArgs(t *testing.T) {
-	var ctorErr error
-	res, err := offline.Run(offline.Stack{Name: stackName}, func(ctx *pulumi.Context) (pulumi.Map, error) {
-		_, ctorErr = NewImage(ctx, "recorder", nil)
-		return pulumi.Map{}, nil
-	})
-	require.NoError(t, err, "run")
-	require.Error(t, ctorErr, "nil args rejected")
-	assert.Contains(t, ctorErr.Error(), "args: nil", "error says args are nil")
-	assertNothingRegistered(t, res)
-}
-
-func assertNothingRegistered(t *testing.T, res *offline.Result) {
-	t.Helper()
-	for _, r := range res.Resources {
-		assert.Equal(t, "pulumi:pulumi:Stack", r.Type, "nothing but the stack is registered, found %s", r.URN)
-	}
+	res, err := offlinetest.RunRejected(t, offline.Stack{Name: stackName}, newImage(nil))
+	assert.Contains(t, err.Error(), "args: nil", "error says args are nil")
+	assert.Empty(t, res.Resources, "nothing is registered")
 }

@@ -12,6 +12,9 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/video-platform/video-platform/components/internal/tagging"
+	"github.com/video-platform/video-platform/policies/rules"
 )
 
 // Defaults applied by withDefaults. They are the safe choices: TLS 1.2+,
@@ -33,20 +36,10 @@ const (
 )
 
 // AllowedSslPolicies are the ELB security policies that refuse TLS below 1.2.
-// The list mirrors the alb-https-only policy rule so that a component that
-// validates also passes the policy pack.
-var AllowedSslPolicies = []string{
-	"ELBSecurityPolicy-TLS13-1-2-2021-06",
-	"ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
-	"ELBSecurityPolicy-TLS13-1-3-2021-06",
-	"ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06",
-	"ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06",
-	"ELBSecurityPolicy-FS-1-2-Res-2020-10",
-	"ELBSecurityPolicy-FS-1-2-Res-2019-08",
-	"ELBSecurityPolicy-FS-1-2-2019-08",
-	"ELBSecurityPolicy-TLS-1-2-2017-01",
-	"ELBSecurityPolicy-TLS-1-2-Ext-2018-06",
-}
+// It is the policy pack's list (rules.ModernSslPolicies, the default of the
+// alb-https-only rule), so that a component that validates also passes the
+// policy pack; changing this variable changes only what the component accepts.
+var AllowedSslPolicies = rules.ModernSslPolicies()
 
 // matcherPattern accepts what an ALB accepts as a success matcher: codes
 // and ranges separated by commas, such as "200", "200-299" or "200,302".
@@ -296,18 +289,10 @@ func (a *LoadBalancerArgs) Validate() error {
 // tags are the tags of every taggable child; the component's own keys win
 // over Args.Tags so that policy and cost reports can rely on them.
 func (a *LoadBalancerArgs) tags(extra map[string]string) pulumi.StringMap {
-	out := pulumi.StringMap{}
-	for k, v := range a.Tags {
-		out[k] = pulumi.String(v)
-	}
-	out["env"] = pulumi.String(a.Env)
-	out["service"] = pulumi.String(a.Service)
-	out["managed-by"] = pulumi.String("pulumi")
+	own := map[string]string{}
 	if a.Color != "" {
-		out["color"] = pulumi.String(a.Color)
+		own["color"] = a.Color
 	}
-	for k, v := range extra {
-		out[k] = pulumi.String(v)
-	}
-	return out
+	maps.Copy(own, extra)
+	return pulumi.ToStringMap(tagging.Tags(a.Tags, a.Env, a.Service, own))
 }

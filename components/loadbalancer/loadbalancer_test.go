@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/video-platform/video-platform/internal/offline"
-	"github.com/video-platform/video-platform/internal/render"
+	"github.com/video-platform/video-platform/internal/offline/offlinetest"
 )
 
 const (
@@ -34,7 +34,7 @@ func validArgs() *LoadBalancerArgs {
 
 func run(t *testing.T, name string, args *LoadBalancerArgs) *offline.Result {
 	t.Helper()
-	res, err := offline.Run(offline.Stack{Name: "prod-test", Config: map[string]string{"aws:region": "us-east-1"}},
+	return offlinetest.Run(t, offline.Stack{Name: "prod-test", Config: map[string]string{"aws:region": "us-east-1"}},
 		func(ctx *pulumi.Context) (pulumi.Map, error) {
 			lb, err := NewLoadBalancer(ctx, name, args)
 			if err != nil {
@@ -51,15 +51,15 @@ func run(t *testing.T, name string, args *LoadBalancerArgs) *offline.Result {
 				"securityGroupIds":     lb.SecurityGroupIDs,
 			}, nil
 		})
-	require.NoError(t, err, "offline run of %s", name)
-	return res
 }
 
-func find(t *testing.T, res *offline.Result, typ, name string) render.Resource {
-	t.Helper()
-	r, ok := res.Find(typ, name)
-	require.True(t, ok, "%s %s registered", typ, name)
-	return r
+// newLB declares a load balancer and keeps only its error, which is all the
+// offlinetest helpers for refused arguments and failed runs look at.
+func newLB(args *LoadBalancerArgs) func(ctx *pulumi.Context) error {
+	return func(ctx *pulumi.Context) error {
+		_, err := NewLoadBalancer(ctx, "web-blue", args)
+		return err
+	}
 }
 
 func obj(t *testing.T, v any, what string) map[string]any {
@@ -78,14 +78,14 @@ func list(t *testing.T, v any, what string) []any {
 
 func TestWebDefaults(t *testing.T) {
 	res := run(t, "web-blue", validArgs())
-	comp := find(t, res, TypeToken, "web-blue")
+	comp := offlinetest.Find(t, res, TypeToken, "web-blue")
 	assert.False(t, comp.Custom, "the component is not a custom resource")
 
 	sgID := offline.Placeholder(typeSG, "id", "web-blue-sg")
 	albArn := offline.Placeholder(typeALB, "arn", "web-blue-alb")
 	tgArn := offline.Placeholder(typeTG, "arn", "web-blue-tg")
 
-	alb := find(t, res, typeALB, "web-blue-alb")
+	alb := offlinetest.Find(t, res, typeALB, "web-blue-alb")
 	assert.Equal(t, false, alb.Inputs["internal"], "ALB faces the internet")
 	assert.Equal(t, "application", alb.Inputs["loadBalancerType"], "ALB type")
 	assert.Equal(t, "ipv4", alb.Inputs["ipAddressType"], "ipv4 by default")
@@ -100,7 +100,7 @@ func TestWebDefaults(t *testing.T) {
 		"env": "prod", "service": "web", "color": "blue", "managed-by": "pulumi", "team": "video", "Name": "web-blue-alb",
 	}, alb.Inputs["tags"], "ALB tags; the component's env wins over Args.Tags")
 
-	tg := find(t, res, typeTG, "web-blue-tg")
+	tg := offlinetest.Find(t, res, typeTG, "web-blue-tg")
 	assert.NotContains(t, tg.Inputs, "name", "the target group is autonamed")
 	assert.Equal(t, "HTTP", tg.Inputs["protocol"], "TG protocol")
 	assert.Equal(t, "instance", tg.Inputs["targetType"], "TG target type")
@@ -114,7 +114,7 @@ func TestWebDefaults(t *testing.T) {
 	}, tg.Inputs["healthCheck"], "default health check")
 	assert.Equal(t, "web-blue-tg", obj(t, tg.Inputs["tags"], "TG tags")["Name"], "TG Name tag")
 
-	https := find(t, res, typeListener, "web-blue-https")
+	https := offlinetest.Find(t, res, typeListener, "web-blue-https")
 	assert.Equal(t, albArn, https.Inputs["loadBalancerArn"], "HTTPS listener on the ALB")
 	assert.Equal(t, 443.0, https.Inputs["port"], "HTTPS port")
 	assert.Equal(t, "HTTPS", https.Inputs["protocol"], "HTTPS protocol")
@@ -123,7 +123,7 @@ func TestWebDefaults(t *testing.T) {
 	assert.Equal(t, []any{map[string]any{"type": "forward", "targetGroupArn": tgArn}},
 		https.Inputs["defaultActions"], "HTTPS forwards to the target group")
 
-	http := find(t, res, typeListener, "web-blue-http")
+	http := offlinetest.Find(t, res, typeListener, "web-blue-http")
 	assert.Equal(t, albArn, http.Inputs["loadBalancerArn"], "HTTP listener on the ALB")
 	assert.Equal(t, 80.0, http.Inputs["port"], "HTTP port")
 	assert.Equal(t, "HTTP", http.Inputs["protocol"], "HTTP protocol")
@@ -136,7 +136,7 @@ func TestWebDefaults(t *testing.T) {
 	assert.Equal(t, map[string]any{"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"},
 		action["redirect"], "permanent redirect to HTTPS 443")
 
-	sg := find(t, res, typeSG, "web-blue-sg")
+	sg := offlinetest.Find(t, res, typeSG, "web-blue-sg")
 	assert.Equal(t, "vpc-1", sg.Inputs["vpcId"], "SG in the VPC")
 	assert.NotContains(t, sg.Inputs, "name", "the SG is autonamed")
 	sgTags := obj(t, sg.Inputs["tags"], "SG tags")
@@ -191,7 +191,7 @@ func TestRecorderDrainingStickinessAndLogs(t *testing.T) {
 	args.HealthCheck = HealthCheck{Path: "/ready", IntervalSeconds: 30, TimeoutSeconds: 10, Matcher: "200-299"}
 	res := run(t, "recorder-green", args)
 
-	tg := find(t, res, typeTG, "recorder-green-tg")
+	tg := offlinetest.Find(t, res, typeTG, "recorder-green-tg")
 	assert.Equal(t, 3600.0, tg.Inputs["deregistrationDelay"], "recordings get an hour to drain")
 	assert.Equal(t, map[string]any{"type": "lb_cookie", "enabled": true, "cookieDuration": 86400.0},
 		tg.Inputs["stickiness"], "lb_cookie stickiness for a day by default")
@@ -202,14 +202,14 @@ func TestRecorderDrainingStickinessAndLogs(t *testing.T) {
 	assert.Equal(t, 3.0, hc["healthyThreshold"], "default threshold kept")
 	assert.Equal(t, "200-299", hc["matcher"], "custom matcher")
 
-	alb := find(t, res, typeALB, "recorder-green-alb")
+	alb := offlinetest.Find(t, res, typeALB, "recorder-green-alb")
 	assert.Equal(t, map[string]any{"bucket": "prod-alb-logs", "enabled": true, "prefix": "recorder-green"},
 		alb.Inputs["accessLogs"], "access logs enabled")
 	assert.Equal(t, 3600.0, alb.Inputs["idleTimeout"], "custom idle timeout")
 	assert.Equal(t, "dualstack", alb.Inputs["ipAddressType"], "dualstack when asked")
 	assert.Equal(t, "green", obj(t, alb.Inputs["tags"], "ALB tags")["color"], "color tag")
 
-	https := find(t, res, typeListener, "recorder-green-https")
+	https := offlinetest.Find(t, res, typeListener, "recorder-green-https")
 	assert.Equal(t, "ELBSecurityPolicy-TLS13-1-3-2021-06", https.Inputs["sslPolicy"], "chosen TLS 1.3 policy")
 
 	assert.Equal(t, &Stickiness{}, args.Stickiness, "defaults do not write into the caller's args")
@@ -225,38 +225,34 @@ func TestGivenSecurityGroupsZeroDelayNoProtection(t *testing.T) {
 	res := run(t, "web", args)
 
 	assert.Empty(t, res.OfType(typeSG), "no security group is created when groups are given")
-	alb := find(t, res, typeALB, "web-alb")
+	alb := offlinetest.Find(t, res, typeALB, "web-alb")
 	assert.Equal(t, []any{"sg-shared"}, alb.Inputs["securityGroups"], "given groups are attached")
 	assert.Equal(t, false, alb.Inputs["enableDeletionProtection"], "explicit false is honoured")
 	assert.NotContains(t, obj(t, alb.Inputs["accessLogs"], "access logs"), "prefix", "no empty prefix")
 	assert.NotContains(t, obj(t, alb.Inputs["tags"], "ALB tags"), "color", "no color tag without a color")
-	tg := find(t, res, typeTG, "web-tg")
+	tg := offlinetest.Find(t, res, typeTG, "web-tg")
 	assert.Equal(t, 0.0, tg.Inputs["deregistrationDelay"], "an explicit 0 is not replaced by the default")
 	assert.Equal(t, []any{"sg-shared"}, res.Outputs["securityGroupIds"], "SecurityGroupIDs output is the given groups")
 }
 
 func TestBadArgs(t *testing.T) {
-	cases := []struct {
-		name   string
-		mutate func(a *LoadBalancerArgs)
-		want   []string
-	}{
-		{"missing env and service", func(a *LoadBalancerArgs) { a.Env, a.Service = "", "" }, []string{"Env: is required", "Service: is required"}},
-		{"purple", func(a *LoadBalancerArgs) { a.Color = "purple" }, []string{`Color: "purple"`}},
-		{"no vpc or certificate", func(a *LoadBalancerArgs) { a.VpcID, a.CertificateArn = nil, nil }, []string{"VpcID: is required", "CertificateArn: is required"}},
-		{"one subnet", func(a *LoadBalancerArgs) { a.SubnetIDs = a.SubnetIDs[:1] }, []string{"SubnetIDs: 1 subnets given; accepted at least MinAZs (2)"}},
-		{"more AZs than subnets", func(a *LoadBalancerArgs) { a.MinAZs = 4 }, []string{"SubnetIDs: 3 subnets given; accepted at least MinAZs (4)"}},
-		{"MinAZs 1", func(a *LoadBalancerArgs) { a.MinAZs = 1 }, []string{"MinAZs: 1 is out of range; accepted 2..6"}},
-		{"nil subnet and SG", func(a *LoadBalancerArgs) {
+	cases := []offlinetest.Case[LoadBalancerArgs]{
+		{Name: "missing env and service", Edit: func(a *LoadBalancerArgs) { a.Env, a.Service = "", "" }, Want: []string{"Env: is required", "Service: is required"}},
+		{Name: "purple", Edit: func(a *LoadBalancerArgs) { a.Color = "purple" }, Want: []string{`Color: "purple"`}},
+		{Name: "no vpc or certificate", Edit: func(a *LoadBalancerArgs) { a.VpcID, a.CertificateArn = nil, nil }, Want: []string{"VpcID: is required", "CertificateArn: is required"}},
+		{Name: "one subnet", Edit: func(a *LoadBalancerArgs) { a.SubnetIDs = a.SubnetIDs[:1] }, Want: []string{"SubnetIDs: 1 subnets given; accepted at least MinAZs (2)"}},
+		{Name: "more AZs than subnets", Edit: func(a *LoadBalancerArgs) { a.MinAZs = 4 }, Want: []string{"SubnetIDs: 3 subnets given; accepted at least MinAZs (4)"}},
+		{Name: "MinAZs 1", Edit: func(a *LoadBalancerArgs) { a.MinAZs = 1 }, Want: []string{"MinAZs: 1 is out of range; accepted 2..6"}},
+		{Name: "nil subnet and SG", Edit: func(a *LoadBalancerArgs) {
 			a.SubnetIDs = append(a.SubnetIDs, nil)
 			a.SecurityGroupIDs = pulumi.StringArray{nil}
-		}, []string{"SubnetIDs[3]: is nil", "SecurityGroupIDs[0]: is nil"}},
-		{"TLS 1.0 policy", func(a *LoadBalancerArgs) { a.SslPolicy = "ELBSecurityPolicy-2016-08" }, []string{`SslPolicy: "ELBSecurityPolicy-2016-08"`}},
-		{"port 70000", func(a *LoadBalancerArgs) { a.TargetPort = 70000 }, []string{"TargetPort: 70000 is out of range; accepted 1..65535"}},
-		{"missing port", func(a *LoadBalancerArgs) { a.TargetPort = 0 }, []string{"TargetPort: 0 is out of range"}},
-		{"health check", func(a *LoadBalancerArgs) {
+		}, Want: []string{"SubnetIDs[3]: is nil", "SecurityGroupIDs[0]: is nil"}},
+		{Name: "TLS 1.0 policy", Edit: func(a *LoadBalancerArgs) { a.SslPolicy = "ELBSecurityPolicy-2016-08" }, Want: []string{`SslPolicy: "ELBSecurityPolicy-2016-08"`}},
+		{Name: "port 70000", Edit: func(a *LoadBalancerArgs) { a.TargetPort = 70000 }, Want: []string{"TargetPort: 70000 is out of range; accepted 1..65535"}},
+		{Name: "missing port", Edit: func(a *LoadBalancerArgs) { a.TargetPort = 0 }, Want: []string{"TargetPort: 0 is out of range"}},
+		{Name: "health check", Edit: func(a *LoadBalancerArgs) {
 			a.HealthCheck = HealthCheck{Path: "healthz", IntervalSeconds: 400, TimeoutSeconds: 1, HealthyThreshold: 11, UnhealthyThreshold: 1, Matcher: "ok"}
-		}, []string{
+		}, Want: []string{
 			`HealthCheck.Path: "healthz" must start with "/"`,
 			"HealthCheck.IntervalSeconds: 400 is out of range; accepted 5..300",
 			"HealthCheck.TimeoutSeconds: 1 is out of range; accepted 2..120",
@@ -264,55 +260,32 @@ func TestBadArgs(t *testing.T) {
 			"HealthCheck.UnhealthyThreshold: 1 is out of range; accepted 2..10",
 			`HealthCheck.Matcher: "ok"`,
 		}},
-		{"timeout not below interval", func(a *LoadBalancerArgs) { a.HealthCheck = HealthCheck{IntervalSeconds: 10, TimeoutSeconds: 10} },
-			[]string{"HealthCheck.TimeoutSeconds: 10 must be below HealthCheck.IntervalSeconds (10)"}},
-		{"draining too long", func(a *LoadBalancerArgs) { a.DeregistrationDelaySeconds = pulumi.IntRef(7200) }, []string{"DeregistrationDelaySeconds: 7200 is out of range; accepted 0..3600"}},
-		{"negative draining", func(a *LoadBalancerArgs) { a.DeregistrationDelaySeconds = pulumi.IntRef(-1) }, []string{"DeregistrationDelaySeconds: -1 is out of range"}},
-		{"stickiness too long", func(a *LoadBalancerArgs) { a.Stickiness = &Stickiness{DurationSeconds: 604801} }, []string{"Stickiness.DurationSeconds: 604801 is out of range; accepted 1..604800"}},
-		{"idle timeout", func(a *LoadBalancerArgs) { a.IdleTimeoutSeconds = 4001 }, []string{"IdleTimeoutSeconds: 4001 is out of range; accepted 1..4000"}},
-		{"access logs", func(a *LoadBalancerArgs) { a.AccessLogs = &AccessLogs{Prefix: "/alb/"} }, []string{`AccessLogs.Bucket: ""`, `AccessLogs.Prefix: "/alb/"`}},
-		{"ip address type", func(a *LoadBalancerArgs) { a.IPAddressType = "ipv6" }, []string{`IPAddressType: "ipv6"`}},
+		{Name: "timeout not below interval", Edit: func(a *LoadBalancerArgs) { a.HealthCheck = HealthCheck{IntervalSeconds: 10, TimeoutSeconds: 10} },
+			Want: []string{"HealthCheck.TimeoutSeconds: 10 must be below HealthCheck.IntervalSeconds (10)"}},
+		{Name: "draining too long", Edit: func(a *LoadBalancerArgs) { a.DeregistrationDelaySeconds = pulumi.IntRef(7200) }, Want: []string{"DeregistrationDelaySeconds: 7200 is out of range; accepted 0..3600"}},
+		{Name: "negative draining", Edit: func(a *LoadBalancerArgs) { a.DeregistrationDelaySeconds = pulumi.IntRef(-1) }, Want: []string{"DeregistrationDelaySeconds: -1 is out of range"}},
+		{Name: "stickiness too long", Edit: func(a *LoadBalancerArgs) { a.Stickiness = &Stickiness{DurationSeconds: 604801} }, Want: []string{"Stickiness.DurationSeconds: 604801 is out of range; accepted 1..604800"}},
+		{Name: "idle timeout", Edit: func(a *LoadBalancerArgs) { a.IdleTimeoutSeconds = 4001 }, Want: []string{"IdleTimeoutSeconds: 4001 is out of range; accepted 1..4000"}},
+		{Name: "access logs", Edit: func(a *LoadBalancerArgs) { a.AccessLogs = &AccessLogs{Prefix: "/alb/"} }, Want: []string{`AccessLogs.Bucket: ""`, `AccessLogs.Prefix: "/alb/"`}},
+		{Name: "ip address type", Edit: func(a *LoadBalancerArgs) { a.IPAddressType = "ipv6" }, Want: []string{`IPAddressType: "ipv6"`}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			args := validArgs()
-			tc.mutate(args)
-			var newErr error
-			res, err := offline.Run(offline.Stack{Name: "prod-test"}, func(ctx *pulumi.Context) (pulumi.Map, error) {
-				_, newErr = NewLoadBalancer(ctx, "web-blue", args)
-				return pulumi.Map{}, nil
-			})
-			require.NoError(t, err, "the run itself succeeds; only the constructor fails")
-			require.Error(t, newErr, "bad args are rejected")
-			assert.Contains(t, newErr.Error(), `loadbalancer "web-blue": `, "error names the component")
-			for _, w := range tc.want {
-				assert.Contains(t, newErr.Error(), w, "error names the field and the accepted values")
-			}
-			assert.Empty(t, res.Resources, "a validation failure registers nothing")
-		})
-	}
+	offlinetest.BadArgs[LoadBalancerArgs]{
+		Stack:     offline.Stack{Name: "prod-test"},
+		Valid:     validArgs,
+		New:       func(ctx *pulumi.Context, a *LoadBalancerArgs) error { return newLB(a)(ctx) },
+		Component: `loadbalancer "web-blue": `,
+	}.Run(t, cases)
 }
 
 func TestBadArgsFailTheRun(t *testing.T) {
 	args := validArgs()
 	args.Color = "purple"
-	res, err := offline.Run(offline.Stack{Name: "prod-test"}, func(ctx *pulumi.Context) (pulumi.Map, error) {
-		_, err := NewLoadBalancer(ctx, "web-blue", args)
-		return nil, err
-	})
-	require.Error(t, err, "the run fails")
-	assert.Nil(t, res, "no result from a failed run")
+	err := offlinetest.RunFailing(t, offline.Stack{Name: "prod-test"}, newLB(args))
 	assert.Contains(t, err.Error(), "Color", "the run error names the field")
 }
 
 func TestNilArgs(t *testing.T) {
-	var newErr error
-	res, err := offline.Run(offline.Stack{Name: "prod-test"}, func(ctx *pulumi.Context) (pulumi.Map, error) {
-		_, newErr = NewLoadBalancer(ctx, "web-blue", nil)
-		return pulumi.Map{}, nil
-	})
-	require.NoError(t, err, "run")
-	require.Error(t, newErr, "nil args are rejected")
-	assert.Equal(t, `loadbalancer "web-blue": args are required`, newErr.Error(), "message")
+	res, err := offlinetest.RunRejected(t, offline.Stack{Name: "prod-test"}, newLB(nil))
+	assert.Equal(t, `loadbalancer "web-blue": args are required`, err.Error(), "message")
 	assert.Empty(t, res.Resources, "nothing registered")
 }

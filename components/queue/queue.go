@@ -9,6 +9,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/video-platform/video-platform/components/internal/tagging"
 )
 
 // Queue is a job queue whose failed jobs land in a dead-letter queue.
@@ -162,16 +164,10 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 	return comp, nil
 }
 
-// tags are the caller's tags plus the ones every child must carry; the
-// component's keys win so that cost reports and policies can rely on them.
+// tags are the caller's tags plus the ones every child must carry, and the
+// child's role ("jobs" or "dlq") so that the two queues and their alarms can
+// be told apart; the component's keys win so that cost reports and policies
+// can rely on them.
 func tags(a QueueArgs, role string) pulumi.StringMap {
-	out := pulumi.StringMap{}
-	for k, v := range a.Tags {
-		out[k] = pulumi.String(v)
-	}
-	out["env"] = pulumi.String(a.Env)
-	out["service"] = pulumi.String(a.Service)
-	out["managed-by"] = pulumi.String("pulumi")
-	out["role"] = pulumi.String(role)
-	return out
+	return pulumi.ToStringMap(tagging.Tags(a.Tags, a.Env, a.Service, map[string]string{"role": role}))
 }

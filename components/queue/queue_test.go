@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/video-platform/video-platform/internal/offline"
+	"github.com/video-platform/video-platform/internal/offline/offlinetest"
 	"github.com/video-platform/video-platform/internal/render"
 )
 
@@ -39,7 +40,7 @@ func validArgs() *QueueArgs {
 
 func run(t *testing.T, args *QueueArgs) *offline.Result {
 	t.Helper()
-	res, err := offline.Run(offline.Stack{Name: stackName, Config: map[string]string{regionKey: regionName}},
+	return offlinetest.Run(t, offline.Stack{Name: stackName, Config: map[string]string{regionKey: regionName}},
 		func(ctx *pulumi.Context) (pulumi.Map, error) {
 			q, err := NewQueue(ctx, "transcode", args)
 			if err != nil {
@@ -50,22 +51,22 @@ func run(t *testing.T, args *QueueArgs) *offline.Result {
 				"dlqUrl": q.DlqURL, "dlqArn": q.DlqArn, "dlqName": q.DlqName,
 			}, nil
 		})
-	require.NoError(t, err, "offline run of a valid queue")
-	return res
 }
 
-func find(t *testing.T, res *offline.Result, typ, name string) render.Resource {
-	t.Helper()
-	r, ok := res.Find(typ, name)
-	require.True(t, ok, "%s %s registered", typ, name)
-	return r
+// newQueue declares a queue and keeps only its error, which is all the
+// offlinetest helpers for refused arguments look at.
+func newQueue(args *QueueArgs) func(ctx *pulumi.Context) error {
+	return func(ctx *pulumi.Context) error {
+		_, err := NewQueue(ctx, "transcode", args)
+		return err
+	}
 }
 
 func TestQueueRedrivesIntoDLQ(t *testing.T) {
 	res := run(t, validArgs())
-	comp := find(t, res, compType, "transcode")
-	jobs := find(t, res, queueType, "transcode-queue")
-	dlq := find(t, res, queueType, "transcode-dlq")
+	comp := offlinetest.Find(t, res, compType, "transcode")
+	jobs := offlinetest.Find(t, res, queueType, "transcode-queue")
+	dlq := offlinetest.Find(t, res, queueType, "transcode-dlq")
 
 	raw, ok := jobs.Inputs["redrivePolicy"].(string)
 	require.True(t, ok, "redrivePolicy is a JSON string, got %#v", jobs.Inputs["redrivePolicy"])
@@ -109,8 +110,8 @@ func TestQueueRedrivesIntoDLQ(t *testing.T) {
 
 func TestRedriveAllowPolicyLetsOnlyTheMainQueueIn(t *testing.T) {
 	res := run(t, validArgs())
-	comp := find(t, res, compType, "transcode")
-	allow := find(t, res, allowType, "transcode-dlq-redrive-allow")
+	comp := offlinetest.Find(t, res, compType, "transcode")
+	allow := offlinetest.Find(t, res, allowType, "transcode-dlq-redrive-allow")
 
 	assert.Equal(t, comp.URN, allow.Parent, "allow policy parented to the component")
 	assert.Equal(t, "<computed:aws:sqs/queue:Queue.url[transcode-dlq]>", allow.Inputs["queueUrl"], "attached to the DLQ")
@@ -126,10 +127,10 @@ func TestAlarms(t *testing.T) {
 	args := validArgs()
 	args.OldestMessageAlarmSeconds = 1200
 	res := run(t, args)
-	comp := find(t, res, compType, "transcode")
+	comp := offlinetest.Find(t, res, compType, "transcode")
 	require.Len(t, res.OfType(alarmType), 2, "two alarms")
 
-	oldest := find(t, res, alarmType, "transcode-oldest-message")
+	oldest := offlinetest.Find(t, res, alarmType, "transcode-oldest-message")
 	assert.Equal(t, comp.URN, oldest.Parent, "oldest-message alarm parented")
 	assert.Equal(t, "AWS/SQS", oldest.Inputs["namespace"], "namespace")
 	assert.Equal(t, "ApproximateAgeOfOldestMessage", oldest.Inputs["metricName"], "metric")
@@ -146,7 +147,7 @@ func TestAlarms(t *testing.T) {
 		"env": "prod", "service": "transcoder", "managed-by": "pulumi", "team": "video", "role": "jobs",
 	}, oldest.Inputs["tags"], "alarm tagged")
 
-	dlq := find(t, res, alarmType, "transcode-dlq-not-empty")
+	dlq := offlinetest.Find(t, res, alarmType, "transcode-dlq-not-empty")
 	assert.Equal(t, comp.URN, dlq.Parent, "dlq alarm parented")
 	assert.Equal(t, "AWS/SQS", dlq.Inputs["namespace"], "namespace")
 	assert.Equal(t, "ApproximateNumberOfMessagesVisible", dlq.Inputs["metricName"], "metric")
@@ -169,7 +170,7 @@ func TestExplicitSettings(t *testing.T) {
 	args.ReceiveWaitTimeSeconds = &short
 	res := run(t, args)
 
-	jobs := find(t, res, queueType, "transcode-queue")
+	jobs := offlinetest.Find(t, res, queueType, "transcode-queue")
 	assert.Equal(t, 43200.0, jobs.Inputs["visibilityTimeoutSeconds"], "default visibility is capped at the SQS maximum")
 	assert.Equal(t, 86400.0, jobs.Inputs["messageRetentionSeconds"], "explicit retention")
 	assert.Equal(t, 0.0, jobs.Inputs["receiveWaitTimeSeconds"], "a pointer to 0 asks for short polling")
@@ -178,7 +179,7 @@ func TestExplicitSettings(t *testing.T) {
 	var policy map[string]any
 	require.NoError(t, json.Unmarshal([]byte(raw), &policy), "redrivePolicy parses")
 	assert.Equal(t, 3.0, policy["maxReceiveCount"], "explicit maxReceiveCount")
-	dlq := find(t, res, queueType, "transcode-dlq")
+	dlq := offlinetest.Find(t, res, queueType, "transcode-dlq")
 	assert.Equal(t, 86400.0, dlq.Inputs["messageRetentionSeconds"], "explicit DLQ retention")
 }
 
@@ -190,54 +191,33 @@ func TestWithDefaultsDoesNotMutateCaller(t *testing.T) {
 }
 
 func TestBadArgs(t *testing.T) {
-	cases := []struct {
-		name   string
-		mutate func(a *QueueArgs)
-		field  string
-	}{
-		{"missing env", func(a *QueueArgs) { a.Env = "" }, "Env:"},
-		{"bad service", func(a *QueueArgs) { a.Service = "Trans coder" }, "Service:"},
-		{"long prefix", func(a *QueueArgs) { a.Service = "a-very-long-service-name-that-does-not-fit-sqs" }, "name prefix"},
-		{"missing job timeout", func(a *QueueArgs) { a.JobTimeoutSeconds = 0 }, "JobTimeoutSeconds: 0 is out of range; accepted 1..43200"},
-		{"job timeout too long", func(a *QueueArgs) { a.JobTimeoutSeconds = 50000 }, "JobTimeoutSeconds: 50000"},
-		{"visibility below job timeout", func(a *QueueArgs) { a.VisibilityTimeoutSeconds = 600 }, "VisibilityTimeoutSeconds: 600 is out of range"},
-		{"visibility above max", func(a *QueueArgs) { a.VisibilityTimeoutSeconds = 43201 }, "VisibilityTimeoutSeconds: 43201"},
-		{"negative max receive", func(a *QueueArgs) { a.MaxReceiveCount = -1 }, "MaxReceiveCount: -1 is out of range; accepted 1..1000"},
-		{"max receive too high", func(a *QueueArgs) { a.MaxReceiveCount = 1001 }, "MaxReceiveCount: 1001"},
-		{"retention too short", func(a *QueueArgs) { a.MessageRetentionSeconds = 30 }, "MessageRetentionSeconds: 30 is out of range; accepted 60..1209600"},
-		{"retention too long", func(a *QueueArgs) { a.MessageRetentionSeconds = 1209601 }, "MessageRetentionSeconds: 1209601"},
-		{"dlq retention out of range", func(a *QueueArgs) { a.DlqRetentionSeconds = 2000000 }, "DlqRetentionSeconds: 2000000 is out of range"},
-		{"dlq retention below main", func(a *QueueArgs) {
+	cases := []offlinetest.Case[QueueArgs]{
+		{Name: "missing env", Edit: func(a *QueueArgs) { a.Env = "" }, Want: []string{"Env:"}},
+		{Name: "bad service", Edit: func(a *QueueArgs) { a.Service = "Trans coder" }, Want: []string{"Service:"}},
+		{Name: "long prefix", Edit: func(a *QueueArgs) { a.Service = "a-very-long-service-name-that-does-not-fit-sqs" }, Want: []string{"name prefix"}},
+		{Name: "missing job timeout", Edit: func(a *QueueArgs) { a.JobTimeoutSeconds = 0 }, Want: []string{"JobTimeoutSeconds: 0 is out of range; accepted 1..43200"}},
+		{Name: "job timeout too long", Edit: func(a *QueueArgs) { a.JobTimeoutSeconds = 50000 }, Want: []string{"JobTimeoutSeconds: 50000"}},
+		{Name: "visibility below job timeout", Edit: func(a *QueueArgs) { a.VisibilityTimeoutSeconds = 600 }, Want: []string{"VisibilityTimeoutSeconds: 600 is out of range"}},
+		{Name: "visibility above max", Edit: func(a *QueueArgs) { a.VisibilityTimeoutSeconds = 43201 }, Want: []string{"VisibilityTimeoutSeconds: 43201"}},
+		{Name: "negative max receive", Edit: func(a *QueueArgs) { a.MaxReceiveCount = -1 }, Want: []string{"MaxReceiveCount: -1 is out of range; accepted 1..1000"}},
+		{Name: "max receive too high", Edit: func(a *QueueArgs) { a.MaxReceiveCount = 1001 }, Want: []string{"MaxReceiveCount: 1001"}},
+		{Name: "retention too short", Edit: func(a *QueueArgs) { a.MessageRetentionSeconds = 30 }, Want: []string{"MessageRetentionSeconds: 30 is out of range; accepted 60..1209600"}},
+		{Name: "retention too long", Edit: func(a *QueueArgs) { a.MessageRetentionSeconds = 1209601 }, Want: []string{"MessageRetentionSeconds: 1209601"}},
+		{Name: "dlq retention out of range", Edit: func(a *QueueArgs) { a.DlqRetentionSeconds = 2000000 }, Want: []string{"DlqRetentionSeconds: 2000000 is out of range"}},
+		{Name: "dlq retention below main", Edit: func(a *QueueArgs) {
 			a.MessageRetentionSeconds = 86400
 			a.DlqRetentionSeconds = 3600
-		}, "DlqRetentionSeconds: 3600 is less than MessageRetentionSeconds (86400)"},
-		{"wait too long", func(a *QueueArgs) { w := 21; a.ReceiveWaitTimeSeconds = &w }, "ReceiveWaitTimeSeconds: 21 is out of range; accepted 0..20"},
-		{"missing topic", func(a *QueueArgs) { a.AlarmTopicArn = nil }, "AlarmTopicArn: missing"},
-		{"negative alarm age", func(a *QueueArgs) { a.OldestMessageAlarmSeconds = -5 }, "OldestMessageAlarmSeconds: -5"},
+		}, Want: []string{"DlqRetentionSeconds: 3600 is less than MessageRetentionSeconds (86400)"}},
+		{Name: "wait too long", Edit: func(a *QueueArgs) { w := 21; a.ReceiveWaitTimeSeconds = &w }, Want: []string{"ReceiveWaitTimeSeconds: 21 is out of range; accepted 0..20"}},
+		{Name: "missing topic", Edit: func(a *QueueArgs) { a.AlarmTopicArn = nil }, Want: []string{"AlarmTopicArn: missing"}},
+		{Name: "negative alarm age", Edit: func(a *QueueArgs) { a.OldestMessageAlarmSeconds = -5 }, Want: []string{"OldestMessageAlarmSeconds: -5"}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			args := validArgs()
-			tc.mutate(args)
-			var ctorErr error
-			res, err := offline.Run(offline.Stack{Name: stackName, Config: map[string]string{regionKey: regionName}},
-				func(ctx *pulumi.Context) (pulumi.Map, error) {
-					_, ctorErr = NewQueue(ctx, "transcode", args)
-					return pulumi.Map{}, nil
-				})
-			require.NoError(t, err, "the run itself succeeds so its resources can be inspected")
-			require.Error(t, ctorErr, "NewQueue rejects %s", tc.name)
-			assert.Contains(t, ctorErr.Error(), tc.field, "error names the field")
-			assert.Contains(t, ctorErr.Error(), `queue "transcode"`, "error names the component")
-			assertNothingRegistered(t, res)
-
-			_, err = offline.Run(offline.Stack{Name: stackName}, func(ctx *pulumi.Context) (pulumi.Map, error) {
-				_, err := NewQueue(ctx, "transcode", args)
-				return nil, err
-			})
-			require.Error(t, err, "the error fails the run")
-		})
-	}
+	offlinetest.BadArgs[QueueArgs]{
+		Stack:     offline.Stack{Name: stackName, Config: map[string]string{regionKey: regionName}},
+		Valid:     validArgs,
+		New:       func(ctx *pulumi.Context, a *QueueArgs) error { return newQueue(a)(ctx) },
+		Component: `queue "transcode"`,
+	}.Run(t, cases)
 }
 
 func TestAllBadFieldsReportedAtOnce(t *testing.T) {
@@ -250,20 +230,7 @@ func TestAllBadFieldsReportedAtOnce(t *testing.T) {
 }
 
 func TestNilArgs(t *testing.T) {
-	var ctorErr error
-	res, err := offline.Run(offline.Stack{Name: stackName}, func(ctx *pulumi.Context) (pulumi.Map, error) {
-		_, ctorErr = NewQueue(ctx, "transcode", nil)
-		return pulumi.Map{}, nil
-	})
-	require.NoError(t, err, "run")
-	require.Error(t, ctorErr, "nil args rejected")
-	assert.Contains(t, ctorErr.Error(), "args: nil", "error says args are nil")
-	assertNothingRegistered(t, res)
-}
-
-func assertNothingRegistered(t *testing.T, res *offline.Result) {
-	t.Helper()
-	for _, r := range res.Resources {
-		assert.Equal(t, "pulumi:pulumi:Stack", r.Type, "nothing but the stack is registered, found %s", r.URN)
-	}
+	res, err := offlinetest.RunRejected(t, offline.Stack{Name: stackName}, newQueue(nil))
+	assert.Contains(t, err.Error(), "args: nil", "error says args are nil")
+	assert.Empty(t, res.Resources, "nothing is registered")
 }

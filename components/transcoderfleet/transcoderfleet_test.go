@@ -3,6 +3,7 @@ package transcoderfleet
 import (
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"math"
 	"testing"
 
@@ -11,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/video-platform/video-platform/internal/offline"
-	"github.com/video-platform/video-platform/internal/render"
+	"github.com/video-platform/video-platform/internal/offline/offlinetest"
 	"github.com/video-platform/video-platform/policies/rules"
 )
 
@@ -47,7 +48,7 @@ func fleetArgs() *TranscoderFleetArgs {
 
 func runFleet(t *testing.T, name string, args *TranscoderFleetArgs) *offline.Result {
 	t.Helper()
-	res, err := offline.Run(offline.Stack{Name: "prod-transcoders", Config: map[string]string{"aws:region": "us-east-1"}},
+	return offlinetest.Run(t, offline.Stack{Name: "prod-transcoders", Config: map[string]string{"aws:region": "us-east-1"}},
 		func(ctx *pulumi.Context) (pulumi.Map, error) {
 			f, err := NewTranscoderFleet(ctx, name, args)
 			if err != nil {
@@ -60,43 +61,24 @@ func runFleet(t *testing.T, name string, args *TranscoderFleetArgs) *offline.Res
 				"target":    f.TargetBacklogPerInstance,
 			}, nil
 		})
-	require.NoError(t, err, "offline run of %s", name)
-	return res
 }
 
-func find(t *testing.T, res *offline.Result, typ, name string) render.Resource {
-	t.Helper()
-	r, ok := res.Find(typ, name)
-	require.True(t, ok, "%s %s is declared", typ, name)
-	return r
-}
-
-// get walks nested maps and lists: a string step indexes a map, an int a list.
-func get(t *testing.T, v any, path ...any) any {
-	t.Helper()
-	for _, step := range path {
-		switch s := step.(type) {
-		case string:
-			m, ok := v.(map[string]any)
-			require.True(t, ok, "%v is a map before %q", v, s)
-			v = m[s]
-		case int:
-			l, ok := v.([]any)
-			require.True(t, ok, "%v is a list before [%d]", v, s)
-			require.Greater(t, len(l), s, "list has index %d", s)
-			v = l[s]
-		}
+// newFleet declares a fleet and keeps only its error, which is all the
+// offlinetest helpers for refused arguments and failed runs look at.
+func newFleet(name string, args *TranscoderFleetArgs) func(ctx *pulumi.Context) error {
+	return func(ctx *pulumi.Context) error {
+		_, err := NewTranscoderFleet(ctx, name, args)
+		return err
 	}
-	return v
 }
 
 func TestActiveFleetGroup(t *testing.T) {
 	res := runFleet(t, "tc-v42", fleetArgs())
-	fleet := find(t, res, TypeToken, "tc-v42")
-	pool := find(t, res, typePool, "tc-v42-pool")
+	fleet := offlinetest.Find(t, res, TypeToken, "tc-v42")
+	pool := offlinetest.Find(t, res, typePool, "tc-v42-pool")
 	assert.Equal(t, fleet.URN, pool.Parent, "pool is parented to the fleet")
 
-	asg := find(t, res, typeASG, "tc-v42-pool-asg")
+	asg := offlinetest.Find(t, res, typeASG, "tc-v42-pool-asg")
 	assert.Equal(t, pool.URN, asg.Parent, "group is parented to the pool")
 	assert.Equal(t, "prod-transcoder-v42-", asg.Inputs["namePrefix"], "one group per release")
 	assert.Equal(t, true, asg.Inputs["capacityRebalance"], "capacity rebalance")
@@ -105,24 +87,24 @@ func TestActiveFleetGroup(t *testing.T) {
 	assert.Equal(t, 40.0, asg.Inputs["maxSize"], "max")
 	assert.Equal(t, 2.0, asg.Inputs["desiredCapacity"], "desired")
 
-	dist := get(t, asg.Inputs, "mixedInstancesPolicy", "instancesDistribution")
-	assert.Equal(t, 1.0, get(t, dist, "onDemandBaseCapacity"), "one on-demand instance by default")
-	assert.Equal(t, 0.0, get(t, dist, "onDemandPercentageAboveBaseCapacity"), "all Spot above the base")
-	assert.Equal(t, "price-capacity-optimized", get(t, dist, "spotAllocationStrategy"), "allocation strategy")
-	overrides, _ := get(t, asg.Inputs, "mixedInstancesPolicy", "launchTemplate", "overrides").([]any)
+	dist := "mixedInstancesPolicy.instancesDistribution."
+	assert.Equal(t, 1.0, offlinetest.Input(t, asg, dist+"onDemandBaseCapacity"), "one on-demand instance by default")
+	assert.Equal(t, 0.0, offlinetest.Input(t, asg, dist+"onDemandPercentageAboveBaseCapacity"), "all Spot above the base")
+	assert.Equal(t, "price-capacity-optimized", offlinetest.Input(t, asg, dist+"spotAllocationStrategy"), "allocation strategy")
+	overrides, _ := offlinetest.Input(t, asg, "mixedInstancesPolicy.launchTemplate.overrides").([]any)
 	var types []any
-	for _, o := range overrides {
-		types = append(types, get(t, o, "instanceType"))
+	for i := range overrides {
+		types = append(types, offlinetest.Input(t, asg, fmt.Sprintf("mixedInstancesPolicy.launchTemplate.overrides[%d].instanceType", i)))
 	}
 	assert.Equal(t, []any{"c6i.xlarge", "c5.xlarge", "c6a.xlarge"}, types, "the three types")
-	assert.Equal(t, "1", get(t, asg.Inputs, "mixedInstancesPolicy", "launchTemplate", "launchTemplateSpecification", "version"), "pinned version")
+	assert.Equal(t, "1", offlinetest.Input(t, asg, "mixedInstancesPolicy.launchTemplate.launchTemplateSpecification.version"), "pinned version")
 
 	hooks, _ := asg.Inputs["initialLifecycleHooks"].([]any)
 	require.Len(t, hooks, 1, "termination hook")
-	assert.Equal(t, "autoscaling:EC2_INSTANCE_TERMINATING", get(t, hooks[0], "lifecycleTransition"), "terminating")
-	assert.Equal(t, 1800.0, get(t, hooks[0], "heartbeatTimeout"), "default job heartbeat")
+	assert.Equal(t, "autoscaling:EC2_INSTANCE_TERMINATING", offlinetest.Input(t, asg, "initialLifecycleHooks[0].lifecycleTransition"), "terminating")
+	assert.Equal(t, 1800.0, offlinetest.Input(t, asg, "initialLifecycleHooks[0].heartbeatTimeout"), "default job heartbeat")
 
-	lt := find(t, res, typeLT, "tc-v42-pool-lt")
+	lt := offlinetest.Find(t, res, typeLT, "tc-v42-pool-lt")
 	assert.Nil(t, lt.Inputs["instanceType"], "types come from the overrides")
 	encoded, _ := lt.Inputs["userData"].(string)
 	raw, err := base64.StdEncoding.DecodeString(encoded)
@@ -142,41 +124,42 @@ func TestActiveFleetGroup(t *testing.T) {
 
 func TestActiveFleetBacklogPolicy(t *testing.T) {
 	res := runFleet(t, "tc-v42", fleetArgs())
-	fleet := find(t, res, TypeToken, "tc-v42")
-	pol := find(t, res, typePol, "tc-v42-backlog")
+	fleet := offlinetest.Find(t, res, TypeToken, "tc-v42")
+	pol := offlinetest.Find(t, res, typePol, "tc-v42-backlog")
 	assert.Equal(t, fleet.URN, pol.Parent, "policy parented to the fleet")
 	assert.Len(t, res.OfType(typePol), 1, "the pool adds no policy of its own")
 
 	groupName := offline.Placeholder(typeASG, "name", "tc-v42-pool-asg")
 	assert.Equal(t, groupName, pol.Inputs["autoscalingGroupName"], "policy on the fleet's group")
 	assert.Equal(t, "TargetTrackingScaling", pol.Inputs["policyType"], "target tracking")
-	ttc := pol.Inputs["targetTrackingConfiguration"]
-	assert.Equal(t, 5.0, get(t, ttc, "targetValue"), "target = latency / average job")
+	ttc := "targetTrackingConfiguration."
+	assert.Equal(t, 5.0, offlinetest.Input(t, pol, ttc+"targetValue"), "target = latency / average job")
 
-	metrics, _ := get(t, ttc, "customizedMetricSpecification", "metrics").([]any)
+	list := ttc + "customizedMetricSpecification.metrics"
+	metrics, _ := offlinetest.Input(t, pol, list).([]any)
 	require.Len(t, metrics, 3, "m1, m2, e1")
-	m1, m2, e1 := metrics[0], metrics[1], metrics[2]
+	m1, m2, e1 := list+"[0].", list+"[1].", list+"[2]."
 
-	assert.Equal(t, "m1", get(t, m1, "id"), "m1 id")
-	assert.Equal(t, false, get(t, m1, "returnData"), "m1 is an input")
-	assert.Equal(t, "AWS/SQS", get(t, m1, "metricStat", "metric", "namespace"), "SQS namespace")
-	assert.Equal(t, "ApproximateNumberOfMessagesVisible", get(t, m1, "metricStat", "metric", "metricName"), "visible messages")
-	assert.Equal(t, "QueueName", get(t, m1, "metricStat", "metric", "dimensions", 0, "name"), "queue dimension")
-	assert.Equal(t, "prod-transcoder-jobs", get(t, m1, "metricStat", "metric", "dimensions", 0, "value"), "queue name")
-	assert.Equal(t, "Sum", get(t, m1, "metricStat", "stat"), "sum of messages")
+	assert.Equal(t, "m1", offlinetest.Input(t, pol, m1+"id"), "m1 id")
+	assert.Equal(t, false, offlinetest.Input(t, pol, m1+"returnData"), "m1 is an input")
+	assert.Equal(t, "AWS/SQS", offlinetest.Input(t, pol, m1+"metricStat.metric.namespace"), "SQS namespace")
+	assert.Equal(t, "ApproximateNumberOfMessagesVisible", offlinetest.Input(t, pol, m1+"metricStat.metric.metricName"), "visible messages")
+	assert.Equal(t, "QueueName", offlinetest.Input(t, pol, m1+"metricStat.metric.dimensions[0].name"), "queue dimension")
+	assert.Equal(t, "prod-transcoder-jobs", offlinetest.Input(t, pol, m1+"metricStat.metric.dimensions[0].value"), "queue name")
+	assert.Equal(t, "Sum", offlinetest.Input(t, pol, m1+"metricStat.stat"), "sum of messages")
 
-	assert.Equal(t, "m2", get(t, m2, "id"), "m2 id")
-	assert.Equal(t, false, get(t, m2, "returnData"), "m2 is an input")
-	assert.Equal(t, "AWS/AutoScaling", get(t, m2, "metricStat", "metric", "namespace"), "ASG namespace")
-	assert.Equal(t, "GroupInServiceInstances", get(t, m2, "metricStat", "metric", "metricName"), "in-service instances")
-	assert.Equal(t, "AutoScalingGroupName", get(t, m2, "metricStat", "metric", "dimensions", 0, "name"), "group dimension")
-	assert.Equal(t, groupName, get(t, m2, "metricStat", "metric", "dimensions", 0, "value"), "this fleet's group")
-	assert.Equal(t, "Average", get(t, m2, "metricStat", "stat"), "average instances")
+	assert.Equal(t, "m2", offlinetest.Input(t, pol, m2+"id"), "m2 id")
+	assert.Equal(t, false, offlinetest.Input(t, pol, m2+"returnData"), "m2 is an input")
+	assert.Equal(t, "AWS/AutoScaling", offlinetest.Input(t, pol, m2+"metricStat.metric.namespace"), "ASG namespace")
+	assert.Equal(t, "GroupInServiceInstances", offlinetest.Input(t, pol, m2+"metricStat.metric.metricName"), "in-service instances")
+	assert.Equal(t, "AutoScalingGroupName", offlinetest.Input(t, pol, m2+"metricStat.metric.dimensions[0].name"), "group dimension")
+	assert.Equal(t, groupName, offlinetest.Input(t, pol, m2+"metricStat.metric.dimensions[0].value"), "this fleet's group")
+	assert.Equal(t, "Average", offlinetest.Input(t, pol, m2+"metricStat.stat"), "average instances")
 
-	assert.Equal(t, "e1", get(t, e1, "id"), "e1 id")
-	assert.Equal(t, "m1 / m2", get(t, e1, "expression"), "backlog per instance")
-	assert.Equal(t, "backlog per instance", get(t, e1, "label"), "label")
-	assert.Equal(t, true, get(t, e1, "returnData"), "e1 is the tracked value")
+	assert.Equal(t, "e1", offlinetest.Input(t, pol, e1+"id"), "e1 id")
+	assert.Equal(t, "m1 / m2", offlinetest.Input(t, pol, e1+"expression"), "backlog per instance")
+	assert.Equal(t, "backlog per instance", offlinetest.Input(t, pol, e1+"label"), "label")
+	assert.Equal(t, true, offlinetest.Input(t, pol, e1+"returnData"), "e1 is the tracked value")
 }
 
 func TestDrainingFleet(t *testing.T) {
@@ -186,13 +169,13 @@ func TestDrainingFleet(t *testing.T) {
 	args.JobHeartbeatSeconds = 3600
 	res := runFleet(t, "tc-v41", args)
 
-	asg := find(t, res, typeASG, "tc-v41-pool-asg")
+	asg := offlinetest.Find(t, res, typeASG, "tc-v41-pool-asg")
 	assert.Equal(t, 0.0, asg.Inputs["minSize"], "draining min 0")
 	assert.Equal(t, 0.0, asg.Inputs["maxSize"], "draining max 0")
 	assert.Equal(t, 0.0, asg.Inputs["desiredCapacity"], "draining desired 0 whatever was given")
 	hooks, _ := asg.Inputs["initialLifecycleHooks"].([]any)
 	require.Len(t, hooks, 1, "a draining group keeps its hook so jobs finish")
-	assert.Equal(t, 3600.0, get(t, hooks[0], "heartbeatTimeout"), "heartbeat")
+	assert.Equal(t, 3600.0, offlinetest.Input(t, asg, "initialLifecycleHooks[0].heartbeatTimeout"), "heartbeat")
 	assert.Empty(t, res.OfType(typePol), "no scaling policy while draining")
 	assert.Empty(t, res.OfType("aws:autoscaling/schedule:Schedule"), "no schedule while draining")
 	assert.Equal(t, true, res.Outputs["draining"], "Draining output")
@@ -207,12 +190,12 @@ func TestFleetOptionsAndEnvironment(t *testing.T) {
 	args.Environment = pulumi.StringMap{"OUTPUT_BUCKET": pulumi.String("media-out")}
 	args.InstanceTypes = []string{"c7g.xlarge", "c6g.xlarge", "c6gn.xlarge"}
 	res := runFleet(t, "tc-v42", args)
-	asg := find(t, res, typeASG, "tc-v42-pool-asg")
-	dist := get(t, asg.Inputs, "mixedInstancesPolicy", "instancesDistribution")
-	assert.Equal(t, 2.0, get(t, dist, "onDemandBaseCapacity"), "base")
-	assert.Equal(t, 20.0, get(t, dist, "onDemandPercentageAboveBaseCapacity"), "percentage")
-	assert.Equal(t, "capacity-optimized", get(t, dist, "spotAllocationStrategy"), "strategy")
-	lt := find(t, res, typeLT, "tc-v42-pool-lt")
+	asg := offlinetest.Find(t, res, typeASG, "tc-v42-pool-asg")
+	dist := "mixedInstancesPolicy.instancesDistribution."
+	assert.Equal(t, 2.0, offlinetest.Input(t, asg, dist+"onDemandBaseCapacity"), "base")
+	assert.Equal(t, 20.0, offlinetest.Input(t, asg, dist+"onDemandPercentageAboveBaseCapacity"), "percentage")
+	assert.Equal(t, "capacity-optimized", offlinetest.Input(t, asg, dist+"spotAllocationStrategy"), "strategy")
+	lt := offlinetest.Find(t, res, typeLT, "tc-v42-pool-lt")
 	raw, err := base64.StdEncoding.DecodeString(lt.Inputs["userData"].(string))
 	require.NoError(t, err, "base64")
 	assert.Contains(t, string(raw), "'OUTPUT_BUCKET=media-out'", "extra variable")
@@ -233,58 +216,45 @@ func TestFleetPassesPolicyPack(t *testing.T) {
 }
 
 func TestBadFleetArgsRegisterNothing(t *testing.T) {
-	cases := []struct {
-		name  string
-		edit  func(a *TranscoderFleetArgs)
-		field string
-	}{
-		{"two types", func(a *TranscoderFleetArgs) { a.InstanceTypes = []string{"c6i.xlarge", "c5.xlarge"} }, "InstanceTypes:"},
-		{"general purpose type", func(a *TranscoderFleetArgs) { a.InstanceTypes = []string{"c6i.xlarge", "c5.xlarge", "m6i.large"} }, "InstanceTypes:"},
-		{"one family", func(a *TranscoderFleetArgs) {
+	cases := []offlinetest.Case[TranscoderFleetArgs]{
+		{Name: "two types", Edit: func(a *TranscoderFleetArgs) { a.InstanceTypes = []string{"c6i.xlarge", "c5.xlarge"} }, Want: []string{"InstanceTypes:"}},
+		{Name: "general purpose type", Edit: func(a *TranscoderFleetArgs) { a.InstanceTypes = []string{"c6i.xlarge", "c5.xlarge", "m6i.large"} }, Want: []string{"InstanceTypes:"}},
+		{Name: "one family", Edit: func(a *TranscoderFleetArgs) {
 			a.InstanceTypes = []string{"c6i.xlarge", "c6i.2xlarge", "c6i.4xlarge"}
-		}, "InstanceTypes:"},
-		{"mixed architectures", func(a *TranscoderFleetArgs) {
+		}, Want: []string{"InstanceTypes:"}},
+		{Name: "mixed architectures", Edit: func(a *TranscoderFleetArgs) {
 			a.InstanceTypes = []string{"c6i.xlarge", "c6g.xlarge", "c7g.xlarge"}
-		}, "InstanceTypes:"},
-		{"duplicate type", func(a *TranscoderFleetArgs) {
+		}, Want: []string{"InstanceTypes:"}},
+		{Name: "duplicate type", Edit: func(a *TranscoderFleetArgs) {
 			a.InstanceTypes = []string{"c6i.xlarge", "c5.xlarge", "c5.xlarge"}
-		}, "InstanceTypes:"},
-		{"latency below average", func(a *TranscoderFleetArgs) { a.AcceptableLatencySeconds = 60 }, "AcceptableLatencySeconds:"},
-		{"zero average", func(a *TranscoderFleetArgs) { a.AverageJobSeconds = 0 }, "AverageJobSeconds:"},
-		{"infinite latency", func(a *TranscoderFleetArgs) { a.AcceptableLatencySeconds = math.Inf(1) }, "AcceptableLatencySeconds:"},
-		{"heartbeat too short", func(a *TranscoderFleetArgs) { a.JobHeartbeatSeconds = 120 }, "JobHeartbeatSeconds:"},
-		{"heartbeat too long", func(a *TranscoderFleetArgs) { a.JobHeartbeatSeconds = 7201 }, "JobHeartbeatSeconds:"},
-		{"active fleet at zero", func(a *TranscoderFleetArgs) { a.MinSize = 0 }, "MinSize:"},
-		{"sizes out of order", func(a *TranscoderFleetArgs) { a.MaxSize = 1 }, "MinSize/DesiredCapacity/MaxSize:"},
-		{"no queue URL", func(a *TranscoderFleetArgs) { a.QueueURL = nil }, "QueueURL:"},
-		{"no queue name", func(a *TranscoderFleetArgs) { a.QueueName = nil }, "QueueName:"},
-		{"queue URL in environment", func(a *TranscoderFleetArgs) {
+		}, Want: []string{"InstanceTypes:"}},
+		{Name: "latency below average", Edit: func(a *TranscoderFleetArgs) { a.AcceptableLatencySeconds = 60 }, Want: []string{"AcceptableLatencySeconds:"}},
+		{Name: "zero average", Edit: func(a *TranscoderFleetArgs) { a.AverageJobSeconds = 0 }, Want: []string{"AverageJobSeconds:"}},
+		{Name: "infinite latency", Edit: func(a *TranscoderFleetArgs) { a.AcceptableLatencySeconds = math.Inf(1) }, Want: []string{"AcceptableLatencySeconds:"}},
+		{Name: "heartbeat too short", Edit: func(a *TranscoderFleetArgs) { a.JobHeartbeatSeconds = 120 }, Want: []string{"JobHeartbeatSeconds:"}},
+		{Name: "heartbeat too long", Edit: func(a *TranscoderFleetArgs) { a.JobHeartbeatSeconds = 7201 }, Want: []string{"JobHeartbeatSeconds:"}},
+		{Name: "active fleet at zero", Edit: func(a *TranscoderFleetArgs) { a.MinSize = 0 }, Want: []string{"MinSize:"}},
+		{Name: "sizes out of order", Edit: func(a *TranscoderFleetArgs) { a.MaxSize = 1 }, Want: []string{"MinSize/DesiredCapacity/MaxSize:"}},
+		{Name: "no queue URL", Edit: func(a *TranscoderFleetArgs) { a.QueueURL = nil }, Want: []string{"QueueURL:"}},
+		{Name: "no queue name", Edit: func(a *TranscoderFleetArgs) { a.QueueName = nil }, Want: []string{"QueueName:"}},
+		{Name: "queue URL in environment", Edit: func(a *TranscoderFleetArgs) {
 			a.Environment = pulumi.StringMap{"QUEUE_URL": pulumi.String("x")}
-		}, "Environment:"},
-		{"on-demand percentage", func(a *TranscoderFleetArgs) { a.OnDemandPercentageAboveBase = 150 }, "OnDemandPercentageAboveBase:"},
-		{"lowest price", func(a *TranscoderFleetArgs) { a.SpotAllocationStrategy = "lowest-price" }, "SpotAllocationStrategy:"},
-		{"two subnets", func(a *TranscoderFleetArgs) { a.SubnetIDs = a.SubnetIDs[:2] }, "SubnetIDs:"},
-		{"bad release", func(a *TranscoderFleetArgs) { a.Release = "" }, "Release:"},
-		{"no ami", func(a *TranscoderFleetArgs) { a.AmiID = nil }, "AmiID:"},
+		}, Want: []string{"Environment:"}},
+		{Name: "on-demand percentage", Edit: func(a *TranscoderFleetArgs) { a.OnDemandPercentageAboveBase = 150 }, Want: []string{"OnDemandPercentageAboveBase:"}},
+		{Name: "lowest price", Edit: func(a *TranscoderFleetArgs) { a.SpotAllocationStrategy = "lowest-price" }, Want: []string{"SpotAllocationStrategy:"}},
+		{Name: "two subnets", Edit: func(a *TranscoderFleetArgs) { a.SubnetIDs = a.SubnetIDs[:2] }, Want: []string{"SubnetIDs:"}},
+		{Name: "bad release", Edit: func(a *TranscoderFleetArgs) { a.Release = "" }, Want: []string{"Release:"}},
+		{Name: "no ami", Edit: func(a *TranscoderFleetArgs) { a.AmiID = nil }, Want: []string{"AmiID:"}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			args := fleetArgs()
-			tc.edit(args)
-			created := false
-			res, err := offline.Run(offline.Stack{Name: "prod-transcoders"}, func(ctx *pulumi.Context) (pulumi.Map, error) {
-				_, err := NewTranscoderFleet(ctx, "tc-v42", args)
-				created = err == nil
-				return nil, err
-			})
-			require.Error(t, err, "invalid args are rejected")
-			assert.Nil(t, res, "nothing returned")
-			assert.False(t, created, "no fleet created")
-			assert.Contains(t, err.Error(), tc.field, "error names the field")
-			assert.Contains(t, err.Error(), `transcoderfleet "tc-v42"`, "error names the component")
+	offlinetest.BadArgs[TranscoderFleetArgs]{
+		Stack:     offline.Stack{Name: "prod-transcoders"},
+		Valid:     fleetArgs,
+		New:       func(ctx *pulumi.Context, a *TranscoderFleetArgs) error { return newFleet("tc-v42", a)(ctx) },
+		Component: `transcoderfleet "tc-v42"`,
+		Check: func(t *testing.T, err error) {
 			assert.NotContains(t, err.Error(), "MixedInstances.", "pool field names are translated")
-		})
-	}
+		},
+	}.Run(t, cases)
 }
 
 func TestErrorsReportedTogether(t *testing.T) {
@@ -309,11 +279,7 @@ func TestDrainingIgnoresSizes(t *testing.T) {
 }
 
 func TestNilArgsAndPoolErrors(t *testing.T) {
-	_, err := offline.Run(offline.Stack{Name: "prod-transcoders"}, func(ctx *pulumi.Context) (pulumi.Map, error) {
-		_, err := NewTranscoderFleet(ctx, "tc", nil)
-		return nil, err
-	})
-	require.Error(t, err, "nil args")
+	err := offlinetest.RunFailing(t, offline.Stack{Name: "prod-transcoders"}, newFleet("tc", nil))
 	assert.Contains(t, err.Error(), "args are required", "message")
 
 	assert.Nil(t, poolErrors(nil), "no pool error")
@@ -326,13 +292,10 @@ func TestBacklogPolicyOwnsDesiredOnlyWhenActive(t *testing.T) {
 	for _, draining := range []bool{false, true} {
 		args := fleetArgs()
 		args.Draining = draining
-		res, err := offline.Run(offline.Stack{Name: "prod-transcoders"}, func(ctx *pulumi.Context) (pulumi.Map, error) {
-			_, err := NewTranscoderFleet(ctx, "tc", args)
-			return nil, err
+		res := offlinetest.Run(t, offline.Stack{Name: "prod-transcoders"}, func(ctx *pulumi.Context) (pulumi.Map, error) {
+			return nil, newFleet("tc", args)(ctx)
 		})
-		require.NoError(t, err, "run (draining=%v)", draining)
-		asg, ok := res.Find("aws:autoscaling/group:Group", "tc-pool-asg")
-		require.True(t, ok, "the group is declared")
+		asg := offlinetest.Find(t, res, typeASG, "tc-pool-asg")
 		ignore := asg.IgnoreChanges
 		if draining {
 			assert.Empty(t, ignore, "a draining group is held at desired 0")

@@ -16,6 +16,28 @@ var (
 	worldPorts        = []int{80, 443}
 )
 
+// modernSslPolicies are the ELB security policies that refuse TLS below 1.2.
+// Hand it out only through ModernSslPolicies so no caller can change it.
+var modernSslPolicies = []string{
+	"ELBSecurityPolicy-TLS13-1-2-2021-06",
+	"ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+	"ELBSecurityPolicy-TLS13-1-3-2021-06",
+	"ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06",
+	"ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06",
+	"ELBSecurityPolicy-FS-1-2-Res-2020-10",
+	"ELBSecurityPolicy-FS-1-2-Res-2019-08",
+	"ELBSecurityPolicy-FS-1-2-2019-08",
+	"ELBSecurityPolicy-TLS-1-2-2017-01",
+	"ELBSecurityPolicy-TLS-1-2-Ext-2018-06",
+}
+
+// ModernSslPolicies returns the ELB security policies that refuse TLS below
+// 1.2: the default allowedSslPolicies of the alb-https-only rule. Components
+// validate their listeners against the same list, so that arguments a
+// component accepts also pass the policy pack. Each call returns a fresh
+// copy the caller may change.
+func ModernSslPolicies() []string { return slices.Clone(modernSslPolicies) }
+
 // lbRoleTag marks security groups that belong to a load balancer; our
 // components set tags.role = "load-balancer" on them.
 const lbRoleTag = "load-balancer"
@@ -319,18 +341,7 @@ func albHTTPSOnly() Rule {
 		Params: []Param{{
 			Key: "allowedSslPolicies", Kind: StringListParam,
 			Description: "ELB security policies accepted on HTTPS/TLS listeners.",
-			Default: constant([]string{
-				"ELBSecurityPolicy-TLS13-1-2-2021-06",
-				"ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
-				"ELBSecurityPolicy-TLS13-1-3-2021-06",
-				"ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06",
-				"ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06",
-				"ELBSecurityPolicy-FS-1-2-Res-2020-10",
-				"ELBSecurityPolicy-FS-1-2-Res-2019-08",
-				"ELBSecurityPolicy-FS-1-2-2019-08",
-				"ELBSecurityPolicy-TLS-1-2-2017-01",
-				"ELBSecurityPolicy-TLS-1-2-Ext-2018-06",
-			}),
+			Default:     func(string) any { return ModernSslPolicies() },
 		}},
 		Resource: func(s Settings, r Resource) []string {
 			if !slices.Contains(listenerTypes, r.Type) {

@@ -261,6 +261,15 @@ func TestALBHTTPSOnly(t *testing.T) {
 	})
 }
 
+func TestModernSslPoliciesAreTheDefaultAndACopy(t *testing.T) {
+	rule, ok := Lookup("alb-https-only")
+	require.True(t, ok, "rule exists")
+	assert.Equal(t, ModernSslPolicies(), rule.Params[0].Default(ProdEnv), "the rule's default is the shared list")
+	p := ModernSslPolicies()
+	p[0] = "ELBSecurityPolicy-2016-08"
+	assert.Equal(t, "ELBSecurityPolicy-TLS13-1-2-2021-06", ModernSslPolicies()[0], "a caller's change does not leak into the list")
+}
+
 func TestALBDeletionProtection(t *testing.T) {
 	off := res(TypeLoadBalancer, "web-alb", map[string]any{"enableDeletionProtection": false, "tags": stdTags("web")})
 	runRuleCases(t, "alb-deletion-protection", []ruleCase{
