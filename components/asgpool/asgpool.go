@@ -14,6 +14,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumix"
 
 	"github.com/video-platform/video-platform/components/internal/tagging"
 )
@@ -209,30 +210,17 @@ func (a AsgPoolArgs) userData(logGroupName pulumi.StringOutput) pulumi.StringOut
 		params.HeartbeatSeconds = a.LifecycleHook.HeartbeatSeconds
 		params.DrainTimeoutSeconds = a.DrainTimeoutSeconds
 	}
-	return pulumi.All(a.ImageRepositoryURL, logGroupName, env.ToStringMapOutput()).
-		ApplyT(func(vs []any) (string, error) { return encodeUserData(params, vs) }).(pulumi.StringOutput)
-}
-
-// encodeUserData completes params with the resolved values of
-// [repository URL, log group name, environment] and renders them.
-func encodeUserData(params UserDataParams, vs []any) (string, error) {
-	if len(vs) != 3 {
-		return "", fmt.Errorf("user data: got %d resolved values, want 3", len(vs))
-	}
-	url, okURL := vs[0].(string)
-	logGroup, okLog := vs[1].(string)
-	env, okEnv := vs[2].(map[string]string)
-	if !okURL || !okLog || !okEnv {
-		return "", fmt.Errorf("user data: resolved values have types %T, %T, %T; want string, string, map[string]string", vs[0], vs[1], vs[2])
-	}
-	params.ImageRepositoryURL = url
-	params.LogGroupName = logGroup
-	params.Environment = env
-	script, err := RenderUserData(params)
-	if err != nil {
-		return "", err
-	}
-	return base64.StdEncoding.EncodeToString([]byte(script)), nil
+	rendered := pulumix.Apply3Err(a.ImageRepositoryURL.ToStringOutput(), logGroupName, env.ToStringMapOutput(),
+		func(url, logGroup string, environment map[string]string) (string, error) {
+			p := params
+			p.ImageRepositoryURL, p.LogGroupName, p.Environment = url, logGroup, environment
+			script, err := RenderUserData(p)
+			if err != nil {
+				return "", err
+			}
+			return base64.StdEncoding.EncodeToString([]byte(script)), nil
+		})
+	return pulumix.Cast[pulumi.StringOutput](rendered)
 }
 
 func (a AsgPoolArgs) launchTemplateArgs(tags map[string]string, userData pulumi.StringOutput) *ec2.LaunchTemplateArgs {

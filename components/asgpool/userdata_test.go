@@ -1,7 +1,6 @@
 package asgpool
 
 import (
-	"encoding/base64"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -130,20 +129,6 @@ func TestRenderUserDataRejectsBadParams(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.field, "names the field")
 		})
 	}
-}
-
-func TestEncodeUserData(t *testing.T) {
-	p := UserDataParams{Release: "v1", ContainerPort: 80}
-	encoded, err := encodeUserData(p, []any{repoURL, "/logs/x", map[string]string{"A": "b"}})
-	require.NoError(t, err, "encode")
-	raw, err := base64.StdEncoding.DecodeString(encoded)
-	require.NoError(t, err, "base64")
-	assert.Contains(t, string(raw), "IMAGE='"+repoURL+":v1'", "rendered with the resolved values")
-
-	_, err = encodeUserData(p, []any{repoURL, "/logs/x"})
-	assert.ErrorContains(t, err, "want 3", "wrong arity")
-	_, err = encodeUserData(p, []any{repoURL, 7, map[string]string{}})
-	assert.ErrorContains(t, err, "want string, string, map[string]string", "wrong types")
 }
 
 // drainScript extracts the watcher written through the quoted heredoc, which
