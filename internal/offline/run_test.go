@@ -4,7 +4,9 @@ import (
 	"testing"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/acm"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 	"github.com/stretchr/testify/assert"
@@ -76,4 +78,57 @@ func TestUnknownInvokeNamesToken(t *testing.T) {
 	_, err := c.Call(pulumi.MockCallArgs{Token: getBucket})
 	require.Error(t, err, "unknown invoke")
 	assert.Contains(t, err.Error(), getBucket, "names the token")
+}
+
+func TestPlainValuesMaskSecretsAndUnknowns(t *testing.T) {
+	ref := resource.NewResourceReferenceProperty(resource.ResourceReference{URN: "urn:pulumi:s::p::t::n"})
+	in := resource.PropertyMap{
+		"s":          resource.NewStringProperty("x"),
+		"n":          resource.NewNumberProperty(2),
+		"b":          resource.NewBoolProperty(true),
+		"null":       resource.NewNullProperty(),
+		"list":       resource.NewArrayProperty([]resource.PropertyValue{resource.NewStringProperty("a")}),
+		"secret":     resource.MakeSecret(resource.NewStringProperty("hunter2")),
+		"unknown":    resource.MakeComputed(resource.NewStringProperty("")),
+		"out":        resource.NewOutputProperty(resource.Output{Element: resource.NewStringProperty("known"), Known: true}),
+		"outSec":     resource.NewOutputProperty(resource.Output{Element: resource.NewStringProperty("pw"), Known: true, Secret: true}),
+		"outUnk":     resource.NewOutputProperty(resource.Output{Known: false}),
+		"ref":        ref,
+		"__defaults": resource.NewArrayProperty(nil),
+	}
+	got := plainMap(in)
+	assert.Equal(t, map[string]any{
+		"s": "x", "n": 2.0, "b": true, "null": nil, "list": []any{"a"},
+		"secret": SecretMarker, "unknown": UnknownMarker, "out": "known", "outSec": SecretMarker, "outUnk": UnknownMarker,
+		"ref": "urn:pulumi:s::p::t::n",
+	}, got, "plain JSON with secrets and unknowns masked and engine keys hidden")
+}
+
+func TestComponentsAndCertificatesAreRecorded(t *testing.T) {
+	type comp struct{ pulumi.ResourceState }
+	res, err := Run(Stack{Name: "prod"}, func(ctx *pulumi.Context) (pulumi.Map, error) {
+		c := &comp{}
+		if err := ctx.RegisterComponentResource("video-platform:test:Thing", "thing", c); err != nil {
+			return nil, err
+		}
+		cert, err := acm.NewCertificate(ctx, "cert", &acm.CertificateArgs{
+			DomainName:              pulumi.String("prod.example.com"),
+			SubjectAlternativeNames: pulumi.StringArray{pulumi.String("*.prod.example.com")},
+			ValidationMethod:        pulumi.String("DNS"),
+		}, pulumi.Parent(c), pulumi.IgnoreChanges([]string{"tags"}))
+		if err != nil {
+			return nil, err
+		}
+		return pulumi.Map{"record": cert.DomainValidationOptions.Index(pulumi.Int(0)).ResourceRecordType()}, nil
+	})
+	require.NoError(t, err, "run")
+	thing, ok := res.Find("video-platform:test:Thing", "thing")
+	require.True(t, ok, "component recorded")
+	assert.False(t, thing.Custom, "components are not custom")
+	cert, ok := res.Find("aws:acm/certificate:Certificate", "cert")
+	require.True(t, ok, "certificate recorded")
+	assert.Equal(t, thing.URN, cert.Parent, "parent recorded")
+	assert.Equal(t, []string{"tags"}, cert.IgnoreChanges, "resource options recorded")
+	assert.Equal(t, "CNAME", res.Outputs["record"], "ACM answers with DNS validation records")
+	assert.Len(t, res.OfType("aws:acm/certificate:Certificate"), 1, "OfType")
 }
