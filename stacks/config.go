@@ -2,6 +2,8 @@ package stacks
 
 import (
 	"github.com/video-platform/video-platform/internal/topology"
+	"maps"
+	"slices"
 
 	"fmt"
 	"net"
@@ -354,25 +356,25 @@ func (c DNSConfig) Validate(id topology.Identity) error {
 		}
 		ch.oneOf("live."+svc, live, topology.Colors...)
 	}
-	for _, svc := range topology.SortedKeys(c.Live) {
+	for _, svc := range slices.Sorted(maps.Keys(c.Live)) {
 		if _, ok := topology.Services[svc]; !ok {
 			ch.fail("live."+svc, c.Live[svc], "a key per service: "+strings.Join(topology.ServiceNames(), ", "))
 		}
 	}
-	for _, svc := range topology.SortedKeys(c.Canary) {
+	for _, svc := range slices.Sorted(maps.Keys(c.Canary)) {
 		if _, ok := topology.Services[svc]; !ok {
 			ch.fail("canary."+svc, c.Canary[svc], "a key per service: "+strings.Join(topology.ServiceNames(), ", "))
 		}
 		ch.intRange("canary."+svc, c.Canary[svc], 0, 100)
 	}
-	for _, svc := range topology.SortedKeys(c.Previous) {
+	for _, svc := range slices.Sorted(maps.Keys(c.Previous)) {
 		p := c.Previous[svc]
 		ch.oneOf("previous."+svc+".color", p.Color, topology.Colors...)
 		if _, err := time.Parse(time.RFC3339, p.SwappedAt); err != nil {
 			ch.fail("previous."+svc+".swappedAt", p.SwappedAt, "an RFC 3339 time such as 2026-11-22T10:00:00Z")
 		}
 	}
-	for _, svc := range topology.SortedKeys(c.Hostnames) {
+	for _, svc := range slices.Sorted(maps.Keys(c.Hostnames)) {
 		if _, ok := topology.Services[svc]; !ok {
 			ch.fail("hostnames."+svc, c.Hostnames[svc], "a key per service: "+strings.Join(topology.ServiceNames(), ", "))
 		}

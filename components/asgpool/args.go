@@ -3,6 +3,7 @@ package asgpool
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -397,7 +398,7 @@ func (a AsgPoolArgs) Validate() error {
 	if a.ContainerPort < 0 || a.ContainerPort > 65535 {
 		bad("ContainerPort: %d is out of range; accepted 0..65535 (0 publishes no port)", a.ContainerPort)
 	}
-	for _, k := range sortedKeys(a.Environment) {
+	for _, k := range slices.Sorted(maps.Keys(a.Environment)) {
 		if !envVarPattern.MatchString(k) {
 			bad("Environment: key %q is not a valid variable name; accepted [A-Za-z_][A-Za-z0-9_]*", k)
 		}
@@ -590,7 +591,7 @@ func validateSizes(prefix string, minSize, desired, maxSize int) error {
 
 func validateTags(tags map[string]string) []error {
 	var errs []error
-	for _, k := range sortedKeys(tags) {
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
 		v := tags[k]
 		switch {
 		case slices.Contains(reservedTagKeys, k):
@@ -678,13 +679,4 @@ func joinInts(xs []int) string {
 		parts[i] = strconv.Itoa(x)
 	}
 	return strings.Join(parts, ", ")
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -8,6 +8,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/autoscaling"
@@ -349,7 +351,7 @@ func (a AsgPoolArgs) groupArgs(tags map[string]string, ltID, ltVersion pulumi.St
 // preview shows no spurious reordering.
 func groupTags(tags map[string]string) autoscaling.GroupTagArray {
 	out := make(autoscaling.GroupTagArray, 0, len(tags))
-	for _, k := range sortedKeys(tags) {
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
 		out = append(out, &autoscaling.GroupTagArgs{
 			Key:               pulumi.String(k),
 			Value:             pulumi.String(tags[k]),

@@ -5,6 +5,8 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"text/template"
 )
@@ -92,7 +94,7 @@ func RenderUserData(p UserDataParams) (string, error) {
 		bad("ContainerPort: %d is out of range; accepted 0..65535", p.ContainerPort)
 	}
 	var envLines []string
-	for _, k := range sortedKeys(p.Environment) {
+	for _, k := range slices.Sorted(maps.Keys(p.Environment)) {
 		v := p.Environment[k]
 		if !envVarPattern.MatchString(k) {
 			bad("Environment: key %q is not a valid variable name; accepted [A-Za-z_][A-Za-z0-9_]*", k)

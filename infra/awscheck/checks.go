@@ -117,7 +117,7 @@ func WaitInsync(ctx context.Context, checks Checks, changeID string, poll time.D
 		return fmt.Errorf("wait for route53 change %s: poll interval must be positive, got %s", changeID, poll)
 	}
 	if sleep == nil {
-		sleep = sleepCtx
+		sleep = Sleep
 	}
 	for {
 		if err := ctx.Err(); err != nil {
@@ -142,7 +142,9 @@ func WaitInsync(ctx context.Context, checks Checks, changeID string, poll time.D
 	}
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
+// Sleep waits for d or until ctx ends, whichever comes first; it is the
+// real clock behind every wait on AWS.
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

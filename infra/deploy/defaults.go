@@ -23,16 +23,7 @@ type RealClock struct{}
 func (RealClock) Now() time.Time { return time.Now() }
 
 // Sleep implements Clock.
-func (RealClock) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+func (RealClock) Sleep(ctx context.Context, d time.Duration) error { return awscheck.Sleep(ctx, d) }
 
 // DefaultDeps builds the real collaborators for the repo at root. DryRun is
 // left nil: the integration owner wires the offline synth+diff in.

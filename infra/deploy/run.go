@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -278,7 +280,7 @@ func (a *app) destroyGuard(ctx context.Context, env string, nodes []node) map[st
 	}
 	now := a.deps.Clock.Now()
 	var serving []string
-	for _, svc := range topology.SortedKeys(live) {
+	for _, svc := range slices.Sorted(maps.Keys(live)) {
 		name := topology.CopyStackName(env, svc, live[svc])
 		s, err := a.stack(ctx, name)
 		if errors.Is(err, ErrNoStack) {

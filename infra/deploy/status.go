@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"text/tabwriter"
 	"time"
@@ -152,7 +154,7 @@ func (a *app) status(ctx context.Context, env string) (phantoms, failures int) {
 	active := outString(tout, "active")
 	tw = tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TRANSCODER RELEASE\tROLE\tGROUP\tDESIRED\tIN SERVICE")
-	for _, r := range topology.SortedKeys(fleet) {
+	for _, r := range slices.Sorted(maps.Keys(fleet)) {
 		name := fleet[r]
 		declared[name] = true
 		role := "draining"

@@ -4,9 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -71,7 +72,7 @@ func readStackConfig(root, stack string) (StackConfig, error) {
 	if err := yaml.Unmarshal(data, &file); err != nil {
 		return cfg, usagef("%s: %v", path, err)
 	}
-	for _, key := range sortedKeys(file.Config) {
+	for _, key := range slices.Sorted(maps.Keys(file.Config)) {
 		node := file.Config[key]
 		if !strings.Contains(key, ":") {
 			key = offline.Project + ":" + key
@@ -145,7 +146,7 @@ func (c *StackConfig) apply(s Set, declared map[string]bool) error {
 	top, path, _ := strings.Cut(key, ".")
 	if strings.HasPrefix(top, offline.Project+":") && !declared[top] {
 		return usagef("--set %s:%s: stack %s has no config key %q; declared keys: %s",
-			s.Stack, s.Key, s.Stack, top, strings.Join(sortedKeys(declared), ", "))
+			s.Stack, s.Key, s.Stack, top, strings.Join(slices.Sorted(maps.Keys(declared)), ", "))
 	}
 	for _, secret := range c.Secrets {
 		if secret == top {
@@ -265,13 +266,4 @@ func (c *StackConfig) withDefaults(defaults map[string]string) {
 			c.Values[k] = v
 		}
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -7,6 +7,7 @@ package synth
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -109,7 +110,7 @@ func Render(opts Options) (render.Env, error) {
 			out.LiveColors[svc] = fmt.Sprint(color)
 		}
 	}
-	out.Fixtures = sortedKeys(fixtures)
+	out.Fixtures = slices.Sorted(maps.Keys(fixtures))
 	out.Cost = cost.Estimate(out)
 	return out, nil
 }

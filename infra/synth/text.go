@@ -3,6 +3,8 @@ package synth
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -59,7 +61,7 @@ func WriteText(w io.Writer, env render.Env) error {
 	}
 	if len(env.LiveColors) > 0 {
 		p.printf("\n== Live colors\n")
-		for _, svc := range sortedKeys(env.LiveColors) {
+		for _, svc := range slices.Sorted(maps.Keys(env.LiveColors)) {
 			p.printf("  %s: %s\n", svc, env.LiveColors[svc])
 		}
 	}
@@ -71,7 +73,7 @@ func WriteText(w io.Writer, env render.Env) error {
 	for _, u := range env.Cost.Unknown {
 		p.printf("  unknown price: %s\n", u)
 	}
-	for _, name := range sortedKeys(env.Cost.Stacks) {
+	for _, name := range slices.Sorted(maps.Keys(env.Cost.Stacks)) {
 		for _, item := range env.Cost.Stacks[name].Items {
 			if strings.Contains(item.Basis, "idle copy") || strings.Contains(item.Basis, "spot saves") {
 				p.printf("  %s: %s\n", name, item.Basis)
@@ -101,7 +103,7 @@ func writeTree(p *printer, s render.Stack) {
 	}
 	walk("", 0)
 	if len(s.Outputs) > 0 {
-		p.printf("  outputs: %s\n", strings.Join(sortedKeys(s.Outputs), ", "))
+		p.printf("  outputs: %s\n", strings.Join(slices.Sorted(maps.Keys(s.Outputs)), ", "))
 	}
 }
 
@@ -144,7 +146,7 @@ func compact(v any) string {
 		}
 		return "[" + strings.Join(parts, ",") + "]"
 	case map[string]any:
-		keys := sortedKeys(t)
+		keys := slices.Sorted(maps.Keys(t))
 		parts := make([]string, 0, len(keys))
 		for _, k := range keys {
 			parts = append(parts, k+":"+compact(t[k]))
@@ -171,7 +173,7 @@ func writeViolations(p *printer, env render.Env) {
 		total += len(m)
 	}
 	p.printf("\n== Policy violations: %d (%d policies)\n", total, len(byPolicy))
-	policies := sortedKeys(byPolicy)
+	policies := slices.Sorted(maps.Keys(byPolicy))
 	sort.SliceStable(policies, func(i, j int) bool { return levels[policies[i]] == "mandatory" && levels[policies[j]] != "mandatory" })
 	for _, name := range policies {
 		p.printf("  %s (%s)\n", name, levels[name])

@@ -6,6 +6,8 @@ package offline
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -114,7 +116,7 @@ func (c *Cloud) stackReference(args pulumi.MockResourceArgs) (string, resource.P
 	c.mu.Unlock()
 
 	var secretNames []resource.PropertyValue
-	for _, k := range sortedKeys(outputs) {
+	for _, k := range slices.Sorted(maps.Keys(outputs)) {
 		if outputs[k] == SecretMarker {
 			secretNames = append(secretNames, resource.NewStringProperty(k))
 		}

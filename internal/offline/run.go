@@ -3,6 +3,8 @@ package offline
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"time"
 
@@ -75,7 +77,7 @@ func Run(s Stack, program Program) (*Result, error) {
 		if err != nil {
 			return err
 		}
-		for _, k := range sortedKeys(exports) {
+		for _, k := range slices.Sorted(maps.Keys(exports)) {
 			ctx.Export(k, exports[k])
 		}
 		outputs, err = capture(exports)
@@ -120,7 +122,7 @@ func plainJSON(v any) (any, error) {
 // secrets so that an offline render never shows one.
 func capture(exports pulumi.Map) (map[string]any, error) {
 	out := make(map[string]any, len(exports))
-	for _, k := range sortedKeys(exports) {
+	for _, k := range slices.Sorted(maps.Keys(exports)) {
 		o := pulumi.ToOutput(exports[k])
 		if pulumi.IsSecret(o) {
 			out[k] = SecretMarker

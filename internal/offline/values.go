@@ -2,7 +2,8 @@ package offline
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
@@ -92,7 +93,7 @@ func propertyValue(v any) resource.PropertyValue {
 		return resource.NewNullProperty()
 	case map[string]any:
 		m := resource.PropertyMap{}
-		for _, k := range sortedKeys(t) {
+		for _, k := range slices.Sorted(maps.Keys(t)) {
 			m[resource.PropertyKey(k)] = propertyValue(t[k])
 		}
 		return resource.NewObjectProperty(m)
@@ -113,13 +114,4 @@ func propertyValue(v any) resource.PropertyValue {
 	default:
 		return resource.NewPropertyValue(t)
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

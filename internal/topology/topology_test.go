@@ -50,5 +50,4 @@ func TestOtherAndMinAZs(t *testing.T) {
 	assert.Equal(t, 3, MinAZs("prod"), "prod survives an AZ loss")
 	assert.Equal(t, 2, MinAZs("staging"), "staging needs two")
 	assert.Equal(t, []string{"recorder", "web"}, ServiceNames(), "services sorted")
-	assert.Equal(t, []string{"a", "b"}, SortedKeys(map[string]int{"b": 1, "a": 2}), "sorted keys")
 }
