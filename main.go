@@ -9,11 +9,5 @@ import (
 )
 
 func main() {
-	pulumi.Run(func(ctx *pulumi.Context) error {
-		outputs, err := stacks.Program(ctx)
-		for name, value := range outputs {
-			ctx.Export(name, value)
-		}
-		return err
-	})
+	pulumi.Run(stacks.Main)
 }

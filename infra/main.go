@@ -18,6 +18,9 @@ offline (no credentials needed):
   synth <env> [--json] [--out FILE] [--stack NAME]... [--set STACK:KEY=VALUE]...
   diff <old.json> <new.json> [--markdown] [--limit N] [--fail-on-violations]
 
+rehearsal (Pulumi CLI, no AWS: a stand-in answers):
+  rehearse <env> [--scenario NAME]... [--faults] [--json] [--keep DIR] [--known-failing] [-v]
+
 deploy workflow (Pulumi CLI and AWS credentials):
   preview|up|destroy <env> [--stack NAME]... [--policy-pack DIR]
   swap <env> <service> [--to COLOR] [--canary PCT] [--allow-smaller] [--dry-run]
@@ -50,6 +53,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return synthCommand(args[1:], stdout, stderr)
 	case "diff":
 		return diffCommand(args[1:], stdout, stderr)
+	case "rehearse":
+		return rehearseCommand(ctx, args[1:], stdout, stderr)
 	default:
 		return deployCommand(ctx, args, stdout, stderr)
 	}

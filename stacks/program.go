@@ -9,6 +9,18 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
+// Main is the Pulumi program body, shared by the binary (main.go) and the
+// rehearsal, which runs it inline through the Automation API. Exports are
+// made even when the stack fails partway, so that what was declared stays
+// readable.
+func Main(ctx *pulumi.Context) error {
+	outputs, err := Program(ctx)
+	for name, value := range outputs {
+		ctx.Export(name, value)
+	}
+	return err
+}
+
 // Program selects the stack function from the stack name, reads and
 // validates its config, and returns the stack's exports. Nothing is
 // registered before the config has passed validation.

@@ -16,6 +16,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/opthistory"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // AutoPulumi implements Pulumi with the Automation API on a LocalWorkspace.
@@ -58,6 +59,50 @@ func CLICommand(cli string) (auto.PulumiCommand, error) {
 	return auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: filepath.Dir(filepath.Dir(cli))})
 }
 
+// Engine says how to reach the Pulumi engine for the project at Root.
+type Engine struct {
+	// Root is the project directory: Pulumi.yaml and the stack files.
+	Root string
+	// CLI is the pulumi binary; empty means FindCLI(Root).
+	CLI string
+	// Program, when set, runs the stacks in this process through the
+	// Automation API instead of the project's language runtime, so that no
+	// pulumi-language-go is needed (the rehearsal runs this way).
+	Program pulumi.RunFunc
+	// Home is PULUMI_HOME (plugins, credentials); empty means the user's.
+	Home string
+	// Env adds environment variables for the CLI and the plugins it starts:
+	// the backend URL, the passphrase, plugin discovery switches.
+	Env map[string]string
+}
+
+// Open opens the project's workspace on this engine.
+func (e Engine) Open(ctx context.Context) (*AutoPulumi, error) {
+	cli := e.CLI
+	if cli == "" {
+		found, err := FindCLI(e.Root)
+		if err != nil {
+			return nil, err
+		}
+		cli = found
+	}
+	cmd, err := CLICommand(cli)
+	if err != nil {
+		return nil, err
+	}
+	opts := []auto.LocalWorkspaceOption{auto.WorkDir(e.Root), auto.Pulumi(cmd)}
+	if e.Program != nil {
+		opts = append(opts, auto.Program(e.Program))
+	}
+	if e.Home != "" {
+		opts = append(opts, auto.PulumiHome(e.Home))
+	}
+	if len(e.Env) > 0 {
+		opts = append(opts, auto.EnvVars(e.Env))
+	}
+	return NewAutoPulumi(ctx, opts...)
+}
+
 // NewAutoPulumi opens a LocalWorkspace; pass auto.WorkDir(root) for the
 // repo's project, plus auto.Pulumi(cmd) and auto.EnvVars as needed.
 func NewAutoPulumi(ctx context.Context, opts ...auto.LocalWorkspaceOption) (*AutoPulumi, error) {
@@ -67,6 +112,12 @@ func NewAutoPulumi(ctx context.Context, opts ...auto.LocalWorkspaceOption) (*Aut
 	}
 	return &AutoPulumi{ws: ws}, nil
 }
+
+// Version is the CLI's version, e.g. "v3.200.0".
+func (p *AutoPulumi) Version() string { return p.ws.PulumiVersion() }
+
+// Workspace is the Automation API workspace, for creating stacks.
+func (p *AutoPulumi) Workspace() auto.Workspace { return p.ws }
 
 // Stack implements Pulumi.
 func (p *AutoPulumi) Stack(ctx context.Context, name string) (Stack, error) {

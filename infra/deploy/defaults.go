@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"gopkg.in/yaml.v3"
 
 	"github.com/video-platform/video-platform/infra/awscheck"
@@ -31,15 +30,7 @@ func DefaultDeps(root string) Deps {
 	return Deps{
 		Root: root,
 		Pulumi: func(ctx context.Context) (Pulumi, error) {
-			cli, err := FindCLI(root)
-			if err != nil {
-				return nil, err
-			}
-			cmd, err := CLICommand(cli)
-			if err != nil {
-				return nil, err
-			}
-			return NewAutoPulumi(ctx, auto.WorkDir(root), auto.Pulumi(cmd))
+			return Engine{Root: root}.Open(ctx)
 		},
 		AWS: func(ctx context.Context, env string) (awscheck.Checks, error) {
 			var opts []func(*config.LoadOptions) error

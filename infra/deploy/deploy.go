@@ -51,6 +51,9 @@ type Deps struct {
 	IsTerminal func(w io.Writer) bool
 	// Poll is how often waits re-check AWS; zero means 15s.
 	Poll time.Duration
+	// OnEnvRun, when set, receives every stack's outcome of a preview, up
+	// or destroy (the rehearsal reports them).
+	OnEnvRun func(op, env string, outcomes []Outcome)
 }
 
 // Exit codes of Main.

@@ -197,6 +197,9 @@ func (a *app) runEnv(ctx context.Context, op string, args []string) error {
 		return o
 	})
 	a.printOutcomes(op, env, outcomes)
+	if a.deps.OnEnvRun != nil {
+		a.deps.OnEnvRun(op, env, outcomes)
+	}
 	var bad []string
 	for _, o := range outcomes {
 		if o.State != StateSucceeded {

@@ -454,10 +454,17 @@ func (a *app) waitPropagated(ctx context.Context, req swapReq, dns Stack, target
 	if err != nil {
 		return fmt.Errorf("mark swap in zone %s: %w", zone, err)
 	}
-	wctx, cancel := context.WithTimeout(ctx, insyncTimeout)
-	defer cancel()
+	// The deadline is on the injected clock, so that a rehearsal on a
+	// virtual clock times out as a real wait would.
+	deadline := a.deps.Clock.Now().Add(insyncTimeout)
+	sleep := func(ctx context.Context, d time.Duration) error {
+		if !a.deps.Clock.Now().Before(deadline) {
+			return fmt.Errorf("still PENDING after %s: %w", insyncTimeout, context.DeadlineExceeded)
+		}
+		return a.deps.Clock.Sleep(ctx, d)
+	}
 	a.printf("waiting for Route53 change %s to be INSYNC...\n", id)
-	return awscheck.WaitInsync(wctx, checks, id, a.deps.Poll, a.deps.Clock.Sleep)
+	return awscheck.WaitInsync(ctx, checks, id, a.deps.Poll, sleep)
 }
 
 // operator names who runs the command, for lock messages.

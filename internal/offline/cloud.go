@@ -92,7 +92,7 @@ func (c *Cloud) stateFor(args pulumi.MockResourceArgs) (string, resource.Propert
 		return args.Name, resource.PropertyMap{}, nil
 	default:
 		state := args.Inputs.Copy()
-		computeState(args.TypeToken, args.Name, state, c.region)
+		ComputeState(args.TypeToken, args.Name, state, c.region)
 		id := args.ID
 		if id == "" {
 			id = Placeholder(args.TypeToken, "id", args.Name)
@@ -130,14 +130,14 @@ func (c *Cloud) stackReference(args pulumi.MockResourceArgs) (string, resource.P
 
 // Call answers invokes (data sources) from offline fixtures.
 func (c *Cloud) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
-	fixture, ok := fixtures[args.Token]
-	if !ok {
-		return nil, fmt.Errorf("offline: no fixture answers the invoke %q; add one in internal/offline/fixtures.go", args.Token)
+	answer, err := Invoke(args.Token, c.region, args.Args)
+	if err != nil {
+		return nil, err
 	}
 	c.mu.Lock()
-	c.fixtures[args.Token] = fixture.describes
+	c.fixtures[args.Token] = fixtures[args.Token].describes
 	c.mu.Unlock()
-	return fixture.answer(c.region, args.Args), nil
+	return answer, nil
 }
 
 // sortedResources returns the recorded resources ordered by URN, because the

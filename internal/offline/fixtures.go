@@ -1,6 +1,8 @@
 package offline
 
 import (
+	"fmt"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 
@@ -78,4 +80,14 @@ var fixtures = map[string]fixture{
 			}
 		},
 	},
+}
+
+// Invoke answers an invoke from the offline fixtures, for any stand-in of
+// AWS that must answer the same data sources as offline renders do.
+func Invoke(token, region string, args resource.PropertyMap) (resource.PropertyMap, error) {
+	f, ok := fixtures[token]
+	if !ok {
+		return nil, fmt.Errorf("offline: no fixture answers the invoke %q; add one in internal/offline/fixtures.go", token)
+	}
+	return f.answer(region, args), nil
 }

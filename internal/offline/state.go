@@ -28,7 +28,10 @@ var computedNumbers = map[string]map[string]float64{
 	"aws:ec2/launchTemplate:LaunchTemplate": {"latestVersion": 1, "defaultVersion": 1},
 }
 
-func computeState(typ, name string, state resource.PropertyMap, region string) {
+// ComputeState fills in, for a resource of type typ and logical name name,
+// the outputs only AWS knows, as deterministic placeholders; values already
+// in state are kept.
+func ComputeState(typ, name string, state resource.PropertyMap, region string) {
 	set := func(prop string) {
 		if _, ok := state[resource.PropertyKey(prop)]; !ok {
 			state[resource.PropertyKey(prop)] = resource.NewStringProperty(Placeholder(typ, prop, name))

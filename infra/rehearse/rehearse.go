@@ -1,0 +1,234 @@
+// Package rehearse runs the `infra` runbook end to end under the real
+// Pulumi engine, against a stand-in AWS (internal/standin), and checks
+// after every step, from the stand-in's state, that traffic is never
+// stranded: `infra rehearse`.
+//
+// The program is the real one (stacks.Main, inline through the Automation
+// API) and the workflow is the real one (deploy.Main, the entry point of
+// `infra swap` and the others); only AWS is a stand-in. Faults injected
+// into the stand-in make provider calls or AWS API answers fail, and each
+// named scenario says what it injects and what must still hold.
+package rehearse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/video-platform/video-platform/infra/deploy"
+)
+
+// Options are one rehearsal's inputs.
+type Options struct {
+	// Root is the repo root (Pulumi.yaml, the stack files, go.mod).
+	Root string
+	// Env is the env to rehearse.
+	Env string
+	// Scenarios are the scenarios to run by name; empty means the default
+	// run, or the fault matrix with Faults.
+	Scenarios []string
+	// Faults runs the fault matrix.
+	Faults bool
+	// Keep, when set, is where the workspace, state and stand-in Store stay
+	// for inspection; otherwise they go to a temp dir that is removed.
+	Keep string
+	// CLI is the pulumi binary.
+	CLI string
+	// Log receives progress lines and each step's output; nil discards.
+	Log io.Writer
+}
+
+// Report is the rehearsal's result, the JSON contract of
+// `infra rehearse --json`.
+type Report struct {
+	// Env is the env rehearsed.
+	Env string `json:"env"`
+	// Engine is the Pulumi CLI's version.
+	Engine string `json:"engine"`
+	// OK is true when every scenario passed.
+	OK bool `json:"ok"`
+	// Stacks are the stacks' results of the first env-wide up.
+	Stacks []StackResult `json:"stacks"`
+	// Scenarios are the scenarios in the order they ran.
+	Scenarios []ScenarioResult `json:"scenarios"`
+	// Seconds is the whole rehearsal's wall time.
+	Seconds float64 `json:"seconds"`
+	// Workspace is the kept directory, when --keep was given.
+	Workspace string `json:"workspace,omitempty"`
+}
+
+// StackResult is one stack's outcome in the env up.
+type StackResult struct {
+	// Name is the stack name.
+	Name string `json:"name"`
+	// Result is succeeded, failed, skipped or refused.
+	Result string `json:"result"`
+	// Seconds is the stack's own update time.
+	Seconds float64 `json:"seconds"`
+	// Changes counts the resources per operation.
+	Changes map[string]int `json:"changes,omitempty"`
+}
+
+// ScenarioResult is one scenario's outcome.
+type ScenarioResult struct {
+	// Name is the scenario's name.
+	Name string `json:"name"`
+	// Fault describes what was injected ("" for none).
+	Fault string `json:"fault"`
+	// OK is true when every invariant held.
+	OK bool `json:"ok"`
+	// Seconds is the scenario's wall time.
+	Seconds float64 `json:"seconds"`
+	// Invariants are the checks, judged from the stand-in's state.
+	Invariants []Invariant `json:"invariants"`
+	// KnownFailing names the issue that must fix this scenario while it
+	// is on the known-failing list.
+	KnownFailing string `json:"knownFailing,omitempty"`
+	// Steps are the commands run, with their exit codes.
+	Steps []Step `json:"steps"`
+}
+
+// Step is one command of a scenario.
+type Step struct {
+	// Command is the infra command line, or a description of a direct
+	// action (a config edit).
+	Command string `json:"command"`
+	// Exit is the command's exit code.
+	Exit int `json:"exit"`
+	// Seconds is its wall time.
+	Seconds float64 `json:"seconds"`
+	// Output is what it printed, last lines only.
+	Output string `json:"output,omitempty"`
+}
+
+// ErrUsage marks a bad scenario name or option.
+var ErrUsage = errors.New("usage")
+
+// Select returns the scenarios a rehearsal runs, in order.
+func Select(o Options) ([]Scenario, error) {
+	var out []Scenario
+	if len(o.Scenarios) == 0 {
+		for _, s := range Scenarios() {
+			if s.InMatrix == o.Faults {
+				out = append(out, s)
+			}
+		}
+		return out, nil
+	}
+	all := Scenarios()
+	for _, name := range o.Scenarios {
+		i := slices.IndexFunc(all, func(s Scenario) bool { return s.Name == name })
+		if i < 0 {
+			return nil, fmt.Errorf("%w: scenario %q is unknown; accepted: %s", ErrUsage, name, strings.Join(ScenarioNames(), ", "))
+		}
+		out = append(out, all[i])
+	}
+	return out, nil
+}
+
+// Run rehearses o.Env and returns the report; an error means the
+// rehearsal itself could not run (no engine, a broken workspace), not that
+// a scenario failed.
+func Run(ctx context.Context, o Options) (*Report, error) {
+	start := time.Now()
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	selected, err := Select(o)
+	if err != nil {
+		return nil, err
+	}
+	version, err := AWSPluginVersion(o.Root)
+	if err != nil {
+		return nil, err
+	}
+	plugin, err := BuildPlugin(ctx, o.Root, version, o.Log)
+	if err != nil {
+		return nil, err
+	}
+	dir := o.Keep
+	if dir == "" {
+		dir, err = os.MkdirTemp("", "infra-rehearse-")
+		if err != nil {
+			return nil, err
+		}
+		defer func() { _ = os.RemoveAll(dir) }()
+	} else {
+		if dir, err = filepath.Abs(dir); err != nil {
+			return nil, err
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			return nil, err
+		}
+	}
+	r, err := newRig(ctx, o, dir, plugin, version)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = r.stop() }()
+	rep := &Report{Env: o.Env, OK: true}
+	if o.Keep != "" {
+		rep.Workspace = dir
+	}
+	if p, err := r.deps.Pulumi(ctx); err == nil {
+		if ap, ok := p.(*deploy.AutoPulumi); ok {
+			rep.Engine = ap.Version()
+		}
+	}
+
+	sr := &runner{rig: r, env: o.Env, log: o.Log}
+	// Every scenario starts from the env deployed with a release waiting on
+	// the idle web copy; the default run goes on from there step by step,
+	// each fault scenario starts from a copy of it.
+	for _, base := range baseline() {
+		res := sr.run(ctx, base)
+		rep.Scenarios = append(rep.Scenarios, res)
+		if base.Name == "up" {
+			for _, o := range r.takeOutcomes() {
+				rep.Stacks = append(rep.Stacks, StackResult{Name: o.Stack, Result: o.State, Seconds: o.Duration.Seconds(), Changes: o.Changes})
+			}
+		}
+		if !res.OK {
+			rep.OK = false
+			rep.Seconds = time.Since(start).Seconds()
+			return rep, nil // nothing else can run on a broken baseline
+		}
+	}
+	if err := r.snapshot("baseline"); err != nil {
+		return nil, err
+	}
+	for _, s := range selected {
+		if s.InMatrix {
+			if err := r.restore("baseline"); err != nil {
+				return nil, err
+			}
+		}
+		res := sr.run(ctx, s)
+		rep.Scenarios = append(rep.Scenarios, res)
+		rep.OK = rep.OK && res.OK
+	}
+	rep.Seconds = time.Since(start).Seconds()
+	return rep, nil
+}
+
+// Unexpected lists the scenarios whose result differs from what the
+// known-failing list says: failures of scenarios expected to pass, and
+// passes of scenarios expected to fail (which must be promoted).
+func (r *Report) Unexpected() []string {
+	var out []string
+	for _, s := range r.Scenarios {
+		switch {
+		case !s.OK && s.KnownFailing == "":
+			out = append(out, s.Name+" failed")
+		case s.OK && s.KnownFailing != "":
+			out = append(out, fmt.Sprintf("%s now passes: remove it from the known-failing list (%s)", s.Name, s.KnownFailing))
+		}
+	}
+	return out
+}

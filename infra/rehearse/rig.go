@@ -1,0 +1,266 @@
+package rehearse
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+
+	"github.com/video-platform/video-platform/infra/awscheck"
+	"github.com/video-platform/video-platform/infra/deploy"
+	"github.com/video-platform/video-platform/internal/standin"
+	"github.com/video-platform/video-platform/internal/topology"
+	"github.com/video-platform/video-platform/stacks"
+)
+
+// rig is one rehearsal's world: a scratch copy of the project, a file://
+// backend, a PULUMI_HOME holding the stand-in provider, the stand-in
+// Store and its AWS endpoint, and the deploy workflow wired to all of it.
+type rig struct {
+	env   string
+	dir   string // the scratch directory: work/, state/, home/, standin/
+	work  string // the project copy
+	store *standin.Store
+	api   *standin.API
+	stop  func() error
+	clock *virtualClock
+	deps  deploy.Deps
+	log   io.Writer
+
+	mu       sync.Mutex
+	outcomes []deploy.Outcome
+}
+
+// Scratch subdirectories: the snapshot copies all of them but home/.
+var stateDirs = []string{"work", "state", "standin"}
+
+func newRig(ctx context.Context, o Options, dir, plugin, version string) (*rig, error) {
+	r := &rig{env: o.Env, dir: dir, work: filepath.Join(dir, "work"), clock: newVirtualClock(time.Now().UTC().Truncate(time.Second)), log: o.Log}
+	for _, sub := range []string{"work", "state", "home", "standin"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o750); err != nil {
+			return nil, err
+		}
+	}
+	// The committed stack files are never touched: `pulumi stack init`
+	// rewrites a stack file (encryption salt, re-quoted numbers).
+	files := []string{"Pulumi.yaml"}
+	for _, id := range topology.EnvStacks(o.Env) {
+		files = append(files, "Pulumi."+id.Name+".yaml")
+	}
+	for _, f := range files {
+		if err := copyFile(filepath.Join(o.Root, f), filepath.Join(r.work, f)); err != nil {
+			return nil, fmt.Errorf("copy %s into the rehearsal workspace: %w", f, err)
+		}
+	}
+	home := filepath.Join(dir, "home")
+	if err := installPlugin(home, plugin, version); err != nil {
+		return nil, fmt.Errorf("install the stand-in provider: %w", err)
+	}
+	store, err := standin.OpenStore(filepath.Join(dir, "standin"))
+	if err != nil {
+		return nil, err
+	}
+	r.store = store
+	r.api = standin.NewAPI(store)
+	url, stop, err := r.api.Serve()
+	if err != nil {
+		return nil, fmt.Errorf("start the stand-in AWS endpoint: %w", err)
+	}
+	r.stop = stop
+
+	engine := deploy.Engine{
+		Root:    r.work,
+		CLI:     o.CLI,
+		Program: stacks.Main,
+		Home:    home,
+		Env: map[string]string{
+			"PULUMI_BACKEND_URL":       "file://" + filepath.Join(dir, "state"),
+			"PULUMI_CONFIG_PASSPHRASE": "rehearsal",
+			"PULUMI_SKIP_UPDATE_CHECK": "true",
+			// Only the stand-in plugin, and never a download.
+			"PULUMI_IGNORE_AMBIENT_PLUGINS":               "true",
+			"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+			// Checkpoint writes dominate an update's time; a rehearsal's
+			// state is thrown away, so only the final snapshot is written.
+			"PULUMI_SKIP_CHECKPOINTS":           "true",
+			"PULUMI_DISABLE_CHECKPOINT_BACKUPS": "true",
+			standin.StoreEnv:                    store.Dir(),
+		},
+	}
+	cfg := aws.Config{
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDREHEARSAL", "rehearsal", ""),
+	}
+	r.deps = deploy.Deps{
+		Root:   r.work,
+		Pulumi: func(ctx context.Context) (deploy.Pulumi, error) { return engine.Open(ctx) },
+		AWS: func(context.Context, string) (awscheck.Checks, error) {
+			return awscheck.New(cfg, awscheck.WithBaseEndpoint(url)), nil
+		},
+		Clock:  r.clock,
+		Locker: deploy.FileLocker{Dir: filepath.Join(r.work, ".infra-locks")},
+		Poll:   15 * time.Second,
+		OnEnvRun: func(_, _ string, outcomes []deploy.Outcome) {
+			r.mu.Lock()
+			r.outcomes = append(r.outcomes, outcomes...)
+			r.mu.Unlock()
+		},
+	}
+	p, err := engine.Open(ctx)
+	if err != nil {
+		return nil, errors.Join(err, stop())
+	}
+	for _, id := range topology.EnvStacks(o.Env) {
+		if _, err := auto.UpsertStack(ctx, id.Name, p.Workspace()); err != nil {
+			return nil, errors.Join(fmt.Errorf("create stack %s: %w", id.Name, err), stop())
+		}
+	}
+	return r, nil
+}
+
+// takeOutcomes returns and forgets the stack outcomes recorded so far.
+func (r *rig) takeOutcomes() []deploy.Outcome {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := r.outcomes
+	r.outcomes = nil
+	return out
+}
+
+// lockedBuffer collects a command's stdout and stderr, which the deploy
+// workflow writes from several goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// infra runs one `infra` command through the same entry point the binary
+// uses, and returns its exit code and everything it printed.
+func (r *rig) infra(ctx context.Context, args ...string) (int, string) {
+	var out lockedBuffer
+	code := deploy.Main(ctx, args, r.deps, &out, &out)
+	return code, out.String()
+}
+
+// snapshot copies the rehearsal's state (workspace config, backend,
+// stand-in Store) to name, so that each fault scenario starts from the
+// same deployed env.
+func (r *rig) snapshot(name string) error {
+	for _, sub := range stateDirs {
+		dst := filepath.Join(r.dir, "snapshots", name, sub)
+		if err := os.RemoveAll(dst); err != nil {
+			return err
+		}
+		if err := copyTree(filepath.Join(r.dir, sub), dst); err != nil {
+			return fmt.Errorf("snapshot %s: %w", sub, err)
+		}
+	}
+	return nil
+}
+
+// restore puts a snapshot back and clears the faults.
+func (r *rig) restore(name string) error {
+	for _, sub := range stateDirs {
+		dst := filepath.Join(r.dir, sub)
+		if err := os.RemoveAll(dst); err != nil {
+			return err
+		}
+		if err := copyTree(filepath.Join(r.dir, "snapshots", name, sub), dst); err != nil {
+			return fmt.Errorf("restore %s: %w", sub, err)
+		}
+	}
+	return r.store.SetFaults(nil)
+}
+
+func copyFile(src, dst string) error {
+	data, err := os.ReadFile(src) //nolint:gosec // paths inside the repo and the rehearsal's own directory
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
+		return err
+	}
+	return os.WriteFile(dst, data, 0o600)
+}
+
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, path)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(target, 0o750)
+		case d.Type()&fs.ModeSymlink != 0:
+			link, err := os.Readlink(path)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(link, target)
+		default:
+			return copyFile(path, target)
+		}
+	})
+}
+
+// virtualClock is the deploy workflow's clock during a rehearsal: a Sleep
+// moves time on at once, so a retire's fifteen minutes or a Route53 wait's
+// ten take no real time, while every decision still sees them pass.
+type virtualClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newVirtualClock(start time.Time) *virtualClock { return &virtualClock{now: start} }
+
+// Now implements deploy.Clock.
+func (c *virtualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Sleep implements deploy.Clock.
+func (c *virtualClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+	return nil
+}
+
+// Advance moves time on, as an operator waiting would.
+func (c *virtualClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}

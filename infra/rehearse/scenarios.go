@@ -1,0 +1,374 @@
+package rehearse
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/video-platform/video-platform/components/asgpool"
+	"github.com/video-platform/video-platform/internal/standin"
+	"github.com/video-platform/video-platform/internal/topology"
+)
+
+// The service the swap scenarios move; the recorder stays idle on one
+// color so that the destroy scenarios have an idle copy to work on.
+const (
+	swapService = "web"
+	idleService = "recorder"
+)
+
+// baseline is what every rehearsal runs first: the env up, then the next
+// release on the idle web copy at the live copy's size, ready to swap.
+func baseline() []Scenario {
+	return []Scenario{
+		{Name: "up", Play: func(ctx context.Context, s *scenarioRun) {
+			code, _ := s.infra(ctx, false, "up", s.env)
+			s.expect("exit", code == 0, "infra up %s exited %d", s.env, code)
+		}},
+		{Name: "deploy-idle-copy", Play: func(ctx context.Context, s *scenarioRun) {
+			live := s.live(swapService)
+			idle := topology.Other(live)
+			if !s.deployRelease(ctx, swapService, idle, rehearsalRelease) {
+				return
+			}
+			name := topology.CopyStackName(s.env, swapService, idle)
+			want := s.groupDesired(swapService, live)
+			s.expect("idle-copy-ready", want > 0 && s.groupDesired(swapService, idle) == want,
+				"%s has desired %d, the live copy %d", name, s.groupDesired(swapService, idle), want)
+		}},
+	}
+}
+
+// deployRelease puts release on a copy at the live copy's capacity and
+// runs `infra up` on that copy only, as the runbook's first step does.
+func (s *scenarioRun) deployRelease(ctx context.Context, svc, color, release string) bool {
+	liveName := topology.CopyStackName(s.env, svc, topology.Other(color))
+	cfg, err := stackConfig(s.rig.work, liveName)
+	if err != nil {
+		s.fail("setup", "read %s config: %v", liveName, err)
+		return false
+	}
+	cp, _ := cfg["video-platform:copy"].(map[string]any)
+	capacity, _ := cp["capacity"].(map[string]any)
+	values := map[string]string{"copy.release": release}
+	for _, k := range []string{"min", "max", "desired"} {
+		values["copy.capacity."+k] = fmt.Sprint(capacity[k])
+	}
+	name := topology.CopyStackName(s.env, svc, color)
+	if !s.setConfig(ctx, name, values) {
+		return false
+	}
+	code, _ := s.infra(ctx, false, "up", s.env, "--stack", name)
+	s.expect("exit", code == 0, "infra up %s --stack %s exited %d", s.env, name, code)
+	return code == 0
+}
+
+// Scenarios lists every scenario: the default run's steps in order, then
+// the fault matrix.
+func Scenarios() []Scenario {
+	return append(defaultRun(), faultMatrix()...)
+}
+
+// ScenarioNames lists the names --scenario accepts.
+func ScenarioNames() []string {
+	var names []string
+	for _, s := range Scenarios() {
+		names = append(names, s.Name)
+	}
+	return names
+}
+
+// defaultRun is the runbook without faults, each step building on the
+// last: swap, roll back, swap again, retire, roll the transcoders, and a
+// second up that must change nothing.
+func defaultRun() []Scenario {
+	swap := func(name string, rollback bool) Scenario {
+		return Scenario{Name: name, Play: func(ctx context.Context, s *scenarioRun) {
+			from := s.live(swapService)
+			cmd := "swap"
+			if rollback {
+				cmd = "rollback"
+			}
+			code, _ := s.infra(ctx, true, cmd, s.env, swapService)
+			s.expect("exit", code == 0, "infra %s exited %d", cmd, code)
+			s.expectLive(swapService, topology.Other(from))
+		}}
+	}
+	return []Scenario{
+		swap("swap", false),
+		swap("rollback", true),
+		swap("swap-again", false),
+		{Name: "retire", Play: func(ctx context.Context, s *scenarioRun) {
+			old := topology.Other(s.live(swapService))
+			code, _ := s.infra(ctx, true, "retire", s.env, swapService, old)
+			s.expect("exit", code == 0, "infra retire exited %d", code)
+			d := s.groupDesired(swapService, old)
+			s.expect("retired", d == 0, "the old %s copy's group has desired %d; want 0", old, d)
+			s.expectLive(swapService, topology.Other(old))
+		}},
+		{Name: "roll-transcoders", Play: func(ctx context.Context, s *scenarioRun) {
+			previous := s.activeRelease()
+			code, _ := s.infra(ctx, false, "roll", s.env, "transcoders", "--release", rehearsalRelease)
+			s.expect("exit", code == 0, "infra roll exited %d", code)
+			s.expectFleetServing(rehearsalRelease)
+			old := s.world().groupsTagged(map[string]string{"env": s.env, "service": asgpool.ServiceTranscoder, "release": previous})
+			s.expect("previous-draining", len(old) == 1 && desired(old[0]) == 0,
+				"the previous release %s has %d group(s); want one at desired 0 (draining)", previous, len(old))
+		}},
+		{Name: "second-up-is-noop", Play: func(ctx context.Context, s *scenarioRun) {
+			s.rig.takeOutcomes()
+			code, _ := s.infra(ctx, false, "up", s.env)
+			s.expect("exit", code == 0, "infra up exited %d", code)
+			var changed []string
+			for _, o := range s.rig.takeOutcomes() {
+				for op, n := range o.Changes {
+					if op != "same" && n > 0 {
+						changed = append(changed, fmt.Sprintf("%s %s:%d", o.Stack, op, n))
+					}
+				}
+			}
+			slices.Sort(changed)
+			s.expect("no-op", len(changed) == 0, "changes on a second up: %s", strings.Join(changed, ", "))
+		}},
+	}
+}
+
+// activeRelease reads the transcoders' active release from the workspace.
+func (s *scenarioRun) activeRelease() string {
+	cfg, err := stackConfig(s.rig.work, topology.TranscodersStackName(s.env))
+	if err != nil {
+		s.fail("setup", "read transcoders config: %v", err)
+		return ""
+	}
+	tr, _ := cfg["video-platform:transcoders"].(map[string]any)
+	active, _ := tr["active"].(string)
+	return active
+}
+
+// expectFleetServing checks that release's transcoder group takes jobs.
+func (s *scenarioRun) expectFleetServing(release string) {
+	w := s.world()
+	groups := w.groupsTagged(map[string]string{"env": s.env, "service": asgpool.ServiceTranscoder, "release": release})
+	if len(groups) != 1 {
+		s.fail("fleet-serving", "release %s has %d transcoder groups; want 1", release, len(groups))
+		return
+	}
+	ok, why := w.groupReady(groups[0])
+	s.expect("fleet-serving", ok, "release %s: %s", release, orElse(why, "ready, desired "+strconv.Itoa(desired(groups[0]))))
+}
+
+func orElse(s, alt string) string {
+	if s == "" {
+		return alt
+	}
+	return s
+}
+
+// swapTarget returns the live and idle colors of the swap service.
+func (s *scenarioRun) swapTarget() (live, idle string) {
+	live = s.live(swapService)
+	return live, topology.Other(live)
+}
+
+// copyTags selects a copy's resources for an API fault.
+func copyTags(svc, color string) map[string]string {
+	return map[string]string{"service": svc, "color": color}
+}
+
+// recordName is the logical name of a service's weighted A record for a
+// color (components/dnsrecords names it <service>-<color>-a).
+func recordName(svc, color string) string { return svc + "-" + color + "-a" }
+
+// faultMatrix is --faults: each scenario starts from the baseline, injects
+// its fault and checks that traffic is never stranded.
+func faultMatrix() []Scenario {
+	swapWith := func(name, what string, faults func(s *scenarioRun, live, idle string) []standin.Fault, after func(s *scenarioRun, live, idle string, code int)) Scenario {
+		return Scenario{Name: name, Fault: what, InMatrix: true, Play: func(ctx context.Context, s *scenarioRun) {
+			live, idle := s.swapTarget()
+			s.inject(faults(s, live, idle)...)
+			code, _ := s.infra(ctx, true, "swap", s.env, swapService)
+			after(s, live, idle, code)
+		}}
+	}
+	refused := func(s *scenarioRun, live, _ string, code int) {
+		s.expect("refused", code != 0, "the swap exited %d; it must refuse", code)
+		s.expectLive(swapService, live)
+	}
+	return []Scenario{
+		swapWith("swap-update-fails-new-record", "the Route53 update of the new live color's record fails",
+			func(s *scenarioRun, _, idle string) []standin.Fault {
+				return []standin.Fault{{Kind: standin.FaultFail, Op: standin.OpUpdate, Stack: topology.DNSStackName(s.env), Name: recordName(swapService, idle)}}
+			},
+			func(*scenarioRun, string, string, int) {}),
+		swapWith("swap-update-fails-old-record", "the Route53 update of the old live color's record fails",
+			func(s *scenarioRun, live, _ string) []standin.Fault {
+				return []standin.Fault{{Kind: standin.FaultFail, Op: standin.OpUpdate, Stack: topology.DNSStackName(s.env), Name: recordName(swapService, live)}}
+			},
+			func(*scenarioRun, string, string, int) {}),
+		swapWith("swap-target-unhealthy", "every target of the idle copy fails its health checks",
+			func(_ *scenarioRun, _, idle string) []standin.Fault {
+				return []standin.Fault{{Kind: standin.FaultTargetsUnhealthy, Tags: copyTags(swapService, idle)}}
+			}, refused),
+		swapWith("swap-target-short-of-capacity", "the idle copy has only one instance in service",
+			func(s *scenarioRun, _, idle string) []standin.Fault {
+				return []standin.Fault{{Kind: standin.FaultShortOfCapacity, Tags: copyTags(swapService, idle), Count: max(s.groupDesired(swapService, idle)-1, 1)}}
+			}, refused),
+		swapWith("swap-insync-timeout", "Route53 keeps the swap's change PENDING",
+			func(*scenarioRun, string, string) []standin.Fault {
+				return []standin.Fault{{Kind: standin.FaultChangePending}}
+			},
+			func(s *scenarioRun, _, idle string, code int) {
+				s.expect("exit", code != 0, "the swap exited %d; an unconfirmed propagation must not pass as done", code)
+				s.expectLive(swapService, idle)
+			}),
+		swapWith("swap-throttled", "the first two ELB and Auto Scaling calls are throttled",
+			func(*scenarioRun, string, string) []standin.Fault {
+				return []standin.Fault{
+					{Kind: standin.FaultThrottle, Service: "elasticloadbalancing", Count: 2},
+					{Kind: standin.FaultThrottle, Service: "autoscaling", Count: 2},
+				}
+			},
+			func(s *scenarioRun, _, idle string, code int) {
+				s.expect("exit", code == 0, "the swap exited %d; throttling is retried", code)
+				s.expectLive(swapService, idle)
+			}),
+		swapWith("swap-record-update-slow", "each Route53 record update takes 3 s",
+			func(s *scenarioRun, _, _ string) []standin.Fault {
+				return []standin.Fault{{Kind: standin.FaultSlow, Op: standin.OpUpdate, Type: recordType, Delay: "3s"}}
+			},
+			func(s *scenarioRun, _, idle string, code int) {
+				s.expect("exit", code == 0, "the swap exited %d", code)
+				s.expectLive(swapService, idle)
+			}),
+		{Name: "swap-concurrent", Fault: "two operators swap the same service at once", InMatrix: true, Play: playConcurrentSwaps},
+		{Name: "up-live-copy-to-zero", Fault: "the live copy's config is scaled to 0 and deployed with infra up", InMatrix: true,
+			Play: func(ctx context.Context, s *scenarioRun) {
+				live, _ := s.swapTarget()
+				name := topology.CopyStackName(s.env, swapService, live)
+				if !s.setConfig(ctx, name, map[string]string{"copy.capacity.min": "0", "copy.capacity.max": "0", "copy.capacity.desired": "0"}) {
+					return
+				}
+				s.infra(ctx, false, "up", s.env, "--stack", name)
+			}},
+		{Name: "destroy-live-copy", Fault: "infra destroy of the live copy", InMatrix: true,
+			Play: func(ctx context.Context, s *scenarioRun) {
+				live, _ := s.swapTarget()
+				code, _ := s.infra(ctx, false, "destroy", s.env, "--stack", topology.CopyStackName(s.env, swapService, live))
+				s.expect("refused", code != 0, "destroy of the live copy exited %d; it must refuse", code)
+				s.expect("copy-kept", s.groupDesired(swapService, live) > 0, "the live copy's group has desired %d", s.groupDesired(swapService, live))
+			}},
+		{Name: "retire-live-color", Fault: "infra retire of the live color", InMatrix: true,
+			Play: func(ctx context.Context, s *scenarioRun) {
+				live, _ := s.swapTarget()
+				code, _ := s.infra(ctx, true, "retire", s.env, swapService, live)
+				s.expect("refused", code != 0, "retire of the live color exited %d; it must refuse", code)
+				s.expect("copy-kept", s.groupDesired(swapService, live) > 0, "the live copy's group has desired %d", s.groupDesired(swapService, live))
+			}},
+		{Name: "retire-with-residual-traffic", Fault: "the old copy's load balancer keeps 5 requests a minute after a swap", InMatrix: true,
+			Play: func(ctx context.Context, s *scenarioRun) {
+				live, idle := s.swapTarget()
+				if code, _ := s.infra(ctx, true, "swap", s.env, swapService); code != 0 {
+					s.fail("setup", "the swap before the retire exited %d", code)
+					return
+				}
+				s.inject(standin.Fault{Kind: standin.FaultResidualTraffic, Tags: copyTags(swapService, live), Count: 5})
+				code, _ := s.infra(ctx, true, "retire", s.env, swapService, live, "--timeout", "45m")
+				s.expect("refused", code != 0, "retire with residual traffic exited %d; it must wait and give up", code)
+				s.expect("copy-kept", s.groupDesired(swapService, live) > 0, "the old copy's group has desired %d; it still serves traffic", s.groupDesired(swapService, live))
+				s.expectLive(swapService, idle)
+			}},
+		{Name: "retire-metrics-error", Fault: "CloudWatch fails every GetMetricData after a swap", InMatrix: true,
+			Play: func(ctx context.Context, s *scenarioRun) {
+				live, _ := s.swapTarget()
+				if code, _ := s.infra(ctx, true, "swap", s.env, swapService); code != 0 {
+					s.fail("setup", "the swap before the retire exited %d", code)
+					return
+				}
+				s.inject(standin.Fault{Kind: standin.FaultMetricsError})
+				code, _ := s.infra(ctx, true, "retire", s.env, swapService, live)
+				s.expect("refused", code != 0, "retire without metrics exited %d; unknown traffic is not no traffic", code)
+				s.expect("copy-kept", s.groupDesired(swapService, live) > 0, "the old copy's group has desired %d", s.groupDesired(swapService, live))
+			}},
+		{Name: "up-idle-copy-update-fails", Fault: "the launch template update of the idle copy fails during a release", InMatrix: true,
+			Play: func(ctx context.Context, s *scenarioRun) {
+				live, idle := s.swapTarget()
+				name := topology.CopyStackName(s.env, swapService, idle)
+				s.inject(standin.Fault{Kind: standin.FaultFail, Op: standin.OpUpdate, Stack: name, Type: "aws:ec2/launchTemplate:LaunchTemplate"})
+				if !s.setConfig(ctx, name, map[string]string{"copy.release": rehearsalRelease + "-2"}) {
+					return
+				}
+				code, _ := s.infra(ctx, false, "up", s.env, "--stack", name)
+				s.expect("exit", code != 0, "the failed update exited %d", code)
+				s.expectLive(swapService, live)
+			}},
+		{Name: "roll-new-release-never-ready", Fault: "no instance of the new transcoder release ever comes into service", InMatrix: true,
+			Play: func(ctx context.Context, s *scenarioRun) {
+				previous := s.activeRelease()
+				s.inject(standin.Fault{Kind: standin.FaultShortOfCapacity, Tags: map[string]string{"service": asgpool.ServiceTranscoder, "release": rehearsalRelease}})
+				code, _ := s.infra(ctx, false, "roll", s.env, "transcoders", "--release", rehearsalRelease, "--timeout", "20m")
+				s.expect("exit", code != 0, "the roll exited %d; a release that never becomes ready fails the roll", code)
+				s.expectFleetServing(previous)
+			}},
+		{Name: "destroy-idle-copy-then-swap", Fault: "the idle recorder copy is destroyed, then web swaps, then the recorder copy is recreated and made live", InMatrix: true,
+			Play: playDestroyIdleThenSwap},
+	}
+}
+
+// playConcurrentSwaps runs two swaps of the same service at once: one must
+// win, the other must be refused, and the records must end on one color.
+func playConcurrentSwaps(ctx context.Context, s *scenarioRun) {
+	before := s.world()
+	_, idle := s.swapTarget()
+	var wg sync.WaitGroup
+	codes, outs := make([]int, 2), make([]string, 2)
+	start := time.Now()
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes[i], outs[i] = s.rig.infra(ctx, "swap", s.env, swapService)
+		}()
+	}
+	wg.Wait()
+	for i := range 2 {
+		s.record(fmt.Sprintf("infra swap %s %s (operator %d of 2, concurrent)", s.env, swapService, i+1), codes[i], outs[i], start)
+		s.standard(before, outs[i], codes[i], true)
+	}
+	won := 0
+	for _, c := range codes {
+		if c == 0 {
+			won++
+		}
+	}
+	s.expect("one-winner", won == 1, "%d of 2 concurrent swaps succeeded (exits %v); want exactly 1", won, codes)
+	s.expectLive(swapService, idle)
+}
+
+// playDestroyIdleThenSwap is the wedged-copy procedure: destroy the idle
+// copy, check another service still swaps, recreate the copy and make it
+// live.
+func playDestroyIdleThenSwap(ctx context.Context, s *scenarioRun) {
+	live := s.live(idleService)
+	idle := topology.Other(live)
+	name := topology.CopyStackName(s.env, idleService, idle)
+	code, _ := s.infra(ctx, false, "destroy", s.env, "--stack", name)
+	s.expect("destroyed", code == 0 && len(s.world().groupsTagged(map[string]string{"env": s.env, "service": idleService, "color": idle})) == 0,
+		"infra destroy --stack %s exited %d", name, code)
+	_, webIdle := s.swapTarget()
+	code, _ = s.infra(ctx, true, "swap", s.env, swapService)
+	s.expect("other-service-swaps", code == 0, "the %s swap after destroying %s exited %d", swapService, name, code)
+	s.expectLive(swapService, webIdle)
+	if !s.deployRelease(ctx, idleService, idle, rehearsalRelease) {
+		return
+	}
+	code, _ = s.infra(ctx, true, "swap", s.env, idleService)
+	s.expect("recreated-goes-live", code == 0, "the %s swap to the recreated copy exited %d", idleService, code)
+	s.expectLive(idleService, idle)
+}
+
+func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }

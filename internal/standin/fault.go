@@ -1,0 +1,185 @@
+package standin
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Fault kinds. The first two act in the provider plugin (the engine's
+// Create, Update and Delete calls); the rest in the AWS API endpoint.
+const (
+	// FaultFail makes the Nth matching provider call (or every one when Nth
+	// is 0) fail with an AWS-like error.
+	FaultFail = "fail"
+	// FaultSlow delays every matching provider call by Delay.
+	FaultSlow = "slow"
+	// FaultTargetsUnhealthy reports every target of the matching target
+	// groups (by the group's or its Auto Scaling groups' tags) unhealthy.
+	FaultTargetsUnhealthy = "targets-unhealthy"
+	// FaultShortOfCapacity keeps Count instances of the matching Auto
+	// Scaling groups out of service (all of them when Count is 0).
+	FaultShortOfCapacity = "short-of-capacity"
+	// FaultChangePending keeps every Route53 change PENDING.
+	FaultChangePending = "change-pending"
+	// FaultThrottle answers the first Count calls to Service with the
+	// service's throttling error.
+	FaultThrottle = "throttle"
+	// FaultMetricsError makes CloudWatch GetMetricData fail.
+	FaultMetricsError = "metrics-error"
+	// FaultResidualTraffic reports Count requests and connections a minute
+	// on the matching load balancers.
+	FaultResidualTraffic = "residual-traffic"
+)
+
+// Provider operations a fail or slow fault can select.
+const (
+	OpCreate = "create"
+	OpUpdate = "update"
+	OpDelete = "delete"
+)
+
+// APIServices are the Service values a throttle fault accepts: the
+// endpoint prefixes of the AWS services `infra` calls.
+var APIServices = []string{"autoscaling", "elasticloadbalancing", "monitoring", "route53", "sqs"}
+
+var faultKinds = []string{FaultFail, FaultSlow, FaultTargetsUnhealthy, FaultShortOfCapacity, FaultChangePending,
+	FaultThrottle, FaultMetricsError, FaultResidualTraffic}
+
+// Fault is one injected failure.
+type Fault struct {
+	// Kind is one of the Fault* constants.
+	Kind string `json:"kind"`
+	// Op is the provider call a fail or slow fault acts on: create, update
+	// or delete.
+	Op string `json:"op,omitempty"`
+	// Name selects resources by logical name (exact), for fail and slow.
+	Name string `json:"name,omitempty"`
+	// Type selects resources by type token, for fail and slow.
+	Type string `json:"type,omitempty"`
+	// Stack selects resources by stack name, for fail and slow.
+	Stack string `json:"stack,omitempty"`
+	// Nth makes a fail fault act on the Nth matching call only (1-based);
+	// 0 means every call.
+	Nth int `json:"nth,omitempty"`
+	// Delay is how long a slow fault holds the call (a Go duration).
+	Delay string `json:"delay,omitempty"`
+	// Tags select AWS resources by tag for the API faults; every listed
+	// tag must match.
+	Tags map[string]string `json:"tags,omitempty"`
+	// Service is the AWS service a throttle fault acts on.
+	Service string `json:"service,omitempty"`
+	// Count is the throttled call count, the instances missing, or the
+	// residual requests a minute, depending on Kind.
+	Count int `json:"count,omitempty"`
+}
+
+// ParseFaults reads a JSON list of faults and validates each, so a typo in
+// a fault file is an error rather than a rehearsal that injected nothing.
+func ParseFaults(raw []byte) ([]Fault, error) {
+	var faults []Fault
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&faults); err != nil {
+		return nil, fmt.Errorf("faults: %w", err)
+	}
+	for i, f := range faults {
+		if err := f.Validate(); err != nil {
+			return nil, fmt.Errorf("fault %d: %w", i+1, err)
+		}
+	}
+	return faults, nil
+}
+
+// Validate checks that the fault can act on something.
+func (f Fault) Validate() error {
+	if !slices.Contains(faultKinds, f.Kind) {
+		return fmt.Errorf("kind %q is not accepted; accepted: %s", f.Kind, strings.Join(faultKinds, ", "))
+	}
+	switch f.Kind {
+	case FaultFail, FaultSlow:
+		if !slices.Contains([]string{OpCreate, OpUpdate, OpDelete}, f.Op) {
+			return fmt.Errorf("%s fault: op %q is not accepted; accepted: create, update, delete", f.Kind, f.Op)
+		}
+		if f.Name == "" && f.Type == "" && f.Stack == "" {
+			return fmt.Errorf("%s fault: name, type or stack is required", f.Kind)
+		}
+		if f.Nth < 0 {
+			return fmt.Errorf("%s fault: nth %d is negative; accepted: 0 (every call) or more", f.Kind, f.Nth)
+		}
+		if f.Kind == FaultSlow {
+			if _, err := f.DelayDuration(); err != nil {
+				return err
+			}
+		}
+	case FaultThrottle:
+		if !slices.Contains(APIServices, f.Service) {
+			return fmt.Errorf("throttle fault: service %q is not accepted; accepted: %s", f.Service, strings.Join(APIServices, ", "))
+		}
+		if f.Count < 1 {
+			return fmt.Errorf("throttle fault: count %d; accepted: 1 or more calls", f.Count)
+		}
+	case FaultShortOfCapacity, FaultResidualTraffic:
+		if f.Count < 0 {
+			return fmt.Errorf("%s fault: count %d is negative", f.Kind, f.Count)
+		}
+	}
+	return nil
+}
+
+// DelayDuration parses Delay.
+func (f Fault) DelayDuration() (time.Duration, error) {
+	d, err := time.ParseDuration(f.Delay)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("slow fault: delay %q is not accepted; accepted: a positive Go duration such as 2s", f.Delay)
+	}
+	return d, nil
+}
+
+// MatchesCall says whether a fail or slow fault selects this provider call.
+func (f Fault) MatchesCall(op, typ, stack, name string) bool {
+	return f.Op == op &&
+		(f.Type == "" || f.Type == typ) &&
+		(f.Stack == "" || f.Stack == stack) &&
+		(f.Name == "" || f.Name == name)
+}
+
+// MatchesTags says whether every tag of the fault is among tags.
+func (f Fault) MatchesTags(tags map[string]string) bool {
+	for k, v := range f.Tags {
+		if tags[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// String describes the fault in a line, for reports.
+func (f Fault) String() string {
+	var parts []string
+	add := func(k, v string) {
+		if v != "" {
+			parts = append(parts, k+"="+v)
+		}
+	}
+	add("op", f.Op)
+	add("type", f.Type)
+	add("stack", f.Stack)
+	add("name", f.Name)
+	if f.Nth > 0 {
+		add("nth", fmt.Sprint(f.Nth))
+	}
+	add("delay", f.Delay)
+	for _, k := range slices.Sorted(maps.Keys(f.Tags)) {
+		add(k, f.Tags[k])
+	}
+	add("service", f.Service)
+	if f.Count > 0 {
+		add("count", fmt.Sprint(f.Count))
+	}
+	return f.Kind + "(" + strings.Join(parts, " ") + ")"
+}
