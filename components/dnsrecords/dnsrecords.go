@@ -11,6 +11,14 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
+// byWeight orders the target colors by weight, highest first, then by
+// name, so the order is stable when weights tie.
+func byWeight(targets map[string]AliasTarget, weights map[string]int) []string {
+	colors := slices.Sorted(maps.Keys(targets))
+	slices.SortStableFunc(colors, func(a, b string) int { return weights[b] - weights[a] })
+	return colors
+}
+
 // TypeToken is the component's Pulumi type.
 const TypeToken = "video-platform:dns:DnsRecords"
 
@@ -56,7 +64,15 @@ func NewDnsRecords(ctx *pulumi.Context, name string, args *DnsRecordsArgs, opts 
 	weights := pulumi.IntMap{}
 	direct := pulumi.StringMap{}
 	var others []string
-	for _, color := range slices.Sorted(maps.Keys(a.Targets)) {
+	// Make before break: the records of the color with the most weight
+	// (the live one) are applied first and every other color's weighted
+	// records wait for them. In a swap the new live color's weight rises
+	// before the old one's falls, so when an update fails partway the
+	// hostname keeps a record above 0; Route53 would otherwise split traffic
+	// evenly across all-zero weights. Direct names need no order.
+	order := byWeight(a.Targets, a.Weights)
+	var first []pulumi.Resource
+	for i, color := range order {
 		target := a.Targets[color]
 		alias := route53.RecordAliasArray{route53.RecordAliasArgs{
 			Name:                 target.DnsName,
@@ -65,9 +81,13 @@ func NewDnsRecords(ctx *pulumi.Context, name string, args *DnsRecordsArgs, opts 
 		}}
 		weight := a.Weights[color]
 		weights[color] = pulumi.Int(weight)
+		weightedOpts := []pulumi.ResourceOption{parent}
+		if i > 0 {
+			weightedOpts = append(weightedOpts, pulumi.DependsOn(first))
+		}
 		for _, typ := range types {
 			suffix := color + "-" + strings.ToLower(typ)
-			if _, err := route53.NewRecord(ctx, name+"-"+suffix, &route53.RecordArgs{
+			rec, err := route53.NewRecord(ctx, name+"-"+suffix, &route53.RecordArgs{
 				ZoneId:        a.ZoneID,
 				Name:          pulumi.String(a.Hostname),
 				Type:          pulumi.String(typ),
@@ -76,8 +96,12 @@ func NewDnsRecords(ctx *pulumi.Context, name string, args *DnsRecordsArgs, opts 
 					route53.RecordWeightedRoutingPolicyArgs{Weight: pulumi.Int(weight)},
 				},
 				Aliases: alias,
-			}, parent); err != nil {
+			}, weightedOpts...)
+			if err != nil {
 				return nil, fmt.Errorf("dnsrecords %q: %w", name, err)
+			}
+			if i == 0 {
+				first = append(first, rec)
 			}
 			if !*a.DirectNames {
 				continue

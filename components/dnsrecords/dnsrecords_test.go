@@ -284,3 +284,32 @@ func TestValidateWithoutDefaults(t *testing.T) {
 	require.Error(t, err, "raw bad args are rejected")
 	assert.Contains(t, err.Error(), "Weights[blue]: 256 is out of range", "names the field")
 }
+
+// TestLiveColorRecordsAreAppliedFirst is the make-before-break guard: the
+// engine applies a resource only after what it depends on, so the weighted
+// records of the color losing traffic must depend on those of the color
+// gaining it, in both directions of a swap.
+func TestLiveColorRecordsAreAppliedFirst(t *testing.T) {
+	for _, c := range []struct {
+		weights     map[string]int
+		live, other string
+	}{
+		{map[string]int{"blue": 100, "green": 0}, "blue", "green"},
+		{map[string]int{"blue": 0, "green": 100}, "green", "blue"},
+		{map[string]int{"blue": 10, "green": 90}, "green", "blue"},
+	} {
+		res := run(t, validArgs(c.weights))
+		var liveURNs []string
+		for _, typ := range []string{"a", "aaaa"} {
+			live := record(t, res, "web-dns-"+c.live+"-"+typ)
+			assert.Empty(t, live.DependsOn, "%v: the live color's %s record waits for nothing", c.weights, typ)
+			liveURNs = append(liveURNs, live.URN)
+		}
+		for _, typ := range []string{"a", "aaaa"} {
+			other := record(t, res, "web-dns-"+c.other+"-"+typ)
+			assert.Equal(t, liveURNs, other.DependsOn, "%v: the %s %s record waits for both live records", c.weights, c.other, typ)
+			direct := record(t, res, "web-dns-direct-"+c.other+"-"+typ)
+			assert.Empty(t, direct.DependsOn, "%v: direct names carry no weight and wait for nothing", c.weights)
+		}
+	}
+}

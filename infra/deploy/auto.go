@@ -2,11 +2,12 @@ package deploy
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -136,6 +137,9 @@ func (p *AutoPulumi) Stack(ctx context.Context, name string) (Stack, error) {
 // AutoStack implements Stack on an auto.Stack.
 type AutoStack struct {
 	s auto.Stack
+
+	mu     sync.Mutex
+	config auto.ConfigMap
 }
 
 var _ Stack = (*AutoStack)(nil)
@@ -231,35 +235,53 @@ func (a *AutoStack) Destroy(ctx context.Context, o RunOptions) (Result, error) {
 
 func key(path string) string { return ConfigNamespace + ":" + path }
 
-// GetConfig implements Stack. The CLI reports a missing key as an error;
-// it is mapped to found=false by checking the whole config first.
-func (a *AutoStack) GetConfig(ctx context.Context, path string) (string, bool, error) {
-	v, err := a.s.GetConfigWithOptions(ctx, key(path), &auto.ConfigOptions{Path: true})
-	if err != nil {
-		all, aerr := a.s.GetAllConfig(ctx)
-		if aerr != nil {
-			return "", false, errors.Join(err, aerr)
-		}
-		if !pathSet(all, path) {
-			return "", false, nil
-		}
-		return "", false, err
+// allConfig reads the stack's whole config once (`pulumi config --json`)
+// and keeps it until the next write: every CLI call costs a process start,
+// and a swap reads a dozen paths.
+func (a *AutoStack) allConfig(ctx context.Context) (auto.ConfigMap, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.config != nil {
+		return a.config, nil
 	}
-	return v.Value, true, nil
+	all, err := a.s.GetAllConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a.config = all
+	return all, nil
 }
 
-// pathSet says whether path (a.b[0].c) exists in the stack's config.
-func pathSet(all auto.ConfigMap, path string) bool {
+// forgetConfig drops the cached config after a write.
+func (a *AutoStack) forgetConfig() {
+	a.mu.Lock()
+	a.config = nil
+	a.mu.Unlock()
+}
+
+// GetConfig implements Stack, answering from the whole config with the
+// same path semantics as `pulumi config get --path`.
+func (a *AutoStack) GetConfig(ctx context.Context, path string) (string, bool, error) {
+	all, err := a.allConfig(ctx)
+	if err != nil {
+		return "", false, err
+	}
+	return lookupPath(all, path)
+}
+
+// lookupPath reads path (a.b[0].c) from a stack's config: a scalar comes
+// back as its text, an object or list as JSON.
+func lookupPath(all auto.ConfigMap, path string) (string, bool, error) {
 	parts := splitPath(path)
 	if len(parts) == 0 {
-		return false
+		return "", false, nil
 	}
 	top, ok := all[key(parts[0])]
 	if !ok {
-		return false
+		return "", false, nil
 	}
 	if len(parts) == 1 {
-		return true
+		return top.Value, true, nil
 	}
 	cur := configJSON(top.Value)
 	for _, p := range parts[1:] {
@@ -267,20 +289,27 @@ func pathSet(all auto.ConfigMap, path string) bool {
 		case map[string]any:
 			v, ok := c[p]
 			if !ok {
-				return false
+				return "", false, nil
 			}
 			cur = v
 		case []any:
 			i, ok := asInt(p)
 			if !ok || i < 0 || i >= len(c) {
-				return false
+				return "", false, nil
 			}
 			cur = c[i]
 		default:
-			return false
+			return "", false, nil
 		}
 	}
-	return true
+	if s, ok := cur.(string); ok {
+		return s, true, nil
+	}
+	raw, err := json.Marshal(cur)
+	if err != nil {
+		return "", false, fmt.Errorf("config %s: %w", path, err)
+	}
+	return string(raw), true, nil
 }
 
 // splitPath splits "a.b[0].c" into a, b, 0, c.
@@ -306,30 +335,40 @@ func splitPath(path string) []string {
 
 // SetConfig implements Stack.
 func (a *AutoStack) SetConfig(ctx context.Context, path, value string) error {
+	defer a.forgetConfig()
 	return a.s.SetConfigWithOptions(ctx, key(path), auto.ConfigValue{Value: value}, &auto.ConfigOptions{Path: true})
 }
 
 // RemoveConfig implements Stack.
 func (a *AutoStack) RemoveConfig(ctx context.Context, path string) error {
-	all, err := a.s.GetAllConfig(ctx)
-	if err != nil {
+	if _, found, err := a.GetConfig(ctx, path); err != nil || !found {
 		return err
 	}
-	if !pathSet(all, path) {
-		return nil
-	}
+	defer a.forgetConfig()
 	return a.s.RemoveConfigWithOptions(ctx, key(path), &auto.ConfigOptions{Path: true})
 }
 
-// Outputs implements Stack.
+// Outputs implements Stack with one `pulumi stack output --show-secrets`.
+// The Automation API's own Outputs runs the CLI twice to learn which
+// outputs are secret, which the commands never need; each CLI start costs
+// about half a second.
 func (a *AutoStack) Outputs(ctx context.Context) (map[string]any, error) {
-	outs, err := a.s.Outputs(ctx)
-	if err != nil {
-		return nil, err
+	ws := a.s.Workspace()
+	var env []string
+	if home := ws.PulumiHome(); home != "" {
+		env = append(env, "PULUMI_HOME="+home)
 	}
-	res := make(map[string]any, len(outs))
-	for k, v := range outs {
-		res[k] = v.Value
+	for k, v := range ws.GetEnvVars() {
+		env = append(env, k+"="+v)
+	}
+	stdout, stderr, code, err := ws.PulumiCommand().Run(ctx, ws.WorkDir(), nil, nil, nil, env,
+		"stack", "output", "--json", "--show-secrets", "--stack", a.s.Name())
+	if err != nil {
+		return nil, fmt.Errorf("pulumi stack output --stack %s (exit %d): %w: %s", a.s.Name(), code, err, strings.TrimSpace(stderr))
+	}
+	res := map[string]any{}
+	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
+		return nil, fmt.Errorf("pulumi stack output --stack %s: %w", a.s.Name(), err)
 	}
 	return res, nil
 }

@@ -28,7 +28,14 @@ type Scenario struct {
 // knownFailing lists the scenarios today's workflow fails, with the issue
 // that fixes each. A listed scenario that passes is an error until it is
 // taken off the list, so that nobody forgets to promote it.
-var knownFailing = map[string]string{}
+var knownFailing = map[string]string{
+	"swap-update-fails-new-record":  "issue 12: the records update in parallel, so both reach weight 0",
+	"swap-update-fails-old-record":  "issue 12: a failed swap says nothing moved while both colors take traffic",
+	"swap-target-short-of-capacity": "issue 12: the preflight counts desired capacity, not instances in service",
+	"up-live-copy-to-zero":          "issue 12: infra up scales a live copy to zero",
+	"roll-new-release-never-ready":  "issue 13: the roll drains the old release in the same up that creates the new one",
+	"destroy-idle-copy-then-swap":   "issue 13: destroy stops at the load balancer's deletion protection",
+}
 
 // runner plays scenarios on a rig.
 type runner struct {
@@ -110,14 +117,15 @@ func (s *scenarioRun) world() world {
 }
 
 // infra runs one infra command and checks the four standard invariants
-// against the stand-in's state after it. traffic says whether the command
-// can move traffic, so it owes a statement of what is live.
-func (s *scenarioRun) infra(ctx context.Context, traffic bool, args ...string) (int, string) {
+// against the stand-in's state after it. svc names the service whose live
+// color the command is about, which it owes a statement of ("" for
+// commands that are not about a live color).
+func (s *scenarioRun) infra(ctx context.Context, svc string, args ...string) (int, string) {
 	before := s.world()
 	start := time.Now()
 	code, out := s.rig.infra(ctx, args...)
 	s.record("infra "+strings.Join(args, " "), code, out, start)
-	s.standard(before, out, code, traffic)
+	s.standard(before, out, code, svc)
 	return code, out
 }
 
@@ -127,11 +135,11 @@ func (s *scenarioRun) record(cmd string, code int, out string, start time.Time) 
 }
 
 // standard checks invariants (a) to (d).
-func (s *scenarioRun) standard(before world, out string, code int, traffic bool) {
+func (s *scenarioRun) standard(before world, out string, code int, svc string) {
 	after := s.world()
 	s.check(after.dnsWeights(s.env))
 	s.check(after.configState(s.rig.work, s.env, out))
-	s.check(after.truthfulMessage(before, s.rig.work, s.env, out, code, traffic))
+	s.check(after.truthfulMessage(before, s.rig.work, s.env, out, code, svc))
 	s.check(noPanic(out))
 }
 

@@ -383,9 +383,10 @@ func liveClaims(output string) map[string]string {
 }
 
 // truthfulMessage is invariant (c): what the tool last said is live is
-// what the records send traffic to. A command that moved records, or
-// claims success, must say what is live.
-func (w world) truthfulMessage(before world, work, env, output string, exitCode int, traffic bool) Invariant {
+// what the records send traffic to. A command that moved a service's
+// records must say what is live for it, and so must a successful command
+// about the live color of svc (a swap or rollback; "" for other commands).
+func (w world) truthfulMessage(before world, work, env, output string, exitCode int, svc string) Invariant {
 	inv := Invariant{Name: "truthful-message", OK: true}
 	cfg, err := readDNSConfig(work, env)
 	if err != nil {
@@ -393,24 +394,25 @@ func (w world) truthfulMessage(before world, work, env, output string, exitCode 
 	}
 	claims := liveClaims(output)
 	var notes []string
-	for _, svc := range slices.Sorted(maps.Keys(w.weightedRecords())) {
-		have := w.weights(svc)
-		color, claimed := claims[svc]
-		moved := !maps.Equal(before.weights(svc), have)
+	for _, name := range slices.Sorted(maps.Keys(w.weightedRecords())) {
+		have := w.weights(name)
+		color, claimed := claims[name]
+		// Records created from nothing moved nobody.
+		moved := len(before.weights(name)) > 0 && !maps.Equal(before.weights(name), have)
 		if !claimed {
-			if traffic && (moved || exitCode == 0) {
+			if moved || (name == svc && exitCode == 0) {
 				inv.OK = false
-				notes = append(notes, fmt.Sprintf("the records of %s are %v but the tool said nothing about which color is live", svc, have))
+				notes = append(notes, fmt.Sprintf("the records of %s are %v but the tool said nothing about which color is live", name, have))
 			}
 			continue
 		}
-		want := map[string]int{color: 100 - cfg.canary[svc], topology.Other(color): cfg.canary[svc]}
+		want := map[string]int{color: 100 - cfg.canary[name], topology.Other(color): cfg.canary[name]}
 		if maps.Equal(want, have) {
-			notes = append(notes, fmt.Sprintf("said %s live for %s, and the records agree (%v)", color, svc, have))
+			notes = append(notes, fmt.Sprintf("said %s live for %s, and the records agree (%v)", color, name, have))
 			continue
 		}
 		inv.OK = false
-		notes = append(notes, fmt.Sprintf("said %s is live for %s, but the records have %v", color, svc, have))
+		notes = append(notes, fmt.Sprintf("said %s is live for %s, but the records have %v", color, name, have))
 	}
 	inv.Detail = strings.Join(notes, "; ")
 	if inv.Detail == "" {

@@ -98,17 +98,17 @@ func TestTruthfulMessageJudgesTheLastClaimAgainstTheRecords(t *testing.T) {
 	work := writeDNSConfig(t, "blue")
 	before := testWorld(100, 0)
 	lie := testWorld(0, 0).truthfulMessage(before, work, "prod",
-		"swap live.web=green failed at up\nthe config of prod-dns is restored; the live color of web did NOT change: blue is still live\n", 1, true)
+		"swap live.web=green failed at up\nthe config of prod-dns is restored; the live color of web did NOT change: blue is still live\n", 1, "web")
 	assert.False(t, lie.OK, "blue is not live when both weights are 0")
 
 	truth := testWorld(0, 100).truthfulMessage(before, writeDNSConfig(t, "green"), "prod",
-		"swap: prod web is now live.web=green in prod-dns (was blue)\n", 0, true)
+		"swap: prod web is now live.web=green in prod-dns (was blue)\n", 0, "web")
 	assert.True(t, truth.OK, "%s", truth.Detail)
 
-	silent := testWorld(0, 100).truthfulMessage(before, writeDNSConfig(t, "green"), "prod", "done\n", 0, true)
+	silent := testWorld(0, 100).truthfulMessage(before, writeDNSConfig(t, "green"), "prod", "done\n", 0, "web")
 	assert.False(t, silent.OK, "records moved and the tool said nothing about what is live")
 
-	refused := before.truthfulMessage(before, work, "prod", "swap refused: unhealthy\n", 1, true)
+	refused := before.truthfulMessage(before, work, "prod", "swap refused: unhealthy\n", 1, "web")
 	assert.True(t, refused.OK, "a refusal that moved nothing owes no claim: %s", refused.Detail)
 }
 

@@ -42,11 +42,12 @@ var _ pulumi.MockResourceMonitor = (*Cloud)(nil)
 // NewResource records a registration and returns the state the cloud would.
 func (c *Cloud) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
 	parent := ""
-	var ignore, replace []string
+	var ignore, replace, deps []string
 	if args.RegisterRPC != nil {
 		parent = args.RegisterRPC.GetParent()
 		ignore = args.RegisterRPC.GetIgnoreChanges()
 		replace = args.RegisterRPC.GetReplaceOnChanges()
+		deps = slices.Sorted(slices.Values(args.RegisterRPC.GetDependencies()))
 	}
 	if resource.URN(parent).IsValid() && resource.URN(parent).QualifiedType() == resource.RootStackType {
 		parent = ""
@@ -70,6 +71,7 @@ func (c *Cloud) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 
 		IgnoreChanges:    ignore,
 		ReplaceOnChanges: replace,
+		DependsOn:        deps,
 	})
 	return id, state, nil
 }

@@ -53,6 +53,9 @@ type Resource struct {
 	IgnoreChanges []string `json:"ignoreChanges,omitempty"`
 	// ReplaceOnChanges are the input paths whose change replaces the resource.
 	ReplaceOnChanges []string `json:"replaceOnChanges,omitempty"`
+	// DependsOn are the URNs the engine must apply before this resource,
+	// sorted: what orders a swap's records.
+	DependsOn []string `json:"dependsOn,omitempty"`
 }
 
 // Violation is one policy finding.
