@@ -107,7 +107,8 @@ func printRehearsal(w io.Writer, rep *rehearse.Report) {
 			passed++
 		}
 		if s.KnownFailing != "" {
-			result += " (known failing: " + s.KnownFailing + ")"
+			issue, _, _ := strings.Cut(s.KnownFailing, ":")
+			result += " (known failing, " + issue + ")"
 		}
 		var bad []string
 		for _, inv := range s.Invariants {

@@ -47,11 +47,17 @@ func DNS(ctx *pulumi.Context, id topology.Identity, cfg DNSConfig) (*DNSStack, e
 				return nil, err
 			}
 			targets[svc][color] = dnsrecords.AliasTarget{DnsName: pulumi.String(c.LBDnsName), ZoneID: pulumi.String(c.LBZoneID)}
-			// Sending traffic to a copy without instances takes the service down.
-			if w := weights[svc][color]; w > 0 && c.Capacity.Max == 0 {
-				return nil, &ConfigError{Stack: id.Name, Key: fmt.Sprintf("%s:live.%s", ProjectName, svc), Value: liveColor,
-					Accepted: fmt.Sprintf("a color whose copy has capacity; %s is idle (capacity max 0) but would get %d%% of the traffic",
-						topology.CopyStackName(id.Env, svc, color), w)}
+			// Sending traffic to a copy that may have no instance takes the
+			// service down: a min of 0 lets scaling empty it, a desired of 0
+			// starts it empty, a max of 0 keeps it so.
+			if w := weights[svc][color]; w > 0 && min(c.Capacity.Min, c.Capacity.Desired, c.Capacity.Max) < 1 {
+				key, value := "live."+svc, liveColor
+				if color != liveColor {
+					key, value = "canary."+svc, fmt.Sprint(canary)
+				}
+				return nil, &ConfigError{Stack: id.Name, Key: ProjectName + ":" + key, Value: value,
+					Accepted: fmt.Sprintf("a color whose copy has at least one instance; %s has capacity {min:%d, desired:%d, max:%d} but would get %d%% of the traffic",
+						topology.CopyStackName(id.Env, svc, color), c.Capacity.Min, c.Capacity.Desired, c.Capacity.Max, w)}
 			}
 		}
 	}

@@ -289,13 +289,34 @@ func sortedURNs(m map[string]render.Resource) []string {
 	return keys
 }
 
-func TestDNSRefusesToSendTrafficToAnIdleCopy(t *testing.T) {
-	e := newEnvRender(t, "prod")
-	e.upToDNS(false)
-	_, err := e.run("prod-dns", map[string]any{"live": map[string]string{"web": "green", "recorder": "blue"}})
-	require.Error(t, err, "green is idle")
-	assert.Contains(t, err.Error(), "stack prod-dns: config video-platform:live.web", "names the stack and key")
-	assert.Contains(t, err.Error(), "prod-web-green is idle", "says why")
+func TestDNSRefusesToSendTrafficToACopyThatMayHaveNoInstance(t *testing.T) {
+	cases := []struct {
+		name             string
+		minSize, maxSize int
+		desired          int
+		dns              map[string]any
+		key, capacity    string
+	}{
+		{"idle copy made live", 0, 0, 0, map[string]any{"live": map[string]string{"web": "green", "recorder": "blue"}},
+			"video-platform:live.web", "{min:0, desired:0, max:0}"},
+		{"min 0 made live", 0, 9, 3, map[string]any{"live": map[string]string{"web": "green", "recorder": "blue"}},
+			"video-platform:live.web", "{min:0, desired:3, max:9}"},
+		{"desired 0 made live", 0, 9, 0, map[string]any{"live": map[string]string{"web": "green", "recorder": "blue"}},
+			"video-platform:live.web", "{min:0, desired:0, max:9}"},
+		{"canary to an idle copy", 0, 0, 0, map[string]any{"live": map[string]string{"web": "blue", "recorder": "blue"}, "canary": map[string]int{"web": 10}},
+			"video-platform:canary.web", "{min:0, desired:0, max:0}"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnvRender(t, "prod")
+			e.upToDNS(true)
+			e.mustRun("prod-web-green", copyValues("r4", c.minSize, c.maxSize, c.desired))
+			_, err := e.run("prod-dns", c.dns)
+			require.Error(t, err, "refused")
+			assert.Contains(t, err.Error(), "stack prod-dns: config "+c.key, "names the stack and key")
+			assert.Contains(t, err.Error(), "prod-web-green has capacity "+c.capacity, "names the copy and its capacity")
+		})
+	}
 }
 
 func TestStackReferenceToAnUndeployedBase(t *testing.T) {

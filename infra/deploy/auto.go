@@ -373,6 +373,21 @@ func (a *AutoStack) Outputs(ctx context.Context) (map[string]any, error) {
 	return res, nil
 }
 
+// Resources implements Stack with `pulumi stack export`.
+func (a *AutoStack) Resources(ctx context.Context) ([]Deployed, error) {
+	dep, err := a.s.Export(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var doc struct {
+		Resources []Deployed `json:"resources"`
+	}
+	if err := json.Unmarshal(dep.Deployment, &doc); err != nil {
+		return nil, fmt.Errorf("read the deployment of %s: %w", a.s.Name(), err)
+	}
+	return doc.Resources, nil
+}
+
 // LastUpdate implements Stack.
 func (a *AutoStack) LastUpdate(ctx context.Context) (*Update, error) {
 	h, err := a.s.History(ctx, 1, 1, opthistory.ShowSecrets(false))

@@ -62,6 +62,9 @@ type fakeStack struct {
 	steps   []Step
 	update  *Update
 
+	// records are a DNS stack's deployed weights per service and color.
+	records map[string]map[string]int
+
 	onUp      func(s *fakeStack) error
 	onPreview func(s *fakeStack) error
 	onDestroy func(s *fakeStack) error
@@ -89,6 +92,9 @@ func (s *fakeStack) run(ctx context.Context, op string, o RunOptions, hook func(
 	s.p.record("end " + op + " " + s.name)
 	if err != nil {
 		return Result{}, err
+	}
+	if op == "up" && s.records != nil {
+		s.applyRecords()
 	}
 	return Result{Steps: s.steps, Changes: map[string]int{"same": 3, "update": 1}, Duration: 2 * time.Second}, nil
 }
@@ -188,6 +194,38 @@ func (s *fakeStack) Outputs(context.Context) (map[string]any, error) {
 }
 
 func (s *fakeStack) LastUpdate(context.Context) (*Update, error) { return s.update, nil }
+
+// Resources reports the DNS stack's weighted records from records.
+func (s *fakeStack) Resources(context.Context) ([]Deployed, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Deployed
+	for svc, colors := range s.records {
+		for color, w := range colors {
+			out = append(out, Deployed{
+				URN:  "urn:pulumi:prod-dns::video-platform::video-platform:dns:DnsRecords$aws:route53/record:Record::" + svc + "-" + color + "-a",
+				Type: recordType,
+				Outputs: map[string]any{"setIdentifier": color,
+					"weightedRoutingPolicies": []any{map[string]any{"weight": float64(w)}}},
+			})
+		}
+	}
+	return out, nil
+}
+
+// applyRecords sets the records to what the config's live and canary ask,
+// as a successful update of the DNS stack does.
+func (s *fakeStack) applyRecords() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	live, _ := s.config["live"].(map[string]any)
+	canary, _ := s.config["canary"].(map[string]any)
+	for svc, c := range live {
+		color, _ := c.(string)
+		pct, _ := asInt(canary[svc])
+		s.records[svc] = expectedWeights(color, pct)
+	}
+}
 
 // setJSON sets a whole top-level config object from JSON.
 func (s *fakeStack) setJSON(key, js string) {
@@ -333,6 +371,7 @@ func newWorld(root string) *world {
 		"zoneId":    "Z1",
 	})
 	dns.setJSON("live", `{"web":"blue","recorder":"blue"}`)
+	dns.records = map[string]map[string]int{"web": {"blue": 100, "green": 0}, "recorder": {"blue": 100, "green": 0}}
 	dns.steps = []Step{
 		{URN: "urn:pulumi:prod-dns::video-platform::pulumi:pulumi:Stack::video-platform-prod-dns", Type: "pulumi:pulumi:Stack", Op: "same"},
 		{URN: "urn:pulumi:prod-dns::video-platform::video-platform:dns:DnsRecords::web", Type: "video-platform:dns:DnsRecords", Op: "same"},
@@ -340,12 +379,15 @@ func newWorld(root string) *world {
 		{URN: "urn:pulumi:prod-dns::video-platform::video-platform:dns:DnsRecords$aws:route53/record:Record::web-green-aaaa", Type: recordType, Op: "update"},
 		{URN: "urn:pulumi:prod-dns::video-platform::video-platform:dns:DnsRecords$aws:route53/record:Record::recorder-blue-a", Type: recordType, Op: "same"},
 	}
-	healthy := []awscheck.Target{{ID: "i-1", Port: 8080, State: "healthy"}, {ID: "i-2", Port: 8080, State: "healthy"}}
+	healthy := []awscheck.Target{{ID: "i-1", Port: 8080, State: "healthy"}, {ID: "i-2", Port: 8080, State: "healthy"}, {ID: "i-3", Port: 8080, State: "healthy"}}
 	clock := &fakeClock{now: t0}
 	a := &fakeAWS{targets: map[string][]awscheck.Target{
 		"arn:tg/web-green": healthy, "arn:tg/web-blue": healthy,
 		"arn:tg/recorder-green": healthy, "arn:tg/recorder-blue": healthy,
 	}, clock: clock}
+	for _, name := range []string{"asg-web-blue", "asg-web-green", "asg-recorder-blue", "asg-recorder-green"} {
+		a.groups = append(a.groups, awscheck.Group{Name: name, Min: 3, Max: 12, Desired: 3, InService: 3})
+	}
 	w := &world{p: p, aws: a, clock: clock, root: root}
 	w.deps = Deps{
 		Root:   root,
@@ -359,6 +401,15 @@ func newWorld(root string) *world {
 }
 
 func (w *world) stack(name string) *fakeStack { return w.p.stacks[name] }
+
+// setGroup sets what AWS reports of an Auto Scaling group.
+func (w *world) setGroup(name string, desired, inService int) {
+	for i, g := range w.aws.groups {
+		if g.Name == name {
+			w.aws.groups[i].Desired, w.aws.groups[i].InService = desired, inService
+		}
+	}
+}
 
 func (w *world) run(args ...string) (int, string, string) {
 	var out, errb syncBuf

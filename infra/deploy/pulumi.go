@@ -53,7 +53,23 @@ type Stack interface {
 	// LastUpdate describes the most recent operation, or nil when the stack
 	// has never been updated.
 	LastUpdate(ctx context.Context) (*Update, error)
+	// Resources lists the resources of the stack's deployed state, so that
+	// a command can tell what an interrupted update really changed.
+	Resources(ctx context.Context) ([]Deployed, error)
 }
+
+// Deployed is one resource of a stack's deployed state.
+type Deployed struct {
+	// URN identifies the resource.
+	URN string `json:"urn"`
+	// Type is its type token.
+	Type string `json:"type"`
+	// Outputs are its state as the provider last reported it.
+	Outputs map[string]any `json:"outputs"`
+}
+
+// Name is the resource's logical name, the last part of its URN.
+func (d Deployed) Name() string { return d.URN[strings.LastIndex(d.URN, "::")+2:] }
 
 // RunOptions are passed to Preview, Up and Destroy.
 type RunOptions struct {

@@ -185,6 +185,20 @@ func (a *app) runEnv(ctx context.Context, op string, args []string) error {
 	if op == "destroy" && !*force {
 		refused = a.destroyGuard(ctx, env, nodes)
 	}
+	if op != "destroy" {
+		refused, err = a.upGuard(ctx, env, nodes)
+		if err != nil {
+			return err
+		}
+		// Refused before any stack runs: nothing is half-applied.
+		if len(refused) > 0 {
+			var msgs []string
+			for _, name := range slices.Sorted(maps.Keys(refused)) {
+				msgs = append(msgs, refused[name].Error())
+			}
+			return exitError{code: ExitFailed, msg: fmt.Sprintf("%s %s refused; no stack was run:\n%s", op, env, strings.Join(msgs, "\n"))}
+		}
+	}
 
 	out := &syncWriter{w: a.out}
 	outcomes := runGraph(ctx, nodes, func(ctx context.Context, id topology.Identity) Outcome {
@@ -268,9 +282,20 @@ func (a *app) destroyGuard(ctx context.Context, env string, nodes []node) map[st
 		}
 		return refused
 	}
+	// The deployed records say who takes traffic, a canary share included.
+	st, terr := a.readTraffic(ctx, env)
 	for _, n := range nodes {
-		if n.id.Kind == topology.KindCopy && live[n.id.Service] == n.id.Color && !in[dnsName] {
+		if n.id.Kind != topology.KindCopy || in[dnsName] {
+			continue
+		}
+		switch w := st.weights[n.id.Service][n.id.Color]; {
+		case terr != nil:
+			refused[n.id.Name] = fmt.Errorf("traffic guard: cannot read what %s serves (%v); use --force to destroy anyway", dnsName, terr)
+		case live[n.id.Service] == n.id.Color:
 			refused[n.id.Name] = fmt.Errorf("traffic guard: %s is the live %s copy in %s; swap first or use --force", n.id.Name, n.id.Service, dnsName)
+		case w > 0:
+			refused[n.id.Name] = fmt.Errorf("traffic guard: %s takes %d%% of %s's traffic in %s (%s); end the canary with `infra swap %s %s --canary 0` first or use --force",
+				n.id.Name, w, n.id.Service, dnsName, LiveStatement(n.id.Service, st.weights[n.id.Service]), env, n.id.Service)
 		}
 	}
 	if !in[dnsName] || len(live) == 0 {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -228,6 +229,12 @@ func (a *app) swap(ctx context.Context, req swapReq) error {
 		}
 	}
 
+	oldCanary := 0
+	if v, found, err := dns.GetConfig(ctx, "canary."+req.svc); err != nil {
+		return fmt.Errorf("read %s config canary.%s: %w", dnsName, req.svc, err)
+	} else if found {
+		oldCanary, _ = asInt(configString(v))
+	}
 	var changes []configChange
 	if req.canary >= 0 {
 		changes = append(changes, configChange{path: "canary." + req.svc, value: strconv.Itoa(req.canary)})
@@ -239,9 +246,7 @@ func (a *app) swap(ctx context.Context, req swapReq) error {
 		)
 		// A full swap ends any canary: the weights would otherwise keep
 		// sending the canary share to the now idle color.
-		if v, found, err := dns.GetConfig(ctx, "canary."+req.svc); err != nil {
-			return fmt.Errorf("read %s config canary.%s: %w", dnsName, req.svc, err)
-		} else if found && configString(v) != "0" {
+		if oldCanary != 0 {
 			changes = append(changes, configChange{path: "canary." + req.svc, value: "0"})
 		}
 	}
@@ -290,22 +295,81 @@ func (a *app) swap(ctx context.Context, req swapReq) error {
 
 	if _, err := dns.Up(ctx, RunOptions{Progress: pw}); err != nil {
 		pw.Flush()
-		return failed("up", fmt.Errorf("%w\nif the update got partway, run `infra up %s --stack %s` to converge the records back to %s", err, req.env, dnsName, live))
+		return a.recoverSwap(ctx, req, dns, changes, expectedWeights(live, oldCanary), fmt.Sprintf("%s %s failed at up: %v", verb, change, err), pw)
 	}
 	pw.Flush()
 	a.printf("%s: %s %s is now %s in %s (was %s)\n", verb, req.env, req.svc, change, dnsName, live)
+	// What is true now comes from the deployed records, not from the
+	// config that asked for it.
+	statement := fmt.Sprintf("what %s serves now is unknown; check with `infra status %s`", req.svc, req.env)
+	if weights, err := a.deployedWeights(ctx, dns, req.svc); err != nil {
+		fmt.Fprintf(a.errw, "warning: %v\n", err)
+	} else {
+		statement = LiveStatement(req.svc, weights)
+	}
 
 	rollbackCmd := fmt.Sprintf("infra rollback %s %s", req.env, req.svc)
 	if req.canary >= 0 {
 		rollbackCmd = fmt.Sprintf("infra swap %s %s --canary 0", req.env, req.svc)
 	}
 	if err := a.waitPropagated(ctx, req, dns, target, now); err != nil {
-		return fmt.Errorf("the %s IS applied (%s) but Route53 propagation was not confirmed: %w\nto undo: %s", verb, change, err, rollbackCmd)
+		return fmt.Errorf("the %s IS applied (%s) but Route53 propagation was not confirmed: %w\nto undo: %s\n%s", verb, change, err, rollbackCmd, statement)
 	}
 	a.printf("Route53 is INSYNC: every Route53 name server answers with the new records (resolvers may cache the old ones for the 60 s TTL, some for longer).\n")
 	a.printf("commit Pulumi.%s.yaml so the next operator sees this change.\n", dnsName)
 	a.printf("to roll back: %s\n", rollbackCmd)
+	a.printf("%s\n", statement)
 	return nil
+}
+
+// convergeAttempts bounds the updates a failed swap runs to bring the
+// records back to the restored config.
+const convergeAttempts = 2
+
+// recoverSwap follows a failed update of the DNS stack: it restores the
+// config, reads what the records really serve, runs the update again
+// (at most convergeAttempts times) until they match the restored config,
+// and ends with what is true now. It never says nothing changed when
+// records moved.
+func (a *app) recoverSwap(ctx context.Context, req swapReq, dns Stack, changes []configChange, want map[string]int, failure string, pw *prefixWriter) error {
+	dnsName := dns.Name()
+	converge := fmt.Sprintf("infra up %s --stack %s", req.env, dnsName)
+	var live string
+	for color, w := range want {
+		if w > want[topology.Other(color)] {
+			live = color
+		}
+	}
+	if rerr := a.restoreConfig(ctx, dns, changes); rerr != nil {
+		return fmt.Errorf("%s\nRESTORING the config of %s ALSO FAILED: %v\nfix Pulumi.%s.yaml by hand (live.%s must be %s), then run `%s`",
+			failure, dnsName, rerr, dnsName, req.svc, live, converge)
+	}
+	var weights map[string]int
+	var werr error
+	for attempt := 1; ; attempt++ {
+		weights, werr = a.deployedWeights(ctx, dns, req.svc)
+		if werr != nil || maps.Equal(weights, want) || attempt > convergeAttempts {
+			break
+		}
+		a.printf("the update got partway: %s; converging back to live.%s=%s (attempt %d of %d)\n",
+			LiveStatement(req.svc, weights), req.svc, live, attempt, convergeAttempts)
+		_, uerr := dns.Up(ctx, RunOptions{Progress: pw})
+		pw.Flush()
+		if uerr != nil {
+			fmt.Fprintf(a.errw, "converge attempt %d failed: %s\n", attempt, firstLine(uerr.Error()))
+		}
+	}
+	switch {
+	case werr != nil:
+		return fmt.Errorf("%s\nthe config of %s is restored, but what the records serve is unknown (%v): run `%s`, then `infra status %s`",
+			failure, dnsName, werr, converge, req.env)
+	case maps.Equal(weights, want):
+		return fmt.Errorf("%s\nthe config of %s is restored; the live color of %s did NOT change: %s is still live\n%s",
+			failure, dnsName, req.svc, live, LiveStatement(req.svc, weights))
+	default:
+		return fmt.Errorf("%s\nthe config of %s is restored to live.%s=%s, but the records could not be brought back to it: run `%s`\n%s",
+			failure, dnsName, req.svc, live, converge, LiveStatement(req.svc, weights))
+	}
 }
 
 // errPartial names config writes that were never attempted.
@@ -322,7 +386,7 @@ func errPartial(rest []configChange) error {
 
 // swapPreflight refuses a target copy that is not deployed, empty, smaller
 // than the live copy or not fully healthy.
-func (a *app) swapPreflight(ctx context.Context, req swapReq, live, target string) error {
+func (a *app) swapPreflight(ctx context.Context, req swapReq, liveColor, target string) error {
 	name := topology.CopyStackName(req.env, req.svc, target)
 	s, err := a.stack(ctx, name)
 	if err != nil {
@@ -344,8 +408,32 @@ func (a *app) swapPreflight(ctx context.Context, req swapReq, live, target strin
 	if desired <= 0 {
 		return fmt.Errorf("target copy %s has desired capacity %d; set %s:copy.capacity and run `infra up %s --stack %s` first", name, desired, ConfigNamespace, req.env, name)
 	}
+	checks, err := a.checks(ctx, req.env)
+	if err != nil {
+		return err
+	}
+	groups, err := checks.GroupsByTag(ctx, "env", req.env)
+	if err != nil {
+		return fmt.Errorf("read the Auto Scaling groups of %s: %w", req.env, err)
+	}
+	observe := func(stack string, outs map[string]any) copyState {
+		st := copyState{name: stack, group: outString(outs, "groupName")}
+		for _, g := range groups {
+			if g.Name == st.group && st.group != "" {
+				st.found, st.desired, st.inService = true, g.Desired, g.InService
+			}
+		}
+		return st
+	}
+	tgt := observe(name, outs)
+	targets, err := checks.TargetHealth(ctx, tg)
+	if err != nil {
+		return fmt.Errorf("target health of %s: %w", name, err)
+	}
+	tgt.targets = targets
+	var live *copyState
 	if !req.allowSmaller {
-		liveName := topology.CopyStackName(req.env, req.svc, live)
+		liveName := topology.CopyStackName(req.env, req.svc, liveColor)
 		ls, err := a.stack(ctx, liveName)
 		if err != nil {
 			return fmt.Errorf("cannot compare with live copy: %w (use --allow-smaller to skip)", err)
@@ -354,32 +442,62 @@ func (a *app) swapPreflight(ctx context.Context, req swapReq, live, target strin
 		if err != nil {
 			return fmt.Errorf("read %s outputs: %w", liveName, err)
 		}
-		liveDesired, _ := asInt(outMap(lo, "capacity")["desired"])
-		if desired < liveDesired {
-			return fmt.Errorf("target copy %s has desired capacity %d, less than the live %s's %d; scale it up first or pass --allow-smaller", name, desired, liveName, liveDesired)
-		}
+		st := observe(liveName, lo)
+		live = &st
 	}
-	checks, err := a.checks(ctx, req.env)
-	if err != nil {
+	if err := judgeSwapTarget(tgt, live); err != nil {
 		return err
 	}
-	targets, err := checks.TargetHealth(ctx, tg)
-	if err != nil {
-		return fmt.Errorf("target health of %s: %w", name, err)
+	a.printf("preflight: %s release %s, %d/%d instances in service, %d/%d targets healthy\n", name, release, tgt.inService, tgt.desired, len(targets), len(targets))
+	return nil
+}
+
+// copyState is what a swap preflight observed of one copy in AWS.
+type copyState struct {
+	// name is the copy's stack.
+	name string
+	// group is its Auto Scaling group; found says AWS has it.
+	group string
+	found bool
+	// desired and inService are the group's counts right now.
+	desired, inService int
+	// targets are its target group's targets and their health.
+	targets []awscheck.Target
+}
+
+// judgeSwapTarget decides whether target may take the traffic that live
+// serves, from what is running rather than what is configured: every
+// instance the group wants is in service, every one of them is a healthy
+// target, and there are at least as many as the live copy has in service.
+// live is nil when the comparison is waived (--allow-smaller).
+func judgeSwapTarget(target copyState, live *copyState) error {
+	if !target.found {
+		return fmt.Errorf("target copy %s: AWS has no Auto Scaling group %q", target.name, target.group)
 	}
-	if len(targets) == 0 {
-		return fmt.Errorf("target copy %s has no registered targets in %s", name, tg)
+	if target.inService == 0 {
+		return fmt.Errorf("target copy %s has no instance in service (desired %d)", target.name, target.desired)
+	}
+	if target.inService < target.desired {
+		return fmt.Errorf("target copy %s has %d of %d instances in service; wait until the group has launched them all", target.name, target.inService, target.desired)
+	}
+	if len(target.targets) == 0 {
+		return fmt.Errorf("target copy %s has no registered targets", target.name)
 	}
 	var sick []string
-	for _, t := range targets {
+	for _, t := range target.targets {
 		if t.State != awscheck.TargetHealthy {
 			sick = append(sick, fmt.Sprintf("%s:%d %s %s", t.ID, t.Port, t.State, t.Reason))
 		}
 	}
 	if len(sick) > 0 {
-		return fmt.Errorf("target copy %s has %d of %d targets not healthy: %s", name, len(sick), len(targets), strings.Join(sick, "; "))
+		return fmt.Errorf("target copy %s has %d of %d targets not healthy: %s", target.name, len(sick), len(target.targets), strings.Join(sick, "; "))
 	}
-	a.printf("preflight: %s release %s, desired %d, %d/%d targets healthy\n", name, release, desired, len(targets), len(targets))
+	if len(target.targets) < target.inService {
+		return fmt.Errorf("target copy %s has %d instances in service but only %d registered targets", target.name, target.inService, len(target.targets))
+	}
+	if live != nil && target.inService < live.inService {
+		return fmt.Errorf("target copy %s has %d instances in service, fewer than the %d of the live %s; scale it up first or pass --allow-smaller", target.name, target.inService, live.inService, live.name)
+	}
 	return nil
 }
 

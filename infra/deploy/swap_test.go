@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -39,7 +40,8 @@ func TestSwapHappyPath(t *testing.T) {
 	assert.Equal(t, "Z1 _swap.web.example.com web live=green at=2026-11-21T10:00:00Z", w.aws.marks[0], "marker in the zone, under the hostname")
 	assert.Equal(t, 0, w.aws.pending, "waited until INSYNC")
 	assert.Contains(t, out, "to roll back: infra rollback prod web", "prints the exact rollback command")
-	assert.Contains(t, out, "preflight: prod-web-green release 2026.11.20-1, desired 3, 2/2 targets healthy", "reports the preflight")
+	assert.True(t, strings.HasSuffix(out, "now live: web blue=0 green=100\n"), "ends with what the deployed records serve: %s", out)
+	assert.Contains(t, out, "preflight: prod-web-green release 2026.11.20-1, 3/3 instances in service, 3/3 targets healthy", "reports the preflight")
 	_, err := os.Stat(filepath.Join(w.root, ".infra-locks", "prod.lock"))
 	assert.True(t, os.IsNotExist(err), "the lock is released")
 }
@@ -55,7 +57,13 @@ func TestSwapPreflightRefusals(t *testing.T) {
 		{"target not deployed", func(w *world) { w.stack("prod-web-green").outputs = map[string]any{} }, nil, "no targetGroupArn output"},
 		{"no release", func(w *world) { w.stack("prod-web-green").outputs["release"] = "" }, nil, "has no release set"},
 		{"zero capacity", func(w *world) { w.stack("prod-web-green").outputs = copyOutputs("web", "green", 0) }, nil, "has desired capacity 0"},
-		{"smaller than live", func(w *world) { w.stack("prod-web-green").outputs = copyOutputs("web", "green", 2) }, nil, "desired capacity 2, less than the live prod-web-blue's 3"},
+		{"smaller than live", func(w *world) { w.setGroup("asg-web-green", 2, 2) }, nil, "has 2 instances in service, fewer than the 3 of the live prod-web-blue"},
+		{"short of capacity", func(w *world) {
+			w.setGroup("asg-web-green", 3, 1)
+			w.aws.targets["arn:tg/web-green"] = w.aws.targets["arn:tg/web-green"][:1]
+		}, nil, "has 1 of 3 instances in service; wait until the group has launched them all"},
+		{"no group", func(w *world) { w.aws.groups = w.aws.groups[:0] }, nil, `AWS has no Auto Scaling group "asg-web-green"`},
+		{"fewer targets than instances", func(w *world) { w.aws.targets["arn:tg/web-green"] = w.aws.targets["arn:tg/web-green"][:2] }, nil, "has 3 instances in service but only 2 registered targets"},
 		{"zero targets", func(w *world) { w.aws.targets["arn:tg/web-green"] = nil }, nil, "has no registered targets"},
 		{"unhealthy target", func(w *world) {
 			w.aws.targets["arn:tg/web-green"] = []awscheck.Target{{ID: "i-1", Port: 8080, State: "healthy"}, {ID: "i-9", Port: 8080, State: "unhealthy", Reason: "Target.FailedHealthChecks"}}
@@ -85,7 +93,8 @@ func TestSwapPreflightRefusals(t *testing.T) {
 
 func TestSwapAllowSmaller(t *testing.T) {
 	w := newWorld(t.TempDir())
-	w.stack("prod-web-green").outputs = copyOutputs("web", "green", 1)
+	w.setGroup("asg-web-green", 1, 1)
+	w.aws.targets["arn:tg/web-green"] = w.aws.targets["arn:tg/web-green"][:1]
 	code, _, errOut := w.run("swap", "prod", "web", "--allow-smaller")
 	require.Equal(t, ExitOK, code, "--allow-smaller accepts a smaller target: %s", errOut)
 }
@@ -114,10 +123,49 @@ func TestSwapUpFailureRestores(t *testing.T) {
 	code, _, errOut := w.run("swap", "prod", "web")
 	assert.Equal(t, ExitFailed, code, "failed")
 	assert.Contains(t, errOut, "failed at up: Route53 throttled", "reports the cause")
-	assert.Contains(t, errOut, "the live color of web did NOT change", "says the live color did not change")
-	assert.Contains(t, errOut, "infra up prod --stack prod-dns", "tells how to converge a partial update")
+	assert.Contains(t, errOut, "the live color of web did NOT change: blue is still live", "the records were read and did not move")
+	assert.True(t, strings.HasSuffix(errOut, "now live: web blue=100 green=0\n"), "ends with what the records serve: %s", errOut)
+	assert.Equal(t, 1, dns.ups, "records already match the restored config: no converge update")
 	assert.Equal(t, "blue", cfg(t, dns, "live.web"), "config restored")
 	assert.Empty(t, w.aws.marks, "no marker")
+}
+
+// A swap whose update moved one record and failed on the other converges
+// the records back to the restored config, and says what is live then.
+func TestSwapPartialUpdateConverges(t *testing.T) {
+	w := newWorld(t.TempDir())
+	dns := w.stack("prod-dns")
+	dns.onUp = func(s *fakeStack) error {
+		if s.ups == 1 {
+			s.records["web"] = map[string]int{"blue": 100, "green": 100}
+			return errors.New("updating web-blue-a: InternalFailure")
+		}
+		return nil
+	}
+	code, out, errOut := w.run("swap", "prod", "web")
+	assert.Equal(t, ExitFailed, code, "failed")
+	assert.Contains(t, out, "the update got partway: now live: web blue=100 green=100; converging back to live.web=blue (attempt 1 of 2)", "says what it found and what it does")
+	assert.Equal(t, 2, dns.ups, "one converge update")
+	assert.Contains(t, errOut, "the live color of web did NOT change: blue is still live", "true once converged")
+	assert.True(t, strings.HasSuffix(errOut, "now live: web blue=100 green=0\n"), "ends with the converged records: %s", errOut)
+	assert.Equal(t, map[string]int{"blue": 100, "green": 0}, dns.records["web"], "records back on blue")
+}
+
+// When the records cannot be converged, the swap never claims nothing
+// changed: it states the split and the command that reconciles it.
+func TestSwapPartialUpdateThatCannotConverge(t *testing.T) {
+	w := newWorld(t.TempDir())
+	dns := w.stack("prod-dns")
+	dns.onUp = func(s *fakeStack) error {
+		s.records["web"] = map[string]int{"blue": 100, "green": 100}
+		return errors.New("updating web-blue-a: InternalFailure")
+	}
+	code, _, errOut := w.run("swap", "prod", "web")
+	assert.Equal(t, ExitFailed, code, "failed")
+	assert.Equal(t, 1+convergeAttempts, dns.ups, "bounded converge attempts")
+	assert.NotContains(t, errOut, "did NOT change", "records moved, so it never says nothing changed")
+	assert.Contains(t, errOut, "could not be brought back to it: run `infra up prod --stack prod-dns`", "the exact reconcile command")
+	assert.True(t, strings.HasSuffix(errOut, "now live: web blue=100 green=100\n"), "ends with the split it left: %s", errOut)
 }
 
 func TestSwapConfigSetFailureRestores(t *testing.T) {

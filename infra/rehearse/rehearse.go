@@ -178,7 +178,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	if p, err := r.deps.Pulumi(ctx); err == nil {
 		if ap, ok := p.(*deploy.AutoPulumi); ok {
-			rep.Engine = ap.Version()
+			rep.Engine = "v" + strings.TrimPrefix(ap.Version(), "v")
 		}
 	}
 

@@ -29,12 +29,8 @@ type Scenario struct {
 // that fixes each. A listed scenario that passes is an error until it is
 // taken off the list, so that nobody forgets to promote it.
 var knownFailing = map[string]string{
-	"swap-update-fails-new-record":  "issue 12: the records update in parallel, so both reach weight 0",
-	"swap-update-fails-old-record":  "issue 12: a failed swap says nothing moved while both colors take traffic",
-	"swap-target-short-of-capacity": "issue 12: the preflight counts desired capacity, not instances in service",
-	"up-live-copy-to-zero":          "issue 12: infra up scales a live copy to zero",
-	"roll-new-release-never-ready":  "issue 13: the roll drains the old release in the same up that creates the new one",
-	"destroy-idle-copy-then-swap":   "issue 13: destroy stops at the load balancer's deletion protection",
+	"roll-new-release-never-ready": "issue 13: the roll drains the old release in the same up that creates the new one",
+	"destroy-idle-copy-then-swap":  "issue 13: destroy stops at the load balancer's deletion protection",
 }
 
 // runner plays scenarios on a rig.
@@ -139,7 +135,7 @@ func (s *scenarioRun) standard(before world, out string, code int, svc string) {
 	after := s.world()
 	s.check(after.dnsWeights(s.env))
 	s.check(after.configState(s.rig.work, s.env, out))
-	s.check(after.truthfulMessage(before, s.rig.work, s.env, out, code, svc))
+	s.check(after.truthfulMessage(before, out, code, svc))
 	s.check(noPanic(out))
 }
 

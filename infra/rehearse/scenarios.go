@@ -256,6 +256,27 @@ func faultMatrix() []Scenario {
 				}
 				s.infra(ctx, "", "up", s.env, "--stack", name)
 			}},
+		{Name: "up-dns-live-change", Fault: "the DNS stack's live color is edited in its config and deployed with infra up", InMatrix: true,
+			Play: func(ctx context.Context, s *scenarioRun) {
+				live, idle := s.swapTarget()
+				if !s.setConfig(ctx, topology.DNSStackName(s.env), map[string]string{"live." + swapService: idle}) {
+					return
+				}
+				code, _ := s.infra(ctx, "", "up", s.env, "--stack", topology.DNSStackName(s.env))
+				s.expect("refused", code != 0, "infra up of a live change exited %d; it must send the operator to infra swap", code)
+				s.expectLive(swapService, live)
+			}},
+		{Name: "destroy-canary-target", Fault: "infra destroy of the copy that takes a 10% canary", InMatrix: true,
+			Play: func(ctx context.Context, s *scenarioRun) {
+				_, idle := s.swapTarget()
+				if code, _ := s.infra(ctx, swapService, "swap", s.env, swapService, "--canary", "10"); code != 0 {
+					s.fail("setup", "the canary swap exited %d", code)
+					return
+				}
+				code, _ := s.infra(ctx, "", "destroy", s.env, "--stack", topology.CopyStackName(s.env, swapService, idle))
+				s.expect("refused", code != 0, "destroy of the canary target exited %d; it must refuse", code)
+				s.expect("copy-kept", s.groupDesired(swapService, idle) > 0, "the canary target's group has desired %d", s.groupDesired(swapService, idle))
+			}},
 		{Name: "destroy-live-copy", Fault: "infra destroy of the live copy", InMatrix: true,
 			Play: func(ctx context.Context, s *scenarioRun) {
 				live, _ := s.swapTarget()

@@ -94,28 +94,20 @@ func TestConfigStateWantsAgreementOrTheReconcilingCommand(t *testing.T) {
 	assert.True(t, testWorld(100, 0).configState(work, "prod", "").OK, "config and records agree")
 }
 
-func TestTruthfulMessageJudgesTheLastClaimAgainstTheRecords(t *testing.T) {
-	work := writeDNSConfig(t, "blue")
+func TestTruthfulMessageJudgesTheLastStatementAgainstTheRecords(t *testing.T) {
 	before := testWorld(100, 0)
-	lie := testWorld(0, 0).truthfulMessage(before, work, "prod",
-		"swap live.web=green failed at up\nthe config of prod-dns is restored; the live color of web did NOT change: blue is still live\n", 1, "web")
+	lie := testWorld(0, 0).truthfulMessage(before, "swap failed\nnow live: web blue=100 green=0\n", 1, "web")
 	assert.False(t, lie.OK, "blue is not live when both weights are 0")
+	assert.Contains(t, lie.Detail, "but the records have map[blue:0 green:0]", "says what the records have")
 
-	truth := testWorld(0, 100).truthfulMessage(before, writeDNSConfig(t, "green"), "prod",
-		"swap: prod web is now live.web=green in prod-dns (was blue)\n", 0, "web")
-	assert.True(t, truth.OK, "%s", truth.Detail)
+	truth := testWorld(0, 100).truthfulMessage(before, "now live: web blue=100 green=0\nnow live: web blue=0 green=100\n", 0, "web")
+	assert.True(t, truth.OK, "the last statement counts: %s", truth.Detail)
 
-	silent := testWorld(0, 100).truthfulMessage(before, writeDNSConfig(t, "green"), "prod", "done\n", 0, "web")
+	silent := testWorld(0, 100).truthfulMessage(before, "done\n", 0, "web")
 	assert.False(t, silent.OK, "records moved and the tool said nothing about what is live")
 
-	refused := before.truthfulMessage(before, work, "prod", "swap refused: unhealthy\n", 1, "web")
-	assert.True(t, refused.OK, "a refusal that moved nothing owes no claim: %s", refused.Detail)
-}
-
-func TestLiveClaimsKeepsTheLastClaimPerService(t *testing.T) {
-	out := "swap: prod web is now live.web=green in prod-dns (was blue)\n" +
-		"the swap IS applied (live.web=blue) but Route53 propagation was not confirmed\n"
-	assert.Equal(t, map[string]string{"web": "blue"}, liveClaims(out), "the later claim wins")
+	refused := before.truthfulMessage(before, "swap refused: unhealthy\n", 1, "web")
+	assert.True(t, refused.OK, "a refusal that moved nothing owes no statement: %s", refused.Detail)
 }
 
 func TestNoPanicSpotsACrash(t *testing.T) {

@@ -1,0 +1,32 @@
+package deploy
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestLiveStatementRoundTrips(t *testing.T) {
+	s := LiveStatement("web", map[string]int{"green": 90, "blue": 10})
+	assert.Equal(t, "now live: web blue=10 green=90", s, "colors in order, weights as deployed")
+	out := "progress\n" + LiveStatement("web", map[string]int{"blue": 100, "green": 0}) + "\nmore\n" + s + "\n" +
+		LiveStatement("recorder", map[string]int{"blue": 100, "green": 0}) + "\n"
+	assert.Equal(t, map[string]map[string]int{
+		"web":      {"blue": 10, "green": 90},
+		"recorder": {"blue": 100, "green": 0},
+	}, ParseLiveStatements(out), "the last statement per service counts")
+	assert.Empty(t, ParseLiveStatements("the live color of web did NOT change: blue is still live\n"), "prose is not a statement")
+}
+
+func TestRecordWeightsReadsOnlyTheServicesWeightedARecords(t *testing.T) {
+	rec := func(name, color string, weight float64) Deployed {
+		return Deployed{URN: "urn:pulumi:prod-dns::video-platform::video-platform:dns:DnsRecords$aws:route53/record:Record::" + name,
+			Type: recordType, Outputs: map[string]any{"setIdentifier": color, "weightedRoutingPolicies": []any{map[string]any{"weight": weight}}}}
+	}
+	res := []Deployed{
+		rec("web-blue-a", "blue", 0), rec("web-green-a", "green", 100),
+		rec("recorder-blue-a", "blue", 100),
+		{URN: "urn:pulumi:prod-dns::video-platform::aws:route53/record:Record::web-direct-blue-a", Type: recordType, Outputs: map[string]any{}},
+	}
+	assert.Equal(t, map[string]int{"blue": 0, "green": 100}, recordWeights(res, "web"), "web's weights only")
+}
