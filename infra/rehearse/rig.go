@@ -202,7 +202,7 @@ func copyFile(src, dst string) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
 		return err
 	}
-	return os.WriteFile(dst, data, 0o600)
+	return os.WriteFile(dst, data, 0o600) //nolint:gosec // dst is inside the rehearsal's own scratch directory
 }
 
 func copyTree(src, dst string) error {
@@ -223,7 +223,8 @@ func copyTree(src, dst string) error {
 			if err != nil {
 				return err
 			}
-			return os.Symlink(link, target)
+			return os.Symlink(link, target) //nolint:gosec // copies the rehearsal's own scratch tree, which nothing else writes
+
 		default:
 			return copyFile(path, target)
 		}

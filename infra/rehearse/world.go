@@ -251,7 +251,7 @@ func stackConfig(work, stack string) (map[string]any, error) {
 		Config map[string]any `yaml:"config"`
 	}
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
-		return nil, fmt.Errorf("Pulumi.%s.yaml: %w", stack, err)
+		return nil, fmt.Errorf("stack file of %s: %w", stack, err)
 	}
 	return doc.Config, nil
 }

@@ -89,9 +89,6 @@ func (p *Provider) DiffConfig(context.Context, *pulumirpc.DiffRequest) (*pulumir
 
 // Configure takes the region from the provider configuration.
 func (p *Provider) Configure(_ context.Context, req *pulumirpc.ConfigureRequest) (*pulumirpc.ConfigureResponse, error) {
-	if r := req.GetVariables()["aws:config:region"]; r != "" {
-		p.region = r
-	}
 	if args := req.GetArgs(); args != nil {
 		if r, ok := args.GetFields()["region"]; ok && r.GetStringValue() != "" {
 			p.region = r.GetStringValue()
