@@ -26,6 +26,7 @@ func rehearseCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	keep := fs.String("keep", "", "keep the workspace, state and stand-in store in this directory")
 	known := fs.Bool("known-failing", false, "let the scenarios on the known-failing list fail without failing the run; one of them passing fails it")
 	verbose := fs.Bool("v", false, "print every step's output while running")
+	parallel := fs.Int("parallel", 2, "fault scenarios run side by side, each on its own copy of the deployed env")
 	var scenarios repeated
 	fs.Var(&scenarios, "scenario", "run only this scenario (repeatable): "+strings.Join(rehearse.ScenarioNames(), ", "))
 	positional, err := parseInterleaved(fs, args)
@@ -46,11 +47,15 @@ func rehearseCommand(ctx context.Context, args []string, stdout, stderr io.Write
 		fmt.Fprintf(stderr, "infra rehearse: %v\nbuild one with .ci/pulumi-cli.sh (a few minutes, once)\n", err)
 		return 2
 	}
+	if *parallel < 1 {
+		fmt.Fprintf(stderr, "infra rehearse: --parallel %d; accepted: 1 or more\n", *parallel)
+		return 2
+	}
 	log := io.Discard
 	if *verbose {
 		log = stderr
 	}
-	opts := rehearse.Options{Root: root, Env: positional[0], Scenarios: scenarios, Faults: *faults, Keep: *keep, CLI: cli, Log: log}
+	opts := rehearse.Options{Root: root, Env: positional[0], Scenarios: scenarios, Faults: *faults, Keep: *keep, CLI: cli, Log: log, Parallel: *parallel}
 	if _, err := rehearse.Select(opts); err != nil {
 		fmt.Fprintf(stderr, "infra rehearse: %v\n", err)
 		return 2

@@ -18,7 +18,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/video-platform/video-platform/infra/deploy"
@@ -42,6 +44,9 @@ type Options struct {
 	CLI string
 	// Log receives progress lines and each step's output; nil discards.
 	Log io.Writer
+	// Parallel is how many fault scenarios run side by side, each on its
+	// own copy of the deployed env; 0 means 2.
+	Parallel int
 }
 
 // Report is the rehearsal's result, the JSON contract of
@@ -182,7 +187,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 	}
 
-	sr := &runner{rig: r, env: o.Env, log: o.Log}
+	logMu := &sync.Mutex{}
+	sr := &runner{rig: r, env: o.Env, log: o.Log, logMu: logMu}
 	// Every scenario starts from the env deployed with a release waiting on
 	// the idle web copy; the default run goes on from there step by step,
 	// each fault scenario starts from a copy of it.
@@ -203,18 +209,73 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err := r.snapshot("baseline"); err != nil {
 		return nil, err
 	}
+	var matrix []Scenario
 	for _, s := range selected {
 		if s.InMatrix {
-			if err := r.restore("baseline"); err != nil {
-				return nil, err
-			}
+			matrix = append(matrix, s)
+			continue
 		}
 		res := sr.run(ctx, s)
 		rep.Scenarios = append(rep.Scenarios, res)
 		rep.OK = rep.OK && res.OK
 	}
+	results, err := runMatrix(ctx, o, r, matrix, logMu)
+	if err != nil {
+		return nil, err
+	}
+	for _, res := range results {
+		rep.Scenarios = append(rep.Scenarios, res)
+		rep.OK = rep.OK && res.OK
+	}
 	rep.Seconds = time.Since(start).Seconds()
 	return rep, nil
+}
+
+// runMatrix plays the fault scenarios, each from the baseline snapshot, on
+// o.Parallel rigs side by side: the engine spends most of a scenario
+// starting CLI processes and waiting on them, which two cores overlap
+// well. Results come back in the scenarios' order.
+func runMatrix(ctx context.Context, o Options, base *rig, matrix []Scenario, logMu *sync.Mutex) ([]ScenarioResult, error) {
+	workers := o.Parallel
+	if workers <= 0 {
+		workers = 2
+	}
+	workers = min(workers, len(matrix))
+	rigs := []*rig{base}
+	for i := 1; i < workers; i++ {
+		c, err := base.clone(o, "baseline", filepath.Join(base.dir, "workers", strconv.Itoa(i)))
+		if err != nil {
+			return nil, err
+		}
+		defer func() { _ = c.stop() }()
+		rigs = append(rigs, c)
+	}
+	results := make([]ScenarioResult, len(matrix))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for _, rg := range rigs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sr := &runner{rig: rg, env: o.Env, log: o.Log, logMu: logMu}
+			for i := range next {
+				if err := rg.restore("baseline"); err != nil {
+					// A scenario that cannot start from the baseline
+					// proves nothing: it fails, and says why.
+					results[i] = ScenarioResult{Name: matrix[i].Name, Fault: matrix[i].Fault, KnownFailing: knownFailing[matrix[i].Name],
+						Invariants: []Invariant{{Name: "baseline", Detail: "restore the deployed env: " + err.Error()}}}
+					continue
+				}
+				results[i] = sr.run(ctx, matrix[i])
+			}
+		}()
+	}
+	for i := range matrix {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return results, nil
 }
 
 // Unexpected lists the scenarios whose result differs from what the

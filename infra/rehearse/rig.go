@@ -45,7 +45,6 @@ type rig struct {
 var stateDirs = []string{"work", "state", "standin"}
 
 func newRig(ctx context.Context, o Options, dir, plugin, version string) (*rig, error) {
-	r := &rig{env: o.Env, dir: dir, work: filepath.Join(dir, "work"), clock: newVirtualClock(time.Now().UTC().Truncate(time.Second)), log: o.Log}
 	for _, sub := range []string{"work", "state", "home", "standin"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o750); err != nil {
 			return nil, err
@@ -58,7 +57,7 @@ func newRig(ctx context.Context, o Options, dir, plugin, version string) (*rig, 
 		files = append(files, "Pulumi."+id.Name+".yaml")
 	}
 	for _, f := range files {
-		if err := copyFile(filepath.Join(o.Root, f), filepath.Join(r.work, f)); err != nil {
+		if err := copyFile(filepath.Join(o.Root, f), filepath.Join(dir, "work", f)); err != nil {
 			return nil, fmt.Errorf("copy %s into the rehearsal workspace: %w", f, err)
 		}
 	}
@@ -66,15 +65,52 @@ func newRig(ctx context.Context, o Options, dir, plugin, version string) (*rig, 
 	if err := installPlugin(home, plugin, version); err != nil {
 		return nil, fmt.Errorf("install the stand-in provider: %w", err)
 	}
-	store, err := standin.OpenStore(filepath.Join(dir, "standin"))
+	r, engine, err := connect(o, dir, home, time.Now().UTC().Truncate(time.Second))
 	if err != nil {
 		return nil, err
+	}
+	p, err := engine.Open(ctx)
+	if err != nil {
+		return nil, errors.Join(err, r.stop())
+	}
+	for _, id := range topology.EnvStacks(o.Env) {
+		if _, err := auto.UpsertStack(ctx, id.Name, p.Workspace()); err != nil {
+			return nil, errors.Join(fmt.Errorf("create stack %s: %w", id.Name, err), r.stop())
+		}
+	}
+	return r, nil
+}
+
+// clone makes another rig in dir from this rig's snapshot, sharing its
+// PULUMI_HOME, so that fault scenarios can run side by side, each against
+// its own backend, store and AWS endpoint.
+func (r *rig) clone(o Options, snapshot, dir string) (*rig, error) {
+	for _, sub := range stateDirs {
+		src := filepath.Join(r.dir, "snapshots", snapshot, sub)
+		for _, dst := range []string{filepath.Join(dir, sub), filepath.Join(dir, "snapshots", snapshot, sub)} {
+			if err := copyTree(src, dst); err != nil {
+				return nil, fmt.Errorf("clone the rehearsal: %w", err)
+			}
+		}
+	}
+	c, _, err := connect(o, dir, filepath.Join(r.dir, "home"), r.clock.Now())
+	return c, err
+}
+
+// connect wires a rig to the workspace, backend and store already in dir:
+// it starts the stand-in AWS endpoint and builds the deploy workflow's
+// collaborators.
+func connect(o Options, dir, home string, start time.Time) (*rig, deploy.Engine, error) {
+	r := &rig{env: o.Env, dir: dir, work: filepath.Join(dir, "work"), clock: newVirtualClock(start), log: o.Log}
+	store, err := standin.OpenStore(filepath.Join(dir, "standin"))
+	if err != nil {
+		return nil, deploy.Engine{}, err
 	}
 	r.store = store
 	r.api = standin.NewAPI(store)
 	url, stop, err := r.api.Serve()
 	if err != nil {
-		return nil, fmt.Errorf("start the stand-in AWS endpoint: %w", err)
+		return nil, deploy.Engine{}, fmt.Errorf("start the stand-in AWS endpoint: %w", err)
 	}
 	r.stop = stop
 
@@ -116,16 +152,7 @@ func newRig(ctx context.Context, o Options, dir, plugin, version string) (*rig, 
 			r.mu.Unlock()
 		},
 	}
-	p, err := engine.Open(ctx)
-	if err != nil {
-		return nil, errors.Join(err, stop())
-	}
-	for _, id := range topology.EnvStacks(o.Env) {
-		if _, err := auto.UpsertStack(ctx, id.Name, p.Workspace()); err != nil {
-			return nil, errors.Join(fmt.Errorf("create stack %s: %w", id.Name, err), stop())
-		}
-	}
-	return r, nil
+	return r, engine, nil
 }
 
 // takeOutcomes returns and forgets the stack outcomes recorded so far.

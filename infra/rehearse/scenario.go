@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/video-platform/video-platform/internal/standin"
@@ -38,11 +39,15 @@ type runner struct {
 	rig *rig
 	env string
 	log io.Writer
+	// logMu keeps the logs of scenarios played side by side apart.
+	logMu *sync.Mutex
 }
 
 // scenarioRun is one scenario being played.
 type scenarioRun struct {
 	*runner
+	// log collects the scenario's log until it ends.
+	log *lockedBuffer
 	res *ScenarioResult
 	// failedAt keeps the first failure per invariant name; the report
 	// shows one line per invariant.
@@ -53,8 +58,8 @@ type scenarioRun struct {
 func (r *runner) run(ctx context.Context, s Scenario) ScenarioResult {
 	start := time.Now()
 	res := ScenarioResult{Name: s.Name, Fault: s.Fault, KnownFailing: knownFailing[s.Name]}
-	sc := &scenarioRun{runner: r, res: &res, invariants: map[string]*Invariant{}}
-	fmt.Fprintf(r.log, "\n=== scenario %s\n", s.Name)
+	sc := &scenarioRun{runner: r, log: &lockedBuffer{}, res: &res, invariants: map[string]*Invariant{}}
+	fmt.Fprintf(sc.log, "\n=== scenario %s\n", s.Name)
 	s.Play(ctx, sc)
 	res.OK = true
 	for _, name := range sc.order {
@@ -67,7 +72,10 @@ func (r *runner) run(ctx context.Context, s Scenario) ScenarioResult {
 		res.Invariants = append(res.Invariants, Invariant{Name: "ran", Detail: "the scenario checked nothing"})
 	}
 	res.Seconds = time.Since(start).Seconds()
-	fmt.Fprintf(r.log, "=== scenario %s: ok=%v (%.1fs)\n", s.Name, res.OK, res.Seconds)
+	fmt.Fprintf(sc.log, "=== scenario %s: ok=%v (%.1fs)\n", s.Name, res.OK, res.Seconds)
+	r.logMu.Lock()
+	_, _ = io.WriteString(r.log, sc.log.String())
+	r.logMu.Unlock()
 	return res
 }
 
