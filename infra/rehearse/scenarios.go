@@ -170,6 +170,14 @@ func orElse(s, alt string) string {
 	return s
 }
 
+// expectRefusedAndKept checks that a command was refused and that the
+// swap service's copy of color still has its instances.
+func (s *scenarioRun) expectRefusedAndKept(code int, what, color string) {
+	s.expect("refused", code != 0, "%s exited %d; it must refuse", what, code)
+	d := s.groupDesired(swapService, color)
+	s.expect("copy-kept", d > 0, "the %s copy's group has desired %d after %s", color, d, what)
+}
+
 // swapTarget returns the live and idle colors of the swap service.
 func (s *scenarioRun) swapTarget() (live, idle string) {
 	live = s.live(swapService)
@@ -274,22 +282,19 @@ func faultMatrix() []Scenario {
 					return
 				}
 				code, _ := s.infra(ctx, "", "destroy", s.env, "--stack", topology.CopyStackName(s.env, swapService, idle))
-				s.expect("refused", code != 0, "destroy of the canary target exited %d; it must refuse", code)
-				s.expect("copy-kept", s.groupDesired(swapService, idle) > 0, "the canary target's group has desired %d", s.groupDesired(swapService, idle))
+				s.expectRefusedAndKept(code, "destroy of the canary target", idle)
 			}},
 		{Name: "destroy-live-copy", Fault: "infra destroy of the live copy", InMatrix: true,
 			Play: func(ctx context.Context, s *scenarioRun) {
 				live, _ := s.swapTarget()
 				code, _ := s.infra(ctx, "", "destroy", s.env, "--stack", topology.CopyStackName(s.env, swapService, live))
-				s.expect("refused", code != 0, "destroy of the live copy exited %d; it must refuse", code)
-				s.expect("copy-kept", s.groupDesired(swapService, live) > 0, "the live copy's group has desired %d", s.groupDesired(swapService, live))
+				s.expectRefusedAndKept(code, "destroy of the live copy", live)
 			}},
 		{Name: "retire-live-color", Fault: "infra retire of the live color", InMatrix: true,
 			Play: func(ctx context.Context, s *scenarioRun) {
 				live, _ := s.swapTarget()
 				code, _ := s.infra(ctx, "", "retire", s.env, swapService, live)
-				s.expect("refused", code != 0, "retire of the live color exited %d; it must refuse", code)
-				s.expect("copy-kept", s.groupDesired(swapService, live) > 0, "the live copy's group has desired %d", s.groupDesired(swapService, live))
+				s.expectRefusedAndKept(code, "retire of the live color", live)
 			}},
 		{Name: "retire-with-residual-traffic", Fault: "the old copy's load balancer keeps 5 requests a minute after a swap", InMatrix: true,
 			Play: func(ctx context.Context, s *scenarioRun) {
@@ -300,8 +305,7 @@ func faultMatrix() []Scenario {
 				}
 				s.inject(standin.Fault{Kind: standin.FaultResidualTraffic, Tags: copyTags(swapService, live), Count: 5})
 				code, _ := s.infra(ctx, "", "retire", s.env, swapService, live, "--timeout", "45m")
-				s.expect("refused", code != 0, "retire with residual traffic exited %d; it must wait and give up", code)
-				s.expect("copy-kept", s.groupDesired(swapService, live) > 0, "the old copy's group has desired %d; it still serves traffic", s.groupDesired(swapService, live))
+				s.expectRefusedAndKept(code, "retire with residual traffic (it must wait and give up)", live)
 				s.expectLive(swapService, idle)
 			}},
 		{Name: "retire-metrics-error", Fault: "CloudWatch fails every GetMetricData after a swap", InMatrix: true,
@@ -313,8 +317,7 @@ func faultMatrix() []Scenario {
 				}
 				s.inject(standin.Fault{Kind: standin.FaultMetricsError})
 				code, _ := s.infra(ctx, "", "retire", s.env, swapService, live)
-				s.expect("refused", code != 0, "retire without metrics exited %d; unknown traffic is not no traffic", code)
-				s.expect("copy-kept", s.groupDesired(swapService, live) > 0, "the old copy's group has desired %d", s.groupDesired(swapService, live))
+				s.expectRefusedAndKept(code, "retire without metrics (unknown traffic is not no traffic)", live)
 			}},
 		{Name: "up-idle-copy-update-fails", Fault: "the launch template update of the idle copy fails during a release", InMatrix: true,
 			Play: func(ctx context.Context, s *scenarioRun) {
