@@ -172,3 +172,18 @@ func TestInvokeAnswersTheOfflineFixtures(t *testing.T) {
 	require.Len(t, bad.GetFailures(), 1, "one failure")
 	assert.Contains(t, bad.GetFailures()[0].GetReason(), "aws:s3/getBucket:getBucket", "names the token")
 }
+
+func TestReadAnswersARefreshFromTheStore(t *testing.T) {
+	c, store := dial(t)
+	ctx := context.Background()
+	created, err := c.Create(ctx, &pulumirpc.CreateRequest{Urn: lbURN, Properties: props(t, map[string]any{"name": "web-blue", "idleTimeout": 60.0})})
+	require.NoError(t, err, "create")
+	r, _, err := store.Get("aws:lb/loadBalancer:LoadBalancer", created.GetId())
+	require.NoError(t, err, "get")
+	r.Outputs["idleTimeout"] = 3600.0 // changed behind Pulumi's back
+	require.NoError(t, store.Put(r), "drift")
+	resp, err := c.Read(ctx, &pulumirpc.ReadRequest{Urn: lbURN, Id: created.GetId()})
+	require.NoError(t, err, "read")
+	assert.Equal(t, created.GetId(), resp.GetId(), "same ID")
+	assert.Equal(t, 3600.0, plainOf(t, resp.GetProperties())["idleTimeout"], "refresh sees the drift")
+}
