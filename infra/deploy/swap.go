@@ -284,6 +284,9 @@ func (a *app) swap(ctx context.Context, req swapReq) error {
 	if err != nil {
 		return failed("preview", err)
 	}
+	if err := previewComplete(res); err != nil {
+		return failed("preview", err)
+	}
 	if bad := unrelatedSteps(res.Steps, req.svc); len(bad) > 0 {
 		var lines []string
 		for _, s := range bad {
@@ -497,6 +500,30 @@ func judgeSwapTarget(target copyState, live *copyState) error {
 	}
 	if live != nil && target.inService < live.inService {
 		return fmt.Errorf("target copy %s has %d instances in service, fewer than the %d of the live %s; scale it up first or pass --allow-smaller", target.name, target.inService, live.inService, live.name)
+	}
+	return nil
+}
+
+// previewComplete fails closed when a preview's steps do not account for
+// the changes its summary counts: steps lost from the event stream (ended
+// early, timed out) must never read as "only the records change".
+func previewComplete(res Result) error {
+	if len(res.Steps) == 0 {
+		return errors.New("the preview reported no steps at all (its event stream ended early or timed out); refusing rather than guessing what the update would change")
+	}
+	changed, seen := 0, 0
+	for op, n := range res.Changes {
+		if op != "same" && op != "read" {
+			changed += n
+		}
+	}
+	for _, s := range res.Steps {
+		if s.Op != "same" && s.Op != "read" {
+			seen++
+		}
+	}
+	if seen < changed {
+		return fmt.Errorf("the preview's summary counts %d changes but its event stream showed %d; refusing rather than guessing what the others are", changed, seen)
 	}
 	return nil
 }

@@ -307,3 +307,26 @@ func TestUnrelatedSteps(t *testing.T) {
 	require.Len(t, bad, 1, "only the record of another name prefix is unrelated")
 	assert.Equal(t, "webhook-a", bad[0].Name(), "web- prefix needs the dash")
 }
+
+// A preview whose steps were lost must never pass as "only DNS changes".
+func TestSwapFailsClosedWhenPreviewStepsAreLost(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		steps func([]Step) []Step
+		want  string
+	}{
+		{"no steps at all", func([]Step) []Step { return nil }, "the preview reported no steps at all"},
+		{"fewer changed steps than the summary counts", func(s []Step) []Step { return s[:1] }, "summary counts 1 changes but its event stream showed 0"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w := newWorld(t.TempDir())
+			dns := w.stack("prod-dns")
+			dns.steps = c.steps(dns.steps)
+			code, _, errOut := w.run("swap", "prod", "web")
+			assert.Equal(t, ExitFailed, code, "refused")
+			assert.Contains(t, errOut, c.want, "says why")
+			assert.Equal(t, 0, dns.ups, "no update")
+			assert.Equal(t, "blue", cfg(t, dns, "live.web"), "config restored")
+		})
+	}
+}
