@@ -17,6 +17,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 
+	"github.com/video-platform/video-platform/internal/topology"
 	"github.com/video-platform/video-platform/policies/rules"
 )
 
@@ -42,14 +43,24 @@ func serve() error {
 }
 
 // stackEnv picks the pack-wide environment at stack configuration time:
-// stack config "<project>:env" if set, else the stack name (our stacks are
-// named after their environment). Resource policies can still refine it
-// per call from policy config or stack tags, see resolveEnv.
+// stack config "<project>:env" if set, else the env the stack name belongs
+// to (prod-web-blue is a prod stack and gets prod's levels), else the
+// stack name. Resource policies can still refine it per call from policy
+// config or stack tags, see resolveEnv.
 func stackEnv(ctx *pulumi.Context) string {
 	if env, ok := ctx.GetConfig(ctx.Project() + ":env"); ok && env != "" {
 		return env
 	}
-	return path.Base(ctx.Stack())
+	return envOfStack(ctx.Stack())
+}
+
+// envOfStack is the env a stack name belongs to; names outside this
+// project's topology stand for themselves.
+func envOfStack(stack string) string {
+	if id, err := topology.Parse(stack); err == nil {
+		return id.Env
+	}
+	return path.Base(stack)
 }
 
 // newPack builds one policyx policy per rule. Default levels come from the

@@ -233,3 +233,28 @@ func TestAnalyzerProtocol(t *testing.T) {
 	require.Contains(t, sd, "dns-swap-records", "stack rules run under AnalyzeStack")
 	assert.Contains(t, sd["dns-swap-records"].GetMessage(), "total weight 0", "stack message explains the problem")
 }
+
+// A copy stack's name is not its env: the pack must give prod-web-blue the
+// prod levels (deletion protection mandatory), through the real protocol.
+func TestAnalyzerTakesTheEnvFromACopyStacksName(t *testing.T) {
+	client := startAnalyzer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	_, err := client.Handshake(ctx, &pulumirpc.AnalyzerHandshakeRequest{})
+	require.NoError(t, err, "Handshake")
+	_, err = client.ConfigureStack(ctx, &pulumirpc.AnalyzerStackConfigureRequest{Stack: "prod-web-blue", Project: "video-platform"})
+	require.NoError(t, err, "ConfigureStack")
+	info, err := client.GetAnalyzerInfo(ctx, &emptypb.Empty{})
+	require.NoError(t, err, "GetAnalyzerInfo")
+	levels := map[string]pulumirpc.EnforcementLevel{}
+	for _, p := range info.GetPolicies() {
+		levels[p.GetName()] = p.GetEnforcementLevel()
+	}
+	assert.Equal(t, pulumirpc.EnforcementLevel_MANDATORY, levels["alb-deletion-protection"], "prod-web-blue is a prod stack")
+}
+
+func TestEnvOfStack(t *testing.T) {
+	assert.Equal(t, "prod", envOfStack("prod-web-blue"), "a copy")
+	assert.Equal(t, "staging", envOfStack("acme/video-platform/staging-dns"), "fully qualified")
+	assert.Equal(t, "dev", envOfStack("dev"), "an unknown stack stands for itself")
+}

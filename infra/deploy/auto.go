@@ -185,7 +185,7 @@ func (a *AutoStack) Preview(ctx context.Context, o RunOptions) (Result, error) {
 		opts = append(opts, optpreview.ProgressStreams(o.Progress), optpreview.ErrorProgressStreams(o.Progress))
 	}
 	if len(o.PolicyPacks) > 0 {
-		opts = append(opts, optpreview.PolicyPacks(o.PolicyPacks...))
+		opts = append(opts, optpreview.PolicyPacks(o.PolicyPacks...), optpreview.PolicyPackConfigs(o.PolicyPackConfigs...))
 	}
 	start := time.Now()
 	r, err := a.s.Preview(ctx, opts...)
@@ -205,7 +205,7 @@ func (a *AutoStack) Up(ctx context.Context, o RunOptions) (Result, error) {
 		opts = append(opts, optup.ProgressStreams(o.Progress), optup.ErrorProgressStreams(o.Progress))
 	}
 	if len(o.PolicyPacks) > 0 {
-		opts = append(opts, optup.PolicyPacks(o.PolicyPacks...))
+		opts = append(opts, optup.PolicyPacks(o.PolicyPacks...), optup.PolicyPackConfigs(o.PolicyPackConfigs...))
 	}
 	start := time.Now()
 	r, err := a.s.Up(ctx, opts...)

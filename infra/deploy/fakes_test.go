@@ -62,6 +62,8 @@ type fakeStack struct {
 	steps   []Step
 	update  *Update
 
+	// lastOpts are the options of the last preview, up or destroy.
+	lastOpts RunOptions
 	// records are a DNS stack's deployed weights per service and color.
 	records map[string]map[string]int
 
@@ -84,6 +86,7 @@ func (s *fakeStack) run(ctx context.Context, op string, o RunOptions, hook func(
 	}
 	s.mu.Lock()
 	*count++
+	s.lastOpts = o
 	s.mu.Unlock()
 	var err error
 	if hook != nil {

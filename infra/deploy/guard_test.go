@@ -1,6 +1,8 @@
 package deploy
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -101,4 +103,22 @@ func TestDestroyRefusesACanaryTarget(t *testing.T) {
 	assert.Equal(t, ExitFailed, code, "refused: %s", out)
 	assert.True(t, strings.Contains(out+errOut, "prod-web-green takes 10% of web's traffic"), "names the share: %s %s", out, errOut)
 	assert.Zero(t, w.stack("prod-web-green").destroys, "not destroyed")
+}
+
+// The repo's policy pack runs on the deploy path with the env's committed
+// config, the same one synth and pull requests apply.
+func TestUpPassesTheEnvsPolicyConfig(t *testing.T) {
+	w := newWorld(t.TempDir())
+	own := filepath.Join(w.root, "policies")
+	require.NoError(t, os.MkdirAll(own, 0o750), "pack dir")
+	require.NoError(t, os.WriteFile(filepath.Join(own, "config.prod.json"), []byte("{}"), 0o600), "config")
+	code, out, errOut := w.run("up", "prod", "--stack", "prod-web-blue", "--policy-pack", "/elsewhere/pack", "--policy-pack", own)
+	require.Equal(t, ExitOK, code, "up: %s %s", out, errOut)
+	o := w.stack("prod-web-blue").lastOpts
+	assert.Equal(t, []string{own, "/elsewhere/pack"}, o.PolicyPacks, "the repo's pack first")
+	assert.Equal(t, []string{filepath.Join(own, "config.prod.json")}, o.PolicyPackConfigs, "with the env's config")
+
+	code, _, errOut = w.run("preview", "staging", "--stack", "staging-web-blue", "--policy-pack", own)
+	assert.Equal(t, ExitFailed, code, "no committed config for staging in this root")
+	assert.Contains(t, errOut, "policy config for staging", "names the env")
 }

@@ -77,6 +77,9 @@ type RunOptions struct {
 	Progress io.Writer
 	// PolicyPacks are local policy pack directories to enforce.
 	PolicyPacks []string
+	// PolicyPackConfigs are config files for the first policy packs, by
+	// position (the CLI pairs --policy-pack-config with --policy-pack).
+	PolicyPackConfigs []string
 }
 
 // Result is the outcome of a Preview, Up or Destroy.

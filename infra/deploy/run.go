@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -180,6 +182,10 @@ func (a *app) runEnv(ctx context.Context, op string, args []string) error {
 		selected[short] = true
 	}
 
+	policyPacks, policyConfigs, err := a.policyPacks(env, packs)
+	if err != nil {
+		return err
+	}
 	nodes := plan(env, selected, op == "destroy")
 	refused := map[string]error{}
 	if op == "destroy" && !*force {
@@ -206,7 +212,7 @@ func (a *app) runEnv(ctx context.Context, op string, args []string) error {
 			return Outcome{Stack: id.Name, State: StateRefused, Err: err}
 		}
 		pw := &prefixWriter{out: out, prefix: "[" + id.Name + "] "}
-		o := a.runStack(ctx, op, id.Name, RunOptions{Progress: pw, PolicyPacks: packs})
+		o := a.runStack(ctx, op, id.Name, RunOptions{Progress: pw, PolicyPacks: policyPacks, PolicyPackConfigs: policyConfigs})
 		pw.Flush()
 		return o
 	})
@@ -252,6 +258,34 @@ func (a *app) runStack(ctx context.Context, op, name string, o RunOptions) Outco
 	}
 	res.State = StateSucceeded
 	return res
+}
+
+// policyPacks puts the repo's own pack first and gives it the env's
+// committed policy config (policies/config.<env>.json), the one `infra
+// synth` and pull requests apply; other packs run with their defaults.
+func (a *app) policyPacks(env string, packs []string) ([]string, []string, error) {
+	own := filepath.Join(a.deps.Root, "policies")
+	var ordered []string
+	found := false
+	for _, p := range packs {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return nil, nil, usagef("--policy-pack %q: %v", p, err)
+		}
+		if abs == own {
+			found = true
+			continue
+		}
+		ordered = append(ordered, p)
+	}
+	if !found {
+		return packs, nil, nil
+	}
+	cfg := filepath.Join(own, "config."+env+".json")
+	if _, err := os.Stat(cfg); err != nil {
+		return nil, nil, fmt.Errorf("policy config for %s: %w", env, err)
+	}
+	return append([]string{own}, ordered...), []string{cfg}, nil
 }
 
 // destroyGuard refuses to destroy a copy that is live in the DNS stack
