@@ -217,6 +217,9 @@ func (a *app) swap(ctx context.Context, req swapReq) error {
 		return fmt.Errorf("swap refused: a canary sends traffic to the color that is not live; %s is live for %s, so the canary goes to %s", live, req.svc, topology.Other(live))
 	}
 
+	// checked is what the preflight judged, re-judged right before the
+	// update; nil when the preflight was skipped.
+	var checked *swapCopies
 	if req.skipHealth {
 		fmt.Fprintf(a.errw, "\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n"+
 			"!!! --force: SKIPPING the health preflight of %s.\n"+
@@ -224,7 +227,7 @@ func (a *app) swap(ctx context.Context, req swapReq) error {
 			"!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\n",
 			topology.CopyStackName(req.env, req.svc, target), target)
 	} else if req.canary != 0 {
-		if err := a.swapPreflight(ctx, req, live, target); err != nil {
+		if checked, err = a.swapPreflight(ctx, req, live, target); err != nil {
 			return fmt.Errorf("%s refused: %w", verb, err)
 		}
 	}
@@ -296,6 +299,13 @@ func (a *app) swap(ctx context.Context, req swapReq) error {
 			dnsName, req.svc, req.env, dnsName, strings.Join(lines, "\n")))
 	}
 
+	if checked != nil {
+		// The preview took seconds; a target that failed meanwhile must not
+		// get the traffic.
+		if err := a.checkTarget(ctx, req, checked, "re-check before the update"); err != nil {
+			return failed("the health re-check before the update", err)
+		}
+	}
 	if _, err := dns.Up(ctx, RunOptions{Progress: pw}); err != nil {
 		pw.Flush()
 		return a.recoverSwap(ctx, req, dns, changes, expectedWeights(live, oldCanary), fmt.Sprintf("%s %s failed at up: %v", verb, change, err), pw)
@@ -389,28 +399,54 @@ func errPartial(rest []configChange) error {
 
 // swapPreflight refuses a target copy that is not deployed, empty, smaller
 // than the live copy or not fully healthy.
-func (a *app) swapPreflight(ctx context.Context, req swapReq, liveColor, target string) error {
+func (a *app) swapPreflight(ctx context.Context, req swapReq, liveColor, target string) (*swapCopies, error) {
 	name := topology.CopyStackName(req.env, req.svc, target)
 	s, err := a.stack(ctx, name)
 	if err != nil {
-		return fmt.Errorf("target copy %s is not deployed: %w", name, err)
+		return nil, fmt.Errorf("target copy %s is not deployed: %w", name, err)
 	}
 	outs, err := s.Outputs(ctx)
 	if err != nil {
-		return fmt.Errorf("read %s outputs: %w", name, err)
+		return nil, fmt.Errorf("read %s outputs: %w", name, err)
 	}
-	tg := outString(outs, "targetGroupArn")
-	if len(outs) == 0 || tg == "" {
-		return fmt.Errorf("target copy %s is not deployed (no targetGroupArn output); run `infra up %s --stack %s` first", name, req.env, name)
+	sc := &swapCopies{target: name, targetGroup: outString(outs, "groupName"), targetGroupARN: outString(outs, "targetGroupArn"), release: outString(outs, "release")}
+	if len(outs) == 0 || sc.targetGroupARN == "" {
+		return nil, fmt.Errorf("target copy %s is not deployed (no targetGroupArn output); run `infra up %s --stack %s` first", name, req.env, name)
 	}
-	release := outString(outs, "release")
-	if release == "" {
-		return fmt.Errorf("target copy %s has no release set (config %s:copy.release)", name, ConfigNamespace)
+	if sc.release == "" {
+		return nil, fmt.Errorf("target copy %s has no release set (config %s:copy.release)", name, ConfigNamespace)
 	}
 	desired, _ := asInt(outMap(outs, "capacity")["desired"])
 	if desired <= 0 {
-		return fmt.Errorf("target copy %s has desired capacity %d; set %s:copy.capacity and run `infra up %s --stack %s` first", name, desired, ConfigNamespace, req.env, name)
+		return nil, fmt.Errorf("target copy %s has desired capacity %d; set %s:copy.capacity and run `infra up %s --stack %s` first", name, desired, ConfigNamespace, req.env, name)
 	}
+	if !req.allowSmaller {
+		sc.live = topology.CopyStackName(req.env, req.svc, liveColor)
+		ls, err := a.stack(ctx, sc.live)
+		if err != nil {
+			return nil, fmt.Errorf("cannot compare with live copy: %w (use --allow-smaller to skip)", err)
+		}
+		lo, err := ls.Outputs(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("read %s outputs: %w", sc.live, err)
+		}
+		sc.liveGroup = outString(lo, "groupName")
+	}
+	return sc, a.checkTarget(ctx, req, sc, "preflight")
+}
+
+// swapCopies names what a swap checks in AWS: the target copy's group and
+// target group, and the live copy's group when sizes are compared.
+type swapCopies struct {
+	target, targetGroup, targetGroupARN, release string
+	// live is "" when --allow-smaller waives the comparison.
+	live, liveGroup string
+}
+
+// checkTarget observes both copies in AWS as they run now and judges the
+// target. The swap calls it at its preflight and again right before the
+// update, because a target can fail between the two.
+func (a *app) checkTarget(ctx context.Context, req swapReq, sc *swapCopies, stage string) error {
 	checks, err := a.checks(ctx, req.env)
 	if err != nil {
 		return err
@@ -419,39 +455,28 @@ func (a *app) swapPreflight(ctx context.Context, req swapReq, liveColor, target 
 	if err != nil {
 		return fmt.Errorf("read the Auto Scaling groups of %s: %w", req.env, err)
 	}
-	observe := func(stack string, outs map[string]any) copyState {
-		st := copyState{name: stack, group: outString(outs, "groupName")}
+	observe := func(stack, group string) copyState {
+		st := copyState{name: stack, group: group}
 		for _, g := range groups {
-			if g.Name == st.group && st.group != "" {
+			if g.Name == group && group != "" {
 				st.found, st.desired, st.inService = true, g.Desired, g.InService
 			}
 		}
 		return st
 	}
-	tgt := observe(name, outs)
-	targets, err := checks.TargetHealth(ctx, tg)
-	if err != nil {
-		return fmt.Errorf("target health of %s: %w", name, err)
+	tgt := observe(sc.target, sc.targetGroup)
+	if tgt.targets, err = checks.TargetHealth(ctx, sc.targetGroupARN); err != nil {
+		return fmt.Errorf("target health of %s: %w", sc.target, err)
 	}
-	tgt.targets = targets
 	var live *copyState
-	if !req.allowSmaller {
-		liveName := topology.CopyStackName(req.env, req.svc, liveColor)
-		ls, err := a.stack(ctx, liveName)
-		if err != nil {
-			return fmt.Errorf("cannot compare with live copy: %w (use --allow-smaller to skip)", err)
-		}
-		lo, err := ls.Outputs(ctx)
-		if err != nil {
-			return fmt.Errorf("read %s outputs: %w", liveName, err)
-		}
-		st := observe(liveName, lo)
+	if sc.live != "" {
+		st := observe(sc.live, sc.liveGroup)
 		live = &st
 	}
 	if err := judgeSwapTarget(tgt, live); err != nil {
 		return err
 	}
-	a.printf("preflight: %s release %s, %d/%d instances in service, %d/%d targets healthy\n", name, release, tgt.inService, tgt.desired, len(targets), len(targets))
+	a.printf("%s: %s release %s, %d/%d instances in service, %d/%d targets healthy\n", stage, sc.target, sc.release, tgt.inService, tgt.desired, len(tgt.targets), len(tgt.targets))
 	return nil
 }
 

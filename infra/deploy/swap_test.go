@@ -330,3 +330,23 @@ func TestSwapFailsClosedWhenPreviewStepsAreLost(t *testing.T) {
 		})
 	}
 }
+
+// A target that fails between the preflight and the update keeps the
+// traffic where it is: the swap re-checks right before it updates.
+func TestSwapStopsWhenTheTargetFailsAfterThePreflight(t *testing.T) {
+	w := newWorld(t.TempDir())
+	dns := w.stack("prod-dns")
+	dns.onPreview = func(*fakeStack) error {
+		w.aws.targets["arn:tg/web-green"] = []awscheck.Target{
+			{ID: "i-1", Port: 8080, State: "unhealthy", Reason: "Target.FailedHealthChecks"},
+			{ID: "i-2", Port: 8080, State: "healthy"}, {ID: "i-3", Port: 8080, State: "healthy"}}
+		return nil
+	}
+	code, out, errOut := w.run("swap", "prod", "web")
+	assert.Equal(t, ExitFailed, code, "stopped")
+	assert.Contains(t, out, "preflight: prod-web-green", "the preflight passed first")
+	assert.Contains(t, errOut, "failed at the health re-check before the update", "says where it stopped")
+	assert.Contains(t, errOut, "i-1:8080 unhealthy Target.FailedHealthChecks", "names the target")
+	assert.Equal(t, 0, dns.ups, "no update")
+	assert.Equal(t, "blue", cfg(t, dns, "live.web"), "config restored")
+}
