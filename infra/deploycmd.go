@@ -13,6 +13,7 @@ import (
 	"github.com/video-platform/video-platform/infra/deploy"
 	"github.com/video-platform/video-platform/infra/diff"
 	"github.com/video-platform/video-platform/infra/synth"
+	"github.com/video-platform/video-platform/stacks"
 )
 
 // deployCommand runs the deploy workflow against the real Pulumi CLI and
@@ -24,6 +25,12 @@ func deployCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return 2
 	}
 	deps := deploy.DefaultDeps(root)
+	// The stacks run inside infra through the Automation API: no
+	// pulumi-language-go and no program build are needed, and every stack
+	// runs the code this binary was built from.
+	deps.Pulumi = func(ctx context.Context) (deploy.Pulumi, error) {
+		return deploy.Engine{Root: root, Program: stacks.Main}.Open(ctx)
+	}
 	deps.DryRun = func(env string, sets []string) (string, error) { return dryRun(root, env, sets) }
 	deps.IsTerminal = func(w io.Writer) bool {
 		f, ok := w.(*os.File)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -55,7 +56,12 @@ func rehearseCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	if *verbose {
 		log = stderr
 	}
-	opts := rehearse.Options{Root: root, Env: positional[0], Scenarios: scenarios, Faults: *faults, Keep: *keep, CLI: cli, Log: log, Parallel: *parallel}
+	self, err := os.Executable()
+	if err != nil {
+		fmt.Fprintf(stderr, "infra rehearse: find the infra binary for second-operator scenarios: %v\n", err)
+		return 1
+	}
+	opts := rehearse.Options{Infra: self, Root: root, Env: positional[0], Scenarios: scenarios, Faults: *faults, Keep: *keep, CLI: cli, Log: log, Parallel: *parallel}
 	if _, err := rehearse.Select(opts); err != nil {
 		fmt.Fprintf(stderr, "infra rehearse: %v\n", err)
 		return 2

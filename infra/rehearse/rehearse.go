@@ -47,6 +47,9 @@ type Options struct {
 	// Parallel is how many fault scenarios run side by side, each on its
 	// own copy of the deployed env; 0 means 2.
 	Parallel int
+	// Infra is the infra binary, which scenarios of several operators run
+	// as separate processes.
+	Infra string
 }
 
 // Report is the rehearsal's result, the JSON contract of

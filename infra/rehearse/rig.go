@@ -8,7 +8,9 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,6 +38,12 @@ type rig struct {
 	clock *virtualClock
 	deps  deploy.Deps
 	log   io.Writer
+
+	// engine, apiURL and infraBin let a scenario run `infra` as a separate
+	// process against the same backend and stand-in.
+	engine   deploy.Engine
+	apiURL   string
+	infraBin string
 
 	mu       sync.Mutex
 	outcomes []deploy.Outcome
@@ -101,7 +109,7 @@ func (r *rig) clone(o Options, snapshot, dir string) (*rig, error) {
 // it starts the stand-in AWS endpoint and builds the deploy workflow's
 // collaborators.
 func connect(o Options, dir, home string, start time.Time) (*rig, deploy.Engine, error) {
-	r := &rig{env: o.Env, dir: dir, work: filepath.Join(dir, "work"), clock: newVirtualClock(start), log: o.Log}
+	r := &rig{env: o.Env, dir: dir, work: filepath.Join(dir, "work"), clock: newVirtualClock(start), log: o.Log, infraBin: o.Infra}
 	store, err := standin.OpenStore(filepath.Join(dir, "standin"))
 	if err != nil {
 		return nil, deploy.Engine{}, err
@@ -113,6 +121,7 @@ func connect(o Options, dir, home string, start time.Time) (*rig, deploy.Engine,
 		return nil, deploy.Engine{}, fmt.Errorf("start the stand-in AWS endpoint: %w", err)
 	}
 	r.stop = stop
+	r.apiURL = url
 
 	engine := deploy.Engine{
 		Root:    r.work,
@@ -133,6 +142,7 @@ func connect(o Options, dir, home string, start time.Time) (*rig, deploy.Engine,
 			standin.StoreEnv:                    store.Dir(),
 		},
 	}
+	r.engine = engine
 	cfg := aws.Config{
 		Region:      "us-east-1",
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDREHEARSAL", "rehearsal", ""),
@@ -189,6 +199,40 @@ func (r *rig) infra(ctx context.Context, args ...string) (int, string) {
 	var out lockedBuffer
 	code := deploy.Main(ctx, args, r.deps, &out, &out)
 	return code, out.String()
+}
+
+// infraProcess runs the infra binary as its own process, as a second
+// operator would: real clock, its own Automation API workspace, and the
+// same backend, stand-in store and AWS endpoint (through the SDK's
+// AWS_ENDPOINT_URL). Ambient AWS settings are dropped so that nothing can
+// reach a real account.
+func (r *rig) infraProcess(ctx context.Context, operator string, args ...string) (int, string) {
+	cmd := exec.CommandContext(ctx, r.infraBin, args...) //nolint:gosec // the rehearsal's own binary
+	cmd.Dir = r.work
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, "PULUMI_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	for k, v := range r.engine.Env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	cmd.Env = append(cmd.Env,
+		"PULUMI_HOME="+r.engine.Home, "PULUMI_CLI="+r.engine.CLI,
+		"AWS_ENDPOINT_URL="+r.apiURL, "AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true",
+		"AWS_ACCESS_KEY_ID=AKIDREHEARSAL", "AWS_SECRET_ACCESS_KEY=rehearsal", "INFRA_OPERATOR="+operator)
+	var out lockedBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return 0, out.String()
+	case errors.As(err, &exit):
+		return exit.ExitCode(), out.String()
+	default:
+		return -1, out.String() + err.Error() + "\n"
+	}
 }
 
 // snapshot copies the rehearsal's state (workspace config, backend,

@@ -344,9 +344,14 @@ func faultMatrix() []Scenario {
 	}
 }
 
-// playConcurrentSwaps runs two swaps of the same service at once: one must
-// win, the other must be refused, and the records must end on one color.
+// playConcurrentSwaps runs two swaps of the same service at once, from two
+// infra processes as two operators would: one must win, the other must be
+// refused, and the records must end on one color.
 func playConcurrentSwaps(ctx context.Context, s *scenarioRun) {
+	if s.rig.infraBin == "" {
+		s.fail("setup", "no infra binary to run a second operator's process (Options.Infra)")
+		return
+	}
 	before := s.world()
 	_, idle := s.swapTarget()
 	var wg sync.WaitGroup
@@ -356,12 +361,12 @@ func playConcurrentSwaps(ctx context.Context, s *scenarioRun) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			codes[i], outs[i] = s.rig.infra(ctx, "swap", s.env, swapService)
+			codes[i], outs[i] = s.rig.infraProcess(ctx, fmt.Sprintf("operator-%d", i+1), "swap", s.env, swapService)
 		}()
 	}
 	wg.Wait()
 	for i := range 2 {
-		s.record(fmt.Sprintf("infra swap %s %s (operator %d of 2, concurrent)", s.env, swapService, i+1), codes[i], outs[i], start)
+		s.record(fmt.Sprintf("infra swap %s %s (operator %d of 2, own process)", s.env, swapService, i+1), codes[i], outs[i], start)
 		// The refused operator is judged on what it said, not on the
 		// records the winner moved.
 		from := before
