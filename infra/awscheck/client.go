@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	asgtypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
@@ -19,16 +20,20 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 )
 
-// Client implements Checks with the AWS SDK for Go v2.
+// Client implements Checks and Locks with the AWS SDK for Go v2.
 type Client struct {
 	elb *elb.Client
 	cw  *cloudwatch.Client
 	r53 *route53.Client
 	asg *autoscaling.Client
 	sqs *sqs.Client
+	ddb *dynamodb.Client
 }
 
-var _ Checks = (*Client)(nil)
+var (
+	_ Checks = (*Client)(nil)
+	_ Locks  = (*Client)(nil)
+)
 
 // Option adjusts how New builds the service clients.
 type Option func(*options)
@@ -44,7 +49,7 @@ func WithBaseEndpoint(url string) Option {
 	return func(o *options) { o.baseEndpoint = url }
 }
 
-// New builds the five service clients from one aws.Config, so they share
+// New builds the six service clients from one aws.Config, so they share
 // credentials, region and retry policy.
 func New(cfg aws.Config, opts ...Option) *Client {
 	var o options
@@ -77,6 +82,11 @@ func New(cfg aws.Config, opts ...Option) *Client {
 			}
 		}),
 		sqs: sqs.NewFromConfig(cfg, func(so *sqs.Options) {
+			if ep != nil {
+				so.BaseEndpoint = ep
+			}
+		}),
+		ddb: dynamodb.NewFromConfig(cfg, func(so *dynamodb.Options) {
 			if ep != nil {
 				so.BaseEndpoint = ep
 			}

@@ -41,9 +41,9 @@ const apiMaxRequestBody = 4 << 20
 // faults. It serves every service on one HTTP handler and tells them apart
 // by their wire protocol: awsQuery (form Action) for Elastic Load Balancing
 // v2 and Auto Scaling, REST-XML paths for Route53, awsJson1_0
-// (X-Amz-Target) for SQS and RPCv2 CBOR for CloudWatch. It reads the Store
-// on every request, because the provider plugin processes write it while
-// the API runs. Signatures are not checked.
+// (X-Amz-Target) for SQS and DynamoDB, and RPCv2 CBOR for CloudWatch. It
+// reads the Store on every request, because the provider plugin processes
+// write it while the API runs. Signatures are not checked.
 type API struct {
 	store *Store
 }
@@ -63,6 +63,8 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case strings.HasPrefix(r.URL.Path, "/service/"):
 		a.serveCloudWatch(c)
+	case ddbIsTarget(r.Header.Get("X-Amz-Target")):
+		a.serveDynamoDB(c)
 	case r.Header.Get("X-Amz-Target") != "":
 		a.serveSQS(c)
 	case strings.HasPrefix(r.URL.Path, route53Prefix):

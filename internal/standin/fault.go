@@ -45,7 +45,7 @@ const (
 
 // APIServices are the Service values a throttle fault accepts: the
 // endpoint prefixes of the AWS services `infra` calls.
-var APIServices = []string{"autoscaling", "elasticloadbalancing", "monitoring", "route53", "sqs"}
+var APIServices = []string{"autoscaling", "dynamodb", "elasticloadbalancing", "monitoring", "route53", "sqs"}
 
 var faultKinds = []string{FaultFail, FaultSlow, FaultTargetsUnhealthy, FaultShortOfCapacity, FaultChangePending,
 	FaultThrottle, FaultMetricsError, FaultResidualTraffic}
