@@ -4,10 +4,13 @@ import (
 	"github.com/video-platform/video-platform/internal/topology"
 
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/acm"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/dynamodb"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
@@ -45,6 +48,9 @@ type BaseStack struct {
 	InstanceProfiles map[string]*iam.InstanceProfile
 	// Certificate is the env's validated certificate.
 	Certificate *acm.CertificateValidation
+	// LockTable holds the env's deploy lock, which `infra` takes before it
+	// changes anything.
+	LockTable *dynamodb.Table
 	// Outputs are the stack's exports, read by every other stack.
 	Outputs pulumi.Map
 }
@@ -174,6 +180,9 @@ func Base(ctx *pulumi.Context, id topology.Identity, cfg BaseConfig) (*BaseStack
 	if b.Certificate, err = certificate(ctx, env, cfg.Domain, tags); err != nil {
 		return nil, err
 	}
+	if b.LockTable, err = envLockTable(ctx, env, tags); err != nil {
+		return nil, err
+	}
 
 	tiers := pulumi.Map{}
 	for _, tier := range Tiers() {
@@ -199,6 +208,8 @@ func Base(ctx *pulumi.Context, id topology.Identity, cfg BaseConfig) (*BaseStack
 		"certificateArn":   b.Certificate.CertificateArn,
 		"amiId":            pulumi.String(amiID),
 		"alertsTopicArn":   b.AlertsTopic.Arn,
+		"lockTable":        b.LockTable.Name,
+		"schedules":        scheduleOutputs(cfg.Schedules),
 		"queue": pulumi.Map{
 			"url": b.Queue.QueueURL, "arn": b.Queue.QueueArn, "name": b.Queue.QueueName,
 			"dlqUrl": b.Queue.DlqURL, "jobTimeoutSeconds": pulumi.Int(cfg.Queue.JobTimeoutSeconds),
@@ -311,33 +322,73 @@ func (b *BaseStack) instanceRole(ctx *pulumi.Context, env, tier string, params t
 	return nil
 }
 
-// certificate issues the env's certificate for its domain and wildcard. Both
-// names share one DNS validation record, so exactly one record is declared
-// and no resource is created inside an apply.
+// certificateNames are the names the env's certificate covers besides the
+// domain itself: its wildcard, which covers every <service>.<domain>, and per
+// blue-green service *.<service>.<domain>, which covers the direct names
+// blue.<service>.<domain> and green.<service>.<domain> that the pre-swap
+// HTTPS test and a reconnecting recording use (a wildcard covers one label
+// only, so *.<domain> does not).
+func certificateNames(domain string) []string {
+	names := []string{"*." + domain}
+	for _, svc := range topology.ServiceNames() {
+		names = append(names, "*."+defaultHostname(svc, domain))
+	}
+	return names
+}
+
+// certificate issues the env's certificate for its domain and the names of
+// certificateNames, validated by DNS. ACM gives a wildcard the validation
+// record of the name under it, so *.<domain> shares the domain's record and
+// each *.<service>.<domain> has one of its own: one CNAME per distinct
+// validation name, each picked from the certificate's options by domain
+// name, and counted from config so that no resource is created inside an
+// apply.
 func certificate(ctx *pulumi.Context, env string, domain DomainConfig, tags pulumi.StringMap) (*acm.CertificateValidation, error) {
 	cert, err := acm.NewCertificate(ctx, "certificate", &acm.CertificateArgs{
 		DomainName:              pulumi.String(domain.Name),
-		SubjectAlternativeNames: pulumi.StringArray{pulumi.String("*." + domain.Name)},
+		SubjectAlternativeNames: pulumi.ToStringArray(certificateNames(domain.Name)),
 		ValidationMethod:        pulumi.String("DNS"),
 		Tags:                    tags,
 	})
 	if err != nil {
 		return nil, err
 	}
-	option := cert.DomainValidationOptions.Index(pulumi.Int(0))
-	record, err := route53.NewRecord(ctx, "certificate-validation", &route53.RecordArgs{
-		ZoneId:         pulumi.String(domain.ZoneID),
-		Name:           option.ResourceRecordName().Elem(),
-		Type:           option.ResourceRecordType().Elem(),
-		Records:        pulumi.StringArray{option.ResourceRecordValue().Elem()},
-		Ttl:            pulumi.Int(60),
-		AllowOverwrite: pulumi.Bool(true),
-	})
-	if err != nil {
-		return nil, err
+	// The domain's record keeps its logical name from when it was the only
+	// one. It is read from the option of the domain or of its wildcard,
+	// since both carry it and the provider holds the options as a set.
+	type validation struct {
+		logical string
+		names   []string
+	}
+	records := []validation{{"certificate-validation", []string{domain.Name, "*." + domain.Name}}}
+	for _, svc := range topology.ServiceNames() {
+		records = append(records, validation{"certificate-validation-" + svc, []string{"*." + defaultHostname(svc, domain.Name)}})
+	}
+	var fqdns pulumi.StringArray
+	for _, r := range records {
+		option := cert.DomainValidationOptions.ApplyT(func(options []acm.CertificateDomainValidationOption) (acm.CertificateDomainValidationOption, error) {
+			for _, o := range options {
+				if o.DomainName != nil && slices.Contains(r.names, *o.DomainName) {
+					return o, nil
+				}
+			}
+			return acm.CertificateDomainValidationOption{}, fmt.Errorf("stack %s: the certificate has no DNS validation option for %s", ctx.Stack(), strings.Join(r.names, " or "))
+		}).(acm.CertificateDomainValidationOptionOutput)
+		record, err := route53.NewRecord(ctx, r.logical, &route53.RecordArgs{
+			ZoneId:         pulumi.String(domain.ZoneID),
+			Name:           option.ResourceRecordName().Elem(),
+			Type:           option.ResourceRecordType().Elem(),
+			Records:        pulumi.StringArray{option.ResourceRecordValue().Elem()},
+			Ttl:            pulumi.Int(60),
+			AllowOverwrite: pulumi.Bool(true),
+		})
+		if err != nil {
+			return nil, err
+		}
+		fqdns = append(fqdns, record.Fqdn)
 	}
 	return acm.NewCertificateValidation(ctx, "certificate", &acm.CertificateValidationArgs{
 		CertificateArn:        cert.Arn,
-		ValidationRecordFqdns: pulumi.StringArray{record.Fqdn},
+		ValidationRecordFqdns: fqdns,
 	})
 }

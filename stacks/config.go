@@ -27,6 +27,12 @@ type BaseConfig struct {
 	KeepImages int `json:"keepImages,omitempty"`
 	// AlertEmails are subscribed to the alerts topic.
 	AlertEmails []string `json:"alertEmails,omitempty"`
+	// Schedules are the time-based capacity changes per blue-green service.
+	// They belong to the service, not to a color: every copy of the service
+	// that has capacity gets the same ones, so the copy a swap makes live
+	// keeps the peak schedule, and an idle copy gets none, so that no
+	// schedule ever wakes it.
+	Schedules map[string][]ScheduleConfig `json:"schedules,omitempty"`
 }
 
 // NetworkConfig describes the env's network.
@@ -141,6 +147,23 @@ func (c BaseConfig) Validate(id topology.Identity) error {
 			ch.fail(fmt.Sprintf("alertEmails[%d]", i), e, "an email address")
 		}
 	}
+	for _, svc := range slices.Sorted(maps.Keys(c.Schedules)) {
+		if _, ok := topology.Services[svc]; !ok {
+			ch.fail("schedules."+svc, c.Schedules[svc], "a key per blue-green service: "+strings.Join(topology.ServiceNames(), ", "))
+			continue
+		}
+		seen := map[string]bool{}
+		for i, s := range c.Schedules[svc] {
+			key := fmt.Sprintf("schedules.%s[%d]", svc, i)
+			ch.schedule(key, s)
+			// Each becomes a scheduled action named after it on the same
+			// group, and AWS keeps one action per name.
+			if seen[s.Name] {
+				ch.fail(key+".name", s.Name, "a name used once per service")
+			}
+			seen[s.Name] = true
+		}
+	}
 	return ch.err()
 }
 
@@ -160,7 +183,8 @@ func (ch *checker) capacity(key string, c Capacity, hardMax int) {
 	}
 }
 
-// ScheduleConfig is time-based capacity for a copy.
+// ScheduleConfig is time-based capacity for every copy of a service that
+// has capacity (see BaseConfig.Schedules).
 type ScheduleConfig struct {
 	// Name identifies the schedule.
 	Name string `json:"name"`
@@ -180,7 +204,9 @@ type ScalingConfig struct {
 	Target float64 `json:"target"`
 }
 
-// CopyConfig is the config of one copy of a service.
+// CopyConfig is the config of one copy of a service. It has no schedules:
+// those belong to the service and live in the base stack's
+// video-platform:schedules (BaseConfig.Schedules).
 type CopyConfig struct {
 	// Release is the image tag this copy runs.
 	Release string `json:"release"`
@@ -189,8 +215,6 @@ type CopyConfig struct {
 	Capacity Capacity `json:"capacity"`
 	// InstanceType is the EC2 type of the copy's instances.
 	InstanceType string `json:"instanceType"`
-	// Schedules are optional time-based capacity changes.
-	Schedules []ScheduleConfig `json:"schedules,omitempty"`
 	// Scaling overrides the service's default target tracking.
 	Scaling *ScalingConfig `json:"scaling,omitempty"`
 }
@@ -206,9 +230,6 @@ func (c CopyConfig) Validate(id topology.Identity) error {
 	ch.capacity("copy.capacity", c.Capacity, maxPoolSize)
 	if !typePattern.MatchString(c.InstanceType) {
 		ch.fail("copy.instanceType", c.InstanceType, "an EC2 instance type such as c6i.large")
-	}
-	for i, s := range c.Schedules {
-		ch.schedule(fmt.Sprintf("copy.schedules[%d]", i), s)
 	}
 	if c.Scaling != nil {
 		ch.oneOf("copy.scaling.metric", c.Scaling.Metric, "cpu", "alb-requests")

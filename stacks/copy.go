@@ -59,18 +59,32 @@ func Copy(ctx *pulumi.Context, id topology.Identity, cfg CopyConfig) (*CopyStack
 	if scaling.Metric == asgpool.MetricALBRequests {
 		scaling.ResourceLabel = pulumi.Sprintf("%s/%s", lb.ArnSuffix, lb.TargetGroupArnSuffix)
 	}
+	// Schedules belong to the service, so both copies get the same ones and
+	// the copy a swap makes live keeps them; an idle copy gets none, because
+	// a scheduled action would wake it with instances nobody sends traffic to.
 	var schedules []asgpool.Schedule
-	for _, s := range cfg.Schedules {
-		schedules = append(schedules, asgpool.Schedule{
-			Name: s.Name, Recurrence: s.Recurrence, TimeZone: s.TimeZone,
-			MinSize: s.Capacity.Min, MaxSize: s.Capacity.Max, DesiredCapacity: s.Capacity.Desired,
-		})
+	if cfg.Capacity.Max > 0 {
+		for _, s := range base.Schedules[id.Service] {
+			schedules = append(schedules, asgpool.Schedule{
+				Name: s.Name, Recurrence: s.Recurrence, TimeZone: s.TimeZone,
+				MinSize: s.Capacity.Min, MaxSize: s.Capacity.Max, DesiredCapacity: s.Capacity.Desired,
+			})
+		}
+	}
+	environment := pulumi.StringMap{
+		"SERVICE_COLOR": pulumi.String(id.Color),
+		"JOB_QUEUE_URL": pulumi.String(base.Queue.URL),
+		// The name that reaches this copy whatever DNS says is live. The
+		// application hands it to a client that starts a recording, so that
+		// a reconnect after a swap comes back to this copy (see "Recordings
+		// across a swap" in docs/operations.md).
+		"DIRECT_HOSTNAME": pulumi.String(directHostname(id.Color, defaultHostname(id.Service, base.Domain))),
 	}
 	pool, err := asgpool.NewAsgPool(ctx, name, &asgpool.AsgPoolArgs{
 		Env: id.Env, Service: id.Service, Color: id.Color, Release: cfg.Release, Tags: tags,
 		ImageRepositoryURL:  pulumi.String(tier.RepositoryURL),
 		ContainerPort:       svc.Port,
-		Environment:         pulumi.StringMap{"SERVICE_COLOR": pulumi.String(id.Color), "JOB_QUEUE_URL": pulumi.String(base.Queue.URL)},
+		Environment:         environment,
 		AmiID:               pulumi.String(base.AmiID),
 		InstanceType:        cfg.InstanceType,
 		SecurityGroupIDs:    pulumi.StringArray{pulumi.String(tier.InstanceSecurityGroupID)},

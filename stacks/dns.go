@@ -22,6 +22,15 @@ type DNSStack struct {
 
 var copyKeys = []string{"service", "color", "release", "capacity", "lbDnsName", "lbZoneId"}
 
+// defaultHostname is a service's public name when the DNS stack's hostnames
+// config does not override it. The copies and the certificate build their
+// names from it too, and cannot see that override.
+func defaultHostname(service, domain string) string { return service + "." + domain }
+
+// directHostname is the name that reaches one copy whatever the weights
+// say: dnsrecords declares "<color>.<hostname>" for every target.
+func directHostname(color, hostname string) string { return color + "." + hostname }
+
 // DNS points every service's public hostname at its live copy. A swap is a
 // change of one config value (live.<service>) and changes only that
 // service's weighted records; the direct blue. and green. names stay.
@@ -64,7 +73,7 @@ func DNS(ctx *pulumi.Context, id topology.Identity, cfg DNSConfig) (*DNSStack, e
 	for _, svc := range topology.ServiceNames() {
 		hostname := cfg.Hostnames[svc]
 		if hostname == "" {
-			hostname = svc + "." + base.Domain
+			hostname = defaultHostname(svc, base.Domain)
 		}
 		records, err := dnsrecords.NewDnsRecords(ctx, svc, &dnsrecords.DnsRecordsArgs{
 			ZoneID:   pulumi.String(base.ZoneID),

@@ -3,6 +3,8 @@ package stacks
 import (
 	"github.com/video-platform/video-platform/internal/topology"
 
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -90,6 +92,9 @@ func LoadBaseConfig(ctx *pulumi.Context, id topology.Identity) (BaseConfig, erro
 	if err := readObject(ctx, id.Name, "alertEmails", false, &cfg.AlertEmails); err != nil {
 		return cfg, err
 	}
+	if err := readObject(ctx, id.Name, "schedules", false, &cfg.Schedules); err != nil {
+		return cfg, err
+	}
 	cfg.AmiID = readString(ctx, "amiId")
 	if raw := readString(ctx, "keepImages"); raw != "" {
 		n, err := strconv.Atoi(raw)
@@ -102,13 +107,43 @@ func LoadBaseConfig(ctx *pulumi.Context, id topology.Identity) (BaseConfig, erro
 	return cfg, cfg.Validate(id)
 }
 
+// copyFile is a copy's config as its stack file may still write it: with
+// the copy.schedules of before schedules moved to the base stack. Reading
+// the key, rather than rejecting it as an unknown field, lets the error say
+// where the schedules went.
+type copyFile struct {
+	CopyConfig
+	Schedules json.RawMessage `json:"schedules,omitempty"`
+}
+
 // LoadCopyConfig reads and validates a service copy's config.
 func LoadCopyConfig(ctx *pulumi.Context, id topology.Identity) (CopyConfig, error) {
-	var cfg CopyConfig
-	if err := readObject(ctx, id.Name, "copy", true, &cfg); err != nil {
+	var file copyFile
+	if err := readObject(ctx, id.Name, "copy", true, &file); err != nil {
+		return file.CopyConfig, err
+	}
+	cfg := file.CopyConfig
+	base := topology.BaseStackName(id.Env)
+	var errs []error
+	// A copy that kept its own schedules would silently lose them, and the
+	// other copy of the service would still have none.
+	if len(file.Schedules) > 0 {
+		errs = append(errs, &ConfigError{Stack: id.Name, Key: ProjectName + ":copy.schedules", Value: file.Schedules,
+			Accepted: fmt.Sprintf("no schedules in a copy stack: schedules belong to the service and now live in the base stack's %s:schedules.%s (Pulumi.%s.yaml), "+
+				"applied to every copy of %s that has capacity; move them there and remove copy.schedules", ProjectName, id.Service, base, id.Service)})
+	}
+	// Pulumi.yaml declares schedules with a default of {}, so every stack
+	// has the key; only the base stack reads it.
+	var own map[string]any
+	if err := readObject(ctx, id.Name, "schedules", false, &own); err != nil {
 		return cfg, err
 	}
-	return cfg, cfg.Validate(id)
+	if len(own) > 0 {
+		errs = append(errs, &ConfigError{Stack: id.Name, Key: ProjectName + ":schedules", Value: own,
+			Accepted: fmt.Sprintf("unset in a copy stack: %s:schedules is read from the base stack %s (Pulumi.%s.yaml) only", ProjectName, base, base)})
+	}
+	errs = append(errs, cfg.Validate(id))
+	return cfg, errors.Join(errs...)
 }
 
 // LoadTranscodersConfig reads and validates the transcoder fleet's config.

@@ -26,7 +26,8 @@ type BaseOutputs struct {
 	Domain string `json:"domain"`
 	// ZoneID is the env's hosted zone.
 	ZoneID string `json:"zoneId"`
-	// CertificateArn is the validated certificate for the domain and wildcard.
+	// CertificateArn is the validated certificate for the domain, its
+	// wildcard and the direct names of every copy.
 	CertificateArn string `json:"certificateArn"`
 	// AmiID is the image instances boot.
 	AmiID string `json:"amiId"`
@@ -42,6 +43,9 @@ type BaseOutputs struct {
 	} `json:"queue"`
 	// Tiers hold per-tier security groups, instance profiles and registries.
 	Tiers map[string]TierOutputs `json:"tiers"`
+	// Schedules are the validated schedules per service, applied by every
+	// copy of the service that has capacity.
+	Schedules map[string][]ScheduleConfig `json:"schedules"`
 }
 
 // TierOutputs is what the base stack provides one tier.
@@ -118,7 +122,7 @@ func readStack(ctx *pulumi.Context, self, stack string, keys []string, out any) 
 }
 
 var baseKeys = []string{"env", "azCount", "vpcId", "publicSubnetIds", "privateSubnetIds", "domain", "zoneId",
-	"certificateArn", "amiId", "alertsTopicArn", "queue", "tiers"}
+	"certificateArn", "amiId", "alertsTopicArn", "queue", "tiers", "schedules"}
 
 func readBase(ctx *pulumi.Context, id topology.Identity) (BaseOutputs, error) {
 	var base BaseOutputs
@@ -130,4 +134,21 @@ func readBase(ctx *pulumi.Context, id topology.Identity) (BaseOutputs, error) {
 			id.Name, topology.BaseStackName(id.Env), len(base.PrivateSubnetIDs), len(base.PublicSubnetIDs), id.Env, topology.MinAZs(id.Env))
 	}
 	return base, nil
+}
+
+// scheduleOutputs exports the services' schedules in the shape of their
+// config, for every copy stack to read through its StackReference.
+func scheduleOutputs(schedules map[string][]ScheduleConfig) pulumi.Map {
+	out := pulumi.Map{}
+	for svc, list := range schedules {
+		items := pulumi.Array{}
+		for _, s := range list {
+			items = append(items, pulumi.Map{
+				"name": pulumi.String(s.Name), "recurrence": pulumi.String(s.Recurrence), "timeZone": pulumi.String(s.TimeZone),
+				"capacity": pulumi.Map{"min": pulumi.Int(s.Capacity.Min), "max": pulumi.Int(s.Capacity.Max), "desired": pulumi.Int(s.Capacity.Desired)},
+			})
+		}
+		out[svc] = items
+	}
+	return out
 }

@@ -163,14 +163,17 @@ type AsgPoolArgs struct {
 	// pass 2.
 	MinAZs int
 
-	// MinSize is the fewest instances, 0..DesiredCapacity.
+	// MinSize is the fewest instances, 0..DesiredCapacity. With Schedules,
+	// later changes are ignored (see Schedules).
 	MinSize int
 	// MaxSize is the most instances, DesiredCapacity..1000. 0 makes an idle
 	// pool: it keeps its lifecycle hook, so instances still drain on the
-	// way down, but no scaling policy or schedule, which would bring it back.
+	// way down, but no scaling policy or schedule, which would bring it back,
+	// and its zeros are always applied. With Schedules, later changes are
+	// ignored (see Schedules).
 	MaxSize int
 	// DesiredCapacity is the initial number of instances, MinSize..MaxSize.
-	// When a scaling policy owns it, later changes are ignored.
+	// When a scaling policy or a schedule owns it, later changes are ignored.
 	DesiredCapacity int
 
 	// TargetGroupARNs are the load balancer target groups the instances
@@ -193,7 +196,14 @@ type AsgPoolArgs struct {
 	DrainTimeoutSeconds int
 
 	// Schedules change the capacity at set times, such as a nightly scale
-	// down.
+	// down. A scheduled action sets the group's min, max and desired, so
+	// once the group exists the schedules own them: later changes of
+	// MinSize, MaxSize and DesiredCapacity are ignored, because applying
+	// them during a peak would undo the peak. An idle pool (MaxSize 0)
+	// declares no schedule and applies its zeros. For the same reason a pool
+	// brought back from idle with Schedules keeps the zeros of its last
+	// update: replace its group in that update (`pulumi up --replace <group
+	// URN>`), which creates the group at the declared size.
 	Schedules []Schedule
 	// Scaling, when set, adds a target tracking policy that owns the
 	// desired capacity.

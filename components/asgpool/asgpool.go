@@ -113,18 +113,17 @@ func (c *AsgPool) build(ctx *pulumi.Context, name string, a AsgPoolArgs) error {
 		// group is deleted.
 		pulumi.ReplaceOnChanges([]string{"initialLifecycleHooks"}),
 	}
-	if a.ownsDesired() {
-		// The policy moves desiredCapacity; re-applying the declared value on
-		// every update would undo its work. This has to sit on the group
-		// itself: ignoreChanges does not propagate from a component.
-		groupOpts = append(groupOpts, pulumi.IgnoreChanges(ignoredGroupChanges))
+	if ignore := a.ignoredGroupChanges(); len(ignore) > 0 {
+		// This has to sit on the group itself: ignoreChanges does not
+		// propagate from a component.
+		groupOpts = append(groupOpts, pulumi.IgnoreChanges(ignore))
 	}
 	group, err := autoscaling.NewGroup(ctx, name+"-asg", a.groupArgs(tags, lt.ID().ToStringOutput(), version), groupOpts...)
 	if err != nil {
 		return err
 	}
 
-	if !a.idle() {
+	if a.scheduled() {
 		for _, s := range a.Schedules {
 			if _, err := autoscaling.NewSchedule(ctx, name+"-schedule-"+s.Name, &autoscaling.ScheduleArgs{
 				AutoscalingGroupName: group.Name,
@@ -138,10 +137,10 @@ func (c *AsgPool) build(ctx *pulumi.Context, name string, a AsgPoolArgs) error {
 				return err
 			}
 		}
-		if a.Scaling != nil {
-			if _, err := autoscaling.NewPolicy(ctx, name+"-scaling", a.policyArgs(group.Name), parent); err != nil {
-				return err
-			}
+	}
+	if !a.idle() && a.Scaling != nil {
+		if _, err := autoscaling.NewPolicy(ctx, name+"-scaling", a.policyArgs(group.Name), parent); err != nil {
+			return err
 		}
 	}
 
@@ -153,11 +152,40 @@ func (c *AsgPool) build(ctx *pulumi.Context, name string, a AsgPoolArgs) error {
 	return nil
 }
 
-// ignoredGroupChanges are the group inputs a scaling policy owns.
-var ignoredGroupChanges = []string{"desiredCapacity"}
+// ignoredGroupChanges are the group inputs that something other than the
+// program sets once the group exists, so that re-applying the declared value
+// on every update would undo its work:
+//
+//   - desiredCapacity, when a scaling policy (here or elsewhere) or a
+//     schedule moves it;
+//   - minSize and maxSize, when schedules set them: a scheduled action
+//     changes min, max and desired, and an update during the peak would
+//     otherwise reset min and max to the declared values, letting the policy
+//     scale in below the peak's floor (and AWS refuses a desired capacity
+//     outside the bounds).
+//
+// An idle pool has neither, so its zeros are always applied: a copy retired
+// to MaxSize 0 drops its schedules, and that update scales it down. The way
+// back is the one gap: ignoreChanges keeps the old inputs, so a pool brought
+// back from idle with schedules keeps its zeros until its group is replaced
+// (see AsgPoolArgs.Schedules).
+func (a AsgPoolArgs) ignoredGroupChanges() []string {
+	var ignore []string
+	if a.ownsDesired() || a.scheduled() {
+		ignore = append(ignore, "desiredCapacity")
+	}
+	if a.scheduled() {
+		ignore = append(ignore, "minSize", "maxSize")
+	}
+	return ignore
+}
 
 // idle is a pool scaled to nothing: schedules or a policy would bring it back.
 func (a AsgPoolArgs) idle() bool { return a.MaxSize == 0 }
+
+// scheduled says whether the pool declares scheduled actions; an idle pool
+// declares none, whatever Schedules holds.
+func (a AsgPoolArgs) scheduled() bool { return !a.idle() && len(a.Schedules) > 0 }
 
 // ownsDesired says whether a scaling policy, here or elsewhere, sets the
 // group's desired capacity. An idle pool has none, so 0 is enforced.

@@ -550,20 +550,27 @@ func TestCron(t *testing.T) {
 	}
 }
 
-func TestDesiredCapacityIgnoredOnlyWhenAPolicyOwnsIt(t *testing.T) {
+func TestGroupIgnoresOnlyWhatPoliciesAndSchedulesOwn(t *testing.T) {
 	idle := webArgs()
 	idle.MinSize, idle.MaxSize, idle.DesiredCapacity = 0, 0, 0
+	scheduledOnly := webArgs()
+	scheduledOnly.Scaling = nil
+	policyOnly := webArgs()
+	policyOnly.Schedules = nil
 	fixed := webArgs()
-	fixed.Scaling = nil
+	fixed.Scaling, fixed.Schedules = nil, nil
 	cases := []struct {
-		name   string
-		args   *AsgPoolArgs
-		ignore []string
+		name      string
+		args      *AsgPoolArgs
+		ignore    []string
+		schedules int
 	}{
-		{"own scaling policy", webArgs(), []string{"desiredCapacity"}},
-		{"policy elsewhere", transcoderArgs(), []string{"desiredCapacity"}},
-		{"no policy", fixed, nil},
-		{"idle pool enforces zero", idle, nil},
+		{"own scaling policy and schedules", webArgs(), []string{"desiredCapacity", "minSize", "maxSize"}, 1},
+		{"schedules without a policy", scheduledOnly, []string{"desiredCapacity", "minSize", "maxSize"}, 1},
+		{"own scaling policy without schedules", policyOnly, []string{"desiredCapacity"}, 0},
+		{"policy elsewhere", transcoderArgs(), []string{"desiredCapacity"}, 0},
+		{"no policy, no schedules", fixed, nil, 0},
+		{"idle pool given schedules enforces zero", idle, nil, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -573,6 +580,7 @@ func TestDesiredCapacityIgnoredOnlyWhenAPolicyOwnsIt(t *testing.T) {
 			asg := offlinetest.Find(t, res, typeASG, "pool-asg")
 			assert.Equal(t, tc.ignore, asg.IgnoreChanges, "ignoreChanges on the group itself")
 			assert.Equal(t, []string{"initialLifecycleHooks"}, asg.ReplaceOnChanges, "a hook change replaces the group")
+			assert.Len(t, res.OfType(typeSch), tc.schedules, "min and max are ignored exactly when scheduled actions set them")
 			lt := offlinetest.Find(t, res, typeLT, "pool-lt")
 			assert.Empty(t, lt.IgnoreChanges, "nothing ignored on the template")
 		})

@@ -129,7 +129,11 @@ type HealthCheck struct {
 	Matcher string
 }
 
-// Stickiness enables load-balancer-generated cookie stickiness.
+// Stickiness enables load-balancer-generated cookie stickiness. The cookie
+// binds a client to a target of this load balancer only: a client that
+// reaches another one, such as the other copy's after a blue-green swap, is
+// balanced afresh there (see "Recordings across a swap" in
+// docs/operations.md).
 type Stickiness struct {
 	// DurationSeconds is how long the cookie pins a client; default 86400,
 	// accepted 1..604800.

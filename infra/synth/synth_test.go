@@ -260,3 +260,57 @@ func syntheticServices(b *testing.B, n int) string {
 	require.NoError(b, os.WriteFile(filepath.Join(root, "Pulumi.prod-dns.yaml"), []byte(live), 0o600), "dns config")
 	return root
 }
+
+// scheduledActions lists a stack's scheduled actions as
+// "name recurrence timeZone min/max/desired", sorted.
+func scheduledActions(t *testing.T, env render.Env, stack string) []string {
+	t.Helper()
+	var out []string
+	for _, s := range env.Stacks {
+		if s.Name != stack {
+			continue
+		}
+		for _, r := range s.Resources {
+			if r.Type == "aws:autoscaling/schedule:Schedule" {
+				in := r.Inputs
+				out = append(out, fmt.Sprintf("%v %v %v %v/%v/%v", in["scheduledActionName"], in["recurrence"], in["timeZone"], in["minSize"], in["maxSize"], in["desiredCapacity"]))
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestCommittedProdSchedulesFollowTheServiceNotTheColor(t *testing.T) {
+	_, env := renderJSON(t, Options{Env: "prod"})
+	want := []string{"evening-trough 0 20 * * * America/New_York 3/12/3", "weekday-peak 0 7 * * 1-5 America/New_York 6/12/6"}
+	assert.Equal(t, want, scheduledActions(t, env, "prod-web-blue"), "the live web copy has the web schedules of Pulumi.prod.yaml")
+	assert.Equal(t, want, scheduledActions(t, env, "prod-web-green"), "the other web copy with capacity has the same ones")
+	assert.Empty(t, scheduledActions(t, env, "prod-recorder-blue"), "the recorder has no schedules")
+
+	var sets []Set
+	for _, k := range []string{"min", "max", "desired"} {
+		sets = append(sets, Set{Stack: "prod-web-green", Key: "copy.capacity." + k, Value: "0"})
+	}
+	_, retired := renderJSON(t, Options{Env: "prod", Sets: sets})
+	assert.Empty(t, scheduledActions(t, retired, "prod-web-green"), "an idle copy has no schedule to wake it")
+	assert.Equal(t, want, scheduledActions(t, retired, "prod-web-blue"), "and the live copy keeps its own")
+	var group render.CostItem
+	for _, it := range retired.Cost.Stacks["prod-web-green"].Items {
+		if strings.HasSuffix(it.URN, "::web-green-asg") {
+			group = it
+		}
+	}
+	require.NotEmpty(t, group.URN, "the idle group is in the estimate")
+	assert.Zero(t, group.Monthly, "an idle copy's group costs nothing")
+	assert.NotContains(t, group.Basis, "scheduled", "and no schedule is priced for it: %s", group.Basis)
+}
+
+func TestTextShowsTheNamesTheCertificateCovers(t *testing.T) {
+	_, env := renderJSON(t, Options{Env: "prod", Stacks: []string{"prod"}})
+	var text bytes.Buffer
+	require.NoError(t, WriteText(&text, env), "text")
+	assert.Contains(t, text.String(),
+		"aws:acm/certificate:Certificate certificate  [domainName=prod.video.example.com subjectAlternativeNames=[*.prod.video.example.com,*.recorder.prod.video.example.com,*.web.prod.video.example.com] validationMethod=DNS]",
+		"the domain, its wildcard and one wildcard per service, for the direct names")
+}

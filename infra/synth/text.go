@@ -28,7 +28,7 @@ var keyProperties = map[string][]string{
 	"aws:sqs/queue:Queue":                    {"visibilityTimeoutSeconds", "sqsManagedSseEnabled"},
 	"aws:ecr/repository:Repository":          {"name", "imageTagMutability"},
 	"aws:cloudwatch/metricAlarm:MetricAlarm": {"metricName", "threshold"},
-	"aws:acm/certificate:Certificate":        {"domainName", "validationMethod"},
+	"aws:acm/certificate:Certificate":        {"domainName", "subjectAlternativeNames", "validationMethod"},
 }
 
 // WriteText prints an env for people: a tree per stack, a summary table,
