@@ -22,11 +22,13 @@ rehearsal (Pulumi CLI, no AWS: a stand-in answers):
   rehearse <env> [--scenario NAME]... [--faults] [--json] [--keep DIR] [--known-failing] [-v]
 
 deploy workflow (Pulumi CLI and AWS credentials):
-  preview|up|destroy <env> [--stack NAME]... [--policy-pack DIR]
-  swap <env> <service> [--to COLOR] [--canary PCT] [--allow-smaller] [--dry-run]
-  rollback <env> <service> [--force]
-  retire <env> <service> <color> [--destroy] [--min-wait D] [--quiet-for D] [--no-wait]
-  roll <env> transcoders --release R [--gc]
+  preview <env> [--stack NAME]... [--policy-pack DIR]...
+  up <env> [--stack NAME]... [--policy-pack DIR]... [--break-lock]
+  destroy <env> [--stack NAME]... [--force] [--break-lock]
+  swap <env> <service> [--to COLOR] [--canary PCT] [--allow-smaller] [--dry-run] [--break-lock]
+  rollback <env> <service> [--force] [--break-lock]
+  retire <env> <service> <color> [--destroy] [--min-wait D] [--quiet-for D] [--no-wait] [--timeout D] [--break-lock]
+  roll <env> transcoders --release R [--gc] [--timeout D] [--break-lock]
   status <env>
 
 exit codes: 0 ok, 1 mandatory policy violation or failed operation,

@@ -72,13 +72,17 @@ func usagef(format string, args ...any) error {
 }
 
 const usageText = `usage: infra <command> ...
-  preview|up <env> [--stack NAME]... [--policy-pack DIR]...
-  destroy <env> [--stack NAME]... [--force]
-  swap <env> <service> [--to COLOR] [--canary PCT] [--dry-run] [--allow-smaller]
-  rollback <env> <service> [--force]
-  retire <env> <service> <color> [--destroy] [--min-wait 15m] [--quiet-for 10m] [--no-wait] [--timeout 3h]
-  roll <env> transcoders [--release R] [--gc] [--timeout 30m]
+  preview <env> [--stack NAME]... [--policy-pack DIR]...
+  up <env> [--stack NAME]... [--policy-pack DIR]... [--break-lock]
+  destroy <env> [--stack NAME]... [--force] [--break-lock]
+  swap <env> <service> [--to COLOR] [--canary PCT] [--dry-run] [--allow-smaller] [--break-lock]
+  rollback <env> <service> [--force] [--break-lock]
+  retire <env> <service> <color> [--destroy] [--min-wait 15m] [--quiet-for 10m] [--no-wait] [--timeout 3h] [--break-lock]
+  roll <env> transcoders [--release R] [--gc] [--timeout 30m] [--break-lock]
   status <env>...
+every command that changes an env takes its lock (a DynamoDB item beside the
+env; a lock file before the base stack exists); --break-lock removes a lock
+a dead process left and says whose it was.
 `
 
 // Main runs one infra command; args[0] is the command. It returns the exit
@@ -160,6 +164,8 @@ type app struct {
 
 	pulumi Pulumi
 	aws    map[string]awscheck.Checks
+	// breakLock is --break-lock: remove a held env lock before taking it.
+	breakLock bool
 }
 
 func (a *app) pulumiWS(ctx context.Context) (Pulumi, error) {
@@ -274,3 +280,8 @@ func (a *app) sleep(ctx context.Context, d time.Duration) error {
 }
 
 func flagSet(name string) *flag.FlagSet { return flag.NewFlagSet(name, flag.ContinueOnError) }
+
+// breakLockFlag adds --break-lock to a command that takes the env lock.
+func (a *app) breakLockFlag(fs *flag.FlagSet) {
+	fs.BoolVar(&a.breakLock, "break-lock", false, "remove the env lock that a dead process left, saying whose it was, before taking it")
+}

@@ -20,6 +20,7 @@ func (a *app) retireCmd(ctx context.Context, args []string) error {
 	quietFor := fs.Duration("quiet-for", 10*time.Minute, "how long the copy's LB must have had no requests and no connections")
 	noWait := fs.Bool("no-wait", false, "only report whether the copy is idle; change nothing")
 	timeout := fs.Duration("timeout", 3*time.Hour, "give up waiting after this long")
+	a.breakLockFlag(fs)
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -165,15 +166,11 @@ func (a *app) retire(ctx context.Context, env, svc, color string, destroy bool, 
 		return nil
 	}
 
-	unlock, err := a.deps.Locker.Lock(env, fmt.Sprintf("retire %s by %s", name, operator()), a.deps.Clock.Now())
+	release, err := a.lockEnv(ctx, env, "retire "+name)
 	if err != nil {
 		return fmt.Errorf("retire refused: %w", err)
 	}
-	defer func() {
-		if uerr := unlock(); uerr != nil {
-			fmt.Fprintf(a.errw, "warning: release lock: %v\n", uerr)
-		}
-	}()
+	defer release()
 	// A swap may have made this color live while we waited.
 	if st, err = a.readIdle(ctx, env, svc); err != nil {
 		return fmt.Errorf("retire %s: %w", name, err)

@@ -21,6 +21,7 @@ func (a *app) rollCmd(ctx context.Context, args []string) error {
 	release := fs.String("release", "", "the release to make active")
 	gc := fs.Bool("gc", false, "drop draining releases whose groups have no instances")
 	timeout := fs.Duration("timeout", 30*time.Minute, "how long to wait for the new group to be in service")
+	a.breakLockFlag(fs)
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -52,15 +53,11 @@ type fleetConfig struct {
 
 func (a *app) roll(ctx context.Context, env, release string, gc bool, timeout time.Duration) error {
 	name := topology.TranscodersStackName(env)
-	unlock, err := a.deps.Locker.Lock(env, fmt.Sprintf("roll %s by %s", name, operator()), a.deps.Clock.Now())
+	unlock, err := a.lockEnv(ctx, env, "roll "+name)
 	if err != nil {
 		return fmt.Errorf("roll refused: %w", err)
 	}
-	defer func() {
-		if uerr := unlock(); uerr != nil {
-			fmt.Fprintf(a.errw, "warning: release lock: %v\n", uerr)
-		}
-	}()
+	defer unlock()
 	s, err := a.stack(ctx, name)
 	if err != nil {
 		return err

@@ -150,6 +150,7 @@ func (a *app) runEnv(ctx context.Context, op string, args []string) error {
 	fs.Var(&stacks, "stack", "a stack to include (repeatable); default all of the env")
 	fs.Var(&packs, "policy-pack", "a policy pack directory (repeatable)")
 	force := fs.Bool("force", false, "destroy: skip the traffic guard")
+	a.breakLockFlag(fs)
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -166,6 +167,9 @@ func (a *app) runEnv(ctx context.Context, op string, args []string) error {
 	}
 	if op == "destroy" && len(packs) > 0 {
 		return usagef("--policy-pack applies to preview and up only")
+	}
+	if op == "preview" && a.breakLock {
+		return usagef("--break-lock applies to commands that change the env; preview takes no lock")
 	}
 	selected := map[string]bool{}
 	valid := map[string]bool{}
@@ -185,6 +189,15 @@ func (a *app) runEnv(ctx context.Context, op string, args []string) error {
 	policyPacks, policyConfigs, err := a.policyPacks(env, packs)
 	if err != nil {
 		return err
+	}
+	if op != "preview" {
+		// Held through the guards too: what they read must not change
+		// under them.
+		release, err := a.lockEnv(ctx, env, strings.TrimSpace(op+" "+env+" "+strings.Join(stacks, " ")))
+		if err != nil {
+			return fmt.Errorf("%s refused: %w", op, err)
+		}
+		defer release()
 	}
 	nodes := plan(env, selected, op == "destroy")
 	refused := map[string]error{}

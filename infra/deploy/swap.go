@@ -49,6 +49,7 @@ func (a *app) swapCmd(ctx context.Context, args []string, rollback bool) error {
 	dryRun := fs.Bool("dry-run", false, "render the offline diff without Pulumi or AWS")
 	allowSmaller := fs.Bool("allow-smaller", false, "allow a target smaller than the live copy")
 	force := fs.Bool("force", false, "rollback only: skip the health preflight (emergency)")
+	a.breakLockFlag(fs)
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -154,15 +155,11 @@ func (a *app) swap(ctx context.Context, req swapReq) error {
 	if req.rollback {
 		verb = "rollback"
 	}
-	unlock, err := a.deps.Locker.Lock(req.env, fmt.Sprintf("%s %s %s by %s", verb, req.env, req.svc, operator()), now)
+	release, err := a.lockEnv(ctx, req.env, fmt.Sprintf("%s %s %s", verb, req.env, req.svc))
 	if err != nil {
 		return fmt.Errorf("%s refused: %w", verb, err)
 	}
-	defer func() {
-		if uerr := unlock(); uerr != nil {
-			fmt.Fprintf(a.errw, "warning: release lock: %v\n", uerr)
-		}
-	}()
+	defer release()
 
 	dnsName := topology.DNSStackName(req.env)
 	dns, err := a.stack(ctx, dnsName)

@@ -1,0 +1,123 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/video-platform/video-platform/infra/awscheck"
+)
+
+// lockingAWS is the fake AWS with a lock table: one item per env.
+type lockingAWS struct {
+	*fakeAWS
+	mu       sync.Mutex
+	held     map[string]awscheck.Lock
+	acquired []string
+}
+
+func (l *lockingAWS) AcquireLock(_ context.Context, table string, lk awscheck.Lock, now time.Time) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if cur, ok := l.held[lk.Env]; ok && now.Before(cur.Expires) {
+		return fmt.Errorf("%w: %s in table %s is held by %s", awscheck.ErrLockHeld, lk.Env, table, cur)
+	}
+	l.held[lk.Env] = lk
+	l.acquired = append(l.acquired, lk.Command)
+	return nil
+}
+
+func (l *lockingAWS) ReleaseLock(_ context.Context, _, env, holder string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.held[env].Holder == holder {
+		delete(l.held, env)
+	}
+	return nil
+}
+
+func (l *lockingAWS) BreakLock(_ context.Context, _, env string) (*awscheck.Lock, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	cur, ok := l.held[env]
+	if !ok {
+		return nil, nil
+	}
+	delete(l.held, env)
+	return &cur, nil
+}
+
+func (l *lockingAWS) ReadLock(_ context.Context, _, env string) (*awscheck.Lock, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	cur, ok := l.held[env]
+	if !ok {
+		return nil, nil
+	}
+	return &cur, nil
+}
+
+// withLockTable gives the world's base stack a lock table and its AWS the
+// table's API.
+func withLockTable(w *world) *lockingAWS {
+	w.stack("prod").outputs[lockTableOutput] = "video-platform-prod-locks"
+	l := &lockingAWS{fakeAWS: w.aws, held: map[string]awscheck.Lock{}}
+	w.deps.AWS = func(context.Context, string) (awscheck.Checks, error) { return l, nil }
+	return l
+}
+
+func TestSwapTakesTheEnvLockInTheTable(t *testing.T) {
+	w := newWorld(t.TempDir())
+	l := withLockTable(w)
+	code, out, errOut := w.run("swap", "prod", "web")
+	require.Equal(t, ExitOK, code, "swap: %s %s", out, errOut)
+	assert.Equal(t, []string{"swap prod web"}, l.acquired, "took the table's lock")
+	assert.Empty(t, l.held, "released it")
+}
+
+func TestAHeldLockRefusesEveryChangingCommand(t *testing.T) {
+	for _, args := range [][]string{
+		{"swap", "prod", "web"}, {"rollback", "prod", "web"}, {"up", "prod"}, {"destroy", "prod", "--stack", "prod-web-green"},
+		{"retire", "prod", "web", "green", "--min-wait", "0s"}, {"roll", "prod", "transcoders", "--release", "r3"},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			w := newWorld(t.TempDir())
+			l := withLockTable(w)
+			w.stack("prod-dns").setJSON("previous", `{"web":{"color":"green"}}`)
+			l.held["prod"] = awscheck.Lock{Env: "prod", Holder: "up prod by bob #1", Command: "up prod", Host: "ci-7", PID: 42, Start: t0, Expires: t0.Add(time.Hour)}
+			code, _, errOut := w.run(args...)
+			assert.Equal(t, ExitFailed, code, "refused")
+			assert.Contains(t, errOut, `held by "up prod by bob #1" (command "up prod", pid 42 on ci-7`, "names the holder")
+			assert.Contains(t, errOut, "run the command again with --break-lock", "says how to break it")
+			for name, s := range w.p.stacks {
+				assert.Zero(t, s.ups+s.destroys, "%s untouched", name)
+			}
+		})
+	}
+}
+
+func TestBreakLockSaysWhoseLockItBroke(t *testing.T) {
+	w := newWorld(t.TempDir())
+	l := withLockTable(w)
+	l.held["prod"] = awscheck.Lock{Env: "prod", Holder: "swap prod web by carol #9", Command: "swap prod web", Host: "laptop", PID: 7, Start: t0, Expires: t0.Add(time.Hour)}
+	code, out, errOut := w.run("swap", "prod", "web", "--break-lock")
+	require.Equal(t, ExitOK, code, "swap: %s %s", out, errOut)
+	assert.Contains(t, out, `--break-lock: broke the lock of prod held by "swap prod web by carol #9"`, "says whose lock it broke")
+	assert.Empty(t, l.held, "its own lock released at the end")
+}
+
+func TestWithoutALockTableTheLockFileStandsIn(t *testing.T) {
+	w := newWorld(t.TempDir())
+	code, _, errOut := w.run("up", "prod")
+	require.Equal(t, ExitOK, code, "up: %s", errOut)
+	unlock, err := FileLocker{Dir: lockDir(w.root)}.Lock("prod", "probe", t0)
+	require.NoError(t, err, "the lock file was released")
+	require.NoError(t, unlock(), "unlock")
+	code, _, errOut = w.run("preview", "prod", "--break-lock")
+	assert.Equal(t, ExitUsage, code, "preview takes no lock: %s", errOut)
+}
