@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -45,8 +46,34 @@ type rig struct {
 	apiURL   string
 	infraBin string
 
+	// losePreviewEvents drops every preview's engine events between the
+	// engine and the workflow, as a stream that ends early would.
+	losePreviewEvents atomic.Bool
+
 	mu       sync.Mutex
 	outcomes []deploy.Outcome
+}
+
+// lossyPulumi hands out stacks whose previews lost their engine events:
+// the summary still counts the changes, the steps are gone.
+type lossyPulumi struct{ deploy.Pulumi }
+
+// Stack implements deploy.Pulumi.
+func (l lossyPulumi) Stack(ctx context.Context, name string) (deploy.Stack, error) {
+	s, err := l.Pulumi.Stack(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return lossyStack{s}, nil
+}
+
+type lossyStack struct{ deploy.Stack }
+
+// Preview implements deploy.Stack, keeping the summary and losing the steps.
+func (l lossyStack) Preview(ctx context.Context, o deploy.RunOptions) (deploy.Result, error) {
+	res, err := l.Stack.Preview(ctx, o)
+	res.Steps = nil
+	return res, err
 }
 
 // Scratch subdirectories: the snapshot copies all of them but home/.
@@ -148,8 +175,14 @@ func connect(o Options, dir, home string, start time.Time) (*rig, deploy.Engine,
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDREHEARSAL", "rehearsal", ""),
 	}
 	r.deps = deploy.Deps{
-		Root:   r.work,
-		Pulumi: func(ctx context.Context) (deploy.Pulumi, error) { return engine.Open(ctx) },
+		Root: r.work,
+		Pulumi: func(ctx context.Context) (deploy.Pulumi, error) {
+			p, err := engine.Open(ctx)
+			if err != nil || !r.losePreviewEvents.Load() {
+				return p, err
+			}
+			return lossyPulumi{p}, nil
+		},
 		AWS: func(context.Context, string) (awscheck.Checks, error) {
 			return awscheck.New(cfg, awscheck.WithBaseEndpoint(url)), nil
 		},

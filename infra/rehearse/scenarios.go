@@ -254,6 +254,15 @@ func faultMatrix() []Scenario {
 				s.expect("exit", code == 0, "the swap exited %d", code)
 				s.expectLive(swapService, idle)
 			}),
+		{Name: "swap-preview-events-lost", Fault: "the preview's engine events never reach infra (the stream ends early); its summary still counts changes", InMatrix: true,
+			Play: func(ctx context.Context, s *scenarioRun) {
+				live, _ := s.swapTarget()
+				s.rig.losePreviewEvents.Store(true)
+				defer s.rig.losePreviewEvents.Store(false)
+				code, _ := s.infra(ctx, swapService, "swap", s.env, swapService)
+				s.expect("refused", code != 0, "the swap exited %d; without the preview's steps it cannot know that only DNS changes", code)
+				s.expectLive(swapService, live)
+			}},
 		{Name: "swap-concurrent", Fault: "two operators swap the same service at once", InMatrix: true, Play: playConcurrentSwaps},
 		{Name: "up-live-copy-to-zero", Fault: "the live copy's config is scaled to 0 and deployed with infra up", InMatrix: true,
 			Play: func(ctx context.Context, s *scenarioRun) {
