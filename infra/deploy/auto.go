@@ -207,6 +207,9 @@ func (a *AutoStack) Up(ctx context.Context, o RunOptions) (Result, error) {
 	if len(o.PolicyPacks) > 0 {
 		opts = append(opts, optup.PolicyPacks(o.PolicyPacks...), optup.PolicyPackConfigs(o.PolicyPackConfigs...))
 	}
+	if len(o.Replace) > 0 {
+		opts = append(opts, optup.Replace(o.Replace))
+	}
 	start := time.Now()
 	r, err := a.s.Up(ctx, opts...)
 	res := Result{Steps: steps(), Changes: map[string]int{}, Duration: time.Since(start)}

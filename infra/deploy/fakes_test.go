@@ -64,6 +64,8 @@ type fakeStack struct {
 
 	// lastOpts are the options of the last preview, up or destroy.
 	lastOpts RunOptions
+	// deployed are more resources Resources reports.
+	deployed []Deployed
 	// records are a DNS stack's deployed weights per service and color.
 	records map[string]map[string]int
 
@@ -202,7 +204,7 @@ func (s *fakeStack) LastUpdate(context.Context) (*Update, error) { return s.upda
 func (s *fakeStack) Resources(context.Context) ([]Deployed, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []Deployed
+	out := append([]Deployed(nil), s.deployed...)
 	for svc, colors := range s.records {
 		for color, w := range colors {
 			out = append(out, Deployed{

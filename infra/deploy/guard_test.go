@@ -122,3 +122,24 @@ func TestUpPassesTheEnvsPolicyConfig(t *testing.T) {
 	assert.Equal(t, ExitFailed, code, "no committed config for staging in this root")
 	assert.Contains(t, errOut, "policy config for staging", "names the env")
 }
+
+// Bringing an idle copy back replaces its empty group: with schedules the
+// group ignores min, max and desired after creation, and an update alone
+// would leave it at 0.
+func TestUpReplacesTheGroupOfACopyComingBackFromIdle(t *testing.T) {
+	w := newWorld(t.TempDir())
+	green := w.stack("prod-web-green")
+	green.outputs = copyOutputs("web", "green", 0)
+	green.outputs["capacity"].(map[string]any)["max"] = 0.0
+	const group = "urn:pulumi:prod-web-green::video-platform::video-platform:compute:AsgPool$aws:autoscaling/group:Group::web-green-asg"
+	green.deployed = []Deployed{{URN: group, Type: groupType}}
+	code, out, errOut := w.run("up", "prod", "--stack", "prod-web-green")
+	require.Equal(t, ExitOK, code, "up: %s %s", out, errOut)
+	assert.Equal(t, []string{group}, green.lastOpts.Replace, "the empty group is replaced")
+	assert.Contains(t, out, "bringing the idle copy back", "says why")
+
+	w.stack("prod-web-blue").deployed = []Deployed{{URN: group, Type: groupType}}
+	code, _, errOut = w.run("up", "prod", "--stack", "prod-web-blue")
+	require.Equal(t, ExitOK, code, "up: %s", errOut)
+	assert.Empty(t, w.stack("prod-web-blue").lastOpts.Replace, "a copy with capacity is updated in place")
+}

@@ -80,6 +80,8 @@ type RunOptions struct {
 	// PolicyPackConfigs are config files for the first policy packs, by
 	// position (the CLI pairs --policy-pack-config with --policy-pack).
 	PolicyPackConfigs []string
+	// Replace are URNs an up replaces even if their inputs did not change.
+	Replace []string
 }
 
 // Result is the outcome of a Preview, Up or Destroy.

@@ -255,7 +255,9 @@ func (a *app) runStack(ctx context.Context, op, name string, o RunOptions) Outco
 		case "preview":
 			r, err = s.Preview(ctx, o)
 		case "up":
-			r, err = s.Up(ctx, o)
+			if o.Replace, err = a.wakeReplacements(ctx, s); err == nil {
+				r, err = s.Up(ctx, o)
+			}
 		default:
 			r, err = s.Destroy(ctx, o)
 		}
@@ -271,6 +273,50 @@ func (a *app) runStack(ctx context.Context, op, name string, o RunOptions) Outco
 	}
 	res.State = StateSucceeded
 	return res
+}
+
+// groupType is the Auto Scaling group's type token.
+const groupType = "aws:autoscaling/group:Group"
+
+// wakeReplacements returns the groups an up must replace to bring an idle
+// copy (deployed with max 0) back: a pool with schedules ignores its min,
+// max and desired after creation, because the schedules own them, so an
+// update alone would leave the woken group at 0. The idle group has no
+// instances, and its name prefix lets the new one exist first.
+func (a *app) wakeReplacements(ctx context.Context, s Stack) ([]string, error) {
+	id, err := topology.Parse(s.Name())
+	if err != nil || id.Kind != topology.KindCopy {
+		return nil, nil //nolint:nilerr // only copies wake; a name outside the topology has nothing to wake
+	}
+	outs, err := s.Outputs(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read %s outputs: %w", s.Name(), err)
+	}
+	deployedMax, ok := asInt(outMap(outs, "capacity")["max"])
+	if !ok || deployedMax > 0 {
+		return nil, nil
+	}
+	raw, found, err := s.GetConfig(ctx, "copy.capacity.max")
+	if err != nil || !found {
+		return nil, err
+	}
+	if wanted, _ := asInt(configString(raw)); wanted <= 0 {
+		return nil, nil
+	}
+	res, err := s.Resources(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read %s resources: %w", s.Name(), err)
+	}
+	var urns []string
+	for _, r := range res {
+		if r.Type == groupType {
+			urns = append(urns, r.URN)
+		}
+	}
+	if len(urns) > 0 {
+		a.printf("%s: bringing the idle copy back; its empty group is replaced so it starts at the configured capacity\n", s.Name())
+	}
+	return urns, nil
 }
 
 // policyPacks puts the repo's own pack first and gives it the env's

@@ -111,6 +111,16 @@ func defaultRun() []Scenario {
 			s.expect("retired", d == 0, "the old %s copy's group has desired %d; want 0", old, d)
 			s.expectLive(swapService, topology.Other(old))
 		}},
+		{Name: "redeploy-retired-copy", Play: func(ctx context.Context, s *scenarioRun) {
+			live := s.live(swapService)
+			retired := topology.Other(live)
+			if !s.deployRelease(ctx, swapService, retired, rehearsalRelease+"-next") {
+				return
+			}
+			want, got := s.groupDesired(swapService, live), s.groupDesired(swapService, retired)
+			s.expect("woken", want > 0 && got == want, "the retired %s copy came back with desired %d; the live copy has %d", retired, got, want)
+			s.expectLive(swapService, live)
+		}},
 		{Name: "roll-transcoders", Play: func(ctx context.Context, s *scenarioRun) {
 			previous := s.activeRelease()
 			code, _ := s.infra(ctx, "", "roll", s.env, "transcoders", "--release", rehearsalRelease)
