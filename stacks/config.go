@@ -263,6 +263,11 @@ func (ch *checker) schedule(key string, s ScheduleConfig) {
 type TranscodersConfig struct {
 	// Active is the release that takes new jobs.
 	Active string `json:"active"`
+	// Warming is a new release proving it is ready before it becomes
+	// active: its group runs at full capacity beside the active one and
+	// both take jobs. `infra roll` sets it, waits until every instance is
+	// in service, then makes it active and the old one draining.
+	Warming string `json:"warming,omitempty"`
 	// Draining are older releases finishing their in-flight jobs.
 	Draining []string `json:"draining,omitempty"`
 	// MaxDraining caps how many draining groups may be kept; default 2.
@@ -301,6 +306,15 @@ func (c TranscodersConfig) Validate(id topology.Identity) error {
 	ch := &checker{stack: id.Name}
 	if !releasePattern.MatchString(c.Active) {
 		ch.fail("transcoders.active", c.Active, "a non-empty image tag of letters, digits, '_', '.' and '-'")
+	}
+	switch {
+	case c.Warming == "":
+	case c.Warming == c.Active:
+		ch.fail("transcoders.warming", c.Warming, "a release other than the active one ("+c.Active+")")
+	case slices.Contains(c.Draining, c.Warming):
+		ch.fail("transcoders.warming", c.Warming, "a release that is not draining")
+	case !releasePattern.MatchString(c.Warming):
+		ch.fail("transcoders.warming", c.Warming, "an image tag of letters, digits, '_', '.' and '-'")
 	}
 	seen := map[string]bool{}
 	for i, r := range c.Draining {

@@ -27,10 +27,16 @@ func Transcoders(ctx *pulumi.Context, id topology.Identity, cfg TranscodersConfi
 	tier := base.Tiers["transcoder"]
 	t := &TranscodersStack{Fleets: map[string]*transcoderfleet.TranscoderFleet{}}
 	groups := pulumi.StringMap{}
-	releases := append([]string{cfg.Active}, cfg.Draining...)
+	// The active release and a warming one take jobs; draining ones sit at
+	// zero while their hooks let running jobs finish.
+	serving := []string{cfg.Active}
+	if cfg.Warming != "" {
+		serving = append(serving, cfg.Warming)
+	}
+	releases := append(serving, cfg.Draining...)
 	for i, release := range releases {
 		fleet, err := transcoderfleet.NewTranscoderFleet(ctx, "transcoder-"+release, &transcoderfleet.TranscoderFleetArgs{
-			Env: id.Env, Release: release, Draining: i > 0,
+			Env: id.Env, Release: release, Draining: i >= len(serving),
 			ImageRepositoryURL:          pulumi.String(tier.RepositoryURL),
 			AmiID:                       pulumi.String(base.AmiID),
 			SecurityGroupIDs:            pulumi.StringArray{pulumi.String(tier.InstanceSecurityGroupID)},
@@ -55,6 +61,7 @@ func Transcoders(ctx *pulumi.Context, id topology.Identity, cfg TranscodersConfi
 	}
 	t.Outputs = pulumi.Map{
 		"active":   pulumi.String(cfg.Active),
+		"warming":  pulumi.String(cfg.Warming),
 		"draining": pulumi.ToStringArray(append([]string{}, cfg.Draining...)),
 		"groups":   groups,
 		"queueUrl": pulumi.String(base.Queue.URL),

@@ -104,8 +104,11 @@ type Group struct {
 	// Desired is what the group is converging to; InService counts the
 	// instances whose lifecycle state is InService right now, so a roll
 	// can wait for the two to agree.
-	Desired         int
-	InService       int
+	Desired   int
+	InService int
+	// Instances counts the instances in any lifecycle state: one in
+	// Terminating:Wait is still finishing its work.
+	Instances       int
 	TargetGroupARNs []string
 }
 

@@ -245,6 +245,7 @@ func toGroup(g asgtypes.AutoScalingGroup) Group {
 	for _, t := range g.Tags {
 		out.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
 	}
+	out.Instances = len(g.Instances)
 	for _, inst := range g.Instances {
 		if inst.LifecycleState == asgtypes.LifecycleStateInService {
 			out.InService++

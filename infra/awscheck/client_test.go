@@ -210,7 +210,7 @@ func TestGroupsByTagFollowsPages(t *testing.T) {
 	want := []Group{
 		{
 			Name: "transcoder-prod-blue", Tags: map[string]string{"env": "prod", "color": "blue"},
-			Min: 2, Max: 6, Desired: 3, InService: 2, TargetGroupARNs: []string{testTG},
+			Min: 2, Max: 6, Desired: 3, InService: 2, Instances: 3, TargetGroupARNs: []string{testTG},
 		},
 		{
 			Name: "transcoder-prod-green", Tags: map[string]string{"env": "prod"},

@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"context"
 	"io"
 	"strings"
 	"testing"
@@ -86,21 +87,26 @@ func TestRetireDestroy(t *testing.T) {
 func TestRollTranscoders(t *testing.T) {
 	w := newWorld(t.TempDir())
 	tr := w.stack("prod-transcoders")
+	var phases []string
 	tr.onUp = func(s *fakeStack) error {
+		raw, _, _ := s.GetConfig(context.Background(), "transcoders")
+		phases = append(phases, raw)
 		s.outputs["groups"] = map[string]any{"r1": "asg-tr-r1", "r2": "asg-tr-r2", "r3": "asg-tr-r3"}
 		return nil
 	}
-	// r1 still has instances, so the roll to r3 would exceed maxDraining.
-	w.aws.groups = []awscheck.Group{{Name: "asg-tr-r1", Desired: 0, InService: 1}, {Name: "asg-tr-r2", Desired: 0, InService: 2}, {Name: "asg-tr-r3", Desired: 2, InService: 2}}
-	code, _, errOut := w.run("roll", "prod", "transcoders", "--release", "r3")
+	w.aws.groups = []awscheck.Group{{Name: "asg-tr-r1", Desired: 0, InService: 1, Instances: 1}, {Name: "asg-tr-r2", Desired: 2, InService: 2, Instances: 2}, {Name: "asg-tr-r3", Desired: 2, InService: 2, Instances: 2}}
+	code, out, errOut := w.run("roll", "prod", "transcoders", "--release", "r3")
 	require.Equal(t, ExitOK, code, "two draining is within maxDraining 2: %s", errOut)
-	assert.Equal(t, "r3", cfg(t, tr, "transcoders.active"), "r3 active")
-	assert.Equal(t, `["r2","r1"]`, cfg(t, tr, "transcoders.draining"), "r2 then r1 draining")
+	require.Len(t, phases, 2, "two updates")
+	assert.JSONEq(t, `{"active":"r2","warming":"r3","draining":["r1"],"maxDraining":2}`, phases[0], "phase 1: r3 warms beside the active r2, nothing drains")
+	assert.JSONEq(t, `{"active":"r3","draining":["r2","r1"],"maxDraining":2}`, phases[1], "phase 2: r3 active, r2 drains")
+	assert.Contains(t, out, "r3 group asg-tr-r3: 2/2 in service", "waited for r3 between the phases")
+	assert.Equal(t, "<unset>", cfg(t, tr, "transcoders.warming"), "no warming release left")
 
 	w2 := newWorld(t.TempDir())
 	w2.stack("prod-transcoders").setJSON("transcoders", `{"active":"r3","draining":["r2","r1"]}`)
 	w2.stack("prod-transcoders").outputs["groups"] = map[string]any{"r1": "asg-tr-r1", "r2": "asg-tr-r2", "r3": "asg-tr-r3"}
-	w2.aws.groups = []awscheck.Group{{Name: "asg-tr-r1", Desired: 0, InService: 0}, {Name: "asg-tr-r2", Desired: 0, InService: 1}}
+	w2.aws.groups = []awscheck.Group{{Name: "asg-tr-r1", Desired: 0, InService: 0}, {Name: "asg-tr-r2", Desired: 0, InService: 1, Instances: 1}}
 	code, _, errOut = w2.run("roll", "prod", "transcoders", "--release", "r4")
 	assert.Equal(t, ExitFailed, code, "refused")
 	assert.Contains(t, errOut, "would have 3 draining releases (r3, r2, r1), more than maxDraining 2", "explains")
@@ -117,15 +123,28 @@ func TestRollTranscoders(t *testing.T) {
 		if call > 3 {
 			in = 2
 		}
-		return []awscheck.Group{{Name: "asg-tr-r1"}, {Name: "asg-tr-r2", InService: 1}, {Name: "asg-tr-r4", Desired: 2, InService: in}}
+		return []awscheck.Group{{Name: "asg-tr-r1"}, {Name: "asg-tr-r2", InService: 1, Instances: 1}, {Name: "asg-tr-r4", Desired: 2, InService: in, Instances: 2}}
 	}
-	code, out, errOut := w2.run("roll", "prod", "transcoders", "--release", "r4", "--gc")
+	code, out, errOut = w2.run("roll", "prod", "transcoders", "--release", "r4", "--gc")
 	require.Equal(t, ExitOK, code, "roll --gc: %s", errOut)
 	assert.Contains(t, out, "gc: dropping draining release r1", "reports gc")
 	assert.Equal(t, `["r3","r2"]`, cfg(t, w2.stack("prod-transcoders"), "transcoders.draining"), "r1 dropped")
 	assert.Contains(t, out, "r4 group asg-tr-r4: 0/2 in service", "reports progress")
 	assert.Contains(t, out, "roll: r4 is active", "waits for in service")
 	assert.GreaterOrEqual(t, w2.clock.slept, 20*time.Second, "waited on the clock")
+}
+
+// gc keeps a draining release while any instance of its group is in any
+// lifecycle state: one in Terminating:Wait still finishes a job.
+func TestRollGCKeepsAGroupWithTerminatingInstances(t *testing.T) {
+	w := newWorld(t.TempDir())
+	tr := w.stack("prod-transcoders")
+	w.aws.groups = []awscheck.Group{{Name: "asg-tr-r1", Desired: 0, InService: 0, Instances: 1}}
+	code, out, errOut := w.run("roll", "prod", "transcoders", "--gc")
+	require.Equal(t, ExitOK, code, "gc: %s", errOut)
+	assert.Contains(t, out, "nothing to change", "r1 is kept")
+	assert.Equal(t, `["r1"]`, cfg(t, tr, "transcoders.draining"), "still draining")
+	assert.Zero(t, tr.ups, "no update")
 }
 
 func TestRollUpFailureRestoresAndTimeout(t *testing.T) {
@@ -138,19 +157,50 @@ func TestRollUpFailureRestoresAndTimeout(t *testing.T) {
 	assert.Equal(t, "r2", cfg(t, tr, "transcoders.active"), "restored")
 	assert.Equal(t, `["r1"]`, cfg(t, tr, "transcoders.draining"), "restored")
 
+	// r3 never gets all its instances in service: its group goes, r2 stays
+	// active, nothing drains.
+	var phases []string
 	tr.onUp = func(s *fakeStack) error {
-		s.outputs["groups"] = map[string]any{"r3": "asg-tr-r3"}
+		raw, _, _ := s.GetConfig(context.Background(), "transcoders")
+		phases = append(phases, raw)
+		s.outputs["groups"] = map[string]any{"r2": "asg-tr-r2", "r3": "asg-tr-r3"}
 		return nil
 	}
 	w.aws.groups = []awscheck.Group{{Name: "asg-tr-r3", Desired: 2, InService: 1}}
 	code, _, errOut = w.run("roll", "prod", "transcoders", "--release", "r3", "--timeout", "5m")
 	assert.Equal(t, ExitFailed, code, "timed out")
 	assert.Contains(t, errOut, "did not reach its desired capacity within 5m0s", "explains")
-	assert.Contains(t, errOut, "infra roll prod transcoders --release r2", "rollback command")
+	assert.Contains(t, errOut, "the group of r3 is removed and the config restored; r2 is still active and nothing was drained", "says what is true")
+	require.Len(t, phases, 2, "phase 1 and the removal")
+	assert.JSONEq(t, `{"active":"r2","warming":"r3","draining":["r1"],"maxDraining":2}`, phases[0], "r3 warmed beside r2")
+	assert.JSONEq(t, `{"active":"r2","draining":["r1"],"maxDraining":2}`, phases[1], "r3 removed, r2 never drained")
 
+	tr.setJSON("transcoders", `{"active":"r3","draining":["r2"]}`)
 	code, _, errOut = w.run("roll", "prod", "transcoders", "--release", "r3")
 	assert.Equal(t, ExitFailed, code, "refused")
 	assert.Contains(t, errOut, "r3 is already the active release", "explains")
+}
+
+// A roll that stopped between its phases (config warming, process gone)
+// is finished by running it again, without a second phase 1.
+func TestRollResumesAfterACrashBetweenThePhases(t *testing.T) {
+	w := newWorld(t.TempDir())
+	tr := w.stack("prod-transcoders")
+	tr.setJSON("transcoders", `{"active":"r2","warming":"r3","draining":["r1"]}`)
+	tr.outputs["groups"] = map[string]any{"r1": "asg-tr-r1", "r2": "asg-tr-r2", "r3": "asg-tr-r3"}
+	w.aws.groups = []awscheck.Group{{Name: "asg-tr-r3", Desired: 2, InService: 2, Instances: 2}}
+	code, out, errOut := w.run("roll", "prod", "transcoders", "--release", "r3")
+	require.Equal(t, ExitOK, code, "resumed: %s", errOut)
+	assert.Contains(t, out, "resuming the roll to r3", "says it resumes")
+	assert.Equal(t, 1, tr.ups, "only phase 2 runs")
+	assert.Equal(t, "r3", cfg(t, tr, "transcoders.active"), "r3 active")
+	assert.Equal(t, `["r2","r1"]`, cfg(t, tr, "transcoders.draining"), "r2 drains")
+
+	w2 := newWorld(t.TempDir())
+	w2.stack("prod-transcoders").setJSON("transcoders", `{"active":"r2","warming":"r3","draining":["r1"]}`)
+	code, _, errOut = w2.run("roll", "prod", "transcoders", "--release", "r4")
+	assert.Equal(t, ExitFailed, code, "another roll is in progress")
+	assert.Contains(t, errOut, "a roll to r3 is in progress (warming); finish it with `infra roll prod transcoders --release r3`", "says how to finish it")
 }
 
 func TestStatusAndPhantoms(t *testing.T) {

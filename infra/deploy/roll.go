@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,10 +48,50 @@ func (a *app) rollCmd(ctx context.Context, args []string) error {
 // fleetConfig is the part of video-platform:transcoders a roll changes.
 type fleetConfig struct {
 	Active      string   `json:"active"`
+	Warming     string   `json:"warming"`
 	Draining    []string `json:"draining"`
 	MaxDraining *int     `json:"maxDraining"`
 }
 
+// rollPlan is what a roll will do, decided from the config alone.
+type rollPlan struct {
+	// warm is true when phase 1 (create the new group beside the active
+	// one) is still to do; false when a roll that crashed after it resumes.
+	warm bool
+	// previous is the release that stays active until the new one is ready.
+	previous string
+}
+
+// planRoll decides a roll to release. It never drains the only ready
+// release: the previous one stays active until the new one is proven.
+func planRoll(cfg fleetConfig, env, release string) (rollPlan, error) {
+	switch {
+	case release == cfg.Active:
+		return rollPlan{}, fmt.Errorf("%s is already the active release", release)
+	case cfg.Warming != "" && cfg.Warming != release:
+		return rollPlan{}, fmt.Errorf("a roll to %s is in progress (warming); finish it with `infra roll %s transcoders --release %s`, or remove transcoders.warming to abandon it", cfg.Warming, env, cfg.Warming)
+	}
+	return rollPlan{warm: cfg.Warming != release, previous: cfg.Active}, nil
+}
+
+// nextDraining is the draining list once release is active: the previous
+// active release first, without release itself.
+func nextDraining(cfg fleetConfig, release string) []string {
+	out := []string{cfg.Active}
+	for _, r := range cfg.Draining {
+		if r != release && r != cfg.Active {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// roll makes release the active transcoder release in two phases. Phase 1
+// creates its group beside the active one (warming) and waits until every
+// instance is in service: with the launch hook, in service means ready.
+// Phase 2 makes it active and the previous release draining. If the new
+// release is not ready within timeout, its group is removed and nothing is
+// drained. Re-running a roll that stopped between the phases finishes it.
 func (a *app) roll(ctx context.Context, env, release string, gc bool, timeout time.Duration) error {
 	name := topology.TranscodersStackName(env)
 	unlock, err := a.lockEnv(ctx, env, "roll "+name)
@@ -77,91 +118,146 @@ func (a *app) roll(ctx context.Context, env, release string, gc bool, timeout ti
 	if cfg.MaxDraining != nil {
 		maxDraining = *cfg.MaxDraining
 	}
-	if release != "" && release == cfg.Active {
-		return fmt.Errorf("roll refused: %s is already the active release of %s", release, name)
-	}
-
-	active := cfg.Active
-	var draining []string
-	if release != "" {
-		active = release
-		draining = append(draining, cfg.Active)
-	}
-	for _, r := range cfg.Draining {
-		// Re-activating a draining release takes it off the draining list.
-		if r != release && r != cfg.Active {
-			draining = append(draining, r)
-		}
-	}
-
 	checks, err := a.checks(ctx, env)
 	if err != nil {
 		return err
 	}
-	outs, err := s.Outputs(ctx)
-	if err != nil {
-		return fmt.Errorf("read %s outputs: %w", name, err)
+	draining := cfg.Draining
+	if release != "" {
+		draining = nextDraining(cfg, release)
 	}
 	if gc {
-		groups, err := checks.GroupsByTag(ctx, "env", env)
-		if err != nil {
-			return fmt.Errorf("list groups of %s: %w", env, err)
+		if draining, err = a.gcDraining(ctx, env, s, checks, cfg.Active, draining); err != nil {
+			return err
 		}
-		byName := map[string]awscheck.Group{}
-		for _, g := range groups {
-			byName[g.Name] = g
-		}
-		declared := outStrings(outs, "groups")
-		var kept []string
-		for _, r := range draining {
-			g, exists := byName[declared[r]]
-			if r != cfg.Active && (!exists || (g.InService == 0 && g.Desired == 0)) {
-				a.printf("gc: dropping draining release %s (group %q has no instances)\n", r, declared[r])
-				continue
-			}
-			kept = append(kept, r)
-		}
-		draining = kept
 	}
 	if len(draining) > maxDraining {
 		return fmt.Errorf("roll refused: %s would have %d draining releases (%s), more than maxDraining %d; run `infra roll %s transcoders --release %s --gc` to drop releases whose groups are empty, or wait for them to drain",
 			name, len(draining), strings.Join(draining, ", "), maxDraining, env, release)
 	}
-	if active == cfg.Active && strings.Join(draining, ",") == strings.Join(cfg.Draining, ",") {
-		a.printf("roll: nothing to change in %s\n", name)
+	pw := &prefixWriter{out: &syncWriter{w: a.out}, prefix: "[" + name + "] "}
+	if release == "" {
+		if strings.Join(draining, ",") == strings.Join(cfg.Draining, ",") {
+			a.printf("roll: nothing to change in %s\n", name)
+			return nil
+		}
+		next := cfg
+		next.Draining = draining
+		if err := a.applyFleet(ctx, s, pw, cfg, next); err != nil {
+			return fmt.Errorf("roll %s: %w", name, err)
+		}
+		a.printf("roll: %s draining releases now %s\n", name, strings.Join(draining, ", "))
 		return nil
+	}
+	plan, err := planRoll(cfg, env, release)
+	if err != nil {
+		return fmt.Errorf("roll refused: %w", err)
 	}
 
-	if err := a.setFleet(ctx, s, active, draining); err != nil {
-		return fmt.Errorf("roll %s: write config: %w (restore: %v)", name, err, a.setFleet(ctx, s, cfg.Active, cfg.Draining))
-	}
-	pw := &prefixWriter{out: &syncWriter{w: a.out}, prefix: "[" + name + "] "}
-	_, err = s.Up(ctx, RunOptions{Progress: pw})
-	pw.Flush()
-	if err != nil {
-		if rerr := a.setFleet(ctx, s, cfg.Active, cfg.Draining); rerr != nil {
-			return fmt.Errorf("roll %s: up failed: %w\nRESTORING the config ALSO FAILED: %v", name, err, rerr)
+	// A draining release made active again warms up from its own group.
+	warming := cfg
+	warming.Warming = release
+	warming.Draining = slices.DeleteFunc(slices.Clone(cfg.Draining), func(r string) bool { return r == release })
+	if plan.warm {
+		a.printf("roll phase 1 of 2: %s starts beside the active %s; both take jobs\n", release, plan.previous)
+		if err := a.applyFleet(ctx, s, pw, cfg, warming); err != nil {
+			return fmt.Errorf("roll %s: %w", name, err)
 		}
-		return fmt.Errorf("roll %s: up failed: %w\nthe config is restored (active %s); if the update got partway run `infra up %s --stack %s`", name, err, cfg.Active, env, name)
+	} else {
+		a.printf("roll: resuming the roll to %s (it is warming beside %s)\n", release, plan.previous)
 	}
-	if release == "" {
-		a.printf("roll: %s draining releases now %q\n", name, draining)
-		return nil
+	if err := a.waitFleet(ctx, env, s, checks, release, timeout); err != nil {
+		// Nothing drains for a release that never proved itself: its
+		// group goes, the previous release keeps every job.
+		abandon := warming
+		abandon.Warming = ""
+		if aerr := a.applyFleet(ctx, s, pw, warming, abandon); aerr != nil {
+			return fmt.Errorf("roll %s: %w\nREMOVING the group of %s ALSO FAILED: %v; %s is still active, nothing was drained; run `infra up %s --stack %s` after removing transcoders.warming",
+				name, err, release, aerr, plan.previous, env, name)
+		}
+		return fmt.Errorf("roll %s: %w\nthe group of %s is removed and the config restored; %s is still active and nothing was drained", name, err, release, plan.previous)
 	}
-	return a.waitFleet(ctx, env, s, checks, release, timeout, cfg.Active)
+	a.printf("roll phase 2 of 2: %s is ready; it becomes active and %s drains\n", release, plan.previous)
+	active := warming
+	active.Active, active.Warming, active.Draining = release, "", draining
+	if err := a.applyFleet(ctx, s, pw, warming, active); err != nil {
+		return fmt.Errorf("roll %s: %w\n%s is ready and still warming beside %s; re-run `infra roll %s transcoders --release %s` to finish", name, err, release, plan.previous, env, release)
+	}
+	a.printf("roll: %s is active in %s; %s is draining\nto roll back: infra roll %s transcoders --release %s\n", release, name, plan.previous, env, plan.previous)
+	return nil
 }
 
-// setFleet writes active and replaces the draining list: a list cannot be
-// set by path in one call, so it is removed and rewritten element by
-// element.
-func (a *app) setFleet(ctx context.Context, s Stack, active string, draining []string) error {
-	if err := s.SetConfig(ctx, "transcoders.active", active); err != nil {
+// gcDraining drops the draining releases whose groups hold no instance in
+// any lifecycle state: one in Terminating:Wait still finishes a job.
+func (a *app) gcDraining(ctx context.Context, env string, s Stack, checks awscheck.Checks, active string, draining []string) ([]string, error) {
+	outs, err := s.Outputs(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read %s outputs: %w", s.Name(), err)
+	}
+	groups, err := checks.GroupsByTag(ctx, "env", env)
+	if err != nil {
+		return nil, fmt.Errorf("list groups of %s: %w", env, err)
+	}
+	byName := map[string]awscheck.Group{}
+	for _, g := range groups {
+		byName[g.Name] = g
+	}
+	declared := outStrings(outs, "groups")
+	var kept []string
+	for _, r := range draining {
+		g, exists := byName[declared[r]]
+		if r != active && (!exists || (g.Instances == 0 && g.Desired == 0)) {
+			a.printf("gc: dropping draining release %s (group %q has no instances)\n", r, declared[r])
+			continue
+		}
+		kept = append(kept, r)
+	}
+	return kept, nil
+}
+
+// applyFleet writes next and updates the stack; on failure it restores
+// prev in the config and says so.
+func (a *app) applyFleet(ctx context.Context, s Stack, pw *prefixWriter, prev, next fleetConfig) error {
+	if err := a.setFleet(ctx, s, next); err != nil {
+		return fmt.Errorf("write config: %w (restore: %v)", err, a.setFleet(ctx, s, prev))
+	}
+	_, err := s.Up(ctx, RunOptions{Progress: pw})
+	pw.Flush()
+	if err == nil {
+		return nil
+	}
+	if rerr := a.setFleet(ctx, s, prev); rerr != nil {
+		return fmt.Errorf("up failed: %w\nRESTORING the config ALSO FAILED: %v", err, rerr)
+	}
+	return fmt.Errorf("up failed: %w\nthe config is restored (active %s); if the update got partway run `infra up %s --stack %s`", err, prev.Active, envOf(s.Name()), s.Name())
+}
+
+// envOf is the env a stack belongs to.
+func envOf(stack string) string {
+	if id, err := topology.Parse(stack); err == nil {
+		return id.Env
+	}
+	return stack
+}
+
+// setFleet writes active and warming and replaces the draining list: a
+// list cannot be set by path in one call, so it is removed and rewritten
+// element by element.
+func (a *app) setFleet(ctx context.Context, s Stack, f fleetConfig) error {
+	if err := s.SetConfig(ctx, "transcoders.active", f.Active); err != nil {
+		return err
+	}
+	if f.Warming == "" {
+		if err := s.RemoveConfig(ctx, "transcoders.warming"); err != nil {
+			return err
+		}
+	} else if err := s.SetConfig(ctx, "transcoders.warming", f.Warming); err != nil {
 		return err
 	}
 	if err := s.RemoveConfig(ctx, "transcoders.draining"); err != nil {
 		return err
 	}
-	for i, r := range draining {
+	for i, r := range f.Draining {
 		if err := s.SetConfig(ctx, "transcoders.draining["+strconv.Itoa(i)+"]", r); err != nil {
 			return err
 		}
@@ -169,39 +265,38 @@ func (a *app) setFleet(ctx context.Context, s Stack, active string, draining []s
 	return nil
 }
 
-// waitFleet waits until the new release's group has all its desired
+// waitFleet waits until the release's group has all its desired
 // instances in service.
-func (a *app) waitFleet(ctx context.Context, env string, s Stack, checks awscheck.Checks, release string, timeout time.Duration, previous string) error {
+func (a *app) waitFleet(ctx context.Context, env string, s Stack, checks awscheck.Checks, release string, timeout time.Duration) error {
 	outs, err := s.Outputs(ctx)
 	if err != nil {
 		return fmt.Errorf("read %s outputs: %w", s.Name(), err)
 	}
 	asg := outStrings(outs, "groups")[release]
 	if asg == "" {
-		return fmt.Errorf("roll %s: the stack exports no group for release %s (outputs groups)", s.Name(), release)
+		return fmt.Errorf("the stack exports no group for release %s (outputs groups)", release)
 	}
-	deadline := a.deps.Clock.Now().Add(timeout)
+	start := a.deps.Clock.Now()
+	deadline := start.Add(timeout)
 	for {
 		groups, err := checks.GroupsByTag(ctx, "env", env)
 		if err != nil {
-			return fmt.Errorf("roll %s: list groups: %w", s.Name(), err)
+			return fmt.Errorf("list groups: %w", err)
 		}
 		for _, g := range groups {
 			if g.Name != asg {
 				continue
 			}
-			a.printf("%s group %s: %d/%d in service\n", release, asg, g.InService, g.Desired)
+			a.printf("%s group %s: %d/%d in service after %s\n", release, asg, g.InService, g.Desired, a.deps.Clock.Now().Sub(start).Round(time.Second))
 			if g.Desired > 0 && g.InService >= g.Desired {
-				a.printf("roll: %s is active in %s; %s is draining\nto roll back: infra roll %s transcoders --release %s\n", release, s.Name(), previous, env, previous)
 				return nil
 			}
 		}
 		if a.deps.Clock.Now().After(deadline) {
-			return fmt.Errorf("roll %s: group %s of %s did not reach its desired capacity within %s; the config and stack ARE updated; check the group's activity history, or roll back with `infra roll %s transcoders --release %s`",
-				s.Name(), asg, release, timeout, env, previous)
+			return fmt.Errorf("group %s of %s did not reach its desired capacity within %s", asg, release, timeout)
 		}
 		if err := a.sleep(ctx, a.deps.Poll); err != nil {
-			return fmt.Errorf("roll %s: %w", s.Name(), err)
+			return err
 		}
 	}
 }

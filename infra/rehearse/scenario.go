@@ -30,8 +30,7 @@ type Scenario struct {
 // that fixes each. A listed scenario that passes is an error until it is
 // taken off the list, so that nobody forgets to promote it.
 var knownFailing = map[string]string{
-	"roll-new-release-never-ready": "issue 13: the roll drains the old release in the same up that creates the new one",
-	"destroy-idle-copy-then-swap":  "issue 13: destroy stops at the load balancer's deletion protection",
+	"destroy-idle-copy-then-swap": "issue 13: destroy stops at the load balancer's deletion protection",
 }
 
 // runner plays scenarios on a rig.

@@ -357,6 +357,26 @@ func faultMatrix() []Scenario {
 				code, _ := s.infra(ctx, "", "roll", s.env, "transcoders", "--release", rehearsalRelease, "--timeout", "20m")
 				s.expect("exit", code != 0, "the roll exited %d; a release that never becomes ready fails the roll", code)
 				s.expectFleetServing(previous)
+				left := s.world().groupsTagged(map[string]string{"env": s.env, "service": asgpool.ServiceTranscoder, "release": rehearsalRelease})
+				s.expect("new-group-removed", len(left) == 0, "the release that never became ready still has %d group(s)", len(left))
+			}},
+		{Name: "roll-crash-between-phases", Fault: "the roll's process dies after phase 1: the new release warms beside the active one", InMatrix: true,
+			Play: func(ctx context.Context, s *scenarioRun) {
+				previous := s.activeRelease()
+				name := topology.TranscodersStackName(s.env)
+				if !s.setConfig(ctx, name, map[string]string{"transcoders.warming": rehearsalRelease}) {
+					return
+				}
+				if code, _ := s.infra(ctx, "", "up", s.env, "--stack", name); code != 0 {
+					s.fail("setup", "phase 1's up exited %d", code)
+					return
+				}
+				s.expectFleetServing(previous)
+				code, _ := s.infra(ctx, "", "roll", s.env, "transcoders", "--release", rehearsalRelease)
+				s.expect("exit", code == 0, "re-running the roll exited %d; it must finish", code)
+				s.expectFleetServing(rehearsalRelease)
+				old := s.world().groupsTagged(map[string]string{"env": s.env, "service": asgpool.ServiceTranscoder, "release": previous})
+				s.expect("previous-draining", len(old) == 1 && desired(old[0]) == 0, "the previous release %s has %d group(s); want one at desired 0 (draining)", previous, len(old))
 			}},
 		{Name: "destroy-idle-copy-then-swap", Fault: "the idle recorder copy is destroyed, then web swaps, then the recorder copy is recreated and made live", InMatrix: true,
 			Play: playDestroyIdleThenSwap},

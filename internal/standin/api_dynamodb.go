@@ -119,6 +119,17 @@ func (a *API) ddbPutItem(c *apiCall) {
 		c.ddbError(aerr, nil)
 		return
 	}
+	a.ddbConditionalWrite(c, in, table, key, func(items ddbItems, _ ddbItem) bool {
+		items[key] = in.Item
+		return true
+	})
+}
+
+// ddbConditionalWrite evaluates the request's ConditionExpression against
+// the item at key, under the table's lock, and applies write only when it
+// holds; write says whether it changed anything. It answers as DynamoDB
+// does, with the old item when the request asks for it.
+func (a *API) ddbConditionalWrite(c *apiCall, in *ddbRequest, table *ddbTable, key string, write func(items ddbItems, old ddbItem) bool) {
 	cond, rv, rvFail, aerr := ddbWriteOptions(in)
 	if aerr != nil {
 		c.ddbError(aerr, nil)
@@ -132,8 +143,7 @@ func (a *API) ddbPutItem(c *apiCall) {
 			failed = true
 			return false, nil
 		}
-		items[key] = in.Item
-		return true, nil
+		return write(items, old), nil
 	})
 	if err != nil {
 		c.ddbError(errAPIInternal(err), nil)
@@ -155,30 +165,13 @@ func (a *API) ddbDeleteItem(c *apiCall) {
 		c.ddbError(aerr, nil)
 		return
 	}
-	cond, rv, rvFail, aerr := ddbWriteOptions(in)
-	if aerr != nil {
-		c.ddbError(aerr, nil)
-		return
-	}
-	var old ddbItem
-	failed := false
-	err := a.store.withTableItems(table.id, true, func(items ddbItems) (bool, error) {
-		old = items[key]
-		if cond != nil && !cond.eval(old) {
-			failed = true
-			return false, nil
-		}
+	a.ddbConditionalWrite(c, in, table, key, func(items ddbItems, old ddbItem) bool {
 		if old == nil {
-			return false, nil
+			return false
 		}
 		delete(items, key)
-		return true, nil
+		return true
 	})
-	if err != nil {
-		c.ddbError(errAPIInternal(err), nil)
-		return
-	}
-	c.ddbWriteResult(old, failed, rv, rvFail)
 }
 
 // ddbGetItem answers the item at Key. Every read is strongly consistent:
