@@ -80,6 +80,14 @@ const (
 	// drainHeadroomSeconds is how much of the hook's heartbeat the drain
 	// leaves for completing the lifecycle action after the container exits.
 	drainHeadroomSeconds = 60
+	defaultReadyTimeout  = 600
+	defaultHealthPath    = "/healthz"
+	// launchHookMarginSeconds is how much longer the launch hook's heartbeat
+	// is than the readiness bound: the boot before the user data starts and
+	// the call that completes the hook.
+	launchHookMarginSeconds = 120
+	minReadyTimeoutSeconds  = 60
+	maxReadyTimeoutSeconds  = maxHeartbeatSeconds - launchHookMarginSeconds
 )
 
 // logRetentionDays are the values CloudWatch Logs accepts for a retention.
@@ -95,6 +103,7 @@ var (
 	instanceTypePattern = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9-]+$`)
 	envVarPattern       = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	scheduleNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,63}$`)
+	healthPathPattern   = regexp.MustCompile(`^/[A-Za-z0-9._~/?=&%-]{0,255}$`)
 )
 
 // AsgPoolArgs configures one Auto Scaling group of identical instances that
@@ -194,6 +203,15 @@ type AsgPoolArgs struct {
 	// is 120 seconds or less), leaving time to complete the lifecycle action.
 	// Only valid with a LifecycleHook.
 	DrainTimeoutSeconds int
+	// LaunchHook, when set, holds each new instance in Pending:Wait until
+	// its container answers a health check on localhost: the user data then
+	// completes the launch lifecycle hook with CONTINUE, or with ABANDON
+	// when the container is not healthy within the hook's bound (or the
+	// bootstrap fails), so an instance is in service only once it is ready.
+	// Pools behind target groups may leave it nil: their ELB health check
+	// gates them. The instance role needs autoscaling:CompleteLifecycleAction
+	// on the group.
+	LaunchHook *LaunchHook
 
 	// Schedules change the capacity at set times, such as a nightly scale
 	// down. A scheduled action sets the group's min, max and desired, so
@@ -255,6 +273,26 @@ type LifecycleHook struct {
 	// or "ABANDON"; for a terminating instance both terminate it. "" means
 	// "CONTINUE".
 	DefaultResult string
+}
+
+// LaunchHook is the launch lifecycle hook that holds a new instance until
+// its container is healthy. The group's hook (named "ready", transition
+// autoscaling:EC2_INSTANCE_LAUNCHING, default result ABANDON) gets a
+// heartbeat of TimeoutSeconds plus 120 seconds, which covers the boot before
+// the user data starts and the call that completes the hook.
+type LaunchHook struct {
+	// TimeoutSeconds bounds how long the instance has to become ready,
+	// counted from the start of its user data (install, image pull,
+	// container start and health check), 60..7080. 0 means 600.
+	TimeoutSeconds int
+	// HealthPort is the container port of the health endpoint, 1..65535.
+	// When it is not ContainerPort it is published on 127.0.0.1 only, for
+	// the user data's check. Required.
+	HealthPort int
+	// HealthPath is the HTTP path the check requests with GET; any 2xx or
+	// 3xx answer is healthy. It starts with "/" and holds only
+	// [A-Za-z0-9._~/?=&%-]. "" means "/healthz".
+	HealthPath string
 }
 
 // Schedule is one recurring capacity change.
@@ -330,6 +368,16 @@ func (a AsgPoolArgs) withDefaults() AsgPoolArgs {
 		if a.DrainTimeoutSeconds == 0 {
 			a.DrainTimeoutSeconds = defaultDrainTimeout(h.HeartbeatSeconds)
 		}
+	}
+	if a.LaunchHook != nil {
+		h := *a.LaunchHook
+		if h.TimeoutSeconds == 0 {
+			h.TimeoutSeconds = defaultReadyTimeout
+		}
+		if h.HealthPath == "" {
+			h.HealthPath = defaultHealthPath
+		}
+		a.LaunchHook = &h
 	}
 	if len(a.Schedules) > 0 {
 		a.Schedules = slices.Clone(a.Schedules)
@@ -447,6 +495,7 @@ func (a AsgPoolArgs) Validate() error {
 	}
 
 	errs = append(errs, a.validateHook()...)
+	errs = append(errs, a.validateLaunchHook()...)
 	for i, s := range a.Schedules {
 		errs = append(errs, validateSchedule(i, s, a.Schedules[:i])...)
 	}
@@ -532,6 +581,28 @@ func (a AsgPoolArgs) validateHook() []error {
 	}
 	return errs
 }
+
+func (a AsgPoolArgs) validateLaunchHook() []error {
+	h := a.LaunchHook
+	if h == nil {
+		return nil
+	}
+	var errs []error
+	bad := func(format string, v ...any) { errs = append(errs, fmt.Errorf(format, v...)) }
+	if t := h.TimeoutSeconds; t < minReadyTimeoutSeconds || t > maxReadyTimeoutSeconds {
+		bad("LaunchHook.TimeoutSeconds: %d is out of range; accepted %d..%d (the hook's heartbeat adds %d)", t, minReadyTimeoutSeconds, maxReadyTimeoutSeconds, launchHookMarginSeconds)
+	}
+	if p := h.HealthPort; p < 1 || p > 65535 {
+		bad("LaunchHook.HealthPort: %d is out of range; accepted 1..65535", p)
+	}
+	if !healthPathPattern.MatchString(h.HealthPath) {
+		bad("LaunchHook.HealthPath: %q is invalid; accepted \"/\" followed by up to 255 of [A-Za-z0-9._~/?=&%%-]", h.HealthPath)
+	}
+	return errs
+}
+
+// heartbeat is the launch hook's heartbeat timeout.
+func (h LaunchHook) heartbeat() int { return h.TimeoutSeconds + launchHookMarginSeconds }
 
 func validateSchedule(i int, s Schedule, earlier []Schedule) []error {
 	var errs []error

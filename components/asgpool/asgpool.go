@@ -28,6 +28,12 @@ const TypeToken = "video-platform:compute:AsgPool"
 // the 128 characters EC2 allows for a launch template name.
 const maxLaunchTemplatePrefix = 128 - 26
 
+// Capacity waits of the provider on group create and update.
+const (
+	elbCapacityWaitSeconds    = 15 * 60
+	capacityWaitMarginSeconds = 300
+)
+
 // enabledMetrics are published every minute: scaling policies, dashboards
 // and the transcoder backlog math (GroupInServiceInstances) read them.
 var enabledMetrics = []string{
@@ -240,6 +246,11 @@ func (a AsgPoolArgs) userData(logGroupName pulumi.StringOutput) pulumi.StringOut
 		params.HeartbeatSeconds = a.LifecycleHook.HeartbeatSeconds
 		params.DrainTimeoutSeconds = a.DrainTimeoutSeconds
 	}
+	if h := a.LaunchHook; h != nil {
+		params.ReadyTimeoutSeconds = h.TimeoutSeconds
+		params.HealthPort = h.HealthPort
+		params.HealthPath = h.HealthPath
+	}
 	rendered := pulumix.Apply3Err(a.ImageRepositoryURL.ToStringOutput(), logGroupName, env.ToStringMapOutput(),
 		func(url, logGroup string, environment map[string]string) (string, error) {
 			p := params
@@ -262,7 +273,8 @@ func (a AsgPoolArgs) launchTemplateArgs(tags map[string]string, userData pulumi.
 			HttpEndpoint:            pulumi.String("enabled"),
 			HttpTokens:              pulumi.String("required"),
 			HttpPutResponseHopLimit: pulumi.Int(a.MetadataHopLimit),
-			// The drain watcher reads the group name from the instance's tags.
+			// The drain watcher and the readiness gate read the group name
+			// from the instance's tags.
 			InstanceMetadataTags: pulumi.String("enabled"),
 		},
 		BlockDeviceMappings: ec2.LaunchTemplateBlockDeviceMappingArray{
@@ -327,7 +339,7 @@ func (a AsgPoolArgs) groupArgs(tags map[string]string, ltID, ltVersion pulumi.St
 		// A new group is only done once MinSize instances pass the load
 		// balancer's health check, so nothing is pointed at an empty pool.
 		g.MinElbCapacity = pulumi.Int(a.MinSize)
-		g.WaitForCapacityTimeout = pulumi.String("15m")
+		g.WaitForCapacityTimeout = pulumi.String(strconv.Itoa(elbCapacityWaitSeconds/60) + "m")
 	}
 	if m := a.MixedInstances; m != nil {
 		overrides := make(autoscaling.GroupMixedInstancesPolicyLaunchTemplateOverrideArray, 0, len(m.InstanceTypes))
@@ -353,15 +365,36 @@ func (a AsgPoolArgs) groupArgs(tags map[string]string, ltID, ltVersion pulumi.St
 	} else {
 		g.LaunchTemplate = &autoscaling.GroupLaunchTemplateArgs{Id: ltID, Version: ltVersion}
 	}
+	var hooks autoscaling.GroupInitialLifecycleHookArray
 	if h := a.LifecycleHook; h != nil {
-		g.InitialLifecycleHooks = autoscaling.GroupInitialLifecycleHookArray{
-			&autoscaling.GroupInitialLifecycleHookArgs{
-				Name:                pulumi.String(drainHookName),
-				LifecycleTransition: pulumi.String("autoscaling:EC2_INSTANCE_TERMINATING"),
-				HeartbeatTimeout:    pulumi.Int(h.HeartbeatSeconds),
-				DefaultResult:       pulumi.String(h.DefaultResult),
-			},
+		hooks = append(hooks, &autoscaling.GroupInitialLifecycleHookArgs{
+			Name:                pulumi.String(drainHookName),
+			LifecycleTransition: pulumi.String("autoscaling:EC2_INSTANCE_TERMINATING"),
+			HeartbeatTimeout:    pulumi.Int(h.HeartbeatSeconds),
+			DefaultResult:       pulumi.String(h.DefaultResult),
+		})
+	}
+	if h := a.LaunchHook; h != nil {
+		// The user data completes it: CONTINUE once the container is
+		// healthy, ABANDON when it is not within the bound. A script that
+		// dies without completing it leaves the heartbeat to run out, and
+		// ABANDON then replaces the instance.
+		hooks = append(hooks, &autoscaling.GroupInitialLifecycleHookArgs{
+			Name:                pulumi.String(readyHookName),
+			LifecycleTransition: pulumi.String("autoscaling:EC2_INSTANCE_LAUNCHING"),
+			HeartbeatTimeout:    pulumi.Int(h.heartbeat()),
+			DefaultResult:       pulumi.String(HookAbandon),
+		})
+		// Instances wait in Pending:Wait for up to the heartbeat, so the
+		// provider's capacity wait (10 minutes by default) must outlast it.
+		wait := h.heartbeat() + capacityWaitMarginSeconds
+		if len(a.TargetGroupARNs) > 0 {
+			wait = max(wait, elbCapacityWaitSeconds)
 		}
+		g.WaitForCapacityTimeout = pulumi.String(strconv.Itoa(wait) + "s")
+	}
+	if len(hooks) > 0 {
+		g.InitialLifecycleHooks = hooks
 	}
 	if r := a.InstanceRefresh; r != nil && !r.Disabled {
 		g.InstanceRefresh = &autoscaling.GroupInstanceRefreshArgs{

@@ -17,6 +17,7 @@ const maxUserDataBytes = 16 * 1024
 // Names shared by the group and the script, which must agree on them.
 const (
 	drainHookName = "drain"
+	readyHookName = "ready"
 	containerName = "app"
 )
 
@@ -59,6 +60,18 @@ type UserDataParams struct {
 	// DrainTimeoutSeconds is how long `docker stop` waits after SIGTERM,
 	// 1..HeartbeatSeconds. Only used with a hook.
 	DrainTimeoutSeconds int
+	// ReadyTimeoutSeconds bounds, from the start of the script, how long the
+	// container has to answer its health check before the launch hook is
+	// completed with ABANDON; 0 means the pool has no launch hook and the
+	// script completes none. With a hook, 60..7080.
+	ReadyTimeoutSeconds int
+	// HealthPort is the container port of the health endpoint, 1..65535;
+	// published on 127.0.0.1 unless it is ContainerPort. Only used with a
+	// launch hook.
+	HealthPort int
+	// HealthPath is the health endpoint's path, such as "/healthz". Only used
+	// with a launch hook.
+	HealthPath string
 }
 
 // templateData is what userdata.sh.tmpl sees; every string in it goes
@@ -73,10 +86,18 @@ type templateData struct {
 	HookName                 string
 	DrainTimeoutSeconds      int
 	HeartbeatIntervalSeconds int
+	ReadyHookName            string
+	ReadyTimeoutSeconds      int
+	HealthPort               int
+	HealthURL                string
+	// PublishHealthPort says the health port needs its own, loopback-only
+	// publication because it is not ContainerPort.
+	PublishHealthPort bool
 }
 
 // RenderUserData renders the bootstrap script: it installs Docker, runs the
-// release and, with a hook, installs the drain watcher. It is pure, so tests
+// release and, with a hook, installs the drain watcher; with a launch hook it
+// completes that hook once the container is healthy. It is pure, so tests
 // and shellcheck can render it without Pulumi.
 func RenderUserData(p UserDataParams) (string, error) {
 	var errs []error
@@ -122,6 +143,22 @@ func RenderUserData(p UserDataParams) (string, error) {
 		data.HookName = drainHookName
 		data.DrainTimeoutSeconds = p.DrainTimeoutSeconds
 		data.HeartbeatIntervalSeconds = heartbeatInterval(p.HeartbeatSeconds)
+	}
+	if p.ReadyTimeoutSeconds != 0 {
+		if p.ReadyTimeoutSeconds < minReadyTimeoutSeconds || p.ReadyTimeoutSeconds > maxReadyTimeoutSeconds {
+			bad("ReadyTimeoutSeconds: %d is out of range; accepted 0 (no launch hook) or %d..%d", p.ReadyTimeoutSeconds, minReadyTimeoutSeconds, maxReadyTimeoutSeconds)
+		}
+		if p.HealthPort < 1 || p.HealthPort > 65535 {
+			bad("HealthPort: %d is out of range; accepted 1..65535", p.HealthPort)
+		}
+		if !healthPathPattern.MatchString(p.HealthPath) {
+			bad("HealthPath: %q is invalid; accepted \"/\" followed by up to 255 of [A-Za-z0-9._~/?=&%%-]", p.HealthPath)
+		}
+		data.ReadyHookName = readyHookName
+		data.ReadyTimeoutSeconds = p.ReadyTimeoutSeconds
+		data.HealthPort = p.HealthPort
+		data.HealthURL = fmt.Sprintf("http://127.0.0.1:%d%s", p.HealthPort, p.HealthPath)
+		data.PublishHealthPort = p.HealthPort != p.ContainerPort
 	}
 	if err := errors.Join(errs...); err != nil {
 		return "", err

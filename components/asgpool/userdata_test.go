@@ -118,6 +118,9 @@ func TestRenderUserDataRejectsBadParams(t *testing.T) {
 		{"multi-line env value", func(p *UserDataParams) { p.Environment = map[string]string{"A": "x\ny"} }, "Environment:"},
 		{"bad heartbeat", func(p *UserDataParams) { p.HeartbeatSeconds = 10 }, "HeartbeatSeconds:"},
 		{"drain beyond heartbeat", func(p *UserDataParams) { p.DrainTimeoutSeconds = 3601 }, "DrainTimeoutSeconds:"},
+		{"ready timeout too short", func(p *UserDataParams) { p.ReadyTimeoutSeconds, p.HealthPort, p.HealthPath = 30, 8081, "/healthz" }, "ReadyTimeoutSeconds:"},
+		{"health path with a quote", func(p *UserDataParams) { p.ReadyTimeoutSeconds, p.HealthPort, p.HealthPath = 600, 8081, "/x'y" }, "HealthPath:"},
+		{"no health port", func(p *UserDataParams) { p.ReadyTimeoutSeconds, p.HealthPath = 600, "/healthz" }, "HealthPort:"},
 		{"too large", func(p *UserDataParams) { p.Environment = map[string]string{"BIG": strings.Repeat("x", 17000)} }, "user data:"},
 	}
 	for _, tc := range cases {
@@ -164,12 +167,15 @@ func TestShellcheck(t *testing.T) {
 	hostileParams.Environment = map[string]string{"EVIL": hostile}
 	withHostile, err := RenderUserData(hostileParams)
 	require.NoError(t, err, "render with hostile values")
+	withLaunchHook, err := RenderUserData(transcoderParams())
+	require.NoError(t, err, "render with the readiness gate")
 
 	dir := t.TempDir()
 	scripts := map[string]string{
 		"with-hook.sh":    withHook,
 		"without-hook.sh": withoutHook,
 		"hostile.sh":      withHostile,
+		"launch-hook.sh":  withLaunchHook,
 		"vp-drain.sh":     drainScript(t, withHook),
 	}
 	for name, body := range scripts {

@@ -34,6 +34,7 @@ const (
 	defaultMinAZs               = 3
 	defaultOnDemandBaseCapacity = 1
 	defaultJobHeartbeatSeconds  = 1800
+	defaultHealthPort           = 8081
 )
 
 var (
@@ -111,6 +112,20 @@ type TranscoderFleetArgs struct {
 	// fleet and may not be given.
 	Environment pulumi.StringMap
 
+	// HealthPort is the container port where the transcoder answers its
+	// health check, published on 127.0.0.1 only; a new instance is held by
+	// the launch hook until GET HealthPath there succeeds, so an instance
+	// in service (and counted in the backlog per instance) is a ready one.
+	// 1..65535. 0 means 8081.
+	HealthPort int
+	// HealthPath is the health check's path. "" means "/healthz".
+	HealthPath string
+	// ReadyTimeoutSeconds bounds how long a new instance has to become
+	// healthy, from the start of its user data (pull included), before its
+	// launch is abandoned and Auto Scaling replaces it, 60..7080. 0 means
+	// 600.
+	ReadyTimeoutSeconds int
+
 	// JobHeartbeatSeconds is the termination hook's heartbeat, long enough
 	// for an in-flight job to finish, 300..7200. 0 means 1800.
 	JobHeartbeatSeconds int
@@ -136,6 +151,9 @@ func (a TranscoderFleetArgs) withDefaults() TranscoderFleetArgs {
 	}
 	if a.JobHeartbeatSeconds == 0 {
 		a.JobHeartbeatSeconds = defaultJobHeartbeatSeconds
+	}
+	if a.HealthPort == 0 {
+		a.HealthPort = defaultHealthPort
 	}
 	if a.Draining {
 		a.MinSize, a.MaxSize, a.DesiredCapacity = 0, 0, 0
@@ -230,6 +248,9 @@ var poolFieldNames = []struct{ pool, fleet string }{
 	{"MixedInstances.OnDemandBaseCapacity:", "OnDemandBaseCapacity:"},
 	{"MixedInstances.OnDemandPercentageAboveBase:", "OnDemandPercentageAboveBase:"},
 	{"MixedInstances.SpotAllocationStrategy:", "SpotAllocationStrategy:"},
+	{"LaunchHook.TimeoutSeconds:", "ReadyTimeoutSeconds:"},
+	{"LaunchHook.HealthPort:", "HealthPort:"},
+	{"LaunchHook.HealthPath:", "HealthPath:"},
 }
 
 // poolErrors renames the pool's fields and drops the checks the fleet makes
@@ -290,6 +311,14 @@ func (a TranscoderFleetArgs) poolArgs() asgpool.AsgPoolArgs {
 		MaxSize:         a.MaxSize,
 		DesiredCapacity: a.DesiredCapacity,
 		LifecycleHook:   &asgpool.LifecycleHook{HeartbeatSeconds: a.JobHeartbeatSeconds},
+		// Every fleet, draining ones too, declares the launch hook: the
+		// hooks are fixed when the group is created, and a change would
+		// replace the group of a release in the middle of its drain.
+		LaunchHook: &asgpool.LaunchHook{
+			TimeoutSeconds: a.ReadyTimeoutSeconds,
+			HealthPort:     a.HealthPort,
+			HealthPath:     a.HealthPath,
+		},
 		// The backlog policy below owns the desired capacity of an active
 		// fleet; a draining fleet must be held at zero.
 		ScalingOwnsDesired: !a.Draining,

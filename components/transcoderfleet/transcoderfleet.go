@@ -1,7 +1,9 @@
 // Package transcoderfleet provides TranscoderFleet: the Spot transcoder
 // server group of one release, fed by SQS and scaled on its backlog per
-// instance. A new release gets a new fleet; the old one is set Draining and
-// its instances finish their jobs through the termination hook.
+// instance. A new instance is in service only once its container answers
+// its health check (a launch hook the user data completes). A new release
+// gets a new fleet; the old one is set Draining and its instances finish
+// their jobs through the termination hook.
 package transcoderfleet
 
 import (

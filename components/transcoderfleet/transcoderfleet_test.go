@@ -100,9 +100,14 @@ func TestActiveFleetGroup(t *testing.T) {
 	assert.Equal(t, "1", offlinetest.Input(t, asg, "mixedInstancesPolicy.launchTemplate.launchTemplateSpecification.version"), "pinned version")
 
 	hooks, _ := asg.Inputs["initialLifecycleHooks"].([]any)
-	require.Len(t, hooks, 1, "termination hook")
+	require.Len(t, hooks, 2, "termination hook and launch hook")
 	assert.Equal(t, "autoscaling:EC2_INSTANCE_TERMINATING", offlinetest.Input(t, asg, "initialLifecycleHooks[0].lifecycleTransition"), "terminating")
 	assert.Equal(t, 1800.0, offlinetest.Input(t, asg, "initialLifecycleHooks[0].heartbeatTimeout"), "default job heartbeat")
+	assert.Equal(t, "ready", offlinetest.Input(t, asg, "initialLifecycleHooks[1].name"), "launch hook the user data completes")
+	assert.Equal(t, "autoscaling:EC2_INSTANCE_LAUNCHING", offlinetest.Input(t, asg, "initialLifecycleHooks[1].lifecycleTransition"), "launching")
+	assert.Equal(t, 720.0, offlinetest.Input(t, asg, "initialLifecycleHooks[1].heartbeatTimeout"), "default bound 600 s plus 120 s margin")
+	assert.Equal(t, "ABANDON", offlinetest.Input(t, asg, "initialLifecycleHooks[1].defaultResult"), "an instance never found ready is abandoned")
+	assert.Equal(t, "1020s", offlinetest.Input(t, asg, "waitForCapacityTimeout"), "the capacity wait outlasts the launch hook")
 
 	lt := offlinetest.Find(t, res, typeLT, "tc-v42-pool-lt")
 	assert.Nil(t, lt.Inputs["instanceType"], "types come from the overrides")
@@ -112,7 +117,10 @@ func TestActiveFleetGroup(t *testing.T) {
 	script := string(raw)
 	assert.Contains(t, script, "'QUEUE_URL="+queueURL+"'", "queue URL passed to the container")
 	assert.Contains(t, script, "IMAGE='"+repoURL+":v42'", "image of the release")
-	assert.NotContains(t, script, "--publish", "no port")
+	assert.Contains(t, script, "--publish 127.0.0.1:8081:8081", "only the health port, on loopback")
+	assert.NotContains(t, script, "--publish 8081", "no public port")
+	assert.Contains(t, script, "HEALTH_URL='http://127.0.0.1:8081/healthz'", "default health endpoint")
+	assert.Contains(t, script, `READY_TIMEOUT="${VP_READY_TIMEOUT:-600}"`, "default readiness bound")
 	assert.Contains(t, script, "printf 'DRAIN_TIMEOUT=%q\\n' 1740", "drain leaves a minute of the heartbeat")
 
 	groupName := offline.Placeholder(typeASG, "name", "tc-v42-pool-asg")
@@ -174,7 +182,8 @@ func TestDrainingFleet(t *testing.T) {
 	assert.Equal(t, 0.0, asg.Inputs["maxSize"], "draining max 0")
 	assert.Equal(t, 0.0, asg.Inputs["desiredCapacity"], "draining desired 0 whatever was given")
 	hooks, _ := asg.Inputs["initialLifecycleHooks"].([]any)
-	require.Len(t, hooks, 1, "a draining group keeps its hook so jobs finish")
+	require.Len(t, hooks, 2, "a draining group keeps its hooks (so jobs finish, and no hook change replaces it)")
+	assert.Equal(t, "autoscaling:EC2_INSTANCE_LAUNCHING", offlinetest.Input(t, asg, "initialLifecycleHooks[1].lifecycleTransition"), "launch hook kept")
 	assert.Equal(t, 3600.0, offlinetest.Input(t, asg, "initialLifecycleHooks[0].heartbeatTimeout"), "heartbeat")
 	assert.Empty(t, res.OfType(typePol), "no scaling policy while draining")
 	assert.Empty(t, res.OfType("aws:autoscaling/schedule:Schedule"), "no schedule while draining")
@@ -245,6 +254,9 @@ func TestBadFleetArgsRegisterNothing(t *testing.T) {
 		{Name: "two subnets", Edit: func(a *TranscoderFleetArgs) { a.SubnetIDs = a.SubnetIDs[:2] }, Want: []string{"SubnetIDs:"}},
 		{Name: "bad release", Edit: func(a *TranscoderFleetArgs) { a.Release = "" }, Want: []string{"Release:"}},
 		{Name: "no ami", Edit: func(a *TranscoderFleetArgs) { a.AmiID = nil }, Want: []string{"AmiID:"}},
+		{Name: "health path", Edit: func(a *TranscoderFleetArgs) { a.HealthPath = "healthz; reboot" }, Want: []string{"HealthPath:"}},
+		{Name: "health port", Edit: func(a *TranscoderFleetArgs) { a.HealthPort = 70000 }, Want: []string{"HealthPort:"}},
+		{Name: "ready timeout", Edit: func(a *TranscoderFleetArgs) { a.ReadyTimeoutSeconds = 7100 }, Want: []string{"ReadyTimeoutSeconds:"}},
 	}
 	offlinetest.BadArgs[TranscoderFleetArgs]{
 		Stack:     offline.Stack{Name: "prod-transcoders"},
@@ -253,6 +265,7 @@ func TestBadFleetArgsRegisterNothing(t *testing.T) {
 		Component: `transcoderfleet "tc-v42"`,
 		Check: func(t *testing.T, err error) {
 			assert.NotContains(t, err.Error(), "MixedInstances.", "pool field names are translated")
+			assert.NotContains(t, err.Error(), "LaunchHook.", "pool field names are translated")
 		},
 	}.Run(t, cases)
 }
