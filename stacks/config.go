@@ -217,6 +217,10 @@ type CopyConfig struct {
 	InstanceType string `json:"instanceType"`
 	// Scaling overrides the service's default target tracking.
 	Scaling *ScalingConfig `json:"scaling,omitempty"`
+	// DeletionProtection guards the copy's load balancer; default on.
+	// `infra destroy` turns it off in an update of its own just before it
+	// destroys an idle copy, and nothing else should.
+	DeletionProtection *bool `json:"deletionProtection,omitempty"`
 }
 
 const maxPoolSize = 100

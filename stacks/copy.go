@@ -43,6 +43,7 @@ func Copy(ctx *pulumi.Context, id topology.Identity, cfg CopyConfig) (*CopyStack
 		HealthCheck:                loadbalancer.HealthCheck{Path: svc.HealthPath},
 		DeregistrationDelaySeconds: pulumi.IntRef(svc.DeregistrationDelaySeconds),
 		IdleTimeoutSeconds:         svc.IdleTimeoutSeconds,
+		DeletionProtection:         cfg.DeletionProtection,
 	}
 	if svc.Stickiness {
 		lbArgs.Stickiness = &loadbalancer.Stickiness{}

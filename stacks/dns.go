@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"errors"
 	"github.com/video-platform/video-platform/internal/topology"
 
 	"fmt"
@@ -52,7 +53,23 @@ func DNS(ctx *pulumi.Context, id topology.Identity, cfg DNSConfig) (*DNSStack, e
 		weights[svc] = map[string]int{liveColor: 100 - canary, topology.Other(liveColor): canary}
 		for _, color := range topology.Colors {
 			var c CopyOutputs
-			if err := readStack(ctx, id.Name, topology.CopyStackName(id.Env, svc, color), copyKeys, &c); err != nil {
+			err := readStack(ctx, id.Name, topology.CopyStackName(id.Env, svc, color), copyKeys, &c)
+			if errors.Is(err, errNotDeployed) && weights[svc][color] == 0 {
+				// A destroyed idle copy (replaced when wedged) has no
+				// records until it is deployed again.
+				delete(weights[svc], color)
+				continue
+			}
+			if errors.Is(err, errNotDeployed) {
+				key, value := "live."+svc, liveColor
+				if color != liveColor {
+					key, value = "canary."+svc, fmt.Sprint(canary)
+				}
+				return nil, &ConfigError{Stack: id.Name, Key: ProjectName + ":" + key, Value: value,
+					Accepted: fmt.Sprintf("a color whose copy is deployed; %s is not (destroyed or never deployed) but would get %d%% of the traffic",
+						topology.CopyStackName(id.Env, svc, color), weights[svc][color])}
+			}
+			if err != nil {
 				return nil, err
 			}
 			targets[svc][color] = dnsrecords.AliasTarget{DnsName: pulumi.String(c.LBDnsName), ZoneID: pulumi.String(c.LBZoneID)}

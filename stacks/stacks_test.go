@@ -436,3 +436,23 @@ func TestBadConfigIsRejectedBeforeAnythingIsDeclared(t *testing.T) {
 		})
 	}
 }
+
+// A destroyed idle copy (the wedged-copy procedure) leaves the DNS stack
+// working: that color has no records, and making it live is refused with
+// its name.
+func TestDNSWithoutADestroyedIdleCopy(t *testing.T) {
+	e := newEnvRender(t, "prod")
+	e.upToDNS(true)
+	e.outputs["prod-recorder-green"] = map[string]any{} // destroyed: the stack holds nothing
+	res, err := e.run("prod-dns", map[string]any{"live": map[string]string{"web": "blue", "recorder": "blue"}})
+	require.NoError(t, err, "renders without the destroyed copy")
+	_, found := res.Find(typeRecord, "recorder-green-a")
+	assert.False(t, found, "no weighted record for the destroyed color")
+	_, found = res.Find(typeRecord, "recorder-blue-a")
+	assert.True(t, found, "the live color keeps its record")
+
+	_, err = e.run("prod-dns", map[string]any{"live": map[string]string{"web": "blue", "recorder": "green"}})
+	require.Error(t, err, "refused")
+	assert.Contains(t, err.Error(), "config video-platform:live.recorder", "names the key")
+	assert.Contains(t, err.Error(), "prod-recorder-green is not (destroyed or never deployed)", "names the absent copy")
+}

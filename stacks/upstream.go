@@ -5,6 +5,7 @@ import (
 
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -89,12 +90,17 @@ func stackReference(ctx *pulumi.Context, stack string) (*pulumi.StackReference, 
 // readStack reads the named outputs of another stack into a typed struct.
 // It reads plain values, because these decide how many resources to declare
 // (one subnet per AZ) and must be validated before anything is declared.
+// errNotDeployed marks a stack that exists but holds nothing: never
+// deployed, or destroyed.
+var errNotDeployed = errors.New("stack not deployed")
+
 func readStack(ctx *pulumi.Context, self, stack string, keys []string, out any) error {
 	ref, err := stackReference(ctx, stack)
 	if err != nil {
 		return fmt.Errorf("stack %s: referencing %s: %w", self, stack, err)
 	}
 	values := map[string]any{}
+	var missing []string
 	for _, key := range keys {
 		details, err := ref.GetOutputDetails(key)
 		if err != nil {
@@ -105,9 +111,16 @@ func readStack(ctx *pulumi.Context, self, stack string, keys []string, out any) 
 			v = details.SecretValue
 		}
 		if v == nil {
-			return fmt.Errorf("stack %s: stack %s has no output %q; deploy it first with `pulumi up -s %s`", self, stack, key, stack)
+			missing = append(missing, key)
+			continue
 		}
 		values[key] = v
+	}
+	switch {
+	case len(missing) == len(keys):
+		return fmt.Errorf("stack %s: stack %s has no outputs; deploy it first with `pulumi up -s %s`: %w", self, stack, stack, errNotDeployed)
+	case len(missing) > 0:
+		return fmt.Errorf("stack %s: stack %s has no output %q; deploy it first with `pulumi up -s %s`", self, stack, missing[0], stack)
 	}
 	raw, err := json.Marshal(values)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/video-platform/video-platform/infra/awscheck"
@@ -166,6 +167,8 @@ type app struct {
 	aws    map[string]awscheck.Checks
 	// breakLock is --break-lock: remove a held env lock before taking it.
 	breakLock bool
+	// dnsMu serializes the DNS stack updates that destroyed copies make.
+	dnsMu sync.Mutex
 }
 
 func (a *app) pulumiWS(ctx context.Context) (Pulumi, error) {

@@ -130,7 +130,7 @@ func judgeUp(env string, nodes []node, st trafficState, capacities map[string]ca
 					continue
 				}
 				want := expectedWeights(st.live[svc], st.canary[svc])
-				if maps.Equal(want, have) {
+				if SameWeights(want, have) {
 					continue
 				}
 				cmd := fmt.Sprintf("infra swap %s %s --to %s", env, svc, st.live[svc])

@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -142,4 +143,40 @@ func TestUpReplacesTheGroupOfACopyComingBackFromIdle(t *testing.T) {
 	code, _, errOut = w.run("up", "prod", "--stack", "prod-web-blue")
 	require.Equal(t, ExitOK, code, "up: %s", errOut)
 	assert.Empty(t, w.stack("prod-web-blue").lastOpts.Replace, "a copy with capacity is updated in place")
+}
+
+// An idle copy's load balancer is protected against deletion, which AWS
+// enforces: the destroy turns the protection off in an update of its own,
+// destroys, clears the setting, and drops the copy's DNS records.
+func TestDestroyAnIdleCopyTurnsOffDeletionProtectionFirst(t *testing.T) {
+	w := newWorld(t.TempDir())
+	green := w.stack("prod-web-green")
+	green.deployed = []Deployed{{URN: "urn:pulumi:prod-web-green::video-platform::video-platform:lb:LoadBalancer$aws:lb/loadBalancer:LoadBalancer::web-green-alb",
+		Type: lbType, Outputs: map[string]any{"enableDeletionProtection": true}}}
+	var protection []string
+	green.onUp = func(s *fakeStack) error {
+		v, _, _ := s.GetConfig(context.Background(), "copy.deletionProtection")
+		protection = append(protection, v)
+		return nil
+	}
+	code, out, errOut := w.run("destroy", "prod", "--stack", "prod-web-green")
+	require.Equal(t, ExitOK, code, "destroy: %s %s", out, errOut)
+	assert.Equal(t, []string{"false"}, protection, "step 1 updated the copy with protection off")
+	var steps []string
+	for _, ev := range w.p.events() {
+		if strings.HasPrefix(ev, "start ") {
+			steps = append(steps, strings.TrimPrefix(ev, "start "))
+		}
+	}
+	assert.Equal(t, []string{"up prod-web-green", "destroy prod-web-green", "up prod-dns"}, steps, "unprotect, destroy, drop the records, in that order")
+	assert.Contains(t, out, "step 1 of 3: turning off the load balancer's deletion protection", "shows step 1")
+	assert.Contains(t, out, "step 3 of 3: removing its records from prod-dns", "shows step 3")
+	assert.Equal(t, "<unset>", cfg(t, green, "copy.deletionProtection"), "a recreated copy is protected again")
+
+	green.onUp = func(*fakeStack) error { return assert.AnError }
+	code, out, _ = w.run("destroy", "prod", "--stack", "prod-web-green")
+	assert.Equal(t, ExitFailed, code, "step 1 failed")
+	assert.Contains(t, out, "nothing was destroyed", "says so in the stack's row")
+	assert.Equal(t, 1, green.destroys, "no second destroy")
+	assert.Equal(t, "<unset>", cfg(t, green, "copy.deletionProtection"), "setting removed again")
 }

@@ -67,6 +67,22 @@ func ParseLiveStatements(output string) map[string]map[string]int {
 	return out
 }
 
+// SameWeights says whether two weight maps send traffic alike: a color
+// without a record (its copy destroyed) takes no traffic, as weight 0.
+func SameWeights(a, b map[string]int) bool {
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	for k, v := range b {
+		if a[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
 // expectedWeights are the weights a DNS config asks for: the live color
 // takes all but the canary share.
 func expectedWeights(live string, canary int) map[string]int {

@@ -30,3 +30,9 @@ func TestRecordWeightsReadsOnlyTheServicesWeightedARecords(t *testing.T) {
 	}
 	assert.Equal(t, map[string]int{"blue": 0, "green": 100}, recordWeights(res, "web"), "web's weights only")
 }
+
+func TestSameWeightsTreatsAMissingRecordAsWeightZero(t *testing.T) {
+	assert.True(t, SameWeights(map[string]int{"blue": 100}, map[string]int{"blue": 100, "green": 0}), "a destroyed idle copy has no record")
+	assert.False(t, SameWeights(map[string]int{"blue": 100}, map[string]int{"blue": 90, "green": 10}), "a canary is not the same")
+	assert.False(t, SameWeights(map[string]int{"green": 100}, map[string]int{"blue": 100, "green": 0}), "another live color")
+}

@@ -182,7 +182,7 @@ func (a *app) retire(ctx context.Context, env, svc, color string, destroy bool, 
 	pw := &prefixWriter{out: &syncWriter{w: a.out}, prefix: "[" + name + "] "}
 	defer pw.Flush()
 	if destroy {
-		if _, err := copyStack.Destroy(ctx, RunOptions{Progress: pw}); err != nil {
+		if _, err := a.destroyCopy(ctx, env, copyStack, RunOptions{Progress: pw}, true); err != nil {
 			return fmt.Errorf("retire %s: destroy: %w", name, err)
 		}
 		a.printf("retired %s: destroyed\n", name)

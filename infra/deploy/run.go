@@ -225,7 +225,7 @@ func (a *app) runEnv(ctx context.Context, op string, args []string) error {
 			return Outcome{Stack: id.Name, State: StateRefused, Err: err}
 		}
 		pw := &prefixWriter{out: out, prefix: "[" + id.Name + "] "}
-		o := a.runStack(ctx, op, id.Name, RunOptions{Progress: pw, PolicyPacks: policyPacks, PolicyPackConfigs: policyConfigs})
+		o := a.runStack(ctx, op, id, RunOptions{Progress: pw, PolicyPacks: policyPacks, PolicyPackConfigs: policyConfigs}, selected[topology.DNSStackName(env)] || len(selected) == 0)
 		pw.Flush()
 		return o
 	})
@@ -245,19 +245,25 @@ func (a *app) runEnv(ctx context.Context, op string, args []string) error {
 	return nil
 }
 
-func (a *app) runStack(ctx context.Context, op, name string, o RunOptions) Outcome {
+// runStack runs op on one stack. dnsInRun says whether the env's DNS
+// stack is part of the same run (a destroyed copy's records then go with
+// it).
+func (a *app) runStack(ctx context.Context, op string, id topology.Identity, o RunOptions, dnsInRun bool) Outcome {
 	start := a.deps.Clock.Now()
+	name := id.Name
 	res := Outcome{Stack: name}
 	s, err := a.stack(ctx, name)
 	if err == nil {
 		var r Result
-		switch op {
-		case "preview":
+		switch {
+		case op == "preview":
 			r, err = s.Preview(ctx, o)
-		case "up":
+		case op == "up":
 			if o.Replace, err = a.wakeReplacements(ctx, s); err == nil {
 				r, err = s.Up(ctx, o)
 			}
+		case id.Kind == topology.KindCopy:
+			r, err = a.destroyCopy(ctx, id.Env, s, o, !dnsInRun)
 		default:
 			r, err = s.Destroy(ctx, o)
 		}
@@ -273,6 +279,60 @@ func (a *app) runStack(ctx context.Context, op, name string, o RunOptions) Outco
 	}
 	res.State = StateSucceeded
 	return res
+}
+
+// lbType is the load balancer's type token.
+const lbType = "aws:lb/loadBalancer:LoadBalancer"
+
+// destroyCopy destroys an idle copy whose load balancer is protected
+// against deletion, which AWS enforces: an update of its own turns the
+// protection off (step 1), then the destroy runs (step 2), then, unless the
+// DNS stack goes in the same run, the DNS stack drops the copy's records
+// (step 3) so that other services still swap. The protection setting
+// leaves the config again, so a recreated copy is protected.
+func (a *app) destroyCopy(ctx context.Context, env string, s Stack, o RunOptions, dropRecords bool) (Result, error) {
+	resources, err := s.Resources(ctx)
+	if err != nil {
+		return Result{}, fmt.Errorf("read %s resources: %w", s.Name(), err)
+	}
+	steps := 2
+	if dropRecords {
+		steps = 3
+	}
+	protected := slices.ContainsFunc(resources, func(r Deployed) bool { return r.Type == lbType && r.Outputs["enableDeletionProtection"] == true })
+	if protected {
+		a.printf("%s step 1 of %d: turning off the load balancer's deletion protection\n", s.Name(), steps)
+		if err := s.SetConfig(ctx, "copy.deletionProtection", "false"); err != nil {
+			return Result{}, err
+		}
+		if _, err := s.Up(ctx, o); err != nil {
+			return Result{}, errors.Join(fmt.Errorf("step 1, turning off deletion protection, failed; nothing was destroyed: %w", err),
+				s.RemoveConfig(ctx, "copy.deletionProtection"))
+		}
+	}
+	a.printf("%s step 2 of %d: destroying the copy\n", s.Name(), steps)
+	r, err := s.Destroy(ctx, o)
+	if err != nil {
+		return r, fmt.Errorf("step 2, the destroy, failed (deletion protection is off; run the destroy again): %w", err)
+	}
+	if err := s.RemoveConfig(ctx, "copy.deletionProtection"); err != nil {
+		return r, fmt.Errorf("the copy is destroyed, but removing copy.deletionProtection from its config failed (remove it by hand so a recreated copy is protected): %w", err)
+	}
+	if !dropRecords {
+		return r, nil
+	}
+	dnsName := topology.DNSStackName(env)
+	a.printf("%s step 3 of 3: removing its records from %s\n", s.Name(), dnsName)
+	a.dnsMu.Lock()
+	defer a.dnsMu.Unlock()
+	dns, err := a.stack(ctx, dnsName)
+	if err == nil {
+		_, err = dns.Up(ctx, o)
+	}
+	if err != nil {
+		return r, fmt.Errorf("the copy is destroyed, but removing its records failed: %w; run `infra up %s --stack %s`", err, env, dnsName)
+	}
+	return r, nil
 }
 
 // groupType is the Auto Scaling group's type token.

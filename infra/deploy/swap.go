@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -358,7 +357,7 @@ func (a *app) recoverSwap(ctx context.Context, req swapReq, dns Stack, changes [
 	var werr error
 	for attempt := 1; ; attempt++ {
 		weights, werr = a.deployedWeights(ctx, dns, req.svc)
-		if werr != nil || maps.Equal(weights, want) || attempt > convergeAttempts {
+		if werr != nil || SameWeights(weights, want) || attempt > convergeAttempts {
 			break
 		}
 		a.printf("the update got partway: %s; converging back to live.%s=%s (attempt %d of %d)\n",
@@ -373,7 +372,7 @@ func (a *app) recoverSwap(ctx context.Context, req swapReq, dns Stack, changes [
 	case werr != nil:
 		return fmt.Errorf("%s\nthe config of %s is restored, but what the records serve is unknown (%v): run `%s`, then `infra status %s`",
 			failure, dnsName, werr, converge, req.env)
-	case maps.Equal(weights, want):
+	case SameWeights(weights, want):
 		return fmt.Errorf("%s\nthe config of %s is restored; the live color of %s did NOT change: %s is still live\n%s",
 			failure, dnsName, req.svc, live, LiveStatement(req.svc, weights))
 	default:

@@ -29,9 +29,7 @@ type Scenario struct {
 // knownFailing lists the scenarios today's workflow fails, with the issue
 // that fixes each. A listed scenario that passes is an error until it is
 // taken off the list, so that nobody forgets to promote it.
-var knownFailing = map[string]string{
-	"destroy-idle-copy-then-swap": "issue 13: destroy stops at the load balancer's deletion protection",
-}
+var knownFailing = map[string]string{}
 
 // runner plays scenarios on a rig.
 type runner struct {

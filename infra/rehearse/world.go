@@ -311,7 +311,7 @@ func (w world) configState(work, env, output string) Invariant {
 	dnsStack := topology.DNSStackName(env)
 	for _, svc := range slices.Sorted(maps.Keys(cfg.live)) {
 		want, have := cfg.expected(svc), w.weights(svc)
-		if len(have) == 0 || maps.Equal(want, have) {
+		if len(have) == 0 || deploy.SameWeights(want, have) {
 			continue
 		}
 		// Either deploying the config or swapping to it reconciles them.
@@ -364,7 +364,7 @@ func (w world) truthfulMessage(before world, output string, exitCode int, svc st
 		have := w.weights(name)
 		claimed, ok := claims[name]
 		// Records created from nothing moved nobody.
-		moved := len(before.weights(name)) > 0 && !maps.Equal(before.weights(name), have)
+		moved := len(before.weights(name)) > 0 && !deploy.SameWeights(before.weights(name), have)
 		if !ok {
 			if moved || (name == svc && exitCode == 0) {
 				inv.OK = false
@@ -372,7 +372,7 @@ func (w world) truthfulMessage(before world, output string, exitCode int, svc st
 			}
 			continue
 		}
-		if maps.Equal(claimed, have) {
+		if deploy.SameWeights(claimed, have) {
 			notes = append(notes, fmt.Sprintf("said %s is %v, and the records agree", name, claimed))
 			continue
 		}

@@ -231,12 +231,12 @@ func TestAPIGroupsByTag(t *testing.T) {
 	blue := func(inService int) awscheck.Group {
 		return awscheck.Group{
 			Name: apiTestBlueGroup, Tags: map[string]string{"env": "prod", "service": "web", "color": "blue"},
-			Min: 3, Max: 9, Desired: 3, InService: inService, TargetGroupARNs: []string{apiTestTG},
+			Min: 3, Max: 9, Desired: 3, InService: inService, Instances: 3, TargetGroupARNs: []string{apiTestTG},
 		}
 	}
 	green := awscheck.Group{
 		Name: "web-green-asg-1", Tags: map[string]string{"env": "prod", "service": "web", "color": "green"},
-		Min: 2, Max: 4, Desired: 2, InService: 2,
+		Min: 2, Max: 4, Desired: 2, InService: 2, Instances: 2,
 	}
 
 	got, err := c.GroupsByTag(ctx, "env", "prod")
