@@ -81,14 +81,14 @@ esac
 
 // runWithStubs runs the rendered script under bash with the stubs first on
 // PATH and every file it writes under a scratch root; it returns the call
-// log, the exit error and how long the run took.
-func runWithStubs(t *testing.T, bash, script string, healthFails int) ([]string, error, time.Duration) {
+// log, how long the run took and the exit error.
+func runWithStubs(t *testing.T, bash, script string, healthFails int) ([]string, time.Duration, error) {
 	t.Helper()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "bin")
 	root := filepath.Join(dir, "root")
 	for _, d := range []string{bin, filepath.Join(root, "etc/systemd/system"), filepath.Join(root, "usr/local/sbin")} {
-		require.NoError(t, os.MkdirAll(d, 0o755), "mkdir %s", d)
+		require.NoError(t, os.MkdirAll(d, 0o750), "mkdir %s", d)
 	}
 	for name, body := range stubs {
 		require.NoError(t, os.WriteFile(filepath.Join(bin, name), []byte(body), 0o755), "stub %s", name) //nolint:gosec // stubs must be executable
@@ -115,7 +115,7 @@ func runWithStubs(t *testing.T, bash, script string, healthFails int) ([]string,
 	t.Logf("script output:\n%s", out)
 	raw, err := os.ReadFile(logPath) //nolint:gosec // the test's own scratch file
 	require.NoError(t, err, "call log written")
-	return strings.Split(strings.TrimSpace(string(raw)), "\n"), runErr, elapsed
+	return strings.Split(strings.TrimSpace(string(raw)), "\n"), elapsed, runErr
 }
 
 // indexes are the positions of the log lines containing s.
@@ -145,7 +145,7 @@ func TestReadinessGateWithStubs(t *testing.T) {
 	}
 
 	t.Run("healthy after two failures continues once", func(t *testing.T) {
-		log, runErr, _ := runWithStubs(t, bash, script, 2)
+		log, _, runErr := runWithStubs(t, bash, script, 2)
 		require.NoError(t, runErr, "the script succeeds")
 
 		completes := indexes(log, "complete-lifecycle-action")
@@ -178,7 +178,7 @@ func TestReadinessGateWithStubs(t *testing.T) {
 	})
 
 	t.Run("never healthy abandons once after the bound", func(t *testing.T) {
-		log, runErr, elapsed := runWithStubs(t, bash, script, -1)
+		log, elapsed, runErr := runWithStubs(t, bash, script, -1)
 		require.Error(t, runErr, "the script fails")
 
 		completes := indexes(log, "complete-lifecycle-action")
