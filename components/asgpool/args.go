@@ -14,13 +14,15 @@ import (
 	_ "time/tzdata"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/video-platform/video-platform/internal/topology"
 )
 
 // Services an AsgPool may run.
 const (
 	ServiceWeb        = "web"
 	ServiceRecorder   = "recorder"
-	ServiceTranscoder = "transcoder"
+	ServiceTranscoder = topology.TranscoderService
 )
 
 // Scaling metrics accepted by TargetTracking.Metric.

@@ -390,8 +390,11 @@ func newWorld(root string) *world {
 		"arn:tg/web-green": healthy, "arn:tg/web-blue": healthy,
 		"arn:tg/recorder-green": healthy, "arn:tg/recorder-blue": healthy,
 	}, clock: clock}
-	for _, name := range []string{"asg-web-blue", "asg-web-green", "asg-recorder-blue", "asg-recorder-green"} {
-		a.groups = append(a.groups, awscheck.Group{Name: name, Min: 3, Max: 12, Desired: 3, InService: 3})
+	for _, svc := range []string{"web", "recorder"} {
+		for _, color := range []string{"blue", "green"} {
+			a.groups = append(a.groups, awscheck.Group{Name: "asg-" + svc + "-" + color, Min: 3, Max: 12, Desired: 3, InService: 3,
+				Tags: map[string]string{"env": "prod", "service": svc, "color": color}})
+		}
 	}
 	w := &world{p: p, aws: a, clock: clock, root: root}
 	w.deps = Deps{

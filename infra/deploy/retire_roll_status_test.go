@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"errors"
 	"io"
 	"strings"
 	"testing"
@@ -235,4 +236,24 @@ func TestStatusAndPhantoms(t *testing.T) {
 	code, out, _ = w.run("status", "prod")
 	assert.Equal(t, ExitPhantom, code, "phantoms exit 3")
 	assert.True(t, strings.Contains(out, "\x1b[31m  asg-web-old"), "red on a terminal")
+}
+
+// A stack whose outputs cannot be read is an error for that stack; its
+// groups are not phantoms.
+func TestStatusReadErrorIsNoPhantom(t *testing.T) {
+	w := newWorld(t.TempDir())
+	w.stack("prod-web-green").outErr = errors.New("backend timeout")
+	w.aws.groups = append(w.aws.groups,
+		awscheck.Group{Name: "asg-web-green-old", Tags: map[string]string{"env": "prod", "service": "web", "color": "green"}},
+		awscheck.Group{Name: "asg-stray", Tags: map[string]string{"env": "prod", "service": "web", "color": "blue"}})
+	code, out, errOut := w.run("status", "prod")
+	assert.Equal(t, ExitPhantom, code, "the stray blue group is still a phantom: %s", errOut)
+	assert.Contains(t, out, "asg-stray", "the phantom is listed")
+	assert.NotContains(t, out[strings.Index(out, "PHANTOM"):], "asg-web-green", "the unread copy's groups are not phantoms")
+	assert.Contains(t, errOut, "group asg-web-green is not classified: the outputs of prod-web-green, which would declare it, could not be read", "says why")
+	assert.Contains(t, errOut, "outputs of prod-web-green: backend timeout", "the read error is reported for the stack")
+
+	w.aws.groups = w.aws.groups[:len(w.aws.groups)-1]
+	code, _, _ = w.run("status", "prod")
+	assert.Equal(t, ExitFailed, code, "only a failed read: exit 1, not 3")
 }

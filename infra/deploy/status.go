@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"text/tabwriter"
 	"time"
 
@@ -52,6 +51,9 @@ func (a *app) status(ctx context.Context, env string) (phantoms, failures int) {
 	}
 	a.printf("== %s ==\n", env)
 	outputs := map[string]map[string]any{}
+	// unread are the stacks whose outputs could not be read: what they
+	// declare is unknown, not absent.
+	unread := map[string]bool{}
 	tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "STACK\tLAST UPDATE\tRESULT\tCHANGES")
 	for _, id := range topology.EnvStacks(env) {
@@ -62,6 +64,7 @@ func (a *app) status(ctx context.Context, env string) (phantoms, failures int) {
 		}
 		if err != nil {
 			warn("%v", err)
+			unread[id.Name] = true
 			fmt.Fprintf(tw, "%s\t?\t?\t?\n", id.Name)
 			continue
 		}
@@ -82,6 +85,7 @@ func (a *app) status(ctx context.Context, env string) (phantoms, failures int) {
 		outs, err := s.Outputs(ctx)
 		if err != nil {
 			warn("outputs of %s: %v", id.Name, err)
+			unread[id.Name] = true
 			continue
 		}
 		outputs[id.Name] = outs
@@ -181,13 +185,10 @@ func (a *app) status(ctx context.Context, env string) (phantoms, failures int) {
 		}
 	}
 
-	var phantom []string
-	for name := range groups {
-		if !declared[name] {
-			phantom = append(phantom, name)
-		}
+	phantom, unknown := classifyGroups(env, groups, declared, unread)
+	for _, name := range unknown {
+		warn("group %s is not classified: the outputs of %s, which would declare it, could not be read", name, topology.OwnerStack(env, groups[name].Tags))
 	}
-	sort.Strings(phantom)
 	if len(phantom) > 0 {
 		red, reset := "", ""
 		if a.deps.IsTerminal != nil && a.deps.IsTerminal(a.out) {
@@ -201,6 +202,24 @@ func (a *app) status(ctx context.Context, env string) (phantoms, failures int) {
 	}
 	a.printf("\n")
 	return len(phantom), failures
+}
+
+// classifyGroups sorts the env's groups that no readable stack declares:
+// phantoms, and unknown ones whose owner stack's outputs could not be
+// read. A failed read is an error for that stack, never a reason to call
+// its groups phantoms.
+func classifyGroups(env string, groups map[string]awscheck.Group, declared, unread map[string]bool) (phantom, unknown []string) {
+	for _, name := range slices.Sorted(maps.Keys(groups)) {
+		if declared[name] {
+			continue
+		}
+		if owner := topology.OwnerStack(env, groups[name].Tags); owner != "" && unread[owner] {
+			unknown = append(unknown, name)
+			continue
+		}
+		phantom = append(phantom, name)
+	}
+	return phantom, unknown
 }
 
 func yes(b bool) string {

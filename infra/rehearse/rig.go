@@ -49,31 +49,51 @@ type rig struct {
 	// losePreviewEvents drops every preview's engine events between the
 	// engine and the workflow, as a stream that ends early would.
 	losePreviewEvents atomic.Bool
+	// unreadableOutputs names a stack whose outputs fail to read.
+	unreadableOutputs atomic.Value
 
 	mu       sync.Mutex
 	outcomes []deploy.Outcome
 }
 
-// lossyPulumi hands out stacks whose previews lost their engine events:
-// the summary still counts the changes, the steps are gone.
-type lossyPulumi struct{ deploy.Pulumi }
+// faultyPulumi injects the faults that sit between the engine and the
+// workflow: lost preview events, unreadable stack outputs.
+type faultyPulumi struct {
+	deploy.Pulumi
+	rig *rig
+}
 
 // Stack implements deploy.Pulumi.
-func (l lossyPulumi) Stack(ctx context.Context, name string) (deploy.Stack, error) {
-	s, err := l.Pulumi.Stack(ctx, name)
+func (f faultyPulumi) Stack(ctx context.Context, name string) (deploy.Stack, error) {
+	s, err := f.Pulumi.Stack(ctx, name)
 	if err != nil {
 		return nil, err
 	}
-	return lossyStack{s}, nil
+	return faultyStack{Stack: s, rig: f.rig}, nil
 }
 
-type lossyStack struct{ deploy.Stack }
+type faultyStack struct {
+	deploy.Stack
+	rig *rig
+}
 
-// Preview implements deploy.Stack, keeping the summary and losing the steps.
-func (l lossyStack) Preview(ctx context.Context, o deploy.RunOptions) (deploy.Result, error) {
-	res, err := l.Stack.Preview(ctx, o)
-	res.Steps = nil
+// Preview implements deploy.Stack; with losePreviewEvents it keeps the
+// summary and loses the steps, as a stream that ends early does.
+func (f faultyStack) Preview(ctx context.Context, o deploy.RunOptions) (deploy.Result, error) {
+	res, err := f.Stack.Preview(ctx, o)
+	if f.rig.losePreviewEvents.Load() {
+		res.Steps = nil
+	}
 	return res, err
+}
+
+// Outputs implements deploy.Stack; the stack named by unreadableOutputs
+// answers a backend error.
+func (f faultyStack) Outputs(ctx context.Context) (map[string]any, error) {
+	if name, _ := f.rig.unreadableOutputs.Load().(string); name == f.Name() {
+		return nil, fmt.Errorf("injected fault: reading the outputs of %s failed (backend timeout)", name)
+	}
+	return f.Stack.Outputs(ctx)
 }
 
 // Scratch subdirectories: the snapshot copies all of them but home/.
@@ -178,10 +198,10 @@ func connect(o Options, dir, home string, start time.Time) (*rig, deploy.Engine,
 		Root: r.work,
 		Pulumi: func(ctx context.Context) (deploy.Pulumi, error) {
 			p, err := engine.Open(ctx)
-			if err != nil || !r.losePreviewEvents.Load() {
-				return p, err
+			if err != nil {
+				return nil, err
 			}
-			return lossyPulumi{p}, nil
+			return faultyPulumi{Pulumi: p, rig: r}, nil
 		},
 		AWS: func(context.Context, string) (awscheck.Checks, error) {
 			return awscheck.New(cfg, awscheck.WithBaseEndpoint(url)), nil

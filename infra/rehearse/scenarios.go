@@ -378,6 +378,17 @@ func faultMatrix() []Scenario {
 				old := s.world().groupsTagged(map[string]string{"env": s.env, "service": asgpool.ServiceTranscoder, "release": previous})
 				s.expect("previous-draining", len(old) == 1 && desired(old[0]) == 0, "the previous release %s has %d group(s); want one at desired 0 (draining)", previous, len(old))
 			}},
+		{Name: "status-read-error-no-phantom", Fault: "reading the idle web copy's outputs fails while infra status runs", InMatrix: true,
+			Play: func(ctx context.Context, s *scenarioRun) {
+				_, idle := s.swapTarget()
+				name := topology.CopyStackName(s.env, swapService, idle)
+				s.rig.unreadableOutputs.Store(name)
+				defer s.rig.unreadableOutputs.Store("")
+				code, out := s.infra(ctx, "", "status", s.env)
+				s.expect("no-phantom", code == 1 && !strings.Contains(out, "PHANTOM"),
+					"infra status exited %d (want 1: a failed read, not 3: phantoms); phantoms reported: %v", code, strings.Contains(out, "PHANTOM"))
+				s.expect("read-error-named", strings.Contains(out, "outputs of "+name), "the failed read of %s is reported", name)
+			}},
 		{Name: "destroy-idle-copy-then-swap", Fault: "the idle recorder copy is destroyed, then web swaps, then the recorder copy is recreated and made live", InMatrix: true,
 			Play: playDestroyIdleThenSwap},
 	}

@@ -12,6 +12,10 @@ import (
 // Envs are the environments this project deploys.
 var Envs = []string{"staging", "prod"}
 
+// TranscoderService is the service tag of the transcoder fleet, which is
+// not blue-green and runs in the <env>-transcoders stack.
+const TranscoderService = "transcoder"
+
 // Colors are the two copies of every blue-green service.
 var Colors = []string{"blue", "green"}
 
@@ -92,6 +96,23 @@ func Parse(name string) (Identity, error) {
 	sort.Strings(valid)
 	return Identity{}, fmt.Errorf("unknown stack %q: this project's stacks are named <env>, <env>-<service>-<color>, <env>-transcoders or <env>-dns; valid names: %s",
 		name, strings.Join(valid, ", "))
+}
+
+// OwnerStack names the stack that declares an Auto Scaling group with
+// these tags (env, service, color): a copy, or the transcoders stack; ""
+// when the tags name no stack of env.
+func OwnerStack(env string, tags map[string]string) string {
+	switch svc := tags["service"]; {
+	case tags["env"] != env:
+		return ""
+	case svc == TranscoderService:
+		return TranscodersStackName(env)
+	case tags["color"] != "":
+		if _, ok := Services[svc]; ok {
+			return CopyStackName(env, svc, tags["color"])
+		}
+	}
+	return ""
 }
 
 // Other returns the color that is not c.

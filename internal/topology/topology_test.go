@@ -51,3 +51,11 @@ func TestOtherAndMinAZs(t *testing.T) {
 	assert.Equal(t, 2, MinAZs("staging"), "staging needs two")
 	assert.Equal(t, []string{"recorder", "web"}, ServiceNames(), "services sorted")
 }
+
+func TestOwnerStack(t *testing.T) {
+	assert.Equal(t, "prod-web-green", OwnerStack("prod", map[string]string{"env": "prod", "service": "web", "color": "green"}), "a copy's group")
+	assert.Equal(t, "prod-transcoders", OwnerStack("prod", map[string]string{"env": "prod", "service": TranscoderService, "release": "r1"}), "a transcoder group")
+	assert.Equal(t, "", OwnerStack("prod", map[string]string{"env": "staging", "service": "web", "color": "green"}), "another env")
+	assert.Equal(t, "", OwnerStack("prod", map[string]string{"env": "prod", "service": "api", "color": "green"}), "an unknown service")
+	assert.Equal(t, "", OwnerStack("prod", map[string]string{"env": "prod", "service": "web"}), "no color")
+}
