@@ -143,7 +143,7 @@ func (a *app) roll(ctx context.Context, env, release string, gc bool, timeout ti
 		}
 		next := cfg
 		next.Draining = draining
-		if err := a.applyFleet(ctx, s, pw, cfg, next); err != nil {
+		if err := a.applyFleet(ctx, env, s, pw, cfg, next); err != nil {
 			return fmt.Errorf("roll %s: %w", name, err)
 		}
 		a.printf("roll: %s draining releases now %s\n", name, strings.Join(draining, ", "))
@@ -160,7 +160,7 @@ func (a *app) roll(ctx context.Context, env, release string, gc bool, timeout ti
 	warming.Draining = slices.DeleteFunc(slices.Clone(cfg.Draining), func(r string) bool { return r == release })
 	if plan.warm {
 		a.printf("roll phase 1 of 2: %s starts beside the active %s; both take jobs\n", release, plan.previous)
-		if err := a.applyFleet(ctx, s, pw, cfg, warming); err != nil {
+		if err := a.applyFleet(ctx, env, s, pw, cfg, warming); err != nil {
 			return fmt.Errorf("roll %s: %w", name, err)
 		}
 	} else {
@@ -171,7 +171,7 @@ func (a *app) roll(ctx context.Context, env, release string, gc bool, timeout ti
 		// group goes, the previous release keeps every job.
 		abandon := warming
 		abandon.Warming = ""
-		if aerr := a.applyFleet(ctx, s, pw, warming, abandon); aerr != nil {
+		if aerr := a.applyFleet(ctx, env, s, pw, warming, abandon); aerr != nil {
 			return fmt.Errorf("roll %s: %w\nREMOVING the group of %s ALSO FAILED: %v; %s is still active, nothing was drained; run `infra up %s --stack %s` after removing transcoders.warming",
 				name, err, release, aerr, plan.previous, env, name)
 		}
@@ -180,7 +180,7 @@ func (a *app) roll(ctx context.Context, env, release string, gc bool, timeout ti
 	a.printf("roll phase 2 of 2: %s is ready; it becomes active and %s drains\n", release, plan.previous)
 	active := warming
 	active.Active, active.Warming, active.Draining = release, "", draining
-	if err := a.applyFleet(ctx, s, pw, warming, active); err != nil {
+	if err := a.applyFleet(ctx, env, s, pw, warming, active); err != nil {
 		return fmt.Errorf("roll %s: %w\n%s is ready and still warming beside %s; re-run `infra roll %s transcoders --release %s` to finish", name, err, release, plan.previous, env, release)
 	}
 	a.printf("roll: %s is active in %s; %s is draining\nto roll back: infra roll %s transcoders --release %s\n", release, name, plan.previous, env, plan.previous)
@@ -217,7 +217,7 @@ func (a *app) gcDraining(ctx context.Context, env string, s Stack, checks awsche
 
 // applyFleet writes next and updates the stack; on failure it restores
 // prev in the config and says so.
-func (a *app) applyFleet(ctx context.Context, s Stack, pw *prefixWriter, prev, next fleetConfig) error {
+func (a *app) applyFleet(ctx context.Context, env string, s Stack, pw *prefixWriter, prev, next fleetConfig) error {
 	if err := a.setFleet(ctx, s, next); err != nil {
 		return fmt.Errorf("write config: %w (restore: %v)", err, a.setFleet(ctx, s, prev))
 	}
@@ -229,15 +229,7 @@ func (a *app) applyFleet(ctx context.Context, s Stack, pw *prefixWriter, prev, n
 	if rerr := a.setFleet(ctx, s, prev); rerr != nil {
 		return fmt.Errorf("up failed: %w\nRESTORING the config ALSO FAILED: %v", err, rerr)
 	}
-	return fmt.Errorf("up failed: %w\nthe config is restored (active %s); if the update got partway run `infra up %s --stack %s`", err, prev.Active, envOf(s.Name()), s.Name())
-}
-
-// envOf is the env a stack belongs to.
-func envOf(stack string) string {
-	if id, err := topology.Parse(stack); err == nil {
-		return id.Env
-	}
-	return stack
+	return fmt.Errorf("up failed: %w\nthe config is restored (active %s); if the update got partway run `infra up %s --stack %s`", err, prev.Active, env, s.Name())
 }
 
 // setFleet writes active and warming and replaces the draining list: a

@@ -205,7 +205,7 @@ func (s *scenarioRun) groupDesired(svc, color string) int {
 	if len(groups) != 1 {
 		return -1
 	}
-	return desired(groups[0])
+	return groups[0].DesiredCapacity()
 }
 
 // expectLive checks from the records that color takes all of svc's traffic.

@@ -127,7 +127,7 @@ func defaultRun() []Scenario {
 			s.expect("exit", code == 0, "infra roll exited %d", code)
 			s.expectFleetServing(rehearsalRelease)
 			old := s.world().groupsTagged(map[string]string{"env": s.env, "service": asgpool.ServiceTranscoder, "release": previous})
-			s.expect("previous-draining", len(old) == 1 && desired(old[0]) == 0,
+			s.expect("previous-draining", len(old) == 1 && old[0].DesiredCapacity() == 0,
 				"the previous release %s has %d group(s); want one at desired 0 (draining)", previous, len(old))
 		}},
 		{Name: "second-up-is-noop", Play: func(ctx context.Context, s *scenarioRun) {
@@ -170,7 +170,7 @@ func (s *scenarioRun) expectFleetServing(release string) {
 		return
 	}
 	ok, why := w.groupReady(groups[0])
-	s.expect("fleet-serving", ok, "release %s: %s", release, orElse(why, "ready, desired "+strconv.Itoa(desired(groups[0]))))
+	s.expect("fleet-serving", ok, "release %s: %s", release, orElse(why, "ready, desired "+strconv.Itoa(groups[0].DesiredCapacity())))
 }
 
 func orElse(s, alt string) string {
@@ -376,7 +376,7 @@ func faultMatrix() []Scenario {
 				s.expect("exit", code == 0, "re-running the roll exited %d; it must finish", code)
 				s.expectFleetServing(rehearsalRelease)
 				old := s.world().groupsTagged(map[string]string{"env": s.env, "service": asgpool.ServiceTranscoder, "release": previous})
-				s.expect("previous-draining", len(old) == 1 && desired(old[0]) == 0, "the previous release %s has %d group(s); want one at desired 0 (draining)", previous, len(old))
+				s.expect("previous-draining", len(old) == 1 && old[0].DesiredCapacity() == 0, "the previous release %s has %d group(s); want one at desired 0 (draining)", previous, len(old))
 			}},
 		{Name: "status-read-error-no-phantom", Fault: "reading the idle web copy's outputs fails while infra status runs", InMatrix: true,
 			Play: func(ctx context.Context, s *scenarioRun) {

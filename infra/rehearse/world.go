@@ -96,16 +96,6 @@ func (w world) weights(svc string) map[string]int {
 	return out
 }
 
-// desired is a group's effective desired capacity: AWS keeps it within
-// [min, max] whatever the last request said.
-func desired(g standin.Resource) int {
-	d := g.Int("desiredCapacity")
-	if _, ok := g.Outputs["desiredCapacity"]; !ok {
-		d = g.Int("minSize")
-	}
-	return max(min(d, g.Int("maxSize")), g.Int("minSize"))
-}
-
 // groupsTagged lists the Auto Scaling groups carrying every tag given.
 func (w world) groupsTagged(tags map[string]string) []standin.Resource {
 	var out []standin.Resource
@@ -127,7 +117,7 @@ func (w world) groupsTagged(tags map[string]string) []standin.Resource {
 // groupReady says whether a group serves: instances wanted, all of them in
 // service and none failing health checks.
 func (w world) groupReady(g standin.Resource) (bool, string) {
-	n := desired(g)
+	n := g.DesiredCapacity()
 	if n <= 0 {
 		return false, fmt.Sprintf("group %s has desired capacity %d", g.Str("name"), n)
 	}
@@ -334,7 +324,7 @@ func (w world) configState(work, env, output string) Invariant {
 		if !ok || len(groups) != 1 {
 			continue // not deployed, or destroyed: nothing to disagree with
 		}
-		if have := desired(groups[0]); have != want {
+		if have := groups[0].DesiredCapacity(); have != want {
 			cmd := fmt.Sprintf("infra up %s --stack %s", env, id.Name)
 			msg := fmt.Sprintf("%s config says desired %d but its group has %d", id.Name, want, have)
 			if strings.Contains(output, cmd) {

@@ -75,10 +75,7 @@ func asgNewGroup(r Resource, short []Fault) asgGroup {
 	if g.name == "" {
 		g.name = r.ID // the provider ID of a group is its name
 	}
-	g.desired = g.min
-	if v, ok := r.Outputs["desiredCapacity"]; ok && v != nil {
-		g.desired = r.Int("desiredCapacity")
-	}
+	g.desired = r.DesiredCapacity()
 	missing := 0
 	for _, f := range short {
 		if !f.MatchesTags(g.tagMap) {

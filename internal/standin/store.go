@@ -64,6 +64,16 @@ func (r Resource) Int(prop string) int {
 	return 0
 }
 
+// DesiredCapacity is an Auto Scaling group's desired capacity as AWS keeps
+// it: minSize when unset, and never outside [minSize, maxSize].
+func (r Resource) DesiredCapacity() int {
+	d := r.Int("minSize")
+	if v, ok := r.Outputs["desiredCapacity"]; ok && v != nil {
+		d = r.Int("desiredCapacity")
+	}
+	return max(min(d, r.Int("maxSize")), r.Int("minSize"))
+}
+
 // Strings reads a list of strings.
 func (r Resource) Strings(prop string) []string {
 	list, _ := r.Outputs[prop].([]any)
