@@ -16,7 +16,6 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 
 	"github.com/video-platform/video-platform/components/image"
 	"github.com/video-platform/video-platform/components/queue"
@@ -40,6 +39,12 @@ type BaseStack struct {
 	AlertsTopic *sns.Topic
 	// LaunchFailures is the EventBridge rule on failed launches.
 	LaunchFailures *cloudwatch.EventRule
+	// LaunchLoop counts instances replaced after failing health checks, and
+	// LaunchLoopAlarm pages when they come faster than the config allows.
+	LaunchLoop      *cloudwatch.EventRule
+	LaunchLoopAlarm *cloudwatch.MetricAlarm
+	// AlertSubscriptions are who the alerts reach: emails, then the webhook.
+	AlertSubscriptions []*sns.TopicSubscription
 	// Roles are the instance roles per tier.
 	Roles map[string]*iam.Role
 	// RolePolicies are the least-privilege inline policies per tier.
@@ -104,48 +109,7 @@ func Base(ctx *pulumi.Context, id topology.Identity, cfg BaseConfig) (*BaseStack
 		return nil, err
 	}
 
-	b.AlertsTopic, err = sns.NewTopic(ctx, "alerts", &sns.TopicArgs{NamePrefix: pulumi.String(env + "-alerts-"), Tags: tags})
-	if err != nil {
-		return nil, err
-	}
-	if _, err := sns.NewTopicPolicy(ctx, "alerts", &sns.TopicPolicyArgs{
-		Arn: b.AlertsTopic.Arn,
-		Policy: b.AlertsTopic.Arn.ApplyT(func(arn string) (string, error) {
-			return alertsTopicPolicy(arn, caller.AccountId)
-		}).(pulumi.StringOutput),
-	}); err != nil {
-		return nil, err
-	}
-	for i, email := range cfg.AlertEmails {
-		if _, err := sns.NewTopicSubscription(ctx, fmt.Sprintf("alerts-email-%d", i), &sns.TopicSubscriptionArgs{
-			Topic: b.AlertsTopic.Arn, Protocol: pulumi.String("email"), Endpoint: pulumi.String(email),
-		}); err != nil {
-			return nil, err
-		}
-	}
-	// A paging webhook's URL embeds its credentials, so it is a secret.
-	if webhook, err := config.TrySecret(ctx, "alertsWebhookUrl"); err == nil {
-		if _, err := sns.NewTopicSubscription(ctx, "alerts-webhook", &sns.TopicSubscriptionArgs{
-			Topic: b.AlertsTopic.Arn, Protocol: pulumi.String("https"), Endpoint: webhook,
-		}); err != nil {
-			return nil, err
-		}
-	}
-	pattern, err := launchFailurePattern(env)
-	if err != nil {
-		return nil, err
-	}
-	b.LaunchFailures, err = cloudwatch.NewEventRule(ctx, "launch-failures", &cloudwatch.EventRuleArgs{
-		Description:  pulumi.String("Failed instance launches of " + env + " groups: a launch loop burns money until someone stops it"),
-		EventPattern: pulumi.String(pattern),
-		Tags:         tags,
-	})
-	if err != nil {
-		return nil, err
-	}
-	if _, err := cloudwatch.NewEventTarget(ctx, "launch-failures", &cloudwatch.EventTargetArgs{
-		Rule: b.LaunchFailures.Name, Arn: b.AlertsTopic.Arn,
-	}); err != nil {
+	if err := b.alerting(ctx, env, cfg, caller.AccountId, tags); err != nil {
 		return nil, err
 	}
 

@@ -1,15 +1,17 @@
 package stacks
 
 import (
-	"github.com/video-platform/video-platform/internal/topology"
-	"maps"
-	"slices"
-
 	"fmt"
+	"maps"
 	"net"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/video-platform/video-platform/internal/topology"
 )
 
 // BaseConfig is the config of an env's base stack.
@@ -25,8 +27,14 @@ type BaseConfig struct {
 	AmiID string `json:"amiId,omitempty"`
 	// KeepImages is how many images each ECR repository keeps.
 	KeepImages int `json:"keepImages,omitempty"`
-	// AlertEmails are subscribed to the alerts topic.
+	// AlertEmails are subscribed to the alerts topic. Prod needs at least
+	// one subscriber: an address here or the webhook.
 	AlertEmails []string `json:"alertEmails,omitempty"`
+	// AlertsWebhook is the secret alertsWebhookUrl, nil when unset. A paging
+	// webhook's URL embeds its credentials, so it is only ever a secret.
+	AlertsWebhook *pulumi.StringOutput `json:"-"`
+	// LaunchLoop is when replaced instances page as a launch loop.
+	LaunchLoop LaunchLoopConfig `json:"launchLoop,omitempty"`
 	// Schedules are the time-based capacity changes per blue-green service.
 	// They belong to the service, not to a color: every copy of the service
 	// that has capacity gets the same ones, so the copy a swap makes live
@@ -147,6 +155,11 @@ func (c BaseConfig) Validate(id topology.Identity) error {
 			ch.fail(fmt.Sprintf("alertEmails[%d]", i), e, "an email address")
 		}
 	}
+	// An alarm that reaches nobody is no alarm: prod pages someone.
+	if id.Env == "prod" && len(c.AlertEmails) == 0 && c.AlertsWebhook == nil {
+		ch.fail("alertEmails", nil, "at least one address in prod, or the secret "+ProjectName+":alertsWebhookUrl, so that alarms reach someone")
+	}
+	ch.launchLoop(c.LaunchLoop)
 	for _, svc := range slices.Sorted(maps.Keys(c.Schedules)) {
 		if _, ok := topology.Services[svc]; !ok {
 			ch.fail("schedules."+svc, c.Schedules[svc], "a key per blue-green service: "+strings.Join(topology.ServiceNames(), ", "))

@@ -31,11 +31,15 @@ func baseValues(env string) map[string]any {
 	if env == "staging" {
 		az = 2
 	}
-	return map[string]any{
+	values := map[string]any{
 		"network": map[string]any{"azCount": az, "cidr": "10.20.0.0/16"},
 		"domain":  map[string]any{"name": env + ".video.example.com", "zoneId": "Z00000000PLACEHOLDER"},
 		"queue":   map[string]any{"jobTimeoutSeconds": 900},
 	}
+	if env == "prod" {
+		values["alertEmails"] = []string{"oncall@video.example.com"}
+	}
+	return values
 }
 
 func copyValues(release string, minSize, maxSize, desired int) map[string]any {

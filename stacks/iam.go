@@ -95,16 +95,3 @@ func alertsTopicPolicy(topicArn, account string) (string, error) {
 	}}})
 	return string(b), err
 }
-
-// launchFailurePattern matches failed instance launches of the env's groups:
-// a launch loop burns money for hours, so it has to page someone.
-func launchFailurePattern(env string) (string, error) {
-	b, err := json.Marshal(map[string]any{
-		"source":      []string{"aws.autoscaling"},
-		"detail-type": []string{"EC2 Instance Launch Unsuccessful"},
-		"detail": map[string]any{
-			"AutoScalingGroupName": []map[string]string{{"prefix": env + "-"}},
-		},
-	})
-	return string(b), err
-}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 )
 
 // Main is the Pulumi program body, shared by the binary (main.go) and the
@@ -94,6 +95,13 @@ func LoadBaseConfig(ctx *pulumi.Context, id topology.Identity) (BaseConfig, erro
 	}
 	if err := readObject(ctx, id.Name, "schedules", false, &cfg.Schedules); err != nil {
 		return cfg, err
+	}
+	cfg.LaunchLoop = DefaultLaunchLoop()
+	if err := readObject(ctx, id.Name, "launchLoop", false, &cfg.LaunchLoop); err != nil {
+		return cfg, err
+	}
+	if webhook, err := config.TrySecret(ctx, "alertsWebhookUrl"); err == nil {
+		cfg.AlertsWebhook = &webhook
 	}
 	cfg.AmiID = readString(ctx, "amiId")
 	if raw := readString(ctx, "keepImages"); raw != "" {

@@ -131,6 +131,47 @@ func TestBaseAlertsOnFailedLaunchesAndValidatesTheCertificate(t *testing.T) {
 	assert.Equal(t, "CNAME", offlinetest.Input(t, validation, "type"), "DNS validation record")
 }
 
+// Envato's loop launches fine and fails health checks, so the alarm counts
+// health-check replacements, and it pages the same topic as everything else.
+func TestBasePagesOnALaunchLoop(t *testing.T) {
+	values := baseValues("prod")
+	values["launchLoop"] = map[string]any{"replacements": 4}
+	res := newEnvRender(t, "prod").mustRun("prod", values)
+	rule := offlinetest.Find(t, res, typeEventRul, "launch-loop")
+	var pattern map[string]any
+	require.NoError(t, json.Unmarshal([]byte(offlinetest.Input(t, rule, "eventPattern").(string)), &pattern), "pattern is JSON")
+	assert.Equal(t, []any{"EC2 Instance Terminate Successful"}, pattern["detail-type"], "replacements, not failed launches")
+	detail := pattern["detail"].(map[string]any)
+	assert.Equal(t, []any{map[string]any{"wildcard": "*health check*"}}, detail["Cause"], "only terminations for a failed health check")
+	assert.Equal(t, []any{map[string]any{"prefix": "prod-"}}, detail["AutoScalingGroupName"], "only the env's groups")
+
+	alarm := offlinetest.Find(t, res, "aws:cloudwatch/metricAlarm:MetricAlarm", "launch-loop")
+	topic := offline.Placeholder("aws:sns/topic:Topic", "arn", "alerts")
+	assert.Equal(t, []any{topic}, offlinetest.Input(t, alarm, "alarmActions"), "the alarm pages through the alerts topic")
+	assert.Equal(t, "TriggeredRules", offlinetest.Input(t, alarm, "metricName"))
+	assert.Equal(t, offline.Placeholder(typeEventRul, "name", "launch-loop"), offlinetest.Input(t, alarm, "dimensions.RuleName"), "it counts the loop rule's matches")
+	assert.Equal(t, 4.0, offlinetest.Input(t, alarm, "threshold"), "the configured replacements")
+	assert.Equal(t, 30*60.0, offlinetest.Input(t, alarm, "period"), "the default window")
+	assert.Equal(t, "notBreaching", offlinetest.Input(t, alarm, "treatMissingData"), "no replacements is the healthy case")
+
+	sub := offlinetest.Find(t, res, "aws:sns/topicSubscription:TopicSubscription", "alerts-email-0")
+	assert.Equal(t, topic, offlinetest.Input(t, sub, "topic"))
+	assert.Equal(t, "oncall@video.example.com", offlinetest.Input(t, sub, "endpoint"))
+}
+
+// The webhook alone is a subscriber: prod needs someone, not an address.
+func TestProdAlertsMayGoToTheWebhookOnly(t *testing.T) {
+	values := baseValues("prod")
+	delete(values, "alertEmails")
+	values["alertsWebhookUrl"] = "https://hooks.example.com/T0/B0/secret"
+	cfg := cfgJSON(t, values)
+	res, err := offline.Run(offline.Stack{Name: "prod", Config: cfg, SecretKeys: []string{ProjectName + ":alertsWebhookUrl"}}, Program)
+	require.NoError(t, err)
+	sub := offlinetest.Find(t, res, "aws:sns/topicSubscription:TopicSubscription", "alerts-webhook")
+	assert.Equal(t, "https", offlinetest.Input(t, sub, "protocol"))
+	assert.Empty(t, res.OfType("aws:sns/topicSubscription:TopicSubscription")[1:], "the webhook is the only subscriber")
+}
+
 func TestBaseAdoptsAnExistingNetwork(t *testing.T) {
 	values := baseValues("staging")
 	values["network"] = map[string]any{"azCount": 2, "existing": map[string]any{
@@ -343,6 +384,11 @@ func TestBadConfigIsRejectedBeforeAnythingIsDeclared(t *testing.T) {
 		out[key] = v
 		return out
 	}
+	without := func(base map[string]any, key string) map[string]any {
+		out := with(base, key, nil)
+		delete(out, key)
+		return out
+	}
 	tr := func(mut func(m map[string]any)) map[string]any {
 		v := transcoderValues()
 		mut(v["transcoders"].(map[string]any))
@@ -419,6 +465,12 @@ func TestBadConfigIsRejectedBeforeAnythingIsDeclared(t *testing.T) {
 			`config video-platform:domain.zoneId = "zone-1" is not accepted; accepted: a Route53 hosted zone ID`},
 		{"job timeout", "prod", with(baseValues("prod"), "queue", map[string]any{"jobTimeoutSeconds": 0}),
 			`config video-platform:queue.jobTimeoutSeconds = 0 is not accepted; accepted: an integer from 1 to 43200`},
+		{"prod alerts reach nobody", "prod", without(baseValues("prod"), "alertEmails"),
+			`stack prod: config video-platform:alertEmails = (unset) is not accepted; accepted: at least one address in prod, or the secret video-platform:alertsWebhookUrl`},
+		{"launch loop threshold zero", "prod", with(baseValues("prod"), "launchLoop", map[string]any{"replacements": 0}),
+			`stack prod: config video-platform:launchLoop.replacements = 0 is not accepted; accepted: an integer from 1 to 100`},
+		{"launch loop window", "prod", with(baseValues("prod"), "launchLoop", map[string]any{"windowMinutes": 7}),
+			`config video-platform:launchLoop.windowMinutes = 7 is not accepted; accepted: a multiple of 5`},
 		{"missing domain", "prod", map[string]any{"network": baseValues("prod")["network"], "queue": baseValues("prod")["queue"]},
 			"stack prod: config video-platform:domain = (unset) is not accepted"},
 	}

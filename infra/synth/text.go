@@ -14,21 +14,22 @@ import (
 
 // keyProperties are the inputs worth showing in the tree, per type.
 var keyProperties = map[string][]string{
-	"aws:autoscaling/group:Group":            {"minSize", "maxSize", "desiredCapacity", "healthCheckType", "vpcZoneIdentifiers", "capacityRebalance"},
-	"aws:autoscaling/policy:Policy":          {"policyType", "targetTrackingConfiguration.targetValue"},
-	"aws:autoscaling/schedule:Schedule":      {"recurrence", "timeZone", "minSize", "maxSize", "desiredCapacity"},
-	"aws:ec2/launchTemplate:LaunchTemplate":  {"instanceType", "metadataOptions.httpTokens", "imageId"},
-	"aws:ec2/subnet:Subnet":                  {"cidrBlock", "availabilityZone"},
-	"aws:ec2/vpc:Vpc":                        {"cidrBlock"},
-	"aws:ec2/securityGroup:SecurityGroup":    {"ingress"},
-	"aws:lb/loadBalancer:LoadBalancer":       {"loadBalancerType", "idleTimeout", "enableDeletionProtection"},
-	"aws:lb/listener:Listener":               {"port", "protocol", "sslPolicy"},
-	"aws:lb/targetGroup:TargetGroup":         {"port", "deregistrationDelay", "stickiness.enabled"},
-	"aws:route53/record:Record":              {"name", "type", "setIdentifier", "weightedRoutingPolicies", "ttl"},
-	"aws:sqs/queue:Queue":                    {"visibilityTimeoutSeconds", "sqsManagedSseEnabled"},
-	"aws:ecr/repository:Repository":          {"name", "imageTagMutability"},
-	"aws:cloudwatch/metricAlarm:MetricAlarm": {"metricName", "threshold"},
-	"aws:acm/certificate:Certificate":        {"domainName", "subjectAlternativeNames", "validationMethod"},
+	"aws:autoscaling/group:Group":                 {"minSize", "maxSize", "desiredCapacity", "healthCheckType", "vpcZoneIdentifiers", "capacityRebalance"},
+	"aws:autoscaling/policy:Policy":               {"policyType", "targetTrackingConfiguration.targetValue"},
+	"aws:autoscaling/schedule:Schedule":           {"recurrence", "timeZone", "minSize", "maxSize", "desiredCapacity"},
+	"aws:ec2/launchTemplate:LaunchTemplate":       {"instanceType", "metadataOptions.httpTokens", "imageId"},
+	"aws:ec2/subnet:Subnet":                       {"cidrBlock", "availabilityZone"},
+	"aws:ec2/vpc:Vpc":                             {"cidrBlock"},
+	"aws:ec2/securityGroup:SecurityGroup":         {"ingress"},
+	"aws:lb/loadBalancer:LoadBalancer":            {"loadBalancerType", "idleTimeout", "enableDeletionProtection"},
+	"aws:lb/listener:Listener":                    {"port", "protocol", "sslPolicy"},
+	"aws:lb/targetGroup:TargetGroup":              {"port", "deregistrationDelay", "stickiness.enabled"},
+	"aws:route53/record:Record":                   {"name", "type", "setIdentifier", "weightedRoutingPolicies", "ttl"},
+	"aws:sqs/queue:Queue":                         {"visibilityTimeoutSeconds", "sqsManagedSseEnabled"},
+	"aws:ecr/repository:Repository":               {"name", "imageTagMutability"},
+	"aws:cloudwatch/metricAlarm:MetricAlarm":      {"namespace", "metricName", "threshold", "period"},
+	"aws:sns/topicSubscription:TopicSubscription": {"protocol", "endpoint"},
+	"aws:acm/certificate:Certificate":             {"domainName", "subjectAlternativeNames", "validationMethod"},
 }
 
 // WriteText prints an env for people: a tree per stack, a summary table,
@@ -114,10 +115,31 @@ func summarize(r render.Resource) string {
 			parts = append(parts, path+"="+compact(v))
 		}
 	}
+	if hooks := lifecycleHooks(r); hooks != "" {
+		parts = append(parts, "lifecycleHooks="+hooks)
+	}
 	if len(parts) == 0 {
 		return ""
 	}
 	return "  [" + strings.Join(parts, " ") + "]"
+}
+
+// lifecycleHooks shows a group's hooks as transition:heartbeat, because
+// whether a group waits for readiness and drains its work is what a
+// reviewer of a transcoder or recorder change most needs to see.
+func lifecycleHooks(r render.Resource) string {
+	if r.Type != "aws:autoscaling/group:Group" {
+		return ""
+	}
+	hooks, _ := r.Inputs["initialLifecycleHooks"].([]any)
+	var out []string
+	for _, h := range hooks {
+		m, _ := h.(map[string]any)
+		transition, _ := m["lifecycleTransition"].(string)
+		short := strings.ToLower(strings.TrimPrefix(transition, "autoscaling:EC2_INSTANCE_"))
+		out = append(out, fmt.Sprintf("%s:%ss", short, compact(m["heartbeatTimeout"])))
+	}
+	return strings.Join(out, ",")
 }
 
 func lookup(m map[string]any, path string) (any, bool) {

@@ -26,7 +26,7 @@ func TestLoadConfigRejectsBadOverrides(t *testing.T) {
 		{
 			desc: "unknown rule",
 			body: `{"asg-multi-zone": {"minAzs": 3}}`,
-			want: `unknown rule "asg-multi-zone"; accepted rules: all, asg-multi-az, asg-elb-health-check, launch-template-imdsv2, launch-template-encrypted-volumes, no-public-instances, no-world-ssh, world-ingress-only-on-lb, alb-https-only, alb-deletion-protection, sqs-dlq-and-encryption, spot-fleet-diversified, drain-hooks, dns-swap-records, required-tags, instance-types-allowed, capacity-cap, iam-no-wildcards`,
+			want: `unknown rule "asg-multi-zone"; accepted rules: all, asg-multi-az, asg-elb-health-check, launch-template-imdsv2, launch-template-encrypted-volumes, no-public-instances, no-world-ssh, world-ingress-only-on-lb, alb-https-only, alb-deletion-protection, sqs-dlq-and-encryption, spot-fleet-diversified, drain-hooks, dns-swap-records, required-tags, instance-types-allowed, capacity-cap, iam-no-wildcards, alerts-subscribed`,
 		},
 		{
 			desc: "bad enforcement level",

@@ -180,6 +180,7 @@ func Rules() []Rule {
 		instanceTypesAllowed(),
 		capacityCap(),
 		iamNoWildcards(),
+		alertsSubscribed(),
 	}
 }
 

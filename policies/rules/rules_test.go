@@ -92,7 +92,7 @@ func TestRuleCatalogue(t *testing.T) {
 			assert.True(t, ok, "rule %s: default of %s must satisfy its own validation", r.Name, p.Key)
 		}
 	}
-	assert.Len(t, seen, 17, "every rule from the spec is registered")
+	assert.Len(t, seen, 18, "every rule from the spec is registered")
 }
 
 func TestCompliantStackHasNoViolations(t *testing.T) {
@@ -276,6 +276,27 @@ func TestALBDeletionProtection(t *testing.T) {
 		{desc: "prod is mandatory", resources: []Resource{off}, wantLevel: Mandatory, want: [][]string{{"set enableDeletionProtection = true"}}},
 		{desc: "staging is advisory", env: "staging", resources: []Resource{off}, wantLevel: Advisory, want: [][]string{{"enableDeletionProtection"}}},
 		{desc: "enabled", resources: []Resource{res(TypeLoadBalancer, "web-alb", map[string]any{"enableDeletionProtection": true})}},
+	})
+}
+
+func TestAlertsSubscribed(t *testing.T) {
+	topic := res(TypeTopic, "alerts", map[string]any{"tags": stdTags("base")})
+	sub := func(ref string) Resource {
+		return res(TypeTopicSubscription, "alerts-email-0", map[string]any{"topic": ref, "protocol": "email", "endpoint": "oncall@example.com"})
+	}
+	other := res(TypeTopic, "other", map[string]any{"tags": stdTags("base")})
+	byDep := sub(UnknownMarker)
+	byDep.PropertyDependencies = map[string][]string{"topic": {topic.URN}}
+	known := with(topic.Inputs, "arn", "arn:aws:sns:us-east-1:123456789012:prod-alerts-1")
+	runRuleCases(t, "alerts-subscribed", []ruleCase{
+		{desc: "no subscriber in prod", resources: []Resource{topic}, wantLevel: Mandatory,
+			want: [][]string{{"has no subscriber", "video-platform:alertEmails", "video-platform:alertsWebhookUrl"}}},
+		{desc: "no subscriber in staging is advisory", env: "staging", resources: []Resource{topic}, wantLevel: Advisory, want: [][]string{{"page nobody"}}},
+		{desc: "subscribed through the offline placeholder", resources: []Resource{topic, sub(placeholder(TypeTopic, "arn", "alerts"))}},
+		{desc: "subscribed through engine property dependencies", resources: []Resource{topic, byDep}},
+		{desc: "subscribed by a known ARN", resources: []Resource{res(TypeTopic, "alerts", known), sub("arn:aws:sns:us-east-1:123456789012:prod-alerts-1")}},
+		{desc: "a subscription to another topic does not count", resources: []Resource{topic, other, sub(placeholder(TypeTopic, "arn", "other"))},
+			want: [][]string{{`SNS topic "alerts" has no subscriber`}}},
 	})
 }
 
