@@ -45,6 +45,17 @@ type Checks interface {
 	// GroupsByTag lists the Auto Scaling groups carrying tag key=value.
 	GroupsByTag(ctx context.Context, key, value string) ([]Group, error)
 
+	// TaggedInstances lists the EC2 instances carrying tag key=value with
+	// their own tags (Resource Groups Tagging API): an instance keeps the
+	// release tag it was launched with when its group's changes in place.
+	TaggedInstances(ctx context.Context, key, value string) ([]TaggedInstance, error)
+
+	// Drains reads how a group's terminating instances drain: since when
+	// each of terminating has been terminating (DescribeScalingActivities)
+	// and the heartbeat of the group's terminating lifecycle hook
+	// (DescribeLifecycleHooks).
+	Drains(ctx context.Context, group string, terminating []string) (Drain, error)
+
 	// QueueDepth returns SQS ApproximateNumberOfMessages (visible) and
 	// ApproximateNumberOfMessagesNotVisible (inFlight). A missing queue
 	// yields an error matching ErrNotFound.
@@ -108,8 +119,39 @@ type Group struct {
 	InService int
 	// Instances counts the instances in any lifecycle state: one in
 	// Terminating:Wait is still finishing its work.
-	Instances       int
+	Instances int
+	// Members are the group's instances and their lifecycle states.
+	Members         []Member
 	TargetGroupARNs []string
+}
+
+// Member is one instance of a group as Auto Scaling sees it.
+type Member struct {
+	ID             string
+	LifecycleState string
+}
+
+// Draining reports whether the instance is terminating but still holds
+// its work: its termination hook has not completed.
+func (m Member) Draining() bool {
+	return m.LifecycleState == "Terminating:Wait" || m.LifecycleState == "Terminating:Proceed" || m.LifecycleState == "Terminating"
+}
+
+// TaggedInstance is one EC2 instance and the tags it carries.
+type TaggedInstance struct {
+	ID string
+	// Group is its Auto Scaling group (the aws:autoscaling:groupName tag).
+	Group string
+	Tags  map[string]string
+}
+
+// Drain is how a group's terminating instances drain.
+type Drain struct {
+	// Heartbeat is the terminating hook's heartbeat timeout; zero when the
+	// group has no terminating hook.
+	Heartbeat time.Duration
+	// Since maps a terminating instance to when its termination began.
+	Since map[string]time.Time
 }
 
 // WaitInsync polls ChangeStatus every poll until the change is INSYNC. sleep

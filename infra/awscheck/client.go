@@ -16,6 +16,7 @@ import (
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
+	tagging "github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 )
@@ -28,6 +29,7 @@ type Client struct {
 	asg *autoscaling.Client
 	sqs *sqs.Client
 	ddb *dynamodb.Client
+	tag *tagging.Client
 }
 
 var (
@@ -49,7 +51,7 @@ func WithBaseEndpoint(url string) Option {
 	return func(o *options) { o.baseEndpoint = url }
 }
 
-// New builds the six service clients from one aws.Config, so they share
+// New builds the service clients from one aws.Config, so they share
 // credentials, region and retry policy.
 func New(cfg aws.Config, opts ...Option) *Client {
 	var o options
@@ -87,6 +89,11 @@ func New(cfg aws.Config, opts ...Option) *Client {
 			}
 		}),
 		ddb: dynamodb.NewFromConfig(cfg, func(so *dynamodb.Options) {
+			if ep != nil {
+				so.BaseEndpoint = ep
+			}
+		}),
+		tag: tagging.NewFromConfig(cfg, func(so *tagging.Options) {
 			if ep != nil {
 				so.BaseEndpoint = ep
 			}
@@ -247,6 +254,7 @@ func toGroup(g asgtypes.AutoScalingGroup) Group {
 	}
 	out.Instances = len(g.Instances)
 	for _, inst := range g.Instances {
+		out.Members = append(out.Members, Member{ID: aws.ToString(inst.InstanceId), LifecycleState: string(inst.LifecycleState)})
 		if inst.LifecycleState == asgtypes.LifecycleStateInService {
 			out.InService++
 		}

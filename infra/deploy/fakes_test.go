@@ -256,6 +256,8 @@ type fakeAWS struct {
 	pending     int
 	queue       [2]int
 	clock       *fakeClock
+	tagged      []awscheck.TaggedInstance
+	drains      map[string]awscheck.Drain
 }
 
 func (f *fakeAWS) TargetHealth(_ context.Context, arn string) ([]awscheck.Target, error) {
@@ -299,6 +301,14 @@ func (f *fakeAWS) GroupsByTag(context.Context, string, string) ([]awscheck.Group
 		return f.groupsFn(f.groupsCalls), nil
 	}
 	return f.groups, nil
+}
+
+func (f *fakeAWS) TaggedInstances(context.Context, string, string) ([]awscheck.TaggedInstance, error) {
+	return f.tagged, nil
+}
+
+func (f *fakeAWS) Drains(_ context.Context, group string, _ []string) (awscheck.Drain, error) {
+	return f.drains[group], nil
 }
 
 func (f *fakeAWS) QueueDepth(context.Context, string) (int, int, error) {

@@ -257,3 +257,44 @@ func TestStatusReadErrorIsNoPhantom(t *testing.T) {
 	code, _, _ = w.run("status", "prod")
 	assert.Equal(t, ExitFailed, code, "only a failed read: exit 1, not 3")
 }
+
+// Status shows, per release, the instances still draining and their age,
+// flags the ones past their hook's heartbeat, and names the instances whose
+// release tag is not their group's.
+func TestStatusShowsDrainingAndOutdatedInstances(t *testing.T) {
+	w := newWorld(t.TempDir())
+	now := w.deps.Clock.Now()
+	w.aws.groups = []awscheck.Group{
+		{Name: "asg-web-blue", Desired: 3, InService: 3, Tags: map[string]string{"release": "2026.11.20-1"}},
+		{Name: "asg-tr-r1", Desired: 0, InService: 0, Tags: map[string]string{"release": "r1"}, Members: []awscheck.Member{
+			{ID: "i-old", LifecycleState: "Terminating:Wait"}, {ID: "i-young", LifecycleState: "Terminating:Wait"}}},
+		{Name: "asg-tr-r2", Desired: 2, InService: 2, Tags: map[string]string{"release": "r2"}, Members: []awscheck.Member{
+			{ID: "i-a", LifecycleState: "InService"}, {ID: "i-b", LifecycleState: "InService"}}},
+	}
+	w.aws.drains = map[string]awscheck.Drain{"asg-tr-r1": {Heartbeat: 30 * time.Minute, Since: map[string]time.Time{
+		"i-old": now.Add(-45 * time.Minute), "i-young": now.Add(-5 * time.Minute)}}}
+	w.aws.tagged = []awscheck.TaggedInstance{
+		{ID: "i-a", Group: "asg-tr-r2", Tags: map[string]string{"release": "r2"}},
+		{ID: "i-b", Group: "asg-tr-r2", Tags: map[string]string{"release": "r1"}},
+		{ID: "i-stray", Group: "asg-unknown", Tags: map[string]string{"release": "r0"}},
+	}
+	code, out, errOut := w.run("status", "prod")
+	require.NotEqual(t, ExitFailed, code, "status: %s\n%s", errOut, out)
+	assert.Regexp(t, `r1\s+draining\s+asg-tr-r1\s+0\s+0\s+2 \(oldest 45m0s\)`, out, "the draining release counts its instances and the oldest's age")
+	assert.Regexp(t, `r2\s+active\s+asg-tr-r2\s+2\s+2\s+-`, out, "the active release drains nothing")
+	assert.Regexp(t, `asg-tr-r1\s+r1\s+i-old\s+45m0s\s+30m0s\s+overdue: past its hook's heartbeat`, out, "the instance past its heartbeat is flagged")
+	assert.Regexp(t, `asg-tr-r1\s+r1\s+i-young\s+5m0s\s+30m0s\s*\n`, out, "a young drain is not flagged")
+	assert.Regexp(t, `asg-tr-r2\s+i-b\s+r2\s+r1`, out, "the outdated instance names both releases")
+	assert.NotContains(t, out, "i-a ", "an up-to-date instance is not listed")
+	assert.NotContains(t, out, "i-stray", "instances of groups status does not know are left to the phantom check")
+}
+
+func TestJudgeInstancesWithoutActivityOrHook(t *testing.T) {
+	groups := map[string]awscheck.Group{"g": {Tags: map[string]string{"release": "r1"}, Members: []awscheck.Member{{ID: "i-1", LifecycleState: "Terminating:Proceed"}}}}
+	draining, outdated := judgeInstances(t0, groups, []awscheck.TaggedInstance{{ID: "i-1", Group: "g", Tags: map[string]string{}}}, nil)
+	require.Len(t, draining, 1, "Terminating:Proceed still holds work")
+	assert.False(t, draining[0].Overdue(), "no hook heartbeat known: never called overdue")
+	assert.Equal(t, time.Duration(0), draining[0].Age, "no activity: age unknown")
+	require.Len(t, outdated, 1, "an instance without a release tag in a group with one is outdated")
+	assert.Equal(t, "", outdated[0].InstanceRelease)
+}

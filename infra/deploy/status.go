@@ -108,6 +108,16 @@ func (a *app) status(ctx context.Context, env string) (phantoms, failures int) {
 		warn("groups of %s: %v", env, err)
 		checks = nil
 	}
+	var draining []drainingInstance
+	var outdated []outdatedInstance
+	if checks != nil {
+		tagged, drains, err := readInstances(ctx, checks, env, groups)
+		if err != nil {
+			warn("instances of %s: %v", env, err)
+		} else {
+			draining, outdated = judgeInstances(a.deps.Clock.Now(), groups, tagged, drains)
+		}
+	}
 	declared := map[string]bool{}
 
 	a.printf("\n")
@@ -157,7 +167,7 @@ func (a *app) status(ctx context.Context, env string) (phantoms, failures int) {
 	fleet := outStrings(tout, "groups")
 	active := outString(tout, "active")
 	tw = tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "TRANSCODER RELEASE\tROLE\tGROUP\tDESIRED\tIN SERVICE")
+	fmt.Fprintln(tw, "TRANSCODER RELEASE\tROLE\tGROUP\tDESIRED\tIN SERVICE\tDRAINING")
 	for _, r := range slices.Sorted(maps.Keys(fleet)) {
 		name := fleet[r]
 		declared[name] = true
@@ -171,7 +181,7 @@ func (a *app) status(ctx context.Context, env string) (phantoms, failures int) {
 		} else if groups != nil {
 			desired, inService = "no group", "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r, role, name, desired, inService)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r, role, name, desired, inService, drainingSummary(draining, name))
 	}
 	if err := tw.Flush(); err != nil {
 		warn("%v", err)
@@ -185,6 +195,9 @@ func (a *app) status(ctx context.Context, env string) (phantoms, failures int) {
 		}
 	}
 
+	if _, err := a.printInstances(draining, outdated); err != nil {
+		warn("%v", err)
+	}
 	phantom, unknown := classifyGroups(env, groups, declared, unread)
 	for _, name := range unknown {
 		warn("group %s is not classified: the outputs of %s, which would declare it, could not be read", name, topology.OwnerStack(env, groups[name].Tags))
@@ -220,6 +233,25 @@ func classifyGroups(env string, groups map[string]awscheck.Group, declared, unre
 		phantom = append(phantom, name)
 	}
 	return phantom, unknown
+}
+
+// drainingSummary is a release's draining instances in one cell: how many
+// and the oldest's age.
+func drainingSummary(draining []drainingInstance, group string) string {
+	n, oldest := 0, time.Duration(0)
+	for _, d := range draining {
+		if d.Group == group {
+			n++
+			oldest = max(oldest, d.Age)
+		}
+	}
+	switch {
+	case n == 0:
+		return "-"
+	case oldest == 0:
+		return fmt.Sprint(n)
+	}
+	return fmt.Sprintf("%d (oldest %s)", n, oldest.Round(time.Second))
 }
 
 func yes(b bool) string {

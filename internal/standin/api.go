@@ -65,6 +65,8 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.serveCloudWatch(c)
 	case ddbIsTarget(r.Header.Get("X-Amz-Target")):
 		a.serveDynamoDB(c)
+	case taggingIsTarget(r.Header.Get("X-Amz-Target")):
+		a.serveTagging(c)
 	case r.Header.Get("X-Amz-Target") != "":
 		a.serveSQS(c)
 	case strings.HasPrefix(r.URL.Path, route53Prefix):

@@ -11,12 +11,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Instance lifecycle states the stand-in reports.
 const (
-	asgInService = "InService"
-	asgPending   = "Pending"
+	asgInService       = "InService"
+	asgPending         = "Pending"
+	asgTerminatingWait = "Terminating:Wait"
 )
 
 const (
@@ -46,6 +48,10 @@ type asgTag struct {
 
 type asgInstance struct {
 	id, state, az string
+	// drainingSince is when a Terminating:Wait instance began to drain.
+	drainingSince time.Time
+	// release overrides the group's release tag for an outdated instance.
+	release string
 }
 
 // asgLoadGroups builds every Auto Scaling group in resources, sorted by name,
@@ -56,7 +62,9 @@ func asgLoadGroups(resources []Resource, faults []Fault) []asgGroup {
 		if r.Type != apiTypeASG {
 			continue
 		}
-		groups = append(groups, asgNewGroup(r, apiFaultsOf(faults, FaultShortOfCapacity)))
+		g := asgNewGroup(r, apiFaultsOf(faults, FaultShortOfCapacity))
+		g.applyInstanceFaults(faults)
+		groups = append(groups, g)
 	}
 	slices.SortFunc(groups, func(x, y asgGroup) int { return strings.Compare(x.name, y.name) })
 	return groups
@@ -104,6 +112,37 @@ func asgNewGroup(r Resource, short []Fault) asgGroup {
 		g.instances = append(g.instances, asgInstance{id: asgInstanceID(g.name, i), state: state, az: zones[i%len(zones)]})
 	}
 	return g
+}
+
+// applyInstanceFaults adds the instances a terminating-wait fault holds
+// and retags those an outdated-instances fault names.
+func (g *asgGroup) applyInstanceFaults(faults []Fault) {
+	for _, f := range apiFaultsOf(faults, FaultOutdatedInstances) {
+		if !f.MatchesTags(g.tagMap) {
+			continue
+		}
+		n := 0
+		for i := range g.instances {
+			if g.instances[i].state == asgInService && (f.Count == 0 || n < f.Count) {
+				g.instances[i].release = f.Release
+				n++
+			}
+		}
+	}
+	for _, f := range apiFaultsOf(faults, FaultTerminatingWait) {
+		if !f.MatchesTags(g.tagMap) {
+			continue
+		}
+		since, err := f.SinceTime()
+		if err != nil {
+			continue // Validate refused it when the fault was written
+		}
+		for range max(f.Count, 1) {
+			i := len(g.instances)
+			g.instances = append(g.instances, asgInstance{id: asgInstanceID(g.name, i), state: asgTerminatingWait,
+				az: apiDefaultRegion + "a", drainingSince: since.UTC()})
+		}
+	}
 }
 
 // asgGroupTags reads the group's tags in order, keeping propagateAtLaunch; a
@@ -344,4 +383,127 @@ func asgGroupToXML(g asgGroup) asgGroupXML {
 		})
 	}
 	return x
+}
+
+type asgActivitiesXML struct {
+	XMLName xml.Name `xml:"DescribeScalingActivitiesResponse"`
+	Xmlns   string   `xml:"xmlns,attr"`
+	Result  struct {
+		Activities []asgActivityXML `xml:"Activities>member"`
+	} `xml:"DescribeScalingActivitiesResult"`
+	Meta queryResponseMetadata `xml:"ResponseMetadata"`
+}
+
+type asgActivityXML struct {
+	ActivityID           string `xml:"ActivityId"`
+	AutoScalingGroupName string `xml:"AutoScalingGroupName"`
+	Description          string `xml:"Description"`
+	Cause                string `xml:"Cause"`
+	StartTime            string `xml:"StartTime"`
+	StatusCode           string `xml:"StatusCode"`
+	Progress             int    `xml:"Progress"`
+}
+
+// describeScalingActivities answers with the termination activity of each
+// instance a group holds in Terminating:Wait; the stand-in keeps no other
+// history. A mid-lifecycle termination is the activity AWS reports while
+// the hook waits.
+func (a *API) describeScalingActivities(c *apiCall, form url.Values, faults []Fault) (any, *apiError) {
+	name := form.Get("AutoScalingGroupName")
+	resources, aerr := a.ofTypes(apiTypeASG)
+	if aerr != nil {
+		return nil, aerr
+	}
+	out := asgActivitiesXML{Xmlns: asgQuery.xmlns}
+	out.Meta.RequestID = c.id
+	for _, g := range asgLoadGroups(resources, faults) {
+		if name != "" && g.name != name {
+			continue
+		}
+		for _, inst := range g.instances {
+			if inst.state != asgTerminatingWait {
+				continue
+			}
+			sum := sha256.Sum256([]byte("terminate\x00" + inst.id))
+			out.Result.Activities = append(out.Result.Activities, asgActivityXML{
+				ActivityID:           hex.EncodeToString(sum[:16]),
+				AutoScalingGroupName: g.name,
+				Description:          "Terminating EC2 instance: " + inst.id,
+				Cause: "At " + inst.drainingSince.Format(time.RFC3339) + " a user request update of AutoScalingGroup constraints " +
+					"changed the desired capacity, and instance " + inst.id + " was selected for termination.",
+				StartTime:  inst.drainingSince.Format(time.RFC3339),
+				StatusCode: "MidLifecycleAction",
+				Progress:   50,
+			})
+		}
+	}
+	return out, nil
+}
+
+type asgHooksXML struct {
+	XMLName xml.Name `xml:"DescribeLifecycleHooksResponse"`
+	Xmlns   string   `xml:"xmlns,attr"`
+	Result  struct {
+		Hooks []asgHookXML `xml:"LifecycleHooks>member"`
+	} `xml:"DescribeLifecycleHooksResult"`
+	Meta queryResponseMetadata `xml:"ResponseMetadata"`
+}
+
+type asgHookXML struct {
+	LifecycleHookName    string `xml:"LifecycleHookName"`
+	AutoScalingGroupName string `xml:"AutoScalingGroupName"`
+	LifecycleTransition  string `xml:"LifecycleTransition"`
+	HeartbeatTimeout     int    `xml:"HeartbeatTimeout"`
+	GlobalTimeout        int    `xml:"GlobalTimeout"`
+	DefaultResult        string `xml:"DefaultResult"`
+}
+
+// asgDefaultHeartbeat and asgMaxGlobalTimeout are AWS's: an hour when the
+// hook sets none, and a hook never waits past 100 heartbeats or 48 hours.
+const (
+	asgDefaultHeartbeat = 3600
+	asgMaxGlobalTimeout = 172800
+)
+
+// describeLifecycleHooks answers from the group's initialLifecycleHooks.
+func (a *API) describeLifecycleHooks(c *apiCall, form url.Values, faults []Fault) (any, *apiError) {
+	name := form.Get("AutoScalingGroupName")
+	if name == "" {
+		return nil, errQueryValidation("1 validation error detected: Value null at 'autoScalingGroupName' failed to satisfy constraint: Member must not be null")
+	}
+	resources, aerr := a.ofTypes(apiTypeASG)
+	if aerr != nil {
+		return nil, aerr
+	}
+	out := asgHooksXML{Xmlns: asgQuery.xmlns}
+	out.Meta.RequestID = c.id
+	found := false
+	for _, g := range asgLoadGroups(resources, faults) {
+		if g.name != name {
+			continue
+		}
+		found = true
+		hooks, _ := g.res.Outputs["initialLifecycleHooks"].([]any)
+		for _, h := range hooks {
+			m, _ := h.(map[string]any)
+			hb := asgDefaultHeartbeat
+			if v, ok := m["heartbeatTimeout"].(float64); ok && v > 0 {
+				hb = int(v)
+			}
+			hookName, _ := m["name"].(string)
+			transition, _ := m["lifecycleTransition"].(string)
+			result, _ := m["defaultResult"].(string)
+			if result == "" {
+				result = "ABANDON"
+			}
+			out.Result.Hooks = append(out.Result.Hooks, asgHookXML{
+				LifecycleHookName: hookName, AutoScalingGroupName: g.name, LifecycleTransition: transition,
+				HeartbeatTimeout: hb, GlobalTimeout: min(100*hb, asgMaxGlobalTimeout), DefaultResult: result,
+			})
+		}
+	}
+	if !found {
+		return nil, errQueryValidation("Group %s not found", name)
+	}
+	return out, nil
 }

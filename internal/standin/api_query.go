@@ -38,6 +38,10 @@ func (s *querySvc) handler(action string) queryHandler {
 		return (*API).describeTargetHealth
 	case s == asgQuery && action == "DescribeAutoScalingGroups":
 		return (*API).describeAutoScalingGroups
+	case s == asgQuery && action == "DescribeScalingActivities":
+		return (*API).describeScalingActivities
+	case s == asgQuery && action == "DescribeLifecycleHooks":
+		return (*API).describeLifecycleHooks
 	}
 	return nil
 }

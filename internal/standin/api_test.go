@@ -239,19 +239,87 @@ func TestAPIGroupsByTag(t *testing.T) {
 		Min: 2, Max: 4, Desired: 2, InService: 2, Instances: 2,
 	}
 
+	// Members are checked apart: their IDs are derived, their states are not.
+	sizing := func(gs []awscheck.Group) []awscheck.Group {
+		for i := range gs {
+			gs[i].Members = nil
+		}
+		return gs
+	}
 	got, err := c.GroupsByTag(ctx, "env", "prod")
 	require.NoError(t, err, "DescribeAutoScalingGroups")
-	assert.Equal(t, []awscheck.Group{blue(3), green}, got, "prod groups only; desired defaults to minSize")
+	require.Len(t, got, 2)
+	assert.Len(t, got[0].Members, 3, "the blue group's instances are listed")
+	assert.Equal(t, []awscheck.Group{blue(3), green}, sizing(got), "prod groups only; desired defaults to minSize")
 
 	env.faults(t, Fault{Kind: FaultShortOfCapacity, Tags: map[string]string{"color": "blue"}, Count: 2})
 	got, err = c.GroupsByTag(ctx, "env", "prod")
 	require.NoError(t, err, "DescribeAutoScalingGroups under short-of-capacity")
-	assert.Equal(t, []awscheck.Group{blue(1), green}, got, "2 of 3 blue instances pending, green untouched")
+	assert.Equal(t, []awscheck.Group{blue(1), green}, sizing(got), "2 of 3 blue instances pending, green untouched")
 
 	env.faults(t, Fault{Kind: FaultShortOfCapacity, Tags: map[string]string{"color": "blue"}})
 	got, err = c.GroupsByTag(ctx, "color", "blue")
 	require.NoError(t, err, "DescribeAutoScalingGroups with count 0")
-	assert.Equal(t, []awscheck.Group{blue(0)}, got, "count 0 keeps every instance pending")
+	assert.Equal(t, []awscheck.Group{blue(0)}, sizing(got), "count 0 keeps every instance pending")
+}
+
+// A group scaled to zero keeps the instances its termination hook holds;
+// their drain start and the hook's heartbeat come from Auto Scaling, and
+// each instance's own release tag from the tagging API.
+func TestAPIDrainingAndOutdatedInstances(t *testing.T) {
+	env := newAPIEnv(t)
+	env.put(t, "aws:autoscaling/group:Group", "prod-transcoder-r1", map[string]any{
+		"name": "prod-transcoder-r1", "desiredCapacity": 0, "minSize": 0, "maxSize": 0,
+		"tags": apiGroupTags("env", "prod", "service", "transcoder", "release", "r1"),
+		"initialLifecycleHooks": []any{
+			map[string]any{"name": "drain", "lifecycleTransition": "autoscaling:EC2_INSTANCE_TERMINATING", "heartbeatTimeout": 1800, "defaultResult": "CONTINUE"},
+			map[string]any{"name": "ready", "lifecycleTransition": "autoscaling:EC2_INSTANCE_LAUNCHING", "heartbeatTimeout": 600},
+		},
+	})
+	env.put(t, "aws:autoscaling/group:Group", "prod-transcoder-r2", map[string]any{
+		"name": "prod-transcoder-r2", "desiredCapacity": 3, "minSize": 0, "maxSize": 6,
+		"tags": apiGroupTags("env", "prod", "service", "transcoder", "release", "r2"),
+	})
+	since := apiT0.Add(-40 * time.Minute)
+	env.faults(t,
+		Fault{Kind: FaultTerminatingWait, Tags: map[string]string{"release": "r1"}, Count: 2, Since: since.Format(time.RFC3339)},
+		Fault{Kind: FaultOutdatedInstances, Tags: map[string]string{"release": "r2"}, Count: 1, Release: "r1"})
+	c := env.client()
+	ctx := context.Background()
+
+	groups, err := c.GroupsByTag(ctx, "env", "prod")
+	require.NoError(t, err)
+	require.Len(t, groups, 2)
+	r1 := groups[0]
+	assert.Equal(t, 0, r1.Desired, "scaled to zero")
+	assert.Equal(t, 2, r1.Instances, "yet two instances still hold jobs")
+	var waiting []string
+	for _, m := range r1.Members {
+		assert.Equal(t, "Terminating:Wait", m.LifecycleState)
+		assert.True(t, m.Draining())
+		waiting = append(waiting, m.ID)
+	}
+
+	d, err := c.Drains(ctx, "prod-transcoder-r1", waiting)
+	require.NoError(t, err, "DescribeLifecycleHooks and DescribeScalingActivities")
+	assert.Equal(t, 30*time.Minute, d.Heartbeat, "the terminating hook's heartbeat, not the launching one's")
+	require.Len(t, d.Since, 2)
+	for _, id := range waiting {
+		assert.Equal(t, since, d.Since[id], "%s drains since the fault's time", id)
+	}
+	_, err = c.Drains(ctx, "no-such-group", nil)
+	assert.Error(t, err, "an unknown group is an error, not an empty drain")
+
+	tagged, err := c.TaggedInstances(ctx, "env", "prod")
+	require.NoError(t, err, "GetResources")
+	releases := map[string]int{}
+	for _, inst := range tagged {
+		if inst.Group == "prod-transcoder-r2" {
+			releases[inst.Tags["release"]]++
+		}
+	}
+	assert.Equal(t, map[string]int{"r2": 2, "r1": 1}, releases, "one r2 instance still carries r1")
+	assert.Len(t, tagged, 5, "the three r2 instances and the two draining r1 ones")
 }
 
 func TestAPIGroupsByTagFollowsPages(t *testing.T) {
@@ -509,6 +577,10 @@ var apiThrottledCalls = map[string]func(context.Context, *awscheck.Client) error
 		_, _, err := c.QueueDepth(ctx, apiTestQueue)
 		return err
 	},
+	"tagging": func(ctx context.Context, c *awscheck.Client) error {
+		_, err := c.TaggedInstances(ctx, "env", "prod")
+		return err
+	},
 }
 
 func TestAPIThrottleErrorsAreRetryableThrottles(t *testing.T) {
@@ -578,8 +650,8 @@ func TestAPIUnknownOperationsAnswerTheServiceError(t *testing.T) {
 			_, err := elb.NewFromConfig(cfg, func(o *elb.Options) { o.BaseEndpoint = ep }).DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{})
 			return err
 		},
-		"DescribeScalingActivities": func() error {
-			_, err := autoscaling.NewFromConfig(cfg, func(o *autoscaling.Options) { o.BaseEndpoint = ep }).DescribeScalingActivities(ctx, &autoscaling.DescribeScalingActivitiesInput{})
+		"DescribeScheduledActions": func() error {
+			_, err := autoscaling.NewFromConfig(cfg, func(o *autoscaling.Options) { o.BaseEndpoint = ep }).DescribeScheduledActions(ctx, &autoscaling.DescribeScheduledActionsInput{})
 			return err
 		},
 		"DescribeAlarms": func() error {

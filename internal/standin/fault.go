@@ -34,6 +34,15 @@ const (
 	// FaultResidualTraffic reports Count requests and connections a minute
 	// on the matching load balancers.
 	FaultResidualTraffic = "residual-traffic"
+	// FaultTerminatingWait holds Count instances (1 when 0) of the matching
+	// Auto Scaling groups in Terminating:Wait beyond the group's desired
+	// capacity, draining since Since: their termination hook is still
+	// waiting for a job to finish.
+	FaultTerminatingWait = "terminating-wait"
+	// FaultOutdatedInstances tags Count in-service instances (all when 0)
+	// of the matching groups with release Release: they were launched
+	// before the group's release changed in place.
+	FaultOutdatedInstances = "outdated-instances"
 )
 
 // Provider operations a fail or slow fault can select.
@@ -45,10 +54,10 @@ const (
 
 // APIServices are the Service values a throttle fault accepts: the
 // endpoint prefixes of the AWS services `infra` calls.
-var APIServices = []string{"autoscaling", "dynamodb", "elasticloadbalancing", "monitoring", "route53", "sqs"}
+var APIServices = []string{"autoscaling", "dynamodb", "elasticloadbalancing", "monitoring", "route53", "sqs", "tagging"}
 
 var faultKinds = []string{FaultFail, FaultSlow, FaultTargetsUnhealthy, FaultShortOfCapacity, FaultChangePending,
-	FaultThrottle, FaultMetricsError, FaultResidualTraffic}
+	FaultThrottle, FaultMetricsError, FaultResidualTraffic, FaultTerminatingWait, FaultOutdatedInstances}
 
 // Fault is one injected failure.
 type Fault struct {
@@ -73,9 +82,15 @@ type Fault struct {
 	Tags map[string]string `json:"tags,omitempty"`
 	// Service is the AWS service a throttle fault acts on.
 	Service string `json:"service,omitempty"`
-	// Count is the throttled call count, the instances missing, or the
-	// residual requests a minute, depending on Kind.
+	// Count is the throttled call count, the instances missing, held or
+	// outdated, or the residual requests a minute, depending on Kind.
 	Count int `json:"count,omitempty"`
+	// Since is when a terminating-wait fault's instances began draining
+	// (RFC 3339); the stand-in has no clock, the rehearsal's is virtual.
+	Since string `json:"since,omitempty"`
+	// Release is the release tag an outdated-instances fault's instances
+	// carry.
+	Release string `json:"release,omitempty"`
 }
 
 // ParseFaults reads a JSON list of faults and validates each, so a typo in
@@ -127,6 +142,20 @@ func (f Fault) Validate() error {
 		if f.Count < 0 {
 			return fmt.Errorf("%s fault: count %d is negative", f.Kind, f.Count)
 		}
+	case FaultTerminatingWait:
+		if f.Count < 0 {
+			return fmt.Errorf("%s fault: count %d is negative", f.Kind, f.Count)
+		}
+		if _, err := f.SinceTime(); err != nil {
+			return err
+		}
+	case FaultOutdatedInstances:
+		if f.Count < 0 {
+			return fmt.Errorf("%s fault: count %d is negative", f.Kind, f.Count)
+		}
+		if f.Release == "" {
+			return fmt.Errorf("%s fault: release is required: the tag the outdated instances carry", f.Kind)
+		}
 	}
 	return nil
 }
@@ -138,6 +167,15 @@ func (f Fault) DelayDuration() (time.Duration, error) {
 		return 0, fmt.Errorf("slow fault: delay %q is not accepted; accepted: a positive Go duration such as 2s", f.Delay)
 	}
 	return d, nil
+}
+
+// SinceTime parses Since.
+func (f Fault) SinceTime() (time.Time, error) {
+	t, err := time.Parse(time.RFC3339, f.Since)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s fault: since %q is not accepted; accepted: an RFC 3339 time such as 2026-11-28T09:00:00Z", f.Kind, f.Since)
+	}
+	return t, nil
 }
 
 // MatchesCall says whether a fail or slow fault selects this provider call.
@@ -181,5 +219,7 @@ func (f Fault) String() string {
 	if f.Count > 0 {
 		add("count", fmt.Sprint(f.Count))
 	}
+	add("since", f.Since)
+	add("release", f.Release)
 	return f.Kind + "(" + strings.Join(parts, " ") + ")"
 }
