@@ -210,9 +210,26 @@ func (a *app) gcDraining(ctx context.Context, env string, s Stack, checks awsche
 			a.printf("gc: dropping draining release %s (group %q has no instances)\n", r, declared[r])
 			continue
 		}
+		if r != active && exists {
+			a.printf("gc: keeping draining release %s: group %q still has %d instance(s)%s\n", r, g.Name, g.Instances, drainingNote(g))
+		}
 		kept = append(kept, r)
 	}
 	return kept, nil
+}
+
+// drainingNote says how many of a group's instances still finish a job.
+func drainingNote(g awscheck.Group) string {
+	n := 0
+	for _, m := range g.Members {
+		if m.Draining() {
+			n++
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %d of them terminating and finishing their jobs", n)
 }
 
 // applyFleet writes next and updates the stack; on failure it restores

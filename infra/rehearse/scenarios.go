@@ -378,6 +378,8 @@ func faultMatrix() []Scenario {
 				old := s.world().groupsTagged(map[string]string{"env": s.env, "service": asgpool.ServiceTranscoder, "release": previous})
 				s.expect("previous-draining", len(old) == 1 && old[0].DesiredCapacity() == 0, "the previous release %s has %d group(s); want one at desired 0 (draining)", previous, len(old))
 			}},
+		{Name: "roll-gc-terminating-wait", Fault: "an instance of the draining release waits in Terminating:Wait on its termination hook while roll --gc runs", InMatrix: true,
+			Play: playRollGCTerminatingWait},
 		{Name: "status-read-error-no-phantom", Fault: "reading the idle web copy's outputs fails while infra status runs", InMatrix: true,
 			Play: func(ctx context.Context, s *scenarioRun) {
 				_, idle := s.swapTarget()
@@ -392,6 +394,53 @@ func faultMatrix() []Scenario {
 		{Name: "destroy-idle-copy-then-swap", Fault: "the idle recorder copy is destroyed, then web swaps, then the recorder copy is recreated and made live", InMatrix: true,
 			Play: playDestroyIdleThenSwap},
 	}
+}
+
+// playRollGCTerminatingWait rolls, holds one instance of the now draining
+// release in Terminating:Wait, and runs the gc: the release and its group
+// must stay while the instance finishes its job, and go once it is gone.
+func playRollGCTerminatingWait(ctx context.Context, s *scenarioRun) {
+	previous := s.activeRelease()
+	if code, _ := s.infra(ctx, "", "roll", s.env, "transcoders", "--release", rehearsalRelease); code != 0 {
+		s.fail("setup", "the roll to %s exited %d", rehearsalRelease, code)
+		return
+	}
+	tags := map[string]string{"env": s.env, "service": asgpool.ServiceTranscoder, "release": previous}
+	s.inject(standin.Fault{Kind: standin.FaultTerminatingWait, Tags: tags, Count: 1,
+		Since: s.rig.clock.Now().Add(-10 * time.Minute).UTC().Format(time.RFC3339)})
+	code, _ := s.infra(ctx, "", "roll", s.env, "transcoders", "--gc")
+	s.expect("gc-exit", code == 0, "roll --gc exited %d", code)
+	s.expect("release-kept", slices.Contains(s.drainingReleases(), previous),
+		"release %s was dropped from transcoders.draining while an instance still finished a job", previous)
+	groups := s.world().groupsTagged(tags)
+	s.expect("group-kept", len(groups) == 1, "release %s has %d group(s) while its instance drains; want 1", previous, len(groups))
+
+	// The hook completes: the instance terminates and the group is empty.
+	s.inject()
+	code, _ = s.infra(ctx, "", "roll", s.env, "transcoders", "--gc")
+	s.expect("gc-exit-empty", code == 0, "roll --gc exited %d once the group was empty", code)
+	s.expect("release-dropped", !slices.Contains(s.drainingReleases(), previous), "release %s is still draining after its last instance left", previous)
+	groups = s.world().groupsTagged(tags)
+	s.expect("group-deleted", len(groups) == 0, "release %s still has %d group(s) after gc", previous, len(groups))
+	s.expectFleetServing(rehearsalRelease)
+}
+
+// drainingReleases reads transcoders.draining from the workspace.
+func (s *scenarioRun) drainingReleases() []string {
+	cfg, err := stackConfig(s.rig.work, topology.TranscodersStackName(s.env))
+	if err != nil {
+		s.fail("setup", "read transcoders config: %v", err)
+		return nil
+	}
+	tr, _ := cfg["video-platform:transcoders"].(map[string]any)
+	list, _ := tr["draining"].([]any)
+	var out []string
+	for _, r := range list {
+		if str, ok := r.(string); ok {
+			out = append(out, str)
+		}
+	}
+	return out
 }
 
 // playConcurrentSwaps runs two swaps of the same service at once, from two
