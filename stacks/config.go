@@ -11,6 +11,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/video-platform/video-platform/components/loadbalancer"
 	"github.com/video-platform/video-platform/internal/topology"
 )
 
@@ -180,6 +181,14 @@ func (c BaseConfig) Validate(id topology.Identity) error {
 	return ch.err()
 }
 
+// lowerFirst turns a component's field name into its config key.
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}
+
 // Capacity is an ASG's size.
 type Capacity struct {
 	// Min is the least number of instances.
@@ -234,6 +243,28 @@ type CopyConfig struct {
 	// `infra destroy` turns it off in an update of its own just before it
 	// destroys an idle copy, and nothing else should.
 	DeletionProtection *bool `json:"deletionProtection,omitempty"`
+	// Alarms are the thresholds of the copy's health alarms, which page the
+	// env's alerts topic and which `infra release` watches after a swap.
+	// A key left out takes the load balancer component's default.
+	Alarms *AlarmConfig `json:"alarms,omitempty"`
+}
+
+// AlarmConfig maps to loadbalancer.Alarms field by field; the component
+// owns the defaults and what is accepted.
+type AlarmConfig struct {
+	ErrorRatePercent  *float64 `json:"errorRatePercent,omitempty"`
+	UnhealthyHosts    *int     `json:"unhealthyHosts,omitempty"`
+	P99LatencySeconds *float64 `json:"p99LatencySeconds,omitempty"`
+	EvaluationMinutes *int     `json:"evaluationMinutes,omitempty"`
+}
+
+// alarms maps the config to the component's Args.
+func (c CopyConfig) alarms() loadbalancer.Alarms {
+	if c.Alarms == nil {
+		return loadbalancer.Alarms{}
+	}
+	return loadbalancer.Alarms{ErrorRatePercent: c.Alarms.ErrorRatePercent, UnhealthyHosts: c.Alarms.UnhealthyHosts,
+		P99LatencySeconds: c.Alarms.P99LatencySeconds, EvaluationMinutes: c.Alarms.EvaluationMinutes}
 }
 
 const maxPoolSize = 100
@@ -255,6 +286,9 @@ func (c CopyConfig) Validate(id topology.Identity) error {
 		} else if c.Scaling.Target <= 0 {
 			ch.fail("copy.scaling.target", c.Scaling.Target, "a positive number of requests per target")
 		}
+	}
+	for _, fe := range c.alarms().Check() {
+		ch.fail("copy.alarms."+lowerFirst(fe.Field), fe.Value, fe.Accepted)
 	}
 	return ch.err()
 }

@@ -44,7 +44,9 @@ func Copy(ctx *pulumi.Context, id topology.Identity, cfg CopyConfig) (*CopyStack
 		DeregistrationDelaySeconds: pulumi.IntRef(svc.DeregistrationDelaySeconds),
 		IdleTimeoutSeconds:         svc.IdleTimeoutSeconds,
 		DeletionProtection:         cfg.DeletionProtection,
+		Alarms:                     cfg.alarms(),
 	}
+	lbArgs.Alarms.Actions = pulumi.StringArray{pulumi.String(base.AlertsTopicArn)}
 	if svc.Stickiness {
 		lbArgs.Stickiness = &loadbalancer.Stickiness{}
 	}
@@ -115,5 +117,6 @@ func Copy(ctx *pulumi.Context, id topology.Identity, cfg CopyConfig) (*CopyStack
 		"targetGroupArn":             lb.TargetGroupArn,
 		"groupName":                  pool.GroupName,
 		"deregistrationDelaySeconds": pulumi.Int(svc.DeregistrationDelaySeconds),
+		"alarms":                     lb.Alarms,
 	}}, nil
 }

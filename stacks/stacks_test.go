@@ -441,6 +441,8 @@ func TestBadConfigIsRejectedBeforeAnythingIsDeclared(t *testing.T) {
 		}}), `config video-platform:schedules.recorder[0].capacity = {"min":4,"max":2,"desired":3} is not accepted; accepted: 0 <= min <= desired <= max <= 100`},
 		{"schedule name twice", "prod", with(baseValues("prod"), "schedules", map[string]any{"web": []any{peakSchedule(), peakSchedule()}}),
 			`config video-platform:schedules.web[1].name = "weekday-peak" is not accepted; accepted: a name used once per service`},
+		{"alarm threshold zero", "prod-web-blue", cp(func(m map[string]any) { m["alarms"] = map[string]any{"errorRatePercent": 0} }),
+			`stack prod-web-blue: config video-platform:copy.alarms.errorRatePercent = 0 is not accepted; accepted: a percentage above 0 and at most 100`},
 		{"scaling metric", "prod-web-blue", cp(func(m map[string]any) { m["scaling"] = map[string]any{"metric": "memory", "target": 50} }),
 			`config video-platform:copy.scaling.metric = "memory" is not accepted; accepted: one of cpu, alb-requests`},
 		{"draining includes active", "prod-transcoders", tr(func(m map[string]any) { m["draining"] = []string{"r3"} }),

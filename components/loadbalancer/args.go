@@ -107,6 +107,10 @@ type LoadBalancerArgs struct {
 	// IPAddressType is "ipv4" (default) or "dualstack". Dualstack requires
 	// subnets with IPv6 CIDRs and is what makes AAAA alias records answer.
 	IPAddressType string
+	// Alarms tunes the copy's error-rate, unhealthy-hosts and p99-latency
+	// alarms, which are always declared; the zero value takes every
+	// default and notifies nobody.
+	Alarms Alarms
 }
 
 // HealthCheck configures the target group's HTTP health check.
@@ -283,6 +287,10 @@ func (a *LoadBalancerArgs) Validate() error {
 		if strings.HasPrefix(l.Prefix, "/") || strings.HasSuffix(l.Prefix, "/") {
 			bad("AccessLogs.Prefix: %q must not start or end with \"/\"", l.Prefix)
 		}
+	}
+	for _, fe := range a.Alarms.Check() {
+		fe.Field = "Alarms." + fe.Field
+		errs = append(errs, fe)
 	}
 	if a.IPAddressType != "ipv4" && a.IPAddressType != "dualstack" {
 		bad("IPAddressType: %q is not accepted; accepted \"ipv4\" or \"dualstack\"", a.IPAddressType)

@@ -34,6 +34,9 @@ type LoadBalancer struct {
 	// SecurityGroupIDs are the ALB's security groups: the given ones, or
 	// the one the component created. Instances allow ingress from these.
 	SecurityGroupIDs pulumi.StringArrayOutput `pulumi:"securityGroupIds"`
+	// Alarms maps AlarmErrorRate, AlarmUnhealthyHosts and AlarmP99Latency
+	// to the CloudWatch alarm names.
+	Alarms pulumi.StringMapOutput `pulumi:"alarms"`
 }
 
 // NewLoadBalancer validates args and declares the ALB, its target group,
@@ -156,6 +159,11 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 		return nil, fmt.Errorf("loadbalancer %q: %w", name, err)
 	}
 
+	alarms, err := newAlarms(ctx, name, a, alb.ArnSuffix, tg.ArnSuffix, parent)
+	if err != nil {
+		return nil, fmt.Errorf("loadbalancer %q: %w", name, err)
+	}
+
 	comp.DnsName = alb.DnsName
 	comp.ZoneId = alb.ZoneId
 	comp.Arn = alb.Arn
@@ -164,6 +172,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 	comp.TargetGroupArnSuffix = tg.ArnSuffix
 	comp.HttpsListenerArn = https.Arn
 	comp.SecurityGroupIDs = sgIDs
+	comp.Alarms = alarms.ToStringMapOutput()
 	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
 		"dnsName":              comp.DnsName,
 		"zoneId":               comp.ZoneId,
@@ -173,6 +182,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 		"targetGroupArnSuffix": comp.TargetGroupArnSuffix,
 		"httpsListenerArn":     comp.HttpsListenerArn,
 		"securityGroupIds":     comp.SecurityGroupIDs,
+		"alarms":               comp.Alarms,
 	}); err != nil {
 		return nil, fmt.Errorf("loadbalancer %q: %w", name, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/video-platform/video-platform/internal/offline"
+	"github.com/video-platform/video-platform/internal/render"
 	"github.com/video-platform/video-platform/internal/offline/offlinetest"
 )
 
@@ -49,6 +50,7 @@ func run(t *testing.T, name string, args *LoadBalancerArgs) *offline.Result {
 				"targetGroupArnSuffix": lb.TargetGroupArnSuffix,
 				"httpsListenerArn":     lb.HttpsListenerArn,
 				"securityGroupIds":     lb.SecurityGroupIDs,
+				"alarms":               lb.Alarms,
 			}, nil
 		})
 }
@@ -166,7 +168,7 @@ func TestWebDefaults(t *testing.T) {
 		}
 		assert.Equal(t, comp.URN, r.Parent, "%s is parented to the component", r.Name)
 	}
-	assert.Len(t, res.Resources, 6, "component, SG, ALB, TG and two listeners")
+	assert.Len(t, res.Resources, 9, "component, SG, ALB, TG, two listeners and three alarms")
 
 	assert.Equal(t, offline.Placeholder(typeALB, "dnsName", "web-blue-alb"), res.Outputs["dnsName"], "DnsName output")
 	assert.Equal(t, offline.Placeholder(typeALB, "zoneId", "web-blue-alb"), res.Outputs["zoneId"], "ZoneId output")
@@ -235,6 +237,36 @@ func TestGivenSecurityGroupsZeroDelayNoProtection(t *testing.T) {
 	assert.Equal(t, []any{"sg-shared"}, res.Outputs["securityGroupIds"], "SecurityGroupIDs output is the given groups")
 }
 
+// The alarms `infra release` watches: each on this copy's load balancer and
+// target group, paging the given topic, quiet when the copy has no traffic.
+func TestAlarmsWatchTheCopy(t *testing.T) {
+	args := validArgs()
+	args.Alarms = Alarms{ErrorRatePercent: new(2.5), P99LatencySeconds: new(0.8), Actions: pulumi.StringArray{pulumi.String("arn:aws:sns:us-east-1:123456789012:alerts")}}
+	res := run(t, "web-blue", args)
+	lbSuffix := offline.Placeholder(typeALB, "arnSuffix", "web-blue-alb")
+	tgSuffix := offline.Placeholder("aws:lb/targetGroup:TargetGroup", "arnSuffix", "web-blue-tg")
+	alarm := func(key string) render.Resource {
+		return offlinetest.Find(t, res, "aws:cloudwatch/metricAlarm:MetricAlarm", "web-blue-"+key)
+	}
+	for _, key := range []string{AlarmErrorRate, AlarmUnhealthyHosts, AlarmP99Latency} {
+		a := alarm(key)
+		assert.Equal(t, []any{"arn:aws:sns:us-east-1:123456789012:alerts"}, offlinetest.Input(t, a, "alarmActions"), "%s pages the topic", key)
+		assert.Equal(t, "notBreaching", offlinetest.Input(t, a, "treatMissingData"), "%s: an idle copy is not in alarm", key)
+		assert.Equal(t, 3.0, offlinetest.Input(t, a, "evaluationPeriods"), "%s: the default 3 minutes", key)
+		assert.Equal(t, offline.Placeholder("aws:cloudwatch/metricAlarm:MetricAlarm", "name", "web-blue-"+key),
+			res.Outputs["alarms"].(map[string]any)[key], "the %s alarm's name is in the Alarms output", key)
+	}
+	rate := alarm(AlarmErrorRate)
+	assert.Equal(t, 2.5, offlinetest.Input(t, rate, "threshold"), "the configured error rate")
+	assert.Equal(t, "HTTPCode_Target_5XX_Count", offlinetest.Input(t, rate, "metricQueries[1].metric.metricName"))
+	assert.Equal(t, tgSuffix, offlinetest.Input(t, rate, "metricQueries[1].metric.dimensions.TargetGroup"), "errors of this copy's targets")
+	assert.Equal(t, lbSuffix, offlinetest.Input(t, rate, "metricQueries[2].metric.dimensions.LoadBalancer"), "requests of this copy's ALB")
+	assert.Equal(t, 1.0, offlinetest.Input(t, alarm(AlarmUnhealthyHosts), "threshold"), "the default: one unhealthy host")
+	assert.Equal(t, tgSuffix, offlinetest.Input(t, alarm(AlarmUnhealthyHosts), "dimensions.TargetGroup"))
+	assert.Equal(t, 0.8, offlinetest.Input(t, alarm(AlarmP99Latency), "threshold"), "the configured p99")
+	assert.Equal(t, "p99", offlinetest.Input(t, alarm(AlarmP99Latency), "extendedStatistic"))
+}
+
 func TestBadArgs(t *testing.T) {
 	cases := []offlinetest.Case[LoadBalancerArgs]{
 		{Name: "missing env and service", Edit: func(a *LoadBalancerArgs) { a.Env, a.Service = "", "" }, Want: []string{"Env: is required", "Service: is required"}},
@@ -268,6 +300,14 @@ func TestBadArgs(t *testing.T) {
 		{Name: "idle timeout", Edit: func(a *LoadBalancerArgs) { a.IdleTimeoutSeconds = 4001 }, Want: []string{"IdleTimeoutSeconds: 4001 is out of range; accepted 1..4000"}},
 		{Name: "access logs", Edit: func(a *LoadBalancerArgs) { a.AccessLogs = &AccessLogs{Prefix: "/alb/"} }, Want: []string{`AccessLogs.Bucket: ""`, `AccessLogs.Prefix: "/alb/"`}},
 		{Name: "ip address type", Edit: func(a *LoadBalancerArgs) { a.IPAddressType = "ipv6" }, Want: []string{`IPAddressType: "ipv6"`}},
+		{Name: "explicit zero thresholds", Edit: func(a *LoadBalancerArgs) {
+			a.Alarms = Alarms{ErrorRatePercent: new(0.0), UnhealthyHosts: new(0), P99LatencySeconds: new(0.0), EvaluationMinutes: new(61)}
+		}, Want: []string{
+			"Alarms.ErrorRatePercent: 0 is not accepted; accepted a percentage above 0 and at most 100",
+			"Alarms.UnhealthyHosts: 0 is not accepted; accepted an integer from 1 to 1000",
+			"Alarms.P99LatencySeconds: 0 is not accepted",
+			"Alarms.EvaluationMinutes: 61 is not accepted; accepted an integer from 1 to 60",
+		}},
 	}
 	offlinetest.BadArgs[LoadBalancerArgs]{
 		Stack:     offline.Stack{Name: "prod-test"},
