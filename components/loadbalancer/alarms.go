@@ -78,7 +78,7 @@ func (a Alarms) Check() []FieldError {
 
 // thresholds are the alarms with every default applied.
 type thresholds struct {
-	errorRate, p99 float64
+	errorRate, p99     float64
 	unhealthy, minutes int
 }
 

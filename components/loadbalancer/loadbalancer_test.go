@@ -8,8 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/video-platform/video-platform/internal/offline"
-	"github.com/video-platform/video-platform/internal/render"
 	"github.com/video-platform/video-platform/internal/offline/offlinetest"
+	"github.com/video-platform/video-platform/internal/render"
 )
 
 const (
