@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/video-platform/video-platform/internal/render"
+	"github.com/video-platform/video-platform/internal/topology"
 )
 
 // Resource type tokens the estimate understands.
@@ -107,6 +108,17 @@ func (t Table) Estimate(env render.Env) render.Cost {
 				out.Unknown = append(out.Unknown, s.Name+": "+logicalName(it.URN)+": "+it.Basis)
 			}
 		}
+	}
+	for _, s := range env.Stacks {
+		id, err := topology.Parse(s.Name)
+		live, known := env.LiveColors[id.Service]
+		if err != nil || id.Kind != topology.KindCopy || !known || id.Color == live {
+			continue
+		}
+		if out.KeptDaily == nil {
+			out.KeptDaily = map[string]float64{}
+		}
+		out.KeptDaily[s.Name] = cents(out.Stacks[s.Name].Monthly * 24 / t.HoursPerMonth)
 	}
 	for _, sc := range out.Stacks {
 		out.Monthly += sc.Monthly

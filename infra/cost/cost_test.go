@@ -329,3 +329,21 @@ func TestEstimateWithCustomTable(t *testing.T) {
 	assert.Contains(t, it.Basis, "no assumed spot discount for instance family z1", "the missing assumption is named")
 	assert.NotEqual(t, DefaultTable().OnDemandHourly["c6i.large"], 0.20, "changing a copy leaves the default table alone")
 }
+
+// Keeping the copy that is not live costs its whole stack by the day, the
+// figure housekeeping's retire saves; the live copy is never listed.
+func TestEstimateKeptDailyForTheCopyThatIsNotLive(t *testing.T) {
+	const green, blue = "prod-web-green", "prod-web-blue"
+	env := render.Env{LiveColors: map[string]string{"web": "blue"}, Stacks: []render.Stack{
+		{Name: green, Resources: []render.Resource{launchTemplate(green, "g-lt", "c6i.large"), group(green, "g-pool", "g-lt", 3), alb(green, "g-alb")}},
+		{Name: blue, Resources: []render.Resource{launchTemplate(blue, "b-lt", "c6i.large"), group(blue, "b-pool", "b-lt", 3), alb(blue, "b-alb")}},
+	}}
+	c := Estimate(env)
+	require.Contains(t, c.KeptDaily, green)
+	assert.InDelta(t, c.Stacks[green].Monthly*24/DefaultTable().HoursPerMonth, c.KeptDaily[green], 0.005, "a day of the whole copy")
+	assert.Greater(t, c.KeptDaily[green], 1.0, "three c6i.large and an ALB cost more than a dollar a day")
+	assert.NotContains(t, c.KeptDaily, blue, "the live copy is not a cost of keeping")
+
+	env.LiveColors["web"] = "green"
+	assert.NotContains(t, Estimate(env).KeptDaily, green, "after a swap the other copy is the kept one")
+}

@@ -81,6 +81,9 @@ func WriteText(w io.Writer, env render.Env) error {
 			}
 		}
 	}
+	for _, name := range slices.Sorted(maps.Keys(env.Cost.KeptDaily)) {
+		p.printf("  %s: not live; keeping it costs $%.2f a day until it is retired\n", name, env.Cost.KeptDaily[name])
+	}
 	if len(env.Fixtures) > 0 {
 		p.printf("\n== Offline fixtures (not real values)\n")
 		for _, f := range env.Fixtures {

@@ -81,6 +81,10 @@ type Cost struct {
 	Unknown []string `json:"unknown,omitempty"`
 	// Stacks holds the cost per stack name.
 	Stacks map[string]StackCost `json:"stacks"`
+	// KeptDaily maps each copy stack that is not live to what it costs per
+	// day it is kept: after a swap the old copy runs at full size until it
+	// is retired, and a retired one still pays for its load balancer.
+	KeptDaily map[string]float64 `json:"keptDaily,omitempty"`
 	// Source names the price table and its date and states the usage
 	// assumptions, so that whoever reads the figure knows it is an estimate
 	// and what it would take to check it.
