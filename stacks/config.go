@@ -417,6 +417,10 @@ type PreviousLive struct {
 	Color string `json:"color"`
 	// SwappedAt is when the swap happened, RFC 3339.
 	SwappedAt string `json:"swappedAt"`
+	// Release is what Color ran when it was swapped out. Housekeeping
+	// retires that copy only while it still runs it: a new release staged
+	// on the idle copy is not the copy the swap left behind.
+	Release string `json:"release,omitempty"`
 }
 
 // DNSConfig is the config of an env's DNS stack.
@@ -458,6 +462,9 @@ func (c DNSConfig) Validate(id topology.Identity) error {
 		ch.oneOf("previous."+svc+".color", p.Color, topology.Colors...)
 		if _, err := time.Parse(time.RFC3339, p.SwappedAt); err != nil {
 			ch.fail("previous."+svc+".swappedAt", p.SwappedAt, "an RFC 3339 time such as 2026-11-22T10:00:00Z")
+		}
+		if p.Release != "" && !releasePattern.MatchString(p.Release) {
+			ch.fail("previous."+svc+".release", p.Release, "the image tag the previous color ran")
 		}
 	}
 	for _, svc := range slices.Sorted(maps.Keys(c.Hostnames)) {
