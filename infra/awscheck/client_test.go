@@ -211,6 +211,7 @@ func TestGroupsByTagFollowsPages(t *testing.T) {
 		{
 			Name: "transcoder-prod-blue", Tags: map[string]string{"env": "prod", "color": "blue"},
 			Min: 2, Max: 6, Desired: 3, InService: 2, Instances: 3, TargetGroupARNs: []string{testTG},
+			Members: []Member{{ID: "i-1", LifecycleState: "InService"}, {ID: "i-2", LifecycleState: "InService"}, {ID: "i-3", LifecycleState: "Pending"}},
 		},
 		{
 			Name: "transcoder-prod-green", Tags: map[string]string{"env": "prod"},

@@ -105,6 +105,7 @@ func Render(opts Options) (render.Env, error) {
 		}
 		out.Stacks = append(out.Stacks, stack)
 	}
+	out.RulesChecked = policy.Enabled()
 	if live, ok := outputs[topology.DNSStackName(opts.Env)]["live"].(map[string]any); ok {
 		for svc, color := range live {
 			out.LiveColors[svc] = fmt.Sprint(color)

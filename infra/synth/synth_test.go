@@ -188,7 +188,7 @@ func TestTextShowsTreeLiveColorsAndFixtures(t *testing.T) {
 	out := text.String()
 	for _, want := range []string{
 		"== staging-web-blue", "aws:autoscaling/group:Group web-blue-asg", "metadataOptions.httpTokens=required",
-		"== Live colors", "web: blue", "== Policy violations: 0", "Estimate only", "aws:ec2/getAmi:getAmi",
+		"== Live colors", "web: blue", "== Policy violations: 0 (18 rules checked)", "Estimate only", "aws:ec2/getAmi:getAmi",
 	} {
 		assert.Contains(t, out, want, "text output shows %q", want)
 	}

@@ -71,9 +71,7 @@ func WriteText(w io.Writer, env render.Env) error {
 	if env.Cost.Source != "" {
 		p.printf("  %s\n", env.Cost.Source)
 	}
-	for _, u := range env.Cost.Unknown {
-		p.printf("  unknown price: %s\n", u)
-	}
+	writeUnknownPrices(p, env.Cost.Unknown)
 	for _, name := range slices.Sorted(maps.Keys(env.Cost.Stacks)) {
 		for _, item := range env.Cost.Stacks[name].Items {
 			if strings.Contains(item.Basis, "idle copy") || strings.Contains(item.Basis, "spot saves") {
@@ -184,6 +182,30 @@ func compact(v any) string {
 	}
 }
 
+// writeUnknownPrices collapses the resources without a price into one line
+// per reason: "no price in the table for type X" for every log group of an
+// env is one fact, not a dozen.
+func writeUnknownPrices(p *printer, unknown []string) {
+	byReason := map[string][]string{}
+	for _, u := range unknown {
+		// "<stack>: <logical name>: <reason>"
+		parts := strings.SplitN(u, ": ", 3)
+		if len(parts) != 3 {
+			byReason[u] = nil
+			continue
+		}
+		byReason[parts[2]] = append(byReason[parts[2]], parts[1])
+	}
+	for _, reason := range slices.Sorted(maps.Keys(byReason)) {
+		names := byReason[reason]
+		if len(names) == 0 {
+			p.printf("  unknown price: %s\n", reason)
+			continue
+		}
+		p.printf("  unknown price, %s: %d resource(s): %s\n", strings.TrimPrefix(reason, "unknown: "), len(names), strings.Join(names, ", "))
+	}
+}
+
 func writeViolations(p *printer, env render.Env) {
 	byPolicy := map[string][]string{}
 	levels := map[string]string{}
@@ -197,7 +219,7 @@ func writeViolations(p *printer, env render.Env) {
 	for _, m := range byPolicy {
 		total += len(m)
 	}
-	p.printf("\n== Policy violations: %d (%d policies)\n", total, len(byPolicy))
+	p.printf("\n== Policy violations: %d (%d rules checked)\n", total, env.RulesChecked)
 	policies := slices.Sorted(maps.Keys(byPolicy))
 	sort.SliceStable(policies, func(i, j int) bool { return levels[policies[i]] == "mandatory" && levels[policies[j]] != "mandatory" })
 	for _, name := range policies {

@@ -17,6 +17,9 @@ type Env struct {
 	Fixtures []string `json:"fixtures,omitempty"`
 	// LiveColors maps each blue-green service to its live color.
 	LiveColors map[string]string `json:"liveColors,omitempty"`
+	// RulesChecked is how many policy rules ran (those not disabled), so
+	// that "no violations" can be told apart from "nothing checked".
+	RulesChecked int `json:"rulesChecked"`
 }
 
 // Stack is one small stack's rendering.

@@ -237,6 +237,17 @@ func (c Config) validateRule(name string, props map[string]any) error {
 	return nil
 }
 
+// Enabled counts the rules that run under c: those not disabled.
+func (c Config) Enabled() int {
+	n := 0
+	for _, r := range Rules() {
+		if c.level(r) != Disabled {
+			n++
+		}
+	}
+	return n
+}
+
 func (c Config) level(r Rule) Level {
 	if l, ok := c.Overrides[r.Name][KeyEnforcementLevel].(string); ok {
 		return Level(l)
