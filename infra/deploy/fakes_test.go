@@ -255,6 +255,7 @@ type fakeAWS struct {
 	marks       []string
 	pending     int
 	queue       [2]int
+	images      map[string][]awscheck.ImageTag // by repository, newest first
 	clock       *fakeClock
 	tagged      []awscheck.TaggedInstance
 	drains      map[string]awscheck.Drain
@@ -313,6 +314,22 @@ func (f *fakeAWS) Drains(_ context.Context, group string, _ []string) (awscheck.
 
 func (f *fakeAWS) QueueDepth(context.Context, string) (int, int, error) {
 	return f.queue[0], f.queue[1], nil
+}
+
+func (f *fakeAWS) ImageExists(_ context.Context, repo, tag string) (bool, error) {
+	for _, t := range f.images[repo] {
+		if t.Tag == tag {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// NearestTags counts tags rather than images: the fake's images have one
+// tag each unless a test says otherwise.
+func (f *fakeAWS) NearestTags(_ context.Context, repo string, n int) ([]awscheck.ImageTag, error) {
+	tags := f.images[repo]
+	return tags[:min(max(n, 0), len(tags))], nil
 }
 
 // fakeClock advances only when slept on.
