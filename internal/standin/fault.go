@@ -52,9 +52,10 @@ const (
 	OpDelete = "delete"
 )
 
-// APIServices are the Service values a throttle fault accepts: the
-// endpoint prefixes of the AWS services `infra` calls.
-var APIServices = []string{"autoscaling", "dynamodb", "elasticloadbalancing", "monitoring", "route53", "sqs", "tagging"}
+// APIServices are the Service values a throttle fault accepts: the SigV4
+// signing names of the AWS services `infra` calls (each one's endpoint
+// prefix too, but for ECR's "api.ecr").
+var APIServices = []string{"autoscaling", "dynamodb", "ecr", "elasticloadbalancing", "monitoring", "route53", "sqs", "tagging"}
 
 var faultKinds = []string{FaultFail, FaultSlow, FaultTargetsUnhealthy, FaultShortOfCapacity, FaultChangePending,
 	FaultThrottle, FaultMetricsError, FaultResidualTraffic, FaultTerminatingWait, FaultOutdatedInstances}
