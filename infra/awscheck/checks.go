@@ -73,6 +73,11 @@ type Checks interface {
 	// one ImageTag per tag, in tag order, so n counts images, not tags. A
 	// missing repository yields an error matching ErrNotFound.
 	NearestTags(ctx context.Context, repositoryName string, n int) ([]ImageTag, error)
+
+	// AlarmStates returns the state of each named CloudWatch alarm (metric
+	// or composite), keyed by name. Every name gets an entry: one
+	// CloudWatch does not know is AlarmMissing, never AlarmOK.
+	AlarmStates(ctx context.Context, alarmNames []string) (map[string]AlarmState, error)
 }
 
 // Route53 change states, as returned by ChangeStatus.

@@ -256,6 +256,7 @@ type fakeAWS struct {
 	pending     int
 	queue       [2]int
 	images      map[string][]awscheck.ImageTag // by repository, newest first
+	alarms      map[string]awscheck.AlarmState
 	clock       *fakeClock
 	tagged      []awscheck.TaggedInstance
 	drains      map[string]awscheck.Drain
@@ -323,6 +324,18 @@ func (f *fakeAWS) ImageExists(_ context.Context, repo, tag string) (bool, error)
 		}
 	}
 	return false, nil
+}
+
+func (f *fakeAWS) AlarmStates(_ context.Context, names []string) (map[string]awscheck.AlarmState, error) {
+	states := make(map[string]awscheck.AlarmState, len(names))
+	for _, n := range names {
+		st, ok := f.alarms[n]
+		if !ok {
+			st = awscheck.AlarmState{Value: awscheck.AlarmMissing}
+		}
+		states[n] = st
+	}
+	return states, nil
 }
 
 // NearestTags counts tags rather than images: the fake's images have one
