@@ -11,6 +11,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/video-platform/video-platform/components/image"
 	"github.com/video-platform/video-platform/components/loadbalancer"
 	"github.com/video-platform/video-platform/internal/topology"
 )
@@ -85,12 +86,22 @@ type QueueConfig struct {
 }
 
 var (
-	domainPattern  = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
-	zoneIDPattern  = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
-	releasePattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-	typePattern    = regexp.MustCompile(`^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.[a-z0-9]+$`)
-	emailPattern   = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+	domainPattern = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+	zoneIDPattern = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
+	typePattern   = regexp.MustCompile(`^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.[a-z0-9]+$`)
+	emailPattern  = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 )
+
+// releaseAccepted describes the releases validRelease accepts.
+const releaseAccepted = "a non-empty image tag of letters, digits, '_', '.' and '-', at most 123 characters, not starting with " + image.KeepTagPrefix
+
+// validRelease accepts the image tags whose image the ECR lifecycle policy
+// can protect while a stack references them (image.KeepTag): a longer tag
+// leaves no room for keep-<release>, and a keep- tag is no release.
+func validRelease(release string) bool {
+	_, err := image.KeepTag(release)
+	return err == nil
+}
 
 func (c *BaseConfig) applyDefaults() {
 	if c.KeepImages == 0 {
@@ -272,8 +283,8 @@ const maxPoolSize = 100
 // Validate checks a copy's config.
 func (c CopyConfig) Validate(id topology.Identity) error {
 	ch := &checker{stack: id.Name}
-	if !releasePattern.MatchString(c.Release) {
-		ch.fail("copy.release", c.Release, "a non-empty image tag of letters, digits, '_', '.' and '-', at most 128 characters")
+	if !validRelease(c.Release) {
+		ch.fail("copy.release", c.Release, releaseAccepted)
 	}
 	ch.capacity("copy.capacity", c.Capacity, maxPoolSize)
 	if !typePattern.MatchString(c.InstanceType) {
@@ -355,8 +366,8 @@ func (c *TranscodersConfig) applyDefaults() {
 // Validate checks the transcoder fleet's config.
 func (c TranscodersConfig) Validate(id topology.Identity) error {
 	ch := &checker{stack: id.Name}
-	if !releasePattern.MatchString(c.Active) {
-		ch.fail("transcoders.active", c.Active, "a non-empty image tag of letters, digits, '_', '.' and '-'")
+	if !validRelease(c.Active) {
+		ch.fail("transcoders.active", c.Active, releaseAccepted)
 	}
 	switch {
 	case c.Warming == "":
@@ -364,8 +375,8 @@ func (c TranscodersConfig) Validate(id topology.Identity) error {
 		ch.fail("transcoders.warming", c.Warming, "a release other than the active one ("+c.Active+")")
 	case slices.Contains(c.Draining, c.Warming):
 		ch.fail("transcoders.warming", c.Warming, "a release that is not draining")
-	case !releasePattern.MatchString(c.Warming):
-		ch.fail("transcoders.warming", c.Warming, "an image tag of letters, digits, '_', '.' and '-'")
+	case !validRelease(c.Warming):
+		ch.fail("transcoders.warming", c.Warming, releaseAccepted)
 	}
 	seen := map[string]bool{}
 	for i, r := range c.Draining {
@@ -375,8 +386,8 @@ func (c TranscodersConfig) Validate(id topology.Identity) error {
 			ch.fail(key, r, "releases other than the active one ("+c.Active+"); a release is either active or draining")
 		case seen[r]:
 			ch.fail(key, r, "each draining release once")
-		case !releasePattern.MatchString(r):
-			ch.fail(key, r, "an image tag of letters, digits, '_', '.' and '-'")
+		case !validRelease(r):
+			ch.fail(key, r, releaseAccepted)
 		}
 		seen[r] = true
 	}

@@ -18,6 +18,11 @@ const (
 	defaultKeepLastImages = 30
 	defaultPlatform       = "linux/amd64"
 	dockerfileName        = "Dockerfile"
+
+	// maxTagLength is Docker's limit on a tag; a release must leave room
+	// for its keep- tag.
+	maxTagLength     = 128
+	maxReleaseLength = maxTagLength - len(KeepTagPrefix)
 )
 
 var (
@@ -47,15 +52,17 @@ type ImageArgs struct {
 	// RepositoryName is the ECR repository's name, 2..256 characters of
 	// lowercase path segments such as "video-platform/recorder". Required.
 	RepositoryName string
-	// KeepLastImages is how many images the lifecycle policy keeps; older
-	// ones expire. 1..1000; 0 means 30.
+	// KeepLastImages is how many of the newest images the lifecycle policy
+	// keeps whatever their tags; older ones expire unless a keep- tag
+	// protects them (see KeepTag). 1..1000; 0 means 30.
 	KeepLastImages int
 	// ForceDelete lets `pulumi destroy` delete a repository that still
 	// holds images. false (the default) keeps released images safe.
 	ForceDelete bool
 
-	// Release is the image tag, such as "2024.06.1"; Docker tag syntax,
-	// at most 128 characters. Required when BuildContext is set.
+	// Release is the image tag, such as "2024.06.1"; Docker tag syntax, at
+	// most 123 characters (so that keep-<Release> is a tag too) and not
+	// itself starting with keep-. Required when BuildContext is set.
 	Release string
 	// BuildContext is the directory to build the image from. When set, the
 	// image is built and pushed to the repository as <repositoryUrl>:<Release>.
@@ -111,8 +118,10 @@ func (a ImageArgs) Validate() error {
 	if a.KeepLastImages < minKeepLastImages || a.KeepLastImages > maxKeepLastImages {
 		bad("KeepLastImages: %d is out of range; accepted %d..%d", a.KeepLastImages, minKeepLastImages, maxKeepLastImages)
 	}
-	if a.Release != "" && !tagPattern.MatchString(a.Release) {
-		bad("Release: %q is not a Docker tag; accepted %s", a.Release, tagPattern)
+	if a.Release != "" {
+		if err := checkRelease(a.Release); err != nil {
+			bad("Release: %w", err)
+		}
 	}
 
 	if a.BuildContext != "" && a.ImageReference != "" {
@@ -138,4 +147,47 @@ func (a ImageArgs) Validate() error {
 			a.ImageReference)
 	}
 	return errors.Join(errs...)
+}
+
+// KeepTagPrefix starts the tag that protects an image from the lifecycle
+// policy. The policy's first rule selects every image with such a tag and
+// never expires it, and ECR lets no later rule expire an image an earlier
+// rule selected, so a protected image stays however old it is.
+const KeepTagPrefix = "keep-"
+
+// KeepTag returns the tag that protects release's image, keep-<release>.
+//
+// The convention: whoever makes a stack reference a release (`infra
+// release` before it deploys, `infra housekeeping` for everything the
+// stacks reference: the live and idle copies, which include the previous
+// release a rollback returns to, and the active, warming and draining
+// transcoders) adds keep-<release> to the release's image, and housekeeping
+// deletes the keep- tags of images nothing references any more. Tags are
+// immutable, so keep-<release> can only ever name release's image.
+func KeepTag(release string) (string, error) {
+	if err := checkRelease(release); err != nil {
+		return "", fmt.Errorf("keep tag: release %w", err)
+	}
+	return KeepTagPrefix + release, nil
+}
+
+// IsKeepTag says whether tag protects an image rather than naming a
+// release.
+func IsKeepTag(tag string) bool {
+	return strings.HasPrefix(tag, KeepTagPrefix)
+}
+
+// checkRelease accepts a release whose keep- tag is a Docker tag and that
+// is not itself a keep- tag, which the policy would protect for ever.
+func checkRelease(release string) error {
+	switch {
+	case !tagPattern.MatchString(release):
+		return fmt.Errorf("%q is not a Docker tag; accepted %s", release, tagPattern)
+	case len(release) > maxReleaseLength:
+		return fmt.Errorf("%q is %d characters; accepted at most %d, so that %s%s is a Docker tag too",
+			release, len(release), maxReleaseLength, KeepTagPrefix, "<release>")
+	case IsKeepTag(release):
+		return fmt.Errorf("%q starts with %s, which marks protected images; accepted a release tag that does not", release, KeepTagPrefix)
+	}
+	return nil
 }

@@ -1,6 +1,25 @@
 // Package image declares a release artefact: an ECR repository that keeps a
 // bounded number of immutable, scanned images and, optionally, an image built
 // from source and pushed to it.
+//
+// The repository's lifecycle policy never expires an image a stack still
+// references, by a tag convention: a referenced release's image also
+// carries keep-<release> (KeepTag). The policy's rules, in ECR's priority
+// order:
+//
+//  1. tagged with the prefix keep-: selected and never expired (its count
+//     is ECR's default quota of images per repository). ECR lets no later
+//     rule expire an image that an earlier rule's tag filter selects, even
+//     though the image's release tag would match a later rule too.
+//  2. untagged, pushed more than a day ago: expired.
+//  3. any image beyond the newest KeepLastImages by push time: expired.
+//     The count includes the images rules 1 and 2 selected, which ECR
+//     still counts but does not expire here.
+//
+// So the repository holds the newest KeepLastImages images, every
+// protected image, and untagged images for a day. `infra release` adds the
+// keep- tag before it deploys a release and `infra housekeeping` keeps the
+// tags in step with what the stacks reference (see docs/operations.md).
 package image
 
 import (
@@ -46,9 +65,46 @@ type lifecycleRule struct {
 }
 
 type lifecycleSelection struct {
-	TagStatus   string `json:"tagStatus"`
-	CountType   string `json:"countType"`
-	CountNumber int    `json:"countNumber"`
+	TagStatus     string   `json:"tagStatus"`
+	TagPrefixList []string `json:"tagPrefixList,omitempty"`
+	CountType     string   `json:"countType"`
+	CountUnit     string   `json:"countUnit,omitempty"`
+	CountNumber   int      `json:"countNumber"`
+}
+
+const (
+	// protectedCount is the keep rule's count: ECR's default quota of
+	// images per repository, far beyond the handful of releases the stacks
+	// reference at once, so the rule never expires anything itself.
+	protectedCount = 10000
+	// untaggedDays is how long an untagged image stays: with immutable
+	// tags one only arises from a tag deleted by hand or an aborted push,
+	// and a day leaves time to look at it.
+	untaggedDays = 1
+)
+
+// policyRules are the repository's lifecycle rules (see the package
+// comment).
+func policyRules(keepLast int) []lifecycleRule {
+	expire := lifecycleAction{Type: "expire"}
+	return []lifecycleRule{{
+		RulePriority: 1,
+		Description:  "never expire images a stack references: they carry a " + KeepTagPrefix + " tag",
+		Selection: lifecycleSelection{TagStatus: "tagged", TagPrefixList: []string{KeepTagPrefix},
+			CountType: "imageCountMoreThan", CountNumber: protectedCount},
+		Action: expire,
+	}, {
+		RulePriority: 2,
+		Description:  fmt.Sprintf("expire untagged images after %d day", untaggedDays),
+		Selection: lifecycleSelection{TagStatus: "untagged", CountType: "sinceImagePushed",
+			CountUnit: "days", CountNumber: untaggedDays},
+		Action: expire,
+	}, {
+		RulePriority: 3,
+		Description:  fmt.Sprintf("keep the last %d images", keepLast),
+		Selection:    lifecycleSelection{TagStatus: "any", CountType: "imageCountMoreThan", CountNumber: keepLast},
+		Action:       expire,
+	}}
 }
 
 type lifecycleAction struct {
@@ -65,12 +121,7 @@ func NewImage(ctx *pulumi.Context, name string, args *ImageArgs, opts ...pulumi.
 	if err := a.Validate(); err != nil {
 		return nil, fmt.Errorf("image %q: %w", name, err)
 	}
-	policy, err := json.Marshal(lifecyclePolicy{Rules: []lifecycleRule{{
-		RulePriority: 1,
-		Description:  fmt.Sprintf("keep the last %d images", a.KeepLastImages),
-		Selection:    lifecycleSelection{TagStatus: "any", CountType: "imageCountMoreThan", CountNumber: a.KeepLastImages},
-		Action:       lifecycleAction{Type: "expire"},
-	}}})
+	policy, err := json.Marshal(lifecyclePolicy{Rules: policyRules(a.KeepLastImages)})
 	if err != nil {
 		return nil, fmt.Errorf("image %q: lifecycle policy: %w", name, err)
 	}

@@ -2,6 +2,7 @@ package image
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -72,11 +73,18 @@ func TestRepositoryIsImmutableScannedAndBounded(t *testing.T) {
 	lc := offlinetest.Find(t, res, lifecycleType, "recorder-lifecycle")
 	assert.Equal(t, comp.URN, lc.Parent, "lifecycle policy parented to the component")
 	assert.Equal(t, "video-platform/recorder", lc.Inputs["repository"], "policy on the repository")
-	rule := lifecycleRuleOf(t, lc)
-	assert.Equal(t, 1.0, rule["rulePriority"], "single rule first")
+	rules := lifecycleRulesOf(t, lc)
+	require.Len(t, rules, 3, "keep rule, untagged rule, count rule")
+	for i, rule := range rules {
+		assert.Equal(t, float64(i+1), rule["rulePriority"], "rule %d in priority order", i+1)
+		assert.Equal(t, map[string]any{"type": "expire"}, rule["action"], "rule %d: ECR's only action", i+1)
+	}
+	assert.Equal(t, map[string]any{"tagStatus": "tagged", "tagPrefixList": []any{"keep-"}, "countType": "imageCountMoreThan", "countNumber": 10000.0},
+		rules[0]["selection"], "protected images first")
+	assert.Equal(t, map[string]any{"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 1.0},
+		rules[1]["selection"], "untagged images for a day")
 	assert.Equal(t, map[string]any{"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 30.0},
-		rule["selection"], "keeps the last 30 images by default")
-	assert.Equal(t, map[string]any{"type": "expire"}, rule["action"], "older images expire")
+		rules[2]["selection"], "keeps the last 30 images by default")
 
 	assert.Empty(t, res.OfType(dockerType), "nothing is built without BuildContext")
 	assert.Equal(t, map[string]any{
@@ -87,16 +95,20 @@ func TestRepositoryIsImmutableScannedAndBounded(t *testing.T) {
 	}, res.Outputs, "with neither build nor reference nor release, ImageRef is the repository URL")
 }
 
-func lifecycleRuleOf(t *testing.T, lc render.Resource) map[string]any {
+func lifecycleRulesOf(t *testing.T, lc render.Resource) []map[string]any {
 	t.Helper()
-	raw, ok := lc.Inputs["policy"].(string)
-	require.True(t, ok, "lifecycle policy is a JSON string, got %#v", lc.Inputs["policy"])
 	var doc struct {
 		Rules []map[string]any `json:"rules"`
 	}
-	require.NoError(t, json.Unmarshal([]byte(raw), &doc), "lifecycle policy parses as JSON")
-	require.Len(t, doc.Rules, 1, "one lifecycle rule")
-	return doc.Rules[0]
+	require.NoError(t, json.Unmarshal([]byte(policyOf(t, lc)), &doc), "lifecycle policy parses as JSON")
+	return doc.Rules
+}
+
+func policyOf(t *testing.T, lc render.Resource) string {
+	t.Helper()
+	raw, ok := lc.Inputs["policy"].(string)
+	require.True(t, ok, "lifecycle policy is a JSON string, got %#v", lc.Inputs["policy"])
+	return raw
 }
 
 func TestKeepLastImagesAndForceDelete(t *testing.T) {
@@ -105,9 +117,10 @@ func TestKeepLastImagesAndForceDelete(t *testing.T) {
 	args.ForceDelete = true
 	args.Release = "2024.06.1"
 	res := run(t, args)
-	rule := lifecycleRuleOf(t, offlinetest.Find(t, res, lifecycleType, "recorder-lifecycle"))
+	rules := lifecycleRulesOf(t, offlinetest.Find(t, res, lifecycleType, "recorder-lifecycle"))
+	require.Len(t, rules, 3, "three rules")
 	assert.Equal(t, map[string]any{"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 7.0},
-		rule["selection"], "keeps the configured number")
+		rules[2]["selection"], "keeps the configured number")
 	assert.Equal(t, true, offlinetest.Find(t, res, repoType, "recorder-repo").Inputs["forceDelete"], "explicit force delete")
 	assert.Equal(t, repoURL+":2024.06.1", res.Outputs["imageRef"], "release without build tags the repository URL")
 	assert.Empty(t, res.OfType(dockerType), "a release alone builds nothing")
@@ -172,6 +185,10 @@ func TestBadArgs(t *testing.T) {
 		{Name: "keep too many", Edit: func(a *ImageArgs) { a.KeepLastImages = 1001 }, Want: []string{"KeepLastImages: 1001 is out of range; accepted 1..1000"}},
 		{Name: "keep negative", Edit: func(a *ImageArgs) { a.KeepLastImages = -1 }, Want: []string{"KeepLastImages: -1"}},
 		{Name: "bad tag", Edit: func(a *ImageArgs) { a.Release = ".hidden" }, Want: []string{"Release: \".hidden\" is not a Docker tag"}},
+		{Name: "release too long for its keep tag", Edit: func(a *ImageArgs) { a.Release = strings.Repeat("r", 124) },
+			Want: []string{"is 124 characters; accepted at most 123, so that keep-<release> is a Docker tag too"}},
+		{Name: "release that is a keep tag", Edit: func(a *ImageArgs) { a.Release = "keep-r41" },
+			Want: []string{"Release: \"keep-r41\" starts with keep-, which marks protected images"}},
 		{Name: "build without release", Edit: func(a *ImageArgs) { a.BuildContext = "." }, Want: []string{"Release: empty; required with BuildContext"}},
 		{Name: "build and reference", Edit: func(a *ImageArgs) {
 			a.Release = "v1"

@@ -60,6 +60,24 @@ type Checks interface {
 	// ApproximateNumberOfMessagesNotVisible (inFlight). A missing queue
 	// yields an error matching ErrNotFound.
 	QueueDepth(ctx context.Context, queueURL string) (visible, inFlight int, err error)
+
+	// ImageExists says whether the ECR repository holds an image tagged
+	// tag (DescribeImages by image ID). A missing repository yields an
+	// error matching ErrNotFound, never false: a mistyped repository must
+	// not read as a release that was not pushed.
+	ImageExists(ctx context.Context, repositoryName, tag string) (bool, error)
+
+	// NearestTags returns the tags of the repository's n most recently
+	// pushed tagged images, newest image first. An image with several tags
+	// (a release and its protective keep- tag, see components/image) gives
+	// one ImageTag per tag, in tag order, so n counts images, not tags. A
+	// missing repository yields an error matching ErrNotFound.
+	NearestTags(ctx context.Context, repositoryName string, n int) ([]ImageTag, error)
+
+	// AlarmStates returns the state of each named CloudWatch alarm (metric
+	// or composite), keyed by name. Every name gets an entry: one
+	// CloudWatch does not know is AlarmMissing, never AlarmOK.
+	AlarmStates(ctx context.Context, alarmNames []string) (map[string]AlarmState, error)
 }
 
 // Route53 change states, as returned by ChangeStatus.
@@ -104,6 +122,12 @@ type TrafficPoint struct {
 	Time              time.Time
 	Requests          float64
 	ActiveConnections float64
+}
+
+// ImageTag is one tag of an ECR image and when the image was pushed (UTC).
+type ImageTag struct {
+	Tag      string
+	PushedAt time.Time
 }
 
 // Group is an Auto Scaling group's sizing and where it registers targets.

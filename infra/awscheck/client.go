@@ -12,6 +12,7 @@ import (
 	asgtypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	tagging "github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
@@ -30,6 +31,7 @@ type Client struct {
 	sqs *sqs.Client
 	ddb *dynamodb.Client
 	tag *tagging.Client
+	ecr *ecr.Client
 }
 
 var (
@@ -94,6 +96,11 @@ func New(cfg aws.Config, opts ...Option) *Client {
 			}
 		}),
 		tag: tagging.NewFromConfig(cfg, func(so *tagging.Options) {
+			if ep != nil {
+				so.BaseEndpoint = ep
+			}
+		}),
+		ecr: ecr.NewFromConfig(cfg, func(so *ecr.Options) {
 			if ep != nil {
 				so.BaseEndpoint = ep
 			}

@@ -255,6 +255,8 @@ type fakeAWS struct {
 	marks       []string
 	pending     int
 	queue       [2]int
+	images      map[string][]awscheck.ImageTag // by repository, newest first
+	alarms      map[string]awscheck.AlarmState
 	clock       *fakeClock
 	tagged      []awscheck.TaggedInstance
 	drains      map[string]awscheck.Drain
@@ -313,6 +315,34 @@ func (f *fakeAWS) Drains(_ context.Context, group string, _ []string) (awscheck.
 
 func (f *fakeAWS) QueueDepth(context.Context, string) (int, int, error) {
 	return f.queue[0], f.queue[1], nil
+}
+
+func (f *fakeAWS) ImageExists(_ context.Context, repo, tag string) (bool, error) {
+	for _, t := range f.images[repo] {
+		if t.Tag == tag {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func (f *fakeAWS) AlarmStates(_ context.Context, names []string) (map[string]awscheck.AlarmState, error) {
+	states := make(map[string]awscheck.AlarmState, len(names))
+	for _, n := range names {
+		st, ok := f.alarms[n]
+		if !ok {
+			st = awscheck.AlarmState{Value: awscheck.AlarmMissing}
+		}
+		states[n] = st
+	}
+	return states, nil
+}
+
+// NearestTags counts tags rather than images: the fake's images have one
+// tag each unless a test says otherwise.
+func (f *fakeAWS) NearestTags(_ context.Context, repo string, n int) ([]awscheck.ImageTag, error) {
+	tags := f.images[repo]
+	return tags[:min(max(n, 0), len(tags))], nil
 }
 
 // fakeClock advances only when slept on.

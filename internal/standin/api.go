@@ -41,7 +41,8 @@ const apiMaxRequestBody = 4 << 20
 // faults. It serves every service on one HTTP handler and tells them apart
 // by their wire protocol: awsQuery (form Action) for Elastic Load Balancing
 // v2 and Auto Scaling, REST-XML paths for Route53, awsJson1_0
-// (X-Amz-Target) for SQS and DynamoDB, and RPCv2 CBOR for CloudWatch. It
+// (X-Amz-Target) for SQS and DynamoDB, awsJson1_1 (X-Amz-Target) for ECR
+// and the Resource Groups Tagging API, and RPCv2 CBOR for CloudWatch. It
 // reads the Store on every request, because the provider plugin processes
 // write it while the API runs. Signatures are not checked.
 type API struct {
@@ -67,6 +68,8 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.serveDynamoDB(c)
 	case taggingIsTarget(r.Header.Get("X-Amz-Target")):
 		a.serveTagging(c)
+	case ecrIsTarget(r.Header.Get("X-Amz-Target")):
+		a.serveECR(c)
 	case r.Header.Get("X-Amz-Target") != "":
 		a.serveSQS(c)
 	case strings.HasPrefix(r.URL.Path, route53Prefix):

@@ -57,6 +57,8 @@ func (a *API) serveCloudWatch(c *apiCall) {
 		handler = a.getMetricData
 	case "ListMetrics":
 		handler = a.listMetrics
+	case "DescribeAlarms":
+		handler = a.describeAlarms
 	default:
 		c.cborError(&apiError{Status: http.StatusBadRequest, Code: "InvalidAction", Shape: "UnknownOperationException",
 			Message: "stand-in AWS API: CloudWatch operation " + op + " is not implemented"})

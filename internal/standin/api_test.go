@@ -654,8 +654,8 @@ func TestAPIUnknownOperationsAnswerTheServiceError(t *testing.T) {
 			_, err := autoscaling.NewFromConfig(cfg, func(o *autoscaling.Options) { o.BaseEndpoint = ep }).DescribeScheduledActions(ctx, &autoscaling.DescribeScheduledActionsInput{})
 			return err
 		},
-		"DescribeAlarms": func() error {
-			_, err := cloudwatch.NewFromConfig(cfg, func(o *cloudwatch.Options) { o.BaseEndpoint = ep }).DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{})
+		"DescribeAlarmHistory": func() error {
+			_, err := cloudwatch.NewFromConfig(cfg, func(o *cloudwatch.Options) { o.BaseEndpoint = ep }).DescribeAlarmHistory(ctx, &cloudwatch.DescribeAlarmHistoryInput{})
 			return err
 		},
 		"ListHostedZones": func() error {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -43,6 +44,10 @@ const (
 	// of the matching groups with release Release: they were launched
 	// before the group's release changed in place.
 	FaultOutdatedInstances = "outdated-instances"
+	// FaultAlarm puts the CloudWatch alarms whose name contains Name (and
+	// that carry Tags) in ALARM with Reason, from the Nth DescribeAlarms
+	// call that asks about one of them on (every call when Nth is 0 or 1).
+	FaultAlarm = "alarm"
 )
 
 // Provider operations a fail or slow fault can select.
@@ -52,12 +57,13 @@ const (
 	OpDelete = "delete"
 )
 
-// APIServices are the Service values a throttle fault accepts: the
-// endpoint prefixes of the AWS services `infra` calls.
-var APIServices = []string{"autoscaling", "dynamodb", "elasticloadbalancing", "monitoring", "route53", "sqs", "tagging"}
+// APIServices are the Service values a throttle fault accepts: the SigV4
+// signing names of the AWS services `infra` calls (each one's endpoint
+// prefix too, but for ECR's "api.ecr").
+var APIServices = []string{"autoscaling", "dynamodb", "ecr", "elasticloadbalancing", "monitoring", "route53", "sqs", "tagging"}
 
 var faultKinds = []string{FaultFail, FaultSlow, FaultTargetsUnhealthy, FaultShortOfCapacity, FaultChangePending,
-	FaultThrottle, FaultMetricsError, FaultResidualTraffic, FaultTerminatingWait, FaultOutdatedInstances}
+	FaultThrottle, FaultMetricsError, FaultResidualTraffic, FaultTerminatingWait, FaultOutdatedInstances, FaultAlarm}
 
 // Fault is one injected failure.
 type Fault struct {
@@ -66,14 +72,15 @@ type Fault struct {
 	// Op is the provider call a fail or slow fault acts on: create, update
 	// or delete.
 	Op string `json:"op,omitempty"`
-	// Name selects resources by logical name (exact), for fail and slow.
+	// Name selects resources by logical name (exact), for fail and slow,
+	// and alarms by a part of their CloudWatch name, for alarm.
 	Name string `json:"name,omitempty"`
 	// Type selects resources by type token, for fail and slow.
 	Type string `json:"type,omitempty"`
 	// Stack selects resources by stack name, for fail and slow.
 	Stack string `json:"stack,omitempty"`
-	// Nth makes a fail fault act on the Nth matching call only (1-based);
-	// 0 means every call.
+	// Nth makes a fail fault act on the Nth matching call only (1-based),
+	// and an alarm fault from the Nth call on; 0 means every call.
 	Nth int `json:"nth,omitempty"`
 	// Delay is how long a slow fault holds the call (a Go duration).
 	Delay string `json:"delay,omitempty"`
@@ -91,6 +98,9 @@ type Fault struct {
 	// Release is the release tag an outdated-instances fault's instances
 	// carry.
 	Release string `json:"release,omitempty"`
+	// Reason is the StateReason an alarm fault reports; empty means a
+	// "Threshold Crossed" reason that names the fault.
+	Reason string `json:"reason,omitempty"`
 }
 
 // ParseFaults reads a JSON list of faults and validates each, so a typo in
@@ -156,6 +166,10 @@ func (f Fault) Validate() error {
 		if f.Release == "" {
 			return fmt.Errorf("%s fault: release is required: the tag the outdated instances carry", f.Kind)
 		}
+	case FaultAlarm:
+		if f.Nth < 0 {
+			return fmt.Errorf("alarm fault: nth %d is negative; accepted: 0 (from the first call) or more", f.Nth)
+		}
 	}
 	return nil
 }
@@ -184,6 +198,12 @@ func (f Fault) MatchesCall(op, typ, stack, name string) bool {
 		(f.Type == "" || f.Type == typ) &&
 		(f.Stack == "" || f.Stack == stack) &&
 		(f.Name == "" || f.Name == name)
+}
+
+// MatchesAlarm says whether an alarm fault selects the alarm named name
+// that carries tags.
+func (f Fault) MatchesAlarm(name string, tags map[string]string) bool {
+	return strings.Contains(name, f.Name) && f.MatchesTags(tags)
 }
 
 // MatchesTags says whether every tag of the fault is among tags.
@@ -221,5 +241,8 @@ func (f Fault) String() string {
 	}
 	add("since", f.Since)
 	add("release", f.Release)
+	if f.Reason != "" {
+		add("reason", strconv.Quote(f.Reason))
+	}
 	return f.Kind + "(" + strings.Join(parts, " ") + ")"
 }

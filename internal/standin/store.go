@@ -287,3 +287,53 @@ func (s *Store) Next(counter string) (int, error) {
 	n++
 	return n, writeAtomic(path, []byte(strconv.Itoa(n)))
 }
+
+// withLockedJSON runs fn on the JSON document <sub>/<base>.json of the
+// Store, decoded into v (left as is when the file does not exist yet),
+// holding an flock on <sub>/<base>.lock for the whole read-decide-write, as
+// Next does for counters. A shared lock is enough for readers (write
+// false); v is written back only when write is true and fn reports a
+// change.
+func (s *Store) withLockedJSON(sub, base string, write bool, v any, fn func() (changed bool, err error)) error {
+	dir := filepath.Join(s.dir, sub)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return err
+	}
+	// The lock is a file of its own, never replaced: the data file is
+	// renamed over on every write, and an flock on a replaced file would
+	// lock nothing the next process opens.
+	lock, err := os.OpenFile(filepath.Join(dir, base+".lock"), os.O_CREATE|os.O_RDWR, 0o600) //nolint:gosec // inside the store
+	if err != nil {
+		return err
+	}
+	defer func() { _ = lock.Close() }()
+	how := syscall.LOCK_SH
+	if write {
+		how = syscall.LOCK_EX
+	}
+	if err := syscall.Flock(int(lock.Fd()), how); err != nil { //nolint:gosec // a file descriptor fits an int
+		return err
+	}
+	defer func() { _ = syscall.Flock(int(lock.Fd()), syscall.LOCK_UN) }() //nolint:gosec // as above
+
+	path := filepath.Join(dir, base+".json")
+	raw, err := os.ReadFile(path) //nolint:gosec // inside the store
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return err
+	default:
+		if err := json.Unmarshal(raw, v); err != nil {
+			return fmt.Errorf("stand-in store: %s/%s.json: %w", sub, base, err)
+		}
+	}
+	changed, err := fn()
+	if err != nil || !changed || !write {
+		return err
+	}
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeAtomic(path, data)
+}
