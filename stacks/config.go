@@ -474,7 +474,7 @@ func (c DNSConfig) Validate(id topology.Identity) error {
 		if _, err := time.Parse(time.RFC3339, p.SwappedAt); err != nil {
 			ch.fail("previous."+svc+".swappedAt", p.SwappedAt, "an RFC 3339 time such as 2026-11-22T10:00:00Z")
 		}
-		if p.Release != "" && !releasePattern.MatchString(p.Release) {
+		if p.Release != "" && !validRelease(p.Release) {
 			ch.fail("previous."+svc+".release", p.Release, "the image tag the previous color ran")
 		}
 	}
