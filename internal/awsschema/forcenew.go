@@ -44,7 +44,7 @@ var replaceOnChange = map[string][]string{
 	// internal/service/dynamodb/table.go: name, hash_key and range_key are
 	// ForceNew. Not read in the fork this session (the env lock table came
 	// later); from the provider's documentation of aws_dynamodb_table.
-	"aws:dynamodb/table:Table": {"name", "hashKey", "rangeKey"},
+	"aws:dynamodb/table:Table": {"hashKey", "name", "rangeKey"},
 	// acm/certificate.go. validation_option is ForceNew, and so are its
 	// domain_name and validation_domain.
 	"aws:acm/certificate:Certificate": {"certificateAuthorityArn", "domainName", "keyAlgorithm", "subjectAlternativeNames", "validationMethod", "validationOptions"},

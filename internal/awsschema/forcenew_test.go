@@ -26,3 +26,13 @@ func TestForcesReplacement(t *testing.T) {
 		assert.Equal(t, c.want, ForcesReplacement(c.typ, c.property), "%s %s", c.typ, c.property)
 	}
 }
+
+// The table's doc promises sorted lists; a reader looking for a property
+// relies on it, and an entry added out of order is where a typo hides.
+func TestForceNewListsAreSortedAndUnique(t *testing.T) {
+	for typ, props := range replaceOnChange {
+		for i := 1; i < len(props); i++ {
+			assert.Less(t, props[i-1], props[i], "%s: %q before %q", typ, props[i-1], props[i])
+		}
+	}
+}
