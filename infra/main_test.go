@@ -39,6 +39,27 @@ func TestSynthExitCodes(t *testing.T) {
 	assert.Equal(t, 1, code, "a mandatory policy violation exits 1")
 	assert.Contains(t, errOut, "mandatory policy violation", "says why")
 
+	dir := t.TempDir()
+	refused := filepath.Join(dir, "refused.json")
+	code, _, errOut = runInfra(t, "synth", "prod", "--json", "--out", refused, "--set", "prod-web-green:copy.relase=2026.12.04-1")
+	assert.Equal(t, 2, code, "a value the stack refuses is a config error: %s", errOut)
+	data, err := os.ReadFile(filepath.Clean(refused))
+	require.NoError(t, err, "the render is written all the same")
+	var doc struct {
+		Stacks       []any `json:"stacks"`
+		ConfigErrors []struct {
+			Stack string `json:"stack"`
+		} `json:"configErrors"`
+	}
+	require.NoError(t, json.Unmarshal(data, &doc), "valid JSON")
+	require.Len(t, doc.ConfigErrors, 1, "the refused value")
+	assert.Equal(t, "prod-web-green", doc.ConfigErrors[0].Stack, "names the stack")
+	assert.Empty(t, doc.Stacks, "and no stacks")
+
+	code, out, errOut = runInfra(t, "synth", "prod", "--json", "--empty")
+	assert.Equal(t, 0, code, "an empty render: %s", errOut)
+	assert.JSONEq(t, `{"schemaVersion": 1, "env": "prod", "stacks": [], "cost": {"currency": "", "monthly": 0, "stacks": null}}`, out, "no stacks, versioned")
+
 	code, _, errOut = runInfra(t, "synth")
 	assert.Equal(t, 2, code, "missing env")
 	assert.Contains(t, errOut, "expected one env", "usage message")
