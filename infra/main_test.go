@@ -93,6 +93,20 @@ func TestSynthJSONOutAndDiff(t *testing.T) {
 
 	code = run(context.Background(), []string{"diff", old, filepath.Join(dir, "missing.json")}, &stdout, &stderr)
 	assert.Equal(t, 2, code, "a missing render is a usage error")
+
+	// A render from before schema versions: the same JSON without the field.
+	delete(doc, "schemaVersion")
+	unversioned, err := json.Marshal(doc)
+	require.NoError(t, err, "marshal")
+	legacy := filepath.Join(dir, "legacy.json")
+	require.NoError(t, os.WriteFile(legacy, unversioned, 0o600), "write the unversioned render")
+	stdout.Reset()
+	stderr.Reset()
+	code = run(context.Background(), []string{"diff", legacy, cur, "--markdown"}, &stdout, &stderr)
+	assert.Equal(t, 2, code, "renders of different versions are refused")
+	assert.Contains(t, stderr.String(), "base and head were rendered by different binaries", "says why")
+	assert.Contains(t, stderr.String(), "legacy.json", "names the file")
+	assert.Empty(t, stdout.String(), "no comment from renders it cannot compare")
 }
 
 func TestSwapDryRunWorksOffline(t *testing.T) {

@@ -129,6 +129,10 @@ func diffCommand(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
+	if err := diff.CheckSchema(renders[0], renders[1]); err != nil {
+		fmt.Fprintf(stderr, "infra diff: %s and %s: %v\n", positional[0], positional[1], err)
+		return 2
+	}
 	report := diff.Compare(renders[0], renders[1])
 	text := diff.Text(report)
 	if *markdown {
