@@ -27,6 +27,10 @@ const (
 	OpAdd = "+"
 	// OpRemove marks a value or resource only the old render has.
 	OpRemove = "-"
+	// OpReplace marks a resource whose change cannot be made in place: the
+	// provider creates a new one and deletes the old, as `pulumi preview
+	// --diff` marks it.
+	OpReplace = "+-"
 )
 
 // Stack statuses.
@@ -121,6 +125,20 @@ type ResourceChange struct {
 	ResourceRef
 	// Changes are the changed input paths in a stable order.
 	Changes []Change `json:"changes"`
+	// Replace lists, sorted, the changed inputs that make the engine
+	// replace the resource instead of updating it: the resource's
+	// replaceOnChanges paths and the provider's ForceNew properties
+	// (internal/awsschema). Empty for an update in place.
+	Replace []string `json:"replace,omitempty"`
+}
+
+// Op is OpReplace when a changed input forces a replacement, OpChange
+// otherwise.
+func (rc ResourceChange) Op() string {
+	if len(rc.Replace) > 0 {
+		return OpReplace
+	}
+	return OpChange
 }
 
 // Change is one changed value.
@@ -139,6 +157,10 @@ type Change struct {
 	// shown as "[secret]", because a value that becomes secret was made so
 	// for a reason and its old plain form should not be repeated either.
 	Secret bool `json:"secret,omitempty"`
+	// Lines is a line diff of a value that is text in disguise, such as a
+	// launch template's base64 user data: "@@ -a,b +c,d @@" hunk headers
+	// and lines marked "-" or "+". Old and New still hold the raw values.
+	Lines []string `json:"lines,omitempty"`
 }
 
 // CostChange is one stack's estimated monthly cost before and after.
@@ -247,9 +269,12 @@ func compareStack(from, to render.Stack) StackDiff {
 			continue
 		}
 		var changes []Change
-		compareValues("", normalize(or.Inputs), normalize(nr.Inputs), &changes)
+		compareValues("", keyTags(normalize(or.Inputs)), keyTags(normalize(nr.Inputs)), &changes)
 		if len(changes) > 0 {
-			sd.Changed = append(sd.Changed, ResourceChange{ResourceRef: ref(nr), Changes: changes})
+			if nr.Type == launchTemplateType {
+				decodeUserData(changes)
+			}
+			sd.Changed = append(sd.Changed, ResourceChange{ResourceRef: ref(nr), Changes: changes, Replace: replaceReasons(or, nr)})
 		}
 	}
 	for _, or := range from.Resources {

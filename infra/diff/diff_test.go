@@ -177,7 +177,7 @@ func TestCompareNestedPathsAndQuotedKeys(t *testing.T) {
 		{Path: "extra.gone", Op: OpRemove, Old: 1.0},
 		{Path: `extra["kubernetes.io/role"]`, Op: OpChange, Old: "web", New: "api"},
 		{Path: "list[2]", Op: OpRemove, Old: 3.0},
-		{Path: "tags[0].value", Op: OpChange, Old: "r1", New: "r2"},
+		{Path: "tags.release.value", Op: OpChange, Old: "r1", New: "r2"},
 	}, r.Stacks[0].Changed[0].Changes, "paths dotted, indexed, quoted where needed, in key order")
 }
 

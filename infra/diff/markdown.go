@@ -12,10 +12,12 @@ import (
 const DefaultLimit = 60000
 
 // Markdown caps per resource: a resource with hundreds of changed paths (a
-// replaced list, say) would otherwise crowd out every other change.
+// replaced list, say), or a rewritten user data script, would otherwise
+// crowd out every other change.
 const (
 	mdMaxPaths = 30
 	mdMaxValue = 200
+	mdMaxLines = 80
 )
 
 // section is one stack's collapsible block with everything it could show.
@@ -94,7 +96,7 @@ func noteLen(shown, total int, note func(int) string) int {
 }
 
 func newSection(sd StackDiff) section {
-	s := section{sd: sd, resources: resourceEntries(sd, mdMaxPaths, mdMaxValue)}
+	s := section{sd: sd, resources: resourceEntries(sd, mdMaxPaths, mdMaxValue, mdMaxLines)}
 	for _, c := range sd.Outputs {
 		s.outputs = append(s.outputs, changeLine(c, mdMaxValue)+"\n")
 	}
