@@ -86,7 +86,7 @@ func TestSynthJSONOutAndDiff(t *testing.T) {
 	code = run(context.Background(), []string{"diff", old, cur, "--markdown"}, &stdout, &stderr)
 	require.Equal(t, 0, code, "diff exits 0 even with differences: %s", stderr.String())
 	md := stdout.String()
-	assert.True(t, strings.HasPrefix(md, "prod:") || strings.Contains(strings.SplitN(md, "\n", 2)[0], "prod"), "summary first: %q", strings.SplitN(md, "\n", 2)[0])
+	assert.Equal(t, "web: blue → green", strings.SplitN(md, "\n", 2)[0], "the swap first")
 	assert.Contains(t, md, "weightedRoutingPolicies[0].weight", "the weights change")
 	assert.Contains(t, md, "```mermaid", "stack diagram")
 	assert.Less(t, len(md), 60000, "under the comment limit")

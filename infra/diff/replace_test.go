@@ -2,6 +2,7 @@ package diff
 
 import (
 	"encoding/base64"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -76,6 +77,10 @@ func TestReplacementMarks(t *testing.T) {
 	md := Markdown(r, 0)
 	assert.Contains(t, md, "\n~ aws:ec2/launchTemplate:LaunchTemplate web-green-lt\n  ~ instanceType: \"c6i.large\" → \"c6i.xlarge\"\n", "the section marks the update ~")
 	assert.Contains(t, md, "\n+- aws:lb/targetGroup:TargetGroup web-green-tg (name forces replacement)\n", "and the replacement +-")
+	assert.True(t, strings.HasPrefix(md, "Replaced (2):\n\n```diff\n"+
+		"+- prod-web-green: aws:autoscaling/group:Group web-green-asg (initialLifecycleHooks forces replacement)\n"+
+		"+- prod-web-green: aws:lb/targetGroup:TargetGroup web-green-tg (name forces replacement)\n```\n\n"+r.SummaryLine()+"\n"),
+		"the comment leads with the replacements, then the summary:\n%s", md)
 	assert.Contains(t, Text(r), "  +- aws:lb/targetGroup:TargetGroup web-green-tg (name forces replacement)\n", "the text output marks it too")
 }
 

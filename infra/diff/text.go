@@ -17,6 +17,9 @@ func Text(r Report) string {
 	var b strings.Builder
 	b.WriteString(r.SummaryLine())
 	b.WriteString("\n")
+	for _, ce := range r.ConfigErrors {
+		b.WriteString("config error: " + ce.Message + "\n")
+	}
 	if lc := liveColorsLine(r); lc != "" {
 		b.WriteString(lc + "\n")
 	}

@@ -201,7 +201,9 @@ func TestOfflinePreviewOfASwap(t *testing.T) {
 	t.Logf("prod.md:\n%s", md)
 
 	firstLine, _, _ := strings.Cut(md, "\n")
-	assert.Regexp(t, summaryLine, firstLine, "the summary line comes first")
+	assert.Equal(t, "web: blue → green", firstLine, "the swap comes first")
+	assert.Regexp(t, `(?m)^- green \(live after this change\): release \S+, capacity 3 \(min 3, max 12\)`, md, "with the capacity the green copy takes it with")
+	assert.Regexp(t, regexp.MustCompile(`(?m)`+summaryLine.String()), md, "the summary line follows")
 	assert.NotContains(t, md, "\x1b[", "no ANSI escape codes in a pull-request comment")
 	assert.Less(t, len(md), 60000, "the comment stays under GitHub's limit with room to spare")
 
