@@ -30,6 +30,9 @@ func TestCanaryChangeLeads(t *testing.T) {
 	assert.Contains(t, md, "  linkStyle 3 stroke:", "the arrow to the canary copy is highlighted")
 
 	assert.Empty(t, Compare(canaryEnv(10), canaryEnv(10)).Traffic, "no change, no traffic line")
+	dropped := canaryEnv(0)
+	dropped.Stacks[3].Resources = dropped.Stacks[3].Resources[:1]
+	assert.Empty(t, Compare(canaryEnv(0), dropped).Traffic, "dropping the idle color's record at weight 0 moves no traffic")
 	swapWithCanary := Compare(prodEnv("blue"), func() render.Env {
 		env := prodEnv("green")
 		env.Stacks[3].Resources[0].Inputs["weightedRoutingPolicies"] = []any{map[string]any{"weight": 10.0}}

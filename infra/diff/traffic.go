@@ -82,7 +82,10 @@ func trafficChanges(from, to render.Env) []TrafficChange {
 		if oldLive == "" || newLive == "" {
 			continue
 		}
-		if oldLive == newLive && (ow == nil || nw == nil || equalWeights(ow, nw)) {
+		// With the live color kept, only the other color's share says
+		// whether traffic moves: a record dropped at weight 0 (an idle copy
+		// destroyed) moves none, and shows among the deleted resources.
+		if other := topology.Other(newLive); oldLive == newLive && (ow == nil || nw == nil || ow[other] == nw[other]) {
 			continue
 		}
 		t := TrafficChange{Service: svc, OldLive: oldLive, NewLive: newLive, OldWeights: ow, NewWeights: nw}
@@ -96,18 +99,6 @@ func trafficChanges(from, to render.Env) []TrafficChange {
 		out = append(out, t)
 	}
 	return out
-}
-
-func equalWeights(a, b map[string]int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }
 
 // dnsWeights reads, per service and color, the weight of the DNS stack's
