@@ -81,8 +81,10 @@ failure_md() {
 	} >"$outdir/$env.md"
 }
 
+# empty_render writes a render with no stacks at the head's schema version,
+# since infra diff refuses a render of another version.
 empty_render() {
-	printf '{"env": "%s", "stacks": []}\n' "$1" >"$2"
+	(cd "$tmp/head" && "$head_bin" synth "$1" --json --empty --out "$2")
 }
 
 # The head's infra command renders the head and diffs; a head that does not
@@ -123,8 +125,9 @@ for env in "${envs[@]}"; do
 	md="$outdir/$env.md"
 
 	if [ -n "$base_bin" ]; then
-		# Exit 1 with a render written means mandatory violations at the base,
-		# which are not this change's doing; anything else leaves it empty.
+		# Exit 1 or 2 with a render written means mandatory violations or
+		# refused config at the base, which are not this change's doing (the
+		# comment says so); anything else leaves it empty.
 		rc=0
 		(cd "$tmp/base" && "$base_bin" synth "$env" --json --out "$old") 2>"$tmp/$env-base.log" || rc=$?
 		if [ ! -s "$old" ]; then
@@ -136,26 +139,35 @@ for env in "${envs[@]}"; do
 		empty_render "$env" "$old"
 	fi
 
-	# Exit 1 with a render written is mandatory violations: the diff shows them
-	# and fails below. Anything else (2 is a config error) is a failure to render.
-	rc=0
-	(cd "$tmp/head" && "$head_bin" synth "$env" --json --out "$new") 2>"$tmp/$env-head.log" || rc=$?
+	# Exit 1 with a render written is mandatory violations, and exit 2 with a
+	# render written is config values a stack refused: the diff shows either
+	# and fails below. Anything else is a failure to render.
+	head_rc=0
+	(cd "$tmp/head" && "$head_bin" synth "$env" --json --out "$new") 2>"$tmp/$env-head.log" || head_rc=$?
 	cat "$tmp/$env-head.log" >&2
-	if [ "$rc" -ne 0 ] && { [ "$rc" -ne 1 ] || [ ! -s "$new" ]; }; then
-		failure_md "$env" "\`infra synth $env\` failed (exit $rc)" "$tmp/$env-head.log"
-		echo "offline-preview: $env: the head does not render (exit $rc)" >&2
+	if [ "$head_rc" -ne 0 ] && { [ "$head_rc" -gt 2 ] || [ ! -s "$new" ]; }; then
+		failure_md "$env" "\`infra synth $env\` failed (exit $head_rc)" "$tmp/$env-head.log"
+		echo "offline-preview: $env: the head does not render (exit $head_rc)" >&2
 		status=1
 		continue
 	fi
 
+	# Exit 2 without markdown is two renders infra diff will not compare
+	# (different schema versions): the comment says why.
 	rc=0
-	"$head_bin" diff "$old" "$new" --markdown --limit "$limit" --fail-on-violations --out "$md" || rc=$?
+	"$head_bin" diff "$old" "$new" --markdown --limit "$limit" --fail-on-violations --out "$md" 2>"$tmp/$env-diff.log" || rc=$?
+	cat "$tmp/$env-diff.log" >&2
 	if [ ! -s "$md" ]; then
+		failure_md "$env" "\`infra diff\` failed (exit $rc)" "$tmp/$env-diff.log"
 		echo "offline-preview: $env: infra diff wrote no markdown (exit $rc)" >&2
-		exit 1
+		status=1
+		continue
 	fi
 	footer "$env" >>"$md"
-	if [ "$rc" -ne 0 ]; then
+	if [ "$head_rc" -eq 2 ]; then
+		echo "offline-preview: $env: the head's config is refused (infra synth exit 2)" >&2
+		status=1
+	elif [ "$rc" -ne 0 ]; then
 		echo "offline-preview: $env: mandatory policy violations at the head (infra diff exit $rc)" >&2
 		status=1
 	else

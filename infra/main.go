@@ -15,7 +15,7 @@ import (
 const usage = `usage: infra <command> [arguments]
 
 offline (no credentials needed):
-  synth <env> [--json] [--out FILE] [--stack NAME]... [--set STACK:KEY=VALUE]...
+  synth <env> [--json] [--out FILE] [--stack NAME]... [--set STACK:KEY=VALUE]... [--empty]
   diff <old.json> <new.json> [--markdown] [--limit N] [--fail-on-violations]
 
 rehearsal (Pulumi CLI, no AWS: a stand-in answers):

@@ -39,6 +39,27 @@ func TestSynthExitCodes(t *testing.T) {
 	assert.Equal(t, 1, code, "a mandatory policy violation exits 1")
 	assert.Contains(t, errOut, "mandatory policy violation", "says why")
 
+	dir := t.TempDir()
+	refused := filepath.Join(dir, "refused.json")
+	code, _, errOut = runInfra(t, "synth", "prod", "--json", "--out", refused, "--set", "prod-web-green:copy.relase=2026.12.04-1")
+	assert.Equal(t, 2, code, "a value the stack refuses is a config error: %s", errOut)
+	data, err := os.ReadFile(filepath.Clean(refused))
+	require.NoError(t, err, "the render is written all the same")
+	var doc struct {
+		Stacks       []any `json:"stacks"`
+		ConfigErrors []struct {
+			Stack string `json:"stack"`
+		} `json:"configErrors"`
+	}
+	require.NoError(t, json.Unmarshal(data, &doc), "valid JSON")
+	require.Len(t, doc.ConfigErrors, 1, "the refused value")
+	assert.Equal(t, "prod-web-green", doc.ConfigErrors[0].Stack, "names the stack")
+	assert.Empty(t, doc.Stacks, "and no stacks")
+
+	code, out, errOut = runInfra(t, "synth", "prod", "--json", "--empty")
+	assert.Equal(t, 0, code, "an empty render: %s", errOut)
+	assert.JSONEq(t, `{"schemaVersion": 1, "env": "prod", "stacks": [], "cost": {"currency": "", "monthly": 0, "stacks": null}}`, out, "no stacks, versioned")
+
 	code, _, errOut = runInfra(t, "synth")
 	assert.Equal(t, 2, code, "missing env")
 	assert.Contains(t, errOut, "expected one env", "usage message")
@@ -65,13 +86,27 @@ func TestSynthJSONOutAndDiff(t *testing.T) {
 	code = run(context.Background(), []string{"diff", old, cur, "--markdown"}, &stdout, &stderr)
 	require.Equal(t, 0, code, "diff exits 0 even with differences: %s", stderr.String())
 	md := stdout.String()
-	assert.True(t, strings.HasPrefix(md, "prod:") || strings.Contains(strings.SplitN(md, "\n", 2)[0], "prod"), "summary first: %q", strings.SplitN(md, "\n", 2)[0])
+	assert.Equal(t, "web: blue → green", strings.SplitN(md, "\n", 2)[0], "the swap first")
 	assert.Contains(t, md, "weightedRoutingPolicies[0].weight", "the weights change")
 	assert.Contains(t, md, "```mermaid", "stack diagram")
 	assert.Less(t, len(md), 60000, "under the comment limit")
 
 	code = run(context.Background(), []string{"diff", old, filepath.Join(dir, "missing.json")}, &stdout, &stderr)
 	assert.Equal(t, 2, code, "a missing render is a usage error")
+
+	// A render from before schema versions: the same JSON without the field.
+	delete(doc, "schemaVersion")
+	unversioned, err := json.Marshal(doc)
+	require.NoError(t, err, "marshal")
+	legacy := filepath.Join(dir, "legacy.json")
+	require.NoError(t, os.WriteFile(legacy, unversioned, 0o600), "write the unversioned render")
+	stdout.Reset()
+	stderr.Reset()
+	code = run(context.Background(), []string{"diff", legacy, cur, "--markdown"}, &stdout, &stderr)
+	assert.Equal(t, 2, code, "renders of different versions are refused")
+	assert.Contains(t, stderr.String(), "base and head were rendered by different binaries", "says why")
+	assert.Contains(t, stderr.String(), "legacy.json", "names the file")
+	assert.Empty(t, stdout.String(), "no comment from renders it cannot compare")
 }
 
 func TestSwapDryRunWorksOffline(t *testing.T) {

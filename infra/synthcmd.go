@@ -18,6 +18,7 @@ func synthCommand(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", "", "write to this file instead of standard output")
 	root := fs.String("root", "", "repository root holding Pulumi.yaml (default: found from the working directory)")
 	policyConfig := fs.String("policy-config", "", "policy pack config (default policies/config.<env>.json)")
+	empty := fs.Bool("empty", false, "write the render of the env with no stacks (the base of a first preview)")
 	var stackNames, sets repeated
 	fs.Var(&stackNames, "stack", "render only this stack (repeatable)")
 	fs.Var(&sets, "set", "override config: <stack>:<key>=<value> (repeatable)")
@@ -44,24 +45,34 @@ func synthCommand(args []string, stdout, stderr io.Writer) int {
 		}
 		opts.Sets = append(opts.Sets, set)
 	}
-	env, err := synth.Render(opts)
+	var env render.Env
+	if *empty {
+		env, err = synth.Empty(positional[0])
+	} else {
+		env, err = synth.Render(opts)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "infra synth: %v\n", err)
+		code := 1
 		if synth.IsUsage(err) {
-			return 2
+			code = 2
 		}
-		return 1
+		// A render holding the refused values still goes out, so that the
+		// pull-request comment can lead with what to fix.
+		if *asJSON && len(env.ConfigErrors) > 0 {
+			if werr := writeJSON(*out, env, stdout); werr != nil {
+				fmt.Fprintf(stderr, "infra synth: %v\n", werr)
+			}
+		}
+		return code
 	}
-	var buf bytes.Buffer
 	if *asJSON {
-		enc := json.NewEncoder(&buf)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(env)
+		err = writeJSON(*out, env, stdout)
 	} else {
-		err = synth.WriteText(&buf, env)
-	}
-	if err == nil {
-		err = writeOut(*out, buf.Bytes(), stdout)
+		var buf bytes.Buffer
+		if err = synth.WriteText(&buf, env); err == nil {
+			err = writeOut(*out, buf.Bytes(), stdout)
+		}
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "infra synth: %v\n", err)
@@ -72,6 +83,16 @@ func synthCommand(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+func writeJSON(path string, env render.Env, stdout io.Writer) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(env); err != nil {
+		return err
+	}
+	return writeOut(path, buf.Bytes(), stdout)
 }
 
 func writeOut(path string, data []byte, stdout io.Writer) error {
@@ -107,6 +128,10 @@ func diffCommand(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "infra diff: %s is not an `infra synth --json` render: %v\n", path, err)
 			return 2
 		}
+	}
+	if err := diff.CheckSchema(renders[0], renders[1]); err != nil {
+		fmt.Fprintf(stderr, "infra diff: %s and %s: %v\n", positional[0], positional[1], err)
+		return 2
 	}
 	report := diff.Compare(renders[0], renders[1])
 	text := diff.Text(report)

@@ -27,6 +27,10 @@ const (
 	OpAdd = "+"
 	// OpRemove marks a value or resource only the old render has.
 	OpRemove = "-"
+	// OpReplace marks a resource whose change cannot be made in place: the
+	// provider creates a new one and deletes the old, as `pulumi preview
+	// --diff` marks it.
+	OpReplace = "+-"
 )
 
 // Stack statuses.
@@ -58,6 +62,15 @@ type Report struct {
 	// CostSource is the new cost estimate's statement of prices and
 	// assumptions.
 	CostSource string `json:"costSource,omitempty"`
+	// Traffic are the services whose live color or canary weight changes,
+	// sorted by service: the changes a reviewer must not miss.
+	Traffic []TrafficChange `json:"traffic,omitempty"`
+	// ConfigErrors are the values the new render's stacks refused. A report
+	// with them compares nothing: the new render has no stacks.
+	ConfigErrors []render.ConfigError `json:"configErrors,omitempty"`
+	// BaseConfigErrors are the values the old render's stacks refused, which
+	// is why every stack then shows as added.
+	BaseConfigErrors []render.ConfigError `json:"baseConfigErrors,omitempty"`
 }
 
 // Summary holds the totals that head every rendering of a report.
@@ -114,6 +127,9 @@ type ResourceRef struct {
 	Type string `json:"type"`
 	// Name is the logical name.
 	Name string `json:"name"`
+	// Custom is false for component resources and stack references, which
+	// exist only in the Pulumi state.
+	Custom bool `json:"custom,omitempty"`
 }
 
 // ResourceChange is one resource whose inputs changed.
@@ -121,6 +137,20 @@ type ResourceChange struct {
 	ResourceRef
 	// Changes are the changed input paths in a stable order.
 	Changes []Change `json:"changes"`
+	// Replace lists, sorted, the changed inputs that make the engine
+	// replace the resource instead of updating it: the resource's
+	// replaceOnChanges paths and the provider's ForceNew properties
+	// (internal/awsschema). Empty for an update in place.
+	Replace []string `json:"replace,omitempty"`
+}
+
+// Op is OpReplace when a changed input forces a replacement, OpChange
+// otherwise.
+func (rc ResourceChange) Op() string {
+	if len(rc.Replace) > 0 {
+		return OpReplace
+	}
+	return OpChange
 }
 
 // Change is one changed value.
@@ -139,6 +169,10 @@ type Change struct {
 	// shown as "[secret]", because a value that becomes secret was made so
 	// for a reason and its old plain form should not be repeated either.
 	Secret bool `json:"secret,omitempty"`
+	// Lines is a line diff of a value that is text in disguise, such as a
+	// launch template's base64 user data: "@@ -a,b +c,d @@" hunk headers
+	// and lines marked "-" or "+". Old and New still hold the raw values.
+	Lines []string `json:"lines,omitempty"`
 }
 
 // CostChange is one stack's estimated monthly cost before and after.
@@ -161,14 +195,23 @@ func (c CostChange) Delta() float64 { return cents(c.New - c.Old) }
 func Compare(from, to render.Env) Report {
 	oldCost, newCost := costOf(from), costOf(to)
 	r := Report{
-		Env:           to.Env,
-		LiveColors:    to.LiveColors,
-		OldLiveColors: from.LiveColors,
-		CostSource:    newCost.Source,
+		Env:              to.Env,
+		LiveColors:       to.LiveColors,
+		OldLiveColors:    from.LiveColors,
+		CostSource:       newCost.Source,
+		BaseConfigErrors: from.ConfigErrors,
 	}
 	if r.Env == "" {
 		r.Env = from.Env
 	}
+	if len(to.ConfigErrors) > 0 {
+		// The new render has no stacks; comparing it would report every
+		// resource as removed.
+		r.ConfigErrors = to.ConfigErrors
+		r.CostSource, r.OldLiveColors = "", nil
+		return r
+	}
+	r.Traffic = trafficChanges(from, to)
 	oldStacks := make(map[string]render.Stack, len(from.Stacks))
 	for _, s := range from.Stacks {
 		oldStacks[s.Name] = s
@@ -247,9 +290,12 @@ func compareStack(from, to render.Stack) StackDiff {
 			continue
 		}
 		var changes []Change
-		compareValues("", normalize(or.Inputs), normalize(nr.Inputs), &changes)
+		compareValues("", keyTags(normalize(or.Inputs)), keyTags(normalize(nr.Inputs)), &changes)
 		if len(changes) > 0 {
-			sd.Changed = append(sd.Changed, ResourceChange{ResourceRef: ref(nr), Changes: changes})
+			if nr.Type == launchTemplateType {
+				decodeUserData(changes)
+			}
+			sd.Changed = append(sd.Changed, ResourceChange{ResourceRef: ref(nr), Changes: changes, Replace: replaceReasons(or, nr)})
 		}
 	}
 	for _, or := range from.Resources {
@@ -266,7 +312,7 @@ func compareStack(from, to render.Stack) StackDiff {
 }
 
 func ref(r render.Resource) ResourceRef {
-	return ResourceRef{URN: r.URN, Type: r.Type, Name: r.Name}
+	return ResourceRef{URN: r.URN, Type: r.Type, Name: r.Name, Custom: r.Custom}
 }
 
 // compareValues appends the differences between a and b, which are already
@@ -422,9 +468,12 @@ func normalize(v any) any {
 	return fmt.Sprint(v)
 }
 
-// SummaryLine is the one line that heads every rendering, such as
+// SummaryLine is the one line that sums up every rendering, such as
 // "prod: 2 to change, 0 to add, 0 to remove; estimated cost +$0.00/month; 0 mandatory violations".
 func (r Report) SummaryLine() string {
+	if len(r.ConfigErrors) > 0 {
+		return fmt.Sprintf("%s: the head does not render: %s refused, nothing compared", r.Env, plural(len(r.ConfigErrors), "config value"))
+	}
 	s := r.Summary
 	line := fmt.Sprintf("%s: %d to change, %d to add, %d to remove", r.Env, s.Change, s.Add, s.Remove)
 	if s.Outputs > 0 {

@@ -13,10 +13,9 @@ import (
 )
 
 const (
-	recordType = "aws:route53/record:Record"
-	groupType  = "aws:autoscaling/group:Group"
-	eipType    = "aws:ec2/eip:Eip"
-	queueType  = "aws:sqs/queue:Queue"
+	groupType = "aws:autoscaling/group:Group"
+	eipType   = "aws:ec2/eip:Eip"
+	queueType = "aws:sqs/queue:Queue"
 )
 
 func res(stack, typ, name string, inputs map[string]any) render.Resource {
@@ -42,6 +41,14 @@ func weighted(stack, color string, weight any) render.Resource {
 	})
 }
 
+// copyOutputs are what a copy stack exports about itself.
+func copyOutputs(color, release string, desired int) map[string]any {
+	return map[string]any{
+		"color": color, "service": "web", "release": release, "instanceType": "c6i.large",
+		"capacity": map[string]any{"min": float64(desired), "desired": float64(desired), "max": 12.0},
+	}
+}
+
 // prodEnv builds a small prod render with web live on the given color.
 func prodEnv(live string) render.Env {
 	blueWeight, greenWeight := 100.0, 0.0
@@ -49,12 +56,13 @@ func prodEnv(live string) render.Env {
 		blueWeight, greenWeight = 0, 100
 	}
 	return render.Env{
-		Env:        "prod",
-		LiveColors: map[string]string{"web": live, "recorder": "blue"},
+		SchemaVersion: render.SchemaVersion,
+		Env:           "prod",
+		LiveColors:    map[string]string{"web": live, "recorder": "blue"},
 		Stacks: []render.Stack{
 			{Name: "prod", Resources: []render.Resource{res("prod", eipType, "nat-ip", map[string]any{"domain": "vpc"})},
 				Outputs: map[string]any{"vpcId": "<computed:aws:ec2/vpc:Vpc.id[prod-vpc]>"}},
-			{Name: "prod-web-blue", References: []string{"prod"}, Resources: []render.Resource{
+			{Name: "prod-web-blue", References: []string{"prod"}, Outputs: copyOutputs("blue", "r1", 2), Resources: []render.Resource{
 				res("prod-web-blue", "aws:ec2/launchTemplate:LaunchTemplate", "pool-lt", map[string]any{"instanceType": "c6i.large"}),
 				res("prod-web-blue", groupType, "pool", map[string]any{
 					"desiredCapacity": 2.0,
@@ -64,8 +72,11 @@ func prodEnv(live string) render.Env {
 					},
 				}),
 			}},
-			{Name: "prod-web-green", References: []string{"prod"}},
-			{Name: "prod-dns", References: []string{"prod-web-blue", "prod-web-green"}, Resources: []render.Resource{
+			{Name: "prod-web-green", References: []string{"prod"}, Outputs: copyOutputs("green", "r2", 3)},
+			{Name: "prod-dns", References: []string{"prod-web-blue", "prod-web-green"}, Outputs: map[string]any{
+				"live":      map[string]any{"web": live, "recorder": "blue"},
+				"hostnames": map[string]any{"web": "www.example.com"},
+			}, Resources: []render.Resource{
 				weighted("prod-dns", "blue", blueWeight),
 				weighted("prod-dns", "green", greenWeight),
 			}},
@@ -87,8 +98,8 @@ func stackDiff(t *testing.T, r Report, name string) StackDiff {
 func TestCompareSwapReportsOnlyTheWeights(t *testing.T) {
 	r := Compare(prodEnv("blue"), prodEnv("green"))
 
-	assert.Equal(t, Summary{Change: 2}, Summary{Change: r.Summary.Change, Add: r.Summary.Add, Remove: r.Summary.Remove, Outputs: r.Summary.Outputs},
-		"a swap changes two records and nothing else")
+	assert.Equal(t, Summary{Change: 2, Outputs: 1}, Summary{Change: r.Summary.Change, Add: r.Summary.Add, Remove: r.Summary.Remove, Outputs: r.Summary.Outputs},
+		"a swap changes two records and the live output, nothing else")
 	dns := stackDiff(t, r, "prod-dns")
 	assert.Equal(t, StatusChanged, dns.Status, "dns stack changed")
 	require.Len(t, dns.Changed, 2, "two records change")
@@ -98,7 +109,7 @@ func TestCompareSwapReportsOnlyTheWeights(t *testing.T) {
 	for _, name := range []string{"prod", "prod-web-blue", "prod-web-green"} {
 		assert.Equal(t, StatusUnchanged, stackDiff(t, r, name).Status, "stack %s untouched by a swap", name)
 	}
-	assert.Equal(t, "prod: 2 to change, 0 to add, 0 to remove; estimated cost +$0.00/month; 0 mandatory violations", r.SummaryLine(), "summary line")
+	assert.Equal(t, "prod: 2 to change, 0 to add, 0 to remove, 1 output changed; estimated cost +$0.00/month; 0 mandatory violations", r.SummaryLine(), "summary line")
 
 	text := Text(r)
 	assert.Contains(t, text, "~ weightedRoutingPolicies[0].weight: 100 → 0", "text shows old and new weight")
@@ -177,7 +188,7 @@ func TestCompareNestedPathsAndQuotedKeys(t *testing.T) {
 		{Path: "extra.gone", Op: OpRemove, Old: 1.0},
 		{Path: `extra["kubernetes.io/role"]`, Op: OpChange, Old: "web", New: "api"},
 		{Path: "list[2]", Op: OpRemove, Old: 3.0},
-		{Path: "tags[0].value", Op: OpChange, Old: "r1", New: "r2"},
+		{Path: "tags.release.value", Op: OpChange, Old: "r1", New: "r2"},
 	}, r.Stacks[0].Changed[0].Changes, "paths dotted, indexed, quoted where needed, in key order")
 }
 
@@ -250,17 +261,30 @@ func TestMarkdownShape(t *testing.T) {
 
 	md := Markdown(r, 0)
 
-	assert.True(t, strings.HasPrefix(md, r.SummaryLine()+"\n"), "summary line first")
-	assert.Equal(t, 4, strings.Count(md, "<details><summary>"), "one collapsible section per stack")
-	assert.Equal(t, strings.Count(md, "<details>"), strings.Count(md, "</details>"), "sections closed")
-	assert.Contains(t, md, "```mermaid\ngraph LR\n", "mermaid diagram")
+	lines := strings.Split(md, "\n")
+	require.Greater(t, len(lines), 3, "a comment of several lines")
+	assert.Equal(t, "web: blue → green", lines[0], "the swap comes first")
+	assert.Equal(t, "- green (live after this change): release r2, capacity 3 (min 3, max 12), c6i.large", lines[1], "then the copy that takes the traffic")
+	assert.Equal(t, "- blue (live until now): release r1, capacity 2 (min 2, max 12), c6i.large", lines[2], "and the one that gives it up")
+	assert.Contains(t, md, "\n\n"+r.SummaryLine()+"\n\nEstimated monthly cost: $127.75 → $127.75 (+$0.00)\n\n3 of 4 stacks unchanged: prod, prod-web-blue, prod-web-green.\n\n",
+		"then the summary, the cost delta and the unchanged stacks")
+	assert.Less(t, strings.Index(md, r.SummaryLine()), strings.Index(md, "```mermaid"), "the summary comes before the diagram")
+
+	assert.Equal(t, 1, strings.Count(md, "<details><summary>"), "only the changed stack gets a section")
+	assert.Contains(t, md, "<details><summary>prod-dns: 2 to change, 0 to add, 0 to remove; 1 output changed; cost $0.00 → $0.00/month (+$0.00)</summary>", "its heading with cost")
+	assert.Contains(t, md, "```diff\n~ aws:route53/record:Record web-blue\n  ~ weightedRoutingPolicies[0].weight: 100 → 0\n", "changes in a diff block, marked as pulumi marks an update")
+	assert.Contains(t, md, "| prod-dns | $0.00 | $0.00 | +$0.00 |\n| **Total (estimate)** |", "a cost row for the changed stack only")
+	assert.NotContains(t, md, "| prod-web-blue |", "no cost row for an unchanged stack")
+
 	assert.Contains(t, md, `s2["prod-web-green (live)"]`, "live color marked after the swap")
 	assert.Contains(t, md, `s1["prod-web-blue (idle)"]`, "the other color is idle")
-	assert.Contains(t, md, "s3 --> s1\n  s3 --> s2\n", "dns reads both web colors")
-	assert.Contains(t, md, "s1 --> s0\n", "web reads base")
-	assert.Contains(t, md, "<details><summary>prod-dns: 2 to change, 0 to add, 0 to remove; cost $0.00 → $0.00/month (+$0.00)</summary>", "stack section heading with cost")
-	assert.Contains(t, md, "~ weightedRoutingPolicies[0].weight: 0 → 100", "change listed in the section")
-	assert.Contains(t, md, "web blue → green", "swap shown")
+	assert.Contains(t, md, "  s3 --> s1\n  s3 --> s2\n", "dns reads both web colors, as edges 2 and 3")
+	assert.Contains(t, md, "  class s3 changed\n", "the changed stack is highlighted")
+	assert.NotContains(t, md, "class s0 changed", "an unchanged stack is not")
+	assert.Contains(t, md, "  linkStyle 3 stroke:", "the arrow from dns to the new live copy is highlighted")
+	assert.Equal(t, 1, strings.Count(md, "linkStyle"), "and no other arrow")
+
+	assert.True(t, strings.HasSuffix(md, "<sub>"+escapeMarkdownLine(r.CostSource)+"</sub>\n"), "the estimate's disclaimer ends the comment, in small print")
 }
 
 // bigEnv makes a render with thousands of resources in several stacks.

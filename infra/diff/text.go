@@ -17,6 +17,9 @@ func Text(r Report) string {
 	var b strings.Builder
 	b.WriteString(r.SummaryLine())
 	b.WriteString("\n")
+	for _, ce := range r.ConfigErrors {
+		b.WriteString("config error: " + ce.Message + "\n")
+	}
 	if lc := liveColorsLine(r); lc != "" {
 		b.WriteString(lc + "\n")
 	}
@@ -25,7 +28,7 @@ func Text(r Report) string {
 	}
 	for _, sd := range r.Stacks {
 		b.WriteString("\n== " + sd.stackLine() + "\n")
-		for _, e := range resourceEntries(sd, 0, 0) {
+		for _, e := range resourceEntries(sd, 0, 0, 0) {
 			b.WriteString(indent(e, "  "))
 		}
 		if len(sd.Outputs) > 0 {
@@ -45,20 +48,26 @@ func Text(r Report) string {
 }
 
 // resourceEntries renders each changed, added and removed resource as one
-// block of lines ending in a newline. A block is the unit that is shown or
-// cut as a whole. maxPaths caps the paths shown per resource and maxValue the
-// characters per value; zero means no cap.
-func resourceEntries(sd StackDiff, maxPaths, maxValue int) []string {
+// block of lines ending in a newline, marked as `pulumi preview --diff`
+// marks them. A block is the unit that is shown or cut as a whole. maxPaths
+// caps the paths shown per resource, maxValue the characters per value and
+// maxLines the lines of a decoded text's diff; zero means no cap.
+func resourceEntries(sd StackDiff, maxPaths, maxValue, maxLines int) []string {
 	var out []string
 	for _, rc := range sd.Changed {
 		var b strings.Builder
-		fmt.Fprintf(&b, "%s %s %s\n", OpChange, rc.Type, rc.Name)
+		fmt.Fprintf(&b, "%s %s %s", rc.Op(), rc.Type, rc.Name)
+		if len(rc.Replace) > 0 {
+			b.WriteString(" (" + replaceNote(rc.Replace) + ")")
+		}
+		b.WriteString("\n")
 		shown := rc.Changes
 		if maxPaths > 0 && len(shown) > maxPaths {
 			shown = shown[:maxPaths]
 		}
 		for _, c := range shown {
 			b.WriteString("  " + changeLine(c, maxValue) + "\n")
+			b.WriteString(textLines(c.Lines, maxValue, maxLines))
 		}
 		if n := len(rc.Changes) - len(shown); n > 0 {
 			fmt.Fprintf(&b, "  … %d more paths not shown\n", n)
@@ -75,9 +84,11 @@ func resourceEntries(sd StackDiff, maxPaths, maxValue int) []string {
 }
 
 // changeLine renders one path change. Secret changes say only that the
-// value changed.
+// value changed, and a value diffed line by line is only named.
 func changeLine(c Change, maxValue int) string {
 	switch {
+	case len(c.Lines) > 0:
+		return fmt.Sprintf("%s %s (decoded, by line):", c.Op, c.Path)
 	case c.Secret:
 		return fmt.Sprintf("%s %s: %s → %s (secret)", OpChange, c.Path, Secret, Secret)
 	case c.Op == OpAdd:
@@ -87,6 +98,27 @@ func changeLine(c Change, maxValue int) string {
 	default:
 		return fmt.Sprintf("%s %s: %s → %s", OpChange, c.Path, display(c.Old, maxValue), display(c.New, maxValue))
 	}
+}
+
+// textLines writes a change's line diff under its path. The marks stay in
+// the first column, where a diff code block colours them.
+func textLines(lines []string, maxValue, maxLines int) string {
+	var b strings.Builder
+	shown := lines
+	if maxLines > 0 && len(shown) > maxLines {
+		shown = shown[:maxLines]
+	}
+	for _, l := range shown {
+		if strings.HasPrefix(l, "@@") {
+			b.WriteString("    " + l + "\n")
+			continue
+		}
+		b.WriteString(strings.TrimRight(l[:1]+"   "+clip(l[1:], maxValue), " ") + "\n")
+	}
+	if n := len(lines) - len(shown); n > 0 {
+		fmt.Fprintf(&b, "    … %d more lines not shown\n", n)
+	}
+	return b.String()
 }
 
 func violationLine(v render.Violation) string {
@@ -111,6 +143,11 @@ func display(v any, maxValue int) string {
 	} else {
 		s = strings.TrimSuffix(buf.String(), "\n")
 	}
+	return clip(s, maxValue)
+}
+
+// clip cuts s to maxValue characters, marking the cut; zero means no cap.
+func clip(s string, maxValue int) string {
 	if maxValue > 0 && utf8.RuneCountInString(s) > maxValue {
 		runes := []rune(s)
 		s = string(runes[:maxValue]) + "…"

@@ -37,9 +37,11 @@ type Options struct {
 }
 
 // Render renders an env. A config or usage problem is a *UsageError or a
-// *stacks.ConfigError; nothing is half-rendered.
+// *stacks.ConfigError; nothing is half-rendered. The values a stack refused
+// are also returned in the render's ConfigErrors, with no stacks, so that
+// the render can still be written and compared.
 func Render(opts Options) (render.Env, error) {
-	out := render.Env{Env: opts.Env, LiveColors: map[string]string{}}
+	out := render.Env{SchemaVersion: render.SchemaVersion, Env: opts.Env, LiveColors: map[string]string{}}
 	if !slices.Contains(topology.Envs, opts.Env) {
 		return out, usagef("unknown env %q; accepted: %s", opts.Env, strings.Join(topology.Envs, ", "))
 	}
@@ -90,6 +92,9 @@ func Render(opts Options) (render.Env, error) {
 		cfg := configs[name]
 		res, err := runStack(name, cfg, outputs)
 		if err != nil {
+			if refused := configErrors(err); len(refused) > 0 {
+				out.Stacks, out.LiveColors, out.ConfigErrors = []render.Stack{}, nil, refused
+			}
 			return out, err
 		}
 		outputs[name] = res.Outputs
@@ -114,6 +119,16 @@ func Render(opts Options) (render.Env, error) {
 	out.Fixtures = slices.Sorted(maps.Keys(fixtures))
 	out.Cost = cost.Estimate(out)
 	return out, nil
+}
+
+// Empty is the render of an env with no stacks, at this code's schema
+// version: what a preview compares with when the base has no render (the
+// first pull request, or a base whose infra command does not build).
+func Empty(env string) (render.Env, error) {
+	if !slices.Contains(topology.Envs, env) {
+		return render.Env{}, usagef("unknown env %q; accepted: %s", env, strings.Join(topology.Envs, ", "))
+	}
+	return render.Env{SchemaVersion: render.SchemaVersion, Env: env, Stacks: []render.Stack{}}, nil
 }
 
 // runStack renders one stack, turning a panic in the program into an error
@@ -148,6 +163,35 @@ func check(policy rules.Config, resources []render.Resource) ([]render.Violation
 		out = append(out, render.Violation{Policy: v.Policy, Level: string(v.Level), URN: v.URN, Message: v.Message})
 	}
 	return out, nil
+}
+
+// configErrors lists the *stacks.ConfigError values in err's tree, in
+// order. errors.As would find only the first, and a stack reports all of its
+// problems at once (errors.Join) inside the SDK's multierror, whose Unwrap
+// skips its first error; WrappedErrors lists them all.
+func configErrors(err error) []render.ConfigError {
+	var out []render.ConfigError
+	var walk func(error)
+	walk = func(e error) {
+		switch t := e.(type) {
+		case *stacks.ConfigError:
+			out = append(out, render.ConfigError{Stack: t.Stack, Key: t.Key, Message: t.Error()})
+		case interface{ WrappedErrors() []error }:
+			for _, inner := range t.WrappedErrors() {
+				walk(inner)
+			}
+		case interface{ Unwrap() []error }:
+			for _, inner := range t.Unwrap() {
+				walk(inner)
+			}
+		case interface{ Unwrap() error }:
+			if inner := t.Unwrap(); inner != nil {
+				walk(inner)
+			}
+		}
+	}
+	walk(err)
+	return out
 }
 
 // IsUsage reports whether err is a config or usage error (exit code 2).

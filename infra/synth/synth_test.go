@@ -39,6 +39,8 @@ func TestContractFieldsForBothEnvs(t *testing.T) {
 		var doc map[string]any
 		require.NoError(t, json.Unmarshal(raw, &doc), "render is JSON")
 		assert.Equal(t, envName, doc["env"], "env field")
+		assert.EqualValues(t, render.SchemaVersion, doc["schemaVersion"], "schemaVersion field")
+		assert.NotContains(t, doc, "configErrors", "a clean render has no config errors")
 
 		stacks := doc["stacks"].([]any)
 		require.Len(t, stacks, 7, "%s renders its 7 stacks", envName)
@@ -160,6 +162,35 @@ func TestBadInputsAreUsageErrors(t *testing.T) {
 	_, err := ParseSet("prod-dns-live.web")
 	require.Error(t, err, "malformed --set")
 	assert.Contains(t, err.Error(), "expected <stack>:<key>=<value>", "says the form")
+}
+
+func TestRefusedConfigIsInTheRender(t *testing.T) {
+	env, err := Render(Options{Root: repoRoot, Env: "prod", Sets: []Set{
+		{Stack: "prod-dns", Key: "live.web", Value: "gren"},
+		{Stack: "prod-dns", Key: "canary.web", Value: "500"},
+	}})
+	require.Error(t, err, "refused")
+	assert.True(t, IsUsage(err), "still a config error (exit 2)")
+	assert.Equal(t, []render.ConfigError{
+		{Stack: "prod-dns", Key: "video-platform:live.web", Message: `stack prod-dns: config video-platform:live.web = "gren" is not accepted; accepted: one of blue, green`},
+		{Stack: "prod-dns", Key: "video-platform:canary.web", Message: `stack prod-dns: config video-platform:canary.web = 500 is not accepted; accepted: an integer from 0 to 100`},
+	}, env.ConfigErrors, "every problem of the stack, in order")
+	assert.Empty(t, env.Stacks, "nothing is half-rendered: the stacks before prod-dns are dropped too")
+	assert.Equal(t, render.SchemaVersion, env.SchemaVersion, "versioned like any render")
+
+	env, err = Render(Options{Root: repoRoot, Env: "prod", Sets: []Set{{Stack: "prod-dns", Key: "lvie.web", Value: "green"}}})
+	require.Error(t, err, "an undeclared key is refused")
+	assert.Empty(t, env.ConfigErrors, "a bad command line is not a value a stack refused")
+}
+
+func TestEmptyRender(t *testing.T) {
+	env, err := Empty("staging")
+	require.NoError(t, err, "staging")
+	raw, err := json.Marshal(env)
+	require.NoError(t, err, "marshal")
+	assert.JSONEq(t, fmt.Sprintf(`{"schemaVersion": %d, "env": "staging", "stacks": [], "cost": {"currency": "", "monthly": 0, "stacks": null}}`, render.SchemaVersion), string(raw), "no stacks, this code's version")
+	_, err = Empty("dev")
+	assert.True(t, IsUsage(err), "an unknown env is a usage error")
 }
 
 func TestPolicyViolationsAreReportedPerStack(t *testing.T) {

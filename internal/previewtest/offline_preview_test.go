@@ -201,7 +201,9 @@ func TestOfflinePreviewOfASwap(t *testing.T) {
 	t.Logf("prod.md:\n%s", md)
 
 	firstLine, _, _ := strings.Cut(md, "\n")
-	assert.Regexp(t, summaryLine, firstLine, "the summary line comes first")
+	assert.Equal(t, "web: blue → green", firstLine, "the swap comes first")
+	assert.Regexp(t, `(?m)^- green \(live after this change\): release \S+, capacity 3 \(min 3, max 12\)`, md, "with the capacity the green copy takes it with")
+	assert.Regexp(t, regexp.MustCompile(`(?m)`+summaryLine.String()), md, "the summary line follows")
 	assert.NotContains(t, md, "\x1b[", "no ANSI escape codes in a pull-request comment")
 	assert.Less(t, len(md), 60000, "the comment stays under GitHub's limit with room to spare")
 
@@ -228,6 +230,35 @@ func TestOfflinePreviewOfASwap(t *testing.T) {
 	assert.Empty(t, left, "the script's temporary directory is removed")
 }
 
+// TestOfflinePreviewOfARefusedConfig commits a typo in a copy's config: the
+// head renders only the refused value, and the comment leads with it.
+func TestOfflinePreviewOfARefusedConfig(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipped with -short: builds the infra command in a scratch copy of the repo (about a minute)")
+	}
+	dir := scratchRepo(t)
+	base := git(t, dir, "rev-parse", "HEAD")
+	rewrite(t, dir, "Pulumi.prod-web-green.yaml", `(?m)^(    )release:`, "${1}relase:")
+	git(t, dir, "commit", "-q", "-am", "a typo in the green copy's config")
+	head := git(t, dir, "rev-parse", "HEAD")
+
+	out := filepath.Join(t.TempDir(), "preview")
+	p := runPreview(t, dir, t.TempDir(), base, head, out)
+	t.Logf("offline-preview.sh exited %d\nstdout:\n%s\nstderr:\n%s", p.code, p.stdout, p.stderr)
+
+	assert.Equal(t, 1, p.code, "a refused config fails the preview")
+	assert.Contains(t, p.stderr, "prod: the head's config is refused", "and says why")
+	md, err := os.ReadFile(filepath.Clean(filepath.Join(out, "prod.md")))
+	require.NoError(t, err, "the comment is written all the same")
+	firstLine, _, _ := strings.Cut(string(md), "\n")
+	assert.Equal(t, "Config error in prod-web-green: video-platform:copy", firstLine, "the comment leads with the refused value")
+	assert.Contains(t, string(md), `unknown field "relase"`, "and the stack's explanation")
+	assert.Contains(t, string(md), "_Offline preview of `prod`", "with the footer")
+	staging, err := os.ReadFile(filepath.Clean(filepath.Join(out, "staging.md")))
+	require.NoError(t, err, "reading staging.md")
+	assert.Regexp(t, `^staging: 0 to change, 0 to add, 0 to remove`, string(staging), "staging is unaffected")
+}
+
 // TestOfflinePreviewFirstPullRequest renders against a base that has no
 // infra command: its render is empty, so everything shows as added.
 func TestOfflinePreviewFirstPullRequest(t *testing.T) {
@@ -252,7 +283,15 @@ func TestOfflinePreviewFirstPullRequest(t *testing.T) {
 
 	old, err := os.ReadFile(filepath.Clean(filepath.Join(out, "prod.old.json")))
 	require.NoError(t, err, "reading prod.old.json")
-	assert.JSONEq(t, `{"env": "prod", "stacks": []}`, string(old), "the old render is empty")
+	var empty struct {
+		SchemaVersion int    `json:"schemaVersion"`
+		Env           string `json:"env"`
+		Stacks        []any  `json:"stacks"`
+	}
+	require.NoError(t, json.Unmarshal(old, &empty), "the old render is JSON")
+	assert.Equal(t, "prod", empty.Env, "the old render is prod's")
+	assert.Empty(t, empty.Stacks, "the old render is empty")
+	assert.Positive(t, empty.SchemaVersion, "at the head's schema version, so that infra diff compares it")
 	md, err := os.ReadFile(filepath.Clean(filepath.Join(out, "prod.md")))
 	require.NoError(t, err, "reading prod.md")
 	assert.Regexp(t, `^prod: 0 to change, [1-9]\d* to add, 0 to remove`, string(md), "everything is added")

@@ -4,8 +4,17 @@
 // that the same inputs give byte-identical JSON.
 package render
 
+// SchemaVersion is the version of this contract that the code writes.
+// Raise it whenever a field is added, removed or changes meaning, so that
+// `infra diff` refuses to compare two renders it would read differently
+// instead of reporting the difference in format as a change.
+const SchemaVersion = 1
+
 // Env is one environment rendered offline: every stack in dependency order.
 type Env struct {
+	// SchemaVersion is the SchemaVersion of the binary that wrote the
+	// render. Renders written before versioning have none (0).
+	SchemaVersion int `json:"schemaVersion"`
 	// Env is the environment name, "staging" or "prod".
 	Env string `json:"env"`
 	// Stacks are the rendered stacks in dependency order.
@@ -19,7 +28,23 @@ type Env struct {
 	LiveColors map[string]string `json:"liveColors,omitempty"`
 	// RulesChecked is how many policy rules ran (those not disabled), so
 	// that "no violations" can be told apart from "nothing checked".
-	RulesChecked int `json:"rulesChecked"`
+	RulesChecked int `json:"rulesChecked,omitempty"`
+	// ConfigErrors are the config values a stack refused. A render that has
+	// them has no stacks, because nothing is half-rendered; it exists so
+	// that a pull request's comment can say what to fix instead of only
+	// that the render failed.
+	ConfigErrors []ConfigError `json:"configErrors,omitempty"`
+}
+
+// ConfigError is one config value that a stack refused.
+type ConfigError struct {
+	// Stack is the stack whose config is bad.
+	Stack string `json:"stack"`
+	// Key is the fully qualified key with a path, such as
+	// "video-platform:copy.capacity".
+	Key string `json:"key"`
+	// Message names the stack, the key, the value and what is accepted.
+	Message string `json:"message"`
 }
 
 // Stack is one small stack's rendering.

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/video-platform/video-platform/internal/awsschema"
 	"github.com/video-platform/video-platform/internal/offline"
 )
 
@@ -192,7 +193,6 @@ func (p *Provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumir
 	if len(changed) == 0 {
 		return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE}, nil
 	}
-	forces := replaceOnChange[typ]
 	resp := &pulumirpc.DiffResponse{
 		Changes:             pulumirpc.DiffResponse_DIFF_SOME,
 		DeleteBeforeReplace: deleteBeforeReplaceTypes[typ],
@@ -203,7 +203,7 @@ func (p *Provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumir
 	for _, k := range changed {
 		_, inOld := olds[resource.PropertyKey(k)]
 		_, inNew := news[resource.PropertyKey(k)]
-		replace := slices.Contains(forces, k)
+		replace := awsschema.ForcesReplacement(typ, k)
 		kind := pulumirpc.PropertyDiff_UPDATE
 		switch {
 		case !inOld && replace:
