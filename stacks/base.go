@@ -116,7 +116,7 @@ func Base(ctx *pulumi.Context, id topology.Identity, cfg BaseConfig) (*BaseStack
 	for _, tier := range Tiers() {
 		b.Images[tier], err = image.NewImage(ctx, tier, &image.ImageArgs{
 			Env: env, Service: tier,
-			RepositoryName: fmt.Sprintf("video-platform/%s/%s", env, tier),
+			RepositoryName: topology.RepositoryName(env, tier),
 			KeepLastImages: cfg.KeepImages,
 		})
 		if err != nil {
@@ -136,7 +136,7 @@ func Base(ctx *pulumi.Context, id topology.Identity, cfg BaseConfig) (*BaseStack
 	for _, tier := range Tiers() {
 		if err := b.instanceRole(ctx, env, tier, tierPolicyParams{
 			Env: env, Tier: tier, Region: region.Name, Account: caller.AccountId, Partition: partition.Partition,
-			RepositoryName: fmt.Sprintf("video-platform/%s/%s", env, tier),
+			RepositoryName: topology.RepositoryName(env, tier),
 		}); err != nil {
 			return nil, err
 		}

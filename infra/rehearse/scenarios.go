@@ -29,6 +29,9 @@ func baseline() []Scenario {
 		{Name: "up", Play: func(ctx context.Context, s *scenarioRun) {
 			code, _ := s.infra(ctx, "", "up", s.env)
 			s.expect("exit", code == 0, "infra up %s exited %d", s.env, code)
+			if code == 0 {
+				s.pushImages()
+			}
 		}},
 		{Name: "deploy-idle-copy", Play: func(ctx context.Context, s *scenarioRun) {
 			live := s.live(swapService)
@@ -41,6 +44,49 @@ func baseline() []Scenario {
 			s.expect("idle-copy-ready", want > 0 && s.groupDesired(swapService, idle) == want,
 				"%s has desired %d, the live copy %d", name, s.groupDesired(swapService, idle), want)
 		}},
+	}
+}
+
+// pushImages puts in the stand-in's ECR what the application's CI would
+// have pushed: every release the env's stacks name, a day apart, and the
+// rehearsal's release last.
+func (s *scenarioRun) pushImages() {
+	releases := map[string][]string{}
+	for _, svc := range topology.ServiceNames() {
+		for _, color := range topology.Colors {
+			cfg, err := stackConfig(s.rig.work, topology.CopyStackName(s.env, svc, color))
+			if err != nil {
+				s.fail("setup", "read the %s %s copy's config: %v", svc, color, err)
+				return
+			}
+			cp, _ := cfg["video-platform:copy"].(map[string]any)
+			if r, _ := cp["release"].(string); r != "" && !slices.Contains(releases[svc], r) {
+				releases[svc] = append(releases[svc], r)
+			}
+		}
+	}
+	cfg, err := stackConfig(s.rig.work, topology.TranscodersStackName(s.env))
+	if err != nil {
+		s.fail("setup", "read the transcoders' config: %v", err)
+		return
+	}
+	tr, _ := cfg["video-platform:transcoders"].(map[string]any)
+	draining, _ := tr["draining"].([]any)
+	for _, r := range append([]any{tr["active"], tr["warming"]}, draining...) {
+		if r, _ := r.(string); r != "" {
+			releases[asgpool.ServiceTranscoder] = append(releases[asgpool.ServiceTranscoder], r)
+		}
+	}
+	now := s.rig.clock.Now()
+	for _, tier := range slices.Sorted(maps.Keys(releases)) {
+		tags := append(slices.Sorted(slices.Values(releases[tier])), rehearsalRelease)
+		repo := topology.RepositoryName(s.env, tier)
+		for i, tag := range tags {
+			if err := s.rig.store.PushImage(repo, tag, now.Add(time.Duration(i-len(tags))*24*time.Hour)); err != nil {
+				s.fail("setup", "push %s:%s to the stand-in ECR: %v", repo, tag, err)
+				return
+			}
+		}
 	}
 }
 

@@ -48,6 +48,11 @@ type Identity struct {
 // BaseStackName names an env's base stack.
 func BaseStackName(env string) string { return env }
 
+// RepositoryName names the ECR repository of a tier's images in an env:
+// the base stack creates it, the instance roles may pull from it only, and
+// releases are checked against it.
+func RepositoryName(env, tier string) string { return "video-platform/" + env + "/" + tier }
+
 // CopyStackName names one copy of a service.
 func CopyStackName(env, service, color string) string { return env + "-" + service + "-" + color }
 
