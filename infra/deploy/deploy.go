@@ -65,11 +65,21 @@ const (
 	ExitPhantom = 3
 )
 
-// errUsage marks a command-line mistake (exit 2).
-var errUsage = errors.New("usage")
+// ErrUsage marks a request refused before anything ran because it is
+// malformed: an unknown env, service or color, a value out of range. Such
+// errors match it with errors.Is and end the command with exit code 2.
+var ErrUsage = errors.New("usage error")
+
+// usageError is a malformed request; its message is the whole sentence.
+type usageError string
+
+func (e usageError) Error() string { return string(e) }
+
+// Is makes errors.Is(err, ErrUsage) hold.
+func (e usageError) Is(target error) bool { return target == ErrUsage }
 
 func usagef(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
+	return usageError(fmt.Sprintf(format, args...))
 }
 
 const usageText = `usage: infra <command> ...
@@ -101,20 +111,11 @@ func Main(ctx context.Context, args []string, deps Deps, stdout, stderr io.Write
 		fmt.Fprint(stderr, usageText)
 		return ExitUsage
 	}
-	if deps.Clock == nil {
-		deps.Clock = RealClock{}
-	}
-	if deps.Locker == nil {
-		deps.Locker = FileLocker{Dir: lockDir(deps.Root)}
-	}
-	if deps.Poll <= 0 {
-		deps.Poll = 15 * time.Second
-	}
-	a := &app{deps: deps, out: stdout, errw: stderr}
+	a := NewWorkflow(deps, stdout, stderr)
 	var err error
 	switch args[0] {
 	case "preview", "up", "destroy":
-		err = a.runEnv(ctx, args[0], args[1:])
+		err = a.runEnvCmd(ctx, args[0], args[1:])
 	case "swap":
 		err = a.swapCmd(ctx, args[1:], false)
 	case "rollback":
@@ -135,7 +136,7 @@ func Main(ctx context.Context, args []string, deps Deps, stdout, stderr io.Write
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.Is(err, errUsage):
+	case errors.Is(err, ErrUsage):
 		fmt.Fprintf(stderr, "infra %s: %v\n%s", args[0], err, usageText)
 		return ExitUsage
 	case errors.As(err, &ex):
@@ -157,21 +158,56 @@ type exitError struct {
 
 func (e exitError) Error() string { return e.msg }
 
-// app is one Main invocation.
-type app struct {
+// ExitCode is the exit code the error asks for.
+func (e exitError) ExitCode() int { return e.code }
+
+// ExitCode is the exit code of a command that returned err: ExitOK for
+// nil, ExitUsage for a usage error, the code of an error that carries one
+// (an ExitCode method), ExitFailed for any other.
+func ExitCode(err error) int {
+	var coded interface{ ExitCode() int }
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, ErrUsage):
+		return ExitUsage
+	case errors.As(err, &coded):
+		return coded.ExitCode()
+	}
+	return ExitFailed
+}
+
+// Workflow runs the deploy commands of one infra invocation. It opens the
+// Pulumi workspace and the AWS clients on first use and keeps them, so a
+// command that needs neither (`swap --dry-run`) needs no credentials.
+type Workflow struct {
 	deps Deps
 	out  io.Writer
 	errw io.Writer
 
 	pulumi Pulumi
 	aws    map[string]awscheck.Checks
-	// breakLock is --break-lock: remove a held env lock before taking it.
-	breakLock bool
 	// dnsMu serializes the DNS stack updates that destroyed copies make.
 	dnsMu sync.Mutex
 }
 
-func (a *app) pulumiWS(ctx context.Context) (Pulumi, error) {
+// NewWorkflow returns a workflow that writes its progress and results to
+// stdout and its warnings to stderr. Zero Deps fields get their defaults:
+// the real clock, a lock file under Root, a 15 s poll.
+func NewWorkflow(deps Deps, stdout, stderr io.Writer) *Workflow {
+	if deps.Clock == nil {
+		deps.Clock = RealClock{}
+	}
+	if deps.Locker == nil {
+		deps.Locker = FileLocker{Dir: lockDir(deps.Root)}
+	}
+	if deps.Poll <= 0 {
+		deps.Poll = 15 * time.Second
+	}
+	return &Workflow{deps: deps, out: stdout, errw: stderr}
+}
+
+func (a *Workflow) pulumiWS(ctx context.Context) (Pulumi, error) {
 	if a.pulumi != nil {
 		return a.pulumi, nil
 	}
@@ -186,7 +222,7 @@ func (a *app) pulumiWS(ctx context.Context) (Pulumi, error) {
 	return p, nil
 }
 
-func (a *app) checks(ctx context.Context, env string) (awscheck.Checks, error) {
+func (a *Workflow) checks(ctx context.Context, env string) (awscheck.Checks, error) {
 	if c, ok := a.aws[env]; ok {
 		return c, nil
 	}
@@ -205,7 +241,7 @@ func (a *app) checks(ctx context.Context, env string) (awscheck.Checks, error) {
 }
 
 // stack opens a stack by name.
-func (a *app) stack(ctx context.Context, name string) (Stack, error) {
+func (a *Workflow) stack(ctx context.Context, name string) (Stack, error) {
 	p, err := a.pulumiWS(ctx)
 	if err != nil {
 		return nil, err
@@ -217,7 +253,7 @@ func (a *app) stack(ctx context.Context, name string) (Stack, error) {
 	return s, nil
 }
 
-func (a *app) printf(format string, args ...any) {
+func (a *Workflow) printf(format string, args ...any) {
 	fmt.Fprintf(a.out, format, args...)
 }
 
@@ -278,13 +314,13 @@ func checkColor(flagName, c string) error {
 }
 
 // sleep waits on the injected clock.
-func (a *app) sleep(ctx context.Context, d time.Duration) error {
+func (a *Workflow) sleep(ctx context.Context, d time.Duration) error {
 	return a.deps.Clock.Sleep(ctx, d)
 }
 
 func flagSet(name string) *flag.FlagSet { return flag.NewFlagSet(name, flag.ContinueOnError) }
 
 // breakLockFlag adds --break-lock to a command that takes the env lock.
-func (a *app) breakLockFlag(fs *flag.FlagSet) {
-	fs.BoolVar(&a.breakLock, "break-lock", false, "remove the env lock that a dead process left, saying whose it was, before taking it")
+func breakLockFlag(fs *flag.FlagSet) *bool {
+	return fs.Bool("break-lock", false, "remove the env lock that a dead process left, saying whose it was, before taking it")
 }

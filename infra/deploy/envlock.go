@@ -21,10 +21,10 @@ const lockTableOutput = "lockTable"
 // CI: a conditional write to the lock table the base stack declares,
 // through the AWS client when it can reach one (awscheck.Locks). Before the
 // base stack exists there is no table, and the lock file under Root/.infra-
-// locks stands in. With --break-lock the held lock is removed first, and
-// the command says whose it was. The returned release never fails the
+// locks stands in. With breakLock (--break-lock) the held lock is removed
+// first, and the command says whose it was. The returned release never fails the
 // command: a lock it cannot release is reported and expires.
-func (a *app) lockEnv(ctx context.Context, env, command string) (release func(), err error) {
+func (a *Workflow) lockEnv(ctx context.Context, env, command string, breakLock bool) (release func(), err error) {
 	now := a.deps.Clock.Now()
 	holder := fmt.Sprintf("%s by %s #%s", command, operator(), lockToken())
 	table, locks, err := a.lockTable(ctx, env)
@@ -32,9 +32,9 @@ func (a *app) lockEnv(ctx context.Context, env, command string) (release func(),
 		return nil, err
 	}
 	if locks == nil {
-		return a.lockFile(env, holder)
+		return a.lockFile(env, holder, breakLock)
 	}
-	if a.breakLock {
+	if breakLock {
 		old, err := locks.BreakLock(ctx, table, env)
 		if err != nil {
 			return nil, fmt.Errorf("break the lock of %s in table %s: %w", env, table, err)
@@ -63,7 +63,7 @@ func (a *app) lockEnv(ctx context.Context, env, command string) (release func(),
 // lockTable finds the env's lock table in the base stack's outputs. No
 // base stack, no table output, or an AWS client without lock support
 // means the lock file.
-func (a *app) lockTable(ctx context.Context, env string) (string, awscheck.Locks, error) {
+func (a *Workflow) lockTable(ctx context.Context, env string) (string, awscheck.Locks, error) {
 	base, err := a.stack(ctx, topology.BaseStackName(env))
 	if errors.Is(err, ErrNoStack) {
 		return "", nil, nil
@@ -91,8 +91,8 @@ func (a *app) lockTable(ctx context.Context, env string) (string, awscheck.Locks
 }
 
 // lockFile is the lock before the env has a lock table.
-func (a *app) lockFile(env, holder string) (func(), error) {
-	if a.breakLock {
+func (a *Workflow) lockFile(env, holder string, breakLock bool) (func(), error) {
+	if breakLock {
 		path := filepath.Join(lockDir(a.deps.Root), env+".lock")
 		raw, err := os.ReadFile(filepath.Clean(path))
 		switch {

@@ -74,23 +74,39 @@ func withLockTable(w *world) *lockingAWS {
 func TestSwapTakesTheEnvLockInTheTable(t *testing.T) {
 	w := newWorld(t.TempDir())
 	l := withLockTable(w)
-	code, out, errOut := w.run("swap", "prod", "web")
+	code, out, errOut := call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web"})
 	require.Equal(t, ExitOK, code, "swap: %s %s", out, errOut)
 	assert.Equal(t, []string{"swap prod web"}, l.acquired, "took the table's lock")
 	assert.Empty(t, l.held, "released it")
 }
 
 func TestAHeldLockRefusesEveryChangingCommand(t *testing.T) {
-	for _, args := range [][]string{
-		{"swap", "prod", "web"}, {"rollback", "prod", "web"}, {"up", "prod"}, {"destroy", "prod", "--stack", "prod-web-green"},
-		{"retire", "prod", "web", "green", "--min-wait", "0s"}, {"roll", "prod", "transcoders", "--release", "r3"},
+	for name, run := range map[string]func(w *world) (int, string, string){
+		"swap": func(w *world) (int, string, string) {
+			return call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web"})
+		},
+		"rollback": func(w *world) (int, string, string) {
+			return call(w, (*Workflow).Rollback, RollbackOptions{Env: "prod", Service: "web"})
+		},
+		"up": func(w *world) (int, string, string) {
+			return call(w, (*Workflow).Up, UpOptions{Env: "prod"})
+		},
+		"destroy": func(w *world) (int, string, string) {
+			return call(w, (*Workflow).Destroy, DestroyOptions{Env: "prod", Stacks: []string{"prod-web-green"}})
+		},
+		"retire": func(w *world) (int, string, string) {
+			return call(w, (*Workflow).Retire, retireProdWeb("green", func(o *RetireOptions) { o.MinWait = 0 }))
+		},
+		"roll": func(w *world) (int, string, string) {
+			return call(w, (*Workflow).Roll, RollOptions{Env: "prod", Release: "r3", Timeout: DefaultRollTimeout})
+		},
 	} {
-		t.Run(args[0], func(t *testing.T) {
+		t.Run(name, func(t *testing.T) {
 			w := newWorld(t.TempDir())
 			l := withLockTable(w)
 			w.stack("prod-dns").setJSON("previous", `{"web":{"color":"green"}}`)
 			l.held["prod"] = awscheck.Lock{Env: "prod", Holder: "up prod by bob #1", Command: "up prod", Host: "ci-7", PID: 42, Start: t0, Expires: t0.Add(time.Hour)}
-			code, _, errOut := w.run(args...)
+			code, _, errOut := run(w)
 			assert.Equal(t, ExitFailed, code, "refused")
 			assert.Contains(t, errOut, `held by "up prod by bob #1" (command "up prod", pid 42 on ci-7`, "names the holder")
 			assert.Contains(t, errOut, "run the command again with --break-lock", "says how to break it")
@@ -105,7 +121,7 @@ func TestBreakLockSaysWhoseLockItBroke(t *testing.T) {
 	w := newWorld(t.TempDir())
 	l := withLockTable(w)
 	l.held["prod"] = awscheck.Lock{Env: "prod", Holder: "swap prod web by carol #9", Command: "swap prod web", Host: "laptop", PID: 7, Start: t0, Expires: t0.Add(time.Hour)}
-	code, out, errOut := w.run("swap", "prod", "web", "--break-lock")
+	code, out, errOut := call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web", BreakLock: true})
 	require.Equal(t, ExitOK, code, "swap: %s %s", out, errOut)
 	assert.Contains(t, out, `--break-lock: broke the lock of prod held by "swap prod web by carol #9"`, "says whose lock it broke")
 	assert.Empty(t, l.held, "its own lock released at the end")
@@ -113,11 +129,9 @@ func TestBreakLockSaysWhoseLockItBroke(t *testing.T) {
 
 func TestWithoutALockTableTheLockFileStandsIn(t *testing.T) {
 	w := newWorld(t.TempDir())
-	code, _, errOut := w.run("up", "prod")
+	code, _, errOut := call(w, (*Workflow).Up, UpOptions{Env: "prod"})
 	require.Equal(t, ExitOK, code, "up: %s", errOut)
 	unlock, err := FileLocker{Dir: lockDir(w.root)}.Lock("prod", "probe", t0)
 	require.NoError(t, err, "the lock file was released")
 	require.NoError(t, unlock(), "unlock")
-	code, _, errOut = w.run("preview", "prod", "--break-lock")
-	assert.Equal(t, ExitUsage, code, "preview takes no lock: %s", errOut)
 }

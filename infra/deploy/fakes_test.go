@@ -459,10 +459,29 @@ func (w *world) setGroup(name string, desired, inService int) {
 	}
 }
 
-func (w *world) run(args ...string) (int, string, string) {
+// call runs one workflow command as infra does: on a fresh Workflow, with
+// the error it returns printed to stderr and turned into the exit code.
+func call[O any](w *world, cmd func(*Workflow, context.Context, O) error, o O) (int, string, string) {
 	var out, errb syncBuf
-	code := Main(context.Background(), args, w.deps, &out, &errb)
-	return code, out.String(), errb.String()
+	err := cmd(NewWorkflow(w.deps, &out, &errb), context.Background(), o)
+	if err != nil {
+		fmt.Fprintln(&errb, err)
+	}
+	return ExitCode(err), out.String(), errb.String()
+}
+
+// pct is a canary percent for SwapOptions.
+func pct(p int) *int { return &p }
+
+// retireProdWeb is `infra retire prod web <color>` with its flags'
+// defaults, changed by edits.
+func retireProdWeb(color string, edits ...func(*RetireOptions)) RetireOptions {
+	o := RetireOptions{Env: "prod", Service: "web", Color: color,
+		MinWait: DefaultRetireMinWait, QuietFor: DefaultRetireQuietFor, Timeout: DefaultRetireTimeout}
+	for _, edit := range edits {
+		edit(&o)
+	}
+	return o
 }
 
 // syncBuf is a goroutine-safe buffer.

@@ -31,7 +31,7 @@ type capacity struct {
 }
 
 // readTraffic reads the DNS stack's deployed records and its config.
-func (a *app) readTraffic(ctx context.Context, env string) (trafficState, error) {
+func (a *Workflow) readTraffic(ctx context.Context, env string) (trafficState, error) {
 	st := trafficState{weights: map[string]map[string]int{}, live: map[string]string{}, canary: map[string]int{}}
 	dnsName := topology.DNSStackName(env)
 	dns, err := a.stack(ctx, dnsName)
@@ -66,7 +66,7 @@ func (a *app) readTraffic(ctx context.Context, env string) (trafficState, error)
 }
 
 // readCapacities reads the configured capacity of every copy in nodes.
-func (a *app) readCapacities(ctx context.Context, nodes []node) (map[string]capacity, error) {
+func (a *Workflow) readCapacities(ctx context.Context, nodes []node) (map[string]capacity, error) {
 	out := map[string]capacity{}
 	for _, n := range nodes {
 		if n.id.Kind != topology.KindCopy {
@@ -149,7 +149,7 @@ func judgeUp(env string, nodes []node, st trafficState, capacities map[string]ca
 }
 
 // upGuard observes the env and applies judgeUp.
-func (a *app) upGuard(ctx context.Context, env string, nodes []node) (map[string]error, error) {
+func (a *Workflow) upGuard(ctx context.Context, env string, nodes []node) (map[string]error, error) {
 	st, err := a.readTraffic(ctx, env)
 	if err != nil {
 		return nil, fmt.Errorf("traffic guard: %w", err)

@@ -79,7 +79,7 @@ func TestJudgeUp(t *testing.T) {
 func TestUpRefusesBeforeAnyStackRuns(t *testing.T) {
 	w := newWorld(t.TempDir())
 	w.stack("prod-web-blue").setJSON("copy", `{"release":"2026.11.20-1","capacity":{"min":0,"max":0,"desired":0},"instanceType":"c6i.large"}`)
-	code, _, errOut := w.run("up", "prod")
+	code, _, errOut := call(w, (*Workflow).Up, UpOptions{Env: "prod"})
 	assert.Equal(t, ExitFailed, code, "refused")
 	assert.Contains(t, errOut, "up prod refused; no stack was run", "says nothing ran")
 	assert.Contains(t, errOut, "prod-web-blue config video-platform:copy.capacity.min = 0", "names the stack, key and value")
@@ -91,7 +91,7 @@ func TestUpRefusesBeforeAnyStackRuns(t *testing.T) {
 func TestUpRefusesADNSLiveChange(t *testing.T) {
 	w := newWorld(t.TempDir())
 	w.stack("prod-dns").setJSON("live", `{"web":"green","recorder":"blue"}`)
-	code, _, errOut := w.run("preview", "prod", "--stack", "prod-dns")
+	code, _, errOut := call(w, (*Workflow).Preview, PreviewOptions{Env: "prod", Stacks: []string{"prod-dns"}})
 	assert.Equal(t, ExitFailed, code, "refused")
 	assert.Contains(t, errOut, "traffic moves only through `infra swap prod web --to green`", "points to the swap")
 	assert.Zero(t, w.stack("prod-dns").previews, "not even previewed")
@@ -100,7 +100,7 @@ func TestUpRefusesADNSLiveChange(t *testing.T) {
 func TestDestroyRefusesACanaryTarget(t *testing.T) {
 	w := newWorld(t.TempDir())
 	w.stack("prod-dns").records["web"] = map[string]int{"blue": 90, "green": 10}
-	code, out, errOut := w.run("destroy", "prod", "--stack", "prod-web-green")
+	code, out, errOut := call(w, (*Workflow).Destroy, DestroyOptions{Env: "prod", Stacks: []string{"prod-web-green"}})
 	assert.Equal(t, ExitFailed, code, "refused: %s", out)
 	assert.True(t, strings.Contains(out+errOut, "prod-web-green takes 10% of web's traffic"), "names the share: %s %s", out, errOut)
 	assert.Zero(t, w.stack("prod-web-green").destroys, "not destroyed")
@@ -113,13 +113,13 @@ func TestUpPassesTheEnvsPolicyConfig(t *testing.T) {
 	own := filepath.Join(w.root, "policies")
 	require.NoError(t, os.MkdirAll(own, 0o750), "pack dir")
 	require.NoError(t, os.WriteFile(filepath.Join(own, "config.prod.json"), []byte("{}"), 0o600), "config")
-	code, out, errOut := w.run("up", "prod", "--stack", "prod-web-blue", "--policy-pack", "/elsewhere/pack", "--policy-pack", own)
+	code, out, errOut := call(w, (*Workflow).Up, UpOptions{Env: "prod", Stacks: []string{"prod-web-blue"}, PolicyPacks: []string{"/elsewhere/pack", own}})
 	require.Equal(t, ExitOK, code, "up: %s %s", out, errOut)
 	o := w.stack("prod-web-blue").lastOpts
 	assert.Equal(t, []string{own, "/elsewhere/pack"}, o.PolicyPacks, "the repo's pack first")
 	assert.Equal(t, []string{filepath.Join(own, "config.prod.json")}, o.PolicyPackConfigs, "with the env's config")
 
-	code, _, errOut = w.run("preview", "staging", "--stack", "staging-web-blue", "--policy-pack", own)
+	code, _, errOut = call(w, (*Workflow).Preview, PreviewOptions{Env: "staging", Stacks: []string{"staging-web-blue"}, PolicyPacks: []string{own}})
 	assert.Equal(t, ExitFailed, code, "no committed config for staging in this root")
 	assert.Contains(t, errOut, "policy config for staging", "names the env")
 }
@@ -134,13 +134,13 @@ func TestUpReplacesTheGroupOfACopyComingBackFromIdle(t *testing.T) {
 	green.outputs["capacity"].(map[string]any)["max"] = 0.0
 	const group = "urn:pulumi:prod-web-green::video-platform::video-platform:compute:AsgPool$aws:autoscaling/group:Group::web-green-asg"
 	green.deployed = []Deployed{{URN: group, Type: groupType}}
-	code, out, errOut := w.run("up", "prod", "--stack", "prod-web-green")
+	code, out, errOut := call(w, (*Workflow).Up, UpOptions{Env: "prod", Stacks: []string{"prod-web-green"}})
 	require.Equal(t, ExitOK, code, "up: %s %s", out, errOut)
 	assert.Equal(t, []string{group}, green.lastOpts.Replace, "the empty group is replaced")
 	assert.Contains(t, out, "bringing the idle copy back", "says why")
 
 	w.stack("prod-web-blue").deployed = []Deployed{{URN: group, Type: groupType}}
-	code, _, errOut = w.run("up", "prod", "--stack", "prod-web-blue")
+	code, _, errOut = call(w, (*Workflow).Up, UpOptions{Env: "prod", Stacks: []string{"prod-web-blue"}})
 	require.Equal(t, ExitOK, code, "up: %s", errOut)
 	assert.Empty(t, w.stack("prod-web-blue").lastOpts.Replace, "a copy with capacity is updated in place")
 }
@@ -159,7 +159,7 @@ func TestDestroyAnIdleCopyTurnsOffDeletionProtectionFirst(t *testing.T) {
 		protection = append(protection, v)
 		return nil
 	}
-	code, out, errOut := w.run("destroy", "prod", "--stack", "prod-web-green")
+	code, out, errOut := call(w, (*Workflow).Destroy, DestroyOptions{Env: "prod", Stacks: []string{"prod-web-green"}})
 	require.Equal(t, ExitOK, code, "destroy: %s %s", out, errOut)
 	assert.Equal(t, []string{"false"}, protection, "step 1 updated the copy with protection off")
 	var steps []string
@@ -174,7 +174,7 @@ func TestDestroyAnIdleCopyTurnsOffDeletionProtectionFirst(t *testing.T) {
 	assert.Equal(t, "<unset>", cfg(t, green, "copy.deletionProtection"), "a recreated copy is protected again")
 
 	green.onUp = func(*fakeStack) error { return assert.AnError }
-	code, out, _ = w.run("destroy", "prod", "--stack", "prod-web-green")
+	code, out, _ = call(w, (*Workflow).Destroy, DestroyOptions{Env: "prod", Stacks: []string{"prod-web-green"}})
 	assert.Equal(t, ExitFailed, code, "step 1 failed")
 	assert.Contains(t, out, "nothing was destroyed", "says so in the stack's row")
 	assert.Equal(t, 1, green.destroys, "no second destroy")

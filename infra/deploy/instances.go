@@ -95,7 +95,7 @@ func readInstances(ctx context.Context, checks awscheck.Checks, env string, grou
 
 // printInstances writes the draining and outdated instance tables; it
 // returns how many instances are overdue or outdated.
-func (a *app) printInstances(draining []drainingInstance, outdated []outdatedInstance) (overdue int, err error) {
+func (a *Workflow) printInstances(draining []drainingInstance, outdated []outdatedInstance) (overdue int, err error) {
 	if len(draining) > 0 {
 		a.printf("\nDRAINING INSTANCES (terminating, their hook holding the work):\n")
 		tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)

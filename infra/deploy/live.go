@@ -91,7 +91,7 @@ func expectedWeights(live string, canary int) map[string]int {
 
 // deployedWeights reads what the DNS stack's state says a service's
 // records serve.
-func (a *app) deployedWeights(ctx context.Context, dns Stack, svc string) (map[string]int, error) {
+func (a *Workflow) deployedWeights(ctx context.Context, dns Stack, svc string) (map[string]int, error) {
 	res, err := dns.Resources(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read the deployed records of %s: %w", dns.Name(), err)

@@ -13,14 +13,66 @@ import (
 // honour it have moved within a few TTLs of the swap.
 const dnsTTL = 60 * time.Second
 
-func (a *app) retireCmd(ctx context.Context, args []string) error {
+// Defaults of retire's waits and roll's timeout, as the runbook states
+// them.
+const (
+	DefaultRetireMinWait  = 15 * time.Minute
+	DefaultRetireQuietFor = 10 * time.Minute
+	DefaultRetireTimeout  = 3 * time.Hour
+	DefaultRollTimeout    = 30 * time.Minute
+)
+
+// RetireOptions are `infra retire`'s.
+type RetireOptions struct {
+	// Env, Service and Color name the idle copy: prod web blue.
+	Env, Service, Color string
+	// Destroy destroys the copy's stack instead of scaling it to zero.
+	Destroy bool
+	// MinWait is the least time since the swap (DefaultRetireMinWait).
+	MinWait time.Duration
+	// QuietFor is how long the copy's load balancer must have had no
+	// requests and no connections (DefaultRetireQuietFor).
+	QuietFor time.Duration
+	// NoWait only reports whether the copy is idle, changing nothing.
+	NoWait bool
+	// Timeout gives up waiting after this long (DefaultRetireTimeout).
+	Timeout time.Duration
+	// BreakLock removes the env lock a dead process left before taking it.
+	BreakLock bool
+}
+
+// Retire scales an idle copy to zero, or destroys it, once its traffic
+// has really stopped.
+func (a *Workflow) Retire(ctx context.Context, o RetireOptions) error {
+	if err := checkEnv(o.Env); err != nil {
+		return err
+	}
+	if err := checkService(o.Service); err != nil {
+		return err
+	}
+	if err := checkColor("color", o.Color); err != nil {
+		return err
+	}
+	if o.MinWait < 0 {
+		return usagef("--min-wait %s is negative; accepted >= 0", o.MinWait)
+	}
+	if o.QuietFor < time.Minute {
+		return usagef("--quiet-for %s is too short; accepted >= 1m (CloudWatch has 1-minute resolution)", o.QuietFor)
+	}
+	if o.Timeout <= 0 {
+		return usagef("--timeout %s must be positive", o.Timeout)
+	}
+	return a.retire(ctx, o)
+}
+
+func (a *Workflow) retireCmd(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("retire", flag.ContinueOnError)
 	destroy := fs.Bool("destroy", false, "destroy the copy's stack instead of scaling it to zero")
-	minWait := fs.Duration("min-wait", 15*time.Minute, "least time since the swap")
-	quietFor := fs.Duration("quiet-for", 10*time.Minute, "how long the copy's LB must have had no requests and no connections")
+	minWait := fs.Duration("min-wait", DefaultRetireMinWait, "least time since the swap")
+	quietFor := fs.Duration("quiet-for", DefaultRetireQuietFor, "how long the copy's LB must have had no requests and no connections")
 	noWait := fs.Bool("no-wait", false, "only report whether the copy is idle; change nothing")
-	timeout := fs.Duration("timeout", 3*time.Hour, "give up waiting after this long")
-	a.breakLockFlag(fs)
+	timeout := fs.Duration("timeout", DefaultRetireTimeout, "give up waiting after this long")
+	breakLock := breakLockFlag(fs)
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -28,26 +80,8 @@ func (a *app) retireCmd(ctx context.Context, args []string) error {
 	if len(pos) != 3 {
 		return usagef("retire takes <env> <service> <color>, got %d arguments %q", len(pos), pos)
 	}
-	env, svc, color := pos[0], pos[1], pos[2]
-	if err := checkEnv(env); err != nil {
-		return err
-	}
-	if err := checkService(svc); err != nil {
-		return err
-	}
-	if err := checkColor("color", color); err != nil {
-		return err
-	}
-	if *minWait < 0 {
-		return usagef("--min-wait %s is negative; accepted >= 0", *minWait)
-	}
-	if *quietFor < time.Minute {
-		return usagef("--quiet-for %s is too short; accepted >= 1m (CloudWatch has 1-minute resolution)", *quietFor)
-	}
-	if *timeout <= 0 {
-		return usagef("--timeout %s must be positive", *timeout)
-	}
-	return a.retire(ctx, env, svc, color, *destroy, *minWait, *quietFor, *noWait, *timeout)
+	return a.Retire(ctx, RetireOptions{Env: pos[0], Service: pos[1], Color: pos[2], Destroy: *destroy, MinWait: *minWait,
+		QuietFor: *quietFor, NoWait: *noWait, Timeout: *timeout, BreakLock: *breakLock})
 }
 
 // idleState is what retire knows about the copy's idleness.
@@ -58,7 +92,7 @@ type idleState struct {
 }
 
 // readIdle reads the live color, the canary and the swap time of svc.
-func (a *app) readIdle(ctx context.Context, env, svc string) (idleState, error) {
+func (a *Workflow) readIdle(ctx context.Context, env, svc string) (idleState, error) {
 	var st idleState
 	dnsName := topology.DNSStackName(env)
 	dns, err := a.stack(ctx, dnsName)
@@ -97,7 +131,9 @@ func (a *app) readIdle(ctx context.Context, env, svc string) (idleState, error) 
 	return st, nil
 }
 
-func (a *app) retire(ctx context.Context, env, svc, color string, destroy bool, minWait, quietFor time.Duration, noWait bool, timeout time.Duration) error {
+func (a *Workflow) retire(ctx context.Context, o RetireOptions) error {
+	env, svc, color := o.Env, o.Service, o.Color
+	destroy, minWait, quietFor, noWait, timeout := o.Destroy, o.MinWait, o.QuietFor, o.NoWait, o.Timeout
 	name := topology.CopyStackName(env, svc, color)
 	start := a.deps.Clock.Now()
 	st, err := a.readIdle(ctx, env, svc)
@@ -166,7 +202,7 @@ func (a *app) retire(ctx context.Context, env, svc, color string, destroy bool, 
 		return nil
 	}
 
-	release, err := a.lockEnv(ctx, env, "retire "+name)
+	release, err := a.lockEnv(ctx, env, "retire "+name, o.BreakLock)
 	if err != nil {
 		return fmt.Errorf("retire refused: %w", err)
 	}

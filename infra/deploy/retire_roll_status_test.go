@@ -29,7 +29,7 @@ func TestRetireWaitsForQuietThenScales(t *testing.T) {
 		}
 		return []awscheck.TrafficPoint{{Time: end.Add(-time.Minute)}}
 	}
-	code, out, errOut := w.run("retire", "prod", "web", "green")
+	code, out, errOut := call(w, (*Workflow).Retire, retireProdWeb("green"))
 	require.Equal(t, ExitOK, code, "retire: %s", errOut)
 	copyStack := w.stack("prod-web-green")
 	assert.Equal(t, 1, copyStack.ups, "the copy is updated")
@@ -47,12 +47,12 @@ func TestRetireWaitsForQuietThenScales(t *testing.T) {
 func TestRetireTimerAloneIsNotEnoughAndNoWait(t *testing.T) {
 	w := swappedWorld(t)
 	w.aws.traffic = func(end time.Time) []awscheck.TrafficPoint { return busy(end) }
-	code, out, errOut := w.run("retire", "prod", "web", "green", "--no-wait")
+	code, out, errOut := call(w, (*Workflow).Retire, retireProdWeb("green", func(o *RetireOptions) { o.NoWait = true }))
 	require.Equal(t, ExitOK, code, "--no-wait reports: %s", errOut)
 	assert.Contains(t, out, "not idle yet; --no-wait: nothing changed", "reports only")
 	assert.Equal(t, 0, w.stack("prod-web-green").ups, "nothing changed")
 
-	code, _, errOut = w.run("retire", "prod", "web", "green", "--timeout", "1h")
+	code, _, errOut = call(w, (*Workflow).Retire, retireProdWeb("green", func(o *RetireOptions) { o.Timeout = time.Hour }))
 	assert.Equal(t, ExitFailed, code, "gives up")
 	assert.Contains(t, errOut, "still not idle after 1h0m0s; nothing changed", "explains")
 	assert.Equal(t, 0, w.stack("prod-web-green").ups, "nothing changed")
@@ -60,26 +60,26 @@ func TestRetireTimerAloneIsNotEnoughAndNoWait(t *testing.T) {
 
 func TestRetireMinWaitSinceSwap(t *testing.T) {
 	w := swappedWorld(t)
-	code, _, errOut := w.run("retire", "prod", "web", "green", "--min-wait", "30m")
+	code, _, errOut := call(w, (*Workflow).Retire, retireProdWeb("green", func(o *RetireOptions) { o.MinWait = 30 * time.Minute }))
 	require.Equal(t, ExitOK, code, "retire: %s", errOut)
 	assert.False(t, w.clock.Now().Before(t0.Add(30*time.Minute)), "waited --min-wait since the swap although quiet")
 }
 
 func TestRetireRefusals(t *testing.T) {
 	w := swappedWorld(t)
-	code, _, errOut := w.run("retire", "prod", "web", "blue")
+	code, _, errOut := call(w, (*Workflow).Retire, retireProdWeb("blue"))
 	assert.Equal(t, ExitFailed, code, "refused")
 	assert.Contains(t, errOut, "retire refused: blue is the live color of web", "refuses the live color")
 
 	w.stack("prod-dns").config["canary"] = map[string]any{"web": "10"}
-	code, _, errOut = w.run("retire", "prod", "web", "green")
+	code, _, errOut = call(w, (*Workflow).Retire, retireProdWeb("green"))
 	assert.Equal(t, ExitFailed, code, "refused")
 	assert.Contains(t, errOut, "takes a 10% canary", "refuses the canary color")
 }
 
 func TestRetireDestroy(t *testing.T) {
 	w := swappedWorld(t)
-	code, _, errOut := w.run("retire", "prod", "web", "green", "--destroy")
+	code, _, errOut := call(w, (*Workflow).Retire, retireProdWeb("green", func(o *RetireOptions) { o.Destroy = true }))
 	require.Equal(t, ExitOK, code, "retire --destroy: %s", errOut)
 	assert.Equal(t, 1, w.stack("prod-web-green").destroys, "destroyed")
 	assert.Equal(t, 0, w.stack("prod-web-green").ups, "not updated")
@@ -96,7 +96,7 @@ func TestRollTranscoders(t *testing.T) {
 		return nil
 	}
 	w.aws.groups = []awscheck.Group{{Name: "asg-tr-r1", Desired: 0, InService: 1, Instances: 1}, {Name: "asg-tr-r2", Desired: 2, InService: 2, Instances: 2}, {Name: "asg-tr-r3", Desired: 2, InService: 2, Instances: 2}}
-	code, out, errOut := w.run("roll", "prod", "transcoders", "--release", "r3")
+	code, out, errOut := call(w, (*Workflow).Roll, RollOptions{Env: "prod", Release: "r3", Timeout: DefaultRollTimeout})
 	require.Equal(t, ExitOK, code, "two draining is within maxDraining 2: %s", errOut)
 	require.Len(t, phases, 2, "two updates")
 	assert.JSONEq(t, `{"active":"r2","warming":"r3","draining":["r1"],"maxDraining":2}`, phases[0], "phase 1: r3 warms beside the active r2, nothing drains")
@@ -108,7 +108,7 @@ func TestRollTranscoders(t *testing.T) {
 	w2.stack("prod-transcoders").setJSON("transcoders", `{"active":"r3","draining":["r2","r1"]}`)
 	w2.stack("prod-transcoders").outputs["groups"] = map[string]any{"r1": "asg-tr-r1", "r2": "asg-tr-r2", "r3": "asg-tr-r3"}
 	w2.aws.groups = []awscheck.Group{{Name: "asg-tr-r1", Desired: 0, InService: 0}, {Name: "asg-tr-r2", Desired: 0, InService: 1, Instances: 1}}
-	code, _, errOut = w2.run("roll", "prod", "transcoders", "--release", "r4")
+	code, _, errOut = call(w2, (*Workflow).Roll, RollOptions{Env: "prod", Release: "r4", Timeout: DefaultRollTimeout})
 	assert.Equal(t, ExitFailed, code, "refused")
 	assert.Contains(t, errOut, "would have 3 draining releases (r3, r2, r1), more than maxDraining 2", "explains")
 	assert.Contains(t, errOut, "--gc", "suggests --gc")
@@ -126,7 +126,7 @@ func TestRollTranscoders(t *testing.T) {
 		}
 		return []awscheck.Group{{Name: "asg-tr-r1"}, {Name: "asg-tr-r2", InService: 1, Instances: 1}, {Name: "asg-tr-r4", Desired: 2, InService: in, Instances: 2}}
 	}
-	code, out, errOut = w2.run("roll", "prod", "transcoders", "--release", "r4", "--gc")
+	code, out, errOut = call(w2, (*Workflow).Roll, RollOptions{Env: "prod", Release: "r4", GC: true, Timeout: DefaultRollTimeout})
 	require.Equal(t, ExitOK, code, "roll --gc: %s", errOut)
 	assert.Contains(t, out, "gc: dropping draining release r1", "reports gc")
 	assert.Equal(t, `["r3","r2"]`, cfg(t, w2.stack("prod-transcoders"), "transcoders.draining"), "r1 dropped")
@@ -141,7 +141,7 @@ func TestRollGCKeepsAGroupWithTerminatingInstances(t *testing.T) {
 	w := newWorld(t.TempDir())
 	tr := w.stack("prod-transcoders")
 	w.aws.groups = []awscheck.Group{{Name: "asg-tr-r1", Desired: 0, InService: 0, Instances: 1}}
-	code, out, errOut := w.run("roll", "prod", "transcoders", "--gc")
+	code, out, errOut := call(w, (*Workflow).Roll, RollOptions{Env: "prod", GC: true, Timeout: DefaultRollTimeout})
 	require.Equal(t, ExitOK, code, "gc: %s", errOut)
 	assert.Contains(t, out, "nothing to change", "r1 is kept")
 	assert.Equal(t, `["r1"]`, cfg(t, tr, "transcoders.draining"), "still draining")
@@ -152,7 +152,7 @@ func TestRollUpFailureRestoresAndTimeout(t *testing.T) {
 	w := newWorld(t.TempDir())
 	tr := w.stack("prod-transcoders")
 	tr.onUp = func(*fakeStack) error { return assert.AnError }
-	code, _, errOut := w.run("roll", "prod", "transcoders", "--release", "r3")
+	code, _, errOut := call(w, (*Workflow).Roll, RollOptions{Env: "prod", Release: "r3", Timeout: DefaultRollTimeout})
 	assert.Equal(t, ExitFailed, code, "failed")
 	assert.Contains(t, errOut, "the config is restored (active r2)", "says restored")
 	assert.Equal(t, "r2", cfg(t, tr, "transcoders.active"), "restored")
@@ -168,7 +168,7 @@ func TestRollUpFailureRestoresAndTimeout(t *testing.T) {
 		return nil
 	}
 	w.aws.groups = []awscheck.Group{{Name: "asg-tr-r3", Desired: 2, InService: 1}}
-	code, _, errOut = w.run("roll", "prod", "transcoders", "--release", "r3", "--timeout", "5m")
+	code, _, errOut = call(w, (*Workflow).Roll, RollOptions{Env: "prod", Release: "r3", Timeout: 5 * time.Minute})
 	assert.Equal(t, ExitFailed, code, "timed out")
 	assert.Contains(t, errOut, "did not reach its desired capacity within 5m0s", "explains")
 	assert.Contains(t, errOut, "the group of r3 is removed and the config restored; r2 is still active and nothing was drained", "says what is true")
@@ -177,7 +177,7 @@ func TestRollUpFailureRestoresAndTimeout(t *testing.T) {
 	assert.JSONEq(t, `{"active":"r2","draining":["r1"],"maxDraining":2}`, phases[1], "r3 removed, r2 never drained")
 
 	tr.setJSON("transcoders", `{"active":"r3","draining":["r2"]}`)
-	code, _, errOut = w.run("roll", "prod", "transcoders", "--release", "r3")
+	code, _, errOut = call(w, (*Workflow).Roll, RollOptions{Env: "prod", Release: "r3", Timeout: DefaultRollTimeout})
 	assert.Equal(t, ExitFailed, code, "refused")
 	assert.Contains(t, errOut, "r3 is already the active release", "explains")
 }
@@ -190,7 +190,7 @@ func TestRollResumesAfterACrashBetweenThePhases(t *testing.T) {
 	tr.setJSON("transcoders", `{"active":"r2","warming":"r3","draining":["r1"]}`)
 	tr.outputs["groups"] = map[string]any{"r1": "asg-tr-r1", "r2": "asg-tr-r2", "r3": "asg-tr-r3"}
 	w.aws.groups = []awscheck.Group{{Name: "asg-tr-r3", Desired: 2, InService: 2, Instances: 2}}
-	code, out, errOut := w.run("roll", "prod", "transcoders", "--release", "r3")
+	code, out, errOut := call(w, (*Workflow).Roll, RollOptions{Env: "prod", Release: "r3", Timeout: DefaultRollTimeout})
 	require.Equal(t, ExitOK, code, "resumed: %s", errOut)
 	assert.Contains(t, out, "resuming the roll to r3", "says it resumes")
 	assert.Equal(t, 1, tr.ups, "only phase 2 runs")
@@ -199,7 +199,7 @@ func TestRollResumesAfterACrashBetweenThePhases(t *testing.T) {
 
 	w2 := newWorld(t.TempDir())
 	w2.stack("prod-transcoders").setJSON("transcoders", `{"active":"r2","warming":"r3","draining":["r1"]}`)
-	code, _, errOut = w2.run("roll", "prod", "transcoders", "--release", "r4")
+	code, _, errOut = call(w2, (*Workflow).Roll, RollOptions{Env: "prod", Release: "r4", Timeout: DefaultRollTimeout})
 	assert.Equal(t, ExitFailed, code, "another roll is in progress")
 	assert.Contains(t, errOut, "a roll to r3 is in progress (warming); finish it with `infra roll prod transcoders --release r3`", "says how to finish it")
 }
@@ -214,7 +214,7 @@ func TestStatusAndPhantoms(t *testing.T) {
 		{Name: "asg-recorder-blue", Desired: 3, InService: 3},
 		{Name: "asg-tr-r1", Desired: 0, InService: 1}, {Name: "asg-tr-r2", Desired: 2, InService: 2},
 	}
-	code, out, errOut := w.run("status", "prod")
+	code, out, errOut := call(w, (*Workflow).Status, StatusOptions{Envs: []string{"prod"}})
 	require.Equal(t, ExitOK, code, "status: %s\n%s", errOut, out)
 	assert.Regexp(t, `prod\s+update 2026-11-21T10:00:00Z\s+succeeded\s+=40`, out, "last update")
 	assert.Regexp(t, `prod-recorder-green\s+never\s+not created`, out, "missing stack")
@@ -226,14 +226,14 @@ func TestStatusAndPhantoms(t *testing.T) {
 	assert.NotContains(t, out, "PHANTOM", "no phantoms")
 
 	w.aws.groups = append(w.aws.groups, awscheck.Group{Name: "asg-web-old", Desired: 2, InService: 2})
-	code, out, _ = w.run("status", "prod")
+	code, out, _ = call(w, (*Workflow).Status, StatusOptions{Envs: []string{"prod"}})
 	assert.Equal(t, ExitPhantom, code, "phantoms exit 3")
 	assert.Contains(t, out, "PHANTOM GROUPS", "flagged")
 	assert.Contains(t, out, "asg-web-old  desired 2, in service 2", "names the phantom")
 	assert.NotContains(t, out, "\x1b[31m", "no ANSI when not a terminal")
 
 	w.deps.IsTerminal = func(io.Writer) bool { return true }
-	code, out, _ = w.run("status", "prod")
+	code, out, _ = call(w, (*Workflow).Status, StatusOptions{Envs: []string{"prod"}})
 	assert.Equal(t, ExitPhantom, code, "phantoms exit 3")
 	assert.True(t, strings.Contains(out, "\x1b[31m  asg-web-old"), "red on a terminal")
 }
@@ -246,7 +246,7 @@ func TestStatusReadErrorIsNoPhantom(t *testing.T) {
 	w.aws.groups = append(w.aws.groups,
 		awscheck.Group{Name: "asg-web-green-old", Tags: map[string]string{"env": "prod", "service": "web", "color": "green"}},
 		awscheck.Group{Name: "asg-stray", Tags: map[string]string{"env": "prod", "service": "web", "color": "blue"}})
-	code, out, errOut := w.run("status", "prod")
+	code, out, errOut := call(w, (*Workflow).Status, StatusOptions{Envs: []string{"prod"}})
 	assert.Equal(t, ExitPhantom, code, "the stray blue group is still a phantom: %s", errOut)
 	assert.Contains(t, out, "asg-stray", "the phantom is listed")
 	assert.NotContains(t, out[strings.Index(out, "PHANTOM"):], "asg-web-green", "the unread copy's groups are not phantoms")
@@ -254,7 +254,7 @@ func TestStatusReadErrorIsNoPhantom(t *testing.T) {
 	assert.Contains(t, errOut, "outputs of prod-web-green: backend timeout", "the read error is reported for the stack")
 
 	w.aws.groups = w.aws.groups[:len(w.aws.groups)-1]
-	code, _, _ = w.run("status", "prod")
+	code, _, _ = call(w, (*Workflow).Status, StatusOptions{Envs: []string{"prod"}})
 	assert.Equal(t, ExitFailed, code, "only a failed read: exit 1, not 3")
 }
 
@@ -278,7 +278,7 @@ func TestStatusShowsDrainingAndOutdatedInstances(t *testing.T) {
 		{ID: "i-b", Group: "asg-tr-r2", Tags: map[string]string{"release": "r1"}},
 		{ID: "i-stray", Group: "asg-unknown", Tags: map[string]string{"release": "r0"}},
 	}
-	code, out, errOut := w.run("status", "prod")
+	code, out, errOut := call(w, (*Workflow).Status, StatusOptions{Envs: []string{"prod"}})
 	require.NotEqual(t, ExitFailed, code, "status: %s\n%s", errOut, out)
 	assert.Regexp(t, `r1\s+draining\s+asg-tr-r1\s+0\s+0\s+2 \(oldest 45m0s\)`, out, "the draining release counts its instances and the oldest's age")
 	assert.Regexp(t, `r2\s+active\s+asg-tr-r2\s+2\s+2\s+-`, out, "the active release drains nothing")

@@ -17,12 +17,46 @@ import (
 // defaultMaxDraining matches the transcoders stack's default.
 const defaultMaxDraining = 2
 
-func (a *app) rollCmd(ctx context.Context, args []string) error {
+// RollOptions are `infra roll <env> transcoders`'.
+type RollOptions struct {
+	// Env is the env whose transcoder fleet rolls.
+	Env string
+	// Release is the release to make active; empty with GC only drops
+	// empty draining releases.
+	Release string
+	// GC drops draining releases whose groups have no instances.
+	GC bool
+	// Timeout is how long the new release's group may take to be in
+	// service (DefaultRollTimeout).
+	Timeout time.Duration
+	// BreakLock removes the env lock a dead process left before taking it.
+	BreakLock bool
+}
+
+// Roll makes a release the active transcoder release in two phases, and
+// with GC drops draining releases whose groups are empty.
+func (a *Workflow) Roll(ctx context.Context, o RollOptions) error {
+	if err := checkEnv(o.Env); err != nil {
+		return err
+	}
+	if o.Release == "" && !o.GC {
+		return usagef("--release is required (or --gc alone to drop empty draining releases)")
+	}
+	if strings.ContainsAny(o.Release, " \t\n") {
+		return usagef("--release %q contains whitespace", o.Release)
+	}
+	if o.Timeout <= 0 {
+		return usagef("--timeout %s must be positive", o.Timeout)
+	}
+	return a.roll(ctx, o)
+}
+
+func (a *Workflow) rollCmd(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("roll", flag.ContinueOnError)
 	release := fs.String("release", "", "the release to make active")
 	gc := fs.Bool("gc", false, "drop draining releases whose groups have no instances")
-	timeout := fs.Duration("timeout", 30*time.Minute, "how long to wait for the new group to be in service")
-	a.breakLockFlag(fs)
+	timeout := fs.Duration("timeout", DefaultRollTimeout, "how long to wait for the new group to be in service")
+	breakLock := breakLockFlag(fs)
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -30,19 +64,7 @@ func (a *app) rollCmd(ctx context.Context, args []string) error {
 	if len(pos) != 2 || pos[1] != "transcoders" {
 		return usagef("roll takes <env> transcoders, got %q; only the transcoder fleet rolls", pos)
 	}
-	if err := checkEnv(pos[0]); err != nil {
-		return err
-	}
-	if *release == "" && !*gc {
-		return usagef("--release is required (or --gc alone to drop empty draining releases)")
-	}
-	if strings.ContainsAny(*release, " \t\n") {
-		return usagef("--release %q contains whitespace", *release)
-	}
-	if *timeout <= 0 {
-		return usagef("--timeout %s must be positive", *timeout)
-	}
-	return a.roll(ctx, pos[0], *release, *gc, *timeout)
+	return a.Roll(ctx, RollOptions{Env: pos[0], Release: *release, GC: *gc, Timeout: *timeout, BreakLock: *breakLock})
 }
 
 // fleetConfig is the part of video-platform:transcoders a roll changes.
@@ -92,9 +114,10 @@ func nextDraining(cfg fleetConfig, release string) []string {
 // Phase 2 makes it active and the previous release draining. If the new
 // release is not ready within timeout, its group is removed and nothing is
 // drained. Re-running a roll that stopped between the phases finishes it.
-func (a *app) roll(ctx context.Context, env, release string, gc bool, timeout time.Duration) error {
+func (a *Workflow) roll(ctx context.Context, o RollOptions) error {
+	env, release, gc, timeout := o.Env, o.Release, o.GC, o.Timeout
 	name := topology.TranscodersStackName(env)
-	unlock, err := a.lockEnv(ctx, env, "roll "+name)
+	unlock, err := a.lockEnv(ctx, env, "roll "+name, o.BreakLock)
 	if err != nil {
 		return fmt.Errorf("roll refused: %w", err)
 	}
@@ -189,7 +212,7 @@ func (a *app) roll(ctx context.Context, env, release string, gc bool, timeout ti
 
 // gcDraining drops the draining releases whose groups hold no instance in
 // any lifecycle state: one in Terminating:Wait still finishes a job.
-func (a *app) gcDraining(ctx context.Context, env string, s Stack, checks awscheck.Checks, active string, draining []string) ([]string, error) {
+func (a *Workflow) gcDraining(ctx context.Context, env string, s Stack, checks awscheck.Checks, active string, draining []string) ([]string, error) {
 	outs, err := s.Outputs(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read %s outputs: %w", s.Name(), err)
@@ -234,7 +257,7 @@ func drainingNote(g awscheck.Group) string {
 
 // applyFleet writes next and updates the stack; on failure it restores
 // prev in the config and says so.
-func (a *app) applyFleet(ctx context.Context, env string, s Stack, pw *prefixWriter, prev, next fleetConfig) error {
+func (a *Workflow) applyFleet(ctx context.Context, env string, s Stack, pw *prefixWriter, prev, next fleetConfig) error {
 	if err := a.setFleet(ctx, s, next); err != nil {
 		return fmt.Errorf("write config: %w (restore: %v)", err, a.setFleet(ctx, s, prev))
 	}
@@ -252,7 +275,7 @@ func (a *app) applyFleet(ctx context.Context, env string, s Stack, pw *prefixWri
 // setFleet writes active and warming and replaces the draining list: a
 // list cannot be set by path in one call, so it is removed and rewritten
 // element by element.
-func (a *app) setFleet(ctx context.Context, s Stack, f fleetConfig) error {
+func (a *Workflow) setFleet(ctx context.Context, s Stack, f fleetConfig) error {
 	if err := s.SetConfig(ctx, "transcoders.active", f.Active); err != nil {
 		return err
 	}
@@ -276,7 +299,7 @@ func (a *app) setFleet(ctx context.Context, s Stack, f fleetConfig) error {
 
 // waitFleet waits until the release's group has all its desired
 // instances in service.
-func (a *app) waitFleet(ctx context.Context, env string, s Stack, checks awscheck.Checks, release string, timeout time.Duration) error {
+func (a *Workflow) waitFleet(ctx context.Context, env string, s Stack, checks awscheck.Checks, release string, timeout time.Duration) error {
 	outs, err := s.Outputs(ctx)
 	if err != nil {
 		return fmt.Errorf("read %s outputs: %w", s.Name(), err)

@@ -143,33 +143,73 @@ func runGraph(ctx context.Context, nodes []node, fn func(ctx context.Context, id
 	return outcomes
 }
 
+// PreviewOptions are `infra preview`'s.
+type PreviewOptions struct {
+	// Env is the env to preview.
+	Env string
+	// Stacks limits the run to these stacks, by short or fully qualified
+	// name; empty means every stack of the env.
+	Stacks []string
+	// PolicyPacks are policy pack directories to enforce.
+	PolicyPacks []string
+}
+
+// UpOptions are `infra up`'s.
+type UpOptions struct {
+	// Env is the env to deploy.
+	Env string
+	// Stacks limits the run to these stacks, by short or fully qualified
+	// name; empty means every stack of the env.
+	Stacks []string
+	// PolicyPacks are policy pack directories to enforce.
+	PolicyPacks []string
+	// BreakLock removes the env lock a dead process left before taking it.
+	BreakLock bool
+}
+
+// DestroyOptions are `infra destroy`'s.
+type DestroyOptions struct {
+	// Env is the env to destroy stacks of.
+	Env string
+	// Stacks limits the run to these stacks, by short or fully qualified
+	// name; empty means every stack of the env.
+	Stacks []string
+	// Force skips the traffic guard.
+	Force bool
+	// BreakLock removes the env lock a dead process left before taking it.
+	BreakLock bool
+}
+
+// envRun is one preview, up or destroy: the union of their options.
+type envRun struct {
+	op               string
+	env              string
+	stacks, packs    []string
+	force, breakLock bool
+}
+
+// Preview previews the env's stacks in dependency order.
+func (a *Workflow) Preview(ctx context.Context, o PreviewOptions) error {
+	return a.runEnv(ctx, envRun{op: "preview", env: o.Env, stacks: o.Stacks, packs: o.PolicyPacks})
+}
+
+// Up deploys the env's stacks in dependency order, copies and transcoders
+// in parallel, behind the traffic guard.
+func (a *Workflow) Up(ctx context.Context, o UpOptions) error {
+	return a.runEnv(ctx, envRun{op: "up", env: o.Env, stacks: o.Stacks, packs: o.PolicyPacks, breakLock: o.BreakLock})
+}
+
+// Destroy destroys the env's stacks in reverse dependency order; the
+// traffic guard refuses a copy that takes traffic unless Force.
+func (a *Workflow) Destroy(ctx context.Context, o DestroyOptions) error {
+	return a.runEnv(ctx, envRun{op: "destroy", env: o.Env, stacks: o.Stacks, force: o.Force, breakLock: o.BreakLock})
+}
+
 // runEnv implements preview, up and destroy.
-func (a *app) runEnv(ctx context.Context, op string, args []string) error {
-	fs := flag.NewFlagSet(op, flag.ContinueOnError)
-	var stacks, packs stringList
-	fs.Var(&stacks, "stack", "a stack to include (repeatable); default all of the env")
-	fs.Var(&packs, "policy-pack", "a policy pack directory (repeatable)")
-	force := fs.Bool("force", false, "destroy: skip the traffic guard")
-	a.breakLockFlag(fs)
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usagef("%s takes exactly one env, got %d arguments %q", op, len(pos), pos)
-	}
-	env := pos[0]
+func (a *Workflow) runEnv(ctx context.Context, r envRun) error {
+	op, env, stacks, packs := r.op, r.env, r.stacks, r.packs
 	if err := checkEnv(env); err != nil {
 		return err
-	}
-	if op != "destroy" && *force {
-		return usagef("--force applies to destroy only")
-	}
-	if op == "destroy" && len(packs) > 0 {
-		return usagef("--policy-pack applies to preview and up only")
-	}
-	if op == "preview" && a.breakLock {
-		return usagef("--break-lock applies to commands that change the env; preview takes no lock")
 	}
 	selected := map[string]bool{}
 	valid := map[string]bool{}
@@ -193,7 +233,7 @@ func (a *app) runEnv(ctx context.Context, op string, args []string) error {
 	if op != "preview" {
 		// Held through the guards too: what they read must not change
 		// under them.
-		release, err := a.lockEnv(ctx, env, strings.TrimSpace(op+" "+env+" "+strings.Join(stacks, " ")))
+		release, err := a.lockEnv(ctx, env, strings.TrimSpace(op+" "+env+" "+strings.Join(stacks, " ")), r.breakLock)
 		if err != nil {
 			return fmt.Errorf("%s refused: %w", op, err)
 		}
@@ -201,7 +241,7 @@ func (a *app) runEnv(ctx context.Context, op string, args []string) error {
 	}
 	nodes := plan(env, selected, op == "destroy")
 	refused := map[string]error{}
-	if op == "destroy" && !*force {
+	if op == "destroy" && !r.force {
 		refused = a.destroyGuard(ctx, env, nodes)
 	}
 	if op != "destroy" {
@@ -245,10 +285,43 @@ func (a *app) runEnv(ctx context.Context, op string, args []string) error {
 	return nil
 }
 
+// runEnvCmd parses preview's, up's and destroy's command line.
+func (a *Workflow) runEnvCmd(ctx context.Context, op string, args []string) error {
+	fs := flag.NewFlagSet(op, flag.ContinueOnError)
+	var stacks, packs stringList
+	fs.Var(&stacks, "stack", "a stack to include (repeatable); default all of the env")
+	fs.Var(&packs, "policy-pack", "a policy pack directory (repeatable)")
+	force := fs.Bool("force", false, "destroy: skip the traffic guard")
+	breakLock := breakLockFlag(fs)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("%s takes exactly one env, got %d arguments %q", op, len(pos), pos)
+	}
+	if op != "destroy" && *force {
+		return usagef("--force applies to destroy only")
+	}
+	if op == "destroy" && len(packs) > 0 {
+		return usagef("--policy-pack applies to preview and up only")
+	}
+	if op == "preview" && *breakLock {
+		return usagef("--break-lock applies to commands that change the env; preview takes no lock")
+	}
+	switch op {
+	case "preview":
+		return a.Preview(ctx, PreviewOptions{Env: pos[0], Stacks: stacks, PolicyPacks: packs})
+	case "up":
+		return a.Up(ctx, UpOptions{Env: pos[0], Stacks: stacks, PolicyPacks: packs, BreakLock: *breakLock})
+	}
+	return a.Destroy(ctx, DestroyOptions{Env: pos[0], Stacks: stacks, Force: *force, BreakLock: *breakLock})
+}
+
 // runStack runs op on one stack. dnsInRun says whether the env's DNS
 // stack is part of the same run (a destroyed copy's records then go with
 // it).
-func (a *app) runStack(ctx context.Context, op string, id topology.Identity, o RunOptions, dnsInRun bool) Outcome {
+func (a *Workflow) runStack(ctx context.Context, op string, id topology.Identity, o RunOptions, dnsInRun bool) Outcome {
 	start := a.deps.Clock.Now()
 	name := id.Name
 	res := Outcome{Stack: name}
@@ -290,7 +363,7 @@ const lbType = "aws:lb/loadBalancer:LoadBalancer"
 // DNS stack goes in the same run, the DNS stack drops the copy's records
 // (step 3) so that other services still swap. The protection setting
 // leaves the config again, so a recreated copy is protected.
-func (a *app) destroyCopy(ctx context.Context, env string, s Stack, o RunOptions, dropRecords bool) (Result, error) {
+func (a *Workflow) destroyCopy(ctx context.Context, env string, s Stack, o RunOptions, dropRecords bool) (Result, error) {
 	resources, err := s.Resources(ctx)
 	if err != nil {
 		return Result{}, fmt.Errorf("read %s resources: %w", s.Name(), err)
@@ -343,7 +416,7 @@ const groupType = "aws:autoscaling/group:Group"
 // max and desired after creation, because the schedules own them, so an
 // update alone would leave the woken group at 0. The idle group has no
 // instances, and its name prefix lets the new one exist first.
-func (a *app) wakeReplacements(ctx context.Context, s Stack) ([]string, error) {
+func (a *Workflow) wakeReplacements(ctx context.Context, s Stack) ([]string, error) {
 	id, err := topology.Parse(s.Name())
 	if err != nil || id.Kind != topology.KindCopy {
 		return nil, nil //nolint:nilerr // only copies wake; a name outside the topology has nothing to wake
@@ -382,7 +455,7 @@ func (a *app) wakeReplacements(ctx context.Context, s Stack) ([]string, error) {
 // policyPacks puts the repo's own pack first and gives it the env's
 // committed policy config (policies/config.<env>.json), the one `infra
 // synth` and pull requests apply; other packs run with their defaults.
-func (a *app) policyPacks(env string, packs []string) ([]string, []string, error) {
+func (a *Workflow) policyPacks(env string, packs []string) ([]string, []string, error) {
 	own := filepath.Join(a.deps.Root, "policies")
 	var ordered []string
 	found := false
@@ -410,7 +483,7 @@ func (a *app) policyPacks(env string, packs []string) ([]string, []string, error
 // destroyGuard refuses to destroy a copy that is live in the DNS stack
 // (unless the DNS stack goes first in this run), and the DNS stack while
 // the live copies still serve traffic.
-func (a *app) destroyGuard(ctx context.Context, env string, nodes []node) map[string]error {
+func (a *Workflow) destroyGuard(ctx context.Context, env string, nodes []node) map[string]error {
 	refused := map[string]error{}
 	in := map[string]bool{}
 	for _, n := range nodes {
@@ -494,7 +567,7 @@ func (a *app) destroyGuard(ctx context.Context, env string, nodes []node) map[st
 	return refused
 }
 
-func (a *app) printOutcomes(op, env string, outcomes []Outcome) {
+func (a *Workflow) printOutcomes(op, env string, outcomes []Outcome) {
 	a.printf("\n%s %s:\n", op, env)
 	tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "STACK\tRESULT\tCHANGES\tDURATION\tERROR")

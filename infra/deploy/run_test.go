@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"sync"
@@ -42,7 +43,7 @@ func TestUpOrderAndParallelism(t *testing.T) {
 			}
 		}
 	}
-	code, out, errOut := w.run("up", "prod")
+	code, out, errOut := call(w, (*Workflow).Up, UpOptions{Env: "prod"})
 	require.Equal(t, ExitOK, code, "up should succeed; stderr %s\n%s", errOut, out)
 	ev := w.p.events()
 	baseEnd := index(ev, "end up prod")
@@ -59,7 +60,7 @@ func TestUpOrderAndParallelism(t *testing.T) {
 func TestUpFailedStackStopsOnlyDependents(t *testing.T) {
 	w := newWorld(t.TempDir())
 	w.stack("prod-web-green").onUp = func(*fakeStack) error { return errors.New("boom: launch template invalid") }
-	code, out, _ := w.run("up", "prod")
+	code, out, _ := call(w, (*Workflow).Up, UpOptions{Env: "prod"})
 	assert.Equal(t, ExitFailed, code, "a failed stack fails the run")
 	assert.Equal(t, 0, w.stack("prod-dns").ups, "DNS depends on the failed copy and must not run")
 	assert.Equal(t, 1, w.stack("prod-web-blue").ups, "the sibling copy runs")
@@ -71,7 +72,7 @@ func TestUpFailedStackStopsOnlyDependents(t *testing.T) {
 func TestUpFailedBaseSkipsEverything(t *testing.T) {
 	w2 := newWorld(t.TempDir())
 	w2.stack("prod").onPreview = func(*fakeStack) error { return errors.New("vpc quota") }
-	code, out, _ := w2.run("preview", "prod")
+	code, out, _ := call(w2, (*Workflow).Preview, PreviewOptions{Env: "prod"})
 	require.Equal(t, ExitFailed, code, "preview fails")
 	for _, name := range []string{"prod-web-blue", "prod-transcoders", "prod-dns"} {
 		assert.Equal(t, 0, w2.stack(name).previews, "%s must be skipped after the base failed", name)
@@ -82,7 +83,7 @@ func TestUpFailedBaseSkipsEverything(t *testing.T) {
 func TestTranscoderFailureDoesNotStopDNS(t *testing.T) {
 	w := newWorld(t.TempDir())
 	w.stack("prod-transcoders").onUp = func(*fakeStack) error { return errors.New("spot capacity") }
-	code, _, _ := w.run("up", "prod")
+	code, _, _ := call(w, (*Workflow).Up, UpOptions{Env: "prod"})
 	assert.Equal(t, ExitFailed, code, "the run reports the failure")
 	assert.Equal(t, 1, w.stack("prod-dns").ups, "DNS does not depend on the transcoders")
 }
@@ -91,7 +92,7 @@ func TestStackSelectionAndPolicyPack(t *testing.T) {
 	w := newWorld(t.TempDir())
 	var got []string
 	w.stack("prod-dns").onPreview = func(*fakeStack) error { return nil }
-	code, out, errOut := w.run("preview", "prod", "--stack", "prod-dns", "--stack", "organization/video-platform/prod-web-blue", "--policy-pack", "policies")
+	code, out, errOut := call(w, (*Workflow).Preview, PreviewOptions{Env: "prod", Stacks: []string{"prod-dns", "organization/video-platform/prod-web-blue"}, PolicyPacks: []string{"policies"}})
 	require.Equal(t, ExitOK, code, "selected preview succeeds: %s", errOut)
 	for name, s := range w.p.stacks {
 		if s.previews > 0 {
@@ -105,24 +106,24 @@ func TestStackSelectionAndPolicyPack(t *testing.T) {
 func TestDestroyReverseOrderAndGuard(t *testing.T) {
 	w := newWorld(t.TempDir())
 	// Only the idle copy: allowed.
-	code, _, errOut := w.run("destroy", "prod", "--stack", "prod-web-green")
+	code, _, errOut := call(w, (*Workflow).Destroy, DestroyOptions{Env: "prod", Stacks: []string{"prod-web-green"}})
 	require.Equal(t, ExitOK, code, "destroying the idle copy is allowed: %s", errOut)
 
 	// The live copy without DNS: refused.
-	code, out, _ := w.run("destroy", "prod", "--stack", "prod-web-blue")
+	code, out, _ := call(w, (*Workflow).Destroy, DestroyOptions{Env: "prod", Stacks: []string{"prod-web-blue"}})
 	assert.Equal(t, ExitFailed, code, "destroying the live copy is refused")
 	assert.Contains(t, out, "prod-web-blue is the live web copy", "the refusal names the live copy")
 	assert.Equal(t, 0, w.stack("prod-web-blue").destroys, "the live copy is not destroyed")
 
 	// --force overrides.
-	code, _, _ = w.run("destroy", "prod", "--stack", "prod-web-blue", "--force")
+	code, _, _ = call(w, (*Workflow).Destroy, DestroyOptions{Env: "prod", Stacks: []string{"prod-web-blue"}, Force: true})
 	assert.Equal(t, ExitOK, code, "--force destroys the live copy")
 
 	// The whole env while live copies serve traffic: DNS refused, so
 	// copies and base are skipped; the transcoders still go.
 	w2 := newWorld(t.TempDir())
 	w2.aws.traffic = func(end time.Time) []awscheck.TrafficPoint { return busy(end) }
-	code, out, _ = w2.run("destroy", "prod")
+	code, out, _ = call(w2, (*Workflow).Destroy, DestroyOptions{Env: "prod"})
 	assert.Equal(t, ExitFailed, code, "destroy refused")
 	assert.Regexp(t, `prod-dns\s+refused.*copies still serve traffic`, out, "the DNS refusal says why")
 	assert.Equal(t, 0, w2.stack("prod-web-blue").destroys, "copies wait for DNS")
@@ -131,7 +132,7 @@ func TestDestroyReverseOrderAndGuard(t *testing.T) {
 
 	// Quiet env: reverse order.
 	w3 := newWorld(t.TempDir())
-	code, _, errOut = w3.run("destroy", "prod")
+	code, _, errOut = call(w3, (*Workflow).Destroy, DestroyOptions{Env: "prod"})
 	require.Equal(t, ExitOK, code, "quiet env destroys: %s", errOut)
 	ev := w3.p.events()
 	assert.Less(t, index(ev, "end destroy prod-dns"), index(ev, "start destroy prod-web-blue"), "DNS goes before the copies")
@@ -155,7 +156,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"swap", "prod"}, "takes <env> <service>"},
 		{[]string{"swap", "prod", "api"}, `service "api" is unknown; accepted: recorder, web`},
 		{[]string{"swap", "prod", "web", "--to", "red"}, `--to "red" is not a color; accepted: blue, green`},
-		{[]string{"swap", "prod", "web", "--canary", "150"}, `--canary "150" is out of range; accepted 0..100`},
+		{[]string{"swap", "prod", "web", "--canary", "150"}, `--canary 150 is out of range; accepted 0..100`},
 		{[]string{"swap", "prod", "web", "--force"}, "--force applies to rollback only"},
 		{[]string{"rollback", "prod", "web", "--to", "blue"}, "rollback accepts --force and --allow-smaller only"},
 		{[]string{"retire", "prod", "web"}, "takes <env> <service> <color>"},
@@ -166,9 +167,69 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"status"}, "status takes one or more envs"},
 	}
 	for _, c := range cases {
-		code, _, errOut := w.run(c.args...)
+		var out, errb syncBuf
+		code := Main(context.Background(), c.args, w.deps, &out, &errb)
 		assert.Equal(t, ExitUsage, code, "%q must be a usage error", c.args)
-		assert.Contains(t, errOut, c.want, "%q: message names the problem", c.args)
+		assert.Contains(t, errb.String(), c.want, "%q: message names the problem", c.args)
+	}
+}
+
+// Malformed options are refused before anything runs, with exit code 2
+// and a message that names the value and what is accepted.
+func TestMalformedOptionsAreUsageErrors(t *testing.T) {
+	cases := []struct {
+		name string
+		run  func(w *world) (int, string, string)
+		want string
+	}{
+		{"unknown env", func(w *world) (int, string, string) { return call(w, (*Workflow).Up, UpOptions{Env: "qa"}) },
+			`env "qa" is unknown; accepted: staging, prod`},
+		{"stack of another env", func(w *world) (int, string, string) {
+			return call(w, (*Workflow).Preview, PreviewOptions{Env: "prod", Stacks: []string{"staging-dns"}})
+		}, `--stack "staging-dns" is not a stack of env prod`},
+		{"unknown service", func(w *world) (int, string, string) {
+			return call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "api"})
+		}, `service "api" is unknown; accepted: recorder, web`},
+		{"not a color", func(w *world) (int, string, string) {
+			return call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web", To: "red"})
+		}, `--to "red" is not a color; accepted: blue, green`},
+		{"canary out of range", func(w *world) (int, string, string) {
+			return call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web", Canary: pct(150)})
+		}, "--canary 150 is out of range; accepted 0..100"},
+		{"rollback of an unknown service", func(w *world) (int, string, string) {
+			return call(w, (*Workflow).Rollback, RollbackOptions{Env: "prod", Service: "api"})
+		}, `service "api" is unknown`},
+		{"retire color", func(w *world) (int, string, string) { return call(w, (*Workflow).Retire, retireProdWeb("red")) },
+			`color "red" is not a color; accepted: blue, green`},
+		{"quiet-for too short", func(w *world) (int, string, string) {
+			return call(w, (*Workflow).Retire, retireProdWeb("green", func(o *RetireOptions) { o.QuietFor = 10 * time.Second }))
+		}, "--quiet-for 10s is too short"},
+		{"negative min-wait", func(w *world) (int, string, string) {
+			return call(w, (*Workflow).Retire, retireProdWeb("green", func(o *RetireOptions) { o.MinWait = -time.Minute }))
+		}, "--min-wait -1m0s is negative"},
+		{"retire timeout", func(w *world) (int, string, string) {
+			return call(w, (*Workflow).Retire, retireProdWeb("green", func(o *RetireOptions) { o.Timeout = 0 }))
+		}, "--timeout 0s must be positive"},
+		{"roll without release", func(w *world) (int, string, string) {
+			return call(w, (*Workflow).Roll, RollOptions{Env: "prod", Timeout: DefaultRollTimeout})
+		}, "--release is required"},
+		{"roll release with a space", func(w *world) (int, string, string) {
+			return call(w, (*Workflow).Roll, RollOptions{Env: "prod", Release: "r 3", Timeout: DefaultRollTimeout})
+		}, `--release "r 3" contains whitespace`},
+		{"status without envs", func(w *world) (int, string, string) { return call(w, (*Workflow).Status, StatusOptions{}) },
+			"status takes one or more envs"},
+		{"status of an unknown env", func(w *world) (int, string, string) {
+			return call(w, (*Workflow).Status, StatusOptions{Envs: []string{"prod", "qa"}})
+		}, `env "qa" is unknown`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w := newWorld(t.TempDir())
+			code, _, errOut := c.run(w)
+			assert.Equal(t, ExitUsage, code, "a usage error: %s", errOut)
+			assert.Contains(t, errOut, c.want, "names the problem")
+			assert.Empty(t, w.p.events(), "nothing ran")
+		})
 	}
 }
 

@@ -13,20 +13,34 @@ import (
 	"github.com/video-platform/video-platform/internal/topology"
 )
 
-func (a *app) statusCmd(ctx context.Context, args []string) error {
-	fs := flagSet("status")
-	pos, err := parseArgs(fs, args)
+// StatusOptions are `infra status`'.
+type StatusOptions struct {
+	// Envs are the envs to show, in order.
+	Envs []string
+}
+
+func (a *Workflow) statusCmd(ctx context.Context, args []string) error {
+	pos, err := parseArgs(flagSet("status"), args)
 	if err != nil {
 		return err
 	}
-	if len(pos) == 0 {
+	return a.Status(ctx, StatusOptions{Envs: pos})
+}
+
+// Status prints, per env, each stack's last update, each copy's release,
+// capacity and health, the transcoder fleet and the queue, and the phantom
+// groups: Auto Scaling groups tagged with the env that no stack declares
+// (exit code 3).
+func (a *Workflow) Status(ctx context.Context, o StatusOptions) error {
+	if len(o.Envs) == 0 {
 		return usagef("status takes one or more envs; accepted: %v", topology.Envs)
 	}
-	for _, env := range pos {
+	for _, env := range o.Envs {
 		if err := checkEnv(env); err != nil {
 			return err
 		}
 	}
+	pos := o.Envs
 	phantoms, failures := 0, 0
 	for _, env := range pos {
 		p, f := a.status(ctx, env)
@@ -44,7 +58,7 @@ func (a *app) statusCmd(ctx context.Context, args []string) error {
 
 // status prints one env's tables and returns the phantom group count and
 // the number of failed reads.
-func (a *app) status(ctx context.Context, env string) (phantoms, failures int) {
+func (a *Workflow) status(ctx context.Context, env string) (phantoms, failures int) {
 	warn := func(format string, args ...any) {
 		failures++
 		fmt.Fprintf(a.errw, "warning: "+format+"\n", args...)

@@ -24,6 +24,37 @@ const recordType = "aws:route53/record:Record"
 // normally takes under a minute.
 const insyncTimeout = 10 * time.Minute
 
+// SwapOptions are `infra swap`'s.
+type SwapOptions struct {
+	// Env and Service name what moves: prod web.
+	Env, Service string
+	// To is the color to make live; empty means the other one.
+	To string
+	// Canary, when set, is the percent (0..100) of traffic for the color
+	// that is not live, instead of a full swap; 0 ends a canary.
+	Canary *int
+	// AllowSmaller lets a target with fewer instances than the live copy
+	// take the traffic.
+	AllowSmaller bool
+	// DryRun renders the offline diff of the change, without Pulumi or AWS.
+	DryRun bool
+	// BreakLock removes the env lock a dead process left before taking it.
+	BreakLock bool
+}
+
+// RollbackOptions are `infra rollback`'s.
+type RollbackOptions struct {
+	// Env and Service name what moves back: prod web.
+	Env, Service string
+	// Force skips the health preflight, for an emergency.
+	Force bool
+	// AllowSmaller lets a target with fewer instances than the live copy
+	// take the traffic.
+	AllowSmaller bool
+	// BreakLock removes the env lock a dead process left before taking it.
+	BreakLock bool
+}
+
 // swapReq is one swap or rollback.
 type swapReq struct {
 	env, svc string
@@ -35,9 +66,49 @@ type swapReq struct {
 	// skipHealth is rollback --force.
 	skipHealth bool
 	rollback   bool
+	breakLock  bool
 }
 
-func (a *app) swapCmd(ctx context.Context, args []string, rollback bool) error {
+// Swap moves a service's traffic to the other color (or To), or sends a
+// canary share to it, after checking the target copy as it runs.
+func (a *Workflow) Swap(ctx context.Context, o SwapOptions) error {
+	req := swapReq{env: o.Env, svc: o.Service, to: o.To, canary: -1, allowSmaller: o.AllowSmaller, breakLock: o.BreakLock}
+	if err := checkEnv(req.env); err != nil {
+		return err
+	}
+	if err := checkService(req.svc); err != nil {
+		return err
+	}
+	if req.to != "" {
+		if err := checkColor("--to", req.to); err != nil {
+			return err
+		}
+	}
+	if o.Canary != nil {
+		if *o.Canary < 0 || *o.Canary > 100 {
+			return usagef("--canary %d is out of range; accepted 0..100 (percent for the non-live color)", *o.Canary)
+		}
+		req.canary = *o.Canary
+	}
+	if o.DryRun {
+		return a.swapDryRun(req)
+	}
+	return a.swap(ctx, req)
+}
+
+// Rollback swaps a service back to the color its last swap recorded.
+func (a *Workflow) Rollback(ctx context.Context, o RollbackOptions) error {
+	req := swapReq{env: o.Env, svc: o.Service, canary: -1, allowSmaller: o.AllowSmaller, skipHealth: o.Force, rollback: true, breakLock: o.BreakLock}
+	if err := checkEnv(req.env); err != nil {
+		return err
+	}
+	if err := checkService(req.svc); err != nil {
+		return err
+	}
+	return a.swap(ctx, req)
+}
+
+func (a *Workflow) swapCmd(ctx context.Context, args []string, rollback bool) error {
 	name := "swap"
 	if rollback {
 		name = "rollback"
@@ -48,7 +119,7 @@ func (a *app) swapCmd(ctx context.Context, args []string, rollback bool) error {
 	dryRun := fs.Bool("dry-run", false, "render the offline diff without Pulumi or AWS")
 	allowSmaller := fs.Bool("allow-smaller", false, "allow a target smaller than the live copy")
 	force := fs.Bool("force", false, "rollback only: skip the health preflight (emergency)")
-	a.breakLockFlag(fs)
+	breakLock := breakLockFlag(fs)
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -56,41 +127,29 @@ func (a *app) swapCmd(ctx context.Context, args []string, rollback bool) error {
 	if len(pos) != 2 {
 		return usagef("%s takes <env> <service>, got %d arguments %q", name, len(pos), pos)
 	}
-	req := swapReq{env: pos[0], svc: pos[1], to: *to, canary: -1, allowSmaller: *allowSmaller, rollback: rollback}
-	if err := checkEnv(req.env); err != nil {
-		return err
-	}
-	if err := checkService(req.svc); err != nil {
-		return err
-	}
 	if rollback && (*to != "" || *canary != "" || *dryRun) {
-		return usagef("rollback accepts --force and --allow-smaller only; for a specific color use `infra swap %s %s --to COLOR`", req.env, req.svc)
+		return usagef("rollback accepts --force and --allow-smaller only; for a specific color use `infra swap %s %s --to COLOR`", pos[0], pos[1])
 	}
-	if !rollback && *force {
+	if rollback {
+		return a.Rollback(ctx, RollbackOptions{Env: pos[0], Service: pos[1], Force: *force, AllowSmaller: *allowSmaller, BreakLock: *breakLock})
+	}
+	if *force {
 		return usagef("--force applies to rollback only; swap never skips its preflight")
 	}
-	req.skipHealth = *force
-	if req.to != "" {
-		if err := checkColor("--to", req.to); err != nil {
-			return err
-		}
-	}
+	o := SwapOptions{Env: pos[0], Service: pos[1], To: *to, AllowSmaller: *allowSmaller, DryRun: *dryRun, BreakLock: *breakLock}
 	if *canary != "" {
 		pct, err := strconv.Atoi(*canary)
-		if err != nil || pct < 0 || pct > 100 {
+		if err != nil {
 			return usagef("--canary %q is out of range; accepted 0..100 (percent for the non-live color)", *canary)
 		}
-		req.canary = pct
+		o.Canary = &pct
 	}
-	if *dryRun {
-		return a.swapDryRun(req)
-	}
-	return a.swap(ctx, req)
+	return a.Swap(ctx, o)
 }
 
 // swapDryRun reads the live color from the DNS stack's config file, not
 // from Pulumi, so it works offline.
-func (a *app) swapDryRun(req swapReq) error {
+func (a *Workflow) swapDryRun(req swapReq) error {
 	if a.deps.DryRun == nil {
 		return errors.New("--dry-run is not available: no offline synth+diff is wired into this build")
 	}
@@ -148,13 +207,13 @@ type configChange struct {
 	oldFound    bool
 }
 
-func (a *app) swap(ctx context.Context, req swapReq) error {
+func (a *Workflow) swap(ctx context.Context, req swapReq) error {
 	now := a.deps.Clock.Now()
 	verb := "swap"
 	if req.rollback {
 		verb = "rollback"
 	}
-	release, err := a.lockEnv(ctx, req.env, fmt.Sprintf("%s %s %s", verb, req.env, req.svc))
+	release, err := a.lockEnv(ctx, req.env, fmt.Sprintf("%s %s %s", verb, req.env, req.svc), req.breakLock)
 	if err != nil {
 		return fmt.Errorf("%s refused: %w", verb, err)
 	}
@@ -340,7 +399,7 @@ const convergeAttempts = 2
 // (at most convergeAttempts times) until they match the restored config,
 // and ends with what is true now. It never says nothing changed when
 // records moved.
-func (a *app) recoverSwap(ctx context.Context, req swapReq, dns Stack, changes []configChange, want map[string]int, failure string, pw *prefixWriter) error {
+func (a *Workflow) recoverSwap(ctx context.Context, req swapReq, dns Stack, changes []configChange, want map[string]int, failure string, pw *prefixWriter) error {
 	dnsName := dns.Name()
 	converge := fmt.Sprintf("infra up %s --stack %s", req.env, dnsName)
 	var live string
@@ -395,7 +454,7 @@ func errPartial(rest []configChange) error {
 
 // swapPreflight refuses a target copy that is not deployed, empty, smaller
 // than the live copy or not fully healthy.
-func (a *app) swapPreflight(ctx context.Context, req swapReq, liveColor, target string) (*swapCopies, error) {
+func (a *Workflow) swapPreflight(ctx context.Context, req swapReq, liveColor, target string) (*swapCopies, error) {
 	name := topology.CopyStackName(req.env, req.svc, target)
 	s, err := a.stack(ctx, name)
 	if err != nil {
@@ -442,7 +501,7 @@ type swapCopies struct {
 // checkTarget observes both copies in AWS as they run now and judges the
 // target. The swap calls it at its preflight and again right before the
 // update, because a target can fail between the two.
-func (a *app) checkTarget(ctx context.Context, req swapReq, sc *swapCopies, stage string) error {
+func (a *Workflow) checkTarget(ctx context.Context, req swapReq, sc *swapCopies, stage string) error {
 	checks, err := a.checks(ctx, req.env)
 	if err != nil {
 		return err
@@ -567,7 +626,7 @@ func unrelatedSteps(steps []Step, svc string) []Step {
 
 // restoreConfig undoes changes in reverse; removing a path that did not
 // exist also removes the empty objects the write created.
-func (a *app) restoreConfig(ctx context.Context, s Stack, changes []configChange) error {
+func (a *Workflow) restoreConfig(ctx context.Context, s Stack, changes []configChange) error {
 	var errs []error
 	for i := len(changes) - 1; i >= 0; i-- {
 		c := changes[i]
@@ -602,7 +661,7 @@ func parentPath(p string) string {
 // waitPropagated marks the swap with a TXT record after Pulumi's record
 // changes and waits until that change is INSYNC: Route53 applies a zone's
 // changes in order, so the swap has then reached every name server.
-func (a *app) waitPropagated(ctx context.Context, req swapReq, dns Stack, target string, now time.Time) error {
+func (a *Workflow) waitPropagated(ctx context.Context, req swapReq, dns Stack, target string, now time.Time) error {
 	outs, err := dns.Outputs(ctx)
 	if err != nil {
 		return fmt.Errorf("read %s outputs: %w", dns.Name(), err)

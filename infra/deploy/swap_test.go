@@ -27,7 +27,7 @@ func cfg(t *testing.T, s *fakeStack, path string) string {
 func TestSwapHappyPath(t *testing.T) {
 	w := newWorld(t.TempDir())
 	w.aws.pending = 2
-	code, out, errOut := w.run("swap", "prod", "web")
+	code, out, errOut := call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web"})
 	require.Equal(t, ExitOK, code, "swap succeeds: %s\n%s", errOut, out)
 	dns := w.stack("prod-dns")
 	assert.Equal(t, "green", cfg(t, dns, "live.web"), "live.web moves to the other color")
@@ -50,7 +50,7 @@ func TestSwapPreflightRefusals(t *testing.T) {
 	cases := []struct {
 		name  string
 		setup func(w *world)
-		args  []string
+		edit  func(o *SwapOptions)
 		want  string
 	}{
 		{"target not created", func(w *world) { delete(w.p.stacks, "prod-web-green") }, nil, "target copy prod-web-green is not deployed"},
@@ -69,9 +69,9 @@ func TestSwapPreflightRefusals(t *testing.T) {
 			w.aws.targets["arn:tg/web-green"] = []awscheck.Target{{ID: "i-1", Port: 8080, State: "healthy"}, {ID: "i-9", Port: 8080, State: "unhealthy", Reason: "Target.FailedHealthChecks"}}
 		}, nil, "1 of 2 targets not healthy: i-9:8080 unhealthy Target.FailedHealthChecks"},
 		{"aws error", func(w *world) { w.aws.targetErr = errors.New("AccessDenied") }, nil, "target health of prod-web-green: AccessDenied"},
-		{"already live", nil, []string{"--to", "blue"}, "blue is already live for web"},
+		{"already live", nil, func(o *SwapOptions) { o.To = "blue" }, "blue is already live for web"},
 		{"config and state disagree", func(w *world) { w.stack("prod-dns").config["live"].(map[string]any)["web"] = "green" }, nil, "config says live.web=green but the deployed stack serves blue"},
-		{"canary to live", nil, []string{"--to", "blue", "--canary", "10"}, "a canary sends traffic to the color that is not live"},
+		{"canary to live", nil, func(o *SwapOptions) { o.To, o.Canary = "blue", pct(10) }, "a canary sends traffic to the color that is not live"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -80,7 +80,11 @@ func TestSwapPreflightRefusals(t *testing.T) {
 				c.setup(w)
 			}
 			before := cfg(t, w.stack("prod-dns"), "live")
-			code, out, errOut := w.run(append([]string{"swap", "prod", "web"}, c.args...)...)
+			o := SwapOptions{Env: "prod", Service: "web"}
+			if c.edit != nil {
+				c.edit(&o)
+			}
+			code, out, errOut := call(w, (*Workflow).Swap, o)
 			assert.Equal(t, ExitFailed, code, "refused: %s", out)
 			assert.Contains(t, errOut, "swap refused", "says refused")
 			assert.Contains(t, errOut, c.want, "names the reason")
@@ -95,7 +99,7 @@ func TestSwapAllowSmaller(t *testing.T) {
 	w := newWorld(t.TempDir())
 	w.setGroup("asg-web-green", 1, 1)
 	w.aws.targets["arn:tg/web-green"] = w.aws.targets["arn:tg/web-green"][:1]
-	code, _, errOut := w.run("swap", "prod", "web", "--allow-smaller")
+	code, _, errOut := call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web", AllowSmaller: true})
 	require.Equal(t, ExitOK, code, "--allow-smaller accepts a smaller target: %s", errOut)
 }
 
@@ -105,7 +109,7 @@ func TestSwapAbortsOnUnrelatedChanges(t *testing.T) {
 	dns.steps = append(dns.steps,
 		Step{URN: "urn:pulumi:prod-dns::video-platform::video-platform:dns:DnsRecords$aws:route53/record:Record::recorder-green-a", Type: recordType, Op: "update"},
 		Step{URN: "urn:pulumi:prod-dns::video-platform::aws:route53/zone:Zone::zone", Type: "aws:route53/zone:Zone", Op: "replace"})
-	code, _, errOut := w.run("swap", "prod", "web")
+	code, _, errOut := call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web"})
 	assert.Equal(t, ExitFailed, code, "aborted")
 	assert.Contains(t, errOut, "changes more than the web records", "explains the abort")
 	assert.Contains(t, errOut, "update recorder-green-a (aws:route53/record:Record)", "lists the other service's record")
@@ -120,7 +124,7 @@ func TestSwapUpFailureRestores(t *testing.T) {
 	w := newWorld(t.TempDir())
 	dns := w.stack("prod-dns")
 	dns.onUp = func(*fakeStack) error { return errors.New("Route53 throttled") }
-	code, _, errOut := w.run("swap", "prod", "web")
+	code, _, errOut := call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web"})
 	assert.Equal(t, ExitFailed, code, "failed")
 	assert.Contains(t, errOut, "failed at up: Route53 throttled", "reports the cause")
 	assert.Contains(t, errOut, "the live color of web did NOT change: blue is still live", "the records were read and did not move")
@@ -142,7 +146,7 @@ func TestSwapPartialUpdateConverges(t *testing.T) {
 		}
 		return nil
 	}
-	code, out, errOut := w.run("swap", "prod", "web")
+	code, out, errOut := call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web"})
 	assert.Equal(t, ExitFailed, code, "failed")
 	assert.Contains(t, out, "the update got partway: now live: web blue=100 green=100; converging back to live.web=blue (attempt 1 of 2)", "says what it found and what it does")
 	assert.Equal(t, 2, dns.ups, "one converge update")
@@ -160,7 +164,7 @@ func TestSwapPartialUpdateThatCannotConverge(t *testing.T) {
 		s.records["web"] = map[string]int{"blue": 100, "green": 100}
 		return errors.New("updating web-blue-a: InternalFailure")
 	}
-	code, _, errOut := w.run("swap", "prod", "web")
+	code, _, errOut := call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web"})
 	assert.Equal(t, ExitFailed, code, "failed")
 	assert.Equal(t, 1+convergeAttempts, dns.ups, "bounded converge attempts")
 	assert.NotContains(t, errOut, "did NOT change", "records moved, so it never says nothing changed")
@@ -172,7 +176,7 @@ func TestSwapConfigSetFailureRestores(t *testing.T) {
 	w := newWorld(t.TempDir())
 	dns := w.stack("prod-dns")
 	dns.setErr = map[string]error{"previous.web.swappedAt": errors.New("disk full")}
-	code, _, errOut := w.run("swap", "prod", "web")
+	code, _, errOut := call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web"})
 	assert.Equal(t, ExitFailed, code, "failed")
 	assert.Contains(t, errOut, "disk full", "reports the cause")
 	assert.Contains(t, errOut, "did NOT change", "says nothing moved")
@@ -183,7 +187,7 @@ func TestSwapConfigSetFailureRestores(t *testing.T) {
 func TestSwapAWSErrorAfterUp(t *testing.T) {
 	w := newWorld(t.TempDir())
 	w.aws.markErr = errors.New("AccessDenied: route53:ChangeResourceRecordSets")
-	code, _, errOut := w.run("swap", "prod", "web")
+	code, _, errOut := call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web"})
 	assert.Equal(t, ExitFailed, code, "failed")
 	assert.Contains(t, errOut, "the swap IS applied (live.web=green) but Route53 propagation was not confirmed", "says the swap happened")
 	assert.Contains(t, errOut, "AccessDenied", "reports the AWS error")
@@ -199,10 +203,10 @@ func TestConcurrentSwapRefused(t *testing.T) {
 	}
 	w.stack("prod-dns").onPreview = func(*fakeStack) error {
 		// A second operator starts a swap while the first is mid-flight.
-		second.code, _, second.stderr = w.run("swap", "prod", "recorder")
+		second.code, _, second.stderr = call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "recorder"})
 		return nil
 	}
-	code, _, errOut := w.run("swap", "prod", "web")
+	code, _, errOut := call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web"})
 	require.Equal(t, ExitOK, code, "first swap succeeds: %s", errOut)
 	assert.Equal(t, ExitFailed, second.code, "second swap refused")
 	assert.Contains(t, second.stderr, "swap refused: env is locked: prod is held by \"swap prod web by", "names the holder")
@@ -212,14 +216,14 @@ func TestConcurrentSwapRefused(t *testing.T) {
 
 func TestRollback(t *testing.T) {
 	w := newWorld(t.TempDir())
-	code, _, errOut := w.run("swap", "prod", "web")
+	code, _, errOut := call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web"})
 	require.Equal(t, ExitOK, code, "swap: %s", errOut)
 	dns := w.stack("prod-dns")
 	// The deployed outputs follow the config after up.
 	dns.outputs["live"] = map[string]any{"web": "green", "recorder": "blue"}
 	dns.outputs["previous"] = map[string]any{"web": "blue"}
 
-	code, out, errOut := w.run("rollback", "prod", "web")
+	code, out, errOut := call(w, (*Workflow).Rollback, RollbackOptions{Env: "prod", Service: "web"})
 	require.Equal(t, ExitOK, code, "rollback: %s", errOut)
 	assert.Equal(t, "blue", cfg(t, dns, "live.web"), "back to the previous color")
 	assert.Equal(t, "green", cfg(t, dns, "previous.web.color"), "previous now records green")
@@ -228,7 +232,7 @@ func TestRollback(t *testing.T) {
 
 func TestRollbackRefusesWithoutPrevious(t *testing.T) {
 	w := newWorld(t.TempDir())
-	code, _, errOut := w.run("rollback", "prod", "web")
+	code, _, errOut := call(w, (*Workflow).Rollback, RollbackOptions{Env: "prod", Service: "web"})
 	assert.Equal(t, ExitFailed, code, "refused")
 	assert.Contains(t, errOut, "records no previous color for web", "explains")
 }
@@ -238,11 +242,11 @@ func TestRollbackHealthCheckAndForce(t *testing.T) {
 	dns := w.stack("prod-dns")
 	dns.config["previous"] = map[string]any{"web": map[string]any{"color": "green", "swappedAt": "2026-11-21T09:00:00Z"}}
 	w.aws.targets["arn:tg/web-green"] = []awscheck.Target{{ID: "i-1", Port: 8080, State: "unhealthy"}}
-	code, _, errOut := w.run("rollback", "prod", "web")
+	code, _, errOut := call(w, (*Workflow).Rollback, RollbackOptions{Env: "prod", Service: "web"})
 	assert.Equal(t, ExitFailed, code, "rollback runs the health preflight")
 	assert.Contains(t, errOut, "rollback refused: target copy prod-web-green has 1 of 1 targets not healthy", "explains")
 
-	code, _, errOut = w.run("rollback", "prod", "web", "--force")
+	code, _, errOut = call(w, (*Workflow).Rollback, RollbackOptions{Env: "prod", Service: "web", Force: true})
 	require.Equal(t, ExitOK, code, "--force skips the health preflight: %s", errOut)
 	assert.Contains(t, errOut, "!!! --force: SKIPPING the health preflight of prod-web-green", "says so loudly")
 	assert.Equal(t, "green", cfg(t, dns, "live.web"), "rolled back")
@@ -250,7 +254,7 @@ func TestRollbackHealthCheckAndForce(t *testing.T) {
 
 func TestCanary(t *testing.T) {
 	w := newWorld(t.TempDir())
-	code, out, errOut := w.run("swap", "prod", "web", "--canary", "10")
+	code, out, errOut := call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web", Canary: pct(10)})
 	require.Equal(t, ExitOK, code, "canary: %s", errOut)
 	dns := w.stack("prod-dns")
 	assert.Equal(t, "10", cfg(t, dns, "canary.web"), "canary set")
@@ -258,7 +262,7 @@ func TestCanary(t *testing.T) {
 	assert.Contains(t, out, "to roll back: infra swap prod web --canary 0", "canary rollback command")
 
 	// The full swap ends the canary.
-	code, _, errOut = w.run("swap", "prod", "web")
+	code, _, errOut = call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web"})
 	require.Equal(t, ExitOK, code, "swap: %s", errOut)
 	assert.Equal(t, "0", cfg(t, dns, "canary.web"), "canary reset by the full swap")
 }
@@ -281,20 +285,20 @@ func TestSwapDryRunIsOffline(t *testing.T) {
 		},
 	}
 	var out, errb syncBuf
-	code := Main(context.Background(), []string{"swap", "prod", "web", "--dry-run"}, deps, &out, &errb)
-	require.Equal(t, ExitOK, code, "dry run: %s", errb.String())
+	err := NewWorkflow(deps, &out, &errb).Swap(context.Background(), SwapOptions{Env: "prod", Service: "web", DryRun: true})
+	require.NoError(t, err, "dry run")
 	assert.Equal(t, "prod", gotEnv, "env passed")
 	assert.Equal(t, []string{"prod-dns:live.web=blue"}, gotSets, "target is the other color of the file's live")
 	assert.Contains(t, out.String(), "~ web-blue-a weight 0 => 100", "prints the diff")
 
-	code = Main(context.Background(), []string{"swap", "prod", "recorder", "--dry-run", "--canary", "5"}, deps, &out, &errb)
-	require.Equal(t, ExitOK, code, "canary dry run: %s", errb.String())
+	err = NewWorkflow(deps, &out, &errb).Swap(context.Background(), SwapOptions{Env: "prod", Service: "recorder", Canary: pct(5), DryRun: true})
+	require.NoError(t, err, "canary dry run")
 	assert.Equal(t, []string{"prod-dns:canary.recorder=5"}, gotSets, "canary set")
 
 	deps.DryRun = nil
-	code = Main(context.Background(), []string{"swap", "prod", "web", "--dry-run"}, deps, &out, &errb)
-	assert.Equal(t, ExitFailed, code, "no DryRun wired")
-	assert.Contains(t, errb.String(), "--dry-run is not available", "explains")
+	err = NewWorkflow(deps, &out, &errb).Swap(context.Background(), SwapOptions{Env: "prod", Service: "web", DryRun: true})
+	assert.Equal(t, ExitFailed, ExitCode(err), "no DryRun wired")
+	assert.ErrorContains(t, err, "--dry-run is not available", "explains")
 }
 
 func TestUnrelatedSteps(t *testing.T) {
@@ -322,7 +326,7 @@ func TestSwapFailsClosedWhenPreviewStepsAreLost(t *testing.T) {
 			w := newWorld(t.TempDir())
 			dns := w.stack("prod-dns")
 			dns.steps = c.steps(dns.steps)
-			code, _, errOut := w.run("swap", "prod", "web")
+			code, _, errOut := call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web"})
 			assert.Equal(t, ExitFailed, code, "refused")
 			assert.Contains(t, errOut, c.want, "says why")
 			assert.Equal(t, 0, dns.ups, "no update")
@@ -342,7 +346,7 @@ func TestSwapStopsWhenTheTargetFailsAfterThePreflight(t *testing.T) {
 			{ID: "i-2", Port: 8080, State: "healthy"}, {ID: "i-3", Port: 8080, State: "healthy"}}
 		return nil
 	}
-	code, out, errOut := w.run("swap", "prod", "web")
+	code, out, errOut := call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web"})
 	assert.Equal(t, ExitFailed, code, "stopped")
 	assert.Contains(t, out, "preflight: prod-web-green", "the preflight passed first")
 	assert.Contains(t, errOut, "failed at the health re-check before the update", "says where it stopped")
