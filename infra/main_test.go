@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,7 +12,15 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/video-platform/video-platform/infra/cli"
+	"github.com/video-platform/video-platform/infra/deploy"
 )
+
+// run is what main runs: the command tree on the real collaborators.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return cli.Execute(ctx, args, deploy.Deps{}, stdout, stderr)
+}
 
 func runInfra(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
@@ -62,7 +71,7 @@ func TestSynthExitCodes(t *testing.T) {
 
 	code, _, errOut = runInfra(t, "synth")
 	assert.Equal(t, 2, code, "missing env")
-	assert.Contains(t, errOut, "expected one env", "usage message")
+	assert.Contains(t, errOut, "expects <env>; got no arguments", "usage message")
 
 	code, _, _ = runInfra(t, "launch")
 	assert.Equal(t, 2, code, "unknown command")
@@ -120,4 +129,21 @@ func TestSwapDryRunWorksOffline(t *testing.T) {
 	assert.Contains(t, out, "web-blue-a", "the blue weight changes")
 	assert.Contains(t, out, "web-green-a", "the green weight changes")
 	assert.Contains(t, out, "0 to add, 0 to remove", "nothing is added or removed")
+}
+
+func TestHelpAndUsageExitCodes(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"help", "swap"}, {"swap", "--help"}} {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), args, &stdout, &stderr)
+		assert.Equal(t, 0, code, "%q exits 0", args)
+		assert.Contains(t, stdout.String(), "Usage:", "%q: help on stdout", args)
+		assert.Empty(t, stderr.String(), "%q: nothing on stderr", args)
+	}
+	for _, args := range [][]string{nil, {"swap", "prod", "web", "--bogus"}} {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), args, &stdout, &stderr)
+		assert.Equal(t, 2, code, "%q exits 2", args)
+		assert.Empty(t, stdout.String(), "%q: nothing on stdout", args)
+		assert.NotEmpty(t, stderr.String(), "%q: usage or the error on stderr", args)
+	}
 }

@@ -1,6 +1,9 @@
-// Package deploy implements the `infra` commands that operate an env of
-// small stacks: ordered preview/up/destroy, blue-green swap and rollback,
-// retiring an idle copy, rolling the transcoder fleet, and status.
+// Package deploy is the workflow behind the `infra` commands that operate
+// an env of small stacks: ordered preview/up/destroy, blue-green swap and
+// rollback, retiring an idle copy, rolling the transcoder fleet, and
+// status. The commands (infra/cli) parse the command line into the typed
+// options of a Workflow method; nothing here knows about flags beyond
+// naming them in messages.
 //
 // The command logic talks to Pulumi only through the Pulumi and Stack
 // interfaces (AutoPulumi is the Automation API implementation) and to AWS
@@ -11,7 +14,6 @@ package deploy
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -57,7 +59,7 @@ type Deps struct {
 	OnEnvRun func(op, env string, outcomes []Outcome)
 }
 
-// Exit codes of Main.
+// Exit codes of the infra commands.
 const (
 	ExitOK      = 0
 	ExitFailed  = 1
@@ -80,74 +82,6 @@ func (e usageError) Is(target error) bool { return target == ErrUsage }
 
 func usagef(format string, args ...any) error {
 	return usageError(fmt.Sprintf(format, args...))
-}
-
-const usageText = `usage: infra <command> ...
-  preview <env> [--stack NAME]... [--policy-pack DIR]...
-  up <env> [--stack NAME]... [--policy-pack DIR]... [--break-lock]
-  destroy <env> [--stack NAME]... [--force] [--break-lock]
-  swap <env> <service> [--to COLOR] [--canary PCT] [--dry-run] [--allow-smaller] [--break-lock]
-  rollback <env> <service> [--force] [--break-lock]
-  retire <env> <service> <color> [--destroy] [--min-wait 15m] [--quiet-for 10m] [--no-wait] [--timeout 3h] [--break-lock]
-  roll <env> transcoders [--release R] [--gc] [--timeout 30m] [--break-lock]
-  status <env>...
-every command that changes an env takes its lock (a DynamoDB item beside the
-env; a lock file before the base stack exists); --break-lock removes a lock
-a dead process left and says whose it was.
-`
-
-// Main runs one infra command; args[0] is the command. It returns the exit
-// code: 0 ok, 1 failed or refused, 2 usage error, 3 phantom groups found.
-func Main(ctx context.Context, args []string, deps Deps, stdout, stderr io.Writer) (code int) {
-	defer func() {
-		// A bug in one command must not take the operator's terminal down
-		// with a stack trace in the middle of a swap.
-		if r := recover(); r != nil {
-			fmt.Fprintf(stderr, "infra: internal error: %v\n", r)
-			code = ExitFailed
-		}
-	}()
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usageText)
-		return ExitUsage
-	}
-	a := NewWorkflow(deps, stdout, stderr)
-	var err error
-	switch args[0] {
-	case "preview", "up", "destroy":
-		err = a.runEnvCmd(ctx, args[0], args[1:])
-	case "swap":
-		err = a.swapCmd(ctx, args[1:], false)
-	case "rollback":
-		err = a.swapCmd(ctx, args[1:], true)
-	case "retire":
-		err = a.retireCmd(ctx, args[1:])
-	case "roll":
-		err = a.rollCmd(ctx, args[1:])
-	case "status":
-		err = a.statusCmd(ctx, args[1:])
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usageText)
-		return ExitOK
-	default:
-		err = usagef("unknown command %q; accepted: preview, up, destroy, swap, rollback, retire, roll, status", args[0])
-	}
-	var ex exitError
-	switch {
-	case err == nil:
-		return ExitOK
-	case errors.Is(err, ErrUsage):
-		fmt.Fprintf(stderr, "infra %s: %v\n%s", args[0], err, usageText)
-		return ExitUsage
-	case errors.As(err, &ex):
-		if ex.msg != "" {
-			fmt.Fprintf(stderr, "infra %s: %s\n", args[0], ex.msg)
-		}
-		return ex.code
-	default:
-		fmt.Fprintf(stderr, "infra %s: %v\n", args[0], err)
-		return ExitFailed
-	}
 }
 
 // exitError carries a specific exit code out of a command.
@@ -257,37 +191,6 @@ func (a *Workflow) printf(format string, args ...any) {
 	fmt.Fprintf(a.out, format, args...)
 }
 
-// stringList is a repeatable string flag.
-type stringList []string
-
-// String implements flag.Value.
-func (s *stringList) String() string { return strings.Join(*s, ",") }
-
-// Set implements flag.Value; each use of the flag appends one value.
-func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
-
-// parseArgs parses flags that may come before, between or after the
-// positional arguments ("swap prod web --to green"), which the flag package
-// alone does not allow.
-func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
-	fs.SetOutput(io.Discard)
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, usagef("%v", err)
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		if rest[0] == "--" {
-			return append(pos, rest[1:]...), nil
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
-}
-
 func checkEnv(env string) error {
 	for _, e := range topology.Envs {
 		if e == env {
@@ -316,11 +219,4 @@ func checkColor(flagName, c string) error {
 // sleep waits on the injected clock.
 func (a *Workflow) sleep(ctx context.Context, d time.Duration) error {
 	return a.deps.Clock.Sleep(ctx, d)
-}
-
-func flagSet(name string) *flag.FlagSet { return flag.NewFlagSet(name, flag.ContinueOnError) }
-
-// breakLockFlag adds --break-lock to a command that takes the env lock.
-func breakLockFlag(fs *flag.FlagSet) *bool {
-	return fs.Bool("break-lock", false, "remove the env lock that a dead process left, saying whose it was, before taking it")
 }

@@ -2,7 +2,6 @@ package deploy
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"time"
 
@@ -63,25 +62,6 @@ func (a *Workflow) Retire(ctx context.Context, o RetireOptions) error {
 		return usagef("--timeout %s must be positive", o.Timeout)
 	}
 	return a.retire(ctx, o)
-}
-
-func (a *Workflow) retireCmd(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("retire", flag.ContinueOnError)
-	destroy := fs.Bool("destroy", false, "destroy the copy's stack instead of scaling it to zero")
-	minWait := fs.Duration("min-wait", DefaultRetireMinWait, "least time since the swap")
-	quietFor := fs.Duration("quiet-for", DefaultRetireQuietFor, "how long the copy's LB must have had no requests and no connections")
-	noWait := fs.Bool("no-wait", false, "only report whether the copy is idle; change nothing")
-	timeout := fs.Duration("timeout", DefaultRetireTimeout, "give up waiting after this long")
-	breakLock := breakLockFlag(fs)
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 3 {
-		return usagef("retire takes <env> <service> <color>, got %d arguments %q", len(pos), pos)
-	}
-	return a.Retire(ctx, RetireOptions{Env: pos[0], Service: pos[1], Color: pos[2], Destroy: *destroy, MinWait: *minWait,
-		QuietFor: *quietFor, NoWait: *noWait, Timeout: *timeout, BreakLock: *breakLock})
 }
 
 // idleState is what retire knows about the copy's idleness.

@@ -3,7 +3,6 @@ package deploy
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"slices"
 	"strconv"
@@ -49,22 +48,6 @@ func (a *Workflow) Roll(ctx context.Context, o RollOptions) error {
 		return usagef("--timeout %s must be positive", o.Timeout)
 	}
 	return a.roll(ctx, o)
-}
-
-func (a *Workflow) rollCmd(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("roll", flag.ContinueOnError)
-	release := fs.String("release", "", "the release to make active")
-	gc := fs.Bool("gc", false, "drop draining releases whose groups have no instances")
-	timeout := fs.Duration("timeout", DefaultRollTimeout, "how long to wait for the new group to be in service")
-	breakLock := breakLockFlag(fs)
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 2 || pos[1] != "transcoders" {
-		return usagef("roll takes <env> transcoders, got %q; only the transcoder fleet rolls", pos)
-	}
-	return a.Roll(ctx, RollOptions{Env: pos[0], Release: *release, GC: *gc, Timeout: *timeout, BreakLock: *breakLock})
 }
 
 // fleetConfig is the part of video-platform:transcoders a roll changes.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"maps"
@@ -283,39 +282,6 @@ func (a *Workflow) runEnv(ctx context.Context, r envRun) error {
 		return exitError{code: ExitFailed, msg: fmt.Sprintf("%s %s: %s", op, env, strings.Join(bad, ", "))}
 	}
 	return nil
-}
-
-// runEnvCmd parses preview's, up's and destroy's command line.
-func (a *Workflow) runEnvCmd(ctx context.Context, op string, args []string) error {
-	fs := flag.NewFlagSet(op, flag.ContinueOnError)
-	var stacks, packs stringList
-	fs.Var(&stacks, "stack", "a stack to include (repeatable); default all of the env")
-	fs.Var(&packs, "policy-pack", "a policy pack directory (repeatable)")
-	force := fs.Bool("force", false, "destroy: skip the traffic guard")
-	breakLock := breakLockFlag(fs)
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usagef("%s takes exactly one env, got %d arguments %q", op, len(pos), pos)
-	}
-	if op != "destroy" && *force {
-		return usagef("--force applies to destroy only")
-	}
-	if op == "destroy" && len(packs) > 0 {
-		return usagef("--policy-pack applies to preview and up only")
-	}
-	if op == "preview" && *breakLock {
-		return usagef("--break-lock applies to commands that change the env; preview takes no lock")
-	}
-	switch op {
-	case "preview":
-		return a.Preview(ctx, PreviewOptions{Env: pos[0], Stacks: stacks, PolicyPacks: packs})
-	case "up":
-		return a.Up(ctx, UpOptions{Env: pos[0], Stacks: stacks, PolicyPacks: packs, BreakLock: *breakLock})
-	}
-	return a.Destroy(ctx, DestroyOptions{Env: pos[0], Stacks: stacks, Force: *force, BreakLock: *breakLock})
 }
 
 // runStack runs op on one stack. dnsInRun says whether the env's DNS

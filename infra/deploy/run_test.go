@@ -1,7 +1,6 @@
 package deploy
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"sync"
@@ -138,40 +137,6 @@ func TestDestroyReverseOrderAndGuard(t *testing.T) {
 	assert.Less(t, index(ev, "end destroy prod-dns"), index(ev, "start destroy prod-web-blue"), "DNS goes before the copies")
 	assert.Less(t, index(ev, "end destroy prod-web-blue"), index(ev, "start destroy prod"), "copies go before the base")
 	assert.Less(t, index(ev, "end destroy prod-transcoders"), index(ev, "start destroy prod"), "transcoders go before the base")
-}
-
-func TestUsageErrors(t *testing.T) {
-	w := newWorld(t.TempDir())
-	cases := []struct {
-		args []string
-		want string
-	}{
-		{nil, "usage"},
-		{[]string{"deploy"}, `unknown command "deploy"`},
-		{[]string{"up"}, "exactly one env"},
-		{[]string{"up", "qa"}, `env "qa" is unknown; accepted: staging, prod`},
-		{[]string{"up", "prod", "--stack", "staging-dns"}, `--stack "staging-dns" is not a stack of env prod`},
-		{[]string{"up", "prod", "--force"}, "--force applies to destroy only"},
-		{[]string{"up", "prod", "--bogus"}, "flag provided but not defined: -bogus"},
-		{[]string{"swap", "prod"}, "takes <env> <service>"},
-		{[]string{"swap", "prod", "api"}, `service "api" is unknown; accepted: recorder, web`},
-		{[]string{"swap", "prod", "web", "--to", "red"}, `--to "red" is not a color; accepted: blue, green`},
-		{[]string{"swap", "prod", "web", "--canary", "150"}, `--canary 150 is out of range; accepted 0..100`},
-		{[]string{"swap", "prod", "web", "--force"}, "--force applies to rollback only"},
-		{[]string{"rollback", "prod", "web", "--to", "blue"}, "rollback accepts --force and --allow-smaller only"},
-		{[]string{"retire", "prod", "web"}, "takes <env> <service> <color>"},
-		{[]string{"retire", "prod", "web", "green", "--quiet-for", "10s"}, "--quiet-for 10s is too short"},
-		{[]string{"retire", "prod", "web", "green", "--min-wait", "soon"}, "invalid value"},
-		{[]string{"roll", "prod", "web", "--release", "r3"}, "only the transcoder fleet rolls"},
-		{[]string{"roll", "prod", "transcoders"}, "--release is required"},
-		{[]string{"status"}, "status takes one or more envs"},
-	}
-	for _, c := range cases {
-		var out, errb syncBuf
-		code := Main(context.Background(), c.args, w.deps, &out, &errb)
-		assert.Equal(t, ExitUsage, code, "%q must be a usage error", c.args)
-		assert.Contains(t, errb.String(), c.want, "%q: message names the problem", c.args)
-	}
 }
 
 // Malformed options are refused before anything runs, with exit code 2

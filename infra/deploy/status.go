@@ -19,14 +19,6 @@ type StatusOptions struct {
 	Envs []string
 }
 
-func (a *Workflow) statusCmd(ctx context.Context, args []string) error {
-	pos, err := parseArgs(flagSet("status"), args)
-	if err != nil {
-		return err
-	}
-	return a.Status(ctx, StatusOptions{Envs: pos})
-}
-
 // Status prints, per env, each stack's last update, each copy's release,
 // capacity and health, the transcoder fleet and the queue, and the phantom
 // groups: Auto Scaling groups tagged with the env that no stack declares

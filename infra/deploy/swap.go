@@ -3,7 +3,6 @@ package deploy
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -106,45 +105,6 @@ func (a *Workflow) Rollback(ctx context.Context, o RollbackOptions) error {
 		return err
 	}
 	return a.swap(ctx, req)
-}
-
-func (a *Workflow) swapCmd(ctx context.Context, args []string, rollback bool) error {
-	name := "swap"
-	if rollback {
-		name = "rollback"
-	}
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	to := fs.String("to", "", "the color to make live (default: the other one)")
-	canary := fs.String("canary", "", "percent of traffic (0..100) for the non-live color, instead of a full swap")
-	dryRun := fs.Bool("dry-run", false, "render the offline diff without Pulumi or AWS")
-	allowSmaller := fs.Bool("allow-smaller", false, "allow a target smaller than the live copy")
-	force := fs.Bool("force", false, "rollback only: skip the health preflight (emergency)")
-	breakLock := breakLockFlag(fs)
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 2 {
-		return usagef("%s takes <env> <service>, got %d arguments %q", name, len(pos), pos)
-	}
-	if rollback && (*to != "" || *canary != "" || *dryRun) {
-		return usagef("rollback accepts --force and --allow-smaller only; for a specific color use `infra swap %s %s --to COLOR`", pos[0], pos[1])
-	}
-	if rollback {
-		return a.Rollback(ctx, RollbackOptions{Env: pos[0], Service: pos[1], Force: *force, AllowSmaller: *allowSmaller, BreakLock: *breakLock})
-	}
-	if *force {
-		return usagef("--force applies to rollback only; swap never skips its preflight")
-	}
-	o := SwapOptions{Env: pos[0], Service: pos[1], To: *to, AllowSmaller: *allowSmaller, DryRun: *dryRun, BreakLock: *breakLock}
-	if *canary != "" {
-		pct, err := strconv.Atoi(*canary)
-		if err != nil {
-			return usagef("--canary %q is out of range; accepted 0..100 (percent for the non-live color)", *canary)
-		}
-		o.Canary = &pct
-	}
-	return a.Swap(ctx, o)
 }
 
 // swapDryRun reads the live color from the DNS stack's config file, not

@@ -4,7 +4,7 @@
 // stranded: `infra rehearse`.
 //
 // The program is the real one (stacks.Main, inline through the Automation
-// API) and the workflow is the real one (deploy.Main, the entry point of
+// API) and the workflow is the real one (Options.Run, the command tree of
 // `infra swap` and the others); only AWS is a stand-in. Faults injected
 // into the stand-in make provider calls or AWS API answers fail, and each
 // named scenario says what it injects and what must still hold.
@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/video-platform/video-platform/infra/deploy"
+	"github.com/video-platform/video-platform/internal/topology"
 )
 
 // Options are one rehearsal's inputs.
@@ -50,7 +51,15 @@ type Options struct {
 	// Infra is the infra binary, which scenarios of several operators run
 	// as separate processes.
 	Infra string
+	// Run is infra's command tree (cli.Execute), through which every step
+	// runs as an operator would type it. It is passed in because the
+	// command tree itself includes `infra rehearse`.
+	Run Entry
 }
+
+// Entry runs one infra command line against deps and returns its exit
+// code.
+type Entry func(ctx context.Context, args []string, deps deploy.Deps, stdout, stderr io.Writer) int
 
 // Report is the rehearsal's result, the JSON contract of
 // `infra rehearse --json`.
@@ -115,11 +124,24 @@ type Step struct {
 	Output string `json:"output,omitempty"`
 }
 
-// ErrUsage marks a bad scenario name or option.
-var ErrUsage = errors.New("usage")
+// ErrUsage marks a bad env, scenario name or option: errors.Is matches
+// it.
+var ErrUsage = errors.New("usage error")
 
-// Select returns the scenarios a rehearsal runs, in order.
+// usageError is a bad option; its message is the whole sentence.
+type usageError string
+
+func (e usageError) Error() string { return string(e) }
+
+// Is makes errors.Is(err, ErrUsage) hold.
+func (e usageError) Is(target error) bool { return target == ErrUsage }
+
+// Select returns the scenarios a rehearsal runs, in order, or a usage
+// error for an unknown env or scenario.
 func Select(o Options) ([]Scenario, error) {
+	if !slices.Contains(topology.Envs, o.Env) {
+		return nil, usageError(fmt.Sprintf("env %q is unknown; accepted: %s", o.Env, strings.Join(topology.Envs, ", ")))
+	}
 	var out []Scenario
 	if len(o.Scenarios) == 0 {
 		for _, s := range Scenarios() {
@@ -133,7 +155,7 @@ func Select(o Options) ([]Scenario, error) {
 	for _, name := range o.Scenarios {
 		i := slices.IndexFunc(all, func(s Scenario) bool { return s.Name == name })
 		if i < 0 {
-			return nil, fmt.Errorf("%w: scenario %q is unknown; accepted: %s", ErrUsage, name, strings.Join(ScenarioNames(), ", "))
+			return nil, usageError(fmt.Sprintf("scenario %q is unknown; accepted: %s", name, strings.Join(ScenarioNames(), ", ")))
 		}
 		out = append(out, all[i])
 	}
@@ -151,6 +173,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	selected, err := Select(o)
 	if err != nil {
 		return nil, err
+	}
+	if o.Run == nil {
+		return nil, errors.New("no command tree to rehearse: Options.Run is not set")
 	}
 	version, err := AWSPluginVersion(o.Root)
 	if err != nil {

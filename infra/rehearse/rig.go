@@ -45,6 +45,9 @@ type rig struct {
 	engine   deploy.Engine
 	apiURL   string
 	infraBin string
+	// run is infra's command tree, which every in-process step goes
+	// through.
+	run Entry
 
 	// losePreviewEvents drops every preview's engine events between the
 	// engine and the workflow, as a stream that ends early would.
@@ -156,7 +159,7 @@ func (r *rig) clone(o Options, snapshot, dir string) (*rig, error) {
 // it starts the stand-in AWS endpoint and builds the deploy workflow's
 // collaborators.
 func connect(o Options, dir, home string, start time.Time) (*rig, deploy.Engine, error) {
-	r := &rig{env: o.Env, dir: dir, work: filepath.Join(dir, "work"), clock: newVirtualClock(start), log: o.Log, infraBin: o.Infra}
+	r := &rig{env: o.Env, dir: dir, work: filepath.Join(dir, "work"), clock: newVirtualClock(start), log: o.Log, infraBin: o.Infra, run: o.Run}
 	store, err := standin.OpenStore(filepath.Join(dir, "standin"))
 	if err != nil {
 		return nil, deploy.Engine{}, err
@@ -246,11 +249,11 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
-// infra runs one `infra` command through the same entry point the binary
+// infra runs one `infra` command through the same command tree the binary
 // uses, and returns its exit code and everything it printed.
 func (r *rig) infra(ctx context.Context, args ...string) (int, string) {
 	var out lockedBuffer
-	code := deploy.Main(ctx, args, r.deps, &out, &out)
+	code := r.run(ctx, args, r.deps, &out, &out)
 	return code, out.String()
 }
 

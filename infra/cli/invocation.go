@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -16,14 +16,47 @@ import (
 	"github.com/video-platform/video-platform/stacks"
 )
 
-// deployCommand runs the deploy workflow against the real Pulumi CLI and
-// AWS, with the offline synth answering `swap --dry-run`.
-func deployCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// invocation is one Execute: where output goes, the deploy workflow's
+// collaborators, and whether the command line parsed.
+type invocation struct {
+	deps           deploy.Deps
+	stdout, stderr io.Writer
+	// started is set once cobra has parsed the command line and is about
+	// to run a command.
+	started bool
+}
+
+// root is the repository root: the one the deps name, or the checkout
+// around the working directory.
+func (inv *invocation) root() (string, error) {
+	if inv.deps.Root != "" {
+		return inv.deps.Root, nil
+	}
 	root, err := findRoot()
 	if err != nil {
-		fmt.Fprintf(stderr, "infra %s: %v\n", args[0], err)
-		return 2
+		return "", exitError{code: deploy.ExitUsage, msg: err.Error()}
 	}
+	return root, nil
+}
+
+// workflow is the deploy workflow on the invocation's deps, or on the
+// real collaborators when the deps name no root. Nothing is opened yet:
+// `swap --dry-run` needs no credentials.
+func (inv *invocation) workflow() (*deploy.Workflow, error) {
+	deps := inv.deps
+	if deps.Root == "" {
+		root, err := inv.root()
+		if err != nil {
+			return nil, err
+		}
+		deps = realDeps(root)
+	}
+	return deploy.NewWorkflow(deps, inv.stdout, inv.stderr), nil
+}
+
+// realDeps runs the deploy workflow against the real Pulumi CLI and AWS,
+// with the offline synth answering `swap --dry-run`.
+func realDeps(root string) deploy.Deps {
 	deps := deploy.DefaultDeps(root)
 	// The stacks run inside infra through the Automation API: no
 	// pulumi-language-go and no program build are needed, and every stack
@@ -36,7 +69,7 @@ func deployCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		f, ok := w.(*os.File)
 		return ok && term.IsTerminal(int(f.Fd()))
 	}
-	return deploy.Main(ctx, args, deps, stdout, stderr)
+	return deps
 }
 
 // dryRun shows what a config change would do, rendered offline: the same

@@ -1,0 +1,36 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/video-platform/video-platform/infra/deploy"
+)
+
+func newDestroyCmd(inv *invocation) *cobra.Command {
+	var o deploy.DestroyOptions
+	cmd := &cobra.Command{
+		Use:   "destroy <env>",
+		Short: "Destroy an env's stacks in reverse order; refuses a copy that takes traffic",
+		Long: `Destroy an env's stacks in reverse dependency order: DNS first, the base last.
+The traffic guard refuses a copy that takes any traffic, a canary share
+included. A copy's load balancer is unprotected first, and the DNS stack then
+drops the copy's records.`,
+		Example:           `  infra destroy prod --stack prod-web-green`,
+		GroupID:           groupDeploy,
+		Args:              exactArgs("<env>"),
+		ValidArgsFunction: completeArgs(envs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Env = args[0]
+			w, err := inv.workflow()
+			if err != nil {
+				return err
+			}
+			return w.Destroy(cmd.Context(), o)
+		},
+	}
+	stackFlag(cmd.Flags(), &o.Stacks, "destroy")
+	cmd.Flags().BoolVar(&o.Force, "force", false, "skip the traffic guard")
+	breakLockFlag(cmd.Flags(), &o.BreakLock)
+	completeFlag(cmd, "stack", envStacks)
+	return cmd
+}

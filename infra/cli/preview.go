@@ -1,0 +1,34 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/video-platform/video-platform/infra/deploy"
+)
+
+func newPreviewCmd(inv *invocation) *cobra.Command {
+	var o deploy.PreviewOptions
+	cmd := &cobra.Command{
+		Use:   "preview <env>",
+		Short: "Preview an env's stacks in dependency order, behind the traffic guard",
+		Long: `Preview an env's stacks in dependency order: the base, then the copies and the
+transcoders in parallel, then DNS. Refused before any stack runs when the
+config would scale a copy that takes traffic below one instance, or move
+traffic outside infra swap. Takes no lock.`,
+		GroupID:           groupDeploy,
+		Args:              exactArgs("<env>"),
+		ValidArgsFunction: completeArgs(envs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Env = args[0]
+			w, err := inv.workflow()
+			if err != nil {
+				return err
+			}
+			return w.Preview(cmd.Context(), o)
+		},
+	}
+	stackFlag(cmd.Flags(), &o.Stacks, "preview")
+	policyPackFlag(cmd.Flags(), &o.PolicyPacks)
+	completeFlag(cmd, "stack", envStacks)
+	return cmd
+}
