@@ -73,7 +73,7 @@ func Execute(ctx context.Context, args []string, deps deploy.Deps, stdout, stder
 		fmt.Fprint(stderr, root.UsageString())
 		return deploy.ExitUsage
 	}
-	root.SetArgs(args)
+	root.SetArgs(singleDashLongFlags(root, args, stderr))
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return deploy.ExitOK
