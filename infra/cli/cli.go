@@ -67,7 +67,7 @@ func Execute(ctx context.Context, args []string, deps deploy.Deps, stdout, stder
 			code = deploy.ExitFailed
 		}
 	}()
-	inv := &invocation{deps: deps, stdout: stdout, stderr: stderr}
+	inv := &invocation{deps: deps, stdout: stdout, stderr: stderr, isTerminal: isTerminal}
 	root := newRoot(inv)
 	if len(args) == 0 {
 		fmt.Fprint(stderr, root.UsageString())

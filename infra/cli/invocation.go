@@ -8,8 +8,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"golang.org/x/term"
-
 	"github.com/video-platform/video-platform/infra/deploy"
 	"github.com/video-platform/video-platform/infra/diff"
 	"github.com/video-platform/video-platform/infra/synth"
@@ -21,6 +19,8 @@ import (
 type invocation struct {
 	deps           deploy.Deps
 	stdout, stderr io.Writer
+	// isTerminal says whether w is a terminal, for color.
+	isTerminal func(w io.Writer) bool
 	// started is set once cobra has parsed the command line and is about
 	// to run a command.
 	started bool
@@ -39,19 +39,31 @@ func (inv *invocation) root() (string, error) {
 	return root, nil
 }
 
-// workflow is the deploy workflow on the invocation's deps, or on the
-// real collaborators when the deps name no root. Nothing is opened yet:
+// workflow is the deploy workflow on workflowDeps. Nothing is opened yet:
 // `swap --dry-run` needs no credentials.
 func (inv *invocation) workflow() (*deploy.Workflow, error) {
+	deps, err := inv.workflowDeps()
+	if err != nil {
+		return nil, err
+	}
+	return deploy.NewWorkflow(deps, inv.stdout, inv.stderr), nil
+}
+
+// workflowDeps are the invocation's deps, or the real collaborators when
+// they name no root, with infra's color decision unless they bring one.
+func (inv *invocation) workflowDeps() (deploy.Deps, error) {
 	deps := inv.deps
 	if deps.Root == "" {
 		root, err := inv.root()
 		if err != nil {
-			return nil, err
+			return deploy.Deps{}, err
 		}
 		deps = realDeps(root)
 	}
-	return deploy.NewWorkflow(deps, inv.stdout, inv.stderr), nil
+	if deps.Color == nil {
+		deps.Color = inv.color
+	}
+	return deps, nil
 }
 
 // realDeps runs the deploy workflow against the real Pulumi CLI and AWS,
@@ -65,10 +77,6 @@ func realDeps(root string) deploy.Deps {
 		return deploy.Engine{Root: root, Program: stacks.Main}.Open(ctx)
 	}
 	deps.DryRun = func(env string, sets []string) (string, error) { return dryRun(root, env, sets) }
-	deps.IsTerminal = func(w io.Writer) bool {
-		f, ok := w.(*os.File)
-		return ok && term.IsTerminal(int(f.Fd()))
-	}
 	return deps
 }
 

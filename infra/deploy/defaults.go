@@ -3,7 +3,6 @@ package deploy
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -45,9 +44,8 @@ func DefaultDeps(root string) Deps {
 			}
 			return awscheck.New(cfg), nil
 		},
-		Clock:      RealClock{},
-		Locker:     FileLocker{Dir: lockDir(root)},
-		IsTerminal: isTerminal,
+		Clock:  RealClock{},
+		Locker: FileLocker{Dir: lockDir(root)},
 	}
 }
 
@@ -66,13 +64,4 @@ func envRegion(root, env string) string {
 	}
 	r, _ := doc.Config["aws:region"].(string)
 	return r
-}
-
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

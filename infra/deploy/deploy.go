@@ -49,9 +49,9 @@ type Deps struct {
 	// Locker serializes swaps, rollbacks, retires and rolls of one env; nil
 	// means a lock file under Root/.infra-locks.
 	Locker Locker
-	// IsTerminal says whether w is a terminal (for ANSI colors); nil means
-	// never.
-	IsTerminal func(w io.Writer) bool
+	// Color says whether output written to w may carry ANSI colors; nil
+	// means never. The command line decides (a terminal, and no NO_COLOR).
+	Color func(w io.Writer) bool
 	// Poll is how often waits re-check AWS; zero means 15s.
 	Poll time.Duration
 	// OnEnvRun, when set, receives every stack's outcome of a preview, up

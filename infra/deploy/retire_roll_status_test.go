@@ -232,7 +232,7 @@ func TestStatusAndPhantoms(t *testing.T) {
 	assert.Contains(t, out, "asg-web-old  desired 2, in service 2", "names the phantom")
 	assert.NotContains(t, out, "\x1b[31m", "no ANSI when not a terminal")
 
-	w.deps.IsTerminal = func(io.Writer) bool { return true }
+	w.deps.Color = func(io.Writer) bool { return true }
 	code, out, _ = call(w, (*Workflow).Status, StatusOptions{Envs: []string{"prod"}})
 	assert.Equal(t, ExitPhantom, code, "phantoms exit 3")
 	assert.True(t, strings.Contains(out, "\x1b[31m  asg-web-old"), "red on a terminal")

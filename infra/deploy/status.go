@@ -210,7 +210,7 @@ func (a *Workflow) status(ctx context.Context, env string) (phantoms, failures i
 	}
 	if len(phantom) > 0 {
 		red, reset := "", ""
-		if a.deps.IsTerminal != nil && a.deps.IsTerminal(a.out) {
+		if a.deps.Color != nil && a.deps.Color(a.out) {
 			red, reset = "\x1b[31m", "\x1b[0m"
 		}
 		a.printf("\n%sPHANTOM GROUPS (tagged env=%s, declared by no stack):%s\n", red, env, reset)
