@@ -39,6 +39,8 @@ func TestSynthExitCodes(t *testing.T) {
 	assert.Contains(t, errOut, "video-platform:live.web", "names the key")
 	assert.Contains(t, errOut, `"purple"`, "names the value")
 	assert.NotContains(t, errOut, "goroutine", "no trace")
+	assert.NotContains(t, errOut, "error occurred", "no multierror framing")
+	assert.True(t, strings.HasPrefix(errOut, "infra synth: stack prod-dns: config video-platform:live.web"), "one sentence after the command: %q", errOut)
 
 	code, _, errOut = runInfra(t, "synth", "prod", "--set", "prod-dns:nolive=1")
 	assert.Equal(t, 2, code, "an undeclared key is a usage error")

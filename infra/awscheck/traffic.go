@@ -134,7 +134,7 @@ func resultError(r cwtypes.MetricDataResult) error {
 	for _, m := range r.Messages {
 		msgs = append(msgs, aws.ToString(m.Code)+": "+aws.ToString(m.Value))
 	}
-	return fmt.Errorf("query %s status %s %v", aws.ToString(r.Id), r.StatusCode, msgs)
+	return fmt.Errorf("query %s has status %s: %s", aws.ToString(r.Id), r.StatusCode, strings.Join(msgs, "; "))
 }
 
 // lbKnown asks whether CloudWatch has any ALB metric for the load balancer.

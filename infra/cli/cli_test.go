@@ -95,7 +95,7 @@ func TestUsageErrorsGoToStderrWithExitTwo(t *testing.T) {
 		{[]string{"retire", "prod", "web", "green", "--min-wait", "soon"}, `invalid argument "soon" for "--min-wait" flag`},
 		{[]string{"roll", "prod", "web", "--release", "r3"}, "only the transcoder fleet rolls"},
 		{[]string{"roll", "prod", "transcoders"}, "--release is required"},
-		{[]string{"status"}, "status takes one or more envs"},
+		{[]string{"status"}, "status takes one or more envs; accepted: staging, prod"},
 		{[]string{"status", "prod", "qa"}, `env "qa" is unknown; accepted: staging, prod`},
 		{[]string{"rehearse", "qa"}, `env "qa" is unknown; accepted: staging, prod`},
 		{[]string{"rehearse", "prod", "--scenario", "nope"}, `scenario "nope" is unknown`},
@@ -112,6 +112,7 @@ func TestUsageErrorsGoToStderrWithExitTwo(t *testing.T) {
 			assert.Empty(t, out, "nothing on stdout")
 			assert.Contains(t, errOut, c.want, "names the problem")
 			assert.Contains(t, errOut, "--help' for usage.", "points to the help")
+			assert.NotContains(t, errOut, "[", "no Go slice formatting")
 		})
 	}
 }

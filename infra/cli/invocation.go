@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/video-platform/video-platform/infra/deploy"
 	"github.com/video-platform/video-platform/infra/diff"
@@ -97,7 +98,7 @@ func dryRun(root, env string, sets []string) (string, error) {
 	}
 	after, err := synth.Render(synth.Options{Root: root, Env: env, Sets: overrides})
 	if err != nil {
-		return "", fmt.Errorf("rendering %s with %v: %w", env, sets, err)
+		return "", fmt.Errorf("rendering %s with %s: %w", env, strings.Join(sets, " "), err)
 	}
 	return diff.Text(diff.Compare(before, after)), nil
 }

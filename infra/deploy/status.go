@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -25,7 +26,7 @@ type StatusOptions struct {
 // (exit code 3).
 func (a *Workflow) Status(ctx context.Context, o StatusOptions) error {
 	if len(o.Envs) == 0 {
-		return usagef("status takes one or more envs; accepted: %v", topology.Envs)
+		return usagef("status takes one or more envs; accepted: %s", strings.Join(topology.Envs, ", "))
 	}
 	for _, env := range o.Envs {
 		if err := checkEnv(env); err != nil {

@@ -2,6 +2,7 @@ package offline
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -89,7 +90,7 @@ func Run(s Stack, program Program) (*Result, error) {
 	}
 	err := pulumi.RunErr(body, pulumi.WithMocksWithOrganization(Organization, Project, s.Name, cloud), withConfig)
 	if err != nil {
-		return nil, err
+		return nil, unframed(err)
 	}
 	res := &Result{Resources: cloud.sortedResources(), Outputs: outputs}
 	if res.Outputs == nil {
@@ -104,6 +105,17 @@ func Run(s Stack, program Program) (*Result, error) {
 	}
 	sort.Strings(res.Fixtures)
 	return res, nil
+}
+
+// unframed returns the errors a program run collected, one per line,
+// without the "1 error occurred:\n\t* ..." framing of the go-multierror
+// the SDK gathers them in: they reach operators as `infra synth` errors.
+func unframed(err error) error {
+	var multi interface{ WrappedErrors() []error }
+	if errors.As(err, &multi) {
+		return errors.Join(multi.WrappedErrors()...)
+	}
+	return err
 }
 
 // plainJSON turns Go values into what a StackReference or a JSON reader
