@@ -66,6 +66,8 @@ type swapReq struct {
 	skipHealth bool
 	rollback   bool
 	breakLock  bool
+	// quiet leaves out the preflight's progress line.
+	quiet bool
 }
 
 // Swap moves a service's traffic to the other color (or To), or sends a
@@ -163,8 +165,10 @@ func fileLive(root, stack, svc string) (string, error) {
 // configChange is one config write and what it replaced, for restoring.
 type configChange struct {
 	path, value string
-	old         string
-	oldFound    bool
+	// remove deletes the key instead of setting value.
+	remove   bool
+	old      string
+	oldFound bool
 }
 
 func (a *Workflow) swap(ctx context.Context, req swapReq) error {
@@ -267,6 +271,13 @@ func (a *Workflow) swap(ctx context.Context, req swapReq) error {
 		if oldCanary != 0 {
 			changes = append(changes, configChange{path: "canary." + req.svc, value: "0"})
 		}
+		// What the swapped-out copy runs: housekeeping retires it only
+		// while it still does, never a release staged on it afterwards.
+		if rel := a.copyRelease(ctx, req.env, req.svc, live); rel != "" {
+			changes = append(changes, configChange{path: "previous." + req.svc + ".release", value: rel})
+		} else {
+			changes = append(changes, configChange{path: "previous." + req.svc + ".release", remove: true})
+		}
 	}
 	for i := range changes {
 		v, found, err := dns.GetConfig(ctx, changes[i].path)
@@ -291,7 +302,14 @@ func (a *Workflow) swap(ctx context.Context, req swapReq) error {
 			verb, change, stage, cause, dnsName, req.svc, live)
 	}
 	for i, c := range changes {
-		if err := dns.SetConfig(ctx, c.path, c.value); err != nil {
+		set := func() error { return dns.SetConfig(ctx, c.path, c.value) }
+		if c.remove {
+			if !c.oldFound {
+				continue
+			}
+			set = func() error { return dns.RemoveConfig(ctx, c.path) }
+		}
+		if err := set(); err != nil {
 			return failed("config set "+c.path, errors.Join(err, errPartial(changes[i+1:])))
 		}
 	}
@@ -450,6 +468,27 @@ func (a *Workflow) swapPreflight(ctx context.Context, req swapReq, liveColor, ta
 	return sc, a.checkTarget(ctx, req, sc, "preflight")
 }
 
+// copyRelease is the release a copy's deployed outputs say it runs, or ""
+// when they cannot be read.
+func (a *Workflow) copyRelease(ctx context.Context, env, svc, color string) string {
+	s, err := a.stack(ctx, topology.CopyStackName(env, svc, color))
+	if err != nil {
+		return ""
+	}
+	outs, err := s.Outputs(ctx)
+	if err != nil {
+		return ""
+	}
+	return outString(outs, "release")
+}
+
+// swapPreflightQuiet is the swap's preflight without its progress line:
+// `infra release` asks it at every poll while it waits.
+func (a *Workflow) swapPreflightQuiet(ctx context.Context, req swapReq, liveColor, target string) (*swapCopies, error) {
+	req.quiet = true
+	return a.swapPreflight(ctx, req, liveColor, target)
+}
+
 // swapCopies names what a swap checks in AWS: the target copy's group and
 // target group, and the live copy's group when sizes are compared.
 type swapCopies struct {
@@ -491,7 +530,9 @@ func (a *Workflow) checkTarget(ctx context.Context, req swapReq, sc *swapCopies,
 	if err := judgeSwapTarget(tgt, live); err != nil {
 		return err
 	}
-	a.printf("%s: %s release %s, %d/%d instances in service, %d/%d targets healthy\n", stage, sc.target, sc.release, tgt.inService, tgt.desired, len(tgt.targets), len(tgt.targets))
+	if !req.quiet {
+		a.printf("%s: %s release %s, %d/%d instances in service, %d/%d targets healthy\n", stage, sc.target, sc.release, tgt.inService, tgt.desired, len(tgt.targets), len(tgt.targets))
+	}
 	return nil
 }
 

@@ -1,0 +1,488 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/video-platform/video-platform/infra/awscheck"
+	"github.com/video-platform/video-platform/internal/topology"
+)
+
+// Release defaults, shared with the command's help.
+const (
+	DefaultReleaseStep    = 5 * time.Minute
+	DefaultReleaseWatch   = 15 * time.Minute
+	DefaultReleaseTimeout = 30 * time.Minute
+)
+
+// transcodersService is how `infra release` names the transcoder fleet,
+// whose releases roll instead of swapping.
+const transcodersService = "transcoders"
+
+// ReleaseOptions are `infra release`'s.
+type ReleaseOptions struct {
+	// Env, Service and Release: prod web 2026.11.27-1. Service is a
+	// blue-green service or "transcoders".
+	Env, Service, Release string
+	// Canary are the traffic shares (ascending, 1..99) the new color gets,
+	// each held for Step with its alarms watched, before the swap.
+	Canary []int
+	// Step is how long each canary share is held.
+	Step time.Duration
+	// Watch is how long the new color's alarms are watched after the swap.
+	Watch time.Duration
+	// Timeout bounds the wait for the idle copy (or the new transcoder
+	// group) to be healthy.
+	Timeout time.Duration
+	// BreakLock removes the env lock a dead process left before taking it.
+	BreakLock bool
+}
+
+// Release takes an image from the registry to live: it checks the image,
+// deploys it to the idle copy at the live copy's size, waits until every
+// target is healthy, moves the canary shares, swaps, and watches the new
+// color's alarms, swapping back when one fires. Every step is decided
+// from what is deployed, so re-running the same command resumes.
+func (a *Workflow) Release(ctx context.Context, o ReleaseOptions) error {
+	if err := checkEnv(o.Env); err != nil {
+		return err
+	}
+	if o.Service != transcodersService {
+		if err := checkService(o.Service); err != nil {
+			return usagef("service %q is unknown; accepted: %s, %s", o.Service, strings.Join(topology.ServiceNames(), ", "), transcodersService)
+		}
+	}
+	if o.Release == "" || strings.ContainsAny(o.Release, " \t\n/:") {
+		return usagef("release %q is not an image tag", o.Release)
+	}
+	if err := parseCanary(o.Canary); err != nil {
+		return usagef("%v", err)
+	}
+	if o.Service == transcodersService && len(o.Canary) > 0 {
+		return usagef("--canary does not apply to transcoders: a release rolls, it does not share traffic")
+	}
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+	}{{"--step", o.Step}, {"--watch", o.Watch}, {"--timeout", o.Timeout}} {
+		if d.v <= 0 {
+			return usagef("%s %s must be positive", d.flag, d.v)
+		}
+	}
+	unlock, err := a.lockEnv(ctx, o.Env, fmt.Sprintf("release %s %s %s", o.Env, o.Service, o.Release), o.BreakLock)
+	if err != nil {
+		return fmt.Errorf("release refused: %w", err)
+	}
+	defer unlock()
+	r := &releaseRun{a: a, o: o, start: a.deps.Clock.Now()}
+	if err := r.checkImage(ctx); err != nil {
+		return err
+	}
+	if o.Service == transcodersService {
+		r.progress("rolling the transcoders to %s (two phases: the new group proves ready before the old one drains)", o.Release)
+		return a.roll(ctx, RollOptions{Env: o.Env, Release: o.Release, Timeout: o.Timeout})
+	}
+	return r.run(ctx)
+}
+
+// releaseRun is one `infra release` of a blue-green service.
+type releaseRun struct {
+	a     *Workflow
+	o     ReleaseOptions
+	start time.Time
+}
+
+// progress prints a step with the time since the release started.
+func (r *releaseRun) progress(format string, args ...any) {
+	elapsed := r.a.deps.Clock.Now().Sub(r.start).Round(time.Second)
+	r.a.printf("[release +%s] %s\n", elapsed, fmt.Sprintf(format, args...))
+}
+
+// checkImage refuses a release whose image is not in the service's
+// repository, naming the tags nearest in time.
+func (r *releaseRun) checkImage(ctx context.Context) error {
+	tier := r.o.Service
+	if tier == transcodersService {
+		tier = "transcoder"
+	}
+	repo := topology.RepositoryName(r.o.Env, tier)
+	checks, err := r.a.checks(ctx, r.o.Env)
+	if err != nil {
+		return err
+	}
+	ok, err := checks.ImageExists(ctx, repo, r.o.Release)
+	if err != nil {
+		return fmt.Errorf("release refused: check the image %s:%s: %w", repo, r.o.Release, err)
+	}
+	if ok {
+		r.progress("image %s:%s is in the registry", repo, r.o.Release)
+		return nil
+	}
+	msg := fmt.Sprintf("release refused: no image %s:%s", repo, r.o.Release)
+	if near, nerr := checks.NearestTags(ctx, repo, 5); nerr == nil && len(near) > 0 {
+		var tags []string
+		for _, t := range near {
+			if !strings.HasPrefix(t.Tag, "keep-") {
+				tags = append(tags, fmt.Sprintf("%s (pushed %s)", t.Tag, t.PushedAt.UTC().Format("2006-01-02 15:04")))
+			}
+		}
+		msg += "; the newest tags: " + strings.Join(tags, ", ")
+	} else if nerr != nil {
+		msg += fmt.Sprintf("; listing its tags failed too: %v", nerr)
+	}
+	return exitError{code: ExitFailed, msg: msg + "\nnothing changed"}
+}
+
+// releaseCopies are the two copies of the service as a release sees them.
+type releaseCopies struct {
+	live, target       Stack
+	liveOuts           map[string]any
+	liveCap            capacityConfig
+	targetDesired      int
+	liveInService      int
+	targetSC           *swapCopies
+	targetReady        bool
+	targetNotReadyWhy  string
+	previous, prevRel  string
+	swappedAt          time.Time
+	canary             int
+	liveRel, targetRel string
+	liveColor          string
+}
+
+// capacityConfig is a copy's copy.capacity.
+type capacityConfig struct{ min, max, desired int }
+
+func (r *releaseRun) run(ctx context.Context) error {
+	for {
+		c, st, err := r.observe(ctx)
+		if err != nil {
+			return fmt.Errorf("release %s: %w", r.o.Release, err)
+		}
+		plan := nextReleaseStep(st, r.o.Release, r.o.Canary, r.o.Watch)
+		switch plan.Step {
+		case stepDeploy:
+			if err := r.deploy(ctx, c, st); err != nil {
+				return err
+			}
+		case stepWaitHealthy:
+			if err := r.waitHealthy(ctx, st); err != nil {
+				return err
+			}
+		case stepCanary:
+			if err := r.canary(ctx, c, st, plan.CanaryPct); err != nil {
+				return err
+			}
+		case stepSwap:
+			r.progress("swapping %s to %s", r.o.Service, st.Target)
+			if err := r.a.swap(ctx, swapReq{env: r.o.Env, svc: r.o.Service, to: st.Target, canary: -1}); err != nil {
+				return fmt.Errorf("release %s: the swap failed: %w", r.o.Release, err)
+			}
+		case stepWatch:
+			return r.watch(ctx, c, st, plan.WatchLeft)
+		case stepDone:
+			r.progress("%s runs %s on %s; %s keeps running for a rollback until housekeeping retires it", r.o.Service, r.o.Release, st.Live, topology.Other(st.Live))
+			return nil
+		case stepRolledBack:
+			return exitError{code: ExitFailed, msg: fmt.Sprintf("release %s of %s was swapped in and rolled back at %s (%s config previous.%s); "+
+				"nothing changed. Fix the release and publish a new tag; to put this one on traffic again, swap by hand: infra swap %s %s",
+				r.o.Release, r.o.Service, st.SwappedAt.UTC().Format(time.RFC3339), topology.DNSStackName(r.o.Env), r.o.Service, r.o.Env, r.o.Service)}
+		}
+	}
+}
+
+// observe reads everything nextReleaseStep decides from.
+func (r *releaseRun) observe(ctx context.Context) (*releaseCopies, releaseState, error) {
+	env, svc := r.o.Env, r.o.Service
+	idle, err := r.a.readIdle(ctx, env, svc)
+	if err != nil {
+		return nil, releaseState{}, err
+	}
+	if idle.live == "" {
+		return nil, releaseState{}, fmt.Errorf("%s serves no live color for %s; run `infra up %s` first", topology.DNSStackName(env), svc, env)
+	}
+	c := &releaseCopies{liveColor: idle.live, canary: idle.canary, swappedAt: idle.swappedAt}
+	target := topology.Other(idle.live)
+	dns, err := r.a.stack(ctx, topology.DNSStackName(env))
+	if err != nil {
+		return nil, releaseState{}, err
+	}
+	if v, found, err := dns.GetConfig(ctx, "previous."+svc+".color"); err != nil {
+		return nil, releaseState{}, err
+	} else if found {
+		c.previous = configString(v)
+	}
+	if v, found, err := dns.GetConfig(ctx, "previous."+svc+".release"); err != nil {
+		return nil, releaseState{}, err
+	} else if found {
+		c.prevRel = configString(v)
+	}
+	if c.live, err = r.a.stack(ctx, topology.CopyStackName(env, svc, idle.live)); err != nil {
+		return nil, releaseState{}, err
+	}
+	if c.target, err = r.a.stack(ctx, topology.CopyStackName(env, svc, target)); err != nil {
+		return nil, releaseState{}, err
+	}
+	if c.liveOuts, err = c.live.Outputs(ctx); err != nil {
+		return nil, releaseState{}, fmt.Errorf("read %s outputs: %w", c.live.Name(), err)
+	}
+	c.liveRel = outString(c.liveOuts, "release")
+	if c.liveCap, err = readCapacity(ctx, c.live); err != nil {
+		return nil, releaseState{}, err
+	}
+	targetCap, err := readCapacity(ctx, c.target)
+	if err != nil {
+		return nil, releaseState{}, err
+	}
+	c.targetDesired = targetCap.desired
+	if v, found, err := c.target.GetConfig(ctx, "copy.release"); err != nil {
+		return nil, releaseState{}, fmt.Errorf("read %s config copy.release: %w", c.target.Name(), err)
+	} else if found {
+		c.targetRel = configString(v)
+	}
+	checks, err := r.a.checks(ctx, env)
+	if err != nil {
+		return nil, releaseState{}, err
+	}
+	groups, err := checks.GroupsByTag(ctx, "env", env)
+	if err != nil {
+		return nil, releaseState{}, fmt.Errorf("read the Auto Scaling groups of %s: %w", env, err)
+	}
+	for _, g := range groups {
+		if g.Name == outString(c.liveOuts, "groupName") {
+			c.liveInService = g.InService
+		}
+	}
+	st := releaseState{Live: idle.live, Target: target, LiveRelease: c.liveRel, TargetRelease: c.targetRel,
+		TargetDesired: c.targetDesired, LiveInService: c.liveInService, Canary: idle.canary,
+		Previous: c.previous, PreviousRelease: c.prevRel, SwappedAt: idle.swappedAt, Now: r.a.deps.Clock.Now()}
+	// Readiness is asked only of a copy that runs the release at size: the
+	// preflight of a swap, without its printing.
+	if st.TargetRelease == r.o.Release && st.TargetDesired >= max(st.LiveInService, 1) {
+		sc, err := r.a.swapPreflightQuiet(ctx, swapReq{env: env, svc: svc}, idle.live, target)
+		st.TargetReady = err == nil
+		if err != nil {
+			c.targetNotReadyWhy = err.Error()
+		}
+		c.targetSC = sc
+	}
+	return c, st, nil
+}
+
+// readCapacity reads a copy's copy.capacity from its config.
+func readCapacity(ctx context.Context, s Stack) (capacityConfig, error) {
+	var c capacityConfig
+	for _, f := range []struct {
+		key string
+		v   *int
+	}{{"min", &c.min}, {"max", &c.max}, {"desired", &c.desired}} {
+		v, found, err := s.GetConfig(ctx, "copy.capacity."+f.key)
+		if err != nil {
+			return c, fmt.Errorf("read %s config copy.capacity.%s: %w", s.Name(), f.key, err)
+		}
+		if found {
+			n, err := strconv.Atoi(configString(v))
+			if err != nil {
+				return c, fmt.Errorf("%s config copy.capacity.%s = %q is not a whole number", s.Name(), f.key, configString(v))
+			}
+			*f.v = n
+		}
+	}
+	return c, nil
+}
+
+// deploy sets the target copy's release and its capacity to the live
+// copy's (desired at least what the live copy has in service), and runs an
+// up of that copy only. On failure the config is restored.
+func (r *releaseRun) deploy(ctx context.Context, c *releaseCopies, st releaseState) error {
+	want := capacityConfig{min: c.liveCap.min, max: c.liveCap.max, desired: max(c.liveCap.desired, st.LiveInService, c.liveCap.min, 1)}
+	want.max = max(want.max, want.desired)
+	name := c.target.Name()
+	r.progress("deploying %s to %s (live %s runs %s with %d in service): capacity min %d, desired %d, max %d",
+		r.o.Release, name, st.Live, st.LiveRelease, st.LiveInService, want.min, want.desired, want.max)
+	var changes []configChange
+	for _, kv := range []struct{ path, value string }{
+		{"copy.release", r.o.Release},
+		{"copy.capacity.min", strconv.Itoa(want.min)},
+		{"copy.capacity.max", strconv.Itoa(want.max)},
+		{"copy.capacity.desired", strconv.Itoa(want.desired)},
+	} {
+		old, found, err := c.target.GetConfig(ctx, kv.path)
+		if err != nil {
+			return fmt.Errorf("release %s: read %s config %s: %w", r.o.Release, name, kv.path, err)
+		}
+		changes = append(changes, configChange{path: kv.path, value: kv.value, old: old, oldFound: found})
+	}
+	for _, ch := range changes {
+		if err := c.target.SetConfig(ctx, ch.path, ch.value); err != nil {
+			return fmt.Errorf("release %s: set %s config %s: %w (restore: %v)", r.o.Release, name, ch.path, err, r.a.restoreConfig(ctx, c.target, changes))
+		}
+	}
+	pw := &prefixWriter{out: &syncWriter{w: r.a.out}, prefix: "[" + name + "] "}
+	_, err := c.target.Up(ctx, RunOptions{Progress: pw})
+	pw.Flush()
+	if err != nil {
+		rerr := r.a.restoreConfig(ctx, c.target, changes)
+		return fmt.Errorf("release %s: the up of %s failed: %w\nno traffic moved; the config of %s is restored (restore error: %v); re-run the release to try again",
+			r.o.Release, name, err, name, rerr)
+	}
+	r.progress("%s runs %s", name, r.o.Release)
+	return nil
+}
+
+// waitHealthy waits until the target copy passes the swap's preflight,
+// printing what it waits for at every poll.
+func (r *releaseRun) waitHealthy(ctx context.Context, st releaseState) error {
+	deadline := r.a.deps.Clock.Now().Add(r.o.Timeout)
+	for {
+		c, cur, err := r.observe(ctx)
+		if err != nil {
+			return fmt.Errorf("release %s: %w", r.o.Release, err)
+		}
+		if cur.TargetReady || cur.TargetRelease != r.o.Release {
+			return nil
+		}
+		why := c.targetNotReadyWhy
+		if !r.a.deps.Clock.Now().Before(deadline) {
+			return exitError{code: ExitFailed, msg: fmt.Sprintf("release %s: the %s copy of %s is not healthy after %s: %s\nno traffic moved: %s is still live; "+
+				"the idle copy keeps %s for inspection; re-run the release to keep waiting", r.o.Release, st.Target, r.o.Service, r.o.Timeout, why, st.Live, r.o.Release)}
+		}
+		r.progress("waiting for the %s copy to be healthy: %s", st.Target, why)
+		if err := r.a.sleep(ctx, r.a.deps.Poll); err != nil {
+			return err
+		}
+	}
+}
+
+// canary moves the share pct to the target, holds it for Step with the
+// target's alarms watched, then moves on to the next share or the swap.
+func (r *releaseRun) canary(ctx context.Context, c *releaseCopies, st releaseState, pct int) error {
+	if st.Canary != pct {
+		r.progress("canary: %d%% of %s to %s", pct, r.o.Service, st.Target)
+		if err := r.a.swap(ctx, swapReq{env: r.o.Env, svc: r.o.Service, canary: pct}); err != nil {
+			return fmt.Errorf("release %s: the canary of %d%% failed: %w", r.o.Release, pct, err)
+		}
+	}
+	alarms, err := r.alarmNames(ctx, c.target)
+	if err != nil {
+		return err
+	}
+	r.progress("holding %d%% on %s for %s, watching %s", pct, st.Target, r.o.Step, strings.Join(alarms, ", "))
+	fired, err := r.watchAlarms(ctx, alarms, r.o.Step)
+	if err != nil {
+		return err
+	}
+	if fired != "" {
+		r.progress("%s; ending the canary", fired)
+		if err := r.a.swap(ctx, swapReq{env: r.o.Env, svc: r.o.Service, canary: 0}); err != nil {
+			return fmt.Errorf("release %s: %s, and ending the canary FAILED: %w; run `infra swap %s %s --canary 0`", r.o.Release, fired, err, r.o.Env, r.o.Service)
+		}
+		return exitError{code: ExitFailed, msg: fmt.Sprintf("release %s: %s during the %d%% canary; the canary is ended and %s serves everything", r.o.Release, fired, pct, st.Live)}
+	}
+	if next := nextCanary(r.o.Canary, pct); next > 0 {
+		r.progress("canary: %d%% of %s to %s", next, r.o.Service, st.Target)
+		if err := r.a.swap(ctx, swapReq{env: r.o.Env, svc: r.o.Service, canary: next}); err != nil {
+			return fmt.Errorf("release %s: the canary of %d%% failed: %w", r.o.Release, next, err)
+		}
+		return nil
+	}
+	r.progress("the last canary share held; swapping %s to %s", r.o.Service, st.Target)
+	if err := r.a.swap(ctx, swapReq{env: r.o.Env, svc: r.o.Service, to: st.Target, canary: -1}); err != nil {
+		return fmt.Errorf("release %s: the swap failed: %w", r.o.Release, err)
+	}
+	return nil
+}
+
+// watch watches the new live color's alarms for what is left of Watch and
+// swaps back when one fires.
+func (r *releaseRun) watch(ctx context.Context, c *releaseCopies, st releaseState, left time.Duration) error {
+	alarms, err := r.alarmNames(ctx, c.live)
+	if err != nil {
+		return err
+	}
+	r.progress("watching %s on %s for %s", strings.Join(alarms, ", "), st.Live, left.Round(time.Second))
+	fired, err := r.watchAlarms(ctx, alarms, left)
+	if err != nil {
+		return err
+	}
+	if fired == "" {
+		r.progress("%s runs %s on %s and its alarms stayed quiet for the watch; %s keeps running for a rollback until housekeeping retires it",
+			r.o.Service, r.o.Release, st.Live, topology.Other(st.Live))
+		return nil
+	}
+	r.progress("%s; rolling back", fired)
+	if err := r.a.swap(ctx, swapReq{env: r.o.Env, svc: r.o.Service, canary: -1, rollback: true}); err != nil {
+		return fmt.Errorf("release %s: %s, and the automatic rollback FAILED: %w\nroll back by hand: infra rollback %s %s", r.o.Release, fired, err, r.o.Env, r.o.Service)
+	}
+	return exitError{code: ExitFailed, msg: fmt.Sprintf("release %s: %s; rolled back to %s", r.o.Release, fired, topology.Other(st.Live))}
+}
+
+// alarmNames reads a copy's alarms from its outputs.
+func (r *releaseRun) alarmNames(ctx context.Context, s Stack) ([]string, error) {
+	outs, err := s.Outputs(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read %s outputs: %w", s.Name(), err)
+	}
+	byKey := outStrings(outs, "alarms")
+	if len(byKey) == 0 {
+		return nil, fmt.Errorf("%s exports no alarms; run `infra up %s --stack %s` so that it declares them", s.Name(), r.o.Env, s.Name())
+	}
+	var names []string
+	for _, k := range slices.Sorted(maps.Keys(byKey)) {
+		names = append(names, byKey[k])
+	}
+	return names, nil
+}
+
+// watchAlarms polls the alarms for d and returns a description of the
+// first one in ALARM, or "" when none fired. A watch that cannot see is no
+// watch: three failed reads in a row stop it with an error.
+func (r *releaseRun) watchAlarms(ctx context.Context, names []string, d time.Duration) (string, error) {
+	checks, err := r.a.checks(ctx, r.o.Env)
+	if err != nil {
+		return "", err
+	}
+	end := r.a.deps.Clock.Now().Add(d)
+	failures := 0
+	lastShown := time.Time{}
+	for {
+		states, err := checks.AlarmStates(ctx, names)
+		switch {
+		case err != nil:
+			failures++
+			fmt.Fprintf(r.a.errw, "warning: reading the alarms failed (%d in a row): %v\n", failures, err)
+			if failures >= 3 {
+				return "", exitError{code: ExitFailed, msg: fmt.Sprintf("release %s: the alarms cannot be read (%v); the watch stopped and nothing moved; "+
+					"check the new color yourself, and roll back with `infra rollback %s %s` if in doubt", r.o.Release, err, r.o.Env, r.o.Service)}
+			}
+		default:
+			failures = 0
+			for _, n := range names {
+				s := states[n]
+				switch s.Value {
+				case awscheck.AlarmAlarm:
+					return fmt.Sprintf("alarm %s fired (%s)", n, s.Reason), nil
+				case awscheck.AlarmMissing:
+					return "", exitError{code: ExitFailed, msg: fmt.Sprintf("release %s: alarm %s does not exist in CloudWatch; the watch cannot see, nothing moved", r.o.Release, n)}
+				}
+			}
+		}
+		now := r.a.deps.Clock.Now()
+		if !now.Before(end) {
+			return "", nil
+		}
+		if now.Sub(lastShown) >= 15*time.Second || lastShown.IsZero() {
+			r.progress("alarms quiet; %s of the watch left", end.Sub(now).Round(time.Second))
+			lastShown = now
+		}
+		if err := r.a.sleep(ctx, min(r.a.deps.Poll, end.Sub(now))); err != nil {
+			return "", err
+		}
+	}
+}
+
