@@ -162,7 +162,8 @@ func IsKeepTag(tag string) bool {
 	return imagetag.IsKeepTag(tag)
 }
 
-// checkRelease accepts a release whose keep- tag is a Docker tag.
+// checkRelease accepts a release that the lifecycle policy can protect
+// (imagetag.CheckRelease).
 func checkRelease(release string) error {
 	return imagetag.CheckRelease(release)
 }

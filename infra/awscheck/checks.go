@@ -85,10 +85,10 @@ type Checks interface {
 	// tags is left alone, because deleting its last tag would delete the
 	// image, and the convention never makes one. A release no image is
 	// tagged with is reported Missing, not an error; an empty releases
-	// unprotects every image. Every list of the
-	// result is sorted; on an error it holds what was done before. An
-	// invalid release fails before any call, and a missing repository
-	// yields an error matching ErrNotFound.
+	// unprotects every image. Every list of the result is sorted; on an
+	// error it holds what was done before. An invalid release fails
+	// before any call, and a missing repository yields an error matching
+	// ErrNotFound.
 	KeepImages(ctx context.Context, repositoryName string, releases []string) (KeepResult, error)
 
 	// AlarmStates returns the state of each named CloudWatch alarm (metric
