@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/video-platform/video-platform/internal/imagetag"
 )
 
 // Limits and defaults for the repository and the build.
@@ -18,18 +20,13 @@ const (
 	defaultKeepLastImages = 30
 	defaultPlatform       = "linux/amd64"
 	dockerfileName        = "Dockerfile"
-
-	// maxTagLength is Docker's limit on a tag; a release must leave room
-	// for its keep- tag.
-	maxTagLength     = 128
-	maxReleaseLength = maxTagLength - len(KeepTagPrefix)
 )
 
 var (
 	// repositoryNamePattern is ECR's rule for repository names.
 	repositoryNamePattern = regexp.MustCompile(`^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
 	// tagPattern is Docker's rule for image tags.
-	tagPattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+	tagPattern = imagetag.TagPattern
 	// platformPattern accepts os/arch with an optional variant, such as
 	// linux/amd64 or linux/arm/v7.
 	platformPattern = regexp.MustCompile(`^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$`)
@@ -150,44 +147,23 @@ func (a ImageArgs) Validate() error {
 }
 
 // KeepTagPrefix starts the tag that protects an image from the lifecycle
-// policy. The policy's first rule selects every image with such a tag and
-// never expires it, and ECR lets no later rule expire an image an earlier
-// rule selected, so a protected image stays however old it is.
-const KeepTagPrefix = "keep-"
+// policy (imagetag.KeepTagPrefix, where the contract lives).
+const KeepTagPrefix = imagetag.KeepTagPrefix
 
-// KeepTag returns the tag that protects release's image, keep-<release>.
-//
-// The convention: whoever makes a stack reference a release (`infra
-// release` before it deploys, `infra housekeeping` for everything the
-// stacks reference: the live and idle copies, which include the previous
-// release a rollback returns to, and the active, warming and draining
-// transcoders) adds keep-<release> to the release's image, and housekeeping
-// deletes the keep- tags of images nothing references any more. Tags are
-// immutable, so keep-<release> can only ever name release's image.
+// KeepTag returns the tag that protects release's image, keep-<release>;
+// imagetag.KeepTag documents who adds and removes it.
 func KeepTag(release string) (string, error) {
-	if err := checkRelease(release); err != nil {
-		return "", fmt.Errorf("keep tag: release %w", err)
-	}
-	return KeepTagPrefix + release, nil
+	return imagetag.KeepTag(release)
 }
 
 // IsKeepTag says whether tag protects an image rather than naming a
 // release.
 func IsKeepTag(tag string) bool {
-	return strings.HasPrefix(tag, KeepTagPrefix)
+	return imagetag.IsKeepTag(tag)
 }
 
-// checkRelease accepts a release whose keep- tag is a Docker tag and that
-// is not itself a keep- tag, which the policy would protect for ever.
+// checkRelease accepts a release that the lifecycle policy can protect
+// (imagetag.CheckRelease).
 func checkRelease(release string) error {
-	switch {
-	case !tagPattern.MatchString(release):
-		return fmt.Errorf("%q is not a Docker tag; accepted %s", release, tagPattern)
-	case len(release) > maxReleaseLength:
-		return fmt.Errorf("%q is %d characters; accepted at most %d, so that %s%s is a Docker tag too",
-			release, len(release), maxReleaseLength, KeepTagPrefix, "<release>")
-	case IsKeepTag(release):
-		return fmt.Errorf("%q starts with %s, which marks protected images; accepted a release tag that does not", release, KeepTagPrefix)
-	}
-	return nil
+	return imagetag.CheckRelease(release)
 }

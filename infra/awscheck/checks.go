@@ -74,6 +74,23 @@ type Checks interface {
 	// missing repository yields an error matching ErrNotFound.
 	NearestTags(ctx context.Context, repositoryName string, n int) ([]ImageTag, error)
 
+	// KeepImages makes the repository's protective keep- tags (see
+	// internal/imagetag) match releases, the releases the stacks
+	// reference. An image tagged with one of them but not with its
+	// keep-<release> gets that tag: its manifest is read (BatchGetImage)
+	// and put again under the new tag (PutImage), which IMMUTABLE tags
+	// allow. Each keep- tag of another release is deleted alone
+	// (BatchDeleteImage), which leaves the image and its release tag for
+	// the lifecycle policy to expire. An image whose tags are all keep-
+	// tags is left alone, because deleting its last tag would delete the
+	// image, and the convention never makes one. A release no image is
+	// tagged with is reported Missing, not an error; an empty releases
+	// unprotects every image. Every list of the result is sorted; on an
+	// error it holds what was done before. An invalid release fails
+	// before any call, and a missing repository yields an error matching
+	// ErrNotFound.
+	KeepImages(ctx context.Context, repositoryName string, releases []string) (KeepResult, error)
+
 	// AlarmStates returns the state of each named CloudWatch alarm (metric
 	// or composite), keyed by name. Every name gets an entry: one
 	// CloudWatch does not know is AlarmMissing, never AlarmOK.

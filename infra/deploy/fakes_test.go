@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -343,6 +344,18 @@ func (f *fakeAWS) AlarmStates(_ context.Context, names []string) (map[string]aws
 func (f *fakeAWS) NearestTags(_ context.Context, repo string, n int) ([]awscheck.ImageTag, error) {
 	tags := f.images[repo]
 	return tags[:min(max(n, 0), len(tags))], nil
+}
+
+// KeepImages changes no tag: it reports as Missing the releases the fake
+// holds no image of, and nothing else.
+func (f *fakeAWS) KeepImages(ctx context.Context, repo string, releases []string) (awscheck.KeepResult, error) {
+	var res awscheck.KeepResult
+	for _, r := range slices.Compact(slices.Sorted(slices.Values(releases))) {
+		if ok, _ := f.ImageExists(ctx, repo, r); !ok {
+			res.Missing = append(res.Missing, r)
+		}
+	}
+	return res, nil
 }
 
 // fakeClock advances only when slept on.

@@ -13,7 +13,9 @@ import (
 // ECR speaks awsJson1_1 with X-Amz-Target
 // AmazonEC2ContainerRegistry_V20150921.<Op>. The stand-in answers
 // DescribeImages for the repositories the provider created, from the
-// images the Store holds (Store.PushImage).
+// images the Store holds (Store.PushImage), and the calls that add and
+// remove an image's tags: BatchGetImage, PutImage and BatchDeleteImage
+// (api_ecr_images.go).
 const (
 	apiSvcECR = "ecr"
 
@@ -80,9 +82,15 @@ func (a *API) serveECR(c *apiCall) {
 	switch op {
 	case "DescribeImages":
 		a.ecrDescribeImages(c)
+	case "BatchGetImage":
+		a.ecrBatchGetImage(c)
+	case "PutImage":
+		a.ecrPutImage(c)
+	case "BatchDeleteImage":
+		a.ecrBatchDeleteImage(c)
 	default:
 		c.ecrError(&apiError{Status: http.StatusBadRequest, Code: "UnknownOperationException",
-			Message: "stand-in AWS API: ECR operation " + op + " is not implemented (only DescribeImages)"})
+			Message: "stand-in AWS API: ECR operation " + op + " is not implemented (only DescribeImages, BatchGetImage, PutImage and BatchDeleteImage)"})
 	}
 }
 

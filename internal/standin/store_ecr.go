@@ -1,8 +1,6 @@
 package standin
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -15,10 +13,13 @@ const apiTypeRepository = "aws:ecr/repository:Repository"
 
 // Image is one image of a stand-in ECR repository.
 type Image struct {
-	// Digest is the image manifest's digest ("sha256:..."), made from the
-	// repository, the first tag and the push time, so every push is a
-	// new image.
+	// Digest is the sha256 of Manifest ("sha256:..."), as ECR's image
+	// digest is, so that PutImage can find an image by the manifest it is
+	// given.
 	Digest string `json:"digest"`
+	// Manifest is the image's Docker manifest, made from the repository,
+	// the first tag and the push time, so every push is a new image.
+	Manifest string `json:"manifest"`
 	// Tags are the image's tags, sorted; none once every tag moved away.
 	Tags []string `json:"tags,omitempty"`
 	// PushedAt is when the image was pushed, in UTC.
@@ -36,8 +37,8 @@ func (s *Store) PushImage(repo, tag string, pushedAt time.Time) error {
 		return fmt.Errorf("push to %s: empty tag", repo)
 	}
 	pushedAt = pushedAt.UTC()
-	sum := sha256.Sum256([]byte(repo + "\x00" + tag + "\x00" + pushedAt.Format(time.RFC3339Nano)))
-	img := Image{Digest: "sha256:" + hex.EncodeToString(sum[:]), Tags: []string{tag}, PushedAt: pushedAt}
+	manifest := ecrSynthManifest(repo + "\x00" + tag + "\x00" + pushedAt.Format(time.RFC3339Nano))
+	img := Image{Digest: ecrDigest(manifest), Manifest: manifest, Tags: []string{tag}, PushedAt: pushedAt}
 	return s.withRepoImages(repo, true, func(images *[]Image, immutable bool) (bool, error) {
 		if slices.ContainsFunc(*images, func(have Image) bool { return have.Digest == img.Digest }) {
 			return false, nil // the same push again
@@ -64,16 +65,11 @@ func (s *Store) TagImage(repo, tag, newTag string) error {
 		if i < 0 {
 			return false, fmt.Errorf("tag %s:%s: no image tagged %s", repo, tag, tag)
 		}
-		img := &(*images)[i]
-		if slices.Contains(img.Tags, newTag) {
-			return false, nil
-		}
-		if err := untag(*images, newTag, img.Digest, immutable); err != nil {
+		added, err := addTag(*images, i, newTag, immutable)
+		if err != nil {
 			return false, fmt.Errorf("tag %s:%s as %s: %w", repo, tag, newTag, err)
 		}
-		img.Tags = append(img.Tags, newTag)
-		slices.Sort(img.Tags)
-		return true, nil
+		return added, nil
 	})
 }
 
@@ -103,7 +99,7 @@ func untag(images []Image, tag, digest string, immutable bool) error {
 			continue
 		}
 		if immutable {
-			return fmt.Errorf("tag %s is already on image %s and the repository's tags are IMMUTABLE", tag, images[i].Digest)
+			return errTagTaken{Tag: tag, Digest: images[i].Digest}
 		}
 		images[i].Tags = slices.DeleteFunc(images[i].Tags, func(t string) bool { return t == tag })
 	}
