@@ -35,6 +35,8 @@ func commands() []func(*invocation) *cobra.Command {
 		newRollbackCmd,
 		newRetireCmd,
 		newRollCmd,
+		newReleaseCmd,
+		newHousekeepingCmd,
 		newStatusCmd,
 		newCompletionCmd,
 	}

@@ -123,6 +123,8 @@ type Workflow struct {
 	aws    map[string]awscheck.Checks
 	// dnsMu serializes the DNS stack updates that destroyed copies make.
 	dnsMu sync.Mutex
+	// held counts, per env, the nested holds of the env lock this run took.
+	held map[string]int
 }
 
 // NewWorkflow returns a workflow that writes its progress and results to

@@ -25,6 +25,30 @@ const lockTableOutput = "lockTable"
 // first, and the command says whose it was. The returned release never fails the
 // command: a lock it cannot release is reported and expires.
 func (a *Workflow) lockEnv(ctx context.Context, env, command string, breakLock bool) (release func(), err error) {
+	// A release swaps and a housekeeping run retires under the lock they
+	// took: the steps they call find it held by this same run.
+	if a.held[env] > 0 {
+		a.held[env]++
+		return func() { a.held[env]-- }, nil
+	}
+	unlock, err := a.acquireEnvLock(ctx, env, command, breakLock)
+	if err != nil {
+		return nil, err
+	}
+	if a.held == nil {
+		a.held = map[string]int{}
+	}
+	a.held[env] = 1
+	return func() {
+		if a.held[env]--; a.held[env] == 0 {
+			unlock()
+		}
+	}, nil
+}
+
+// acquireEnvLock takes the env's lock in its DynamoDB table, or its lock
+// file before the base stack exists.
+func (a *Workflow) acquireEnvLock(ctx context.Context, env, command string, breakLock bool) (release func(), err error) {
 	now := a.deps.Clock.Now()
 	holder := fmt.Sprintf("%s by %s #%s", command, operator(), lockToken())
 	table, locks, err := a.lockTable(ctx, env)

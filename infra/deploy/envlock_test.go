@@ -3,6 +3,7 @@ package deploy
 import (
 	"context"
 	"fmt"
+	"io"
 	"sync"
 	"testing"
 	"time"
@@ -134,4 +135,25 @@ func TestWithoutALockTableTheLockFileStandsIn(t *testing.T) {
 	unlock, err := FileLocker{Dir: lockDir(w.root)}.Lock("prod", "probe", t0)
 	require.NoError(t, err, "the lock file was released")
 	require.NoError(t, unlock(), "unlock")
+}
+
+// A release swaps under the lock it took: the nested hold is the same
+// lock, and only the outer release frees it.
+func TestNestedHoldsShareTheLock(t *testing.T) {
+	w := newWorld(t.TempDir())
+	l := withLockTable(w)
+	wf := NewWorkflow(w.deps, io.Discard, io.Discard)
+	outer, err := wf.lockEnv(context.Background(), "prod", "release prod web r2", false)
+	require.NoError(t, err)
+	inner, err := wf.lockEnv(context.Background(), "prod", "swap prod web", false)
+	require.NoError(t, err, "the run that holds the lock may take it again")
+	assert.Equal(t, []string{"release prod web r2"}, l.acquired, "the table saw one acquisition")
+	inner()
+	assert.Contains(t, l.held, "prod", "the inner release leaves the outer hold")
+	outer()
+	assert.Empty(t, l.held, "the outer release frees the lock")
+	other := NewWorkflow(w.deps, io.Discard, io.Discard)
+	again, err := other.lockEnv(context.Background(), "prod", "up prod", false)
+	require.NoError(t, err, "another run takes it afterwards")
+	again()
 }

@@ -80,14 +80,32 @@ func (a *Workflow) Release(ctx context.Context, o ReleaseOptions) error {
 	}
 	defer unlock()
 	r := &releaseRun{a: a, o: o, start: a.deps.Clock.Now()}
-	if err := r.checkImage(ctx); err != nil {
-		return err
-	}
 	if o.Service == transcodersService {
+		if err := r.checkImage(ctx); err != nil {
+			return err
+		}
 		r.progress("rolling the transcoders to %s (two phases: the new group proves ready before the old one drains)", o.Release)
 		return a.roll(ctx, RollOptions{Env: o.Env, Release: o.Release, Timeout: o.Timeout})
 	}
+	// Whatever happened, the last line says what the records serve now.
+	defer r.statement(ctx)
+	if err := r.checkImage(ctx); err != nil {
+		return err
+	}
 	return r.run(ctx)
+}
+
+// statement prints what the service's deployed records serve now.
+func (r *releaseRun) statement(ctx context.Context) {
+	dns, err := r.a.stack(ctx, topology.DNSStackName(r.o.Env))
+	if err == nil {
+		var weights map[string]int
+		if weights, err = r.a.deployedWeights(ctx, dns, r.o.Service); err == nil {
+			r.a.printf("%s\n", LiveStatement(r.o.Service, weights))
+			return
+		}
+	}
+	fmt.Fprintf(r.a.errw, "what %s serves now could not be read (%v): run `infra status %s`\n", r.o.Service, err, r.o.Env)
 }
 
 // releaseRun is one `infra release` of a blue-green service.

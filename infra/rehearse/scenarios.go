@@ -426,6 +426,20 @@ func faultMatrix() []Scenario {
 			}},
 		{Name: "roll-gc-terminating-wait", Fault: "an instance of the draining release waits in Terminating:Wait on its termination hook while roll --gc runs", InMatrix: true,
 			Play: playRollGCTerminatingWait},
+		{Name: "release-happy-path", Fault: "none: a new image goes from the registry to live with a 10% canary", InMatrix: true,
+			Play: playReleaseHappyPath},
+		{Name: "release-missing-image", Fault: "the release's image was never pushed", InMatrix: true,
+			Play: playReleaseMissingImage},
+		{Name: "release-alarm-fires-auto-rollback", Fault: "the new color's error-rate alarm fires during the watch", InMatrix: true,
+			Play: playReleaseAlarmRollback},
+		{Name: "release-resume-after-crash", Fault: "the release dies at its swap (the DNS records' update fails); the same command is run again", InMatrix: true,
+			Play: playReleaseResume},
+		{Name: "housekeeping-retires-drained-copy", Fault: "none: the copy a swap left behind has no traffic", InMatrix: true,
+			Play: playHousekeepingRetires},
+		{Name: "housekeeping-keeps-copy-with-traffic", Fault: "the copy a swap left behind keeps traffic, past --max-idle", InMatrix: true,
+			Play: playHousekeepingKeepsTraffic},
+		{Name: "housekeeping-never-touches-live", Fault: "housekeeping runs while the idle copy holds a staged release and takes a canary", InMatrix: true,
+			Play: playHousekeepingNeverTouchesLive},
 		{Name: "status-read-error-no-phantom", Fault: "reading the idle web copy's outputs fails while infra status runs", InMatrix: true,
 			Play: func(ctx context.Context, s *scenarioRun) {
 				_, idle := s.swapTarget()
@@ -469,6 +483,152 @@ func playRollGCTerminatingWait(ctx context.Context, s *scenarioRun) {
 	groups = s.world().groupsTagged(tags)
 	s.expect("group-deleted", len(groups) == 0, "release %s still has %d group(s) after gc", previous, len(groups))
 	s.expectFleetServing(rehearsalRelease)
+}
+
+// releaseTag is the image the release scenarios push and release.
+const releaseTag = "2099.02.01-release"
+
+// pushRelease pushes the release scenarios' image of svc.
+func (s *scenarioRun) pushRelease(svc string) bool {
+	if err := s.rig.store.PushImage(topology.RepositoryName(s.env, svc), releaseTag, s.rig.clock.Now()); err != nil {
+		s.fail("setup", "push %s: %v", releaseTag, err)
+		return false
+	}
+	return true
+}
+
+// copyRuns says whether a copy's group runs release at a serving size.
+func (s *scenarioRun) copyRuns(svc, color, release string) (bool, string) {
+	groups := s.world().groupsTagged(map[string]string{"env": s.env, "service": svc, "color": color, "release": release})
+	if len(groups) != 1 {
+		return false, fmt.Sprintf("the %s %s copy has %d group(s) tagged release %s", svc, color, len(groups), release)
+	}
+	return s.world().groupReady(groups[0])
+}
+
+func playReleaseHappyPath(ctx context.Context, s *scenarioRun) {
+	live, target := s.swapTarget()
+	if !s.pushRelease(swapService) {
+		return
+	}
+	before := s.groupDesired(swapService, live)
+	code, _ := s.infra(ctx, swapService, "release", s.env, swapService, releaseTag, "--canary", "10", "--step", "2m", "--watch", "5m")
+	s.expect("exit", code == 0, "infra release exited %d", code)
+	s.expectLive(swapService, target)
+	ok, why := s.copyRuns(swapService, target, releaseTag)
+	s.expect("new-release-serving", ok, "%s", orElse(why, "the new copy runs "+releaseTag))
+	d := s.groupDesired(swapService, live)
+	s.expect("old-copy-kept", d == before, "the old %s copy has desired %d, was %d: it must keep running for a rollback", live, d, before)
+}
+
+func playReleaseMissingImage(ctx context.Context, s *scenarioRun) {
+	live, target := s.swapTarget()
+	before := s.world().groupsTagged(map[string]string{"env": s.env, "service": swapService, "color": target})
+	code, out := s.infra(ctx, swapService, "release", s.env, swapService, "2099.12.31-never-pushed")
+	s.expect("refused", code == 1, "infra release of a missing image exited %d; want 1", code)
+	s.expectLive(swapService, live)
+	after := s.world().groupsTagged(map[string]string{"env": s.env, "service": swapService, "color": target})
+	s.expect("idle-copy-untouched", len(before) == 1 && len(after) == 1 && before[0].Tags()["release"] == after[0].Tags()["release"],
+		"the idle copy's release changed although the image is missing")
+	s.expect("names-the-tags", strings.Contains(out, rehearsalRelease), "the refusal does not name the newest tags (%s)", rehearsalRelease)
+}
+
+func playReleaseAlarmRollback(ctx context.Context, s *scenarioRun) {
+	live, target := s.swapTarget()
+	if !s.pushRelease(swapService) {
+		return
+	}
+	// The watch's second look at the alarms sees the error rate fire.
+	s.inject(standin.Fault{Kind: standin.FaultAlarm, Tags: map[string]string{"service": swapService, "color": target, "alarm": "error-rate"},
+		Nth: 2, Reason: "Threshold Crossed: 1 datapoint [12.5] was greater than the threshold (5.0)"})
+	code, out := s.infra(ctx, swapService, "release", s.env, swapService, releaseTag, "--watch", "10m")
+	s.expect("exit", code == 1, "infra release exited %d; an alarm during the watch exits 1", code)
+	s.expectLive(swapService, live)
+	s.expect("names-the-alarm", strings.Contains(out, "error-rate"), "the output does not name the alarm that fired")
+	d := s.groupDesired(swapService, target)
+	s.expect("new-copy-kept", d > 0, "the rolled-back %s copy has desired %d; it stays up for inspection", target, d)
+	// Running it again is refused: the release was rolled back.
+	s.inject()
+	code, _ = s.infra(ctx, swapService, "release", s.env, swapService, releaseTag)
+	s.expect("rerun-refused", code == 1, "re-running a rolled-back release exited %d; want 1", code)
+	s.expectLive(swapService, live)
+}
+
+func playReleaseResume(ctx context.Context, s *scenarioRun) {
+	_, target := s.swapTarget()
+	if !s.pushRelease(swapService) {
+		return
+	}
+	s.inject(standin.Fault{Kind: standin.FaultFail, Op: standin.OpUpdate, Type: "aws:route53/record:Record", Stack: topology.DNSStackName(s.env)})
+	code, _ := s.infra(ctx, swapService, "release", s.env, swapService, releaseTag, "--watch", "5m")
+	s.expect("first-run-fails", code == 1, "the release whose swap fails exited %d; want 1", code)
+	ok, why := s.copyRuns(swapService, target, releaseTag)
+	s.expect("deployed-before-the-crash", ok, "%s", orElse(why, "the idle copy runs "+releaseTag))
+	s.inject()
+	code, _ = s.infra(ctx, swapService, "release", s.env, swapService, releaseTag, "--watch", "5m")
+	s.expect("resumed", code == 0, "the re-run exited %d; it must finish the release", code)
+	s.expectLive(swapService, target)
+}
+
+// swapAndAge swaps the swap service and lets time pass, as an operator
+// would between a swap and housekeeping's next run.
+func (s *scenarioRun) swapAndAge(ctx context.Context, d time.Duration) (old string, ok bool) {
+	old, _ = s.swapTarget()
+	if code, _ := s.infra(ctx, swapService, "swap", s.env, swapService); code != 0 {
+		s.fail("setup", "the swap exited %d", code)
+		return old, false
+	}
+	s.rig.clock.Advance(d)
+	return old, true
+}
+
+func playHousekeepingRetires(ctx context.Context, s *scenarioRun) {
+	old, ok := s.swapAndAge(ctx, time.Hour)
+	if !ok {
+		return
+	}
+	code, _ := s.infra(ctx, "", "housekeeping", s.env)
+	s.expect("exit", code == 0, "infra housekeeping exited %d", code)
+	d := s.groupDesired(swapService, old)
+	s.expect("retired", d == 0, "the drained %s copy has desired %d; want 0", old, d)
+	s.expectLive(swapService, topology.Other(old))
+}
+
+func playHousekeepingKeepsTraffic(ctx context.Context, s *scenarioRun) {
+	old, ok := s.swapAndAge(ctx, time.Hour)
+	if !ok {
+		return
+	}
+	before := s.groupDesired(swapService, old)
+	s.inject(standin.Fault{Kind: standin.FaultResidualTraffic, Tags: copyTags(swapService, old), Count: 4})
+	code, _ := s.infra(ctx, "", "housekeeping", s.env)
+	s.expect("exit-waiting", code == 0, "housekeeping exited %d while the old copy drains within --max-idle", code)
+	s.expect("kept", s.groupDesired(swapService, old) == before, "the %s copy with traffic was scaled to %d", old, s.groupDesired(swapService, old))
+	s.rig.clock.Advance(24 * time.Hour)
+	code, _ = s.infra(ctx, "", "housekeeping", s.env)
+	s.expect("exit-reported", code == 1, "housekeeping exited %d with a copy that kept traffic past --max-idle; want 1", code)
+	s.expect("still-kept", s.groupDesired(swapService, old) == before, "the %s copy with traffic was scaled to %d past --max-idle", old, s.groupDesired(swapService, old))
+	s.expectLive(swapService, topology.Other(old))
+}
+
+func playHousekeepingNeverTouchesLive(ctx context.Context, s *scenarioRun) {
+	live, idle := s.swapTarget()
+	liveBefore, idleBefore := s.groupDesired(swapService, live), s.groupDesired(swapService, idle)
+	s.rig.clock.Advance(48 * time.Hour)
+	code, _ := s.infra(ctx, "", "housekeeping", s.env)
+	s.expect("exit", code == 0, "infra housekeeping exited %d", code)
+	s.expect("staged-kept", s.groupDesired(swapService, idle) == idleBefore, "the idle copy with a staged release went from %d to %d", idleBefore, s.groupDesired(swapService, idle))
+	if code, _ := s.infra(ctx, swapService, "swap", s.env, swapService, "--canary", "10"); code != 0 {
+		s.fail("setup", "the canary exited %d", code)
+		return
+	}
+	s.rig.clock.Advance(48 * time.Hour)
+	code, _ = s.infra(ctx, "", "housekeeping", s.env)
+	s.expect("exit-canary", code == 0, "infra housekeeping exited %d with a canary", code)
+	s.expect("canary-kept", s.groupDesired(swapService, idle) == idleBefore, "the canary target went from %d to %d", idleBefore, s.groupDesired(swapService, idle))
+	s.expect("live-kept", s.groupDesired(swapService, live) == liveBefore, "the live copy went from %d to %d", liveBefore, s.groupDesired(swapService, live))
+	have := s.world().weights(swapService)
+	s.expect("weights-kept", have[idle] == 10 && have[live] == 90, "%s records %v; the canary must stay at 10%%", swapService, have)
 }
 
 // drainingReleases reads transcoders.draining from the workspace.
