@@ -503,4 +503,3 @@ func (r *releaseRun) watchAlarms(ctx context.Context, names []string, d time.Dur
 		}
 	}
 }
-

@@ -88,6 +88,9 @@ func (a *Workflow) readIdle(ctx context.Context, env, svc string) (idleState, er
 	if err != nil {
 		return st, fmt.Errorf("read %s config live.%s: %w", dnsName, svc, err)
 	}
+	if found && configString(v) != st.live && st.live != "" && a.recordsServe(ctx, dns, svc, configString(v)) {
+		st.live = configString(v)
+	}
 	if found && configString(v) != st.live && st.live != "" {
 		return st, fmt.Errorf("%s config says live.%s=%s but the deployed stack serves %s; reconcile first", dnsName, svc, configString(v), st.live)
 	}

@@ -198,6 +198,9 @@ func (a *Workflow) swap(ctx context.Context, req swapReq) error {
 		return fmt.Errorf("read %s config live.%s: %w", dnsName, req.svc, err)
 	}
 	cfgLive := configString(cfgLiveRaw)
+	if cfgFound && deployedLive != "" && cfgLive != deployedLive && a.recordsServe(ctx, dns, req.svc, cfgLive) {
+		deployedLive = cfgLive
+	}
 	if cfgFound && deployedLive != "" && cfgLive != deployedLive {
 		return fmt.Errorf("%s refused: %s config says live.%s=%s but the deployed stack serves %s: another swap is unapplied or was made elsewhere; pull the committed Pulumi.%s.yaml and run `infra preview %s --stack %s` to reconcile",
 			verb, dnsName, req.svc, cfgLive, deployedLive, dnsName, req.env, dnsName)
@@ -466,6 +469,15 @@ func (a *Workflow) swapPreflight(ctx context.Context, req swapReq, liveColor, ta
 		sc.liveGroup = outString(lo, "groupName")
 	}
 	return sc, a.checkTarget(ctx, req, sc, "preflight")
+}
+
+// recordsServe says whether the deployed records send svc's traffic to
+// color. A failed update leaves outputs naming the color it was moving to
+// while its records, converged back, still serve the other: when config
+// and records agree, the outputs are what is stale.
+func (a *Workflow) recordsServe(ctx context.Context, dns Stack, svc, color string) bool {
+	w, err := a.deployedWeights(ctx, dns, svc)
+	return err == nil && w[color] > w[topology.Other(color)]
 }
 
 // copyRelease is the release a copy's deployed outputs say it runs, or ""
