@@ -176,7 +176,9 @@ func (a *Workflow) retire(ctx context.Context, o RetireOptions) error {
 		if now.After(deadline) {
 			return fmt.Errorf("retire %s: still not idle after %s; nothing changed (retry later, or check who still connects)", name, timeout)
 		}
-		if err := a.sleep(ctx, time.Minute); err != nil {
+		// Every poll prints what it saw, so an operator watching a long
+		// drain sees progress at least every poll interval.
+		if err := a.sleep(ctx, a.deps.Poll); err != nil {
 			return fmt.Errorf("retire %s: %w; nothing changed", name, err)
 		}
 	}

@@ -42,6 +42,11 @@ func TestRetireWaitsForQuietThenScales(t *testing.T) {
 	// Quiet is judged on a window ending metricsLag before now.
 	assert.False(t, w.clock.Now().Before(quietAfter.Add(metricsLag)), "did not proceed before the traffic stopped")
 	assert.True(t, w.clock.Now().Before(quietAfter.Add(metricsLag+2*time.Minute)), "proceeded soon after quiet")
+	// Progress at every poll: an operator sees the wait move at least every
+	// poll interval (15 s by default), not once a minute.
+	waited := w.clock.Now().Sub(t0)
+	lines := strings.Count(out, "residual traffic over the last")
+	assert.GreaterOrEqual(t, lines, int(waited/w.deps.Poll), "one progress line per %s poll over %s", w.deps.Poll, waited)
 }
 
 func TestRetireTimerAloneIsNotEnoughAndNoWait(t *testing.T) {

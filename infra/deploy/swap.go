@@ -694,11 +694,17 @@ func (a *Workflow) waitPropagated(ctx context.Context, req swapReq, dns Stack, t
 	}
 	// The deadline is on the injected clock, so that a rehearsal on a
 	// virtual clock times out as a real wait would.
-	deadline := a.deps.Clock.Now().Add(insyncTimeout)
+	start := a.deps.Clock.Now()
+	deadline := start.Add(insyncTimeout)
+	// WaitInsync sleeps only after a PENDING answer: each sleep is a poll
+	// to report, with what was seen and how long it has taken.
 	sleep := func(ctx context.Context, d time.Duration) error {
-		if !a.deps.Clock.Now().Before(deadline) {
+		now := a.deps.Clock.Now()
+		if !now.Before(deadline) {
 			return fmt.Errorf("still PENDING after %s: %w", insyncTimeout, context.DeadlineExceeded)
 		}
+		a.printf("Route53 change %s: PENDING after %s (the records reach every Route53 name server when it is INSYNC; gives up at %s)\n",
+			id, now.Sub(start).Round(time.Second), insyncTimeout)
 		return a.deps.Clock.Sleep(ctx, d)
 	}
 	a.printf("waiting for Route53 change %s to be INSYNC...\n", id)
