@@ -354,3 +354,25 @@ func TestSwapStopsWhenTheTargetFailsAfterThePreflight(t *testing.T) {
 	assert.Equal(t, 0, dns.ups, "no update")
 	assert.Equal(t, "blue", cfg(t, dns, "live.web"), "config restored")
 }
+
+// A failed update leaves outputs naming the color it moved to while the
+// records, converged back, serve the config's: the records decide what is
+// live, so the next swap (or a release resuming) is not refused.
+func TestSwapTrustsTheRecordsOverStaleOutputs(t *testing.T) {
+	w := newWorld(t.TempDir())
+	dns := w.stack("prod-dns")
+	dns.outputs["live"] = map[string]any{"web": "green", "recorder": "blue"}
+	code, out, errOut := call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web"})
+	require.Equal(t, ExitOK, code, "records and config agree on blue: %s\n%s", errOut, out)
+	assert.Equal(t, "green", cfg(t, dns, "live.web"), "the swap goes from blue, what the records served")
+	assert.Equal(t, "2026.11.20-1", cfg(t, dns, "previous.web.release"), "the swapped-out copy's release is recorded")
+
+	// Records that follow the outputs mean the config is what is stale.
+	w = newWorld(t.TempDir())
+	dns = w.stack("prod-dns")
+	dns.outputs["live"] = map[string]any{"web": "green", "recorder": "blue"}
+	dns.records["web"] = expectedWeights("green", 0)
+	code, _, errOut = call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web"})
+	assert.Equal(t, ExitFailed, code, "refused")
+	assert.Contains(t, errOut, "config says live.web=blue but the deployed stack serves green", "names the disagreement")
+}
