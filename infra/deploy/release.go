@@ -164,7 +164,6 @@ type releaseCopies struct {
 	targetDesired      int
 	liveInService      int
 	targetSC           *swapCopies
-	targetReady        bool
 	targetNotReadyWhy  string
 	previous, prevRel  string
 	swappedAt          time.Time

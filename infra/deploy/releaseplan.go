@@ -113,13 +113,15 @@ func nextCanary(canary []int, pct int) int {
 
 // parseCanary reads --canary: ascending shares from 1 to 99.
 func parseCanary(shares []int) error {
-	for i, p := range shares {
+	prev := 0
+	for _, p := range shares {
 		if p < 1 || p > 99 {
 			return fmt.Errorf("--canary share %d is not accepted; accepted: percentages from 1 to 99, ascending, such as 10,50", p)
 		}
-		if i > 0 && p <= shares[i-1] {
-			return fmt.Errorf("--canary share %d after %d is not accepted; accepted: percentages from 1 to 99, ascending, such as 10,50", p, shares[i-1])
+		if p <= prev {
+			return fmt.Errorf("--canary share %d after %d is not accepted; accepted: percentages from 1 to 99, ascending, such as 10,50", p, prev)
 		}
+		prev = p
 	}
 	return nil
 }
