@@ -82,7 +82,10 @@ esac
 // runWithStubs runs the rendered script under bash with the stubs first on
 // PATH and every file it writes under a scratch root; it returns the call
 // log, how long the run took and the exit error.
-func runWithStubs(t *testing.T, bash, script string, healthFails int) ([]string, time.Duration, error) {
+// runWithStubs runs the rendered script against the stubs, with its
+// readiness bound set to boundSeconds. The bound is generous where the test
+// waits for health: a loaded CI machine runs the stubs slowly.
+func runWithStubs(t *testing.T, bash, script string, healthFails, boundSeconds int) ([]string, time.Duration, error) {
 	t.Helper()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "bin")
@@ -97,13 +100,13 @@ func runWithStubs(t *testing.T, bash, script string, healthFails int) ([]string,
 	require.NoError(t, os.WriteFile(path, []byte(script), 0o600), "write script")
 	logPath := filepath.Join(dir, "calls.log")
 
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bash, path) //nolint:gosec // the test runs the script it rendered, against stubs
 	cmd.Env = append(os.Environ(),
 		"PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
 		"VP_ROOT="+root,
-		"VP_READY_TIMEOUT=2",
+		"VP_READY_TIMEOUT="+strconv.Itoa(boundSeconds),
 		"VP_READY_POLL_INTERVAL=0.1",
 		"STUB_LOG="+logPath,
 		"STUB_DIR="+dir,
@@ -145,7 +148,7 @@ func TestReadinessGateWithStubs(t *testing.T) {
 	}
 
 	t.Run("healthy after two failures continues once", func(t *testing.T) {
-		log, _, runErr := runWithStubs(t, bash, script, 2)
+		log, _, runErr := runWithStubs(t, bash, script, 2, 60)
 		require.NoError(t, runErr, "the script succeeds")
 
 		completes := indexes(log, "complete-lifecycle-action")
@@ -178,7 +181,7 @@ func TestReadinessGateWithStubs(t *testing.T) {
 	})
 
 	t.Run("never healthy abandons once after the bound", func(t *testing.T) {
-		log, elapsed, runErr := runWithStubs(t, bash, script, -1)
+		log, elapsed, runErr := runWithStubs(t, bash, script, -1, 5)
 		require.Error(t, runErr, "the script fails")
 
 		completes := indexes(log, "complete-lifecycle-action")
@@ -194,8 +197,8 @@ func TestReadinessGateWithStubs(t *testing.T) {
 		require.GreaterOrEqual(t, len(health), 3, "polled repeatedly")
 		assert.Empty(t, indexes(log, "curl health http://127.0.0.1:8081/healthz ok"), "never healthy")
 		assert.Greater(t, completes[0], slices.Max(health), "ABANDON after the last check")
-		// VP_READY_TIMEOUT=2 counts whole seconds of bash's SECONDS, so the
-		// bound has run out after more than one second.
-		assert.Greater(t, elapsed, time.Second, "abandoned only once the bound ran out")
+		// VP_READY_TIMEOUT=5 counts whole seconds of bash's SECONDS, so the
+		// bound has run out after more than four seconds.
+		assert.Greater(t, elapsed, 4*time.Second, "abandoned only once the bound ran out")
 	})
 }
