@@ -117,7 +117,7 @@ func Base(ctx *pulumi.Context, id topology.Identity, cfg BaseConfig) (*BaseStack
 		b.Images[tier], err = image.NewImage(ctx, tier, &image.ImageArgs{
 			Env: env, Service: tier,
 			RepositoryName: topology.RepositoryName(env, tier),
-			KeepLastImages: cfg.KeepImages,
+			KeepLastImages: &cfg.KeepImages,
 		})
 		if err != nil {
 			return nil, err
@@ -126,8 +126,8 @@ func Base(ctx *pulumi.Context, id topology.Identity, cfg BaseConfig) (*BaseStack
 	b.Queue, err = queue.NewQueue(ctx, "transcode", &queue.QueueArgs{
 		Env: env, Service: "transcoder",
 		JobTimeoutSeconds:         cfg.Queue.JobTimeoutSeconds,
-		MaxReceiveCount:           cfg.Queue.MaxReceiveCount,
-		OldestMessageAlarmSeconds: cfg.Queue.OldestMessageAlarmSeconds,
+		MaxReceiveCount:           &cfg.Queue.MaxReceiveCount,
+		OldestMessageAlarmSeconds: &cfg.Queue.OldestMessageAlarmSeconds,
 		AlarmTopicArn:             b.AlertsTopic.Arn,
 	})
 	if err != nil {
