@@ -1,6 +1,7 @@
 package offline
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
@@ -131,4 +132,17 @@ func TestComponentsAndCertificatesAreRecorded(t *testing.T) {
 	assert.Equal(t, []string{"tags"}, cert.IgnoreChanges, "resource options recorded")
 	assert.Equal(t, "CNAME", res.Outputs["record"], "ACM answers with DNS validation records")
 	assert.Len(t, res.OfType("aws:acm/certificate:Certificate"), 1, "OfType")
+}
+
+// A program's errors reach `infra synth` as the program wrote them: no
+// "1 error occurred" framing from the SDK's multierror, and still
+// errors.Is-able.
+func TestRunErrorIsTheProgramsOwn(t *testing.T) {
+	first, second := errors.New("stack prod: config a is bad"), errors.New("stack prod: config b is bad")
+	_, err := Run(Stack{Name: "prod"}, func(ctx *pulumi.Context) (pulumi.Map, error) {
+		return nil, errors.Join(first, second)
+	})
+	require.Error(t, err, "the program failed")
+	assert.Equal(t, "stack prod: config a is bad\nstack prod: config b is bad", err.Error(), "one per line, nothing around them")
+	assert.ErrorIs(t, err, second, "the program's errors are still found")
 }
