@@ -157,7 +157,7 @@ func scheduleOutputs(schedules map[string][]ScheduleConfig) pulumi.Map {
 		items := pulumi.Array{}
 		for _, s := range list {
 			items = append(items, pulumi.Map{
-				"name": pulumi.String(s.Name), "recurrence": pulumi.String(s.Recurrence), "timeZone": pulumi.String(s.TimeZone),
+				"name": pulumi.String(s.Name), "recurrence": pulumi.String(s.Recurrence), "timeZone": pulumi.String(scheduleArgs(s).TimeZone),
 				"capacity": pulumi.Map{"min": pulumi.Int(s.Capacity.Min), "max": pulumi.Int(s.Capacity.Max), "desired": pulumi.Int(s.Capacity.Desired)},
 			})
 		}
