@@ -9,6 +9,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/video-platform/video-platform/internal/offline"
 	"github.com/video-platform/video-platform/internal/offline/offlinetest"
@@ -199,6 +200,37 @@ func TestComponentRefusalsAreCaughtByTheConfig(t *testing.T) {
 	})
 }
 
+func TestUnknownKeysAreRefused(t *testing.T) {
+	e := newEnvRender(t, "prod")
+	e.upToDNS(true)
+	const baseKeys = "video-platform:network, video-platform:domain, video-platform:queue, video-platform:amiId, video-platform:keepImages, " +
+		"video-platform:alertEmails, video-platform:alertsWebhookUrl, video-platform:launchLoop, video-platform:schedules"
+	live := map[string]any{"live": map[string]string{"web": "blue", "recorder": "blue"}}
+	e.refuse(t, []refusedCase{
+		{"a typo", "prod", with(baseValues("prod"), "keepImage", 3),
+			"stack prod: config video-platform:keepImage is not a key of this project; accepted: in a base stack, " + baseKeys},
+		{"a copy in the base stack file", "prod", with(baseValues("prod"), "copy", copyValues("r3", 1, 2, 1)["copy"]),
+			"stack prod: config video-platform:copy is a key of the copy stacks prod-<service>-<color> (Pulumi.prod-<service>-<color>.yaml), not of a base stack; accepted: in a base stack, " + baseKeys},
+		{"a swap in a copy", "prod-web-blue", with(copyValues("r3", 1, 2, 1), "live", live["live"]),
+			"stack prod-web-blue: config video-platform:live is a key of the DNS stack prod-dns (Pulumi.prod-dns.yaml), not of a copy stack; accepted: in a copy stack, video-platform:copy"},
+		{"transcoders in the DNS stack", "prod-dns", with(live, "transcoders", transcoderValues()["transcoders"]),
+			"stack prod-dns: config video-platform:transcoders is a key of the transcoders stack prod-transcoders (Pulumi.prod-transcoders.yaml), not of a dns stack; " +
+				"accepted: in a dns stack, video-platform:live, video-platform:canary, video-platform:previous, video-platform:hostnames"},
+		{"a base key in the transcoders stack", "prod-transcoders", with(transcoderValues(), "keepImages", "30"),
+			"stack prod-transcoders: config video-platform:keepImages is a key of the base stack prod (Pulumi.prod.yaml), not of a transcoders stack"},
+		{"a path set without --path", "prod-web-blue", with(copyValues("r3", 1, 2, 1), "copy.release", "r4"),
+			"stack prod-web-blue: config video-platform:copy.release is not a key of this project; to set copy.release inside video-platform:copy, use `pulumi config set --path`; " +
+				"accepted: in a copy stack, video-platform:copy"},
+	})
+
+	// A secret in the wrong stack is named, never shown.
+	cfg := cfgJSON(t, copyValues("r3", 1, 2, 1))
+	cfg[ProjectName+":alertsWebhookUrl"] = "https://hooks.example.com/T0/B0/secret"
+	err := e.refused(t, offline.Stack{Name: "prod-web-blue", Config: cfg, SecretKeys: []string{ProjectName + ":alertsWebhookUrl"}, StackOutputs: e.outputs})
+	assert.Contains(t, err.Error(), "stack prod-web-blue: config video-platform:alertsWebhookUrl is a key of the base stack prod (Pulumi.prod.yaml), not of a copy stack", "named")
+	assert.NotContains(t, err.Error(), "hooks.example.com", "the secret is not shown")
+}
+
 func TestMissingConfigIsNamed(t *testing.T) {
 	e := newEnvRender(t, "prod")
 	e.upToDNS(true)
@@ -255,4 +287,25 @@ func TestWrongTypesNameTheField(t *testing.T) {
 			map[string]any{"name": "peak", "recurrence": "0 7 * * *", "capacty": map[string]int{"min": 1, "max": 2, "desired": 1}},
 		}}), "stack prod: config video-platform:schedules.web[0].capacty is not a field of video-platform:schedules.web[0]; accepted: its fields name, recurrence, timeZone, capacity"},
 	})
+}
+
+// The refusals above hold for the keys Pulumi.yaml declares as it declares
+// them: every kind of stack renders with every other kind's keys at their
+// defaults, which the engine passes to every stack.
+func TestEveryStackRendersWithThePulumiYamlDefaults(t *testing.T) {
+	defaults := projectDefaults(t)
+	e := newEnvRender(t, "prod")
+	run := func(stack string, values map[string]any) {
+		cfg := maps.Clone(defaults)
+		maps.Copy(cfg, cfgJSON(t, values))
+		res, err := offline.Run(offline.Stack{Name: stack, Config: cfg, StackOutputs: e.outputs}, Program)
+		require.NoError(t, err, "%s renders with every other key at its default", stack)
+		e.outputs[stack] = res.Outputs
+	}
+	run("prod", baseValues("prod"))
+	for _, stack := range []string{"prod-web-blue", "prod-web-green", "prod-recorder-blue", "prod-recorder-green"} {
+		run(stack, copyValues("r3", 1, 2, 1))
+	}
+	run("prod-transcoders", transcoderValues())
+	run("prod-dns", map[string]any{"live": map[string]string{"web": "blue", "recorder": "blue"}})
 }

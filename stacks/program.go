@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -21,17 +22,19 @@ func Main(ctx *pulumi.Context) error {
 }
 
 // Program selects the stack function from the stack name, reads and
-// validates its config, and returns the stack's exports. Nothing is
-// registered before the config has passed validation.
+// validates its config, and returns the stack's exports. Nothing but the
+// StackReferences it reads is registered before the config has passed
+// validation.
 func Program(ctx *pulumi.Context) (pulumi.Map, error) {
 	id, err := topology.Parse(ctx.Stack())
 	if err != nil {
 		return nil, err
 	}
+	keysErr := checkKeys(ctx, id)
 	switch id.Kind {
 	case topology.KindBase:
 		cfg, err := LoadBaseConfig(ctx, id)
-		if err != nil {
+		if err = errors.Join(keysErr, err); err != nil {
 			return nil, err
 		}
 		base, err := Base(ctx, id, cfg)
@@ -41,7 +44,7 @@ func Program(ctx *pulumi.Context) (pulumi.Map, error) {
 		return base.Outputs, nil
 	case topology.KindCopy:
 		cfg, err := LoadCopyConfig(ctx, id)
-		if err != nil {
+		if err = errors.Join(keysErr, err); err != nil {
 			return nil, err
 		}
 		cp, err := Copy(ctx, id, cfg)
@@ -51,7 +54,7 @@ func Program(ctx *pulumi.Context) (pulumi.Map, error) {
 		return cp.Outputs, nil
 	case topology.KindTranscoders:
 		cfg, err := LoadTranscodersConfig(ctx, id)
-		if err != nil {
+		if err = errors.Join(keysErr, err); err != nil {
 			return nil, err
 		}
 		tr, err := Transcoders(ctx, id, cfg)
@@ -61,7 +64,7 @@ func Program(ctx *pulumi.Context) (pulumi.Map, error) {
 		return tr.Outputs, nil
 	case topology.KindDNS:
 		cfg, err := LoadDNSConfig(ctx, id)
-		if err != nil {
+		if err = errors.Join(keysErr, err); err != nil {
 			return nil, err
 		}
 		dns, err := DNS(ctx, id, cfg)

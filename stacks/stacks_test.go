@@ -432,6 +432,8 @@ func TestBadConfigIsRejectedBeforeAnythingIsDeclared(t *testing.T) {
 		{"schedules left in a copy", "prod-web-blue", cp(func(m map[string]any) { m["schedules"] = []any{peakSchedule()} }),
 			`stack prod-web-blue: config video-platform:copy.schedules is not a field of video-platform:copy any more: schedules belong to the service and now live in the base stack's video-platform:schedules.web (Pulumi.prod.yaml), ` +
 				`applied to every copy of web that has capacity; move them there and remove copy.schedules`},
+		{"schedules set on a copy stack", "prod-web-green", with(copyValues("r3", 1, 2, 1), "schedules", map[string]any{"web": []any{peakSchedule()}}),
+			`stack prod-web-green: config video-platform:schedules is a key of the base stack prod (Pulumi.prod.yaml), not of a copy stack; accepted: in a copy stack, video-platform:copy`},
 		{"schedule for an unknown service", "prod", with(baseValues("prod"), "schedules", map[string]any{"api": []any{peakSchedule()}}),
 			`stack prod: config video-platform:schedules.api = `},
 		{"bad time zone", "prod", with(baseValues("prod"), "schedules", map[string]any{"web": []any{
