@@ -289,6 +289,43 @@ func TestWrongTypesNameTheField(t *testing.T) {
 	})
 }
 
+func TestStacksDeployedOutOfOrderSayWhatToDo(t *testing.T) {
+	first := func(stack string) string {
+		return "reads the outputs of " + stack + ", which is not deployed: run `infra up prod --stack " + stack + "` (or pulumi up -s " + stack + ") first"
+	}
+	live := map[string]any{"live": map[string]string{"web": "blue", "recorder": "blue"}}
+	nothing := newEnvRender(t, "prod")
+	nothing.refuse(t, []refusedCase{
+		{"a copy before the base", "prod-web-blue", copyValues("r3", 1, 2, 1), "stack prod-web-blue " + first("prod")},
+		{"the transcoders before the base", "prod-transcoders", transcoderValues(), "stack prod-transcoders " + first("prod")},
+		{"the DNS stack before the base", "prod-dns", live, "stack prod-dns " + first("prod")},
+	})
+
+	destroyed := newEnvRender(t, "prod")
+	destroyed.outputs["prod"] = map[string]any{}
+	destroyed.refuse(t, []refusedCase{{"a copy on a destroyed base", "prod-web-blue", copyValues("r3", 1, 2, 1), "stack prod-web-blue " + first("prod")}})
+
+	older := newEnvRender(t, "prod")
+	older.mustRun("prod", baseValues("prod"))
+	delete(older.outputs["prod"], "schedules")
+	older.refuse(t, []refusedCase{{"a base deployed by older code", "prod-web-blue", copyValues("r3", 1, 2, 1),
+		"stack prod-web-blue reads the output schedules of prod, which its last deployment did not export: run `infra up prod --stack prod` (or pulumi up -s prod) again first"}})
+
+	e := newEnvRender(t, "prod")
+	e.mustRun("prod", baseValues("prod"))
+	e.mustRun("prod-web-blue", copyValues("r3", 3, 9, 3))
+	e.mustRun("prod-recorder-blue", copyValues("r3", 3, 9, 3))
+	e.refuse(t, []refusedCase{{"DNS to a copy never deployed", "prod-dns", map[string]any{"live": map[string]string{"web": "green", "recorder": "blue"}},
+		`stack prod-dns: config video-platform:live.web = "green" is not accepted; accepted: a color whose copy is deployed; prod-web-green is not (destroyed or never deployed) ` +
+			"but would get 100% of the traffic: run `infra up prod --stack prod-web-green` (or pulumi up -s prod-web-green) first"}})
+
+	// The idle colors were never deployed: they get no records until they are.
+	res := e.mustRun("prod-dns", live)
+	_, found := res.Find(typeRecord, "web-green-a")
+	assert.False(t, found, "no record for a copy that does not exist")
+	assert.Equal(t, []string{"prod", "prod-recorder-blue", "prod-web-blue"}, res.References, "only the stacks that exist are referenced")
+}
+
 // The refusals above hold for the keys Pulumi.yaml declares as it declares
 // them: every kind of stack renders with every other kind's keys at their
 // defaults, which the engine passes to every stack.

@@ -359,12 +359,6 @@ func TestDNSRefusesToSendTrafficToACopyThatMayHaveNoInstance(t *testing.T) {
 	}
 }
 
-func TestStackReferenceToAnUndeployedBase(t *testing.T) {
-	_, err := newEnvRender(t, "prod").run("prod-web-blue", copyValues("r3", 1, 2, 1))
-	require.Error(t, err, "the base stack has not been rendered")
-	assert.Contains(t, err.Error(), `stack "prod"`, "names the missing stack")
-}
-
 func TestUnknownStackNameListsTheValidOnes(t *testing.T) {
 	_, err := offline.Run(offline.Stack{Name: "prod-api-blue"}, Program)
 	require.Error(t, err, "unknown stack")
