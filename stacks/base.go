@@ -114,23 +114,14 @@ func Base(ctx *pulumi.Context, id topology.Identity, cfg BaseConfig) (*BaseStack
 	}
 
 	for _, tier := range Tiers() {
-		b.Images[tier], err = image.NewImage(ctx, tier, &image.ImageArgs{
-			Env: env, Service: tier,
-			RepositoryName: topology.RepositoryName(env, tier),
-			KeepLastImages: cfg.KeepImages,
-		})
-		if err != nil {
+		args := imageArgs(env, tier, cfg.KeepImages)
+		if b.Images[tier], err = image.NewImage(ctx, tier, &args); err != nil {
 			return nil, err
 		}
 	}
-	b.Queue, err = queue.NewQueue(ctx, "transcode", &queue.QueueArgs{
-		Env: env, Service: "transcoder",
-		JobTimeoutSeconds:         cfg.Queue.JobTimeoutSeconds,
-		MaxReceiveCount:           cfg.Queue.MaxReceiveCount,
-		OldestMessageAlarmSeconds: cfg.Queue.OldestMessageAlarmSeconds,
-		AlarmTopicArn:             b.AlertsTopic.Arn,
-	})
-	if err != nil {
+	jobs := queueArgs(env, cfg.Queue)
+	jobs.AlarmTopicArn = b.AlertsTopic.Arn
+	if b.Queue, err = queue.NewQueue(ctx, "transcode", &jobs); err != nil {
 		return nil, err
 	}
 	for _, tier := range Tiers() {

@@ -11,8 +11,12 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/video-platform/video-platform/components/asgpool"
+	"github.com/video-platform/video-platform/components/dnsrecords"
 	"github.com/video-platform/video-platform/components/image"
 	"github.com/video-platform/video-platform/components/loadbalancer"
+	"github.com/video-platform/video-platform/components/queue"
+	"github.com/video-platform/video-platform/components/transcoderfleet"
 	"github.com/video-platform/video-platform/internal/topology"
 )
 
@@ -27,8 +31,9 @@ type BaseConfig struct {
 	// AmiID pins the instances' image; empty looks up the newest Amazon
 	// Linux 2023 image, which rolls every pool when Amazon publishes one.
 	AmiID string `json:"amiId,omitempty"`
-	// KeepImages is how many images each ECR repository keeps.
-	KeepImages int `json:"keepImages,omitempty"`
+	// KeepImages is how many images each ECR repository keeps; nil takes
+	// the image component's default.
+	KeepImages *int `json:"keepImages,omitempty"`
 	// AlertEmails are subscribed to the alerts topic. Prod needs at least
 	// one subscriber: an address here or the webhook.
 	AlertEmails []string `json:"alertEmails,omitempty"`
@@ -49,7 +54,8 @@ type BaseConfig struct {
 type NetworkConfig struct {
 	// AzCount is how many Availability Zones the env spans.
 	AzCount int `json:"azCount"`
-	// Cidr is the VPC's block when the VPC is created.
+	// Cidr is the VPC's block when the VPC is created; defaultCidr when the
+	// config leaves it out.
 	Cidr string `json:"cidr,omitempty"`
 	// SingleNatGateway saves money outside prod at the cost of AZ independence.
 	SingleNatGateway bool `json:"singleNatGateway,omitempty"`
@@ -79,11 +85,17 @@ type DomainConfig struct {
 type QueueConfig struct {
 	// JobTimeoutSeconds is the longest a transcode job may run.
 	JobTimeoutSeconds int `json:"jobTimeoutSeconds"`
-	// MaxReceiveCount is how often a job is tried before it goes to the DLQ.
-	MaxReceiveCount int `json:"maxReceiveCount,omitempty"`
-	// OldestMessageAlarmSeconds pages when a job waits longer than this.
-	OldestMessageAlarmSeconds int `json:"oldestMessageAlarmSeconds,omitempty"`
+	// MaxReceiveCount is how often a job is tried before it goes to the
+	// DLQ; nil takes the queue component's default.
+	MaxReceiveCount *int `json:"maxReceiveCount,omitempty"`
+	// OldestMessageAlarmSeconds pages when a job waits longer than this;
+	// nil takes the queue component's default.
+	OldestMessageAlarmSeconds *int `json:"oldestMessageAlarmSeconds,omitempty"`
 }
+
+// defaultCidr is the VPC's block when the config names none and adopts no
+// VPC.
+const defaultCidr = "10.0.0.0/16"
 
 var (
 	domainPattern = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
@@ -91,9 +103,6 @@ var (
 	typePattern   = regexp.MustCompile(`^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.[a-z0-9]+$`)
 	emailPattern  = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 )
-
-// releaseAccepted describes the releases validRelease accepts.
-const releaseAccepted = "a non-empty image tag of letters, digits, '_', '.' and '-', at most 123 characters, not starting with " + image.KeepTagPrefix
 
 // validRelease accepts the image tags whose image the ECR lifecycle policy
 // can protect while a stack references them (image.KeepTag): a longer tag
@@ -103,24 +112,24 @@ func validRelease(release string) bool {
 	return err == nil
 }
 
-func (c *BaseConfig) applyDefaults() {
-	if c.KeepImages == 0 {
-		c.KeepImages = 30
-	}
-	if c.Queue.MaxReceiveCount == 0 {
-		c.Queue.MaxReceiveCount = 5
-	}
-	if c.Queue.OldestMessageAlarmSeconds == 0 {
-		c.Queue.OldestMessageAlarmSeconds = 900
-	}
-	if c.Network.Existing == nil && c.Network.Cidr == "" {
-		c.Network.Cidr = "10.0.0.0/16"
+// imageArgs is the image component of a tier, as far as config decides it.
+func imageArgs(env, tier string, keep *int) image.ImageArgs {
+	return image.ImageArgs{Env: env, Service: tier, RepositoryName: topology.RepositoryName(env, tier), KeepLastImages: keep}
+}
+
+// queueArgs is the transcode job queue, as far as config decides it.
+func queueArgs(env string, q QueueConfig) queue.QueueArgs {
+	return queue.QueueArgs{
+		Env: env, Service: topology.TranscoderService,
+		JobTimeoutSeconds:         q.JobTimeoutSeconds,
+		MaxReceiveCount:           q.MaxReceiveCount,
+		OldestMessageAlarmSeconds: q.OldestMessageAlarmSeconds,
 	}
 }
 
 // Validate checks the base config of an env.
 func (c BaseConfig) Validate(id topology.Identity) error {
-	ch := &checker{stack: id.Name}
+	ch := newChecker(id.Name)
 	n := c.Network
 	ch.intRange("network.azCount", n.AzCount, topology.MinAZs(id.Env), 6)
 	if n.Existing != nil {
@@ -133,9 +142,14 @@ func (c BaseConfig) Validate(id topology.Identity) error {
 		if len(n.Existing.PrivateSubnetIDs) < n.AzCount {
 			ch.fail("network.existing.privateSubnetIds", n.Existing.PrivateSubnetIDs, fmt.Sprintf("at least azCount (%d) subnet IDs, one per AZ", n.AzCount))
 		}
-		for i, s := range append(append([]string{}, n.Existing.PublicSubnetIDs...), n.Existing.PrivateSubnetIDs...) {
-			if !strings.HasPrefix(s, "subnet-") {
-				ch.fail(fmt.Sprintf("network.existing subnet %d", i), s, "subnet IDs such as subnet-0abc1234")
+		for _, list := range []struct {
+			key string
+			ids []string
+		}{{"publicSubnetIds", n.Existing.PublicSubnetIDs}, {"privateSubnetIds", n.Existing.PrivateSubnetIDs}} {
+			for i, s := range list.ids {
+				if !strings.HasPrefix(s, "subnet-") {
+					ch.fail(fmt.Sprintf("network.existing.%s[%d]", list.key, i), s, "a subnet ID such as subnet-0abc1234")
+				}
 			}
 		}
 		if n.Cidr != "" {
@@ -152,13 +166,23 @@ func (c BaseConfig) Validate(id topology.Identity) error {
 	if !domainPattern.MatchString(c.Domain.Name) {
 		ch.fail("domain.name", c.Domain.Name, "a lowercase DNS name such as prod.video.example.com")
 	}
+	// The DNS stack names every service <service>.<domain>, and each copy
+	// blue. and green. under it.
+	for _, svc := range topology.ServiceNames() {
+		for _, fe := range dnsrecords.CheckHostname(defaultHostname(svc, c.Domain.Name)) {
+			ch.fail("domain.name", c.Domain.Name, fmt.Sprintf("a domain under which %s is a hostname: %s", defaultHostname(svc, c.Domain.Name), fe.Accepted))
+		}
+	}
 	if !zoneIDPattern.MatchString(c.Domain.ZoneID) {
 		ch.fail("domain.zoneId", c.Domain.ZoneID, "a Route53 hosted zone ID such as Z0123456789ABCDEFGHIJ")
 	}
-	ch.intRange("queue.jobTimeoutSeconds", c.Queue.JobTimeoutSeconds, 1, 43200)
-	ch.intRange("queue.maxReceiveCount", c.Queue.MaxReceiveCount, 1, 1000)
-	ch.intRange("queue.oldestMessageAlarmSeconds", c.Queue.OldestMessageAlarmSeconds, 60, 1209600)
-	ch.intRange("keepImages", c.KeepImages, 1, 1000)
+	ch.component("queue", queueArgs(id.Env, c.Queue).Check(), map[string]string{
+		"JobTimeoutSeconds": "queue.jobTimeoutSeconds", "VisibilityTimeoutSeconds": "queue.jobTimeoutSeconds",
+		"MaxReceiveCount": "queue.maxReceiveCount", "OldestMessageAlarmSeconds": "queue.oldestMessageAlarmSeconds",
+	})
+	for _, tier := range Tiers() {
+		ch.component("image "+tier, imageArgs(id.Env, tier, c.KeepImages).Check(), map[string]string{"KeepLastImages": "keepImages"})
+	}
 	if c.AmiID != "" && !strings.HasPrefix(c.AmiID, "ami-") {
 		ch.fail("amiId", c.AmiID, "an AMI ID such as ami-0abc1234, or unset to look up Amazon Linux 2023")
 	}
@@ -192,14 +216,6 @@ func (c BaseConfig) Validate(id topology.Identity) error {
 	return ch.err()
 }
 
-// lowerFirst turns a component's field name into its config key.
-func lowerFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToLower(s[:1]) + s[1:]
-}
-
 // Capacity is an ASG's size.
 type Capacity struct {
 	// Min is the least number of instances.
@@ -223,8 +239,8 @@ type ScheduleConfig struct {
 	Name string `json:"name"`
 	// Recurrence is a five-field cron expression.
 	Recurrence string `json:"recurrence"`
-	// TimeZone is an IANA zone; default UTC.
-	TimeZone string `json:"timeZone,omitempty"`
+	// TimeZone is an IANA zone; nil takes the AsgPool's default (UTC).
+	TimeZone *string `json:"timeZone,omitempty"`
 	// Capacity is the size the schedule sets.
 	Capacity Capacity `json:"capacity"`
 }
@@ -278,47 +294,63 @@ func (c CopyConfig) alarms() loadbalancer.Alarms {
 		P99LatencySeconds: c.Alarms.P99LatencySeconds, EvaluationMinutes: c.Alarms.EvaluationMinutes}
 }
 
+// scaling is the copy's target tracking, nil when the config leaves it to
+// the service's default.
+func (c CopyConfig) scaling() *asgpool.TargetTracking {
+	if c.Scaling == nil {
+		return nil
+	}
+	return &asgpool.TargetTracking{Metric: c.Scaling.Metric, TargetValue: c.Scaling.Target}
+}
+
 const maxPoolSize = 100
 
 // Validate checks a copy's config.
 func (c CopyConfig) Validate(id topology.Identity) error {
-	ch := &checker{stack: id.Name}
+	ch := newChecker(id.Name)
 	if !validRelease(c.Release) {
-		ch.fail("copy.release", c.Release, releaseAccepted)
+		ch.fail("copy.release", c.Release, image.ReleaseAccepted)
 	}
 	ch.capacity("copy.capacity", c.Capacity, maxPoolSize)
 	if !typePattern.MatchString(c.InstanceType) {
 		ch.fail("copy.instanceType", c.InstanceType, "an EC2 instance type such as c6i.large")
 	}
-	if c.Scaling != nil {
-		ch.oneOf("copy.scaling.metric", c.Scaling.Metric, "cpu", "alb-requests")
-		if c.Scaling.Metric == "cpu" && (c.Scaling.Target <= 0 || c.Scaling.Target > 100) {
-			ch.fail("copy.scaling.target", c.Scaling.Target, "a CPU percentage above 0 and at most 100")
-		} else if c.Scaling.Target <= 0 {
-			ch.fail("copy.scaling.target", c.Scaling.Target, "a positive number of requests per target")
-		}
+	if s := c.scaling(); s != nil {
+		ch.component("asgpool", s.Check(), map[string]string{"Metric": "copy.scaling.metric", "TargetValue": "copy.scaling.target"})
 	}
-	for _, fe := range c.alarms().Check() {
-		ch.fail("copy.alarms."+lowerFirst(fe.Field), fe.Value, fe.Accepted)
-	}
+	ch.component("loadbalancer", c.alarms().Check(), map[string]string{
+		"ErrorRatePercent": "copy.alarms.errorRatePercent", "UnhealthyHosts": "copy.alarms.unhealthyHosts",
+		"P99LatencySeconds": "copy.alarms.p99LatencySeconds", "EvaluationMinutes": "copy.alarms.evaluationMinutes",
+	})
 	return ch.err()
 }
 
 var schedulePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,40}$`)
 
+// scheduleArgs is the AsgPool schedule of a configured one.
+func scheduleArgs(s ScheduleConfig) asgpool.Schedule {
+	out := asgpool.Schedule{Name: s.Name, Recurrence: s.Recurrence,
+		MinSize: s.Capacity.Min, MaxSize: s.Capacity.Max, DesiredCapacity: s.Capacity.Desired}
+	if s.TimeZone != nil {
+		out.TimeZone = *s.TimeZone
+	}
+	return out
+}
+
 func (ch *checker) schedule(key string, s ScheduleConfig) {
 	if !schedulePattern.MatchString(s.Name) {
 		ch.fail(key+".name", s.Name, "a lowercase name of letters, digits and '-'")
 	}
-	if len(strings.Fields(s.Recurrence)) != 5 {
-		ch.fail(key+".recurrence", s.Recurrence, "a five-field cron expression such as \"0 7 * * 1-5\"")
-	}
-	if s.TimeZone != "" {
-		if _, err := time.LoadLocation(s.TimeZone); err != nil {
-			ch.fail(key+".timeZone", s.TimeZone, "an IANA time zone such as Europe/Berlin")
-		}
+	// The AsgPool reads "" as UTC; written out, it is a time zone left
+	// blank, not one chosen.
+	if s.TimeZone != nil && *s.TimeZone == "" {
+		ch.fail(key+".timeZone", "", "an IANA time zone such as Europe/Berlin; leave timeZone out for UTC")
 	}
 	ch.capacity(key+".capacity", s.Capacity, maxPoolSize)
+	ch.component("asgpool", scheduleArgs(s).Check(), map[string]string{
+		"Name": key + ".name", "Recurrence": key + ".recurrence", "TimeZone": key + ".timeZone",
+		"MinSize/DesiredCapacity/MaxSize": key + ".capacity",
+	})
 }
 
 // TranscodersConfig is the config of an env's transcoder fleet.
@@ -332,13 +364,15 @@ type TranscodersConfig struct {
 	Warming string `json:"warming,omitempty"`
 	// Draining are older releases finishing their in-flight jobs.
 	Draining []string `json:"draining,omitempty"`
-	// MaxDraining caps how many draining groups may be kept; default 2.
+	// MaxDraining caps how many draining groups may be kept;
+	// defaultMaxDraining when the config leaves it out.
 	MaxDraining int `json:"maxDraining,omitempty"`
 	// InstanceTypes are the spot pool's compute-optimized types.
 	InstanceTypes []string `json:"instanceTypes"`
 	// Capacity is the active group's size.
 	Capacity Capacity `json:"capacity"`
-	// OnDemandBase is how many instances are always on-demand.
+	// OnDemandBase is how many instances are always on-demand; nil takes
+	// the fleet component's default.
 	OnDemandBase *int `json:"onDemandBase,omitempty"`
 	// OnDemandPercentageAboveBase is the on-demand share above the base.
 	OnDemandPercentageAboveBase int `json:"onDemandPercentageAboveBase,omitempty"`
@@ -346,28 +380,34 @@ type TranscodersConfig struct {
 	AverageJobSeconds float64 `json:"averageJobSeconds"`
 	// AcceptableLatencySeconds is how long a job may wait in the queue.
 	AcceptableLatencySeconds float64 `json:"acceptableLatencySeconds"`
-	// JobHeartbeatSeconds is how long a leaving instance may finish its job.
-	JobHeartbeatSeconds int `json:"jobHeartbeatSeconds,omitempty"`
+	// JobHeartbeatSeconds is how long a leaving instance may finish its
+	// job; nil takes the fleet component's default.
+	JobHeartbeatSeconds *int `json:"jobHeartbeatSeconds,omitempty"`
 }
 
-func (c *TranscodersConfig) applyDefaults() {
-	if c.MaxDraining == 0 {
-		c.MaxDraining = 2
-	}
-	if c.OnDemandBase == nil {
-		one := 1
-		c.OnDemandBase = &one
-	}
-	if c.JobHeartbeatSeconds == 0 {
-		c.JobHeartbeatSeconds = 1800
+// defaultMaxDraining is how many draining groups may be kept when the
+// config does not say.
+const defaultMaxDraining = 2
+
+// fleetArgs is the fleet of one release, as far as config decides it.
+func fleetArgs(env string, c TranscodersConfig, release string, draining bool) transcoderfleet.TranscoderFleetArgs {
+	return transcoderfleet.TranscoderFleetArgs{
+		Env: env, Release: release, Draining: draining,
+		InstanceTypes:               c.InstanceTypes,
+		OnDemandBaseCapacity:        c.OnDemandBase,
+		OnDemandPercentageAboveBase: c.OnDemandPercentageAboveBase,
+		MinSize:                     c.Capacity.Min, MaxSize: c.Capacity.Max, DesiredCapacity: c.Capacity.Desired,
+		JobHeartbeatSeconds:      c.JobHeartbeatSeconds,
+		AverageJobSeconds:        c.AverageJobSeconds,
+		AcceptableLatencySeconds: c.AcceptableLatencySeconds,
 	}
 }
 
 // Validate checks the transcoder fleet's config.
 func (c TranscodersConfig) Validate(id topology.Identity) error {
-	ch := &checker{stack: id.Name}
+	ch := newChecker(id.Name)
 	if !validRelease(c.Active) {
-		ch.fail("transcoders.active", c.Active, releaseAccepted)
+		ch.fail("transcoders.active", c.Active, image.ReleaseAccepted)
 	}
 	switch {
 	case c.Warming == "":
@@ -376,7 +416,7 @@ func (c TranscodersConfig) Validate(id topology.Identity) error {
 	case slices.Contains(c.Draining, c.Warming):
 		ch.fail("transcoders.warming", c.Warming, "a release that is not draining")
 	case !validRelease(c.Warming):
-		ch.fail("transcoders.warming", c.Warming, releaseAccepted)
+		ch.fail("transcoders.warming", c.Warming, image.ReleaseAccepted)
 	}
 	seen := map[string]bool{}
 	for i, r := range c.Draining {
@@ -387,7 +427,7 @@ func (c TranscodersConfig) Validate(id topology.Identity) error {
 		case seen[r]:
 			ch.fail(key, r, "each draining release once")
 		case !validRelease(r):
-			ch.fail(key, r, releaseAccepted)
+			ch.fail(key, r, image.ReleaseAccepted)
 		}
 		seen[r] = true
 	}
@@ -395,29 +435,21 @@ func (c TranscodersConfig) Validate(id topology.Identity) error {
 	if len(c.Draining) > c.MaxDraining {
 		ch.fail("transcoders.draining", c.Draining, fmt.Sprintf("at most maxDraining (%d) releases; remove drained ones with `infra roll --gc`", c.MaxDraining))
 	}
-	if len(c.InstanceTypes) < 3 {
-		ch.fail("transcoders.instanceTypes", c.InstanceTypes, "at least 3 compute-optimized instance types, so that spot capacity has somewhere to go")
-	}
-	for i, t := range c.InstanceTypes {
-		if !typePattern.MatchString(t) || !strings.HasPrefix(t, "c") {
-			ch.fail(fmt.Sprintf("transcoders.instanceTypes[%d]", i), t, "a compute-optimized (c-family) type such as c6i.xlarge")
-		}
-	}
 	ch.capacity("transcoders.capacity", c.Capacity, maxPoolSize)
 	if c.OnDemandBase != nil {
-		ch.intRange("transcoders.onDemandBase", *c.OnDemandBase, 0, c.Capacity.Max)
 		if id.Env == "prod" && *c.OnDemandBase < 1 {
 			ch.fail("transcoders.onDemandBase", *c.OnDemandBase, "at least 1 in prod, so a spot drought never stops transcoding")
 		}
+		ch.intRange("transcoders.onDemandBase", *c.OnDemandBase, 0, c.Capacity.Max)
 	}
-	ch.intRange("transcoders.onDemandPercentageAboveBase", c.OnDemandPercentageAboveBase, 0, 100)
-	ch.intRange("transcoders.jobHeartbeatSeconds", c.JobHeartbeatSeconds, 300, 7200)
-	if c.AverageJobSeconds <= 0 {
-		ch.fail("transcoders.averageJobSeconds", c.AverageJobSeconds, "a positive number of seconds")
-	}
-	if c.AcceptableLatencySeconds < c.AverageJobSeconds {
-		ch.fail("transcoders.acceptableLatencySeconds", c.AcceptableLatencySeconds, "at least averageJobSeconds, so the backlog target is one job per instance or more")
-	}
+	// The active fleet (and a warming one, the same but for its release)
+	// checks what the draining ones do and more.
+	ch.component("transcoderfleet", fleetArgs(id.Env, c, c.Active, false).Check(), map[string]string{
+		"InstanceTypes": "transcoders.instanceTypes", "OnDemandBaseCapacity": "transcoders.onDemandBase",
+		"OnDemandPercentageAboveBase": "transcoders.onDemandPercentageAboveBase", "MinSize": "transcoders.capacity.min",
+		"JobHeartbeatSeconds": "transcoders.jobHeartbeatSeconds", "AverageJobSeconds": "transcoders.averageJobSeconds",
+		"AcceptableLatencySeconds": "transcoders.acceptableLatencySeconds",
+	})
 	return ch.err()
 }
 
@@ -448,7 +480,7 @@ type DNSConfig struct {
 
 // Validate checks the DNS config.
 func (c DNSConfig) Validate(id topology.Identity) error {
-	ch := &checker{stack: id.Name}
+	ch := newChecker(id.Name)
 	for _, svc := range topology.ServiceNames() {
 		live, ok := c.Live[svc]
 		if !ok {
@@ -485,6 +517,7 @@ func (c DNSConfig) Validate(id topology.Identity) error {
 		if !domainPattern.MatchString(c.Hostnames[svc]) {
 			ch.fail("hostnames."+svc, c.Hostnames[svc], "a lowercase DNS name")
 		}
+		ch.component("dnsrecords", dnsrecords.CheckHostname(c.Hostnames[svc]), map[string]string{"Hostname": "hostnames." + svc})
 	}
 	return ch.err()
 }

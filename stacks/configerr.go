@@ -1,56 +1,84 @@
 package stacks
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
+	"github.com/video-platform/video-platform/components/loadbalancer"
 )
 
-// ConfigError is a bad config value. It names the stack, the key, the value
-// and what is accepted, so the person running `pulumi up` can fix it at once.
+// ConfigError is a stack that cannot run with its config: a bad value, a
+// key that is not set or does not belong to the stack, or a stack it reads
+// that is not deployed. It names the stack, the key and what to do, so the
+// person running `pulumi up` can fix it at once; `infra synth` exits 2 on
+// it, never 1, which means a policy violation.
 type ConfigError struct {
 	// Stack is the stack whose config is bad.
 	Stack string
-	// Key is the fully qualified key with a path, e.g. "video-platform:capacity.min".
+	// Key is the fully qualified key with a path, e.g.
+	// "video-platform:copy.capacity.min"; "" when the problem is not one
+	// key's (a stack read before it is deployed).
 	Key string
-	// Value is the bad value as written.
+	// Value is the bad value as written; nil when it is not set.
 	Value any
 	// Accepted says what would be accepted.
 	Accepted string
+	// Problem, when set, says what is wrong in place of "= <value> is not
+	// accepted": the key is not set, is not a key of this stack, or the
+	// stack reads another that is not deployed.
+	Problem string
 }
 
 func (e *ConfigError) Error() string {
-	return fmt.Sprintf("stack %s: config %s = %s is not accepted; accepted: %s", e.Stack, e.Key, show(e.Value), e.Accepted)
+	msg := "stack " + e.Stack
+	if e.Key != "" {
+		msg += ": config " + e.Key
+	}
+	if e.Problem == "" {
+		return fmt.Sprintf("%s = %s is not accepted; accepted: %s", msg, show(e.Value), e.Accepted)
+	}
+	msg += " " + e.Problem
+	if e.Accepted != "" {
+		msg += "; accepted: " + e.Accepted
+	}
+	return msg
 }
 
+// show writes a value as it would be written in the config: JSON, except
+// that an unset value says so.
 func show(v any) string {
-	switch t := v.(type) {
-	case nil:
+	if v == nil {
 		return "(unset)"
-	case string:
-		return fmt.Sprintf("%q", t)
-	default:
-		b, err := json.Marshal(t)
-		if err != nil {
-			return fmt.Sprint(t)
-		}
-		return string(b)
 	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
 }
 
 // checker collects every config problem of a stack so that one run reports
-// them all, and nothing is declared until all are fixed.
+// them all, and nothing is declared until all are fixed. A key is reported
+// once, by the first check that refuses it: the stacks check their own
+// rules first, then the components', which often refuse the same value for
+// the same reason.
 type checker struct {
-	stack string
-	errs  []error
+	stack  string
+	errs   []error
+	failed map[string]bool
+}
+
+func newChecker(stack string) *checker {
+	return &checker{stack: stack, failed: map[string]bool{}}
 }
 
 func (c *checker) fail(key string, value any, accepted string) {
+	if c.failed[key] {
+		return
+	}
+	c.failed[key] = true
 	c.errs = append(c.errs, &ConfigError{Stack: c.stack, Key: ProjectName + ":" + key, Value: value, Accepted: accepted})
 }
 
@@ -69,33 +97,26 @@ func (c *checker) oneOf(key, v string, accepted ...string) {
 	c.fail(key, v, "one of "+strings.Join(accepted, ", "))
 }
 
+// fieldError is what every component's Check returns
+// (components/internal/field, under each component's FieldError name).
+type fieldError = loadbalancer.FieldError
+
+// component maps the fields a component refused onto the config keys they
+// come from. keys maps an Args field to its key; an index after the field
+// carries over ("InstanceTypes[2]" is transcoders.instanceTypes[2]). A
+// field no config key sets is a bug of the stack, not a config problem.
+func (c *checker) component(name string, refused []fieldError, keys map[string]string) {
+	for _, fe := range refused {
+		key, ok := keys[fe.Base()]
+		if !ok {
+			c.errs = append(c.errs, fmt.Errorf("stack %s: %s refuses %w, and no config key sets %s", c.stack, name, fe, fe.Field))
+			continue
+		}
+		c.fail(key+fe.Rest(), fe.Value, fe.Accepted)
+	}
+}
+
 func (c *checker) err() error { return errors.Join(c.errs...) }
 
 // ProjectName is the Pulumi project, and so the config namespace.
 const ProjectName = "video-platform"
-
-// readObject decodes a structured config key into a typed struct. It is
-// strict where config.TryObject is lenient: an unknown field is a typo that
-// would otherwise silently fall back to a default.
-func readObject(ctx *pulumi.Context, stack, key string, required bool, out any) error {
-	raw, err := config.Try(ctx, key)
-	if err != nil {
-		if !required {
-			return nil
-		}
-		return &ConfigError{Stack: stack, Key: ProjectName + ":" + key, Value: nil,
-			Accepted: "a value; set it with `pulumi config set --path " + key + "... -s " + stack + "`"}
-	}
-	dec := json.NewDecoder(bytes.NewReader([]byte(raw)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(out); err != nil {
-		return &ConfigError{Stack: stack, Key: ProjectName + ":" + key, Value: raw,
-			Accepted: fmt.Sprintf("a value of the documented shape (%v)", err)}
-	}
-	return nil
-}
-
-// readString reads a plain string key; an absent key reads as "".
-func readString(ctx *pulumi.Context, key string) string {
-	return config.Get(ctx, key)
-}

@@ -55,9 +55,9 @@ func Copy(ctx *pulumi.Context, id topology.Identity, cfg CopyConfig) (*CopyStack
 		return nil, err
 	}
 
-	scaling := &asgpool.TargetTracking{Metric: svc.DefaultScalingMetric, TargetValue: svc.DefaultScalingTarget}
-	if cfg.Scaling != nil {
-		scaling = &asgpool.TargetTracking{Metric: cfg.Scaling.Metric, TargetValue: cfg.Scaling.Target}
+	scaling := cfg.scaling()
+	if scaling == nil {
+		scaling = &asgpool.TargetTracking{Metric: svc.DefaultScalingMetric, TargetValue: svc.DefaultScalingTarget}
 	}
 	if scaling.Metric == asgpool.MetricALBRequests {
 		scaling.ResourceLabel = pulumi.Sprintf("%s/%s", lb.ArnSuffix, lb.TargetGroupArnSuffix)
@@ -68,10 +68,7 @@ func Copy(ctx *pulumi.Context, id topology.Identity, cfg CopyConfig) (*CopyStack
 	var schedules []asgpool.Schedule
 	if cfg.Capacity.Max > 0 {
 		for _, s := range base.Schedules[id.Service] {
-			schedules = append(schedules, asgpool.Schedule{
-				Name: s.Name, Recurrence: s.Recurrence, TimeZone: s.TimeZone,
-				MinSize: s.Capacity.Min, MaxSize: s.Capacity.Max, DesiredCapacity: s.Capacity.Desired,
-			})
+			schedules = append(schedules, scheduleArgs(s))
 		}
 	}
 	environment := pulumi.StringMap{

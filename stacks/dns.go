@@ -53,10 +53,11 @@ func DNS(ctx *pulumi.Context, id topology.Identity, cfg DNSConfig) (*DNSStack, e
 		weights[svc] = map[string]int{liveColor: 100 - canary, topology.Other(liveColor): canary}
 		for _, color := range topology.Colors {
 			var c CopyOutputs
-			err := readStack(ctx, id.Name, topology.CopyStackName(id.Env, svc, color), copyKeys, &c)
+			name := topology.CopyStackName(id.Env, svc, color)
+			err := readStack(ctx, id, name, copyKeys, &c)
 			if errors.Is(err, errNotDeployed) && weights[svc][color] == 0 {
-				// A destroyed idle copy (replaced when wedged) has no
-				// records until it is deployed again.
+				// An idle copy that is destroyed (replaced when wedged) or
+				// not deployed yet has no records until it is deployed.
 				delete(weights[svc], color)
 				continue
 			}
@@ -66,8 +67,8 @@ func DNS(ctx *pulumi.Context, id topology.Identity, cfg DNSConfig) (*DNSStack, e
 					key, value = "canary."+svc, fmt.Sprint(canary)
 				}
 				return nil, &ConfigError{Stack: id.Name, Key: ProjectName + ":" + key, Value: value,
-					Accepted: fmt.Sprintf("a color whose copy is deployed; %s is not (destroyed or never deployed) but would get %d%% of the traffic",
-						topology.CopyStackName(id.Env, svc, color), weights[svc][color])}
+					Accepted: fmt.Sprintf("a color whose copy is deployed; %s is not (destroyed or never deployed) but would get %d%% of the traffic: run %s first",
+						name, weights[svc][color], deployCommand(id.Env, name))}
 			}
 			if err != nil {
 				return nil, err

@@ -4,10 +4,13 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/video-platform/video-platform/internal/topology"
 )
 
 // Network is the env's VPC and its subnets, one public and one private per AZ.
@@ -37,8 +40,10 @@ func newNetwork(ctx *pulumi.Context, env string, cfg NetworkConfig, tags pulumi.
 	if err != nil {
 		return nil, fmt.Errorf("listing availability zones: %w", err)
 	}
+	// Only the region knows how many zones it has; nothing is declared yet.
 	if len(zones.Names) < cfg.AzCount {
-		return nil, fmt.Errorf("network.azCount is %d but the region offers only %d zones (%v)", cfg.AzCount, len(zones.Names), zones.Names)
+		return nil, &ConfigError{Stack: topology.BaseStackName(env), Key: ProjectName + ":network.azCount", Value: cfg.AzCount,
+			Accepted: fmt.Sprintf("at most the %d zones the region offers (%s)", len(zones.Names), strings.Join(zones.Names, ", "))}
 	}
 	azs := zones.Names[:cfg.AzCount]
 	withName := func(name string) pulumi.StringMap {

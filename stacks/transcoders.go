@@ -35,24 +35,16 @@ func Transcoders(ctx *pulumi.Context, id topology.Identity, cfg TranscodersConfi
 	}
 	releases := append(serving, cfg.Draining...)
 	for i, release := range releases {
-		fleet, err := transcoderfleet.NewTranscoderFleet(ctx, "transcoder-"+release, &transcoderfleet.TranscoderFleetArgs{
-			Env: id.Env, Release: release, Draining: i >= len(serving),
-			ImageRepositoryURL:          pulumi.String(tier.RepositoryURL),
-			AmiID:                       pulumi.String(base.AmiID),
-			SecurityGroupIDs:            pulumi.StringArray{pulumi.String(tier.InstanceSecurityGroupID)},
-			InstanceProfileName:         pulumi.String(tier.InstanceProfileName),
-			SubnetIDs:                   pulumi.ToStringArray(base.PrivateSubnetIDs),
-			MinAZs:                      topology.MinAZs(id.Env),
-			InstanceTypes:               cfg.InstanceTypes,
-			OnDemandBaseCapacity:        *cfg.OnDemandBase,
-			OnDemandPercentageAboveBase: cfg.OnDemandPercentageAboveBase,
-			MinSize:                     cfg.Capacity.Min, MaxSize: cfg.Capacity.Max, DesiredCapacity: cfg.Capacity.Desired,
-			QueueURL:                 pulumi.String(base.Queue.URL),
-			QueueName:                pulumi.String(base.Queue.Name),
-			JobHeartbeatSeconds:      cfg.JobHeartbeatSeconds,
-			AverageJobSeconds:        cfg.AverageJobSeconds,
-			AcceptableLatencySeconds: cfg.AcceptableLatencySeconds,
-		})
+		args := fleetArgs(id.Env, cfg, release, i >= len(serving))
+		args.ImageRepositoryURL = pulumi.String(tier.RepositoryURL)
+		args.AmiID = pulumi.String(base.AmiID)
+		args.SecurityGroupIDs = pulumi.StringArray{pulumi.String(tier.InstanceSecurityGroupID)}
+		args.InstanceProfileName = pulumi.String(tier.InstanceProfileName)
+		args.SubnetIDs = pulumi.ToStringArray(base.PrivateSubnetIDs)
+		args.MinAZs = topology.MinAZs(id.Env)
+		args.QueueURL = pulumi.String(base.Queue.URL)
+		args.QueueName = pulumi.String(base.Queue.Name)
+		fleet, err := transcoderfleet.NewTranscoderFleet(ctx, "transcoder-"+release, &args)
 		if err != nil {
 			return nil, err
 		}

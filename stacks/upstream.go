@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -79,23 +80,52 @@ type CopyOutputs struct {
 	LBZoneID string `json:"lbZoneId"`
 }
 
-// stackReference refers to another stack of this project. Names are built
-// from the current organization and project so that the same code works on
-// a file:// backend and on Pulumi Cloud.
-func stackReference(ctx *pulumi.Context, stack string) (*pulumi.StackReference, error) {
-	name := fmt.Sprintf("%s/%s/%s", ctx.Organization(), ctx.Project(), stack)
-	return pulumi.NewStackReference(ctx, stack, &pulumi.StackReferenceArgs{Name: pulumi.String(name)})
+// stackName is the fully qualified name of another stack of this project,
+// built from the current organization and project so that the same code
+// works on a file:// backend and on Pulumi Cloud.
+func stackName(ctx *pulumi.Context, stack string) string {
+	return fmt.Sprintf("%s/%s/%s", ctx.Organization(), ctx.Project(), stack)
 }
+
+// readStackOutputs is the engine's builtin function behind StackReference.
+const readStackOutputs = "pulumi:pulumi:readStackOutputs"
+
+// exists asks the backend whether a stack has been created. A
+// StackReference to a stack that has not fails the whole run with the
+// engine's "unknown stack" error, whatever the program returns after it;
+// the same question asked as an invoke comes back to the program, which
+// can then say which stack to deploy first.
+func exists(ctx *pulumi.Context, stack string) (bool, error) {
+	var out struct {
+		Name string `pulumi:"name"`
+	}
+	err := ctx.Invoke(readStackOutputs, map[string]any{"name": stackName(ctx, stack)}, &out)
+	switch {
+	case err == nil:
+		return true, nil
+	case strings.Contains(err.Error(), "unknown stack"):
+		return false, nil
+	default:
+		return false, err
+	}
+}
+
+// errNotDeployed marks a stack that holds no outputs: never created, never
+// deployed, or destroyed.
+var errNotDeployed = errors.New("stack not deployed")
 
 // readStack reads the named outputs of another stack into a typed struct.
 // It reads plain values, because these decide how many resources to declare
 // (one subnet per AZ) and must be validated before anything is declared.
-// errNotDeployed marks a stack that exists but holds nothing: never
-// deployed, or destroyed.
-var errNotDeployed = errors.New("stack not deployed")
-
-func readStack(ctx *pulumi.Context, self, stack string, keys []string, out any) error {
-	ref, err := stackReference(ctx, stack)
+func readStack(ctx *pulumi.Context, id topology.Identity, stack string, keys []string, out any) error {
+	self := id.Name
+	switch ok, err := exists(ctx, stack); {
+	case err != nil:
+		return fmt.Errorf("stack %s: asking the backend for stack %s: %w", self, stack, err)
+	case !ok:
+		return fmt.Errorf("stack %s: %s does not exist: %w", self, stack, errNotDeployed)
+	}
+	ref, err := pulumi.NewStackReference(ctx, stack, &pulumi.StackReferenceArgs{Name: pulumi.String(stackName(ctx, stack))})
 	if err != nil {
 		return fmt.Errorf("stack %s: referencing %s: %w", self, stack, err)
 	}
@@ -118,9 +148,10 @@ func readStack(ctx *pulumi.Context, self, stack string, keys []string, out any) 
 	}
 	switch {
 	case len(missing) == len(keys):
-		return fmt.Errorf("stack %s: stack %s has no outputs; deploy it first with `pulumi up -s %s`: %w", self, stack, stack, errNotDeployed)
+		return fmt.Errorf("stack %s: %s has no outputs: %w", self, stack, errNotDeployed)
 	case len(missing) > 0:
-		return fmt.Errorf("stack %s: stack %s has no output %q; deploy it first with `pulumi up -s %s`", self, stack, missing[0], stack)
+		return &ConfigError{Stack: self, Problem: fmt.Sprintf("reads the output %s of %s, which its last deployment did not export: run %s again first",
+			missing[0], stack, deployCommand(id.Env, stack))}
 	}
 	raw, err := json.Marshal(values)
 	if err != nil {
@@ -134,12 +165,22 @@ func readStack(ctx *pulumi.Context, self, stack string, keys []string, out any) 
 	return nil
 }
 
+// deployCommand says how to deploy one stack of env.
+func deployCommand(env, stack string) string {
+	return fmt.Sprintf("`infra up %s --stack %s` (or pulumi up -s %s)", env, stack, stack)
+}
+
 var baseKeys = []string{"env", "azCount", "vpcId", "publicSubnetIds", "privateSubnetIds", "domain", "zoneId",
 	"certificateArn", "amiId", "alertsTopicArn", "queue", "tiers", "schedules"}
 
 func readBase(ctx *pulumi.Context, id topology.Identity) (BaseOutputs, error) {
 	var base BaseOutputs
-	if err := readStack(ctx, id.Name, topology.BaseStackName(id.Env), baseKeys, &base); err != nil {
+	name := topology.BaseStackName(id.Env)
+	err := readStack(ctx, id, name, baseKeys, &base)
+	if errors.Is(err, errNotDeployed) {
+		return base, &ConfigError{Stack: id.Name, Problem: fmt.Sprintf("reads the outputs of %s, which is not deployed: run %s first", name, deployCommand(id.Env, name))}
+	}
+	if err != nil {
 		return base, err
 	}
 	if len(base.PrivateSubnetIDs) < topology.MinAZs(id.Env) || len(base.PublicSubnetIDs) < topology.MinAZs(id.Env) {
@@ -157,7 +198,7 @@ func scheduleOutputs(schedules map[string][]ScheduleConfig) pulumi.Map {
 		items := pulumi.Array{}
 		for _, s := range list {
 			items = append(items, pulumi.Map{
-				"name": pulumi.String(s.Name), "recurrence": pulumi.String(s.Recurrence), "timeZone": pulumi.String(s.TimeZone),
+				"name": pulumi.String(s.Name), "recurrence": pulumi.String(s.Recurrence), "timeZone": pulumi.String(scheduleArgs(s).TimeZone),
 				"capacity": pulumi.Map{"min": pulumi.Int(s.Capacity.Min), "max": pulumi.Int(s.Capacity.Max), "desired": pulumi.Int(s.Capacity.Desired)},
 			})
 		}

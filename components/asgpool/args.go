@@ -15,6 +15,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/video-platform/video-platform/components/internal/field"
 	"github.com/video-platform/video-platform/internal/topology"
 )
 
@@ -536,27 +537,45 @@ func (a AsgPoolArgs) validateInstances() []error {
 	if a.InstanceType != "" {
 		bad("InstanceType: %q is set together with MixedInstances; accepted \"\" when MixedInstances lists the types", a.InstanceType)
 	}
+	for _, fe := range field.Under("MixedInstances", m.Check()) {
+		errs = append(errs, fe)
+	}
+	return errs
+}
+
+// FieldError is one rejected field: its name in Args, the value and what
+// is accepted. Every component reports its fields with this one type.
+type FieldError = field.Error
+
+// Check reports every rejected field of the mixed instances policy, a
+// strategy left empty taking its default, with "MixedInstances." left out
+// of the field names.
+func (m MixedInstances) Check() []FieldError {
+	var errs []FieldError
+	bad := func(name string, value any, accepted string) {
+		errs = append(errs, FieldError{Field: name, Value: value, Accepted: accepted})
+	}
 	seen := map[string]bool{}
-	for _, t := range m.InstanceTypes {
+	for i, t := range m.InstanceTypes {
+		name := fmt.Sprintf("InstanceTypes[%d]", i)
 		if !instanceTypePattern.MatchString(t) {
-			bad("MixedInstances.InstanceTypes: %q is not an instance type; accepted types such as \"c6i.xlarge\"", t)
-		}
-		if seen[t] {
-			bad("MixedInstances.InstanceTypes: %q is listed twice; accepted distinct types", t)
+			bad(name, t, "an instance type such as \"c6i.xlarge\"")
+		} else if seen[t] {
+			bad(name, t, "distinct types; it is listed twice")
 		}
 		seen[t] = true
 	}
 	if n := len(m.InstanceTypes); n < minMixedTypes || n > maxMixedTypes {
-		bad("MixedInstances.InstanceTypes: %d type(s) given; accepted %d..%d distinct types", n, minMixedTypes, maxMixedTypes)
+		bad("InstanceTypes", slices.Clone(m.InstanceTypes), fmt.Sprintf("%d to %d distinct instance types, so that Spot has several capacity pools to choose from; %d given", minMixedTypes, maxMixedTypes, n))
 	}
 	if m.OnDemandBaseCapacity < 0 || m.OnDemandBaseCapacity > maxGroupSize {
-		bad("MixedInstances.OnDemandBaseCapacity: %d is out of range; accepted 0..%d", m.OnDemandBaseCapacity, maxGroupSize)
+		bad("OnDemandBaseCapacity", m.OnDemandBaseCapacity, fmt.Sprintf("an integer from 0 to %d", maxGroupSize))
 	}
 	if p := m.OnDemandPercentageAboveBase; p < 0 || p > 100 {
-		bad("MixedInstances.OnDemandPercentageAboveBase: %d is out of range; accepted 0..100", p)
+		bad("OnDemandPercentageAboveBase", p, "an integer from 0 to 100")
 	}
-	if s := m.SpotAllocationStrategy; s != SpotPriceCapacityOptimized && s != SpotCapacityOptimized {
-		bad("MixedInstances.SpotAllocationStrategy: %q is not accepted; accepted %s, %s", s, SpotPriceCapacityOptimized, SpotCapacityOptimized)
+	if s := m.SpotAllocationStrategy; s != "" && s != SpotPriceCapacityOptimized && s != SpotCapacityOptimized {
+		bad("SpotAllocationStrategy", s, SpotPriceCapacityOptimized+" or "+SpotCapacityOptimized)
 	}
 	return errs
 }
@@ -608,68 +627,104 @@ func (h LaunchHook) heartbeat() int { return h.TimeoutSeconds + launchHookMargin
 
 func validateSchedule(i int, s Schedule, earlier []Schedule) []error {
 	var errs []error
-	field := fmt.Sprintf("Schedules[%d]", i)
-	bad := func(format string, v ...any) { errs = append(errs, fmt.Errorf(field+"."+format, v...)) }
-	if !scheduleNamePattern.MatchString(s.Name) {
-		bad("Name: %q is invalid; accepted letters, digits and dashes, at most 64 characters", s.Name)
+	name := fmt.Sprintf("Schedules[%d]", i)
+	for _, fe := range field.Under(name, s.Check()) {
+		errs = append(errs, fe)
 	}
 	for _, e := range earlier {
 		if e.Name == s.Name {
-			bad("Name: %q is used twice; accepted unique names", s.Name)
+			errs = append(errs, FieldError{Field: name + ".Name", Value: s.Name, Accepted: "a name used once per pool"})
 		}
 	}
+	return errs
+}
+
+// Check reports every rejected field of the schedule, a time zone left
+// empty taking its default, with "Schedules[i]." left out of the field
+// names. The sizes are checked together, as MinSize/DesiredCapacity/MaxSize.
+func (s Schedule) Check() []FieldError {
+	var errs []FieldError
+	bad := func(name string, value any, accepted string) {
+		errs = append(errs, FieldError{Field: name, Value: value, Accepted: accepted})
+	}
+	if !scheduleNamePattern.MatchString(s.Name) {
+		bad("Name", s.Name, "letters, digits and dashes, at most 64 characters")
+	}
 	if err := validateCron(s.Recurrence); err != nil {
-		bad("Recurrence: %q %v; accepted 5 cron fields: minute 0-59, hour 0-23, day 1-31, month 1-12, weekday 0-6", s.Recurrence, err)
+		bad("Recurrence", s.Recurrence, "5 cron fields: minute 0-59, hour 0-23, day 1-31, month 1-12, weekday 0-6; this one "+err.Error())
 	}
-	if s.TimeZone == "Local" {
-		bad("TimeZone: %q depends on the machine running Pulumi; accepted an IANA zone such as \"Europe/Berlin\"", s.TimeZone)
-	} else if _, err := time.LoadLocation(s.TimeZone); err != nil {
-		bad("TimeZone: %q is not an IANA time zone; accepted names such as \"UTC\" or \"America/New_York\"", s.TimeZone)
+	switch _, err := time.LoadLocation(s.TimeZone); {
+	case s.TimeZone == "Local":
+		bad("TimeZone", s.TimeZone, "an IANA zone such as \"Europe/Berlin\"; Local depends on the machine running Pulumi")
+	case err != nil:
+		bad("TimeZone", s.TimeZone, "an IANA time zone such as \"UTC\" or \"America/New_York\"")
 	}
-	if err := validateSizes(field+".", s.MinSize, s.DesiredCapacity, s.MaxSize); err != nil {
-		errs = append(errs, err)
+	if fe, ok := checkSizes(s.MinSize, s.DesiredCapacity, s.MaxSize); !ok {
+		errs = append(errs, fe)
 	}
 	return errs
 }
 
 func (a AsgPoolArgs) validateScaling() []error {
-	s := a.Scaling
-	if s == nil {
+	t := a.Scaling
+	if t == nil {
 		return nil
 	}
 	var errs []error
+	for _, fe := range field.Under("Scaling", t.Check()) {
+		errs = append(errs, fe)
+	}
 	bad := func(format string, v ...any) { errs = append(errs, fmt.Errorf(format, v...)) }
-	switch s.Metric {
+	switch t.Metric {
 	case MetricCPU:
-		if s.TargetValue < 1 || s.TargetValue > maxTargetValueCPU {
-			bad("Scaling.TargetValue: %g is out of range for cpu; accepted 1..%d (percent)", s.TargetValue, maxTargetValueCPU)
-		}
-		if s.ResourceLabel != nil {
+		if t.ResourceLabel != nil {
 			bad("Scaling.ResourceLabel: is set for metric cpu; accepted only with %s", MetricALBRequests)
 		}
 	case MetricALBRequests:
-		if !(s.TargetValue > 0) {
-			bad("Scaling.TargetValue: %g is out of range; accepted > 0 (requests per target)", s.TargetValue)
-		}
-		if s.ResourceLabel == nil {
+		if t.ResourceLabel == nil {
 			bad("Scaling.ResourceLabel: is required for metric %s; accepted \"<lb arnSuffix>/<tg arnSuffix>\"", MetricALBRequests)
 		}
 		if len(a.TargetGroupARNs) == 0 {
 			bad("Scaling.Metric: %s needs TargetGroupARNs; accepted %s for a pool without target groups", MetricALBRequests, MetricCPU)
 		}
-	default:
-		bad("Scaling.Metric: %q is not accepted; accepted %s, %s", s.Metric, MetricCPU, MetricALBRequests)
 	}
 	return errs
 }
 
-// validateSizes enforces 0 <= min <= desired <= max <= 1000.
-func validateSizes(prefix string, minSize, desired, maxSize int) error {
-	if minSize < 0 || minSize > desired || desired > maxSize || maxSize > maxGroupSize {
-		return fmt.Errorf("%sMinSize/DesiredCapacity/MaxSize: %d/%d/%d are out of order; accepted 0 <= MinSize <= DesiredCapacity <= MaxSize <= %d",
-			prefix, minSize, desired, maxSize, maxGroupSize)
+// Check reports the rejected metric or target value, with "Scaling." left
+// out of the field names. ResourceLabel and the target groups it needs are
+// declared elsewhere and checked with the pool.
+func (t TargetTracking) Check() []FieldError {
+	switch t.Metric {
+	case MetricCPU:
+		if t.TargetValue < 1 || t.TargetValue > maxTargetValueCPU {
+			return []FieldError{{Field: "TargetValue", Value: t.TargetValue, Accepted: fmt.Sprintf("a CPU percentage from 1 to %d", maxTargetValueCPU)}}
+		}
+	case MetricALBRequests:
+		if !(t.TargetValue > 0) {
+			return []FieldError{{Field: "TargetValue", Value: t.TargetValue, Accepted: "a positive number of requests per target"}}
+		}
+	default:
+		return []FieldError{{Field: "Metric", Value: t.Metric, Accepted: "one of " + MetricCPU + ", " + MetricALBRequests}}
 	}
 	return nil
+}
+
+// validateSizes enforces 0 <= min <= desired <= max <= 1000.
+func validateSizes(prefix string, minSize, desired, maxSize int) error {
+	if fe, ok := checkSizes(minSize, desired, maxSize); !ok {
+		fe.Field = prefix + fe.Field
+		return fe
+	}
+	return nil
+}
+
+func checkSizes(minSize, desired, maxSize int) (FieldError, bool) {
+	if minSize < 0 || minSize > desired || desired > maxSize || maxSize > maxGroupSize {
+		return FieldError{Field: "MinSize/DesiredCapacity/MaxSize", Value: fmt.Sprintf("%d/%d/%d", minSize, desired, maxSize),
+			Accepted: fmt.Sprintf("0 <= MinSize <= DesiredCapacity <= MaxSize <= %d", maxGroupSize)}, false
+	}
+	return FieldError{}, true
 }
 
 func validateTags(tags map[string]string) []error {

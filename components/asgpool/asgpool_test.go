@@ -443,11 +443,11 @@ func TestBadArgsRegisterNothing(t *testing.T) {
 		{Name: "duplicate mixed type", Edit: func(a *AsgPoolArgs) {
 			a.InstanceType = ""
 			a.MixedInstances = &MixedInstances{InstanceTypes: []string{"c5.large", "c5.large", "c6i.large"}}
-		}, Want: []string{"MixedInstances.InstanceTypes:"}},
+		}, Want: []string{`MixedInstances.InstanceTypes[1]: "c5.large" is not accepted; accepted distinct types`}},
 		{Name: "bad mixed type", Edit: func(a *AsgPoolArgs) {
 			a.InstanceType = ""
 			a.MixedInstances = &MixedInstances{InstanceTypes: []string{"c5", "c5.large", "c6i.large"}}
-		}, Want: []string{"MixedInstances.InstanceTypes:"}},
+		}, Want: []string{`MixedInstances.InstanceTypes[0]: "c5" is not accepted`}},
 		{Name: "lowest-price strategy", Edit: func(a *AsgPoolArgs) {
 			a.InstanceType = ""
 			a.MixedInstances = &MixedInstances{InstanceTypes: []string{"c5.large", "c6a.large", "c6i.large"}, SpotAllocationStrategy: "lowest-price"}

@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/video-platform/video-platform/components/internal/field"
 )
 
 // Colors are the accepted blue-green copies, in the order records are made.
@@ -128,8 +130,12 @@ func (a *DnsRecordsArgs) Validate() error {
 	if a.ZoneID == nil {
 		bad("ZoneID: is required")
 	}
-	if err := checkName(a.Hostname, hostLabel, false); err != nil {
-		bad("Hostname: %q %v", a.Hostname, err)
+	var targets []string
+	if a.direct() {
+		targets = slices.Sorted(maps.Keys(a.Targets))
+	}
+	for _, fe := range checkHostname(a.Hostname, targets) {
+		errs = append(errs, fe)
 	}
 	if len(a.Targets) == 0 {
 		bad("Targets: at least one is required; accepted keys %s", colors)
@@ -165,15 +171,37 @@ func (a *DnsRecordsArgs) Validate() error {
 	if sum == 0 {
 		bad("Weights: total weight is 0, so %q would resolve nowhere; accepted a total above 0 (give the live color a weight)", a.Hostname)
 	}
-	if a.direct() {
-		for _, color := range slices.Sorted(maps.Keys(a.Targets)) {
-			if n := color + "." + a.Hostname; len(n) > 253 && a.Hostname != "" {
-				bad("Hostname: direct name %q is %d characters; accepted at most 253", n, len(n))
-			}
-		}
-	}
 	errs = append(errs, a.validatePlain()...)
 	return errors.Join(errs...)
+}
+
+// FieldError is one rejected field: its name in Args, the value and what
+// is accepted. Every component reports its fields with this one type.
+type FieldError = field.Error
+
+// CheckHostname reports a hostname the records cannot have, with the
+// direct names <color>.<hostname> of both colors, so that a caller can
+// check a hostname from its own config before it declares anything.
+func CheckHostname(hostname string) []FieldError {
+	return checkHostname(hostname, Colors)
+}
+
+// checkHostname checks hostname and the direct names of colors.
+func checkHostname(hostname string, colors []string) []FieldError {
+	if accepted, ok := checkName(hostname, hostLabel, false); !ok {
+		return []FieldError{{Field: "Hostname", Value: hostname, Accepted: accepted}}
+	}
+	longest := ""
+	for _, color := range colors {
+		if n := color + "." + hostname; len(n) > len(longest) {
+			longest = n
+		}
+	}
+	if len(longest) > maxNameLength {
+		return []FieldError{{Field: "Hostname", Value: hostname,
+			Accepted: fmt.Sprintf("a name whose direct name %s fits in %d characters; it has %d", longest, maxNameLength, len(longest))}}
+	}
+	return nil
 }
 
 // direct reads DirectNames with its default, so that Validate is safe to
@@ -196,8 +224,8 @@ func (a *DnsRecordsArgs) validatePlain() []error {
 	byName := map[string]int{}
 	for i, r := range a.PlainRecords {
 		field := fmt.Sprintf("PlainRecords[%d]", i)
-		if err := checkName(r.Name, plainLabel, true); err != nil {
-			bad("%s.Name: %q %v", field, r.Name, err)
+		if accepted, ok := checkName(r.Name, plainLabel, true); !ok {
+			bad("%s.Name: %q is not accepted; accepted %s", field, r.Name, accepted)
 		}
 		if !slices.Contains(PlainRecordTypes, r.Type) {
 			bad("%s.Type: %q is not accepted; accepted %s", field, r.Type, strings.Join(PlainRecordTypes, ", "))
@@ -238,27 +266,31 @@ func (a *DnsRecordsArgs) validatePlain() []error {
 	return errs
 }
 
-// checkName validates a fully qualified name without a trailing dot.
-func checkName(name string, label *regexp.Regexp, wildcard bool) error {
+// maxNameLength is the longest DNS name.
+const maxNameLength = 253
+
+// checkName validates a fully qualified name without a trailing dot; when
+// it is not one, accepted says what is.
+func checkName(name string, label *regexp.Regexp, wildcard bool) (accepted string, ok bool) {
 	switch {
 	case name == "":
-		return errors.New("is required; accepted a fully qualified name such as \"app.example.com\"")
+		return "a fully qualified name such as \"app.example.com\"", false
 	case strings.HasSuffix(name, "."):
-		return errors.New("has a trailing dot; accepted the name without it")
-	case len(name) > 253:
-		return fmt.Errorf("is %d characters; accepted at most 253", len(name))
+		return "the name without its trailing dot", false
+	case len(name) > maxNameLength:
+		return fmt.Sprintf("at most %d characters; it has %d", maxNameLength, len(name)), false
 	}
 	labels := strings.Split(name, ".")
 	if len(labels) < 2 {
-		return errors.New("is not fully qualified; accepted at least two labels such as \"app.example.com\"")
+		return "a fully qualified name of at least two labels, such as \"app.example.com\"", false
 	}
 	for i, l := range labels {
 		if wildcard && i == 0 && l == "*" {
 			continue
 		}
 		if len(l) > 63 || !label.MatchString(l) {
-			return fmt.Errorf("has the invalid label %q; accepted 1..63 lowercase letters, digits and inner hyphens", l)
+			return fmt.Sprintf("labels of 1 to 63 lowercase letters, digits and inner hyphens; %q is not one", l), false
 		}
 	}
-	return nil
+	return "", true
 }

@@ -213,12 +213,12 @@ func TestBadArgs(t *testing.T) {
 		{Name: "negative TTL", Edit: func(a *DnsRecordsArgs) {
 			a.PlainRecords = []PlainRecord{{Name: "x.example.com", Type: "TXT", Values: []string{"v"}, TTL: -5}}
 		}, Want: []string{"PlainRecords[0].TTL: -5 is out of range"}},
-		{Name: "empty hostname", Edit: func(a *DnsRecordsArgs) { a.Hostname = "" }, Want: []string{`Hostname: "" is required`}},
-		{Name: "trailing dot", Edit: func(a *DnsRecordsArgs) { a.Hostname = "app.example.com." }, Want: []string{"Hostname: \"app.example.com.\" has a trailing dot"}},
-		{Name: "single label", Edit: func(a *DnsRecordsArgs) { a.Hostname = "localhost" }, Want: []string{"Hostname: \"localhost\" is not fully qualified"}},
-		{Name: "bad label", Edit: func(a *DnsRecordsArgs) { a.Hostname = "-app.Example.com" }, Want: []string{`Hostname: "-app.Example.com" has the invalid label "-app"`}},
-		{Name: "too long", Edit: func(a *DnsRecordsArgs) { a.Hostname = strings.Repeat("a.", 127) + "com" }, Want: []string{"Hostname:", "accepted at most 253"}},
-		{Name: "direct name too long", Edit: func(a *DnsRecordsArgs) { a.Hostname = strings.Repeat("a.", 124) + "com" }, Want: []string{"Hostname: direct name \"green.a.", "accepted at most 253"}},
+		{Name: "empty hostname", Edit: func(a *DnsRecordsArgs) { a.Hostname = "" }, Want: []string{`Hostname: "" is not accepted; accepted a fully qualified name`}},
+		{Name: "trailing dot", Edit: func(a *DnsRecordsArgs) { a.Hostname = "app.example.com." }, Want: []string{"Hostname: \"app.example.com.\" is not accepted; accepted the name without its trailing dot"}},
+		{Name: "single label", Edit: func(a *DnsRecordsArgs) { a.Hostname = "localhost" }, Want: []string{"Hostname: \"localhost\" is not accepted; accepted a fully qualified name of at least two labels"}},
+		{Name: "bad label", Edit: func(a *DnsRecordsArgs) { a.Hostname = "-app.Example.com" }, Want: []string{`Hostname: "-app.Example.com" is not accepted; accepted labels of 1 to 63 lowercase letters, digits and inner hyphens; "-app" is not one`}},
+		{Name: "too long", Edit: func(a *DnsRecordsArgs) { a.Hostname = strings.Repeat("a.", 127) + "com" }, Want: []string{"Hostname:", "accepted at most 253 characters; it has 257"}},
+		{Name: "direct name too long", Edit: func(a *DnsRecordsArgs) { a.Hostname = strings.Repeat("a.", 124) + "com" }, Want: []string{"Hostname: \"a.a.", "accepted a name whose direct name green.a.", "fits in 253 characters; it has 257"}},
 		{Name: "weight without target", Edit: func(a *DnsRecordsArgs) { delete(a.Targets, "green"); a.Weights["green"] = 10 },
 			Want: []string{`Weights[green]: 10 is set but Targets has no "green"`}},
 		{Name: "no zone, no targets", Edit: func(a *DnsRecordsArgs) { a.ZoneID = nil; a.Targets = nil },
@@ -231,7 +231,7 @@ func TestBadArgs(t *testing.T) {
 				{Name: "c.example.com", Type: "CNAME", Values: []string{"a.example.com", " "}},
 			}
 		}, Want: []string{
-			`PlainRecords[0].Name: "bad_.example.com" has the invalid label`,
+			`PlainRecords[0].Name: "bad_.example.com" is not accepted; accepted labels of`,
 			`PlainRecords[0].Type: "SOA" is not accepted; accepted A, AAAA`,
 			"PlainRecords[0].Values: at least one value is required",
 			"PlainRecords[1].Values[1]: is empty",

@@ -1,12 +1,12 @@
 package image
 
 import (
-	"errors"
 	"fmt"
 	"path/filepath"
 	"regexp"
 	"strings"
 
+	"github.com/video-platform/video-platform/components/internal/field"
 	"github.com/video-platform/video-platform/internal/imagetag"
 )
 
@@ -51,8 +51,9 @@ type ImageArgs struct {
 	RepositoryName string
 	// KeepLastImages is how many of the newest images the lifecycle policy
 	// keeps whatever their tags; older ones expire unless a keep- tag
-	// protects them (see KeepTag). 1..1000; 0 means 30.
-	KeepLastImages int
+	// protects them (see KeepTag). 1..1000; nil means 30, and a value set
+	// is taken as given, 0 included.
+	KeepLastImages *int
 	// ForceDelete lets `pulumi destroy` delete a repository that still
 	// holds images. false (the default) keeps released images safe.
 	ForceDelete bool
@@ -80,9 +81,11 @@ type ImageArgs struct {
 // Build settings get defaults only for a build, so that setting them without
 // one can still be reported as a mistake.
 func (a ImageArgs) withDefaults() ImageArgs {
-	if a.KeepLastImages == 0 {
-		a.KeepLastImages = defaultKeepLastImages
+	keep := defaultKeepLastImages
+	if a.KeepLastImages != nil {
+		keep = *a.KeepLastImages
 	}
+	a.KeepLastImages = &keep
 	if a.BuildContext != "" {
 		if a.Dockerfile == "" {
 			a.Dockerfile = filepath.Join(a.BuildContext, dockerfileName)
@@ -94,57 +97,74 @@ func (a ImageArgs) withDefaults() ImageArgs {
 	return a
 }
 
+// FieldError is one rejected field: its name in Args, the value and what
+// is accepted. Every component reports its fields with this one type.
+type FieldError = field.Error
+
+// Check reports every rejected field of the args, defaults applied first,
+// so that a caller can check the args it derives from its own config
+// before it declares anything.
+func (a ImageArgs) Check() []FieldError {
+	return a.withDefaults().check()
+}
+
 // Validate reports every invalid field at once. It expects defaults to have
 // been applied, as NewImage does.
 func (a ImageArgs) Validate() error {
-	var errs []error
-	bad := func(format string, v ...any) { errs = append(errs, fmt.Errorf(format, v...)) }
+	return field.Join(a.check())
+}
+
+func (a ImageArgs) check() []FieldError {
+	var errs []FieldError
+	bad := func(name string, value any, accepted string) {
+		errs = append(errs, FieldError{Field: name, Value: value, Accepted: accepted})
+	}
 
 	if !namePart.MatchString(a.Env) {
-		bad("Env: %q is invalid; accepted lowercase letters, digits and inner '-'", a.Env)
+		bad("Env", a.Env, "lowercase letters, digits and inner '-'")
 	}
 	if !namePart.MatchString(a.Service) {
-		bad("Service: %q is invalid; accepted lowercase letters, digits and inner '-'", a.Service)
+		bad("Service", a.Service, "lowercase letters, digits and inner '-'")
 	}
 	if n := len(a.RepositoryName); n < minRepositoryNameLength || n > maxRepositoryNameLength {
-		bad("RepositoryName: %q is %d characters; accepted %d..%d", a.RepositoryName, n,
-			minRepositoryNameLength, maxRepositoryNameLength)
+		bad("RepositoryName", a.RepositoryName, fmt.Sprintf("%d..%d characters; it has %d", minRepositoryNameLength, maxRepositoryNameLength, n))
 	} else if !repositoryNamePattern.MatchString(a.RepositoryName) {
-		bad("RepositoryName: %q is invalid; accepted %s", a.RepositoryName, repositoryNamePattern)
+		bad("RepositoryName", a.RepositoryName, "lowercase path segments matching "+repositoryNamePattern.String())
 	}
-	if a.KeepLastImages < minKeepLastImages || a.KeepLastImages > maxKeepLastImages {
-		bad("KeepLastImages: %d is out of range; accepted %d..%d", a.KeepLastImages, minKeepLastImages, maxKeepLastImages)
+	if k := a.KeepLastImages; k != nil && (*k < minKeepLastImages || *k > maxKeepLastImages) {
+		bad("KeepLastImages", *k, fmt.Sprintf("an integer from %d to %d", minKeepLastImages, maxKeepLastImages))
 	}
-	if a.Release != "" {
-		if err := checkRelease(a.Release); err != nil {
-			bad("Release: %w", err)
-		}
+	if a.Release != "" && checkRelease(a.Release) != nil {
+		bad("Release", a.Release, ReleaseAccepted)
 	}
 
 	if a.BuildContext != "" && a.ImageReference != "" {
-		bad("BuildContext, ImageReference: both set (%q, %q); accepted one of them", a.BuildContext, a.ImageReference)
+		bad("BuildContext", a.BuildContext, fmt.Sprintf("either BuildContext or ImageReference, not both (ImageReference is %q)", a.ImageReference))
 	}
 	if a.BuildContext != "" {
 		if a.Release == "" {
-			bad("Release: empty; required with BuildContext %q, accepted %s", a.BuildContext, tagPattern)
+			bad("Release", a.Release, fmt.Sprintf("a tag matching %s, required with BuildContext %q", tagPattern, a.BuildContext))
 		}
 		if !platformPattern.MatchString(a.Platform) {
-			bad("Platform: %q is invalid; accepted os/arch[/variant] such as %s", a.Platform, defaultPlatform)
+			bad("Platform", a.Platform, "os/arch[/variant] such as "+defaultPlatform)
 		}
 	} else {
 		if a.Dockerfile != "" {
-			bad("Dockerfile: %q is set without BuildContext; accepted only with BuildContext", a.Dockerfile)
+			bad("Dockerfile", a.Dockerfile, "only with BuildContext")
 		}
 		if a.Platform != "" {
-			bad("Platform: %q is set without BuildContext; accepted only with BuildContext", a.Platform)
+			bad("Platform", a.Platform, "only with BuildContext")
 		}
 	}
 	if a.ImageReference != "" && strings.ContainsAny(a.ImageReference, " \t\r\n") {
-		bad("ImageReference: %q contains whitespace; accepted an image reference such as repo:tag or repo@sha256:...",
-			a.ImageReference)
+		bad("ImageReference", a.ImageReference, "an image reference without whitespace, such as repo:tag or repo@sha256:...")
 	}
-	return errors.Join(errs...)
+	return errs
 }
+
+// ReleaseAccepted describes the releases KeepTag and the args accept
+// (imagetag.ReleaseAccepted).
+var ReleaseAccepted = imagetag.ReleaseAccepted
 
 // KeepTagPrefix starts the tag that protects an image from the lifecycle
 // policy (imagetag.KeepTagPrefix, where the contract lives).

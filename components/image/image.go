@@ -121,7 +121,7 @@ func NewImage(ctx *pulumi.Context, name string, args *ImageArgs, opts ...pulumi.
 	if err := a.Validate(); err != nil {
 		return nil, fmt.Errorf("image %q: %w", name, err)
 	}
-	policy, err := json.Marshal(lifecyclePolicy{Rules: policyRules(a.KeepLastImages)})
+	policy, err := json.Marshal(lifecyclePolicy{Rules: policyRules(*a.KeepLastImages)})
 	if err != nil {
 		return nil, fmt.Errorf("image %q: lifecycle policy: %w", name, err)
 	}

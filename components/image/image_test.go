@@ -113,7 +113,7 @@ func policyOf(t *testing.T, lc render.Resource) string {
 
 func TestKeepLastImagesAndForceDelete(t *testing.T) {
 	args := validArgs()
-	args.KeepLastImages = 7
+	args.KeepLastImages = new(7)
 	args.ForceDelete = true
 	args.Release = "2024.06.1"
 	res := run(t, args)
@@ -179,30 +179,32 @@ func TestBadArgs(t *testing.T) {
 	cases := []offlinetest.Case[ImageArgs]{
 		{Name: "missing env", Edit: func(a *ImageArgs) { a.Env = "" }, Want: []string{"Env:"}},
 		{Name: "missing service", Edit: func(a *ImageArgs) { a.Service = "" }, Want: []string{"Service:"}},
-		{Name: "missing repository", Edit: func(a *ImageArgs) { a.RepositoryName = "" }, Want: []string{"RepositoryName: \"\" is 0 characters; accepted 2..256"}},
-		{Name: "uppercase repository", Edit: func(a *ImageArgs) { a.RepositoryName = "Video/Recorder" }, Want: []string{"RepositoryName: \"Video/Recorder\" is invalid"}},
-		{Name: "repository trailing slash", Edit: func(a *ImageArgs) { a.RepositoryName = "video/" }, Want: []string{"RepositoryName: \"video/\" is invalid"}},
-		{Name: "keep too many", Edit: func(a *ImageArgs) { a.KeepLastImages = 1001 }, Want: []string{"KeepLastImages: 1001 is out of range; accepted 1..1000"}},
-		{Name: "keep negative", Edit: func(a *ImageArgs) { a.KeepLastImages = -1 }, Want: []string{"KeepLastImages: -1"}},
-		{Name: "bad tag", Edit: func(a *ImageArgs) { a.Release = ".hidden" }, Want: []string{"Release: \".hidden\" is not a Docker tag"}},
+		{Name: "missing repository", Edit: func(a *ImageArgs) { a.RepositoryName = "" }, Want: []string{"RepositoryName: \"\" is not accepted; accepted 2..256 characters; it has 0"}},
+		{Name: "uppercase repository", Edit: func(a *ImageArgs) { a.RepositoryName = "Video/Recorder" }, Want: []string{"RepositoryName: \"Video/Recorder\" is not accepted; accepted lowercase path segments"}},
+		{Name: "repository trailing slash", Edit: func(a *ImageArgs) { a.RepositoryName = "video/" }, Want: []string{"RepositoryName: \"video/\" is not accepted"}},
+		{Name: "keep too many", Edit: func(a *ImageArgs) { a.KeepLastImages = new(1001) }, Want: []string{"KeepLastImages: 1001 is not accepted; accepted an integer from 1 to 1000"}},
+		{Name: "keep negative", Edit: func(a *ImageArgs) { a.KeepLastImages = new(-1) }, Want: []string{"KeepLastImages: -1"}},
+		// A count set is taken as given: 0 is not the default.
+		{Name: "keep zero", Edit: func(a *ImageArgs) { a.KeepLastImages = new(0) }, Want: []string{"KeepLastImages: 0 is not accepted"}},
+		{Name: "bad tag", Edit: func(a *ImageArgs) { a.Release = ".hidden" }, Want: []string{"Release: \".hidden\" is not accepted; accepted a non-empty image tag"}},
 		{Name: "release too long for its keep tag", Edit: func(a *ImageArgs) { a.Release = strings.Repeat("r", 124) },
-			Want: []string{"is 124 characters; accepted at most 123, so that keep-<release> is a Docker tag too"}},
+			Want: []string{"Release: \"" + strings.Repeat("r", 124) + "\" is not accepted; accepted a non-empty image tag of letters, digits, '_', '.' and '-', at most 123 characters"}},
 		{Name: "release that is a keep tag", Edit: func(a *ImageArgs) { a.Release = "keep-r41" },
-			Want: []string{"Release: \"keep-r41\" starts with keep-, which marks protected images"}},
-		{Name: "build without release", Edit: func(a *ImageArgs) { a.BuildContext = "." }, Want: []string{"Release: empty; required with BuildContext"}},
+			Want: []string{"Release: \"keep-r41\" is not accepted; accepted a non-empty image tag", "not starting with keep-"}},
+		{Name: "build without release", Edit: func(a *ImageArgs) { a.BuildContext = "." }, Want: []string{"Release: \"\" is not accepted; accepted a tag matching", "required with BuildContext"}},
 		{Name: "build and reference", Edit: func(a *ImageArgs) {
 			a.Release = "v1"
 			a.BuildContext = "."
 			a.ImageReference = "nginx:1"
-		}, Want: []string{"BuildContext, ImageReference: both set"}},
-		{Name: "dockerfile without build", Edit: func(a *ImageArgs) { a.Dockerfile = "Dockerfile" }, Want: []string{"Dockerfile: \"Dockerfile\" is set without BuildContext"}},
-		{Name: "platform without build", Edit: func(a *ImageArgs) { a.Platform = "linux/arm64" }, Want: []string{"Platform: \"linux/arm64\" is set without BuildContext"}},
+		}, Want: []string{"BuildContext: \".\" is not accepted; accepted either BuildContext or ImageReference, not both"}},
+		{Name: "dockerfile without build", Edit: func(a *ImageArgs) { a.Dockerfile = "Dockerfile" }, Want: []string{"Dockerfile: \"Dockerfile\" is not accepted; accepted only with BuildContext"}},
+		{Name: "platform without build", Edit: func(a *ImageArgs) { a.Platform = "linux/arm64" }, Want: []string{"Platform: \"linux/arm64\" is not accepted; accepted only with BuildContext"}},
 		{Name: "bad platform", Edit: func(a *ImageArgs) {
 			a.Release = "v1"
 			a.BuildContext = "."
 			a.Platform = "amd64"
-		}, Want: []string{"Platform: \"amd64\" is invalid"}},
-		{Name: "reference with space", Edit: func(a *ImageArgs) { a.ImageReference = "nginx 1" }, Want: []string{"ImageReference: \"nginx 1\" contains whitespace"}},
+		}, Want: []string{"Platform: \"amd64\" is not accepted; accepted os/arch"}},
+		{Name: "reference with space", Edit: func(a *ImageArgs) { a.ImageReference = "nginx 1" }, Want: []string{"ImageReference: \"nginx 1\" is not accepted; accepted an image reference without whitespace"}},
 	}
 	offlinetest.BadArgs[ImageArgs]{
 		Stack:     offline.Stack{Name: stackName},
@@ -213,7 +215,7 @@ func TestBadArgs(t *testing.T) {
 }
 
 func TestAllBadFieldsReportedAtOnce(t *testing.T) {
-	err := (ImageArgs{KeepLastImages: -1}).withDefaults().Validate()
+	err := (ImageArgs{KeepLastImages: new(-1)}).withDefaults().Validate()
 	require.Error(t, err, "empty args are invalid")
 	for _, field := range []string{"Env:", "Service:", "RepositoryName:", "KeepLastImages:"} {
 		assert.Contains(t, err.Error(), field, "joined error names %s", field)

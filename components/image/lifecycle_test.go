@@ -270,7 +270,7 @@ func releaseHistory(t *testing.T) (images []ecrImage, referenced []string) {
 func declaredPolicy(t *testing.T, keep int) string {
 	t.Helper()
 	args := validArgs()
-	args.KeepLastImages = keep
+	args.KeepLastImages = &keep
 	return policyOf(t, offlinetest.Find(t, run(t, args), lifecycleType, "recorder-lifecycle"))
 }
 

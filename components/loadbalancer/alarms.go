@@ -5,6 +5,8 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/video-platform/video-platform/components/internal/field"
 )
 
 // Alarm defaults: what a healthy copy of any service stays under.
@@ -46,32 +48,25 @@ type Alarms struct {
 }
 
 // FieldError is one rejected field: its name in Args, the value and what
-// is accepted, so that a stack can name its own config key instead.
-type FieldError struct {
-	Field    string
-	Value    any
-	Accepted string
-}
-
-func (e FieldError) Error() string {
-	return fmt.Sprintf("%s: %v is not accepted; accepted %s", e.Field, e.Value, e.Accepted)
-}
+// is accepted, so that a stack can name its own config key instead. Every
+// component reports its fields with this one type.
+type FieldError = field.Error
 
 // Check reports every rejected field of the alarms, with "Alarms." left
 // out of the field names.
 func (a Alarms) Check() []FieldError {
 	var out []FieldError
 	if v := a.ErrorRatePercent; v != nil && (*v <= 0 || *v > 100) {
-		out = append(out, FieldError{"ErrorRatePercent", *v, "a percentage above 0 and at most 100"})
+		out = append(out, FieldError{Field: "ErrorRatePercent", Value: *v, Accepted: "a percentage above 0 and at most 100"})
 	}
 	if v := a.UnhealthyHosts; v != nil && (*v < 1 || *v > 1000) {
-		out = append(out, FieldError{"UnhealthyHosts", *v, "an integer from 1 to 1000"})
+		out = append(out, FieldError{Field: "UnhealthyHosts", Value: *v, Accepted: "an integer from 1 to 1000"})
 	}
 	if v := a.P99LatencySeconds; v != nil && (*v <= 0 || *v > 300) {
-		out = append(out, FieldError{"P99LatencySeconds", *v, "seconds above 0 and at most 300"})
+		out = append(out, FieldError{Field: "P99LatencySeconds", Value: *v, Accepted: "seconds above 0 and at most 300"})
 	}
 	if v := a.EvaluationMinutes; v != nil && (*v < 1 || *v > 60) {
-		out = append(out, FieldError{"EvaluationMinutes", *v, "an integer from 1 to 60"})
+		out = append(out, FieldError{Field: "EvaluationMinutes", Value: *v, Accepted: "an integer from 1 to 60"})
 	}
 	return out
 }

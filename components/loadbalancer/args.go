@@ -13,6 +13,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/video-platform/video-platform/components/internal/field"
 	"github.com/video-platform/video-platform/components/internal/tagging"
 	"github.com/video-platform/video-platform/policies/rules"
 )
@@ -288,8 +289,7 @@ func (a *LoadBalancerArgs) Validate() error {
 			bad("AccessLogs.Prefix: %q must not start or end with \"/\"", l.Prefix)
 		}
 	}
-	for _, fe := range a.Alarms.Check() {
-		fe.Field = "Alarms." + fe.Field
+	for _, fe := range field.Under("Alarms", a.Alarms.Check()) {
 		errs = append(errs, fe)
 	}
 	if a.IPAddressType != "ipv4" && a.IPAddressType != "dualstack" {

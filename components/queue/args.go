@@ -1,11 +1,12 @@
 package queue
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/video-platform/video-platform/components/internal/field"
 )
 
 // Limits that SQS enforces; validating them here turns a failed deployment
@@ -16,6 +17,9 @@ const (
 	maxRetentionSeconds  = 1209600 // 14 days
 	maxReceiveCountLimit = 1000
 	maxWaitTimeSeconds   = 20
+	// minOldestMessageAlarmSeconds is SQS's reporting period of the
+	// oldest message's age: a lower threshold cannot be told apart.
+	minOldestMessageAlarmSeconds = 60
 
 	// SQS names are at most 80 characters and namePrefix appends a
 	// 26-character unique suffix, so "<env>-<service>-jobs-" may use 54.
@@ -65,8 +69,9 @@ type QueueArgs struct {
 	// DLQ. 0 means 1209600 (14 days) so failed jobs can be inspected.
 	DlqRetentionSeconds int
 	// MaxReceiveCount is how many times a job is received before SQS moves
-	// it to the DLQ, 1..1000. 0 means 5.
-	MaxReceiveCount int
+	// it to the DLQ, 1..1000. nil means 5; a value set is taken as given, 0
+	// included.
+	MaxReceiveCount *int
 	// ReceiveWaitTimeSeconds is the long-polling wait, 0..20. nil means 20;
 	// pass a pointer to 0 to ask for short polling.
 	ReceiveWaitTimeSeconds *int
@@ -74,8 +79,10 @@ type QueueArgs struct {
 	// recovery. Required.
 	AlarmTopicArn pulumi.StringInput
 	// OldestMessageAlarmSeconds is the age of the oldest waiting job above
-	// which the backlog alarm fires; it must be > 0. 0 means 900.
-	OldestMessageAlarmSeconds int
+	// which the backlog alarm fires, 60..1209600: SQS reports the age once a
+	// minute, and no message gets older than the longest retention. nil
+	// means 900; a value set is taken as given, 0 included.
+	OldestMessageAlarmSeconds *int
 }
 
 // withDefaults returns a copy of the args with every default applied; the
@@ -90,65 +97,84 @@ func (a QueueArgs) withDefaults() QueueArgs {
 	if a.DlqRetentionSeconds == 0 {
 		a.DlqRetentionSeconds = defaultDlqRetentionSeconds
 	}
-	if a.MaxReceiveCount == 0 {
-		a.MaxReceiveCount = defaultMaxReceiveCount
+	if a.MaxReceiveCount == nil {
+		a.MaxReceiveCount = new(defaultMaxReceiveCount)
 	}
 	if a.ReceiveWaitTimeSeconds == nil {
 		wait := defaultReceiveWaitTimeSeconds
 		a.ReceiveWaitTimeSeconds = &wait
 	}
-	if a.OldestMessageAlarmSeconds == 0 {
-		a.OldestMessageAlarmSeconds = defaultOldestMessageAlarmSeconds
+	if a.OldestMessageAlarmSeconds == nil {
+		a.OldestMessageAlarmSeconds = new(defaultOldestMessageAlarmSeconds)
 	}
 	return a
+}
+
+// FieldError is one rejected field: its name in Args, the value and what
+// is accepted. Every component reports its fields with this one type.
+type FieldError = field.Error
+
+// Check reports every rejected field of the args, defaults applied first,
+// except AlarmTopicArn, which only exists once its topic is declared: a
+// caller checks the args it derives from its own config before it
+// declares anything.
+func (a QueueArgs) Check() []FieldError {
+	return a.withDefaults().check()
 }
 
 // Validate reports every invalid field at once. It expects defaults to have
 // been applied, as NewQueue does.
 func (a QueueArgs) Validate() error {
-	var errs []error
-	bad := func(format string, v ...any) { errs = append(errs, fmt.Errorf(format, v...)) }
-	inRange := func(field string, v, lo, hi int) {
+	errs := a.check()
+	if a.AlarmTopicArn == nil {
+		errs = append(errs, FieldError{Field: "AlarmTopicArn", Value: nil, Accepted: "an SNS topic ARN"})
+	}
+	return field.Join(errs)
+}
+
+func (a QueueArgs) check() []FieldError {
+	var errs []FieldError
+	bad := func(name string, value any, accepted string) {
+		errs = append(errs, FieldError{Field: name, Value: value, Accepted: accepted})
+	}
+	inRange := func(name string, v, lo, hi int) {
 		if v < lo || v > hi {
-			bad("%s: %d is out of range; accepted %d..%d", field, v, lo, hi)
+			bad(name, v, fmt.Sprintf("an integer from %d to %d", lo, hi))
 		}
 	}
 
 	if !namePart.MatchString(a.Env) {
-		bad("Env: %q is invalid; accepted lowercase letters, digits and inner '-'", a.Env)
+		bad("Env", a.Env, "lowercase letters, digits and inner '-'")
 	}
 	if !namePart.MatchString(a.Service) {
-		bad("Service: %q is invalid; accepted lowercase letters, digits and inner '-'", a.Service)
+		bad("Service", a.Service, "lowercase letters, digits and inner '-'")
 	}
 	if prefix := jobsPrefix(a.Env, a.Service); len(prefix) > maxPrefixLength {
-		bad("Env, Service: name prefix %q is %d characters; accepted at most %d", prefix, len(prefix), maxPrefixLength)
+		bad("Service", a.Service, fmt.Sprintf("an env and service whose name prefix %q fits in %d characters", prefix, maxPrefixLength))
 	}
 
 	inRange("JobTimeoutSeconds", a.JobTimeoutSeconds, 1, maxVisibilitySeconds)
 	if a.VisibilityTimeoutSeconds < a.JobTimeoutSeconds || a.VisibilityTimeoutSeconds > maxVisibilitySeconds {
-		bad("VisibilityTimeoutSeconds: %d is out of range; accepted JobTimeoutSeconds (%d)..%d",
-			a.VisibilityTimeoutSeconds, a.JobTimeoutSeconds, maxVisibilitySeconds)
+		bad("VisibilityTimeoutSeconds", a.VisibilityTimeoutSeconds, fmt.Sprintf("from JobTimeoutSeconds (%d) to %d", a.JobTimeoutSeconds, maxVisibilitySeconds))
 	}
 	inRange("MessageRetentionSeconds", a.MessageRetentionSeconds, minRetentionSeconds, maxRetentionSeconds)
 	inRange("DlqRetentionSeconds", a.DlqRetentionSeconds, minRetentionSeconds, maxRetentionSeconds)
 	if a.DlqRetentionSeconds < a.MessageRetentionSeconds {
-		bad("DlqRetentionSeconds: %d is less than MessageRetentionSeconds (%d); accepted >= MessageRetentionSeconds, "+
-			"because a message keeps its age in the DLQ and would expire there on arrival",
-			a.DlqRetentionSeconds, a.MessageRetentionSeconds)
+		bad("DlqRetentionSeconds", a.DlqRetentionSeconds, fmt.Sprintf("at least MessageRetentionSeconds (%d), "+
+			"because a message keeps its age in the DLQ and would expire there on arrival", a.MessageRetentionSeconds))
 	}
-	inRange("MaxReceiveCount", a.MaxReceiveCount, 1, maxReceiveCountLimit)
+	if a.MaxReceiveCount != nil {
+		inRange("MaxReceiveCount", *a.MaxReceiveCount, 1, maxReceiveCountLimit)
+	}
 	if a.ReceiveWaitTimeSeconds == nil {
-		bad("ReceiveWaitTimeSeconds: nil; accepted 0..%d", maxWaitTimeSeconds)
+		bad("ReceiveWaitTimeSeconds", nil, fmt.Sprintf("an integer from 0 to %d", maxWaitTimeSeconds))
 	} else {
 		inRange("ReceiveWaitTimeSeconds", *a.ReceiveWaitTimeSeconds, 0, maxWaitTimeSeconds)
 	}
-	if a.AlarmTopicArn == nil {
-		bad("AlarmTopicArn: missing; accepted an SNS topic ARN")
+	if a.OldestMessageAlarmSeconds != nil {
+		inRange("OldestMessageAlarmSeconds", *a.OldestMessageAlarmSeconds, minOldestMessageAlarmSeconds, maxRetentionSeconds)
 	}
-	if a.OldestMessageAlarmSeconds <= 0 {
-		bad("OldestMessageAlarmSeconds: %d is out of range; accepted > 0", a.OldestMessageAlarmSeconds)
-	}
-	return errors.Join(errs...)
+	return errs
 }
 
 // jobsPrefix is the main queue's namePrefix, the longer of the two.

@@ -72,7 +72,7 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 		return nil, fmt.Errorf("queue %q: %w", name, err)
 	}
 
-	maxReceive := a.MaxReceiveCount
+	maxReceive := *a.MaxReceiveCount
 	redrive := dlq.Arn.ApplyT(func(arn string) (string, error) {
 		doc, err := json.Marshal(redrivePolicy{DeadLetterTargetArn: arn, MaxReceiveCount: maxReceive})
 		return string(doc), err
@@ -108,7 +108,7 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 	topic := pulumi.Array{a.AlarmTopicArn}
 	if _, err := cloudwatch.NewMetricAlarm(ctx, name+"-oldest-message", &cloudwatch.MetricAlarmArgs{
 		AlarmDescription: pulumi.Sprintf("%s %s jobs have waited more than %d seconds: workers are down or too few.",
-			a.Env, a.Service, a.OldestMessageAlarmSeconds),
+			a.Env, a.Service, *a.OldestMessageAlarmSeconds),
 		Namespace:          pulumi.String("AWS/SQS"),
 		MetricName:         pulumi.String("ApproximateAgeOfOldestMessage"),
 		Dimensions:         pulumi.StringMap{"QueueName": jobs.Name},
@@ -116,7 +116,7 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 		Period:             pulumi.Int(60),
 		EvaluationPeriods:  pulumi.Int(1),
 		ComparisonOperator: pulumi.String("GreaterThanThreshold"),
-		Threshold:          pulumi.Float64(float64(a.OldestMessageAlarmSeconds)),
+		Threshold:          pulumi.Float64(float64(*a.OldestMessageAlarmSeconds)),
 		// An idle queue publishes no age; silence is healthy, not alarming.
 		TreatMissingData: pulumi.String("notBreaching"),
 		AlarmActions:     topic,
@@ -128,7 +128,7 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 
 	if _, err := cloudwatch.NewMetricAlarm(ctx, name+"-dlq-not-empty", &cloudwatch.MetricAlarmArgs{
 		AlarmDescription: pulumi.Sprintf("%s %s jobs failed %d times and are in the dead-letter queue.",
-			a.Env, a.Service, a.MaxReceiveCount),
+			a.Env, a.Service, *a.MaxReceiveCount),
 		Namespace:          pulumi.String("AWS/SQS"),
 		MetricName:         pulumi.String("ApproximateNumberOfMessagesVisible"),
 		Dimensions:         pulumi.StringMap{"QueueName": dlq.Name},

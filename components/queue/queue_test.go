@@ -125,7 +125,7 @@ func TestRedriveAllowPolicyLetsOnlyTheMainQueueIn(t *testing.T) {
 
 func TestAlarms(t *testing.T) {
 	args := validArgs()
-	args.OldestMessageAlarmSeconds = 1200
+	args.OldestMessageAlarmSeconds = new(1200)
 	res := run(t, args)
 	comp := offlinetest.Find(t, res, compType, "transcode")
 	require.Len(t, res.OfType(alarmType), 2, "two alarms")
@@ -165,7 +165,7 @@ func TestExplicitSettings(t *testing.T) {
 	args.JobTimeoutSeconds = 43200
 	args.MessageRetentionSeconds = 86400
 	args.DlqRetentionSeconds = 86400
-	args.MaxReceiveCount = 3
+	args.MaxReceiveCount = new(3)
 	short := 0
 	args.ReceiveWaitTimeSeconds = &short
 	res := run(t, args)
@@ -194,23 +194,26 @@ func TestBadArgs(t *testing.T) {
 	cases := []offlinetest.Case[QueueArgs]{
 		{Name: "missing env", Edit: func(a *QueueArgs) { a.Env = "" }, Want: []string{"Env:"}},
 		{Name: "bad service", Edit: func(a *QueueArgs) { a.Service = "Trans coder" }, Want: []string{"Service:"}},
-		{Name: "long prefix", Edit: func(a *QueueArgs) { a.Service = "a-very-long-service-name-that-does-not-fit-sqs" }, Want: []string{"name prefix"}},
-		{Name: "missing job timeout", Edit: func(a *QueueArgs) { a.JobTimeoutSeconds = 0 }, Want: []string{"JobTimeoutSeconds: 0 is out of range; accepted 1..43200"}},
+		{Name: "long prefix", Edit: func(a *QueueArgs) { a.Service = "a-very-long-service-name-that-does-not-fit-sqs" }, Want: []string{"whose name prefix"}},
+		{Name: "missing job timeout", Edit: func(a *QueueArgs) { a.JobTimeoutSeconds = 0 }, Want: []string{"JobTimeoutSeconds: 0 is not accepted; accepted an integer from 1 to 43200"}},
 		{Name: "job timeout too long", Edit: func(a *QueueArgs) { a.JobTimeoutSeconds = 50000 }, Want: []string{"JobTimeoutSeconds: 50000"}},
-		{Name: "visibility below job timeout", Edit: func(a *QueueArgs) { a.VisibilityTimeoutSeconds = 600 }, Want: []string{"VisibilityTimeoutSeconds: 600 is out of range"}},
+		{Name: "visibility below job timeout", Edit: func(a *QueueArgs) { a.VisibilityTimeoutSeconds = 600 }, Want: []string{"VisibilityTimeoutSeconds: 600 is not accepted; accepted from JobTimeoutSeconds (1800)"}},
 		{Name: "visibility above max", Edit: func(a *QueueArgs) { a.VisibilityTimeoutSeconds = 43201 }, Want: []string{"VisibilityTimeoutSeconds: 43201"}},
-		{Name: "negative max receive", Edit: func(a *QueueArgs) { a.MaxReceiveCount = -1 }, Want: []string{"MaxReceiveCount: -1 is out of range; accepted 1..1000"}},
-		{Name: "max receive too high", Edit: func(a *QueueArgs) { a.MaxReceiveCount = 1001 }, Want: []string{"MaxReceiveCount: 1001"}},
-		{Name: "retention too short", Edit: func(a *QueueArgs) { a.MessageRetentionSeconds = 30 }, Want: []string{"MessageRetentionSeconds: 30 is out of range; accepted 60..1209600"}},
+		{Name: "negative max receive", Edit: func(a *QueueArgs) { a.MaxReceiveCount = new(-1) }, Want: []string{"MaxReceiveCount: -1 is not accepted; accepted an integer from 1 to 1000"}},
+		{Name: "max receive too high", Edit: func(a *QueueArgs) { a.MaxReceiveCount = new(1001) }, Want: []string{"MaxReceiveCount: 1001"}},
+		// A count set is taken as given: 0 is not the default.
+		{Name: "max receive zero", Edit: func(a *QueueArgs) { a.MaxReceiveCount = new(0) }, Want: []string{"MaxReceiveCount: 0 is not accepted"}},
+		{Name: "retention too short", Edit: func(a *QueueArgs) { a.MessageRetentionSeconds = 30 }, Want: []string{"MessageRetentionSeconds: 30 is not accepted; accepted an integer from 60 to 1209600"}},
 		{Name: "retention too long", Edit: func(a *QueueArgs) { a.MessageRetentionSeconds = 1209601 }, Want: []string{"MessageRetentionSeconds: 1209601"}},
-		{Name: "dlq retention out of range", Edit: func(a *QueueArgs) { a.DlqRetentionSeconds = 2000000 }, Want: []string{"DlqRetentionSeconds: 2000000 is out of range"}},
+		{Name: "dlq retention out of range", Edit: func(a *QueueArgs) { a.DlqRetentionSeconds = 2000000 }, Want: []string{"DlqRetentionSeconds: 2000000 is not accepted"}},
 		{Name: "dlq retention below main", Edit: func(a *QueueArgs) {
 			a.MessageRetentionSeconds = 86400
 			a.DlqRetentionSeconds = 3600
-		}, Want: []string{"DlqRetentionSeconds: 3600 is less than MessageRetentionSeconds (86400)"}},
-		{Name: "wait too long", Edit: func(a *QueueArgs) { w := 21; a.ReceiveWaitTimeSeconds = &w }, Want: []string{"ReceiveWaitTimeSeconds: 21 is out of range; accepted 0..20"}},
-		{Name: "missing topic", Edit: func(a *QueueArgs) { a.AlarmTopicArn = nil }, Want: []string{"AlarmTopicArn: missing"}},
-		{Name: "negative alarm age", Edit: func(a *QueueArgs) { a.OldestMessageAlarmSeconds = -5 }, Want: []string{"OldestMessageAlarmSeconds: -5"}},
+		}, Want: []string{"DlqRetentionSeconds: 3600 is not accepted; accepted at least MessageRetentionSeconds (86400)"}},
+		{Name: "wait too long", Edit: func(a *QueueArgs) { w := 21; a.ReceiveWaitTimeSeconds = &w }, Want: []string{"ReceiveWaitTimeSeconds: 21 is not accepted; accepted an integer from 0 to 20"}},
+		{Name: "missing topic", Edit: func(a *QueueArgs) { a.AlarmTopicArn = nil }, Want: []string{"AlarmTopicArn: (unset) is not accepted; accepted an SNS topic ARN"}},
+		{Name: "negative alarm age", Edit: func(a *QueueArgs) { a.OldestMessageAlarmSeconds = new(-5) }, Want: []string{"OldestMessageAlarmSeconds: -5"}},
+		{Name: "alarm age zero", Edit: func(a *QueueArgs) { a.OldestMessageAlarmSeconds = new(0) }, Want: []string{"OldestMessageAlarmSeconds: 0 is not accepted; accepted an integer from 60 to 1209600"}},
 	}
 	offlinetest.BadArgs[QueueArgs]{
 		Stack:     offline.Stack{Name: stackName, Config: map[string]string{regionKey: regionName}},
@@ -226,7 +229,7 @@ func TestAllBadFieldsReportedAtOnce(t *testing.T) {
 	for _, field := range []string{"Env:", "Service:", "JobTimeoutSeconds:", "AlarmTopicArn:"} {
 		assert.Contains(t, err.Error(), field, "joined error names %s", field)
 	}
-	assert.Contains(t, (QueueArgs{}).Validate().Error(), "ReceiveWaitTimeSeconds: nil", "nil wait is reported without defaults")
+	assert.Contains(t, (QueueArgs{}).Validate().Error(), "ReceiveWaitTimeSeconds: (unset) is not accepted", "nil wait is reported without defaults")
 }
 
 func TestNilArgs(t *testing.T) {

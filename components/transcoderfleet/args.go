@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/video-platform/video-platform/components/asgpool"
+	"github.com/video-platform/video-platform/components/internal/field"
 )
 
 // queueURLVariable is the container variable that tells the worker where its
@@ -79,8 +80,9 @@ type TranscoderFleetArgs struct {
 	// fleet. Types of similar size keep the per-instance backlog meaningful.
 	InstanceTypes []string
 	// OnDemandBaseCapacity is how many instances are always on-demand, so
-	// that a Spot shortage still leaves the queue draining. 0 means 1.
-	OnDemandBaseCapacity int
+	// that a Spot shortage still leaves the queue draining. nil means 1; a
+	// value set is taken as given, 0 (all Spot) included.
+	OnDemandBaseCapacity *int
 	// OnDemandPercentageAboveBase is the on-demand share above the base,
 	// 0..100. 0 means all Spot.
 	OnDemandPercentageAboveBase int
@@ -127,8 +129,9 @@ type TranscoderFleetArgs struct {
 	ReadyTimeoutSeconds int
 
 	// JobHeartbeatSeconds is the termination hook's heartbeat, long enough
-	// for an in-flight job to finish, 300..7200. 0 means 1800.
-	JobHeartbeatSeconds int
+	// for an in-flight job to finish, 300..7200. nil means 1800; a value set
+	// is taken as given, 0 included.
+	JobHeartbeatSeconds *int
 	// AverageJobSeconds is how long one job takes on one instance, > 0.
 	// Required.
 	AverageJobSeconds float64
@@ -143,14 +146,14 @@ func (a TranscoderFleetArgs) withDefaults() TranscoderFleetArgs {
 	if a.MinAZs == 0 {
 		a.MinAZs = defaultMinAZs
 	}
-	if a.OnDemandBaseCapacity == 0 {
-		a.OnDemandBaseCapacity = defaultOnDemandBaseCapacity
+	if a.OnDemandBaseCapacity == nil {
+		a.OnDemandBaseCapacity = new(defaultOnDemandBaseCapacity)
 	}
 	if a.SpotAllocationStrategy == "" {
 		a.SpotAllocationStrategy = asgpool.SpotPriceCapacityOptimized
 	}
-	if a.JobHeartbeatSeconds == 0 {
-		a.JobHeartbeatSeconds = defaultJobHeartbeatSeconds
+	if a.JobHeartbeatSeconds == nil {
+		a.JobHeartbeatSeconds = new(defaultJobHeartbeatSeconds)
 	}
 	if a.HealthPort == 0 {
 		a.HealthPort = defaultHealthPort
@@ -169,59 +172,83 @@ func (a TranscoderFleetArgs) targetBacklog() float64 {
 	return a.AcceptableLatencySeconds / a.AverageJobSeconds
 }
 
+// FieldError is one rejected field: its name in Args, the value and what
+// is accepted. Every component reports its fields with this one type.
+type FieldError = field.Error
+
+// Check reports every rejected field among the fleet's own settings,
+// defaults applied first: the instance types and their Spot mix, the
+// sizes of an active fleet, the heartbeat and the backlog target. The
+// deploy-time inputs (repository, AMI, network, queue) are left to
+// Validate, so that a caller can check the args it derives from its own
+// config before it declares anything.
+func (a TranscoderFleetArgs) Check() []FieldError {
+	return a.withDefaults().check()
+}
+
 // Validate reports every invalid field at once, including those the AsgPool
 // child would reject, so nothing is registered for a bad fleet. Call it
 // after withDefaults.
 func (a TranscoderFleetArgs) Validate() error {
 	var errs []error
-	bad := func(format string, v ...any) { errs = append(errs, fmt.Errorf(format, v...)) }
-
-	errs = append(errs, validateInstanceTypes(a.InstanceTypes)...)
-	if !a.Draining && a.MinSize < 1 {
-		bad("MinSize: %d is out of range for an active fleet; accepted 1..DesiredCapacity, because the backlog per instance is undefined with no instance", a.MinSize)
+	for _, fe := range a.check() {
+		errs = append(errs, fe)
 	}
 	if a.QueueURL == nil {
-		bad("QueueURL: is required; accepted the jobs queue's URL")
+		errs = append(errs, FieldError{Field: "QueueURL", Value: nil, Accepted: "the jobs queue's URL"})
 	}
 	if a.QueueName == nil {
-		bad("QueueName: is required; accepted the jobs queue's name")
+		errs = append(errs, FieldError{Field: "QueueName", Value: nil, Accepted: "the jobs queue's name"})
 	}
-	if _, ok := a.Environment[queueURLVariable]; ok {
-		bad("Environment: key %q is set by the fleet from QueueURL; accepted other keys", queueURLVariable)
-	}
-	if h := a.JobHeartbeatSeconds; h < minJobHeartbeatSeconds || h > maxJobHeartbeatSeconds {
-		bad("JobHeartbeatSeconds: %d is out of range; accepted %d..%d, long enough for an in-flight job", h, minJobHeartbeatSeconds, maxJobHeartbeatSeconds)
-	}
-	avgOK := positive(a.AverageJobSeconds)
-	if !avgOK {
-		bad("AverageJobSeconds: %g is out of range; accepted > 0", a.AverageJobSeconds)
-	}
-	latOK := positive(a.AcceptableLatencySeconds)
-	if !latOK {
-		bad("AcceptableLatencySeconds: %g is out of range; accepted > 0", a.AcceptableLatencySeconds)
-	}
-	if avgOK && latOK && a.targetBacklog() < minTargetBacklog {
-		bad("AcceptableLatencySeconds: %g is below AverageJobSeconds %g (backlog target %.2f per instance); accepted a latency >= the average job, target >= %g",
-			a.AcceptableLatencySeconds, a.AverageJobSeconds, a.targetBacklog(), minTargetBacklog)
-	}
-
 	errs = append(errs, poolErrors(a.poolArgs().Check())...)
 	return errors.Join(errs...)
 }
 
+func (a TranscoderFleetArgs) check() []FieldError {
+	var errs []FieldError
+	bad := func(name string, value any, accepted string) {
+		errs = append(errs, FieldError{Field: name, Value: value, Accepted: accepted})
+	}
+
+	errs = append(errs, checkInstanceTypes(a.InstanceTypes)...)
+	errs = append(errs, a.mixedInstances().Check()...)
+	if !a.Draining && a.MinSize < 1 {
+		bad("MinSize", a.MinSize, "at least 1 for a fleet that takes jobs, because the backlog per instance is undefined with no instance")
+	}
+	if _, ok := a.Environment[queueURLVariable]; ok {
+		bad("Environment", queueURLVariable, "keys other than "+queueURLVariable+", which the fleet sets from QueueURL")
+	}
+	if h := a.JobHeartbeatSeconds; h != nil && (*h < minJobHeartbeatSeconds || *h > maxJobHeartbeatSeconds) {
+		bad("JobHeartbeatSeconds", *h, fmt.Sprintf("an integer from %d to %d, long enough for an in-flight job", minJobHeartbeatSeconds, maxJobHeartbeatSeconds))
+	}
+	avgOK := positive(a.AverageJobSeconds)
+	if !avgOK {
+		bad("AverageJobSeconds", a.AverageJobSeconds, "a positive number of seconds")
+	}
+	latOK := positive(a.AcceptableLatencySeconds)
+	if !latOK {
+		bad("AcceptableLatencySeconds", a.AcceptableLatencySeconds, "a positive number of seconds")
+	}
+	if avgOK && latOK && a.targetBacklog() < minTargetBacklog {
+		bad("AcceptableLatencySeconds", a.AcceptableLatencySeconds, fmt.Sprintf("at least the average job time (%g s), so that the backlog target is %g job per instance or more", a.AverageJobSeconds, minTargetBacklog))
+	}
+	return errs
+}
+
 func positive(x float64) bool { return x > 0 && !math.IsInf(x, 1) }
 
-// validateInstanceTypes checks what makes a transcoder fleet: compute-optimized
+// checkInstanceTypes checks what makes a transcoder fleet: compute-optimized
 // types, several families, one architecture. Count, format and duplicates are
 // the pool's checks.
-func validateInstanceTypes(types []string) []error {
-	var errs []error
+func checkInstanceTypes(types []string) []FieldError {
+	var errs []FieldError
 	families := map[string]bool{}
 	arm, x86 := 0, 0
-	for _, t := range types {
+	for i, t := range types {
 		family, _, _ := strings.Cut(t, ".")
 		if !computeFamily.MatchString(family) {
-			errs = append(errs, fmt.Errorf("InstanceTypes: %q is not compute-optimized; accepted types whose family starts with \"c\", such as c6i.xlarge, c5.xlarge, c6a.xlarge, c7i.xlarge", t))
+			errs = append(errs, FieldError{Field: fmt.Sprintf("InstanceTypes[%d]", i), Value: t,
+				Accepted: "a compute-optimized type, whose family starts with \"c\" and a generation, such as c6i.xlarge, c5.xlarge, c6a.xlarge, c7i.xlarge"})
 			continue
 		}
 		families[family] = true
@@ -232,11 +259,12 @@ func validateInstanceTypes(types []string) []error {
 		}
 	}
 	if len(types) >= minFleetTypes && len(errs) == 0 && len(families) < minFleetFamilies {
-		errs = append(errs, fmt.Errorf("InstanceTypes: %s are all of one family; accepted types from at least %d families or generations (such as c6i and c5)",
-			strings.Join(types, ", "), minFleetFamilies))
+		errs = append(errs, FieldError{Field: "InstanceTypes", Value: slices.Clone(types),
+			Accepted: fmt.Sprintf("types from at least %d families or generations (such as c6i and c5), so that one Spot shortage cannot empty the fleet", minFleetFamilies)})
 	}
 	if arm > 0 && x86 > 0 {
-		errs = append(errs, fmt.Errorf("InstanceTypes: %s mix arm64 (Graviton) and x86_64 families; accepted one architecture, matching the one AMI", strings.Join(types, ", ")))
+		errs = append(errs, FieldError{Field: "InstanceTypes", Value: slices.Clone(types),
+			Accepted: "types of one architecture, arm64 (Graviton) or x86_64, matching the one AMI"})
 	}
 	return errs
 }
@@ -244,17 +272,14 @@ func validateInstanceTypes(types []string) []error {
 // poolFieldNames maps the AsgPool's field names in its errors to the
 // fleet's, so that every message names a field the caller can set.
 var poolFieldNames = []struct{ pool, fleet string }{
-	{"MixedInstances.InstanceTypes:", "InstanceTypes:"},
-	{"MixedInstances.OnDemandBaseCapacity:", "OnDemandBaseCapacity:"},
-	{"MixedInstances.OnDemandPercentageAboveBase:", "OnDemandPercentageAboveBase:"},
-	{"MixedInstances.SpotAllocationStrategy:", "SpotAllocationStrategy:"},
 	{"LaunchHook.TimeoutSeconds:", "ReadyTimeoutSeconds:"},
 	{"LaunchHook.HealthPort:", "HealthPort:"},
 	{"LaunchHook.HealthPath:", "HealthPath:"},
 }
 
 // poolErrors renames the pool's fields and drops the checks the fleet makes
-// more strictly itself.
+// itself: its mixed instances, which check reports with the fleet's field
+// names, and the heartbeat, which it checks more strictly.
 func poolErrors(err error) []error {
 	if err == nil {
 		return nil
@@ -266,8 +291,8 @@ func poolErrors(err error) []error {
 	var out []error
 	for _, e := range list {
 		msg := e.Error()
-		if strings.HasPrefix(msg, "LifecycleHook.HeartbeatSeconds:") {
-			continue // JobHeartbeatSeconds is checked above, with a stricter range
+		if strings.HasPrefix(msg, "LifecycleHook.HeartbeatSeconds:") || strings.HasPrefix(msg, "MixedInstances.") {
+			continue
 		}
 		for _, n := range poolFieldNames {
 			if rest, ok := strings.CutPrefix(msg, n.pool); ok {
@@ -278,6 +303,17 @@ func poolErrors(err error) []error {
 		out = append(out, errors.New(msg))
 	}
 	return out
+}
+
+// mixedInstances is the pool's mix of instance types and Spot capacity.
+// Call it after withDefaults.
+func (a TranscoderFleetArgs) mixedInstances() asgpool.MixedInstances {
+	return asgpool.MixedInstances{
+		InstanceTypes:               a.InstanceTypes,
+		OnDemandBaseCapacity:        *a.OnDemandBaseCapacity,
+		OnDemandPercentageAboveBase: a.OnDemandPercentageAboveBase,
+		SpotAllocationStrategy:      a.SpotAllocationStrategy,
+	}
 }
 
 // poolArgs is the AsgPool the fleet runs on.
@@ -301,16 +337,11 @@ func (a TranscoderFleetArgs) poolArgs() asgpool.AsgPoolArgs {
 		InstanceProfileName: a.InstanceProfileName,
 		SubnetIDs:           a.SubnetIDs,
 		MinAZs:              a.MinAZs,
-		MixedInstances: &asgpool.MixedInstances{
-			InstanceTypes:               a.InstanceTypes,
-			OnDemandBaseCapacity:        a.OnDemandBaseCapacity,
-			OnDemandPercentageAboveBase: a.OnDemandPercentageAboveBase,
-			SpotAllocationStrategy:      a.SpotAllocationStrategy,
-		},
-		MinSize:         a.MinSize,
-		MaxSize:         a.MaxSize,
-		DesiredCapacity: a.DesiredCapacity,
-		LifecycleHook:   &asgpool.LifecycleHook{HeartbeatSeconds: a.JobHeartbeatSeconds},
+		MixedInstances:      new(a.mixedInstances()),
+		MinSize:             a.MinSize,
+		MaxSize:             a.MaxSize,
+		DesiredCapacity:     a.DesiredCapacity,
+		LifecycleHook:       &asgpool.LifecycleHook{HeartbeatSeconds: *a.JobHeartbeatSeconds},
 		// Every fleet, draining ones too, declares the launch hook: the
 		// hooks are fixed when the group is created, and a change would
 		// replace the group of a release in the middle of its drain.

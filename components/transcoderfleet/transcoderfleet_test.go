@@ -174,7 +174,7 @@ func TestDrainingFleet(t *testing.T) {
 	args := fleetArgs()
 	args.Draining = true
 	args.Release = "v41"
-	args.JobHeartbeatSeconds = 3600
+	args.JobHeartbeatSeconds = new(3600)
 	res := runFleet(t, "tc-v41", args)
 
 	asg := offlinetest.Find(t, res, typeASG, "tc-v41-pool-asg")
@@ -193,7 +193,7 @@ func TestDrainingFleet(t *testing.T) {
 
 func TestFleetOptionsAndEnvironment(t *testing.T) {
 	args := fleetArgs()
-	args.OnDemandBaseCapacity = 2
+	args.OnDemandBaseCapacity = new(2)
 	args.OnDemandPercentageAboveBase = 20
 	args.SpotAllocationStrategy = "capacity-optimized"
 	args.Environment = pulumi.StringMap{"OUTPUT_BUCKET": pulumi.String("media-out")}
@@ -209,6 +209,17 @@ func TestFleetOptionsAndEnvironment(t *testing.T) {
 	require.NoError(t, err, "base64")
 	assert.Contains(t, string(raw), "'OUTPUT_BUCKET=media-out'", "extra variable")
 	assert.Contains(t, string(raw), "'QUEUE_URL="+queueURL+"'", "queue URL")
+}
+
+// An on-demand base set is taken as given: 0 (all Spot, fine outside prod)
+// is not the default of 1.
+func TestOnDemandBaseZeroIsKept(t *testing.T) {
+	args := fleetArgs()
+	args.OnDemandBaseCapacity = new(0)
+	asg := offlinetest.Find(t, runFleet(t, "tc-v42", args), typeASG, "tc-v42-pool-asg")
+	assert.Equal(t, 0.0, offlinetest.Input(t, asg, "mixedInstancesPolicy.instancesDistribution.onDemandBaseCapacity"), "all Spot")
+	asg = offlinetest.Find(t, runFleet(t, "tc-v42", fleetArgs()), typeASG, "tc-v42-pool-asg")
+	assert.Equal(t, 1.0, offlinetest.Input(t, asg, "mixedInstancesPolicy.instancesDistribution.onDemandBaseCapacity"), "unset is the default")
 }
 
 func TestFleetPassesPolicyPack(t *testing.T) {
@@ -227,7 +238,7 @@ func TestFleetPassesPolicyPack(t *testing.T) {
 func TestBadFleetArgsRegisterNothing(t *testing.T) {
 	cases := []offlinetest.Case[TranscoderFleetArgs]{
 		{Name: "two types", Edit: func(a *TranscoderFleetArgs) { a.InstanceTypes = []string{"c6i.xlarge", "c5.xlarge"} }, Want: []string{"InstanceTypes:"}},
-		{Name: "general purpose type", Edit: func(a *TranscoderFleetArgs) { a.InstanceTypes = []string{"c6i.xlarge", "c5.xlarge", "m6i.large"} }, Want: []string{"InstanceTypes:"}},
+		{Name: "general purpose type", Edit: func(a *TranscoderFleetArgs) { a.InstanceTypes = []string{"c6i.xlarge", "c5.xlarge", "m6i.large"} }, Want: []string{`InstanceTypes[2]: "m6i.large" is not accepted`}},
 		{Name: "one family", Edit: func(a *TranscoderFleetArgs) {
 			a.InstanceTypes = []string{"c6i.xlarge", "c6i.2xlarge", "c6i.4xlarge"}
 		}, Want: []string{"InstanceTypes:"}},
@@ -236,12 +247,15 @@ func TestBadFleetArgsRegisterNothing(t *testing.T) {
 		}, Want: []string{"InstanceTypes:"}},
 		{Name: "duplicate type", Edit: func(a *TranscoderFleetArgs) {
 			a.InstanceTypes = []string{"c6i.xlarge", "c5.xlarge", "c5.xlarge"}
-		}, Want: []string{"InstanceTypes:"}},
+		}, Want: []string{`InstanceTypes[2]: "c5.xlarge" is not accepted; accepted distinct types`}},
 		{Name: "latency below average", Edit: func(a *TranscoderFleetArgs) { a.AcceptableLatencySeconds = 60 }, Want: []string{"AcceptableLatencySeconds:"}},
 		{Name: "zero average", Edit: func(a *TranscoderFleetArgs) { a.AverageJobSeconds = 0 }, Want: []string{"AverageJobSeconds:"}},
 		{Name: "infinite latency", Edit: func(a *TranscoderFleetArgs) { a.AcceptableLatencySeconds = math.Inf(1) }, Want: []string{"AcceptableLatencySeconds:"}},
-		{Name: "heartbeat too short", Edit: func(a *TranscoderFleetArgs) { a.JobHeartbeatSeconds = 120 }, Want: []string{"JobHeartbeatSeconds:"}},
-		{Name: "heartbeat too long", Edit: func(a *TranscoderFleetArgs) { a.JobHeartbeatSeconds = 7201 }, Want: []string{"JobHeartbeatSeconds:"}},
+		{Name: "heartbeat too short", Edit: func(a *TranscoderFleetArgs) { a.JobHeartbeatSeconds = new(120) }, Want: []string{"JobHeartbeatSeconds:"}},
+		{Name: "heartbeat too long", Edit: func(a *TranscoderFleetArgs) { a.JobHeartbeatSeconds = new(7201) }, Want: []string{"JobHeartbeatSeconds:"}},
+		// A heartbeat set is taken as given: 0 is not the default.
+		{Name: "heartbeat zero", Edit: func(a *TranscoderFleetArgs) { a.JobHeartbeatSeconds = new(0) }, Want: []string{"JobHeartbeatSeconds: 0 is not accepted"}},
+		{Name: "negative on-demand base", Edit: func(a *TranscoderFleetArgs) { a.OnDemandBaseCapacity = new(-1) }, Want: []string{"OnDemandBaseCapacity: -1 is not accepted"}},
 		{Name: "active fleet at zero", Edit: func(a *TranscoderFleetArgs) { a.MinSize = 0 }, Want: []string{"MinSize:"}},
 		{Name: "sizes out of order", Edit: func(a *TranscoderFleetArgs) { a.MaxSize = 1 }, Want: []string{"MinSize/DesiredCapacity/MaxSize:"}},
 		{Name: "no queue URL", Edit: func(a *TranscoderFleetArgs) { a.QueueURL = nil }, Want: []string{"QueueURL:"}},
@@ -273,11 +287,11 @@ func TestBadFleetArgsRegisterNothing(t *testing.T) {
 func TestErrorsReportedTogether(t *testing.T) {
 	args := fleetArgs()
 	args.InstanceTypes = []string{"m6i.large", "c5.xlarge"}
-	args.JobHeartbeatSeconds = 10
+	args.JobHeartbeatSeconds = new(10)
 	args.QueueName = nil
 	err := args.withDefaults().Validate()
 	require.Error(t, err, "invalid")
-	for _, field := range []string{"InstanceTypes: \"m6i.large\"", "InstanceTypes: 2 type(s)", "JobHeartbeatSeconds:", "QueueName:"} {
+	for _, field := range []string{"InstanceTypes[0]: \"m6i.large\"", "InstanceTypes: m6i.large, c5.xlarge is not accepted; accepted 3 to 20 distinct instance types, so that Spot has several capacity pools to choose from; 2 given", "JobHeartbeatSeconds:", "QueueName:"} {
 		assert.Contains(t, err.Error(), field, "all problems reported at once")
 	}
 	assert.NotContains(t, err.Error(), "LifecycleHook.HeartbeatSeconds", "the pool's weaker heartbeat check is not repeated")
@@ -296,9 +310,10 @@ func TestNilArgsAndPoolErrors(t *testing.T) {
 	assert.Contains(t, err.Error(), "args are required", "message")
 
 	assert.Nil(t, poolErrors(nil), "no pool error")
-	single := poolErrors(errors.New("MixedInstances.SpotAllocationStrategy: bad"))
+	single := poolErrors(errors.New("LaunchHook.HealthPort: bad"))
 	require.Len(t, single, 1, "a single error")
-	assert.Equal(t, "SpotAllocationStrategy: bad", single[0].Error(), "renamed")
+	assert.Equal(t, "HealthPort: bad", single[0].Error(), "renamed")
+	assert.Empty(t, poolErrors(errors.New("MixedInstances.SpotAllocationStrategy: bad")), "the fleet's own check reports its mixed instances")
 }
 
 func TestBacklogPolicyOwnsDesiredOnlyWhenActive(t *testing.T) {

@@ -92,8 +92,8 @@ func TestGoldenComments(t *testing.T) {
 		}},
 		{"config-typo", []string{"prod-web-green:copy.relase=2026.12.04-1"}, func(t *testing.T, md string) {
 			first, _, _ := strings.Cut(md, "\n")
-			assert.Equal(t, "Config error in prod-web-green: video-platform:copy", first, "the refused value leads")
-			assert.Contains(t, md, `(json: unknown field "relase")`, "with the stack's own explanation")
+			assert.Equal(t, "Config error in prod-web-green: video-platform:copy.relase", first, "the refused key leads, with its full path")
+			assert.Contains(t, md, "is not a field of video-platform:copy; accepted: its fields release, capacity,", "with the stack's own explanation")
 			assert.NotContains(t, md, "<details>", "nothing is compared")
 		}},
 	}

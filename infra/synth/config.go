@@ -4,16 +4,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 
 	"github.com/video-platform/video-platform/internal/offline"
+	"github.com/video-platform/video-platform/stacks"
 )
 
 // UsageError is a bad command line or config: the exit code is 2.
@@ -23,25 +23,62 @@ func (e *UsageError) Error() string { return e.Msg }
 
 func usagef(format string, args ...any) error { return &UsageError{Msg: fmt.Sprintf(format, args...)} }
 
-// StackConfig is one stack's config as the Go SDK receives it: fully
-// qualified keys with raw values (JSON text for objects and lists).
+// project is Pulumi.yaml, read by the SDK's own loader, which also checks
+// it against the project schema the CLI enforces.
+type project struct {
+	*workspace.Project
+}
+
+func loadProject(root string) (project, error) {
+	path := filepath.Join(root, "Pulumi.yaml")
+	p, err := workspace.LoadProject(path)
+	if err != nil {
+		return project{}, usagef("reading %s: %v (run infra from the repository root or pass --root)", path, err)
+	}
+	return project{p}, nil
+}
+
+// key is a config key of the project: namespaced as the CLI does for the
+// keys Pulumi.yaml and the stack files write without one.
+func (p project) key(name string) (config.Key, error) {
+	if !strings.Contains(strings.SplitN(name, ".", 2)[0], ":") {
+		name = p.Name.String() + ":" + name
+	}
+	return config.ParseKey(name)
+}
+
+// declared is the set of keys Pulumi.yaml declares.
+func (p project) declared() (map[config.Key]bool, error) {
+	out := map[config.Key]bool{}
+	for name := range p.Config {
+		k, err := p.key(name)
+		if err != nil {
+			return nil, usagef("Pulumi.yaml: config %s: %v", name, err)
+		}
+		out[k] = true
+	}
+	return out, nil
+}
+
+// StackConfig is one stack's config: its Pulumi.<stack>.yaml with the
+// project's defaults for the keys it leaves out, as the engine hands it to
+// the program. Secure values stay ciphertext: they are never decrypted,
+// only masked.
 type StackConfig struct {
-	// Values are keyed "namespace:key".
-	Values map[string]string
-	// Secrets lists the keys whose values are secure; their values are
-	// never decrypted, only masked.
-	Secrets []string
+	config.Map
 }
 
 // Set is one --set override: "<stack>:<key>=<value>", where key may be a
-// path into an object ("live.web") and may carry a namespace ("aws:region").
+// path into an object ("live.web", "transcoders.draining[0]") and may
+// carry a namespace ("aws:region").
 type Set struct {
 	// Stack is the stack the override applies to.
 	Stack string
 	// Key is the key or path, without the project namespace.
 	Key string
-	// Value is the raw value; true, false and numbers are typed as Pulumi's
-	// `config set --path` types them.
+	// Value is the raw value; true, false and integers are typed as
+	// Pulumi's `config set --path` types them, and a JSON object or list
+	// is set as one.
 	Value string
 }
 
@@ -55,215 +92,145 @@ func ParseSet(s string) (Set, error) {
 	return Set{Stack: stack, Key: key, Value: value}, nil
 }
 
-// readStackConfig reads Pulumi.<stack>.yaml. A missing file is an empty config.
-func readStackConfig(root, stack string) (StackConfig, error) {
-	cfg := StackConfig{Values: map[string]string{}}
-	path := filepath.Clean(filepath.Join(root, "Pulumi."+stack+".yaml"))
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return cfg, nil
+// readStackConfig reads Pulumi.<stack>.yaml with the SDK's loader and
+// fills in the project's defaults. Every stack of an env has a committed
+// file, so a missing one is a config error that names it, rather than a
+// stack rendered from defaults that then reports their empty values.
+func readStackConfig(p project, root, stack string) (StackConfig, error) {
+	file := "Pulumi." + stack + ".yaml"
+	path := filepath.Join(root, file)
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return StackConfig{}, &stacks.ConfigError{Stack: stack,
+			Problem: fmt.Sprintf("has no stack file: %s does not exist in %s; every stack of the env needs its own", file, root)}
 	}
+	ps, err := workspace.LoadProjectStack(nil, p.Project, path)
 	if err != nil {
-		return cfg, err
+		return StackConfig{}, usagef("%s: %v", path, err)
 	}
-	var file struct {
-		Config map[string]yaml.Node `yaml:"config"`
-	}
-	if err := yaml.Unmarshal(data, &file); err != nil {
-		return cfg, usagef("%s: %v", path, err)
-	}
-	for _, key := range slices.Sorted(maps.Keys(file.Config)) {
-		node := file.Config[key]
-		if !strings.Contains(key, ":") {
-			key = offline.Project + ":" + key
-		}
-		if isSecure(&node) {
-			// The ciphertext is never decrypted: an offline render must
-			// be safe to paste into a pull request.
-			cfg.Values[key] = offline.SecretMarker
-			cfg.Secrets = append(cfg.Secrets, key)
-			continue
-		}
-		raw, err := rawValue(&node)
-		if err != nil {
-			return cfg, usagef("%s: config %s: %v", path, key, err)
-		}
-		cfg.Values[key] = raw
+	cfg := StackConfig{Map: ps.Config}
+	if err := cfg.withDefaults(p); err != nil {
+		return StackConfig{}, err
 	}
 	return cfg, nil
 }
 
-// isSecure reports whether a node is Pulumi's {secure: <ciphertext>}.
-func isSecure(n *yaml.Node) bool {
-	return n.Kind == yaml.MappingNode && len(n.Content) == 2 && n.Content[0].Value == "secure"
-}
-
-// rawValue renders a config node the way the Pulumi engine hands it to a
-// Go program: scalars as their text, objects and lists as JSON.
-func rawValue(n *yaml.Node) (string, error) {
-	if n.Kind == yaml.ScalarNode {
-		return n.Value, nil
-	}
-	var v any
-	if err := n.Decode(&v); err != nil {
-		return "", err
-	}
-	if containsSecure(v) {
-		return "", errors.New("secure values inside objects are not supported offline")
-	}
-	b, err := json.Marshal(v)
-	return string(b), err
-}
-
-func containsSecure(v any) bool {
-	switch t := v.(type) {
-	case map[string]any:
-		if _, ok := t["secure"]; ok && len(t) == 1 {
-			return true
+// withDefaults fills in the project's defaults as the engine does: a key
+// the stack leaves out gets Pulumi.yaml's value or default, scalars as
+// text and objects and lists as JSON.
+func (c StackConfig) withDefaults(p project) error {
+	for name, decl := range p.Config {
+		k, err := p.key(name)
+		if err != nil {
+			return usagef("Pulumi.yaml: config %s: %v", name, err)
 		}
-		for _, x := range t {
-			if containsSecure(x) {
-				return true
+		if _, ok := c.Map[k]; ok {
+			continue
+		}
+		v := decl.Default
+		if decl.Value != nil {
+			v = decl.Value
+		}
+		switch v := v.(type) {
+		case nil:
+		case string, bool, int, int64, float64:
+			c.Map[k] = config.NewValue(fmt.Sprint(v))
+		default:
+			b, err := json.Marshal(v)
+			if err != nil {
+				return usagef("Pulumi.yaml: default of %s: %v", name, err)
 			}
-		}
-	case []any:
-		for _, x := range t {
-			if containsSecure(x) {
-				return true
-			}
+			c.Map[k] = config.NewObjectValue(string(b))
 		}
 	}
-	return false
-}
-
-// apply writes one override into a stack's config, by path when the key has
-// dots. declared is the set of keys Pulumi.yaml declares.
-func (c *StackConfig) apply(s Set, declared map[string]bool) error {
-	key := s.Key
-	if !strings.Contains(strings.SplitN(key, ".", 2)[0], ":") {
-		key = offline.Project + ":" + key
-	}
-	top, path, _ := strings.Cut(key, ".")
-	if strings.HasPrefix(top, offline.Project+":") && !declared[top] {
-		return usagef("--set %s:%s: stack %s has no config key %q; declared keys: %s",
-			s.Stack, s.Key, s.Stack, top, strings.Join(slices.Sorted(maps.Keys(declared)), ", "))
-	}
-	for _, secret := range c.Secrets {
-		if secret == top {
-			return usagef("--set %s:%s: %s is a secret and cannot be overridden offline", s.Stack, s.Key, top)
-		}
-	}
-	if path == "" {
-		c.Values[top] = s.Value
-		return nil
-	}
-	var root any = map[string]any{}
-	if raw, ok := c.Values[top]; ok {
-		if err := json.Unmarshal([]byte(raw), &root); err != nil {
-			return usagef("--set %s:%s: %s is not an object (value %q), so it has no path %q", s.Stack, s.Key, top, raw, path)
-		}
-	}
-	root, err := setPath(root, strings.Split(path, "."), typedValue(s.Value))
-	if err != nil {
-		return usagef("--set %s:%s: %v", s.Stack, s.Key, err)
-	}
-	b, err := json.Marshal(root)
-	if err != nil {
-		return err
-	}
-	c.Values[top] = string(b)
 	return nil
 }
 
-// typedValue types a --set value as `pulumi config set --path` would.
-func typedValue(s string) any {
-	if s == "true" || s == "false" {
-		return s == "true"
-	}
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return n
-	}
-	if strings.HasPrefix(s, "[") || strings.HasPrefix(s, "{") {
-		var v any
-		if json.Unmarshal([]byte(s), &v) == nil {
-			return v
-		}
-	}
-	return s
-}
-
-func setPath(node any, path []string, value any) (any, error) {
-	if len(path) == 0 {
-		return value, nil
-	}
-	head := path[0]
-	switch t := node.(type) {
-	case map[string]any:
-		child, err := setPath(t[head], path[1:], value)
-		if err != nil {
-			return nil, err
-		}
-		t[head] = child
-		return t, nil
-	case []any:
-		i, err := strconv.Atoi(head)
-		if err != nil || i < 0 || i > len(t) {
-			return nil, fmt.Errorf("index %q is not within the list of %d items", head, len(t))
-		}
-		if i == len(t) {
-			t = append(t, nil)
-		}
-		child, err := setPath(t[i], path[1:], value)
-		if err != nil {
-			return nil, err
-		}
-		t[i] = child
-		return t, nil
-	case nil:
-		return setPath(map[string]any{}, path, value)
-	default:
-		return nil, fmt.Errorf("%q is a %T, not an object", head, node)
-	}
-}
-
-// declaredKeys reads the config keys Pulumi.yaml declares, with their
-// defaults rendered as the engine hands them to the program.
-func declaredKeys(root string) (map[string]bool, map[string]string, error) {
-	data, err := os.ReadFile(filepath.Clean(filepath.Join(root, "Pulumi.yaml")))
-	if err != nil {
-		return nil, nil, usagef("reading Pulumi.yaml in %s: %v (run infra from the repository root or pass --root)", root, err)
-	}
-	var project struct {
-		Config map[string]struct {
-			Default yaml.Node `yaml:"default"`
-		} `yaml:"config"`
-	}
-	if err := yaml.Unmarshal(data, &project); err != nil {
-		return nil, nil, usagef("Pulumi.yaml: %v", err)
-	}
-	keys, defaults := map[string]bool{}, map[string]string{}
-	for k, decl := range project.Config {
-		if !strings.Contains(k, ":") {
-			k = offline.Project + ":" + k
-		}
-		keys[k] = true
-		if decl.Default.Kind != 0 {
-			raw, err := rawValue(&decl.Default)
+// values renders the config as the Go SDK receives it: fully qualified
+// keys with raw values, JSON text for objects and lists, and the keys whose
+// values are secret, which are masked without being decrypted: an offline
+// render must be safe to paste into a pull request.
+func (c StackConfig) values() (map[string]string, []string, error) {
+	values := map[string]string{}
+	var secrets []string
+	for k, v := range c.Map {
+		switch {
+		case v.Secure() && v.Object():
+			return nil, nil, usagef("config %s: secure values inside objects are not supported offline", k)
+		case v.Secure():
+			values[k.String()] = offline.SecretMarker
+			secrets = append(secrets, k.String())
+		default:
+			raw, err := v.Value(config.NopDecrypter)
 			if err != nil {
-				return nil, nil, usagef("Pulumi.yaml: default of %s: %v", k, err)
+				return nil, nil, usagef("config %s: %v", k, err)
 			}
-			defaults[k] = raw
+			values[k.String()] = raw
 		}
 	}
-	return keys, defaults, nil
+	slices.Sort(secrets)
+	return values, secrets, nil
 }
 
-// withDefaults fills in the project's defaults, as the engine does, so an
-// offline render sees exactly what a deployment would.
-func (c *StackConfig) withDefaults(defaults map[string]string) {
-	for k, v := range defaults {
-		if _, ok := c.Values[k]; !ok {
-			c.Values[k] = v
+// apply writes one override into a stack's config, by path as
+// `pulumi config set --path` does. declared is the set of keys Pulumi.yaml
+// declares.
+func (c StackConfig) apply(p project, s Set, declared map[config.Key]bool) error {
+	fail := func(format string, args ...any) error {
+		return usagef("--set %s:%s: %s", s.Stack, s.Key, fmt.Sprintf(format, args...))
+	}
+	k, err := p.key(s.Key)
+	if err != nil {
+		return fail("%v", err)
+	}
+	top, rest, _ := strings.Cut(k.Name(), ".")
+	if i := strings.Index(top, "["); i >= 0 {
+		top, rest = top[:i], top[i:]+rest
+	}
+	topKey := config.MustMakeKey(k.Namespace(), top)
+	if k.Namespace() == p.Name.String() && !declared[topKey] {
+		names := make([]string, 0, len(declared))
+		for d := range declared {
+			names = append(names, d.String())
+		}
+		slices.Sort(names)
+		return usagef("--set %s:%s: stack %s has no config key %q; declared keys: %s", s.Stack, s.Key, s.Stack, topKey.String(), strings.Join(names, ", "))
+	}
+	if v, ok := c.Map[topKey]; ok && v.Secure() {
+		return fail("%s is a secret and cannot be overridden offline", topKey)
+	}
+	if rest != "" {
+		if err := c.objectsAlong(k); err != nil {
+			return fail("%v", err)
 		}
 	}
+	value := config.NewValue(s.Value)
+	if (strings.HasPrefix(s.Value, "{") || strings.HasPrefix(s.Value, "[")) && json.Valid([]byte(s.Value)) {
+		value = config.NewObjectValue(s.Value)
+	}
+	if err := c.Set(k, value, true); err != nil {
+		return fail("%v", err)
+	}
+	return nil
+}
+
+// objectsAlong refuses a path that goes through a value that is not an
+// object or a list, saying what the value is: Pulumi would silently
+// replace such a value of a top-level key with an object.
+func (c StackConfig) objectsAlong(k config.Key) error {
+	name := k.Name()
+	for i := range len(name) {
+		if name[i] != '.' && name[i] != '[' {
+			continue
+		}
+		prefix := config.MustMakeKey(k.Namespace(), name[:i])
+		v, ok, err := c.Get(prefix, true)
+		if err != nil || !ok {
+			return nil
+		}
+		if !v.Object() {
+			raw, _ := v.Value(config.NopDecrypter)
+			return fmt.Errorf("%s is %q, not an object or a list, so it has no %s", name[:i], raw, strings.TrimLeft(name[i:], "."))
+		}
+	}
+	return nil
 }

@@ -55,17 +55,20 @@ func Render(opts Options) (render.Env, error) {
 			return out, usagef("--stack %q is not a stack of %s; accepted: %s", s, opts.Env, strings.Join(names, ", "))
 		}
 	}
-	declared, defaults, err := declaredKeys(opts.Root)
+	proj, err := loadProject(opts.Root)
+	if err != nil {
+		return out, err
+	}
+	declared, err := proj.declared()
 	if err != nil {
 		return out, err
 	}
 	configs := map[string]StackConfig{}
 	for _, name := range names {
-		cfg, err := readStackConfig(opts.Root, name)
+		cfg, err := readStackConfig(proj, opts.Root, name)
 		if err != nil {
-			return out, err
+			return refused(out, err)
 		}
-		cfg.withDefaults(defaults)
 		configs[name] = cfg
 	}
 	for _, s := range opts.Sets {
@@ -73,7 +76,7 @@ func Render(opts Options) (render.Env, error) {
 		if !ok {
 			return out, usagef("--set %s:%s: %q is not a stack of %s; accepted: %s", s.Stack, s.Key, s.Stack, opts.Env, strings.Join(names, ", "))
 		}
-		if err := cfg.apply(s, declared); err != nil {
+		if err := cfg.apply(proj, s, declared); err != nil {
 			return out, err
 		}
 	}
@@ -89,13 +92,9 @@ func Render(opts Options) (render.Env, error) {
 	outputs := map[string]map[string]any{}
 	fixtures := map[string]bool{}
 	for _, name := range names {
-		cfg := configs[name]
-		res, err := runStack(name, cfg, outputs)
+		res, err := runStack(name, configs[name], outputs)
 		if err != nil {
-			if refused := configErrors(err); len(refused) > 0 {
-				out.Stacks, out.LiveColors, out.ConfigErrors = []render.Stack{}, nil, refused
-			}
-			return out, err
+			return refused(out, err)
 		}
 		outputs[name] = res.Outputs
 		for _, f := range res.Fixtures {
@@ -121,6 +120,15 @@ func Render(opts Options) (render.Env, error) {
 	return out, nil
 }
 
+// refused returns a render that holds only the config errors in err, if
+// it has any, with err: nothing is half-rendered.
+func refused(out render.Env, err error) (render.Env, error) {
+	if list := configErrors(err); len(list) > 0 {
+		out.Stacks, out.LiveColors, out.ConfigErrors = []render.Stack{}, nil, list
+	}
+	return out, err
+}
+
 // Empty is the render of an env with no stacks, at this code's schema
 // version: what a preview compares with when the base has no render (the
 // first pull request, or a base whose infra command does not build).
@@ -139,7 +147,11 @@ func runStack(name string, cfg StackConfig, outputs map[string]map[string]any) (
 			err = fmt.Errorf("stack %s: rendering failed: %v", name, r)
 		}
 	}()
-	res, err = offline.Run(offline.Stack{Name: name, Config: cfg.Values, SecretKeys: cfg.Secrets, StackOutputs: outputs}, stacks.Program)
+	values, secrets, err := cfg.values()
+	if err != nil {
+		return nil, err
+	}
+	res, err = offline.Run(offline.Stack{Name: name, Config: values, SecretKeys: secrets, StackOutputs: outputs}, stacks.Program)
 	if err != nil {
 		return nil, err
 	}
@@ -166,9 +178,8 @@ func check(policy rules.Config, resources []render.Resource) ([]render.Violation
 }
 
 // configErrors lists the *stacks.ConfigError values in err's tree, in
-// order. errors.As would find only the first, and a stack reports all of its
-// problems at once (errors.Join) inside the SDK's multierror, whose Unwrap
-// skips its first error; WrappedErrors lists them all.
+// order. errors.As would find only the first, and a stack reports all of
+// its problems at once (errors.Join).
 func configErrors(err error) []render.ConfigError {
 	var out []render.ConfigError
 	var walk func(error)
@@ -176,10 +187,6 @@ func configErrors(err error) []render.ConfigError {
 		switch t := e.(type) {
 		case *stacks.ConfigError:
 			out = append(out, render.ConfigError{Stack: t.Stack, Key: t.Key, Message: t.Error()})
-		case interface{ WrappedErrors() []error }:
-			for _, inner := range t.WrappedErrors() {
-				walk(inner)
-			}
 		case interface{ Unwrap() []error }:
 			for _, inner := range t.Unwrap() {
 				walk(inner)

@@ -17,6 +17,7 @@ import (
 	"github.com/video-platform/video-platform/infra/diff"
 	"github.com/video-platform/video-platform/internal/render"
 	"github.com/video-platform/video-platform/internal/topology"
+	"github.com/video-platform/video-platform/stacks"
 )
 
 const repoRoot = "../.."
@@ -148,7 +149,10 @@ func TestBadInputsAreUsageErrors(t *testing.T) {
 		{"set on another env", Options{Env: "prod", Sets: []Set{{Stack: "staging-dns", Key: "live.web", Value: "green"}}}, `"staging-dns" is not a stack of prod`},
 		{"undeclared key", Options{Env: "prod", Sets: []Set{{Stack: "prod-dns", Key: "lvie.web", Value: "green"}}}, `stack prod-dns has no config key "video-platform:lvie"`},
 		{"bad color", Options{Env: "prod", Sets: []Set{{Stack: "prod-dns", Key: "live.web", Value: "purple"}}}, `config video-platform:live.web = "purple" is not accepted; accepted: one of blue, green`},
-		{"path into a scalar", Options{Env: "prod", Sets: []Set{{Stack: "prod-web-blue", Key: "copy.release.major", Value: "1"}}}, `"major" is a string, not an object`},
+		{"path into a scalar", Options{Env: "prod", Sets: []Set{{Stack: "prod-web-blue", Key: "copy.release.major", Value: "1"}}},
+			`--set prod-web-blue:copy.release.major: copy.release is "2026.11.20-1", not an object or a list, so it has no major`},
+		{"index past the end of a list", Options{Env: "prod", Sets: []Set{{Stack: "prod-transcoders", Key: "transcoders.draining[5]", Value: "r1"}}},
+			"--set prod-transcoders:transcoders.draining[5]: transcoders.draining[5]: array index out of range"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -162,6 +166,86 @@ func TestBadInputsAreUsageErrors(t *testing.T) {
 	_, err := ParseSet("prod-dns-live.web")
 	require.Error(t, err, "malformed --set")
 	assert.Contains(t, err.Error(), "expected <stack>:<key>=<value>", "says the form")
+}
+
+// scratchRoot copies the project and stack files into a directory the test
+// may change, and returns it.
+func scratchRoot(t *testing.T) string {
+	t.Helper()
+	root := t.TempDir()
+	files, err := filepath.Glob(filepath.Join(repoRoot, "Pulumi*.yaml"))
+	require.NoError(t, err, "list stack files")
+	for _, f := range append(files, filepath.Join(repoRoot, "policies", "config.prod.json")) {
+		data, err := os.ReadFile(filepath.Clean(f))
+		require.NoError(t, err, "read %s", f)
+		rel, _ := filepath.Rel(repoRoot, f)
+		require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(root, rel)), 0o750), "mkdir")
+		require.NoError(t, os.WriteFile(filepath.Join(root, rel), data, 0o600), "copy %s", rel) //nolint:gosec // G703 taints the copied contents, not the path, which is under t.TempDir()
+	}
+	return root
+}
+
+// Every kind of config problem is a config error: exit 2, never 1, which
+// means a policy violation, and in the render for the pull-request comment.
+func TestEveryConfigProblemExitsTwo(t *testing.T) {
+	typo := scratchRoot(t)
+	base := filepath.Join(typo, "Pulumi.prod.yaml")
+	data, err := os.ReadFile(filepath.Clean(base))
+	require.NoError(t, err, "read the base stack file")
+	require.NoError(t, os.WriteFile(base, append(data, "  video-platform:keepImage: 20\n"...), 0o600), "add a typo") //nolint:gosec // G703 taints the written contents, not the path, which is under t.TempDir()
+	noFile := scratchRoot(t)
+	require.NoError(t, os.Remove(filepath.Join(noFile, "Pulumi.prod-dns.yaml")), "remove a stack file")
+
+	cases := []struct {
+		name string
+		root string
+		sets []Set
+		want string
+	}{
+		{"an explicit zero", repoRoot, []Set{{Stack: "prod", Key: "keepImages", Value: "0"}},
+			"stack prod: config video-platform:keepImages = 0 is not accepted; accepted: an integer from 1 to 1000"},
+		{"a value a component refuses", repoRoot, []Set{{Stack: "prod-transcoders", Key: "transcoders.capacity.min", Value: "0"}},
+			"stack prod-transcoders: config video-platform:transcoders.capacity.min = 0 is not accepted; accepted: at least 1 for a fleet that takes jobs"},
+		{"a key of another stack", repoRoot, []Set{{Stack: "prod", Key: "copy.release", Value: "r1"}},
+			"stack prod: config video-platform:copy is a key of the copy stacks prod-<service>-<color> (Pulumi.prod-<service>-<color>.yaml), not of a base stack"},
+		{"a key nobody declared", typo, nil,
+			"stack prod: config video-platform:keepImage is not a key of this project; accepted: in a base stack, video-platform:network"},
+		{"a required object emptied", repoRoot, []Set{{Stack: "prod-dns", Key: "live", Value: "{}"}},
+			"stack prod-dns: config video-platform:live is not set; set it in Pulumi.prod-dns.yaml"},
+		{"a word for a number", repoRoot, []Set{{Stack: "prod-web-blue", Key: "copy.capacity.min", Value: "three"}},
+			`stack prod-web-blue: config video-platform:copy.capacity.min = "three" is not accepted; accepted: an integer`},
+		{"a stack file missing", noFile, nil,
+			"stack prod-dns has no stack file: Pulumi.prod-dns.yaml does not exist in " + noFile + "; every stack of the env needs its own"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			env, err := Render(Options{Root: c.root, Env: "prod", Sets: c.sets, PolicyConfig: filepath.Join(repoRoot, "policies", "config.prod.json")})
+			require.Error(t, err, "refused")
+			assert.True(t, IsUsage(err), "a config error exits 2: %v", err)
+			var cfgErr *stacks.ConfigError
+			require.ErrorAs(t, err, &cfgErr, "a stacks.ConfigError")
+			assert.Contains(t, err.Error(), c.want, "the message")
+			require.NotEmpty(t, env.ConfigErrors, "the render holds the refusal, for the pull-request comment")
+			assert.Contains(t, env.ConfigErrors[0].Message, c.want, "as the stack said it")
+			assert.Empty(t, env.Stacks, "nothing is half-rendered")
+		})
+	}
+}
+
+// A whole object set by --set takes paths into it afterwards, as the golden
+// pull-request comments pin one and change the other.
+func TestSetAnObjectThenAPathIntoIt(t *testing.T) {
+	_, env := renderJSON(t, Options{Env: "prod", Sets: []Set{
+		{Stack: "prod-dns", Key: "live", Value: `{"web":"blue","recorder":"blue"}`},
+		{Stack: "prod-dns", Key: "live.web", Value: "green"},
+		{Stack: "prod-transcoders", Key: "transcoders.draining[1]", Value: "2026.11.06-1"},
+	}})
+	assert.Equal(t, map[string]string{"web": "green", "recorder": "blue"}, env.LiveColors, "the path changed the object the first set wrote")
+	for _, s := range env.Stacks {
+		if s.Name == "prod-transcoders" {
+			assert.Equal(t, []any{"2026.11.13-1", "2026.11.06-1"}, s.Outputs["draining"], "a list element set by index")
+		}
+	}
 }
 
 func TestRefusedConfigIsInTheRender(t *testing.T) {

@@ -24,6 +24,11 @@ const (
 	maxReleaseLength = maxTagLength - len(KeepTagPrefix)
 )
 
+// ReleaseAccepted says which releases CheckRelease accepts, for messages
+// that name a release someone configured.
+var ReleaseAccepted = fmt.Sprintf("a non-empty image tag of letters, digits, '_', '.' and '-', at most %d characters, not starting with %s",
+	maxReleaseLength, KeepTagPrefix)
+
 // TagPattern is Docker's rule for image tags.
 var TagPattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
 

@@ -108,22 +108,38 @@ func (c *Cloud) stackReference(args pulumi.MockResourceArgs) (string, resource.P
 	if n, ok := args.Inputs["name"]; ok && n.IsString() {
 		full = n.StringValue()
 	}
+	state, err := c.readStackOutputs(full)
+	if err != nil {
+		return "", nil, err
+	}
+	c.mu.Lock()
+	c.references[full[strings.LastIndex(full, "/")+1:]] = true
+	c.mu.Unlock()
+	return full, state, nil
+}
+
+// ReadStackOutputsFunction is the engine's builtin function behind a
+// StackReference, which a program may also invoke to learn whether a
+// stack exists without failing its run.
+const ReadStackOutputsFunction = "pulumi:pulumi:readStackOutputs"
+
+// readStackOutputs answers like the engine's builtin provider: the outputs
+// of a stack rendered before, and for any other the engine's own error
+// text (`unknown stack "<org>/<project>/<stack>"`), which programs match
+// to tell a stack that does not exist from other failures.
+func (c *Cloud) readStackOutputs(full string) (resource.PropertyMap, error) {
 	stack := full[strings.LastIndex(full, "/")+1:]
 	outputs, ok := c.stackOutputs[stack]
 	if !ok {
-		return "", nil, fmt.Errorf("stack reference %q: stack %q has not been rendered; render it first or pass its outputs", full, stack)
+		return nil, fmt.Errorf("unknown stack %q: %s has not been rendered; render it first or pass its outputs", full, stack)
 	}
-	c.mu.Lock()
-	c.references[stack] = true
-	c.mu.Unlock()
-
 	var secretNames []resource.PropertyValue
 	for _, k := range slices.Sorted(maps.Keys(outputs)) {
 		if outputs[k] == SecretMarker {
 			secretNames = append(secretNames, resource.NewStringProperty(k))
 		}
 	}
-	return full, resource.PropertyMap{
+	return resource.PropertyMap{
 		"name":              resource.NewStringProperty(full),
 		"outputs":           propertyValue(outputs),
 		"secretOutputNames": resource.NewArrayProperty(secretNames),
@@ -132,6 +148,13 @@ func (c *Cloud) stackReference(args pulumi.MockResourceArgs) (string, resource.P
 
 // Call answers invokes (data sources) from offline fixtures.
 func (c *Cloud) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	if args.Token == ReadStackOutputsFunction {
+		name := args.Args["name"]
+		if !name.IsString() {
+			return nil, fmt.Errorf("%s: name is %v, not a stack name", ReadStackOutputsFunction, name)
+		}
+		return c.readStackOutputs(name.StringValue())
+	}
 	answer, err := Invoke(args.Token, c.region, args.Args)
 	if err != nil {
 		return nil, err

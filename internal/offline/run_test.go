@@ -1,6 +1,7 @@
 package offline
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
@@ -69,7 +70,28 @@ func TestRunFailsOnUnrenderedStackReference(t *testing.T) {
 		return nil, err
 	})
 	require.Error(t, err, "an unrendered reference must fail")
-	assert.Contains(t, err.Error(), `stack "prod-web-blue" has not been rendered`, "message names the stack")
+	assert.Contains(t, err.Error(), `unknown stack "organization/video-platform/prod-web-blue": prod-web-blue has not been rendered`,
+		"the engine's words for a stack that does not exist, and what to do offline")
+}
+
+// A program asks whether a stack exists with the invoke behind
+// StackReference: it answers from the stacks rendered before, and fails
+// with the engine's words for any other, without failing the run.
+func TestReadStackOutputsInvoke(t *testing.T) {
+	var rendered, missing map[string]any
+	var missingErr error
+	_, err := Run(Stack{Name: "prod-dns", StackOutputs: map[string]map[string]any{"prod": {"env": "prod"}}},
+		func(ctx *pulumi.Context) (pulumi.Map, error) {
+			if err := ctx.Invoke(ReadStackOutputsFunction, map[string]any{"name": "organization/video-platform/prod"}, &rendered); err != nil {
+				return nil, err
+			}
+			missingErr = ctx.Invoke(ReadStackOutputsFunction, map[string]any{"name": "organization/video-platform/prod-web-blue"}, &missing)
+			return pulumi.Map{}, nil
+		})
+	require.NoError(t, err, "a failed invoke does not fail the run")
+	assert.Equal(t, map[string]any{"env": "prod"}, rendered["outputs"], "outputs of a rendered stack")
+	require.Error(t, missingErr, "a stack not rendered")
+	assert.Contains(t, missingErr.Error(), `unknown stack "organization/video-platform/prod-web-blue"`, "the engine's words")
 }
 
 func TestUnknownInvokeNamesToken(t *testing.T) {
@@ -131,4 +153,17 @@ func TestComponentsAndCertificatesAreRecorded(t *testing.T) {
 	assert.Equal(t, []string{"tags"}, cert.IgnoreChanges, "resource options recorded")
 	assert.Equal(t, "CNAME", res.Outputs["record"], "ACM answers with DNS validation records")
 	assert.Len(t, res.OfType("aws:acm/certificate:Certificate"), 1, "OfType")
+}
+
+// A program's errors reach `infra synth` as the program wrote them: no
+// "1 error occurred" framing from the SDK's multierror, and still
+// errors.Is-able.
+func TestRunErrorIsTheProgramsOwn(t *testing.T) {
+	first, second := errors.New("stack prod: config a is bad"), errors.New("stack prod: config b is bad")
+	_, err := Run(Stack{Name: "prod"}, func(ctx *pulumi.Context) (pulumi.Map, error) {
+		return nil, errors.Join(first, second)
+	})
+	require.Error(t, err, "the program failed")
+	assert.Equal(t, "stack prod: config a is bad\nstack prod: config b is bad", err.Error(), "one per line, nothing around them")
+	assert.ErrorIs(t, err, second, "the program's errors are still found")
 }
