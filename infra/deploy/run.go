@@ -94,6 +94,66 @@ func plan(env string, selected map[string]bool, reverse bool) []node {
 	return nodes
 }
 
+// upstreamsOf names the stacks whose outputs a stack reads and cannot run
+// without. The DNS stack also reads the copies, but an absent idle copy is
+// one it renders without.
+func upstreamsOf(id topology.Identity) []string {
+	switch id.Kind {
+	case topology.KindCopy, topology.KindTranscoders, topology.KindDNS:
+		return []string{topology.BaseStackName(id.Env)}
+	}
+	return nil
+}
+
+// refuseMissingUpstream refuses, before any stack is created or run, a run
+// of selected stacks that read a stack neither deployed nor in the run:
+// the engine would create the stack and then fail on an unknown stack.
+func (a *Workflow) refuseMissingUpstream(ctx context.Context, op, env string, selected map[string]bool) error {
+	deployed := map[string]bool{}
+	isDeployed := func(name string) (bool, error) {
+		if ok, seen := deployed[name]; seen {
+			return ok, nil
+		}
+		s, err := a.stack(ctx, name)
+		if errors.Is(err, ErrNoStack) {
+			deployed[name] = false
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		outs, err := s.Outputs(ctx)
+		if err != nil {
+			return false, fmt.Errorf("read %s outputs: %w", name, err)
+		}
+		deployed[name] = len(outs) > 0
+		return deployed[name], nil
+	}
+	var msgs []string
+	for _, id := range topology.EnvStacks(env) {
+		if !selected[id.Name] {
+			continue
+		}
+		for _, up := range upstreamsOf(id) {
+			if selected[up] {
+				continue
+			}
+			ok, err := isDeployed(up)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				msgs = append(msgs, fmt.Sprintf("%s reads the outputs of %s, which is not deployed: run `infra up %s --stack %s` first (or add --stack %s to this run)",
+					id.Name, up, env, up, up))
+			}
+		}
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	return exitError{code: ExitFailed, msg: fmt.Sprintf("%s %s refused; no stack was created or run:\n%s", op, env, strings.Join(msgs, "\n"))}
+}
+
 // runGraph runs fn for every node as soon as everything it comes after has
 // finished, concurrently where the graph allows, and skips nodes whose
 // needs did not succeed. Outcomes come back in the graph's order.
@@ -228,6 +288,11 @@ func (a *Workflow) runEnv(ctx context.Context, r envRun) error {
 	policyPacks, policyConfigs, err := a.policyPacks(env, packs)
 	if err != nil {
 		return err
+	}
+	if op != "destroy" && len(selected) > 0 {
+		if err := a.refuseMissingUpstream(ctx, op, env, selected); err != nil {
+			return err
+		}
 	}
 	if op != "preview" {
 		// Held through the guards too: what they read must not change

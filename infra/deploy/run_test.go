@@ -2,6 +2,8 @@ package deploy
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -212,4 +214,22 @@ func TestPrefixWriterPartialLines(t *testing.T) {
 func TestFormatChanges(t *testing.T) {
 	assert.Equal(t, "-", formatChanges(nil), "no changes")
 	assert.Equal(t, "+1 ~2 -1 =4 read:1", formatChanges(map[string]int{"create": 1, "update": 2, "delete": 1, "same": 4, "read": 1}), "ordered symbols")
+}
+
+// A copy run before its base exists is refused before anything is created
+// or run, naming the stack to deploy first; with the base in the run it goes.
+func TestUpRefusesAStackWhoseBaseIsNotDeployed(t *testing.T) {
+	w := newWorld(t.TempDir())
+	delete(w.p.stacks, "prod")
+	code, _, errOut := call(w, (*Workflow).Up, UpOptions{Env: "prod", Stacks: []string{"prod-web-blue"}})
+	assert.Equal(t, ExitFailed, code, "refused")
+	assert.Contains(t, errOut, "prod-web-blue reads the outputs of prod, which is not deployed: run `infra up prod --stack prod` first", "says what to deploy first")
+	assert.Equal(t, 0, w.stack("prod-web-blue").ups, "the copy was not run")
+	_, err := os.Stat(filepath.Join(w.root, ".infra-locks", "prod.lock"))
+	assert.True(t, os.IsNotExist(err), "not even the lock was taken")
+
+	w = newWorld(t.TempDir())
+	w.stack("prod").outputs = map[string]any{}
+	code, _, errOut = call(w, (*Workflow).Up, UpOptions{Env: "prod", Stacks: []string{"prod-transcoders"}})
+	assert.Equal(t, ExitFailed, code, "a base with no outputs was never deployed: %s", errOut)
 }
