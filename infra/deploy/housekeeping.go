@@ -94,11 +94,6 @@ func (h *housekeeping) add(level findingLevel, kind, subject, format string, arg
 // idleCopies retires each swapped-out copy whose traffic has stopped.
 func (h *housekeeping) idleCopies(ctx context.Context) {
 	env := h.o.Env
-	dns, err := h.a.stack(ctx, topology.DNSStackName(env))
-	if err != nil {
-		h.add(levelAttention, "idle-copy", topology.DNSStackName(env), "cannot read the DNS stack: %v", err)
-		return
-	}
 	checks, err := h.a.checks(ctx, env)
 	if err != nil {
 		h.add(levelAttention, "idle-copy", env, "no AWS client: %v", err)
@@ -115,16 +110,8 @@ func (h *housekeeping) idleCopies(ctx context.Context) {
 		}
 		color := topology.Other(st.live)
 		name := topology.CopyStackName(env, svc, color)
-		c := idleCopy{Stack: name, Canary: st.canary, SwappedAt: st.swappedAt}
-		prev, _, err := dns.GetConfig(ctx, "previous."+svc+".color")
-		if err != nil {
-			h.add(levelAttention, "idle-copy", name, "cannot read previous.%s.color: %v", svc, err)
-			continue
-		}
-		c.SwappedOut = configString(prev) == color
-		if v, found, err := dns.GetConfig(ctx, "previous."+svc+".release"); err == nil && found {
-			c.PreviousRelease = configString(v)
-		}
+		c := idleCopy{Stack: name, Canary: st.canary, SwappedAt: st.swappedAt,
+			SwappedOut: st.previous == color, PreviousRelease: st.previousRelease}
 		s, err := h.a.stack(ctx, name)
 		if err != nil {
 			continue // a destroyed idle copy has nothing to retire

@@ -223,22 +223,8 @@ func (r *releaseRun) observe(ctx context.Context) (*releaseCopies, releaseState,
 	if idle.live == "" {
 		return nil, releaseState{}, fmt.Errorf("%s serves no live color for %s; run `infra up %s` first", topology.DNSStackName(env), svc, env)
 	}
-	c := &releaseCopies{liveColor: idle.live, canary: idle.canary, swappedAt: idle.swappedAt}
+	c := &releaseCopies{liveColor: idle.live, canary: idle.canary, swappedAt: idle.swappedAt, previous: idle.previous, prevRel: idle.previousRelease}
 	target := topology.Other(idle.live)
-	dns, err := r.a.stack(ctx, topology.DNSStackName(env))
-	if err != nil {
-		return nil, releaseState{}, err
-	}
-	if v, found, err := dns.GetConfig(ctx, "previous."+svc+".color"); err != nil {
-		return nil, releaseState{}, err
-	} else if found {
-		c.previous = configString(v)
-	}
-	if v, found, err := dns.GetConfig(ctx, "previous."+svc+".release"); err != nil {
-		return nil, releaseState{}, err
-	} else if found {
-		c.prevRel = configString(v)
-	}
 	if c.live, err = r.a.stack(ctx, topology.CopyStackName(env, svc, idle.live)); err != nil {
 		return nil, releaseState{}, err
 	}

@@ -69,9 +69,13 @@ type idleState struct {
 	live      string
 	canary    int
 	swappedAt time.Time
+	// previous is the color the last swap made not live, and
+	// previousRelease what it ran then.
+	previous, previousRelease string
 }
 
-// readIdle reads the live color, the canary and the swap time of svc.
+// readIdle reads the live color, the canary and what the last swap of svc
+// recorded.
 func (a *Workflow) readIdle(ctx context.Context, env, svc string) (idleState, error) {
 	var st idleState
 	dnsName := topology.DNSStackName(env)
@@ -110,6 +114,18 @@ func (a *Workflow) readIdle(ctx context.Context, env, svc string) (idleState, er
 			return st, fmt.Errorf("%s config previous.%s.swappedAt %q is not RFC 3339: %w", dnsName, svc, configString(v), perr)
 		}
 		st.swappedAt = t
+	}
+	for _, f := range []struct {
+		key string
+		v   *string
+	}{{"color", &st.previous}, {"release", &st.previousRelease}} {
+		v, found, err := dns.GetConfig(ctx, "previous."+svc+"."+f.key)
+		if err != nil {
+			return st, fmt.Errorf("read %s config previous.%s.%s: %w", dnsName, svc, f.key, err)
+		}
+		if found {
+			*f.v = configString(v)
+		}
 	}
 	return st, nil
 }
