@@ -35,6 +35,8 @@ type Cloud struct {
 	resources  []render.Resource
 	references map[string]bool
 	fixtures   map[string]string
+	// aliases are the alias URNs each resource declared, keyed by its URN.
+	aliases map[string][]string
 }
 
 var _ pulumi.MockResourceMonitor = (*Cloud)(nil)
@@ -53,6 +55,7 @@ func (c *Cloud) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		parent = ""
 	}
 	urn := c.urn(parent, args.TypeToken, args.Name)
+	aliases := c.aliasURNs(args.RegisterRPC, parent, args.TypeToken, args.Name)
 
 	id, state, err := c.stateFor(args)
 	if err != nil {
@@ -73,6 +76,12 @@ func (c *Cloud) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		ReplaceOnChanges: replace,
 		DependsOn:        deps,
 	})
+	if len(aliases) > 0 {
+		if c.aliases == nil {
+			c.aliases = map[string][]string{}
+		}
+		c.aliases[urn] = aliases
+	}
 	return id, state, nil
 }
 

@@ -56,6 +56,12 @@ type Result struct {
 	References []string
 	// Fixtures say which invoke answers were offline fixtures, sorted.
 	Fixtures []string
+	// Aliases are, keyed by a resource's URN, the URNs it declared as
+	// aliases (pulumi.Aliases), resolved as the engine resolves them and
+	// sorted: the URNs under which the engine would find it in a stack's
+	// state. Resources without aliases are not listed. It is not part of
+	// the render contract.
+	Aliases map[string][]string
 }
 
 // Run renders one stack under the mock monitor and returns what it declared.
@@ -92,7 +98,7 @@ func Run(s Stack, program Program) (*Result, error) {
 	if err != nil {
 		return nil, unframed(err)
 	}
-	res := &Result{Resources: cloud.sortedResources(), Outputs: outputs}
+	res := &Result{Resources: cloud.sortedResources(), Outputs: outputs, Aliases: cloud.aliases}
 	if res.Outputs == nil {
 		res.Outputs = map[string]any{}
 	}
