@@ -4,3 +4,7 @@
 // Each stack function takes a typed, validated config and returns what it
 // declared, including its exports.
 package stacks
+
+// testdata/urns/<env>.txt lists every URN of an env's stacks; TestURNGolden
+// fails when one disappears without an alias.
+//go:generate go test -count=1 -run TestURNGolden . -update
