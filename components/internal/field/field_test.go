@@ -27,3 +27,12 @@ func TestJoin(t *testing.T) {
 	err := Join([]Error{{Field: "A", Value: 1, Accepted: "2"}, {Field: "B", Value: 3, Accepted: "4"}})
 	assert.Equal(t, "A: 1 is not accepted; accepted 2\nB: 3 is not accepted; accepted 4", err.Error(), "one per line")
 }
+
+func TestNames(t *testing.T) {
+	assert.Empty(t, Names([2]string{"Env", "prod"}, [2]string{"Service", "web-2"}), "lowercase names with inner dashes pass")
+	assert.Equal(t, []Error{
+		{Field: "Env", Value: "", Accepted: NameAccepted},
+		{Field: "Service", Value: "Web", Accepted: NameAccepted},
+		{Field: "Tiers[1].Name", Value: "-web", Accepted: NameAccepted},
+	}, Names([2]string{"Env", ""}, [2]string{"Service", "Web"}, [2]string{"Tiers[1].Name", "-web"}), "each bad one, in order")
+}
