@@ -1,8 +1,7 @@
 package stacks
 
 import (
-	"github.com/video-platform/video-platform/internal/topology"
-
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -12,13 +11,15 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/dynamodb"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/video-platform/video-platform/components/image"
+	"github.com/video-platform/video-platform/components/instancerole"
+	"github.com/video-platform/video-platform/components/network"
 	"github.com/video-platform/video-platform/components/queue"
+	"github.com/video-platform/video-platform/internal/topology"
 )
 
 // Tiers are the instance roles of an env: the blue-green services and the
@@ -27,10 +28,8 @@ func Tiers() []string { return append(topology.ServiceNames(), "transcoder") }
 
 // BaseStack is what the base stack declared.
 type BaseStack struct {
-	// Network is the env's VPC and subnets.
-	Network *Network
-	// SecurityGroups are keyed "<tier>-lb" and "<tier>-instances".
-	SecurityGroups map[string]*ec2.SecurityGroup
+	// Network is the env's VPC, subnets and security groups.
+	Network *network.Network
 	// Images are the ECR repositories per tier.
 	Images map[string]*image.Image
 	// Queue is the transcode job queue.
@@ -45,12 +44,9 @@ type BaseStack struct {
 	LaunchLoopAlarm *cloudwatch.MetricAlarm
 	// AlertSubscriptions are who the alerts reach: emails, then the webhook.
 	AlertSubscriptions []*sns.TopicSubscription
-	// Roles are the instance roles per tier.
-	Roles map[string]*iam.Role
-	// RolePolicies are the least-privilege inline policies per tier.
-	RolePolicies map[string]*iam.RolePolicy
-	// InstanceProfiles are per tier.
-	InstanceProfiles map[string]*iam.InstanceProfile
+	// InstanceRoles are the instance roles, with their least-privilege
+	// policies and instance profiles, per tier.
+	InstanceRoles map[string]*instancerole.InstanceRole
 	// Certificate is the env's validated certificate.
 	Certificate *acm.CertificateValidation
 	// LockTable holds the env's deploy lock, which `infra` takes before it
@@ -70,10 +66,7 @@ func commonTags(env, service string) pulumi.StringMap {
 func Base(ctx *pulumi.Context, id topology.Identity, cfg BaseConfig) (*BaseStack, error) {
 	env := id.Env
 	tags := commonTags(env, "base")
-	b := &BaseStack{
-		SecurityGroups: map[string]*ec2.SecurityGroup{}, Images: map[string]*image.Image{},
-		Roles: map[string]*iam.Role{}, RolePolicies: map[string]*iam.RolePolicy{}, InstanceProfiles: map[string]*iam.InstanceProfile{},
-	}
+	b := &BaseStack{Images: map[string]*image.Image{}, InstanceRoles: map[string]*instancerole.InstanceRole{}}
 	caller, err := aws.GetCallerIdentity(ctx, &aws.GetCallerIdentityArgs{})
 	if err != nil {
 		return nil, fmt.Errorf("reading the caller identity: %w", err)
@@ -102,10 +95,21 @@ func Base(ctx *pulumi.Context, id topology.Identity, cfg BaseConfig) (*BaseStack
 		amiID = ami.Id
 	}
 
-	if b.Network, err = newNetwork(ctx, env, cfg.Network, tags); err != nil {
+	// The roles' args come from the stack's identity and the account, not
+	// from config: they are checked here, before anything is declared.
+	roles := map[string]instancerole.InstanceRoleArgs{}
+	var refused []error
+	for _, tier := range Tiers() {
+		roles[tier] = roleArgs(env, tier, region.Name, caller.AccountId, partition.Partition)
+		for _, fe := range roles[tier].Check() {
+			refused = append(refused, fmt.Errorf("stack %s: instance role %s: %w", id.Name, tier, fe))
+		}
+	}
+	if err := errors.Join(refused...); err != nil {
 		return nil, err
 	}
-	if err := b.securityGroups(ctx, env); err != nil {
+
+	if b.Network, err = newNetwork(ctx, env, cfg.Network); err != nil {
 		return nil, err
 	}
 
@@ -125,10 +129,7 @@ func Base(ctx *pulumi.Context, id topology.Identity, cfg BaseConfig) (*BaseStack
 		return nil, err
 	}
 	for _, tier := range Tiers() {
-		if err := b.instanceRole(ctx, env, tier, tierPolicyParams{
-			Env: env, Tier: tier, Region: region.Name, Account: caller.AccountId, Partition: partition.Partition,
-			RepositoryName: topology.RepositoryName(env, tier),
-		}); err != nil {
+		if b.InstanceRoles[tier], err = newInstanceRole(ctx, roles[tier], b.Queue.QueueArn); err != nil {
 			return nil, err
 		}
 	}
@@ -142,12 +143,12 @@ func Base(ctx *pulumi.Context, id topology.Identity, cfg BaseConfig) (*BaseStack
 	tiers := pulumi.Map{}
 	for _, tier := range Tiers() {
 		t := pulumi.Map{
-			"instanceSecurityGroupId": b.SecurityGroups[tier+"-instances"].ID(),
-			"instanceProfileName":     b.InstanceProfiles[tier].Name,
+			"instanceSecurityGroupId": b.Network.SecurityGroups[tier+"-instances"].ID(),
+			"instanceProfileName":     b.InstanceRoles[tier].InstanceProfileName,
 			"repositoryUrl":           b.Images[tier].RepositoryURL,
 		}
 		if svc, ok := topology.Services[tier]; ok {
-			t["lbSecurityGroupId"] = b.SecurityGroups[tier+"-lb"].ID()
+			t["lbSecurityGroupId"] = b.Network.SecurityGroups[tier+"-lb"].ID()
 			t["port"] = pulumi.Int(svc.Port)
 		}
 		tiers[tier] = t
@@ -172,109 +173,6 @@ func Base(ctx *pulumi.Context, id topology.Identity, cfg BaseConfig) (*BaseStack
 		"tiers": tiers,
 	}
 	return b, nil
-}
-
-// securityGroups creates per service a load balancer group open to the
-// world on 80 and 443 only, and per tier an instance group that only its
-// load balancer may reach, and only on the service port. Nothing allows SSH:
-// operators use SSM Session Manager.
-func (b *BaseStack) securityGroups(ctx *pulumi.Context, env string) error {
-	world := pulumi.StringArray{pulumi.String("0.0.0.0/0")}
-	worldV6 := pulumi.StringArray{pulumi.String("::/0")}
-	egress := ec2.SecurityGroupEgressArray{&ec2.SecurityGroupEgressArgs{
-		Description: pulumi.String("ECR, SQS, CloudWatch and the AWS APIs through NAT"),
-		Protocol:    pulumi.String("-1"), FromPort: pulumi.Int(0), ToPort: pulumi.Int(0),
-		CidrBlocks: world, Ipv6CidrBlocks: worldV6,
-	}}
-	for _, tier := range Tiers() {
-		var ingress ec2.SecurityGroupIngressArray
-		if svc, ok := topology.Services[tier]; ok {
-			lbTags := commonTags(env, tier)
-			lbTags["role"] = pulumi.String("load-balancer")
-			lb, err := ec2.NewSecurityGroup(ctx, tier+"-lb", &ec2.SecurityGroupArgs{
-				NamePrefix:  pulumi.String(env + "-" + tier + "-lb-"),
-				Description: pulumi.String("Load balancers of " + tier + ": HTTP and HTTPS from the internet"),
-				VpcId:       b.Network.VpcID,
-				Ingress: ec2.SecurityGroupIngressArray{
-					&ec2.SecurityGroupIngressArgs{Description: pulumi.String("HTTPS"), Protocol: pulumi.String("tcp"),
-						FromPort: pulumi.Int(443), ToPort: pulumi.Int(443), CidrBlocks: world, Ipv6CidrBlocks: worldV6},
-					&ec2.SecurityGroupIngressArgs{Description: pulumi.String("HTTP, redirected to HTTPS"), Protocol: pulumi.String("tcp"),
-						FromPort: pulumi.Int(80), ToPort: pulumi.Int(80), CidrBlocks: world, Ipv6CidrBlocks: worldV6},
-				},
-				Egress: egress,
-				Tags:   lbTags,
-			}, pulumi.DeleteBeforeReplace(false))
-			if err != nil {
-				return err
-			}
-			b.SecurityGroups[tier+"-lb"] = lb
-			ingress = ec2.SecurityGroupIngressArray{&ec2.SecurityGroupIngressArgs{
-				Description: pulumi.String("Service port from its load balancers only"), Protocol: pulumi.String("tcp"),
-				FromPort: pulumi.Int(svc.Port), ToPort: pulumi.Int(svc.Port),
-				SecurityGroups: pulumi.StringArray{lb.ID()},
-			}}
-		}
-		instTags := commonTags(env, tier)
-		instTags["role"] = pulumi.String("instances")
-		inst, err := ec2.NewSecurityGroup(ctx, tier+"-instances", &ec2.SecurityGroupArgs{
-			NamePrefix:  pulumi.String(env + "-" + tier + "-instances-"),
-			Description: pulumi.String("Instances of " + tier + ": no inbound access but from their load balancers"),
-			VpcId:       b.Network.VpcID,
-			Ingress:     ingress,
-			Egress:      egress,
-			Tags:        instTags,
-		})
-		if err != nil {
-			return err
-		}
-		b.SecurityGroups[tier+"-instances"] = inst
-	}
-	return nil
-}
-
-func (b *BaseStack) instanceRole(ctx *pulumi.Context, env, tier string, params tierPolicyParams) error {
-	assume, err := assumeRolePolicy()
-	if err != nil {
-		return err
-	}
-	role, err := iam.NewRole(ctx, tier+"-role", &iam.RoleArgs{
-		NamePrefix:       pulumi.String(env + "-" + tier + "-"),
-		Description:      pulumi.String("Instances of " + tier + " in " + env),
-		AssumeRolePolicy: pulumi.String(assume),
-		Tags:             commonTags(env, tier),
-	})
-	if err != nil {
-		return err
-	}
-	policy := b.Queue.QueueArn.ApplyT(func(queueArn string) (string, error) {
-		p := params
-		p.QueueArn = queueArn
-		return tierPolicy(p)
-	}).(pulumi.StringOutput)
-	rolePolicy, err := iam.NewRolePolicy(ctx, tier+"-policy", &iam.RolePolicyArgs{
-		Role:   role.Name,
-		Policy: policy,
-	}, pulumi.Parent(role))
-	if err != nil {
-		return err
-	}
-	// Session Manager replaces SSH, so no port 22 is ever opened.
-	if _, err := iam.NewRolePolicyAttachment(ctx, tier+"-ssm", &iam.RolePolicyAttachmentArgs{
-		Role:      role.Name,
-		PolicyArn: pulumi.Sprintf("arn:%s:iam::aws:policy/AmazonSSMManagedInstanceCore", params.Partition),
-	}, pulumi.Parent(role)); err != nil {
-		return err
-	}
-	profile, err := iam.NewInstanceProfile(ctx, tier+"-profile", &iam.InstanceProfileArgs{
-		NamePrefix: pulumi.String(env + "-" + tier + "-"),
-		Role:       role.Name,
-		Tags:       commonTags(env, tier),
-	})
-	if err != nil {
-		return err
-	}
-	b.Roles[tier], b.RolePolicies[tier], b.InstanceProfiles[tier] = role, rolePolicy, profile
-	return nil
 }
 
 // certificateNames are the names the env's certificate covers besides the

@@ -163,6 +163,7 @@ func (c BaseConfig) Validate(id topology.Identity) error {
 	if id.Env == "prod" && n.SingleNatGateway {
 		ch.fail("network.singleNatGateway", true, "false in prod: one NAT gateway per AZ keeps an AZ outage from cutting off the others")
 	}
+	ch.network(id.Env, n)
 	if !domainPattern.MatchString(c.Domain.Name) {
 		ch.fail("domain.name", c.Domain.Name, "a lowercase DNS name such as prod.video.example.com")
 	}

@@ -197,6 +197,14 @@ func TestComponentRefusalsAreCaughtByTheConfig(t *testing.T) {
 			`stack prod: config video-platform:domain.name = "` + longDomain + `" is not accepted; accepted: a domain under which recorder.` + longDomain + ` is a hostname`},
 		{"more zones than the region has", "prod", edit(base, "network", func(m map[string]any) { m["azCount"] = 5 }),
 			"stack prod: config video-platform:network.azCount = 5 is not accepted; accepted: at most the 4 zones the region offers (us-east-1a, us-east-1b, us-east-1c, us-east-1d)"},
+		{"an adopted VPC with no ID after vpc-", "prod", edit(base, "network", func(m map[string]any) {
+			delete(m, "cidr")
+			m["existing"] = map[string]any{"vpcId": "vpc-", "publicSubnetIds": []string{"subnet-1", "subnet-2", "subnet-3"}, "privateSubnetIds": []string{"subnet-4", "subnet-5", "subnet-6"}}
+		}), `stack prod: config video-platform:network.existing.vpcId = "vpc-" is not accepted; accepted: a VPC ID such as vpc-0abc1234`},
+		{"an adopted subnet ID with a space", "prod", edit(base, "network", func(m map[string]any) {
+			delete(m, "cidr")
+			m["existing"] = map[string]any{"vpcId": "vpc-1", "publicSubnetIds": []string{"subnet-1", "subnet-2", "subnet-3"}, "privateSubnetIds": []string{"subnet-4", "subnet-5", "subnet-6 "}}
+		}), `stack prod: config video-platform:network.existing.privateSubnetIds[2] = "subnet-6 " is not accepted; accepted: a subnet ID such as subnet-0abc1234`},
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/video-platform/video-platform/internal/iampolicy"
 	"github.com/video-platform/video-platform/internal/offline"
 	"github.com/video-platform/video-platform/internal/offline/offlinetest"
 	"github.com/video-platform/video-platform/internal/render"
@@ -79,7 +80,7 @@ func TestBaseSecurityGroupsOpenOnlyTheServicePortToTheLB(t *testing.T) {
 func policyDoc(t *testing.T, res *offline.Result, name string) map[string][]string {
 	t.Helper()
 	raw := offlinetest.Input(t, offlinetest.Find(t, res, typeRolePol, name), "policy").(string)
-	var doc policyDocument
+	var doc iampolicy.Document
 	require.NoError(t, json.Unmarshal([]byte(raw), &doc), "policy %s is JSON", name)
 	actions := map[string][]string{}
 	for _, s := range doc.Statement {

@@ -267,3 +267,30 @@ func TestURNGuardKeepsAnAliasInTheGoldenFile(t *testing.T) {
 	assert.Contains(t, golden, throwawayOld, "a regenerated golden file keeps the alias's URN")
 	require.Error(t, checkURNs(golden, throwawayRender(t, "main-vpc")), "so dropping the alias later fails until go generate ./stacks")
 }
+
+// TestBaseResourcesMovedUnderComponentsKeepTheirURNs: the base stack
+// declared its network and instance roles itself before the network and
+// instancerole components; each moved resource declares its old URN as an
+// alias, so that the engine moves it instead of replacing the VPC, a
+// subnet or a role in production.
+func TestBaseResourcesMovedUnderComponentsKeepTheirURNs(t *testing.T) {
+	got := collectURNs(newEnvRender(t, "prod").mustRun("prod", baseValues("prod")))
+	const stack = "urn:pulumi:prod::video-platform::"
+	const net, role = stack + "video-platform:network:Network$", stack + "video-platform:iam:InstanceRole$"
+	for old, now := range map[string]string{
+		stack + "aws:ec2/vpc:Vpc::vpc":                                                              net + "aws:ec2/vpc:Vpc::vpc",
+		stack + "aws:ec2/subnet:Subnet::private-us-east-1a":                                         net + "aws:ec2/subnet:Subnet::private-us-east-1a",
+		stack + "aws:ec2/subnet:Subnet::public-us-east-1c":                                          net + "aws:ec2/subnet:Subnet::public-us-east-1c",
+		stack + "aws:ec2/natGateway:NatGateway::nat-us-east-1b":                                     net + "aws:ec2/natGateway:NatGateway::nat-us-east-1b",
+		stack + "aws:ec2/routeTable:RouteTable::public-routes":                                      net + "aws:ec2/routeTable:RouteTable::public-routes",
+		stack + "aws:ec2/securityGroup:SecurityGroup::web-lb":                                       net + "aws:ec2/securityGroup:SecurityGroup::web-lb",
+		stack + "aws:iam/role:Role::web-role":                                                       role + "aws:iam/role:Role::web-role",
+		stack + "aws:iam/role:Role$aws:iam/rolePolicy:RolePolicy::web-policy":                       role + "aws:iam/role:Role$aws:iam/rolePolicy:RolePolicy::web-policy",
+		stack + "aws:iam/instanceProfile:InstanceProfile::transcoder-profile":                       role + "aws:iam/instanceProfile:InstanceProfile::transcoder-profile",
+		stack + "aws:iam/role:Role$aws:iam/rolePolicyAttachment:RolePolicyAttachment::recorder-ssm": role + "aws:iam/role:Role$aws:iam/rolePolicyAttachment:RolePolicyAttachment::recorder-ssm",
+	} {
+		assert.Equal(t, now, got.AliasOf[old], "%s is an alias of the resource now at %s", old, now)
+		assert.Contains(t, got.Rendered, now, "which is rendered")
+		assert.NotContains(t, got.Rendered, old, "under its new URN only")
+	}
+}
