@@ -23,7 +23,7 @@ import (
 
 // Tiers are the instance roles of an env: the blue-green services and the
 // transcoders.
-func Tiers() []string { return append(topology.ServiceNames(), "transcoder") }
+func Tiers(t *topology.Topology) []string { return append(t.ServiceNames(), "transcoder") }
 
 // BaseStack is what the base stack declared.
 type BaseStack struct {
@@ -105,7 +105,7 @@ func Base(ctx *pulumi.Context, id topology.Identity, cfg BaseConfig) (*BaseStack
 	if b.Network, err = newNetwork(ctx, env, cfg.Network, tags); err != nil {
 		return nil, err
 	}
-	if err := b.securityGroups(ctx, env); err != nil {
+	if err := b.securityGroups(ctx, id); err != nil {
 		return nil, err
 	}
 
@@ -113,7 +113,7 @@ func Base(ctx *pulumi.Context, id topology.Identity, cfg BaseConfig) (*BaseStack
 		return nil, err
 	}
 
-	for _, tier := range Tiers() {
+	for _, tier := range Tiers(id.Topology) {
 		args := imageArgs(env, tier, cfg.KeepImages)
 		if b.Images[tier], err = image.NewImage(ctx, tier, &args); err != nil {
 			return nil, err
@@ -124,7 +124,7 @@ func Base(ctx *pulumi.Context, id topology.Identity, cfg BaseConfig) (*BaseStack
 	if b.Queue, err = queue.NewQueue(ctx, "transcode", &jobs); err != nil {
 		return nil, err
 	}
-	for _, tier := range Tiers() {
+	for _, tier := range Tiers(id.Topology) {
 		if err := b.instanceRole(ctx, env, tier, tierPolicyParams{
 			Env: env, Tier: tier, Region: region.Name, Account: caller.AccountId, Partition: partition.Partition,
 			RepositoryName: topology.RepositoryName(env, tier),
@@ -132,7 +132,7 @@ func Base(ctx *pulumi.Context, id topology.Identity, cfg BaseConfig) (*BaseStack
 			return nil, err
 		}
 	}
-	if b.Certificate, err = certificate(ctx, env, cfg.Domain, tags); err != nil {
+	if b.Certificate, err = certificate(ctx, id.Topology.ServiceNames(), cfg.Domain, tags); err != nil {
 		return nil, err
 	}
 	if b.LockTable, err = envLockTable(ctx, env, tags); err != nil {
@@ -140,13 +140,13 @@ func Base(ctx *pulumi.Context, id topology.Identity, cfg BaseConfig) (*BaseStack
 	}
 
 	tiers := pulumi.Map{}
-	for _, tier := range Tiers() {
+	for _, tier := range Tiers(id.Topology) {
 		t := pulumi.Map{
 			"instanceSecurityGroupId": b.SecurityGroups[tier+"-instances"].ID(),
 			"instanceProfileName":     b.InstanceProfiles[tier].Name,
 			"repositoryUrl":           b.Images[tier].RepositoryURL,
 		}
-		if svc, ok := topology.Services[tier]; ok {
+		if svc, ok := id.Topology.Services[tier]; ok {
 			t["lbSecurityGroupId"] = b.SecurityGroups[tier+"-lb"].ID()
 			t["port"] = pulumi.Int(svc.Port)
 		}
@@ -178,7 +178,8 @@ func Base(ctx *pulumi.Context, id topology.Identity, cfg BaseConfig) (*BaseStack
 // world on 80 and 443 only, and per tier an instance group that only its
 // load balancer may reach, and only on the service port. Nothing allows SSH:
 // operators use SSM Session Manager.
-func (b *BaseStack) securityGroups(ctx *pulumi.Context, env string) error {
+func (b *BaseStack) securityGroups(ctx *pulumi.Context, id topology.Identity) error {
+	env := id.Env
 	world := pulumi.StringArray{pulumi.String("0.0.0.0/0")}
 	worldV6 := pulumi.StringArray{pulumi.String("::/0")}
 	egress := ec2.SecurityGroupEgressArray{&ec2.SecurityGroupEgressArgs{
@@ -186,9 +187,9 @@ func (b *BaseStack) securityGroups(ctx *pulumi.Context, env string) error {
 		Protocol:    pulumi.String("-1"), FromPort: pulumi.Int(0), ToPort: pulumi.Int(0),
 		CidrBlocks: world, Ipv6CidrBlocks: worldV6,
 	}}
-	for _, tier := range Tiers() {
+	for _, tier := range Tiers(id.Topology) {
 		var ingress ec2.SecurityGroupIngressArray
-		if svc, ok := topology.Services[tier]; ok {
+		if svc, ok := id.Topology.Services[tier]; ok {
 			lbTags := commonTags(env, tier)
 			lbTags["role"] = pulumi.String("load-balancer")
 			lb, err := ec2.NewSecurityGroup(ctx, tier+"-lb", &ec2.SecurityGroupArgs{
@@ -283,9 +284,9 @@ func (b *BaseStack) instanceRole(ctx *pulumi.Context, env, tier string, params t
 // blue.<service>.<domain> and green.<service>.<domain> that the pre-swap
 // HTTPS test and a reconnecting recording use (a wildcard covers one label
 // only, so *.<domain> does not).
-func certificateNames(domain string) []string {
+func certificateNames(domain string, services []string) []string {
 	names := []string{"*." + domain}
-	for _, svc := range topology.ServiceNames() {
+	for _, svc := range services {
 		names = append(names, "*."+defaultHostname(svc, domain))
 	}
 	return names
@@ -298,10 +299,10 @@ func certificateNames(domain string) []string {
 // validation name, each picked from the certificate's options by domain
 // name, and counted from config so that no resource is created inside an
 // apply.
-func certificate(ctx *pulumi.Context, env string, domain DomainConfig, tags pulumi.StringMap) (*acm.CertificateValidation, error) {
+func certificate(ctx *pulumi.Context, services []string, domain DomainConfig, tags pulumi.StringMap) (*acm.CertificateValidation, error) {
 	cert, err := acm.NewCertificate(ctx, "certificate", &acm.CertificateArgs{
 		DomainName:              pulumi.String(domain.Name),
-		SubjectAlternativeNames: pulumi.ToStringArray(certificateNames(domain.Name)),
+		SubjectAlternativeNames: pulumi.ToStringArray(certificateNames(domain.Name, services)),
 		ValidationMethod:        pulumi.String("DNS"),
 		Tags:                    tags,
 	})
@@ -316,7 +317,7 @@ func certificate(ctx *pulumi.Context, env string, domain DomainConfig, tags pulu
 		names   []string
 	}
 	records := []validation{{"certificate-validation", []string{domain.Name, "*." + domain.Name}}}
-	for _, svc := range topology.ServiceNames() {
+	for _, svc := range services {
 		records = append(records, validation{"certificate-validation-" + svc, []string{"*." + defaultHostname(svc, domain.Name)}})
 	}
 	var fqdns pulumi.StringArray
