@@ -45,6 +45,7 @@ func TestThirdEnvAndServiceFromConfigAlone(t *testing.T) {
 		"dev-web-blue", "dev-web-green", "dev-transcoders", "dev-dns"}, names, "every stack of dev, in dependency order")
 	assert.Zero(t, Mandatory(env), "no mandatory violation")
 	assert.Equal(t, map[string]string{"api": "blue", "recorder": "blue", "web": "blue"}, env.LiveColors, "the DNS stack serves api too")
+	assert.Contains(t, env.Cost.KeptDaily, "dev-api-green", "the idle api copy is a cost of keeping")
 
 	tg := resource(t, env, "dev-api-blue", "aws:lb/targetGroup:TargetGroup", "api-blue-tg")
 	assert.EqualValues(t, 8070, tg.Inputs["port"], "api's declared port")
