@@ -32,6 +32,10 @@ func Program(ctx *pulumi.Context) (pulumi.Map, error) {
 		return nil, err
 	}
 	id, err := topo.Parse(ctx.Stack())
+	var unknown *topology.UnknownStackError
+	if errors.As(err, &unknown) {
+		return nil, &ConfigError{Stack: unknown.Name, Problem: unknown.Detail}
+	}
 	if err != nil {
 		return nil, err
 	}

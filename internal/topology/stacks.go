@@ -78,10 +78,20 @@ func (t *Topology) Parse(name string) (Identity, error) {
 	}
 	valid := t.StackNames()
 	sort.Strings(valid)
-	return Identity{}, fmt.Errorf("unknown stack %q: it belongs to no declared env and service (declared envs: %s; blue-green services: %s; declare more in Pulumi.yaml's %s:%s); "+
+	return Identity{}, &UnknownStackError{Name: short, Detail: fmt.Sprintf("belongs to no declared env and service (declared envs: %s; blue-green services: %s; declare more in Pulumi.yaml's %s:%s); "+
 		"stacks are named <env>, <env>-<service>-<color>, <env>-transcoders or <env>-dns; valid names: %s",
-		name, strings.Join(t.EnvNames(), ", "), strings.Join(t.ServiceNames(), ", "), "video-platform", ConfigKey, strings.Join(valid, ", "))
+		strings.Join(t.EnvNames(), ", "), strings.Join(t.ServiceNames(), ", "), ProjectName, ConfigKey, strings.Join(valid, ", "))}
 }
+
+// UnknownStackError is a stack name outside the declared topology.
+type UnknownStackError struct {
+	// Name is the stack name, without organization and project.
+	Name string
+	// Detail says what is declared.
+	Detail string
+}
+
+func (e *UnknownStackError) Error() string { return fmt.Sprintf("unknown stack %q: %s", e.Name, e.Detail) }
 
 // OwnerStack names the stack that declares an Auto Scaling group with
 // these tags (env, service, color): a copy, or the transcoders stack; ""
