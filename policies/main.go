@@ -51,14 +51,17 @@ func stackEnv(ctx *pulumi.Context) string {
 	if env, ok := ctx.GetConfig(ctx.Project() + ":env"); ok && env != "" {
 		return env
 	}
-	return envOfStack(ctx.Stack())
+	raw, _ := ctx.GetConfig(ctx.Project() + ":" + topology.ConfigKey)
+	return envOfStack(raw, ctx.Stack())
 }
 
-// envOfStack is the env a stack name belongs to; names outside this
-// project's topology stand for themselves.
-func envOfStack(stack string) string {
-	if id, err := topology.Parse(stack); err == nil {
-		return id.Env
+// envOfStack is the env a stack name belongs to in the declared topology
+// (raw is its config value); names outside it stand for themselves.
+func envOfStack(topologyConfig, stack string) string {
+	if topo, err := topology.Decode(topologyConfig); err == nil {
+		if id, err := topo.Parse(stack); err == nil {
+			return id.Env
+		}
 	}
 	return path.Base(stack)
 }

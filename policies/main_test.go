@@ -254,7 +254,8 @@ func TestAnalyzerTakesTheEnvFromACopyStacksName(t *testing.T) {
 }
 
 func TestEnvOfStack(t *testing.T) {
-	assert.Equal(t, "prod", envOfStack("prod-web-blue"), "a copy")
-	assert.Equal(t, "staging", envOfStack("acme/video-platform/staging-dns"), "fully qualified")
-	assert.Equal(t, "dev", envOfStack("dev"), "an unknown stack stands for itself")
+	assert.Equal(t, "prod", envOfStack("", "prod-web-blue"), "a copy")
+	assert.Equal(t, "staging", envOfStack("{}", "acme/video-platform/staging-dns"), "fully qualified")
+	assert.Equal(t, "dev", envOfStack("", "dev"), "an unknown stack stands for itself")
+	assert.Equal(t, "eu-prod", envOfStack(`{"envs": {"eu-prod": {"production": true}}}`, "eu-prod-web-blue"), "an env the topology declares")
 }

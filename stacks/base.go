@@ -24,7 +24,7 @@ import (
 
 // Tiers are the instance roles of an env: the blue-green services and the
 // transcoders.
-func Tiers() []string { return append(topology.ServiceNames(), "transcoder") }
+func Tiers(t *topology.Topology) []string { return append(t.ServiceNames(), "transcoder") }
 
 // BaseStack is what the base stack declared.
 type BaseStack struct {
@@ -99,7 +99,7 @@ func Base(ctx *pulumi.Context, id topology.Identity, cfg BaseConfig) (*BaseStack
 	// from config: they are checked here, before anything is declared.
 	roles := map[string]instancerole.InstanceRoleArgs{}
 	var refused []error
-	for _, tier := range Tiers() {
+	for _, tier := range Tiers(id.Topology) {
 		roles[tier] = roleArgs(env, tier, region.Name, caller.AccountId, partition.Partition)
 		for _, fe := range roles[tier].Check() {
 			refused = append(refused, fmt.Errorf("stack %s: instance role %s: %w", id.Name, tier, fe))
@@ -109,7 +109,7 @@ func Base(ctx *pulumi.Context, id topology.Identity, cfg BaseConfig) (*BaseStack
 		return nil, err
 	}
 
-	if b.Network, err = newNetwork(ctx, env, cfg.Network); err != nil {
+	if b.Network, err = newNetwork(ctx, id, cfg.Network); err != nil {
 		return nil, err
 	}
 
@@ -117,7 +117,7 @@ func Base(ctx *pulumi.Context, id topology.Identity, cfg BaseConfig) (*BaseStack
 		return nil, err
 	}
 
-	for _, tier := range Tiers() {
+	for _, tier := range Tiers(id.Topology) {
 		args := imageArgs(env, tier, cfg.KeepImages)
 		if b.Images[tier], err = image.NewImage(ctx, tier, &args); err != nil {
 			return nil, err
@@ -128,12 +128,12 @@ func Base(ctx *pulumi.Context, id topology.Identity, cfg BaseConfig) (*BaseStack
 	if b.Queue, err = queue.NewQueue(ctx, "transcode", &jobs); err != nil {
 		return nil, err
 	}
-	for _, tier := range Tiers() {
+	for _, tier := range Tiers(id.Topology) {
 		if b.InstanceRoles[tier], err = newInstanceRole(ctx, roles[tier], b.Queue.QueueArn); err != nil {
 			return nil, err
 		}
 	}
-	if b.Certificate, err = certificate(ctx, env, cfg.Domain, tags); err != nil {
+	if b.Certificate, err = certificate(ctx, id.Topology.ServiceNames(), cfg.Domain, tags); err != nil {
 		return nil, err
 	}
 	if b.LockTable, err = envLockTable(ctx, env, tags); err != nil {
@@ -141,13 +141,13 @@ func Base(ctx *pulumi.Context, id topology.Identity, cfg BaseConfig) (*BaseStack
 	}
 
 	tiers := pulumi.Map{}
-	for _, tier := range Tiers() {
+	for _, tier := range Tiers(id.Topology) {
 		t := pulumi.Map{
 			"instanceSecurityGroupId": b.Network.SecurityGroups[tier+"-instances"].ID(),
 			"instanceProfileName":     b.InstanceRoles[tier].InstanceProfileName,
 			"repositoryUrl":           b.Images[tier].RepositoryURL,
 		}
-		if svc, ok := topology.Services[tier]; ok {
+		if svc, ok := id.Topology.Services[tier]; ok {
 			t["lbSecurityGroupId"] = b.Network.SecurityGroups[tier+"-lb"].ID()
 			t["port"] = pulumi.Int(svc.Port)
 		}
@@ -181,9 +181,9 @@ func Base(ctx *pulumi.Context, id topology.Identity, cfg BaseConfig) (*BaseStack
 // blue.<service>.<domain> and green.<service>.<domain> that the pre-swap
 // HTTPS test and a reconnecting recording use (a wildcard covers one label
 // only, so *.<domain> does not).
-func certificateNames(domain string) []string {
+func certificateNames(domain string, services []string) []string {
 	names := []string{"*." + domain}
-	for _, svc := range topology.ServiceNames() {
+	for _, svc := range services {
 		names = append(names, "*."+defaultHostname(svc, domain))
 	}
 	return names
@@ -196,10 +196,10 @@ func certificateNames(domain string) []string {
 // validation name, each picked from the certificate's options by domain
 // name, and counted from config so that no resource is created inside an
 // apply.
-func certificate(ctx *pulumi.Context, env string, domain DomainConfig, tags pulumi.StringMap) (*acm.CertificateValidation, error) {
+func certificate(ctx *pulumi.Context, services []string, domain DomainConfig, tags pulumi.StringMap) (*acm.CertificateValidation, error) {
 	cert, err := acm.NewCertificate(ctx, "certificate", &acm.CertificateArgs{
 		DomainName:              pulumi.String(domain.Name),
-		SubjectAlternativeNames: pulumi.ToStringArray(certificateNames(domain.Name)),
+		SubjectAlternativeNames: pulumi.ToStringArray(certificateNames(domain.Name, services)),
 		ValidationMethod:        pulumi.String("DNS"),
 		Tags:                    tags,
 	})
@@ -214,7 +214,7 @@ func certificate(ctx *pulumi.Context, env string, domain DomainConfig, tags pulu
 		names   []string
 	}
 	records := []validation{{"certificate-validation", []string{domain.Name, "*." + domain.Name}}}
-	for _, svc := range topology.ServiceNames() {
+	for _, svc := range services {
 		records = append(records, validation{"certificate-validation-" + svc, []string{"*." + defaultHostname(svc, domain.Name)}})
 	}
 	var fqdns pulumi.StringArray

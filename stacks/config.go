@@ -131,7 +131,7 @@ func queueArgs(env string, q QueueConfig) queue.QueueArgs {
 func (c BaseConfig) Validate(id topology.Identity) error {
 	ch := newChecker(id.Name)
 	n := c.Network
-	ch.intRange("network.azCount", n.AzCount, topology.MinAZs(id.Env), 6)
+	ch.intRange("network.azCount", n.AzCount, id.MinAZs(), 6)
 	if n.Existing != nil {
 		if !strings.HasPrefix(n.Existing.VpcID, "vpc-") {
 			ch.fail("network.existing.vpcId", n.Existing.VpcID, "a VPC ID such as vpc-0abc1234")
@@ -160,16 +160,16 @@ func (c BaseConfig) Validate(id topology.Identity) error {
 	} else if ones, _ := block.Mask.Size(); ones > 20 || ones < 16 {
 		ch.fail("network.cidr", n.Cidr, "a prefix length from /16 to /20, room for a public and a private subnet per AZ")
 	}
-	if id.Env == "prod" && n.SingleNatGateway {
+	if id.Production() && n.SingleNatGateway {
 		ch.fail("network.singleNatGateway", true, "false in prod: one NAT gateway per AZ keeps an AZ outage from cutting off the others")
 	}
-	ch.network(id.Env, n)
+	ch.network(id, n)
 	if !domainPattern.MatchString(c.Domain.Name) {
 		ch.fail("domain.name", c.Domain.Name, "a lowercase DNS name such as prod.video.example.com")
 	}
 	// The DNS stack names every service <service>.<domain>, and each copy
 	// blue. and green. under it.
-	for _, svc := range topology.ServiceNames() {
+	for _, svc := range id.Topology.ServiceNames() {
 		for _, fe := range dnsrecords.CheckHostname(defaultHostname(svc, c.Domain.Name)) {
 			ch.fail("domain.name", c.Domain.Name, fmt.Sprintf("a domain under which %s is a hostname: %s", defaultHostname(svc, c.Domain.Name), fe.Accepted))
 		}
@@ -181,7 +181,7 @@ func (c BaseConfig) Validate(id topology.Identity) error {
 		"JobTimeoutSeconds": "queue.jobTimeoutSeconds", "VisibilityTimeoutSeconds": "queue.jobTimeoutSeconds",
 		"MaxReceiveCount": "queue.maxReceiveCount", "OldestMessageAlarmSeconds": "queue.oldestMessageAlarmSeconds",
 	})
-	for _, tier := range Tiers() {
+	for _, tier := range Tiers(id.Topology) {
 		ch.component("image "+tier, imageArgs(id.Env, tier, c.KeepImages).Check(), map[string]string{"KeepLastImages": "keepImages"})
 	}
 	if c.AmiID != "" && !strings.HasPrefix(c.AmiID, "ami-") {
@@ -193,13 +193,13 @@ func (c BaseConfig) Validate(id topology.Identity) error {
 		}
 	}
 	// An alarm that reaches nobody is no alarm: prod pages someone.
-	if id.Env == "prod" && len(c.AlertEmails) == 0 && c.AlertsWebhook == nil {
+	if id.Production() && len(c.AlertEmails) == 0 && c.AlertsWebhook == nil {
 		ch.fail("alertEmails", nil, "at least one address in prod, or the secret "+ProjectName+":alertsWebhookUrl, so that alarms reach someone")
 	}
 	ch.launchLoop(c.LaunchLoop)
 	for _, svc := range slices.Sorted(maps.Keys(c.Schedules)) {
-		if _, ok := topology.Services[svc]; !ok {
-			ch.fail("schedules."+svc, c.Schedules[svc], "a key per blue-green service: "+strings.Join(topology.ServiceNames(), ", "))
+		if _, ok := id.Topology.Services[svc]; !ok {
+			ch.fail("schedules."+svc, c.Schedules[svc], "a key per blue-green service: "+strings.Join(id.Topology.ServiceNames(), ", "))
 			continue
 		}
 		seen := map[string]bool{}
@@ -438,7 +438,7 @@ func (c TranscodersConfig) Validate(id topology.Identity) error {
 	}
 	ch.capacity("transcoders.capacity", c.Capacity, maxPoolSize)
 	if c.OnDemandBase != nil {
-		if id.Env == "prod" && *c.OnDemandBase < 1 {
+		if id.Production() && *c.OnDemandBase < 1 {
 			ch.fail("transcoders.onDemandBase", *c.OnDemandBase, "at least 1 in prod, so a spot drought never stops transcoding")
 		}
 		ch.intRange("transcoders.onDemandBase", *c.OnDemandBase, 0, c.Capacity.Max)
@@ -482,7 +482,7 @@ type DNSConfig struct {
 // Validate checks the DNS config.
 func (c DNSConfig) Validate(id topology.Identity) error {
 	ch := newChecker(id.Name)
-	for _, svc := range topology.ServiceNames() {
+	for _, svc := range id.Topology.ServiceNames() {
 		live, ok := c.Live[svc]
 		if !ok {
 			ch.fail("live."+svc, nil, "blue or green")
@@ -491,13 +491,13 @@ func (c DNSConfig) Validate(id topology.Identity) error {
 		ch.oneOf("live."+svc, live, topology.Colors...)
 	}
 	for _, svc := range slices.Sorted(maps.Keys(c.Live)) {
-		if _, ok := topology.Services[svc]; !ok {
-			ch.fail("live."+svc, c.Live[svc], "a key per service: "+strings.Join(topology.ServiceNames(), ", "))
+		if _, ok := id.Topology.Services[svc]; !ok {
+			ch.fail("live."+svc, c.Live[svc], "a key per service: "+strings.Join(id.Topology.ServiceNames(), ", "))
 		}
 	}
 	for _, svc := range slices.Sorted(maps.Keys(c.Canary)) {
-		if _, ok := topology.Services[svc]; !ok {
-			ch.fail("canary."+svc, c.Canary[svc], "a key per service: "+strings.Join(topology.ServiceNames(), ", "))
+		if _, ok := id.Topology.Services[svc]; !ok {
+			ch.fail("canary."+svc, c.Canary[svc], "a key per service: "+strings.Join(id.Topology.ServiceNames(), ", "))
 		}
 		ch.intRange("canary."+svc, c.Canary[svc], 0, 100)
 	}
@@ -512,8 +512,8 @@ func (c DNSConfig) Validate(id topology.Identity) error {
 		}
 	}
 	for _, svc := range slices.Sorted(maps.Keys(c.Hostnames)) {
-		if _, ok := topology.Services[svc]; !ok {
-			ch.fail("hostnames."+svc, c.Hostnames[svc], "a key per service: "+strings.Join(topology.ServiceNames(), ", "))
+		if _, ok := id.Topology.Services[svc]; !ok {
+			ch.fail("hostnames."+svc, c.Hostnames[svc], "a key per service: "+strings.Join(id.Topology.ServiceNames(), ", "))
 		}
 		if !domainPattern.MatchString(c.Hostnames[svc]) {
 			ch.fail("hostnames."+svc, c.Hostnames[svc], "a lowercase DNS name")

@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"github.com/video-platform/video-platform/internal/topology"
+
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -119,4 +121,4 @@ func (c *checker) component(name string, refused []fieldError, keys map[string]s
 func (c *checker) err() error { return errors.Join(c.errs...) }
 
 // ProjectName is the Pulumi project, and so the config namespace.
-const ProjectName = "video-platform"
+const ProjectName = topology.ProjectName

@@ -27,7 +27,7 @@ func Copy(ctx *pulumi.Context, id topology.Identity, cfg CopyConfig) (*CopyStack
 	if err != nil {
 		return nil, err
 	}
-	svc := topology.Services[id.Service]
+	svc := id.Profile()
 	tier := base.Tiers[id.Service]
 	name := id.Service + "-" + id.Color
 	tags := map[string]string{"tier": "copy"}
@@ -36,7 +36,7 @@ func Copy(ctx *pulumi.Context, id topology.Identity, cfg CopyConfig) (*CopyStack
 		Env: id.Env, Service: id.Service, Color: id.Color, Tags: tags,
 		VpcID:                      pulumi.String(base.VpcID),
 		SubnetIDs:                  pulumi.ToStringArray(base.PublicSubnetIDs),
-		MinAZs:                     topology.MinAZs(id.Env),
+		MinAZs:                     id.MinAZs(),
 		SecurityGroupIDs:           pulumi.StringArray{pulumi.String(tier.LBSecurityGroupID)},
 		CertificateArn:             pulumi.String(base.CertificateArn),
 		TargetPort:                 svc.Port,
@@ -57,7 +57,7 @@ func Copy(ctx *pulumi.Context, id topology.Identity, cfg CopyConfig) (*CopyStack
 
 	scaling := cfg.scaling()
 	if scaling == nil {
-		scaling = &asgpool.TargetTracking{Metric: svc.DefaultScalingMetric, TargetValue: svc.DefaultScalingTarget}
+		scaling = &asgpool.TargetTracking{Metric: svc.Scaling.Metric, TargetValue: svc.Scaling.Target}
 	}
 	if scaling.Metric == asgpool.MetricALBRequests {
 		scaling.ResourceLabel = pulumi.Sprintf("%s/%s", lb.ArnSuffix, lb.TargetGroupArnSuffix)
@@ -90,7 +90,7 @@ func Copy(ctx *pulumi.Context, id topology.Identity, cfg CopyConfig) (*CopyStack
 		SecurityGroupIDs:    pulumi.StringArray{pulumi.String(tier.InstanceSecurityGroupID)},
 		InstanceProfileName: pulumi.String(tier.InstanceProfileName),
 		SubnetIDs:           pulumi.ToStringArray(base.PrivateSubnetIDs),
-		MinAZs:              topology.MinAZs(id.Env),
+		MinAZs:              id.MinAZs(),
 		MinSize:             cfg.Capacity.Min, MaxSize: cfg.Capacity.Max, DesiredCapacity: cfg.Capacity.Desired,
 		TargetGroupARNs: pulumi.StringArray{lb.TargetGroupArn},
 		LifecycleHook:   &asgpool.LifecycleHook{HeartbeatSeconds: svc.DrainHeartbeatSeconds},

@@ -47,7 +47,7 @@ func DNS(ctx *pulumi.Context, id topology.Identity, cfg DNSConfig) (*DNSStack, e
 	// config leaves every record as it was.
 	targets := map[string]map[string]dnsrecords.AliasTarget{}
 	weights := map[string]map[string]int{}
-	for _, svc := range topology.ServiceNames() {
+	for _, svc := range id.Topology.ServiceNames() {
 		targets[svc] = map[string]dnsrecords.AliasTarget{}
 		liveColor, canary := cfg.Live[svc], cfg.Canary[svc]
 		weights[svc] = map[string]int{liveColor: 100 - canary, topology.Other(liveColor): canary}
@@ -88,7 +88,7 @@ func DNS(ctx *pulumi.Context, id topology.Identity, cfg DNSConfig) (*DNSStack, e
 			}
 		}
 	}
-	for _, svc := range topology.ServiceNames() {
+	for _, svc := range id.Topology.ServiceNames() {
 		hostname := cfg.Hostnames[svc]
 		if hostname == "" {
 			hostname = defaultHostname(svc, base.Domain)

@@ -22,6 +22,10 @@ var kindKeys = map[topology.Kind][]string{
 	topology.KindDNS:         {"live", "canary", "previous", "hostnames"},
 }
 
+// projectKeys are read by every kind of stack: Pulumi.yaml declares them
+// once for the whole project.
+var projectKeys = []string{topology.ConfigKey}
+
 // checkKeys refuses a key of the project's namespace that is not one of
 // kindKeys, and a key of another kind of stack that is set: Pulumi passes both
 // to the program, which would otherwise ignore them, so that a typo in a
@@ -39,7 +43,7 @@ func checkKeys(ctx *pulumi.Context, id topology.Identity) error {
 	var errs []error
 	for _, full := range all {
 		key, ok := strings.CutPrefix(full, ProjectName+":")
-		if !ok || slices.Contains(own, key) {
+		if !ok || slices.Contains(own, key) || slices.Contains(projectKeys, key) {
 			continue
 		}
 		refuse := func(problem string) {

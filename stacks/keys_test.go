@@ -43,6 +43,9 @@ func projectDefaults(t *testing.T) map[string]string {
 func TestPulumiYamlDeclaresTheKeysOfEveryKind(t *testing.T) {
 	defaults := projectDefaults(t)
 	var read []string
+	for _, k := range projectKeys {
+		read = append(read, ProjectName+":"+k)
+	}
 	for _, keys := range kindKeys {
 		for _, k := range keys {
 			read = append(read, ProjectName+":"+k)

@@ -14,24 +14,24 @@ import (
 // networkArgs is the env's network as far as config decides it; zones are
 // the Availability Zones a created VPC spans, nil when it is adopted or not
 // yet known.
-func networkArgs(env string, cfg NetworkConfig, zones []string) network.NetworkArgs {
+func networkArgs(id topology.Identity, cfg NetworkConfig, zones []string) network.NetworkArgs {
 	a := network.NetworkArgs{
-		Env: env, Service: "base",
+		Env: id.Env, Service: "base",
 		Cidr: cfg.Cidr, AvailabilityZones: zones, SingleNatGateway: cfg.SingleNatGateway,
 	}
 	if ex := cfg.Existing; ex != nil {
 		a.Existing = &network.ExistingVpc{VpcID: ex.VpcID, PublicSubnetIDs: ex.PublicSubnetIDs, PrivateSubnetIDs: ex.PrivateSubnetIDs}
 	}
-	for _, tier := range Tiers() {
-		a.Tiers = append(a.Tiers, network.Tier{Name: tier, Port: topology.Services[tier].Port})
+	for _, tier := range Tiers(id.Topology) {
+		a.Tiers = append(a.Tiers, network.Tier{Name: tier, Port: id.Topology.Services[tier].Port})
 	}
 	return a
 }
 
 // network checks the network component's args as the config maps them,
 // under the config keys they come from.
-func (ch *checker) network(env string, cfg NetworkConfig) {
-	a := networkArgs(env, cfg, nil)
+func (ch *checker) network(id topology.Identity, cfg NetworkConfig) {
+	a := networkArgs(id, cfg, nil)
 	ch.component("network", a.Check(), map[string]string{"Cidr": "network.cidr", "SingleNatGateway": "network.singleNatGateway"})
 	if a.Existing != nil {
 		ch.component("network", a.Existing.Check(), map[string]string{
@@ -43,7 +43,7 @@ func (ch *checker) network(env string, cfg NetworkConfig) {
 // newNetwork creates or adopts the env's network. A created one spans the
 // region's first network.azCount zones, which only the region knows: a
 // count above what it offers is refused here, before anything is declared.
-func newNetwork(ctx *pulumi.Context, env string, cfg NetworkConfig) (*network.Network, error) {
+func newNetwork(ctx *pulumi.Context, id topology.Identity, cfg NetworkConfig) (*network.Network, error) {
 	var zones []string
 	if cfg.Existing == nil {
 		available, err := aws.GetAvailabilityZones(ctx, &aws.GetAvailabilityZonesArgs{State: pulumi.StringRef("available")})
@@ -51,11 +51,11 @@ func newNetwork(ctx *pulumi.Context, env string, cfg NetworkConfig) (*network.Ne
 			return nil, fmt.Errorf("listing availability zones: %w", err)
 		}
 		if len(available.Names) < cfg.AzCount {
-			return nil, &ConfigError{Stack: topology.BaseStackName(env), Key: ProjectName + ":network.azCount", Value: cfg.AzCount,
+			return nil, &ConfigError{Stack: id.Name, Key: ProjectName + ":network.azCount", Value: cfg.AzCount,
 				Accepted: fmt.Sprintf("at most the %d zones the region offers (%s)", len(available.Names), strings.Join(available.Names, ", "))}
 		}
 		zones = available.Names[:cfg.AzCount]
 	}
-	args := networkArgs(env, cfg, zones)
+	args := networkArgs(id, cfg, zones)
 	return network.NewNetwork(ctx, "network", &args)
 }

@@ -3,6 +3,7 @@ package stacks
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -26,8 +27,19 @@ func Main(ctx *pulumi.Context) error {
 // StackReferences it reads is registered before the config has passed
 // validation.
 func Program(ctx *pulumi.Context) (pulumi.Map, error) {
-	id, err := topology.Parse(ctx.Stack())
+	topo, err := LoadTopology(ctx)
 	if err != nil {
+		return nil, err
+	}
+	id, err := topo.Parse(ctx.Stack())
+	var unknown *topology.UnknownStackError
+	if errors.As(err, &unknown) {
+		return nil, &ConfigError{Stack: unknown.Name, Problem: unknown.Detail}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := checkRegion(ctx, id); err != nil {
 		return nil, err
 	}
 	keysErr := checkKeys(ctx, id)
@@ -75,6 +87,57 @@ func Program(ctx *pulumi.Context) (pulumi.Map, error) {
 	default:
 		return nil, fmt.Errorf("stack %s: kind %q has no stack function", id.Name, id.Kind)
 	}
+}
+
+// LoadTopology reads the project's declared topology (Pulumi.yaml's
+// video-platform:topology, which every stack receives); each bad value is
+// a *ConfigError naming its path.
+func LoadTopology(ctx *pulumi.Context) (*topology.Topology, error) {
+	raw, _ := ctx.GetConfig(ProjectName + ":" + topology.ConfigKey)
+	topo, err := topology.Decode(raw)
+	if err != nil {
+		return nil, topologyError(ctx.Stack(), err)
+	}
+	return topo, nil
+}
+
+// topologyError turns the topology's declaration errors into config
+// errors of the stack being run.
+func topologyError(stack string, err error) error {
+	var errs []error
+	for _, e := range unjoin(err) {
+		var de *topology.DeclError
+		if !errors.As(e, &de) {
+			errs = append(errs, e)
+			continue
+		}
+		ce := &ConfigError{Stack: stack[strings.LastIndex(stack, "/")+1:], Key: ProjectName + ":" + topology.ConfigKey + "." + de.Path,
+			Value: de.Value, Problem: de.Problem, Accepted: de.Accepted}
+		if ce.Problem != "" {
+			ce.Problem = de.Statement() + " (declared in Pulumi.yaml)"
+		}
+		errs = append(errs, ce)
+	}
+	return errors.Join(errs...)
+}
+
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+// checkRegion refuses a stack whose aws:region is not its env's declared
+// region: the default provider deploys where aws:region says, and every
+// stack of an env must share one region.
+func checkRegion(ctx *pulumi.Context, id topology.Identity) error {
+	region, _ := ctx.GetConfig("aws:region")
+	if region == id.Region() {
+		return nil
+	}
+	return &ConfigError{Stack: id.Name, Key: "aws:region", Value: region,
+		Accepted: fmt.Sprintf("%q, the region Pulumi.yaml's %s:%s declares for env %s", id.Region(), ProjectName, topology.ConfigKey, id.Env)}
 }
 
 // LoadBaseConfig reads and validates a base stack's config.

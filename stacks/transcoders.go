@@ -41,7 +41,7 @@ func Transcoders(ctx *pulumi.Context, id topology.Identity, cfg TranscodersConfi
 		args.SecurityGroupIDs = pulumi.StringArray{pulumi.String(tier.InstanceSecurityGroupID)}
 		args.InstanceProfileName = pulumi.String(tier.InstanceProfileName)
 		args.SubnetIDs = pulumi.ToStringArray(base.PrivateSubnetIDs)
-		args.MinAZs = topology.MinAZs(id.Env)
+		args.MinAZs = id.MinAZs()
 		args.QueueURL = pulumi.String(base.Queue.URL)
 		args.QueueName = pulumi.String(base.Queue.Name)
 		fleet, err := transcoderfleet.NewTranscoderFleet(ctx, "transcoder-"+release, &args)

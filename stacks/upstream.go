@@ -183,9 +183,9 @@ func readBase(ctx *pulumi.Context, id topology.Identity) (BaseOutputs, error) {
 	if err != nil {
 		return base, err
 	}
-	if len(base.PrivateSubnetIDs) < topology.MinAZs(id.Env) || len(base.PublicSubnetIDs) < topology.MinAZs(id.Env) {
+	if len(base.PrivateSubnetIDs) < id.MinAZs() || len(base.PublicSubnetIDs) < id.MinAZs() {
 		return base, fmt.Errorf("stack %s: base stack %s exports %d private and %d public subnets; %s needs at least %d AZs",
-			id.Name, topology.BaseStackName(id.Env), len(base.PrivateSubnetIDs), len(base.PublicSubnetIDs), id.Env, topology.MinAZs(id.Env))
+			id.Name, topology.BaseStackName(id.Env), len(base.PrivateSubnetIDs), len(base.PublicSubnetIDs), id.Env, id.MinAZs())
 	}
 	return base, nil
 }

@@ -42,7 +42,7 @@ them.`,
 			var env render.Env
 			var err error
 			if empty {
-				env, err = synth.Empty(o.Env)
+				env, err = synth.Empty(o.Root, o.Env)
 			} else {
 				env, err = inv.render(o, sets)
 			}

@@ -13,7 +13,6 @@ import (
 	"strings"
 
 	"github.com/video-platform/video-platform/internal/render"
-	"github.com/video-platform/video-platform/internal/topology"
 )
 
 // Resource type tokens the estimate understands.
@@ -110,9 +109,12 @@ func (t Table) Estimate(env render.Env) render.Cost {
 		}
 	}
 	for _, s := range env.Stacks {
-		id, err := topology.Parse(s.Name)
-		live, known := env.LiveColors[id.Service]
-		if err != nil || id.Kind != topology.KindCopy || !known || id.Color == live {
+		// A copy stack says which service and color it is in its outputs,
+		// so the render alone tells it, whatever the project declares.
+		service, _ := s.Outputs["service"].(string)
+		color, isCopy := s.Outputs["color"].(string)
+		live, known := env.LiveColors[service]
+		if !isCopy || !known || color == live {
 			continue
 		}
 		if out.KeptDaily == nil {

@@ -335,8 +335,10 @@ func TestEstimateWithCustomTable(t *testing.T) {
 func TestEstimateKeptDailyForTheCopyThatIsNotLive(t *testing.T) {
 	const green, blue = "prod-web-green", "prod-web-blue"
 	env := render.Env{LiveColors: map[string]string{"web": "blue"}, Stacks: []render.Stack{
-		{Name: green, Resources: []render.Resource{launchTemplate(green, "g-lt", "c6i.large"), group(green, "g-pool", "g-lt", 3), alb(green, "g-alb")}},
-		{Name: blue, Resources: []render.Resource{launchTemplate(blue, "b-lt", "c6i.large"), group(blue, "b-pool", "b-lt", 3), alb(blue, "b-alb")}},
+		{Name: green, Outputs: map[string]any{"service": "web", "color": "green"},
+			Resources: []render.Resource{launchTemplate(green, "g-lt", "c6i.large"), group(green, "g-pool", "g-lt", 3), alb(green, "g-alb")}},
+		{Name: blue, Outputs: map[string]any{"service": "web", "color": "blue"},
+			Resources: []render.Resource{launchTemplate(blue, "b-lt", "c6i.large"), group(blue, "b-pool", "b-lt", 3), alb(blue, "b-alb")}},
 	}}
 	c := Estimate(env)
 	require.Contains(t, c.KeptDaily, green)

@@ -13,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 
 	"github.com/video-platform/video-platform/internal/offline"
+	"github.com/video-platform/video-platform/internal/topology"
 	"github.com/video-platform/video-platform/stacks"
 )
 
@@ -97,11 +98,11 @@ func ParseSet(s string) (Set, error) {
 // file, so a missing one is a config error that names it, rather than a
 // stack rendered from defaults that then reports their empty values.
 func readStackConfig(p project, root, stack string) (StackConfig, error) {
-	file := "Pulumi." + stack + ".yaml"
+	file := topology.StackFile(stack)
 	path := filepath.Join(root, file)
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return StackConfig{}, &stacks.ConfigError{Stack: stack,
-			Problem: fmt.Sprintf("has no stack file: %s does not exist in %s; every stack of the env needs its own", file, root)}
+			Problem: fmt.Sprintf("has no stack file: %s does not exist in %s; %s", file, root, topology.StackFileRule)}
 	}
 	ps, err := workspace.LoadProjectStack(nil, p.Project, path)
 	if err != nil {

@@ -42,10 +42,21 @@ type Options struct {
 // the render can still be written and compared.
 func Render(opts Options) (render.Env, error) {
 	out := render.Env{SchemaVersion: render.SchemaVersion, Env: opts.Env, LiveColors: map[string]string{}}
-	if !slices.Contains(topology.Envs, opts.Env) {
-		return out, usagef("unknown env %q; accepted: %s", opts.Env, strings.Join(topology.Envs, ", "))
+	proj, err := loadProject(opts.Root)
+	if err != nil {
+		return out, err
 	}
-	ids := topology.EnvStacks(opts.Env)
+	topo, err := topology.FromProject(proj.Project)
+	if err != nil {
+		return out, usagef("%v", err)
+	}
+	if err := topo.CheckEnv(opts.Env); err != nil {
+		return out, usagef("%v", err)
+	}
+	if err := topo.StrayStackFiles(opts.Root); err != nil {
+		return out, usagef("%v", err)
+	}
+	ids := topo.EnvStacks(opts.Env)
 	names := make([]string, len(ids))
 	for i, id := range ids {
 		names[i] = id.Name
@@ -55,21 +66,19 @@ func Render(opts Options) (render.Env, error) {
 			return out, usagef("--stack %q is not a stack of %s; accepted: %s", s, opts.Env, strings.Join(names, ", "))
 		}
 	}
-	proj, err := loadProject(opts.Root)
-	if err != nil {
-		return out, err
-	}
 	declared, err := proj.declared()
 	if err != nil {
 		return out, err
 	}
 	configs := map[string]StackConfig{}
+	var readErrs []error
 	for _, name := range names {
 		cfg, err := readStackConfig(proj, opts.Root, name)
-		if err != nil {
-			return refused(out, err)
-		}
+		readErrs = append(readErrs, err)
 		configs[name] = cfg
+	}
+	if err := errors.Join(readErrs...); err != nil {
+		return refused(out, err)
 	}
 	for _, s := range opts.Sets {
 		cfg, ok := configs[s.Stack]
@@ -132,9 +141,13 @@ func refused(out render.Env, err error) (render.Env, error) {
 // Empty is the render of an env with no stacks, at this code's schema
 // version: what a preview compares with when the base has no render (the
 // first pull request, or a base whose infra command does not build).
-func Empty(env string) (render.Env, error) {
-	if !slices.Contains(topology.Envs, env) {
-		return render.Env{}, usagef("unknown env %q; accepted: %s", env, strings.Join(topology.Envs, ", "))
+func Empty(root, env string) (render.Env, error) {
+	topo, err := topology.Load(root)
+	if err != nil {
+		return render.Env{}, usagef("%v", err)
+	}
+	if err := topo.CheckEnv(env); err != nil {
+		return render.Env{}, usagef("%v", err)
 	}
 	return render.Env{SchemaVersion: render.SchemaVersion, Env: env, Stacks: []render.Stack{}}, nil
 }

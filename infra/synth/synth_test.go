@@ -144,7 +144,7 @@ func TestBadInputsAreUsageErrors(t *testing.T) {
 		opts Options
 		want string
 	}{
-		{"unknown env", Options{Env: "dev"}, `unknown env "dev"; accepted: staging, prod`},
+		{"unknown env", Options{Env: "dev"}, `env "dev" is not declared; declared envs: prod, staging`},
 		{"unknown stack", Options{Env: "prod", Stacks: []string{"prod-api"}}, `--stack "prod-api" is not a stack of prod`},
 		{"set on another env", Options{Env: "prod", Sets: []Set{{Stack: "staging-dns", Key: "live.web", Value: "green"}}}, `"staging-dns" is not a stack of prod`},
 		{"undeclared key", Options{Env: "prod", Sets: []Set{{Stack: "prod-dns", Key: "lvie.web", Value: "green"}}}, `stack prod-dns has no config key "video-platform:lvie"`},
@@ -215,7 +215,7 @@ func TestEveryConfigProblemExitsTwo(t *testing.T) {
 		{"a word for a number", repoRoot, []Set{{Stack: "prod-web-blue", Key: "copy.capacity.min", Value: "three"}},
 			`stack prod-web-blue: config video-platform:copy.capacity.min = "three" is not accepted; accepted: an integer`},
 		{"a stack file missing", noFile, nil,
-			"stack prod-dns has no stack file: Pulumi.prod-dns.yaml does not exist in " + noFile + "; every stack of the env needs its own"},
+			"stack prod-dns has no stack file: Pulumi.prod-dns.yaml does not exist in " + noFile + "; every stack of a declared env and service needs its own"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -268,12 +268,12 @@ func TestRefusedConfigIsInTheRender(t *testing.T) {
 }
 
 func TestEmptyRender(t *testing.T) {
-	env, err := Empty("staging")
+	env, err := Empty(repoRoot, "staging")
 	require.NoError(t, err, "staging")
 	raw, err := json.Marshal(env)
 	require.NoError(t, err, "marshal")
 	assert.JSONEq(t, fmt.Sprintf(`{"schemaVersion": %d, "env": "staging", "stacks": [], "cost": {"currency": "", "monthly": 0, "stacks": null}}`, render.SchemaVersion), string(raw), "no stacks, this code's version")
-	_, err = Empty("dev")
+	_, err = Empty(repoRoot, "dev")
 	assert.True(t, IsUsage(err), "an unknown env is a usage error")
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/video-platform/video-platform/internal/render"
+	"github.com/video-platform/video-platform/internal/topology"
 )
 
 // Project is the Pulumi project name every stack of this repository shares.
@@ -21,8 +22,9 @@ const Project = "video-platform"
 // StackReference names built offline match the ones a real backend sees.
 const Organization = "organization"
 
-// DefaultRegion is used when the config names no aws:region.
-const DefaultRegion = "us-east-1"
+// DefaultRegion is the region of a run whose config names no aws:region:
+// the default topology's, so that a test config need not name it.
+const DefaultRegion = topology.DefaultRegion
 
 // captureTimeout bounds how long a run waits for an output to resolve; an
 // output that never resolves is a bug in the program, not a slow cloud.
@@ -69,6 +71,11 @@ func Run(s Stack, program Program) (*Result, error) {
 	region := s.Config["aws:region"]
 	if region == "" {
 		region = DefaultRegion
+		s.Config = maps.Clone(s.Config)
+		if s.Config == nil {
+			s.Config = map[string]string{}
+		}
+		s.Config["aws:region"] = region
 	}
 	cloud := &Cloud{
 		project:      Project,
