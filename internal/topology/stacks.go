@@ -91,7 +91,9 @@ type UnknownStackError struct {
 	Detail string
 }
 
-func (e *UnknownStackError) Error() string { return fmt.Sprintf("unknown stack %q: %s", e.Name, e.Detail) }
+func (e *UnknownStackError) Error() string {
+	return fmt.Sprintf("unknown stack %q: %s", e.Name, e.Detail)
+}
 
 // OwnerStack names the stack that declares an Auto Scaling group with
 // these tags (env, service, color): a copy, or the transcoders stack; ""
