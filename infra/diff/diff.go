@@ -285,6 +285,15 @@ func compareStack(from, to render.Stack) StackDiff {
 	for _, nr := range to.Resources {
 		newByURN[nr.URN] = true
 		or, had := oldByURN[nr.URN]
+		// A resource renamed or moved under a component with an alias to
+		// its old URN is the same resource to the engine: updated in
+		// place, never deleted and re-created.
+		for _, alias := range nr.Aliases {
+			if !had {
+				or, had = oldByURN[alias]
+				newByURN[alias] = had
+			}
+		}
 		if !had {
 			sd.Added = append(sd.Added, ref(nr))
 			continue

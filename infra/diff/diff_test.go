@@ -163,6 +163,31 @@ func TestCompareAddRemove(t *testing.T) {
 	assert.Contains(t, r.SummaryLine(), "estimated cost", "summary has the cost")
 }
 
+// A resource moved under a component keeps its identity through an alias
+// to its old URN: the engine updates it in place, so the comment lists
+// neither a deletion nor a creation, only what its inputs change.
+func TestCompareMatchesAMovedResourceByItsAlias(t *testing.T) {
+	old := prodEnv("blue")
+	neu := prodEnv("blue")
+	moved := res("prod", eipType, "nat-ip", map[string]any{"domain": "vpc", "tags": map[string]any{"tier": "base"}})
+	moved.URN = "urn:pulumi:prod::video-platform::video-platform:network:Network$" + eipType + "::nat-ip"
+	moved.Aliases = []string{old.Stacks[0].Resources[0].URN}
+	neu.Stacks[0].Resources = []render.Resource{moved}
+
+	r := Compare(old, neu)
+	base := stackDiff(t, r, "prod")
+	assert.Empty(t, base.Removed, "the old URN is the moved resource, not a deletion")
+	assert.Empty(t, base.Added, "the new URN is not a creation")
+	require.Len(t, base.Changed, 1, "its inputs are still compared")
+	assert.Equal(t, moved.URN, base.Changed[0].URN, "under its new URN")
+	assert.Equal(t, 0, r.Summary.Remove+r.Summary.Add, "nothing created or deleted")
+
+	moved.Aliases = []string{"urn:pulumi:prod::video-platform::" + eipType + "::other-ip"}
+	neu.Stacks[0].Resources = []render.Resource{moved}
+	r = Compare(old, neu)
+	assert.Len(t, stackDiff(t, r, "prod").Removed, 1, "an alias to another URN covers nothing: the old one is deleted")
+}
+
 func TestCompareNestedPathsAndQuotedKeys(t *testing.T) {
 	old := render.Env{Env: "prod", Stacks: []render.Stack{{Name: "prod", Resources: []render.Resource{
 		res("prod", groupType, "pool", map[string]any{

@@ -106,6 +106,9 @@ func Run(s Stack, program Program) (*Result, error) {
 		return nil, unframed(err)
 	}
 	res := &Result{Resources: cloud.sortedResources(), Outputs: outputs, Aliases: cloud.aliases}
+	for i, r := range res.Resources {
+		res.Resources[i].Aliases = cloud.aliases[r.URN]
+	}
 	if res.Outputs == nil {
 		res.Outputs = map[string]any{}
 	}

@@ -73,6 +73,10 @@ type Resource struct {
 	Parent string `json:"parent"`
 	// Custom is false for component resources.
 	Custom bool `json:"custom"`
+	// Aliases are the URNs the resource declared it had before a rename
+	// or a move under a component (pulumi.Aliases), as the engine resolves
+	// them: a resource at one of them is this one, not a deletion.
+	Aliases []string `json:"aliases,omitempty"`
 	// Inputs are the resource inputs as plain JSON. Secrets are "[secret]"
 	// and values only the cloud can know are "<computed:...>" placeholders.
 	Inputs map[string]any `json:"inputs"`
