@@ -4,13 +4,12 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
-	"gopkg.in/yaml.v3"
 
 	"github.com/video-platform/video-platform/infra/awscheck"
+	"github.com/video-platform/video-platform/internal/stackconfig"
 	"github.com/video-platform/video-platform/internal/topology"
 )
 
@@ -49,19 +48,23 @@ func DefaultDeps(root string) Deps {
 	}
 }
 
-// envRegion reads aws:region from the env's base stack config file, so an
-// operator without AWS_REGION talks to the env's region.
+// envRegion reads aws:region from the env's base stack config file, with
+// the SDK's loader (internal/stackconfig), so an operator without
+// AWS_REGION talks to the env's region. Any problem reading it leaves the
+// SDK's own region resolution in charge.
 func envRegion(root, env string) string {
-	raw, err := os.ReadFile(filepath.Clean(filepath.Join(root, "Pulumi."+topology.BaseStackName(env)+".yaml")))
+	p, err := stackconfig.LoadProject(root)
 	if err != nil {
 		return ""
 	}
-	var doc struct {
-		Config map[string]any `yaml:"config"`
-	}
-	if yaml.Unmarshal(raw, &doc) != nil {
+	st, err := p.LoadStack(topology.BaseStackName(env))
+	if err != nil {
 		return ""
 	}
-	r, _ := doc.Config["aws:region"].(string)
-	return r
+	k, err := p.Key("aws:region")
+	if err != nil {
+		return ""
+	}
+	region, _, _ := st.String(k)
+	return region
 }

@@ -5,14 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/video-platform/video-platform/infra/awscheck"
+	"github.com/video-platform/video-platform/internal/stackconfig"
 	"github.com/video-platform/video-platform/internal/topology"
 )
 
@@ -141,21 +139,29 @@ func (a *Workflow) swapDryRun(req swapReq) error {
 	return nil
 }
 
-// fileLive reads video-platform:live.<svc> from Pulumi.<stack>.yaml.
+// fileLive reads video-platform:live.<svc> from Pulumi.<stack>.yaml with
+// the SDK's loader (internal/stackconfig), without decrypting anything.
 func fileLive(root, stack, svc string) (string, error) {
-	path := filepath.Clean(filepath.Join(root, "Pulumi."+stack+".yaml"))
-	raw, err := os.ReadFile(path)
+	p, err := stackconfig.LoadProject(root)
 	if err != nil {
 		return "", fmt.Errorf("read live color: %w", err)
 	}
-	var doc struct {
-		Config map[string]any `yaml:"config"`
+	path := p.StackFile(stack)
+	if _, err := os.Stat(path); err != nil {
+		return "", fmt.Errorf("read live color: %w", err)
 	}
-	if err := yaml.Unmarshal(raw, &doc); err != nil {
+	st, err := p.LoadStack(stack)
+	if err != nil {
 		return "", fmt.Errorf("read live color from %s: %w", path, err)
 	}
-	live, _ := doc.Config[ConfigNamespace+":live"].(map[string]any)
-	color, _ := live[svc].(string)
+	k, err := p.Key("live." + svc)
+	if err != nil {
+		return "", fmt.Errorf("read live color from %s: %w", path, err)
+	}
+	color, _, err := st.String(k)
+	if err != nil {
+		return "", fmt.Errorf("read live color from %s: %w", path, err)
+	}
 	if color == "" {
 		return "", fmt.Errorf("%s sets no %s:live.%s; pass --to", path, ConfigNamespace, svc)
 	}

@@ -269,8 +269,10 @@ func TestCanary(t *testing.T) {
 
 func TestSwapDryRunIsOffline(t *testing.T) {
 	root := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(root, "Pulumi.yaml"), []byte("name: video-platform\nruntime: go\n"), 0o600), "write project")
+	// A secret in the file is left encrypted: the dry run has no passphrase.
 	require.NoError(t, os.WriteFile(filepath.Join(root, "Pulumi.prod-dns.yaml"),
-		[]byte("config:\n  video-platform:live:\n    web: green\n    recorder: blue\n"), 0o600), "write config")
+		[]byte("config:\n  video-platform:live:\n    web: green\n    recorder: blue\n  video-platform:alertsWebhookUrl:\n    secure: v1:abc:def\n"), 0o600), "write config")
 	var gotEnv string
 	var gotSets []string
 	deps := Deps{
@@ -294,6 +296,9 @@ func TestSwapDryRunIsOffline(t *testing.T) {
 	err = NewWorkflow(deps, &out, &errb).Swap(context.Background(), SwapOptions{Env: "prod", Service: "recorder", Canary: pct(5), DryRun: true})
 	require.NoError(t, err, "canary dry run")
 	assert.Equal(t, []string{"prod-dns:canary.recorder=5"}, gotSets, "canary set")
+
+	err = NewWorkflow(deps, &out, &errb).Swap(context.Background(), SwapOptions{Env: "staging", Service: "web", DryRun: true})
+	assert.ErrorContains(t, err, "read live color", "a stack file that is not there")
 
 	deps.DryRun = nil
 	err = NewWorkflow(deps, &out, &errb).Swap(context.Background(), SwapOptions{Env: "prod", Service: "web", DryRun: true})
@@ -375,4 +380,15 @@ func TestSwapTrustsTheRecordsOverStaleOutputs(t *testing.T) {
 	code, _, errOut = call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web"})
 	assert.Equal(t, ExitFailed, code, "refused")
 	assert.Contains(t, errOut, "config says live.web=blue but the deployed stack serves green", "names the disagreement")
+}
+
+// The region comes from the base stack's file, read with the SDK's loader.
+func TestEnvRegionReadsTheBaseStackFile(t *testing.T) {
+	root := t.TempDir()
+	assert.Empty(t, envRegion(root, "prod"), "no project: the SDK resolves the region")
+	require.NoError(t, os.WriteFile(filepath.Join(root, "Pulumi.yaml"), []byte("name: video-platform\nruntime: go\n"), 0o600), "write project")
+	require.NoError(t, os.WriteFile(filepath.Join(root, "Pulumi.prod.yaml"), []byte("config:\n  aws:region: eu-west-1\n"), 0o600), "write config")
+	assert.Equal(t, "eu-west-1", envRegion(root, "prod"), "aws:region of the base stack")
+	assert.Empty(t, envRegion(root, "staging"), "no stack file")
+	assert.Equal(t, "us-east-1", envRegion("../..", "staging"), "the committed staging file")
 }
