@@ -12,9 +12,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
-// Locks is what the deploy workflow's env lock asks of AWS. It is separate
-// from Checks so that Checks' fakes need not grow lock methods; Client
-// implements both.
+// Locks is what the deploy workflow's env lock asks of AWS.
 //
 // The lock lives in a DynamoDB table beside the env (partition key "env",
 // a string), so every operator's laptop and every CI runner contends for the
@@ -118,7 +116,7 @@ const (
 const acquireAttempts = 3
 
 // AcquireLock implements Locks with a conditional PutItem.
-func (c *Client) AcquireLock(ctx context.Context, table string, l Lock, now time.Time) error {
+func (c lockTable) AcquireLock(ctx context.Context, table string, l Lock, now time.Time) error {
 	if table == "" || l.Env == "" || l.Holder == "" {
 		return fmt.Errorf("lock env %q in table %q for %q: table, env and holder are required", l.Env, table, l.Holder)
 	}
@@ -186,7 +184,7 @@ func (c *Client) AcquireLock(ctx context.Context, table string, l Lock, now time
 // ReleaseLock implements Locks with a DeleteItem conditional on the holder.
 // A lock that is already gone counts as released, so a delete the SDK
 // retries after losing the first answer does not report a false loss.
-func (c *Client) ReleaseLock(ctx context.Context, table, env, holder string) error {
+func (c lockTable) ReleaseLock(ctx context.Context, table, env, holder string) error {
 	if holder == "" {
 		// An empty holder would match only a malformed lock; refusing it
 		// catches a caller that lost track of what it acquired.
@@ -230,7 +228,7 @@ func lockLostError(table, env, holder string, held *Lock) error {
 // BreakLock implements Locks with an unconditional DeleteItem that returns
 // the item it removed, so the message names exactly the lock broken even if
 // it changed hands just before.
-func (c *Client) BreakLock(ctx context.Context, table, env string) (*Lock, error) {
+func (c lockTable) BreakLock(ctx context.Context, table, env string) (*Lock, error) {
 	out, err := c.ddb.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 		TableName:    aws.String(table),
 		Key:          lockKey(env),
@@ -247,7 +245,7 @@ func (c *Client) BreakLock(ctx context.Context, table, env string) (*Lock, error
 
 // ReadLock implements Locks with a strongly consistent GetItem: an
 // eventually consistent read could miss a lock taken a moment ago.
-func (c *Client) ReadLock(ctx context.Context, table, env string) (*Lock, error) {
+func (c lockTable) ReadLock(ctx context.Context, table, env string) (*Lock, error) {
 	out, err := c.ddb.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      aws.String(table),
 		Key:            lockKey(env),

@@ -17,7 +17,7 @@ func getChangeXML(status string) string {
 }
 
 // statusServer answers GetChange with statuses in order, repeating the last.
-func statusServer(t *testing.T, statuses ...string) (*Client, *atomic.Int32) {
+func statusServer(t *testing.T, statuses ...string) (DNS, *atomic.Int32) {
 	t.Helper()
 	var calls atomic.Int32
 	c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
@@ -25,7 +25,7 @@ func statusServer(t *testing.T, statuses ...string) (*Client, *atomic.Int32) {
 		i := int(calls.Add(1)) - 1
 		writeBody(t, w, http.StatusOK, "text/xml", getChangeXML(statuses[min(i, len(statuses)-1)]))
 	})
-	return c, &calls
+	return c.DNS, &calls
 }
 
 func TestWaitInsyncPendingThenInsync(t *testing.T) {

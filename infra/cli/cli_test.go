@@ -20,7 +20,9 @@ func offlineDeps(t *testing.T) deploy.Deps {
 	return deploy.Deps{
 		Root:   t.TempDir(),
 		Pulumi: func(context.Context) (deploy.Pulumi, error) { return nil, errors.New("no Pulumi in this test") },
-		AWS:    func(context.Context, string) (awscheck.Checks, error) { return nil, errors.New("no AWS in this test") },
+		AWS: func(context.Context, string) (awscheck.Checks, error) {
+			return awscheck.Checks{}, errors.New("no AWS in this test")
+		},
 	}
 }
 

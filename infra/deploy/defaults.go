@@ -39,7 +39,7 @@ func DefaultDeps(root string) Deps {
 			}
 			cfg, err := config.LoadDefaultConfig(ctx, opts...)
 			if err != nil {
-				return nil, fmt.Errorf("load AWS config: %w", err)
+				return awscheck.Checks{}, fmt.Errorf("load AWS config: %w", err)
 			}
 			return awscheck.New(cfg), nil
 		},

@@ -7,7 +7,7 @@
 //
 // The command logic talks to Pulumi only through the Pulumi and Stack
 // interfaces (AutoPulumi is the Automation API implementation) and to AWS
-// only through awscheck.Checks, and tells time through Clock, so every
+// only through the roles of awscheck.Checks, and tells time through Clock, so every
 // decision is tested against fakes.
 package deploy
 
@@ -163,11 +163,11 @@ func (a *Workflow) checks(ctx context.Context, env string) (awscheck.Checks, err
 		return c, nil
 	}
 	if a.deps.AWS == nil {
-		return nil, errors.New("no AWS client configured")
+		return awscheck.Checks{}, errors.New("no AWS client configured")
 	}
 	c, err := a.deps.AWS(ctx, env)
 	if err != nil {
-		return nil, fmt.Errorf("aws client for %s: %w", env, err)
+		return awscheck.Checks{}, fmt.Errorf("aws client for %s: %w", env, err)
 	}
 	if a.aws == nil {
 		a.aws = map[string]awscheck.Checks{}

@@ -107,11 +107,10 @@ func (a *Workflow) lockTable(ctx context.Context, env string) (string, awscheck.
 	if err != nil {
 		return "", nil, err
 	}
-	locks, ok := checks.(awscheck.Locks)
-	if !ok {
+	if checks.Locks == nil {
 		return "", nil, nil
 	}
-	return table, locks, nil
+	return table, checks.Locks, nil
 }
 
 // lockFile is the lock before the env has a lock table.

@@ -14,9 +14,8 @@ import (
 	"github.com/video-platform/video-platform/infra/awscheck"
 )
 
-// lockingAWS is the fake AWS with a lock table: one item per env.
+// lockingAWS is the fake lock table: one item per env.
 type lockingAWS struct {
-	*fakeAWS
 	mu       sync.Mutex
 	held     map[string]awscheck.Lock
 	acquired []string
@@ -67,8 +66,12 @@ func (l *lockingAWS) ReadLock(_ context.Context, _, env string) (*awscheck.Lock,
 // table's API.
 func withLockTable(w *world) *lockingAWS {
 	w.stack("prod").outputs[lockTableOutput] = "video-platform-prod-locks"
-	l := &lockingAWS{fakeAWS: w.aws, held: map[string]awscheck.Lock{}}
-	w.deps.AWS = func(context.Context, string) (awscheck.Checks, error) { return l, nil }
+	l := &lockingAWS{held: map[string]awscheck.Lock{}}
+	w.deps.AWS = func(context.Context, string) (awscheck.Checks, error) {
+		checks := w.aws.checks()
+		checks.Locks = l
+		return checks, nil
+	}
 	return l
 }
 

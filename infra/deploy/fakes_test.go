@@ -242,7 +242,8 @@ func (s *fakeStack) setJSON(key, js string) {
 	s.config[key] = v
 }
 
-// fakeAWS answers awscheck.Checks from fields.
+// fakeAWS holds what the fake AWS answers; each role of awscheck.Checks
+// is a view of it with that role's methods only.
 type fakeAWS struct {
 	mu          sync.Mutex
 	targets     map[string][]awscheck.Target
@@ -263,40 +264,28 @@ type fakeAWS struct {
 	drains      map[string]awscheck.Drain
 }
 
-func (f *fakeAWS) TargetHealth(_ context.Context, arn string) ([]awscheck.Target, error) {
+// checks is the fake as the workflow sees AWS.
+func (f *fakeAWS) checks() awscheck.Checks {
+	return awscheck.Checks{Fleet: fakeFleet{f}, Metrics: fakeMetrics{f}, DNS: fakeDNS{f}, Registry: fakeRegistry{f}, Queues: fakeQueues{f}}
+}
+
+// The fake's roles.
+type (
+	fakeFleet    struct{ *fakeAWS }
+	fakeMetrics  struct{ *fakeAWS }
+	fakeDNS      struct{ *fakeAWS }
+	fakeRegistry struct{ *fakeAWS }
+	fakeQueues   struct{ *fakeAWS }
+)
+
+func (f fakeFleet) TargetHealth(_ context.Context, arn string) ([]awscheck.Target, error) {
 	if f.targetErr != nil {
 		return nil, f.targetErr
 	}
 	return f.targets[arn], nil
 }
 
-func (f *fakeAWS) Traffic(_ context.Context, suffix string, start, end time.Time) ([]awscheck.TrafficPoint, error) {
-	if f.trafficErr != nil {
-		return nil, f.trafficErr
-	}
-	if f.traffic == nil {
-		return []awscheck.TrafficPoint{{Time: start}}, nil
-	}
-	return f.traffic(end), nil
-}
-
-func (f *fakeAWS) MarkSwap(_ context.Context, zone, name, value string) (string, error) {
-	if f.markErr != nil {
-		return "", f.markErr
-	}
-	f.marks = append(f.marks, zone+" "+name+" "+value)
-	return "C123", nil
-}
-
-func (f *fakeAWS) ChangeStatus(context.Context, string) (string, error) {
-	if f.pending > 0 {
-		f.pending--
-		return awscheck.ChangePending, nil
-	}
-	return awscheck.ChangeInsync, nil
-}
-
-func (f *fakeAWS) GroupsByTag(context.Context, string, string) ([]awscheck.Group, error) {
+func (f fakeFleet) GroupsByTag(context.Context, string, string) ([]awscheck.Group, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.groupsCalls++
@@ -306,28 +295,25 @@ func (f *fakeAWS) GroupsByTag(context.Context, string, string) ([]awscheck.Group
 	return f.groups, nil
 }
 
-func (f *fakeAWS) TaggedInstances(context.Context, string, string) ([]awscheck.TaggedInstance, error) {
+func (f fakeFleet) TaggedInstances(context.Context, string, string) ([]awscheck.TaggedInstance, error) {
 	return f.tagged, nil
 }
 
-func (f *fakeAWS) Drains(_ context.Context, group string, _ []string) (awscheck.Drain, error) {
+func (f fakeFleet) Drains(_ context.Context, group string, _ []string) (awscheck.Drain, error) {
 	return f.drains[group], nil
 }
 
-func (f *fakeAWS) QueueDepth(context.Context, string) (int, int, error) {
-	return f.queue[0], f.queue[1], nil
-}
-
-func (f *fakeAWS) ImageExists(_ context.Context, repo, tag string) (bool, error) {
-	for _, t := range f.images[repo] {
-		if t.Tag == tag {
-			return true, nil
-		}
+func (f fakeMetrics) Traffic(_ context.Context, suffix string, start, end time.Time) ([]awscheck.TrafficPoint, error) {
+	if f.trafficErr != nil {
+		return nil, f.trafficErr
 	}
-	return false, nil
+	if f.traffic == nil {
+		return []awscheck.TrafficPoint{{Time: start}}, nil
+	}
+	return f.traffic(end), nil
 }
 
-func (f *fakeAWS) AlarmStates(_ context.Context, names []string) (map[string]awscheck.AlarmState, error) {
+func (f fakeMetrics) AlarmStates(_ context.Context, names []string) (map[string]awscheck.AlarmState, error) {
 	states := make(map[string]awscheck.AlarmState, len(names))
 	for _, n := range names {
 		st, ok := f.alarms[n]
@@ -339,16 +325,45 @@ func (f *fakeAWS) AlarmStates(_ context.Context, names []string) (map[string]aws
 	return states, nil
 }
 
+func (f fakeDNS) MarkSwap(_ context.Context, zone, name, value string) (string, error) {
+	if f.markErr != nil {
+		return "", f.markErr
+	}
+	f.marks = append(f.marks, zone+" "+name+" "+value)
+	return "C123", nil
+}
+
+func (f fakeDNS) ChangeStatus(context.Context, string) (string, error) {
+	if f.pending > 0 {
+		f.pending--
+		return awscheck.ChangePending, nil
+	}
+	return awscheck.ChangeInsync, nil
+}
+
+func (f fakeQueues) QueueDepth(context.Context, string) (int, int, error) {
+	return f.queue[0], f.queue[1], nil
+}
+
+func (f fakeRegistry) ImageExists(_ context.Context, repo, tag string) (bool, error) {
+	for _, t := range f.images[repo] {
+		if t.Tag == tag {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // NearestTags counts tags rather than images: the fake's images have one
 // tag each unless a test says otherwise.
-func (f *fakeAWS) NearestTags(_ context.Context, repo string, n int) ([]awscheck.ImageTag, error) {
+func (f fakeRegistry) NearestTags(_ context.Context, repo string, n int) ([]awscheck.ImageTag, error) {
 	tags := f.images[repo]
 	return tags[:min(max(n, 0), len(tags))], nil
 }
 
 // KeepImages changes no tag: it reports as Missing the releases the fake
 // holds no image of, and nothing else.
-func (f *fakeAWS) KeepImages(ctx context.Context, repo string, releases []string) (awscheck.KeepResult, error) {
+func (f fakeRegistry) KeepImages(ctx context.Context, repo string, releases []string) (awscheck.KeepResult, error) {
 	var res awscheck.KeepResult
 	for _, r := range slices.Compact(slices.Sorted(slices.Values(releases))) {
 		if ok, _ := f.ImageExists(ctx, repo, r); !ok {
@@ -453,7 +468,7 @@ func newWorld(root string) *world {
 	w.deps = Deps{
 		Root:   root,
 		Pulumi: func(context.Context) (Pulumi, error) { return p, nil },
-		AWS:    func(context.Context, string) (awscheck.Checks, error) { return a, nil },
+		AWS:    func(context.Context, string) (awscheck.Checks, error) { return a.checks(), nil },
 		Clock:  clock,
 		Locker: FileLocker{Dir: root + "/.infra-locks"},
 		Poll:   10 * time.Second,

@@ -129,7 +129,7 @@ func (h *housekeeping) idleCopies(ctx context.Context) {
 		c.HasCapacity = maxSize > 0
 		if c.HasCapacity && c.SwappedOut && c.Release == c.PreviousRelease && c.Canary == 0 {
 			now := h.a.deps.Clock.Now()
-			sum, err := residual(ctx, checks, outString(outs, "lbArnSuffix"), now.Add(-metricsLag-h.o.QuietFor), now.Add(-metricsLag))
+			sum, err := residual(ctx, checks.Metrics, outString(outs, "lbArnSuffix"), now.Add(-metricsLag-h.o.QuietFor), now.Add(-metricsLag))
 			c.TrafficErr, c.Quiet, c.Traffic = err, err == nil && sum.quiet(), sum.String()
 		}
 		action, f := judgeIdleCopy(c, h.a.deps.Clock.Now(), h.o.MinWait, h.o.MaxIdle)
@@ -159,7 +159,7 @@ func (h *housekeeping) groups(ctx context.Context) {
 	if err != nil {
 		return
 	}
-	list, err := checks.GroupsByTag(ctx, "env", env)
+	list, err := checks.Fleet.GroupsByTag(ctx, "env", env)
 	if err != nil {
 		h.add(levelAttention, "groups", env, "cannot list the Auto Scaling groups: %v", err)
 		return
@@ -192,7 +192,7 @@ func (h *housekeeping) groups(ctx context.Context) {
 		g := groups[name]
 		h.add(levelAttention, "phantom-group", name, "tagged env=%s but declared by no stack (desired %d, %d instances); investigate, then delete it", env, g.Desired, g.Instances)
 	}
-	tagged, drains, err := readInstances(ctx, checks, env, groups)
+	tagged, drains, err := readInstances(ctx, checks.Fleet, env, groups)
 	if err != nil {
 		h.add(levelAttention, "instances", env, "cannot read the instances: %v", err)
 		return
@@ -224,7 +224,7 @@ func (h *housekeeping) images(ctx context.Context) {
 	}
 	for _, tier := range slices.Sorted(maps.Keys(refs)) {
 		repo := topology.RepositoryName(env, tier)
-		res, err := checks.KeepImages(ctx, repo, slices.Sorted(maps.Keys(refs[tier])))
+		res, err := checks.Registry.KeepImages(ctx, repo, slices.Sorted(maps.Keys(refs[tier])))
 		if err != nil {
 			h.add(levelAttention, "images", repo, "cannot maintain the protected images: %v", err)
 			continue

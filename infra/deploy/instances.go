@@ -68,7 +68,7 @@ func judgeInstances(now time.Time, groups map[string]awscheck.Group, tagged []aw
 
 // readInstances reads what judgeInstances needs: the instances' own tags
 // for the env and, for groups with terminating instances, their drains.
-func readInstances(ctx context.Context, checks awscheck.Checks, env string, groups map[string]awscheck.Group) ([]awscheck.TaggedInstance, map[string]awscheck.Drain, error) {
+func readInstances(ctx context.Context, checks awscheck.Fleet, env string, groups map[string]awscheck.Group) ([]awscheck.TaggedInstance, map[string]awscheck.Drain, error) {
 	tagged, err := checks.TaggedInstances(ctx, "env", env)
 	if err != nil {
 		return nil, nil, err

@@ -133,7 +133,7 @@ func (r *releaseRun) checkImage(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ok, err := checks.ImageExists(ctx, repo, r.o.Release)
+	ok, err := checks.Registry.ImageExists(ctx, repo, r.o.Release)
 	if err != nil {
 		return fmt.Errorf("release refused: check the image %s:%s: %w", repo, r.o.Release, err)
 	}
@@ -142,7 +142,7 @@ func (r *releaseRun) checkImage(ctx context.Context) error {
 		return nil
 	}
 	msg := fmt.Sprintf("release refused: no image %s:%s", repo, r.o.Release)
-	if near, nerr := checks.NearestTags(ctx, repo, 5); nerr == nil && len(near) > 0 {
+	if near, nerr := checks.Registry.NearestTags(ctx, repo, 5); nerr == nil && len(near) > 0 {
 		var tags []string
 		for _, t := range near {
 			if !strings.HasPrefix(t.Tag, "keep-") {
@@ -252,7 +252,7 @@ func (r *releaseRun) observe(ctx context.Context) (*releaseCopies, releaseState,
 	if err != nil {
 		return nil, releaseState{}, err
 	}
-	groups, err := checks.GroupsByTag(ctx, "env", env)
+	groups, err := checks.Fleet.GroupsByTag(ctx, "env", env)
 	if err != nil {
 		return nil, releaseState{}, fmt.Errorf("read the Auto Scaling groups of %s: %w", env, err)
 	}
@@ -454,7 +454,7 @@ func (r *releaseRun) watchAlarms(ctx context.Context, names []string, d time.Dur
 	failures := 0
 	lastShown := time.Time{}
 	for {
-		states, err := checks.AlarmStates(ctx, names)
+		states, err := checks.Metrics.AlarmStates(ctx, names)
 		switch {
 		case err != nil:
 			failures++

@@ -171,7 +171,7 @@ func (a *Workflow) retire(ctx context.Context, o RetireOptions) error {
 	deadline := start.Add(timeout)
 	for {
 		now := a.deps.Clock.Now()
-		sum, err := residual(ctx, checks, suffix, now.Add(-metricsLag-quietFor), now.Add(-metricsLag))
+		sum, err := residual(ctx, checks.Metrics, suffix, now.Add(-metricsLag-quietFor), now.Add(-metricsLag))
 		if err != nil {
 			return fmt.Errorf("retire %s: traffic of %s: %w", name, suffix, err)
 		}

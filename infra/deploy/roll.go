@@ -133,7 +133,7 @@ func (a *Workflow) roll(ctx context.Context, o RollOptions) error {
 		draining = nextDraining(cfg, release)
 	}
 	if gc {
-		if draining, err = a.gcDraining(ctx, env, s, checks, cfg.Active, draining); err != nil {
+		if draining, err = a.gcDraining(ctx, env, s, checks.Fleet, cfg.Active, draining); err != nil {
 			return err
 		}
 	}
@@ -172,7 +172,7 @@ func (a *Workflow) roll(ctx context.Context, o RollOptions) error {
 	} else {
 		a.printf("roll: resuming the roll to %s (it is warming beside %s)\n", release, plan.previous)
 	}
-	if err := a.waitFleet(ctx, env, s, checks, release, timeout); err != nil {
+	if err := a.waitFleet(ctx, env, s, checks.Fleet, release, timeout); err != nil {
 		// Nothing drains for a release that never proved itself: its
 		// group goes, the previous release keeps every job.
 		abandon := warming
@@ -195,7 +195,7 @@ func (a *Workflow) roll(ctx context.Context, o RollOptions) error {
 
 // gcDraining drops the draining releases whose groups hold no instance in
 // any lifecycle state: one in Terminating:Wait still finishes a job.
-func (a *Workflow) gcDraining(ctx context.Context, env string, s Stack, checks awscheck.Checks, active string, draining []string) ([]string, error) {
+func (a *Workflow) gcDraining(ctx context.Context, env string, s Stack, checks awscheck.Fleet, active string, draining []string) ([]string, error) {
 	outs, err := s.Outputs(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read %s outputs: %w", s.Name(), err)
@@ -282,7 +282,7 @@ func (a *Workflow) setFleet(ctx context.Context, s Stack, f fleetConfig) error {
 
 // waitFleet waits until the release's group has all its desired
 // instances in service.
-func (a *Workflow) waitFleet(ctx context.Context, env string, s Stack, checks awscheck.Checks, release string, timeout time.Duration) error {
+func (a *Workflow) waitFleet(ctx context.Context, env string, s Stack, checks awscheck.Fleet, release string, timeout time.Duration) error {
 	outs, err := s.Outputs(ctx)
 	if err != nil {
 		return fmt.Errorf("read %s outputs: %w", s.Name(), err)

@@ -583,7 +583,7 @@ func (a *Workflow) destroyGuard(ctx context.Context, env string, nodes []node) m
 		if suffix == "" {
 			continue
 		}
-		sum, err := residual(ctx, checks, suffix, now.Add(-metricsLag-15*time.Minute), now.Add(-metricsLag))
+		sum, err := residual(ctx, checks.Metrics, suffix, now.Add(-metricsLag-15*time.Minute), now.Add(-metricsLag))
 		if err != nil {
 			refused[dnsName] = fmt.Errorf("traffic guard: traffic of %s: %v; use --force to destroy anyway", name, err)
 			return refused

@@ -102,10 +102,13 @@ func (a *Workflow) status(ctx context.Context, env string) (phantoms, failures i
 	}
 
 	var groups map[string]awscheck.Group
-	checks, err := a.checks(ctx, env)
+	aws, err := a.checks(ctx, env)
+	// checks is nil when AWS cannot be read: the tables then show what
+	// the stacks say, and "?" for what only AWS knows.
+	checks := &aws
 	if err == nil {
 		var list []awscheck.Group
-		list, err = checks.GroupsByTag(ctx, "env", env)
+		list, err = checks.Fleet.GroupsByTag(ctx, "env", env)
 		groups = map[string]awscheck.Group{}
 		for _, g := range list {
 			groups[g.Name] = g
@@ -118,7 +121,7 @@ func (a *Workflow) status(ctx context.Context, env string) (phantoms, failures i
 	var draining []drainingInstance
 	var outdated []outdatedInstance
 	if checks != nil {
-		tagged, drains, err := readInstances(ctx, checks, env, groups)
+		tagged, drains, err := readInstances(ctx, checks.Fleet, env, groups)
 		if err != nil {
 			warn("instances of %s: %v", env, err)
 		} else {
@@ -149,7 +152,7 @@ func (a *Workflow) status(ctx context.Context, env string) (phantoms, failures i
 				}
 			}
 			if tg := outString(outs, "targetGroupArn"); tg != "" && checks != nil {
-				targets, err := checks.TargetHealth(ctx, tg)
+				targets, err := checks.Fleet.TargetHealth(ctx, tg)
 				if err != nil {
 					warn("target health of %s-%s: %v", svc, color, err)
 				} else {
@@ -194,7 +197,7 @@ func (a *Workflow) status(ctx context.Context, env string) (phantoms, failures i
 		warn("%v", err)
 	}
 	if url := outString(outMap(outputs[topology.BaseStackName(env)], "queue"), "url"); url != "" && checks != nil {
-		visible, inFlight, err := checks.QueueDepth(ctx, url)
+		visible, inFlight, err := checks.Queues.QueueDepth(ctx, url)
 		if err != nil {
 			warn("queue depth: %v", err)
 		} else {

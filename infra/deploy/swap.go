@@ -523,7 +523,7 @@ func (a *Workflow) checkTarget(ctx context.Context, req swapReq, sc *swapCopies,
 	if err != nil {
 		return err
 	}
-	groups, err := checks.GroupsByTag(ctx, "env", req.env)
+	groups, err := checks.Fleet.GroupsByTag(ctx, "env", req.env)
 	if err != nil {
 		return fmt.Errorf("read the Auto Scaling groups of %s: %w", req.env, err)
 	}
@@ -537,7 +537,7 @@ func (a *Workflow) checkTarget(ctx context.Context, req swapReq, sc *swapCopies,
 		return st
 	}
 	tgt := observe(sc.target, sc.targetGroup)
-	if tgt.targets, err = checks.TargetHealth(ctx, sc.targetGroupARN); err != nil {
+	if tgt.targets, err = checks.Fleet.TargetHealth(ctx, sc.targetGroupARN); err != nil {
 		return fmt.Errorf("target health of %s: %w", sc.target, err)
 	}
 	var live *copyState
@@ -694,7 +694,7 @@ func (a *Workflow) waitPropagated(ctx context.Context, req swapReq, dns Stack, t
 	if err != nil {
 		return err
 	}
-	id, err := checks.MarkSwap(ctx, zone, "_swap."+host, fmt.Sprintf("%s live=%s at=%s", req.svc, target, now.UTC().Format(time.RFC3339)))
+	id, err := checks.DNS.MarkSwap(ctx, zone, "_swap."+host, fmt.Sprintf("%s live=%s at=%s", req.svc, target, now.UTC().Format(time.RFC3339)))
 	if err != nil {
 		return fmt.Errorf("mark swap in zone %s: %w", zone, err)
 	}
@@ -714,7 +714,7 @@ func (a *Workflow) waitPropagated(ctx context.Context, req swapReq, dns Stack, t
 		return a.deps.Clock.Sleep(ctx, d)
 	}
 	a.printf("waiting for Route53 change %s to be INSYNC...\n", id)
-	return awscheck.WaitInsync(ctx, checks, id, a.deps.Poll, sleep)
+	return awscheck.WaitInsync(ctx, checks.DNS, id, a.deps.Poll, sleep)
 }
 
 // operator names who runs the command, for lock messages.

@@ -279,7 +279,7 @@ func TestSwapDryRunIsOffline(t *testing.T) {
 		Root:   root,
 		Pulumi: func(context.Context) (Pulumi, error) { return nil, errors.New("dry run must not call Pulumi") },
 		AWS: func(context.Context, string) (awscheck.Checks, error) {
-			return nil, errors.New("dry run must not call AWS")
+			return awscheck.Checks{}, errors.New("dry run must not call AWS")
 		},
 		DryRun: func(env string, sets []string) (string, error) {
 			gotEnv, gotSets = env, sets

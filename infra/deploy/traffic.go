@@ -38,7 +38,7 @@ func (t trafficSum) String() string {
 // never seen counts as quiet: the suffix comes from the copy's own stack
 // outputs, so it cannot be mistyped, and an LB without a datapoint for two
 // weeks served nobody.
-func residual(ctx context.Context, checks awscheck.Checks, suffix string, start, end time.Time) (trafficSum, error) {
+func residual(ctx context.Context, checks awscheck.Metrics, suffix string, start, end time.Time) (trafficSum, error) {
 	points, err := checks.Traffic(ctx, suffix, start, end)
 	if errors.Is(err, awscheck.ErrNoMetrics) {
 		return trafficSum{unknown: true}, nil

@@ -34,8 +34,8 @@ const apiTestLockTable = "video-platform-locks"
 // so a call the throttle lets through is answered ResourceNotFound: that
 // answer comes after the throttle check, so it counts as passing it.
 func init() {
-	apiThrottledCalls[apiSvcDynamoDB] = func(ctx context.Context, c *awscheck.Client) error {
-		_, err := c.ReadLock(ctx, apiTestLockTable, "prod")
+	apiThrottledCalls[apiSvcDynamoDB] = func(ctx context.Context, c awscheck.Checks) error {
+		_, err := c.Locks.ReadLock(ctx, apiTestLockTable, "prod")
 		if errors.Is(err, awscheck.ErrNotFound) {
 			return nil
 		}
@@ -231,14 +231,14 @@ func TestDynamoDBTableRecreatedStartsEmpty(t *testing.T) {
 	c := env.client()
 	ctx := context.Background()
 	lock := awscheck.Lock{Env: "prod", Holder: "alice", Expires: apiT0.Add(time.Hour)}
-	require.NoError(t, c.AcquireLock(ctx, apiTestLockTable, lock, apiT0), "acquire")
+	require.NoError(t, c.Locks.AcquireLock(ctx, apiTestLockTable, lock, apiT0), "acquire")
 
 	require.NoError(t, env.store.Delete(apiTypeDynamoDBTable, "locks-1"), "destroy the table")
-	_, err := c.ReadLock(ctx, apiTestLockTable, "prod")
+	_, err := c.Locks.ReadLock(ctx, apiTestLockTable, "prod")
 	require.ErrorIs(t, err, awscheck.ErrNotFound, "the table is gone")
 
 	env.lockTable(t, "locks-2")
-	held, err := c.ReadLock(ctx, apiTestLockTable, "prod")
+	held, err := c.Locks.ReadLock(ctx, apiTestLockTable, "prod")
 	require.NoError(t, err, "read the new table")
 	assert.Nil(t, held, "a new table under the old name holds no items")
 }
@@ -247,10 +247,10 @@ func TestDynamoDBThrottleFault(t *testing.T) {
 	env := newAPIEnv(t)
 	env.lockTable(t, "locks-1")
 	env.faults(t, Fault{Kind: FaultThrottle, Service: "dynamodb", Count: 1})
-	_, err := env.onceClient().ReadLock(context.Background(), apiTestLockTable, "prod")
+	_, err := env.onceClient().Locks.ReadLock(context.Background(), apiTestLockTable, "prod")
 	var pte *ddbtypes.ProvisionedThroughputExceededException
 	require.ErrorAs(t, err, &pte, "DynamoDB's modeled throttling error")
-	held, err := env.onceClient().ReadLock(context.Background(), apiTestLockTable, "prod")
+	held, err := env.onceClient().Locks.ReadLock(context.Background(), apiTestLockTable, "prod")
 	require.NoError(t, err, "the fault held back one call")
 	assert.Nil(t, held, "no lock")
 }
@@ -370,7 +370,7 @@ func TestDynamoDBLockRaceAcrossProcesses(t *testing.T) {
 	}
 
 	const contenders, rounds = 8, 40
-	clients := make([]*awscheck.Client, contenders)
+	clients := make([]awscheck.Checks, contenders)
 	for i := range clients {
 		clients[i] = awscheck.New(apiConfig(), awscheck.WithBaseEndpoint(urls[i%len(urls)]))
 	}
@@ -383,7 +383,7 @@ func TestDynamoDBLockRaceAcrossProcesses(t *testing.T) {
 		for i, c := range clients {
 			wg.Go(func() {
 				<-start
-				errs[i] = c.AcquireLock(ctx, apiTestLockTable, awscheck.Lock{
+				errs[i] = c.Locks.AcquireLock(ctx, apiTestLockTable, awscheck.Lock{
 					Env: "prod", Holder: fmt.Sprintf("op%d-round%d", i, round), Expires: now.Add(time.Hour),
 				}, now)
 			})
@@ -403,6 +403,6 @@ func TestDynamoDBLockRaceAcrossProcesses(t *testing.T) {
 		// Release through another process than the winner's, so the
 		// delete too crosses processes.
 		other := clients[(winners[0]+1)%contenders]
-		require.NoError(t, other.ReleaseLock(ctx, apiTestLockTable, "prod", holder), "round %d: release", round)
+		require.NoError(t, other.Locks.ReleaseLock(ctx, apiTestLockTable, "prod", holder), "round %d: release", round)
 	}
 }
