@@ -29,8 +29,6 @@ type Checks struct {
 	Registry Registry
 	// Queues reads the depth of an SQS queue.
 	Queues Queues
-	// Locks is the env lock table in DynamoDB.
-	Locks Locks
 }
 
 // Fleet is what the workflow asks of Auto Scaling, ELBv2 and the Resource

@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	asgtypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
@@ -39,8 +38,6 @@ type (
 	registry struct{ ecr *ecr.Client }
 	// queues implements Queues with SQS.
 	queues struct{ sqs *sqs.Client }
-	// lockTable implements Locks with DynamoDB.
-	lockTable struct{ ddb *dynamodb.Client }
 )
 
 // Option adjusts how New builds the service clients.
@@ -93,11 +90,6 @@ func New(cfg aws.Config, opts ...Option) Checks {
 			so.BaseEndpoint = ep
 		}
 	})
-	ddbClient := dynamodb.NewFromConfig(cfg, func(so *dynamodb.Options) {
-		if ep != nil {
-			so.BaseEndpoint = ep
-		}
-	})
 	tagClient := tagging.NewFromConfig(cfg, func(so *tagging.Options) {
 		if ep != nil {
 			so.BaseEndpoint = ep
@@ -114,7 +106,6 @@ func New(cfg aws.Config, opts ...Option) Checks {
 		DNS:      route53DNS{r53: r53Client},
 		Registry: registry{ecr: ecrClient},
 		Queues:   queues{sqs: sqsClient},
-		Locks:    lockTable{ddb: ddbClient},
 	}
 }
 

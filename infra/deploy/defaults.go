@@ -6,9 +6,11 @@ import (
 	"os"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/video-platform/video-platform/infra/awscheck"
+	"github.com/video-platform/video-platform/infra/envlock"
 	"github.com/video-platform/video-platform/internal/stackconfig"
 	"github.com/video-platform/video-platform/internal/topology"
 )
@@ -31,21 +33,38 @@ func DefaultDeps(root string) Deps {
 			return Engine{Root: root}.Open(ctx)
 		},
 		AWS: func(ctx context.Context, env string) (awscheck.Checks, error) {
-			var opts []func(*config.LoadOptions) error
-			if os.Getenv("AWS_REGION") == "" && os.Getenv("AWS_DEFAULT_REGION") == "" {
-				if region := envRegion(root, env); region != "" {
-					opts = append(opts, config.WithRegion(region))
-				}
-			}
-			cfg, err := config.LoadDefaultConfig(ctx, opts...)
+			cfg, err := awsConfig(ctx, root, env)
 			if err != nil {
-				return awscheck.Checks{}, fmt.Errorf("load AWS config: %w", err)
+				return awscheck.Checks{}, err
 			}
 			return awscheck.New(cfg), nil
 		},
+		LockTable: func(ctx context.Context, env string) (envlock.Table, error) {
+			cfg, err := awsConfig(ctx, root, env)
+			if err != nil {
+				return nil, err
+			}
+			return envlock.NewTable(cfg, ""), nil
+		},
 		Clock:  RealClock{},
-		Locker: FileLocker{Dir: lockDir(root)},
+		Locker: envlock.FileLocker{Dir: envlock.Dir(root)},
 	}
+}
+
+// awsConfig is the SDK's default config (credentials, retries) in the
+// env's region unless AWS_REGION or AWS_DEFAULT_REGION says otherwise.
+func awsConfig(ctx context.Context, root, env string) (aws.Config, error) {
+	var opts []func(*config.LoadOptions) error
+	if os.Getenv("AWS_REGION") == "" && os.Getenv("AWS_DEFAULT_REGION") == "" {
+		if region := envRegion(root, env); region != "" {
+			opts = append(opts, config.WithRegion(region))
+		}
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("load AWS config: %w", err)
+	}
+	return cfg, nil
 }
 
 // envRegion reads aws:region from the env's base stack config file, with

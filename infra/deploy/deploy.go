@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/video-platform/video-platform/infra/awscheck"
+	"github.com/video-platform/video-platform/infra/envlock"
 	"github.com/video-platform/video-platform/internal/topology"
 )
 
@@ -46,9 +47,12 @@ type Deps struct {
 	// DryRun renders the offline synth+diff of the given config sets
 	// ("<stack>:<path>=<value>") without Pulumi or AWS.
 	DryRun func(env string, sets []string) (string, error)
-	// Locker serializes swaps, rollbacks, retires and rolls of one env; nil
-	// means a lock file under Root/.infra-locks.
-	Locker Locker
+	// Locker is the env lock before the env has a lock table; nil means a
+	// lock file under Root/.infra-locks.
+	Locker envlock.Locker
+	// LockTable builds the client of an env's lock table (its name is the
+	// base stack's lockTable output); nil means the lock file only.
+	LockTable func(ctx context.Context, env string) (envlock.Table, error)
 	// Color says whether output written to w may carry ANSI colors; nil
 	// means never. The command line decides (a terminal, and no NO_COLOR).
 	Color func(w io.Writer) bool
@@ -123,8 +127,8 @@ type Workflow struct {
 	aws    map[string]awscheck.Checks
 	// dnsMu serializes the DNS stack updates that destroyed copies make.
 	dnsMu sync.Mutex
-	// held counts, per env, the nested holds of the env lock this run took.
-	held map[string]int
+	// locks are the env locks this run holds.
+	locks *envlock.Holds
 }
 
 // NewWorkflow returns a workflow that writes its progress and results to
@@ -135,12 +139,14 @@ func NewWorkflow(deps Deps, stdout, stderr io.Writer) *Workflow {
 		deps.Clock = RealClock{}
 	}
 	if deps.Locker == nil {
-		deps.Locker = FileLocker{Dir: lockDir(deps.Root)}
+		deps.Locker = envlock.FileLocker{Dir: envlock.Dir(deps.Root)}
 	}
 	if deps.Poll <= 0 {
 		deps.Poll = 15 * time.Second
 	}
-	return &Workflow{deps: deps, out: stdout, errw: stderr}
+	a := &Workflow{deps: deps, out: stdout, errw: stderr}
+	a.locks = &envlock.Holds{Root: deps.Root, Files: deps.Locker, Table: a.lockTable, Now: deps.Clock.Now, Out: stdout, Warn: stderr}
+	return a
 }
 
 func (a *Workflow) pulumiWS(ctx context.Context) (Pulumi, error) {

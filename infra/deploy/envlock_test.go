@@ -11,21 +11,21 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/video-platform/video-platform/infra/awscheck"
+	"github.com/video-platform/video-platform/infra/envlock"
 )
 
 // lockingAWS is the fake lock table: one item per env.
 type lockingAWS struct {
 	mu       sync.Mutex
-	held     map[string]awscheck.Lock
+	held     map[string]envlock.Lock
 	acquired []string
 }
 
-func (l *lockingAWS) AcquireLock(_ context.Context, table string, lk awscheck.Lock, now time.Time) error {
+func (l *lockingAWS) AcquireLock(_ context.Context, table string, lk envlock.Lock, now time.Time) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if cur, ok := l.held[lk.Env]; ok && now.Before(cur.Expires) {
-		return fmt.Errorf("%w: %s in table %s is held by %s", awscheck.ErrLockHeld, lk.Env, table, cur)
+		return fmt.Errorf("%w: %s in table %s is held by %s", envlock.ErrLocked, lk.Env, table, cur)
 	}
 	l.held[lk.Env] = lk
 	l.acquired = append(l.acquired, lk.Command)
@@ -41,7 +41,7 @@ func (l *lockingAWS) ReleaseLock(_ context.Context, _, env, holder string) error
 	return nil
 }
 
-func (l *lockingAWS) BreakLock(_ context.Context, _, env string) (*awscheck.Lock, error) {
+func (l *lockingAWS) BreakLock(_ context.Context, _, env string) (*envlock.Lock, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	cur, ok := l.held[env]
@@ -52,7 +52,7 @@ func (l *lockingAWS) BreakLock(_ context.Context, _, env string) (*awscheck.Lock
 	return &cur, nil
 }
 
-func (l *lockingAWS) ReadLock(_ context.Context, _, env string) (*awscheck.Lock, error) {
+func (l *lockingAWS) ReadLock(_ context.Context, _, env string) (*envlock.Lock, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	cur, ok := l.held[env]
@@ -66,12 +66,8 @@ func (l *lockingAWS) ReadLock(_ context.Context, _, env string) (*awscheck.Lock,
 // table's API.
 func withLockTable(w *world) *lockingAWS {
 	w.stack("prod").outputs[lockTableOutput] = "video-platform-prod-locks"
-	l := &lockingAWS{held: map[string]awscheck.Lock{}}
-	w.deps.AWS = func(context.Context, string) (awscheck.Checks, error) {
-		checks := w.aws.checks()
-		checks.Locks = l
-		return checks, nil
-	}
+	l := &lockingAWS{held: map[string]envlock.Lock{}}
+	w.deps.LockTable = func(context.Context, string) (envlock.Table, error) { return l, nil }
 	return l
 }
 
@@ -109,7 +105,7 @@ func TestAHeldLockRefusesEveryChangingCommand(t *testing.T) {
 			w := newWorld(t.TempDir())
 			l := withLockTable(w)
 			w.stack("prod-dns").setJSON("previous", `{"web":{"color":"green"}}`)
-			l.held["prod"] = awscheck.Lock{Env: "prod", Holder: "up prod by bob #1", Command: "up prod", Host: "ci-7", PID: 42, Start: t0, Expires: t0.Add(time.Hour)}
+			l.held["prod"] = envlock.Lock{Env: "prod", Holder: "up prod by bob #1", Command: "up prod", Host: "ci-7", PID: 42, Start: t0, Expires: t0.Add(time.Hour)}
 			code, _, errOut := run(w)
 			assert.Equal(t, ExitFailed, code, "refused")
 			assert.Contains(t, errOut, `held by "up prod by bob #1" (command "up prod", pid 42 on ci-7`, "names the holder")
@@ -124,7 +120,7 @@ func TestAHeldLockRefusesEveryChangingCommand(t *testing.T) {
 func TestBreakLockSaysWhoseLockItBroke(t *testing.T) {
 	w := newWorld(t.TempDir())
 	l := withLockTable(w)
-	l.held["prod"] = awscheck.Lock{Env: "prod", Holder: "swap prod web by carol #9", Command: "swap prod web", Host: "laptop", PID: 7, Start: t0, Expires: t0.Add(time.Hour)}
+	l.held["prod"] = envlock.Lock{Env: "prod", Holder: "swap prod web by carol #9", Command: "swap prod web", Host: "laptop", PID: 7, Start: t0, Expires: t0.Add(time.Hour)}
 	code, out, errOut := call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web", BreakLock: true})
 	require.Equal(t, ExitOK, code, "swap: %s %s", out, errOut)
 	assert.Contains(t, out, `--break-lock: broke the lock of prod held by "swap prod web by carol #9"`, "says whose lock it broke")
@@ -135,7 +131,7 @@ func TestWithoutALockTableTheLockFileStandsIn(t *testing.T) {
 	w := newWorld(t.TempDir())
 	code, _, errOut := call(w, (*Workflow).Up, UpOptions{Env: "prod"})
 	require.Equal(t, ExitOK, code, "up: %s", errOut)
-	unlock, err := FileLocker{Dir: lockDir(w.root)}.Lock("prod", "probe", t0)
+	unlock, err := envlock.FileLocker{Dir: envlock.Dir(w.root)}.Lock("prod", "probe", t0)
 	require.NoError(t, err, "the lock file was released")
 	require.NoError(t, unlock(), "unlock")
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/video-platform/video-platform/infra/awscheck"
+	"github.com/video-platform/video-platform/infra/envlock"
 )
 
 // fakePulumi is an in-memory backend of stacks.
@@ -470,7 +471,7 @@ func newWorld(root string) *world {
 		Pulumi: func(context.Context) (Pulumi, error) { return p, nil },
 		AWS:    func(context.Context, string) (awscheck.Checks, error) { return a.checks(), nil },
 		Clock:  clock,
-		Locker: FileLocker{Dir: root + "/.infra-locks"},
+		Locker: envlock.FileLocker{Dir: root + "/.infra-locks"},
 		Poll:   10 * time.Second,
 	}
 	return w

@@ -716,13 +716,3 @@ func (a *Workflow) waitPropagated(ctx context.Context, req swapReq, dns Stack, t
 	a.printf("waiting for Route53 change %s to be INSYNC...\n", id)
 	return awscheck.WaitInsync(ctx, checks.DNS, id, a.deps.Poll, sleep)
 }
-
-// operator names who runs the command, for lock messages.
-func operator() string {
-	for _, k := range []string{"INFRA_OPERATOR", "USER", "LOGNAME"} {
-		if v := os.Getenv(k); v != "" {
-			return v
-		}
-	}
-	return "unknown"
-}

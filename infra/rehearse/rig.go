@@ -21,6 +21,7 @@ import (
 
 	"github.com/video-platform/video-platform/infra/awscheck"
 	"github.com/video-platform/video-platform/infra/deploy"
+	"github.com/video-platform/video-platform/infra/envlock"
 	"github.com/video-platform/video-platform/internal/standin"
 	"github.com/video-platform/video-platform/internal/topology"
 	"github.com/video-platform/video-platform/stacks"
@@ -209,8 +210,11 @@ func connect(o Options, dir, home string, start time.Time) (*rig, deploy.Engine,
 		AWS: func(context.Context, string) (awscheck.Checks, error) {
 			return awscheck.New(cfg, awscheck.WithBaseEndpoint(url)), nil
 		},
-		Clock:  r.clock,
-		Locker: deploy.FileLocker{Dir: filepath.Join(r.work, ".infra-locks")},
+		Clock: r.clock,
+		LockTable: func(context.Context, string) (envlock.Table, error) {
+			return envlock.NewTable(cfg, url), nil
+		},
+		Locker: envlock.FileLocker{Dir: filepath.Join(r.work, ".infra-locks")},
 		Poll:   15 * time.Second,
 		OnEnvRun: func(_, _ string, outcomes []deploy.Outcome) {
 			r.mu.Lock()

@@ -29,7 +29,7 @@ const (
 // call the throttle lets through is answered RepositoryNotFound, after the
 // throttle check.
 func init() {
-	apiThrottledCalls[apiSvcECR] = func(ctx context.Context, c awscheck.Checks) error {
+	apiThrottledCalls[apiSvcECR] = func(ctx context.Context, c apiClient) error {
 		_, err := c.Registry.ImageExists(ctx, apiTestRepo, "r1")
 		if errors.Is(err, awscheck.ErrNotFound) {
 			return nil

@@ -30,6 +30,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/video-platform/video-platform/infra/awscheck"
+	"github.com/video-platform/video-platform/infra/envlock"
 )
 
 const (
@@ -95,16 +96,25 @@ func apiConfig() aws.Config {
 
 // client is infra's real AWS client pointed at the stand-in, with the
 // SDK's default retryer.
-func (e *apiEnv) client() awscheck.Checks {
-	return awscheck.New(apiConfig(), awscheck.WithBaseEndpoint(e.url))
+func (e *apiEnv) client() apiClient { return newAPIClient(apiConfig(), e.url) }
+
+// apiClient is every AWS client infra has: the checks and the env lock
+// table.
+type apiClient struct {
+	awscheck.Checks
+	Locks envlock.Table
+}
+
+func newAPIClient(cfg aws.Config, url string) apiClient {
+	return apiClient{Checks: awscheck.New(cfg, awscheck.WithBaseEndpoint(url)), Locks: envlock.NewTable(cfg, url)}
 }
 
 // onceClient is the same client making a single attempt per call, for
 // tests about errors that the default retryer would retry with backoff.
-func (e *apiEnv) onceClient() awscheck.Checks {
+func (e *apiEnv) onceClient() apiClient {
 	cfg := apiConfig()
 	cfg.RetryMaxAttempts = 1
-	return awscheck.New(cfg, awscheck.WithBaseEndpoint(e.url))
+	return newAPIClient(cfg, e.url)
 }
 
 func (e *apiEnv) put(t *testing.T, typ, id string, outputs map[string]any) {
@@ -556,28 +566,28 @@ func TestAPIQueueDepth(t *testing.T) {
 }
 
 // apiThrottledCalls makes one awscheck call per service.
-var apiThrottledCalls = map[string]func(context.Context, awscheck.Checks) error{
-	"autoscaling": func(ctx context.Context, c awscheck.Checks) error {
+var apiThrottledCalls = map[string]func(context.Context, apiClient) error{
+	"autoscaling": func(ctx context.Context, c apiClient) error {
 		_, err := c.Fleet.GroupsByTag(ctx, "env", "prod")
 		return err
 	},
-	"elasticloadbalancing": func(ctx context.Context, c awscheck.Checks) error {
+	"elasticloadbalancing": func(ctx context.Context, c apiClient) error {
 		_, err := c.Fleet.TargetHealth(ctx, apiTestTG)
 		return err
 	},
-	"monitoring": func(ctx context.Context, c awscheck.Checks) error {
+	"monitoring": func(ctx context.Context, c apiClient) error {
 		_, err := c.Metrics.Traffic(ctx, apiTestBlueLB, apiT0, apiT0.Add(time.Minute))
 		return err
 	},
-	"route53": func(ctx context.Context, c awscheck.Checks) error {
+	"route53": func(ctx context.Context, c apiClient) error {
 		_, err := c.DNS.MarkSwap(ctx, apiTestZone, "_swap.web.example.com", "x")
 		return err
 	},
-	"sqs": func(ctx context.Context, c awscheck.Checks) error {
+	"sqs": func(ctx context.Context, c apiClient) error {
 		_, _, err := c.Queues.QueueDepth(ctx, apiTestQueue)
 		return err
 	},
-	"tagging": func(ctx context.Context, c awscheck.Checks) error {
+	"tagging": func(ctx context.Context, c apiClient) error {
 		_, err := c.Fleet.TaggedInstances(ctx, "env", "prod")
 		return err
 	},

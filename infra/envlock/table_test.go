@@ -1,4 +1,4 @@
-package awscheck_test
+package envlock_test
 
 import (
 	"bytes"
@@ -20,11 +20,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/video-platform/video-platform/infra/awscheck"
+	"github.com/video-platform/video-platform/infra/envlock"
 	"github.com/video-platform/video-platform/internal/standin"
 )
 
-// These tests drive the real awscheck client, and so the SDK's DynamoDB
+// These tests drive the real lock table client, and so the SDK's DynamoDB
 // wire code, against the stand-in AWS API: the same pairing a rehearsal
 // uses, so a lock that works here works there.
 
@@ -80,14 +80,14 @@ func lockConfig() aws.Config {
 	return aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")}
 }
 
-// client is a fresh awscheck client on a fresh API over the shared Store.
-func (s *lockStandin) client(t *testing.T) awscheck.Checks {
+// client is a fresh lock table client on a fresh API over the shared Store.
+func (s *lockStandin) client(t *testing.T) envlock.Table {
 	t.Helper()
-	return awscheck.New(lockConfig(), awscheck.WithBaseEndpoint(s.serve(t, nil)))
+	return envlock.NewTable(lockConfig(), s.serve(t, nil))
 }
 
-func lockOf(holder string, start time.Time, ttl time.Duration) awscheck.Lock {
-	return awscheck.Lock{
+func lockOf(holder string, start time.Time, ttl time.Duration) envlock.Lock {
+	return envlock.Lock{
 		Env: lockEnv, Holder: holder, Command: "infra swap " + lockEnv,
 		Host: "laptop-" + holder, PID: 4242, Start: start, Expires: start.Add(ttl),
 	}
@@ -98,13 +98,13 @@ func TestAcquireLockOnEmptyTable(t *testing.T) {
 	c := s.client(t)
 	ctx := context.Background()
 
-	held, err := c.Locks.ReadLock(ctx, lockTable, lockEnv)
+	held, err := c.ReadLock(ctx, lockTable, lockEnv)
 	require.NoError(t, err, "read an absent lock")
 	assert.Nil(t, held, "no lock yet")
 
 	want := lockOf("alice", lockT0, 2*time.Hour)
-	require.NoError(t, c.Locks.AcquireLock(ctx, lockTable, want, lockT0), "acquire on an empty table")
-	held, err = c.Locks.ReadLock(ctx, lockTable, lockEnv)
+	require.NoError(t, c.AcquireLock(ctx, lockTable, want, lockT0), "acquire on an empty table")
+	held, err = c.ReadLock(ctx, lockTable, lockEnv)
 	require.NoError(t, err, "read the lock")
 	require.NotNil(t, held, "the lock is stored")
 	assert.Equal(t, want, *held, "every field round-trips")
@@ -115,8 +115,8 @@ func TestAcquireLockZeroStartIsNow(t *testing.T) {
 	c := s.client(t)
 	l := lockOf("alice", lockT0, time.Hour)
 	l.Start = time.Time{}
-	require.NoError(t, c.Locks.AcquireLock(context.Background(), lockTable, l, lockT0.Add(time.Minute)), "acquire")
-	held, err := c.Locks.ReadLock(context.Background(), lockTable, lockEnv)
+	require.NoError(t, c.AcquireLock(context.Background(), lockTable, l, lockT0.Add(time.Minute)), "acquire")
+	held, err := c.ReadLock(context.Background(), lockTable, lockEnv)
 	require.NoError(t, err, "read")
 	assert.Equal(t, lockT0.Add(time.Minute), held.Start, "Start defaults to now")
 }
@@ -124,17 +124,17 @@ func TestAcquireLockZeroStartIsNow(t *testing.T) {
 func TestAcquireLockRejectsBadLocks(t *testing.T) {
 	s := newLockStandin(t)
 	c := s.client(t)
-	for name, l := range map[string]awscheck.Lock{
+	for name, l := range map[string]envlock.Lock{
 		"no env":            {Holder: "alice", Expires: lockT0.Add(time.Hour)},
 		"no holder":         {Env: lockEnv, Expires: lockT0.Add(time.Hour)},
 		"already expired":   lockOf("alice", lockT0.Add(-2*time.Hour), time.Hour),
 		"expires right now": lockOf("alice", lockT0.Add(-time.Hour), time.Hour),
 	} {
-		err := c.Locks.AcquireLock(context.Background(), lockTable, l, lockT0)
+		err := c.AcquireLock(context.Background(), lockTable, l, lockT0)
 		assert.Error(t, err, name)
-		assert.NotErrorIs(t, err, awscheck.ErrLockHeld, "%s: a bad request, not a held lock", name)
+		assert.NotErrorIs(t, err, envlock.ErrLocked, "%s: a bad request, not a held lock", name)
 	}
-	held, err := c.Locks.ReadLock(context.Background(), lockTable, lockEnv)
+	held, err := c.ReadLock(context.Background(), lockTable, lockEnv)
 	require.NoError(t, err, "read")
 	assert.Nil(t, held, "nothing was written")
 }
@@ -144,10 +144,10 @@ func TestAcquireLockHeldNamesTheHolder(t *testing.T) {
 	alice, bob := s.client(t), s.client(t)
 	ctx := context.Background()
 	first := lockOf("alice", lockT0, 2*time.Hour)
-	require.NoError(t, alice.Locks.AcquireLock(ctx, lockTable, first, lockT0), "alice acquires")
+	require.NoError(t, alice.AcquireLock(ctx, lockTable, first, lockT0), "alice acquires")
 
-	err := bob.Locks.AcquireLock(ctx, lockTable, lockOf("bob", lockT0.Add(time.Minute), 2*time.Hour), lockT0.Add(time.Minute))
-	require.ErrorIs(t, err, awscheck.ErrLockHeld, "bob is refused")
+	err := bob.AcquireLock(ctx, lockTable, lockOf("bob", lockT0.Add(time.Minute), 2*time.Hour), lockT0.Add(time.Minute))
+	require.ErrorIs(t, err, envlock.ErrLocked, "bob is refused")
 	for _, want := range []string{`"alice"`, `"infra swap prod"`, "laptop-alice", "pid 4242",
 		"2031-05-06T07:08:00Z", "2031-05-06T09:08:00Z", lockTable, "env " + lockEnv, `"bob"`} {
 		assert.Contains(t, err.Error(), want, "the refusal names holder, command, host, pid, start, expiry, table, env and the refused")
@@ -155,10 +155,10 @@ func TestAcquireLockHeldNamesTheHolder(t *testing.T) {
 
 	// The same holder string is no pass either: a second run must not
 	// share a lock with the first.
-	err = alice.Locks.AcquireLock(ctx, lockTable, lockOf("alice", lockT0.Add(time.Minute), 2*time.Hour), lockT0.Add(time.Minute))
-	assert.ErrorIs(t, err, awscheck.ErrLockHeld, "a second acquisition by the same holder is refused")
+	err = alice.AcquireLock(ctx, lockTable, lockOf("alice", lockT0.Add(time.Minute), 2*time.Hour), lockT0.Add(time.Minute))
+	assert.ErrorIs(t, err, envlock.ErrLocked, "a second acquisition by the same holder is refused")
 
-	held, err := bob.Locks.ReadLock(ctx, lockTable, lockEnv)
+	held, err := bob.ReadLock(ctx, lockTable, lockEnv)
 	require.NoError(t, err, "read")
 	assert.Equal(t, first, *held, "alice still holds it")
 }
@@ -168,18 +168,18 @@ func TestAcquireLockTakesOverAnExpiredLock(t *testing.T) {
 	c := s.client(t)
 	ctx := context.Background()
 	dead := lockOf("alice", lockT0, time.Hour)
-	require.NoError(t, c.Locks.AcquireLock(ctx, lockTable, dead, lockT0), "alice acquires and dies")
+	require.NoError(t, c.AcquireLock(ctx, lockTable, dead, lockT0), "alice acquires and dies")
 
 	// Expiry is "expires < now" in whole seconds: at the expiry second the
 	// lock still counts.
 	at := dead.Expires
-	err := c.Locks.AcquireLock(ctx, lockTable, lockOf("bob", at, time.Hour), at)
-	require.ErrorIs(t, err, awscheck.ErrLockHeld, "not yet expired at its expiry second")
+	err := c.AcquireLock(ctx, lockTable, lockOf("bob", at, time.Hour), at)
+	require.ErrorIs(t, err, envlock.ErrLocked, "not yet expired at its expiry second")
 
 	at = dead.Expires.Add(time.Second)
 	next := lockOf("bob", at, time.Hour)
-	require.NoError(t, c.Locks.AcquireLock(ctx, lockTable, next, at), "bob takes over the expired lock")
-	held, err := c.Locks.ReadLock(ctx, lockTable, lockEnv)
+	require.NoError(t, c.AcquireLock(ctx, lockTable, next, at), "bob takes over the expired lock")
+	held, err := c.ReadLock(ctx, lockTable, lockEnv)
 	require.NoError(t, err, "read")
 	assert.Equal(t, next, *held, "bob holds it now")
 }
@@ -189,38 +189,38 @@ func TestReleaseLock(t *testing.T) {
 	c := s.client(t)
 	ctx := context.Background()
 	mine := lockOf("alice", lockT0, time.Hour)
-	require.NoError(t, c.Locks.AcquireLock(ctx, lockTable, mine, lockT0), "acquire")
+	require.NoError(t, c.AcquireLock(ctx, lockTable, mine, lockT0), "acquire")
 
-	err := c.Locks.ReleaseLock(ctx, lockTable, lockEnv, "bob")
-	require.ErrorIs(t, err, awscheck.ErrLockLost, "bob cannot release alice's lock")
+	err := c.ReleaseLock(ctx, lockTable, lockEnv, "bob")
+	require.ErrorIs(t, err, envlock.ErrLockLost, "bob cannot release alice's lock")
 	for _, want := range []string{`"bob"`, `"alice"`, lockTable, "env " + lockEnv} {
 		assert.Contains(t, err.Error(), want, "the error names the table, env, caller and holder")
 	}
-	held, err := c.Locks.ReadLock(ctx, lockTable, lockEnv)
+	held, err := c.ReadLock(ctx, lockTable, lockEnv)
 	require.NoError(t, err, "read")
 	assert.Equal(t, mine, *held, "the lock is left alone")
 
-	require.NoError(t, c.Locks.ReleaseLock(ctx, lockTable, lockEnv, "alice"), "alice releases")
-	held, err = c.Locks.ReadLock(ctx, lockTable, lockEnv)
+	require.NoError(t, c.ReleaseLock(ctx, lockTable, lockEnv, "alice"), "alice releases")
+	held, err = c.ReadLock(ctx, lockTable, lockEnv)
 	require.NoError(t, err, "read")
 	assert.Nil(t, held, "released")
-	assert.NoError(t, c.Locks.ReleaseLock(ctx, lockTable, lockEnv, "alice"), "releasing a lock that is gone is not an error")
-	require.NoError(t, c.Locks.AcquireLock(ctx, lockTable, lockOf("bob", lockT0, time.Hour), lockT0), "the env can be locked again")
+	assert.NoError(t, c.ReleaseLock(ctx, lockTable, lockEnv, "alice"), "releasing a lock that is gone is not an error")
+	require.NoError(t, c.AcquireLock(ctx, lockTable, lockOf("bob", lockT0, time.Hour), lockT0), "the env can be locked again")
 }
 
 func TestReleaseLockTakenOverIsReported(t *testing.T) {
 	s := newLockStandin(t)
 	c := s.client(t)
 	ctx := context.Background()
-	require.NoError(t, c.Locks.AcquireLock(ctx, lockTable, lockOf("alice", lockT0, time.Hour), lockT0), "alice acquires")
+	require.NoError(t, c.AcquireLock(ctx, lockTable, lockOf("alice", lockT0, time.Hour), lockT0), "alice acquires")
 	at := lockT0.Add(time.Hour + time.Second)
 	bobs := lockOf("bob", at, time.Hour)
-	require.NoError(t, c.Locks.AcquireLock(ctx, lockTable, bobs, at), "bob takes over the expired lock")
+	require.NoError(t, c.AcquireLock(ctx, lockTable, bobs, at), "bob takes over the expired lock")
 
-	err := c.Locks.ReleaseLock(ctx, lockTable, lockEnv, "alice")
-	require.ErrorIs(t, err, awscheck.ErrLockLost, "alice learns she lost the lock")
+	err := c.ReleaseLock(ctx, lockTable, lockEnv, "alice")
+	require.ErrorIs(t, err, envlock.ErrLockLost, "alice learns she lost the lock")
 	assert.Contains(t, err.Error(), `"bob"`, "the error names the new holder")
-	held, err := c.Locks.ReadLock(ctx, lockTable, lockEnv)
+	held, err := c.ReadLock(ctx, lockTable, lockEnv)
 	require.NoError(t, err, "read")
 	assert.Equal(t, bobs, *held, "bob's lock is left alone")
 }
@@ -230,21 +230,21 @@ func TestBreakLock(t *testing.T) {
 	c := s.client(t)
 	ctx := context.Background()
 	old := lockOf("alice", lockT0, time.Hour)
-	require.NoError(t, c.Locks.AcquireLock(ctx, lockTable, old, lockT0), "acquire")
+	require.NoError(t, c.AcquireLock(ctx, lockTable, old, lockT0), "acquire")
 
-	broken, err := c.Locks.BreakLock(ctx, lockTable, lockEnv)
+	broken, err := c.BreakLock(ctx, lockTable, lockEnv)
 	require.NoError(t, err, "break")
 	require.NotNil(t, broken, "break returns what it removed")
 	assert.Equal(t, old, *broken, "the removed lock is alice's")
 	assert.Contains(t, broken.String(), `"alice"`, "String names the holder for the message")
-	held, err := c.Locks.ReadLock(ctx, lockTable, lockEnv)
+	held, err := c.ReadLock(ctx, lockTable, lockEnv)
 	require.NoError(t, err, "read")
 	assert.Nil(t, held, "the lock is gone")
 
-	broken, err = c.Locks.BreakLock(ctx, lockTable, lockEnv)
+	broken, err = c.BreakLock(ctx, lockTable, lockEnv)
 	require.NoError(t, err, "breaking no lock is not an error")
 	assert.Nil(t, broken, "nothing was removed")
-	require.NoError(t, c.Locks.AcquireLock(ctx, lockTable, lockOf("bob", lockT0, time.Hour), lockT0), "the env can be locked again")
+	require.NoError(t, c.AcquireLock(ctx, lockTable, lockOf("bob", lockT0, time.Hour), lockT0), "the env can be locked again")
 }
 
 func TestLockUnknownTableIsNotFound(t *testing.T) {
@@ -254,21 +254,21 @@ func TestLockUnknownTableIsNotFound(t *testing.T) {
 	const missing = "no-such-locks"
 	calls := map[string]func() error{
 		"AcquireLock": func() error {
-			return c.Locks.AcquireLock(ctx, missing, lockOf("alice", lockT0, time.Hour), lockT0)
+			return c.AcquireLock(ctx, missing, lockOf("alice", lockT0, time.Hour), lockT0)
 		},
-		"ReleaseLock": func() error { return c.Locks.ReleaseLock(ctx, missing, lockEnv, "alice") },
+		"ReleaseLock": func() error { return c.ReleaseLock(ctx, missing, lockEnv, "alice") },
 		"BreakLock": func() error {
-			_, err := c.Locks.BreakLock(ctx, missing, lockEnv)
+			_, err := c.BreakLock(ctx, missing, lockEnv)
 			return err
 		},
 		"ReadLock": func() error {
-			_, err := c.Locks.ReadLock(ctx, missing, lockEnv)
+			_, err := c.ReadLock(ctx, missing, lockEnv)
 			return err
 		},
 	}
 	for name, call := range calls {
 		err := call()
-		require.ErrorIs(t, err, awscheck.ErrNotFound, "%s on a missing table", name)
+		require.ErrorIs(t, err, envlock.ErrNotFound, "%s on a missing table", name)
 		assert.Contains(t, err.Error(), missing, "%s names the table", name)
 		assert.Contains(t, err.Error(), "env "+lockEnv, "%s names the env", name)
 	}
@@ -285,7 +285,7 @@ func TestAcquireLockRace(t *testing.T) {
 		rounds     = 40
 	)
 	s := newLockStandin(t)
-	clients := make([]awscheck.Checks, contenders)
+	clients := make([]envlock.Table, contenders)
 	for i := range clients {
 		clients[i] = s.client(t)
 	}
@@ -298,7 +298,7 @@ func TestAcquireLockRace(t *testing.T) {
 		for i, c := range clients {
 			wg.Go(func() {
 				<-start
-				errs[i] = c.Locks.AcquireLock(ctx, lockTable, lockOf(fmt.Sprintf("op%d-round%d", i, round), now, time.Hour), now)
+				errs[i] = c.AcquireLock(ctx, lockTable, lockOf(fmt.Sprintf("op%d-round%d", i, round), now, time.Hour), now)
 			})
 		}
 		close(start)
@@ -315,14 +315,14 @@ func TestAcquireLockRace(t *testing.T) {
 		holder := fmt.Sprintf("op%d-round%d", winner, round)
 		for i, err := range errs {
 			if i != winner {
-				require.ErrorIs(t, err, awscheck.ErrLockHeld, "round %d: operator %d lost", round, i)
+				require.ErrorIs(t, err, envlock.ErrLocked, "round %d: operator %d lost", round, i)
 				assert.Contains(t, err.Error(), strconv.Quote(holder), "round %d: the loser is told who won", round)
 			}
 		}
-		held, err := clients[0].Locks.ReadLock(ctx, lockTable, lockEnv)
+		held, err := clients[0].ReadLock(ctx, lockTable, lockEnv)
 		require.NoError(t, err, "read")
 		require.Equal(t, holder, held.Holder, "round %d: the stored lock is the winner's", round)
-		require.NoError(t, clients[0].Locks.ReleaseLock(ctx, lockTable, lockEnv, holder), "round %d: release", round)
+		require.NoError(t, clients[0].ReleaseLock(ctx, lockTable, lockEnv, holder), "round %d: release", round)
 	}
 }
 
@@ -353,11 +353,11 @@ func TestAcquireLockWhoseAnswerWasLost(t *testing.T) {
 			api.ServeHTTP(w, r)
 		})
 	})
-	c := awscheck.New(noBackoff(), awscheck.WithBaseEndpoint(url))
+	c := envlock.NewTable(noBackoff(), url)
 	mine := lockOf("alice", lockT0, time.Hour)
-	require.NoError(t, c.Locks.AcquireLock(context.Background(), lockTable, mine, lockT0), "our own lock is not someone else's")
+	require.NoError(t, c.AcquireLock(context.Background(), lockTable, mine, lockT0), "our own lock is not someone else's")
 	assert.Equal(t, int32(2), puts.Load(), "the SDK retried the put")
-	held, err := c.Locks.ReadLock(context.Background(), lockTable, lockEnv)
+	held, err := c.ReadLock(context.Background(), lockTable, lockEnv)
 	require.NoError(t, err, "read")
 	assert.Equal(t, mine, *held, "we hold it")
 }
@@ -389,18 +389,18 @@ func TestLockWithoutItemOnConditionFailure(t *testing.T) {
 			_, _ = w.Write(body)
 		})
 	})
-	c := awscheck.New(lockConfig(), awscheck.WithBaseEndpoint(url))
+	c := envlock.NewTable(lockConfig(), url)
 	ctx := context.Background()
-	require.NoError(t, c.Locks.AcquireLock(ctx, lockTable, lockOf("alice", lockT0, time.Hour), lockT0), "alice acquires")
+	require.NoError(t, c.AcquireLock(ctx, lockTable, lockOf("alice", lockT0, time.Hour), lockT0), "alice acquires")
 
-	err := c.Locks.AcquireLock(ctx, lockTable, lockOf("bob", lockT0, time.Hour), lockT0)
-	require.ErrorIs(t, err, awscheck.ErrLockHeld, "bob is refused")
+	err := c.AcquireLock(ctx, lockTable, lockOf("bob", lockT0, time.Hour), lockT0)
+	require.ErrorIs(t, err, envlock.ErrLocked, "bob is refused")
 	assert.Contains(t, err.Error(), `"alice"`, "the holder comes from the read")
 
-	err = c.Locks.ReleaseLock(ctx, lockTable, lockEnv, "bob")
-	require.ErrorIs(t, err, awscheck.ErrLockLost, "bob cannot release it")
+	err = c.ReleaseLock(ctx, lockTable, lockEnv, "bob")
+	require.ErrorIs(t, err, envlock.ErrLockLost, "bob cannot release it")
 	assert.Contains(t, err.Error(), `"alice"`, "the holder comes from the read")
 
-	require.NoError(t, c.Locks.ReleaseLock(ctx, lockTable, lockEnv, "alice"), "alice releases")
-	assert.NoError(t, c.Locks.ReleaseLock(ctx, lockTable, lockEnv, "alice"), "and again: nothing there is no error")
+	require.NoError(t, c.ReleaseLock(ctx, lockTable, lockEnv, "alice"), "alice releases")
+	assert.NoError(t, c.ReleaseLock(ctx, lockTable, lockEnv, "alice"), "and again: nothing there is no error")
 }

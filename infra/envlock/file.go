@@ -1,4 +1,4 @@
-package deploy
+package envlock
 
 import (
 	"encoding/json"
@@ -21,14 +21,14 @@ type Locker interface {
 // ErrLocked marks a refused lock.
 var ErrLocked = errors.New("env is locked")
 
-// lockTTL is how long a lock counts as held. A swap waits at most
-// insyncTimeout for Route53 and a roll at most its --timeout, so an older
-// lock belongs to a process that died.
-const lockTTL = 2 * time.Hour
+// TTL is how long a lock counts as held. A swap waits at most ten minutes
+// for Route53 and a roll at most its --timeout, so an older lock belongs
+// to a process that died.
+const TTL = 2 * time.Hour
 
-// lockDir is where FileLocker keeps its files by default; .infra-locks/ is
+// Dir is where FileLocker keeps its files by default; .infra-locks/ is
 // meant to be git-ignored.
-func lockDir(root string) string { return filepath.Join(root, ".infra-locks") }
+func Dir(root string) string { return filepath.Join(root, ".infra-locks") }
 
 // FileLocker is an exclusive lock file per env (O_CREATE|O_EXCL), holding
 // the holder and expiry as JSON.
@@ -62,7 +62,7 @@ func (f FileLocker) Lock(env, holder string, now time.Time) (func() error, error
 	}
 	path := filepath.Clean(filepath.Join(f.Dir, env+".lock"))
 	host, _ := os.Hostname()
-	info := lockInfo{Holder: holder, PID: os.Getpid(), Host: host, Taken: now.UTC(), Expires: now.Add(lockTTL).UTC()}
+	info := lockInfo{Holder: holder, PID: os.Getpid(), Host: host, Taken: now.UTC(), Expires: now.Add(TTL).UTC()}
 	data, err := json.Marshal(info)
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", env, err)

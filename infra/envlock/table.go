@@ -1,4 +1,4 @@
-package awscheck
+package envlock
 
 import (
 	"context"
@@ -12,15 +12,15 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
-// Locks is what the deploy workflow's env lock asks of AWS.
+// Table is the env lock table in DynamoDB.
 //
 // The lock lives in a DynamoDB table beside the env (partition key "env",
 // a string), so every operator's laptop and every CI runner contends for the
 // same item, and a conditional write decides who gets it.
-type Locks interface {
+type Table interface {
 	// AcquireLock takes env's lock (l.Env) in table for l.Holder. It
 	// succeeds when there is no lock or the one there expired before now;
-	// otherwise it returns an error matching ErrLockHeld that names the
+	// otherwise it returns an error matching ErrLocked that names the
 	// holder.
 	AcquireLock(ctx context.Context, table string, l Lock, now time.Time) error
 
@@ -36,6 +36,20 @@ type Locks interface {
 	// ReadLock returns env's lock, or nil when there is none. An expired
 	// lock is returned as is; compare Expires with the time.
 	ReadLock(ctx context.Context, table, env string) (*Lock, error)
+}
+
+// dynamoTable implements Table with the aws-sdk-go-v2 DynamoDB client.
+type dynamoTable struct{ ddb *dynamodb.Client }
+
+// NewTable is the lock table client on cfg; a baseEndpoint sends its
+// requests to that URL instead of the regional endpoint (the rehearsal's
+// stand-in).
+func NewTable(cfg aws.Config, baseEndpoint string) Table {
+	return dynamoTable{ddb: dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
+		if baseEndpoint != "" {
+			o.BaseEndpoint = aws.String(baseEndpoint)
+		}
+	})}
 }
 
 // Lock is one env's lock as stored in the lock table.
@@ -78,13 +92,13 @@ func (l Lock) String() string {
 		l.Holder, l.Command, l.PID, l.Host, start, expires)
 }
 
-// ErrLockHeld marks a lock another holder has; the error names the holder.
-var ErrLockHeld = errors.New("env is locked")
-
 // ErrLockLost marks a ReleaseLock that found the lock held by someone else:
 // it expired or was broken while its holder still worked, and another run
 // took it. The error names the new holder.
 var ErrLockLost = errors.New("env lock was taken over")
+
+// ErrNotFound marks a call on a lock table that does not exist.
+var ErrNotFound = errors.New("not found")
 
 // Attribute names of a lock item. The key "env" is the table's partition
 // key; expires is a number of Unix seconds, the format DynamoDB's TTL
@@ -115,8 +129,8 @@ const (
 // because of a lock released before it could be read back.
 const acquireAttempts = 3
 
-// AcquireLock implements Locks with a conditional PutItem.
-func (c lockTable) AcquireLock(ctx context.Context, table string, l Lock, now time.Time) error {
+// AcquireLock implements Table with a conditional PutItem.
+func (c dynamoTable) AcquireLock(ctx context.Context, table string, l Lock, now time.Time) error {
 	if table == "" || l.Env == "" || l.Holder == "" {
 		return fmt.Errorf("lock env %q in table %q for %q: table, env and holder are required", l.Env, table, l.Holder)
 	}
@@ -172,19 +186,19 @@ func (c lockTable) AcquireLock(ctx context.Context, table string, l Lock, now ti
 		}
 		if held == nil {
 			return fmt.Errorf("%w: env %s in table %s: the lock was released and retaken %d times while %q tried to take it; try again",
-				ErrLockHeld, l.Env, table, acquireAttempts, l.Holder)
+				ErrLocked, l.Env, table, acquireAttempts, l.Holder)
 		}
 		// What to do about it (wait, or break a dead holder's lock) is the
 		// caller's to say: it knows its own flags.
 		return fmt.Errorf("%w: env %s is held by %s in lock table %s (refused %q)",
-			ErrLockHeld, l.Env, held, table, l.Holder)
+			ErrLocked, l.Env, held, table, l.Holder)
 	}
 }
 
-// ReleaseLock implements Locks with a DeleteItem conditional on the holder.
+// ReleaseLock implements Table with a DeleteItem conditional on the holder.
 // A lock that is already gone counts as released, so a delete the SDK
 // retries after losing the first answer does not report a false loss.
-func (c lockTable) ReleaseLock(ctx context.Context, table, env, holder string) error {
+func (c dynamoTable) ReleaseLock(ctx context.Context, table, env, holder string) error {
 	if holder == "" {
 		// An empty holder would match only a malformed lock; refusing it
 		// catches a caller that lost track of what it acquired.
@@ -225,10 +239,10 @@ func lockLostError(table, env, holder string, held *Lock) error {
 		ErrLockLost, env, table, holder, held)
 }
 
-// BreakLock implements Locks with an unconditional DeleteItem that returns
+// BreakLock implements Table with an unconditional DeleteItem that returns
 // the item it removed, so the message names exactly the lock broken even if
 // it changed hands just before.
-func (c lockTable) BreakLock(ctx context.Context, table, env string) (*Lock, error) {
+func (c dynamoTable) BreakLock(ctx context.Context, table, env string) (*Lock, error) {
 	out, err := c.ddb.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 		TableName:    aws.String(table),
 		Key:          lockKey(env),
@@ -243,9 +257,9 @@ func (c lockTable) BreakLock(ctx context.Context, table, env string) (*Lock, err
 	return lockFromItem(out.Attributes), nil
 }
 
-// ReadLock implements Locks with a strongly consistent GetItem: an
+// ReadLock implements Table with a strongly consistent GetItem: an
 // eventually consistent read could miss a lock taken a moment ago.
-func (c lockTable) ReadLock(ctx context.Context, table, env string) (*Lock, error) {
+func (c dynamoTable) ReadLock(ctx context.Context, table, env string) (*Lock, error) {
 	out, err := c.ddb.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      aws.String(table),
 		Key:            lockKey(env),
