@@ -9,7 +9,6 @@ package awscheck
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/video-platform/video-platform/infra/observed"
@@ -86,7 +85,39 @@ type DNS interface {
 	// change (GetChange). An unknown change yields an error matching
 	// ErrNotFound.
 	ChangeStatus(ctx context.Context, changeID string) (string, error)
+
+	// WaitInsync waits until a Route53 change is INSYNC, with the SDK's
+	// ResourceRecordSetsChanged waiter paced and bounded by o. It fails
+	// with an error that names the change and the last status it saw when
+	// the change is not INSYNC within o.Timeout, when o.Poll ends the
+	// wait, or when a GetChange fails (an unknown change matches
+	// ErrNotFound).
+	WaitInsync(ctx context.Context, changeID string, o WaitOptions) error
 }
+
+// WaitOptions pace and bound WaitInsync.
+type WaitOptions struct {
+	// MinDelay and MaxDelay bound the waiter's delay between two GetChange
+	// calls, on the real clock: it starts at MinDelay and backs off, with
+	// jitter, towards MaxDelay. Zero means DefaultWaitDelay; equal values
+	// poll at that one interval.
+	MinDelay, MaxDelay time.Duration
+	// Timeout bounds the whole wait on the real clock; zero means
+	// DefaultWaitTimeout.
+	Timeout time.Duration
+	// Poll, when set, is called after every GetChange that found the
+	// change PENDING, with the number of calls so far: the caller reports
+	// progress there. An error it returns ends the wait (a caller on
+	// another clock ends it there when its own deadline has passed).
+	Poll func(ctx context.Context, calls int, status string) error
+}
+
+// Defaults of WaitOptions. Route53 normally applies a change within a
+// minute; the delay is short enough to report progress every 15 s.
+const (
+	DefaultWaitDelay   = 15 * time.Second
+	DefaultWaitTimeout = 10 * time.Minute
+)
 
 // Registry is what a release and housekeeping ask of ECR.
 type Registry interface {
@@ -176,39 +207,6 @@ type (
 type ImageTag struct {
 	Tag      string
 	PushedAt time.Time
-}
-
-// WaitInsync polls ChangeStatus every poll until the change is INSYNC. sleep
-// is injected so tests can run on a fake clock; nil means a real timer. It
-// returns ctx's error (wrapped) if ctx ends first.
-func WaitInsync(ctx context.Context, checks DNS, changeID string, poll time.Duration, sleep func(context.Context, time.Duration) error) error {
-	if poll <= 0 {
-		return fmt.Errorf("wait for route53 change %s: poll interval must be positive, got %s", changeID, poll)
-	}
-	if sleep == nil {
-		sleep = Sleep
-	}
-	for {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("wait for route53 change %s: %w", changeID, err)
-		}
-		status, err := checks.ChangeStatus(ctx, changeID)
-		if err != nil {
-			return fmt.Errorf("wait for route53 change %s: %w", changeID, err)
-		}
-		switch status {
-		case ChangeInsync:
-			return nil
-		case ChangePending:
-		default:
-			// An unexpected state would otherwise spin until ctx expires
-			// and hide the real cause.
-			return fmt.Errorf("wait for route53 change %s: unexpected status %q", changeID, status)
-		}
-		if err := sleep(ctx, poll); err != nil {
-			return fmt.Errorf("wait for route53 change %s: %w", changeID, err)
-		}
-	}
 }
 
 // Sleep waits for d or until ctx ends, whichever comes first; it is the

@@ -58,6 +58,11 @@ type Deps struct {
 	Color func(w io.Writer) bool
 	// Poll is how often waits re-check AWS; zero means 15s.
 	Poll time.Duration
+	// InsyncDelay is how long, on the real clock, the Route53 waiter waits
+	// between two polls; Clock sleeps what is left of Poll at each. Zero
+	// (or more than Poll) means Poll: the waiter does all the waiting. The
+	// rehearsal, on a virtual clock, sets a few milliseconds.
+	InsyncDelay time.Duration
 	// OnEnvRun, when set, receives every stack's outcome of a preview, up
 	// or destroy (the rehearsal reports them).
 	OnEnvRun func(op, env string, outcomes []Outcome)
@@ -143,6 +148,9 @@ func NewWorkflow(deps Deps, stdout, stderr io.Writer) *Workflow {
 	}
 	if deps.Poll <= 0 {
 		deps.Poll = 15 * time.Second
+	}
+	if deps.InsyncDelay <= 0 || deps.InsyncDelay > deps.Poll {
+		deps.InsyncDelay = deps.Poll
 	}
 	a := &Workflow{deps: deps, out: stdout, errw: stderr}
 	a.locks = &envlock.Holds{Root: deps.Root, Files: deps.Locker, Table: a.lockTable, Now: deps.Clock.Now, Out: stdout, Warn: stderr}

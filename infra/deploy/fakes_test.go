@@ -342,6 +342,23 @@ func (f fakeDNS) ChangeStatus(context.Context, string) (string, error) {
 	return awscheck.ChangeInsync, nil
 }
 
+// WaitInsync answers PENDING pending times (forever when negative), as
+// the SDK's waiter would see them, and tells o.Poll of each.
+func (f fakeDNS) WaitInsync(ctx context.Context, id string, o awscheck.WaitOptions) error {
+	for calls := 1; ; calls++ {
+		status, _ := f.ChangeStatus(ctx, id)
+		if f.pending < 0 {
+			status = awscheck.ChangePending
+		}
+		if status == awscheck.ChangeInsync {
+			return nil
+		}
+		if err := o.Poll(ctx, calls, status); err != nil {
+			return fmt.Errorf("wait for route53 change %s to be INSYNC (last status %s, after %d GetChange calls): %w", id, status, calls, err)
+		}
+	}
+}
+
 func (f fakeQueues) QueueDepth(context.Context, string) (int, int, error) {
 	return f.queue[0], f.queue[1], nil
 }

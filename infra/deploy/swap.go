@@ -698,21 +698,30 @@ func (a *Workflow) waitPropagated(ctx context.Context, req swapReq, dns Stack, t
 	if err != nil {
 		return fmt.Errorf("mark swap in zone %s: %w", zone, err)
 	}
-	// The deadline is on the injected clock, so that a rehearsal on a
-	// virtual clock times out as a real wait would.
+	// The SDK's waiter polls Route53 every InsyncDelay of real time and
+	// gives up after insyncTimeout of it. Progress and the deadline are on
+	// the injected clock, which at each poll sleeps what is left of a poll
+	// interval since the one before: nothing on the real clock, where the
+	// waiter waited it, the whole interval on a rehearsal's virtual clock,
+	// whose ten minutes then pass in a few hundred milliseconds.
 	start := a.deps.Clock.Now()
-	deadline := start.Add(insyncTimeout)
-	// WaitInsync sleeps only after a PENDING answer: each sleep is a poll
-	// to report, with what was seen and how long it has taken.
-	sleep := func(ctx context.Context, d time.Duration) error {
+	deadline, prev := start.Add(insyncTimeout), start
+	poll := func(ctx context.Context, calls int, status string) error {
+		if gap := a.deps.Poll - a.deps.Clock.Now().Sub(prev); calls > 1 && gap > 0 {
+			if err := a.deps.Clock.Sleep(ctx, gap); err != nil {
+				return err
+			}
+		}
 		now := a.deps.Clock.Now()
 		if !now.Before(deadline) {
-			return fmt.Errorf("still PENDING after %s: %w", insyncTimeout, context.DeadlineExceeded)
+			return fmt.Errorf("still %s after %s: %w", status, insyncTimeout, context.DeadlineExceeded)
 		}
-		a.printf("Route53 change %s: PENDING after %s (the records reach every Route53 name server when it is INSYNC; gives up at %s)\n",
-			id, now.Sub(start).Round(time.Second), insyncTimeout)
-		return a.deps.Clock.Sleep(ctx, d)
+		prev = now
+		a.printf("Route53 change %s: %s after %s (the records reach every Route53 name server when it is INSYNC; gives up at %s)\n",
+			id, status, now.Sub(start).Round(time.Second), insyncTimeout)
+		return nil
 	}
 	a.printf("waiting for Route53 change %s to be INSYNC...\n", id)
-	return awscheck.WaitInsync(ctx, checks.DNS, id, a.deps.Poll, sleep)
+	delay := a.deps.InsyncDelay
+	return checks.DNS.WaitInsync(ctx, id, awscheck.WaitOptions{MinDelay: delay, MaxDelay: delay, Timeout: insyncTimeout, Poll: poll})
 }

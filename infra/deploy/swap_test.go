@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -39,6 +40,8 @@ func TestSwapHappyPath(t *testing.T) {
 	require.Len(t, w.aws.marks, 1, "one swap marker")
 	assert.Equal(t, "Z1 _swap.web.example.com web live=green at=2026-11-21T10:00:00Z", w.aws.marks[0], "marker in the zone, under the hostname")
 	assert.Equal(t, 0, w.aws.pending, "waited until INSYNC")
+	assert.Contains(t, out, "Route53 change C123: PENDING after 0s", "reports the first poll")
+	assert.Contains(t, out, "Route53 change C123: PENDING after 10s", "and every poll after it")
 	assert.Contains(t, out, "to roll back: infra rollback prod web", "prints the exact rollback command")
 	assert.True(t, strings.HasSuffix(out, "now live: web blue=0 green=100\n"), "ends with what the deployed records serve: %s", out)
 	assert.Contains(t, out, "preflight: prod-web-green release 2026.11.20-1, 3/3 instances in service, 3/3 targets healthy", "reports the preflight")
@@ -391,4 +394,21 @@ func TestEnvRegionReadsTheBaseStackFile(t *testing.T) {
 	assert.Equal(t, "eu-west-1", envRegion(root, "prod"), "aws:region of the base stack")
 	assert.Empty(t, envRegion(root, "staging"), "no stack file")
 	assert.Equal(t, "us-east-1", envRegion("../..", "staging"), "the committed staging file")
+}
+
+// A change Route53 never reports INSYNC ends the wait after ten minutes on
+// the workflow's clock, with progress at every poll, and the swap says it
+// is applied but unconfirmed, naming the change and its last status.
+func TestSwapInsyncTimeout(t *testing.T) {
+	w := newWorld(t.TempDir())
+	w.aws.pending = -1
+	code, out, errOut := call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web"})
+	assert.Equal(t, ExitFailed, code, "unconfirmed: %s", out)
+	assert.Contains(t, errOut, "the swap IS applied (live.web=green) but Route53 propagation was not confirmed", "says what is true")
+	assert.Contains(t, errOut, "route53 change C123 to be INSYNC (last status PENDING", "names the change and its last status")
+	assert.Contains(t, errOut, "still PENDING after 10m0s", "gave up at the timeout")
+	assert.Contains(t, errOut, "to undo: infra rollback prod web", "tells how to undo")
+	assert.Equal(t, 60, strings.Count(out, "Route53 change C123: PENDING after"), "one progress line per 10 s poll")
+	assert.Contains(t, out, "PENDING after 9m50s", "the last one")
+	assert.WithinDuration(t, t0.Add(10*time.Minute), w.clock.Now(), time.Second, "ten minutes passed on the workflow's clock")
 }

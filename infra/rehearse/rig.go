@@ -216,6 +216,9 @@ func connect(o Options, dir, home string, start time.Time) (*rig, deploy.Engine,
 		},
 		Locker: envlock.FileLocker{Dir: filepath.Join(r.work, ".infra-locks")},
 		Poll:   15 * time.Second,
+		// The Route53 waiter sleeps on the real clock: a few milliseconds
+		// between its polls, and the virtual clock the rest of each Poll.
+		InsyncDelay: 5 * time.Millisecond,
 		OnEnvRun: func(_, _ string, outcomes []deploy.Outcome) {
 			r.mu.Lock()
 			r.outcomes = append(r.outcomes, outcomes...)

@@ -2,6 +2,7 @@ package standin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -353,6 +354,35 @@ func TestAPIGroupsByTagFollowsPages(t *testing.T) {
 		assert.Equal(t, 1, g.InService, "group %s in service", g.Name)
 	}
 	assert.Equal(t, 3, env.callsTo("autoscaling"), "pages of 100, 100 and 5")
+}
+
+// The SDK's ResourceRecordSetsChanged waiter, as a swap uses it, against
+// the stand-in: INSYNC at once without a fault; under change-pending every
+// answer is PENDING and reported, until the caller's Poll gives up.
+func TestAPIRoute53WaitInsync(t *testing.T) {
+	env := newAPIEnv(t)
+	c := env.client()
+	ctx := context.Background()
+	id, err := c.DNS.MarkSwap(ctx, apiTestZone, "_swap.web.example.com", "blue->green")
+	require.NoError(t, err, "ChangeResourceRecordSets")
+	polls := 0
+	o := awscheck.WaitOptions{MinDelay: time.Millisecond, MaxDelay: time.Millisecond, Timeout: time.Minute,
+		Poll: func(_ context.Context, calls int, status string) error {
+			polls++
+			assert.Equal(t, awscheck.ChangePending, status, "what is reported")
+			if calls == 5 {
+				return errors.New("gave up after 10m0s")
+			}
+			return nil
+		}}
+	require.NoError(t, c.DNS.WaitInsync(ctx, id, o), "no fault: INSYNC")
+	assert.Zero(t, polls, "nothing to report")
+
+	env.faults(t, Fault{Kind: FaultChangePending})
+	err = c.DNS.WaitInsync(ctx, id, o)
+	require.Error(t, err, "stuck PENDING")
+	assert.Contains(t, err.Error(), "route53 change "+id+" to be INSYNC (last status PENDING, after 5 GetChange calls): gave up after 10m0s", "names the change and its status")
+	assert.Equal(t, 5, polls, "every PENDING was reported")
 }
 
 func TestAPIRoute53MarkerAndChangeStatus(t *testing.T) {
