@@ -15,6 +15,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/video-platform/video-platform/infra/decide"
 )
 
 // realCLI finds a Pulumi CLI or skips: this test drives the real engine.
@@ -54,7 +56,7 @@ func program(ctx *pulumi.Context) error {
 			return err
 		}
 		rec := &testComponent{}
-		if err := ctx.RegisterComponentResource(recordType, "web-"+live["web"]+"-a", rec, pulumi.Parent(recs)); err != nil {
+		if err := ctx.RegisterComponentResource(decide.RecordType, "web-"+live["web"]+"-a", rec, pulumi.Parent(recs)); err != nil {
 			return err
 		}
 		base, err := pulumi.NewStackReference(ctx, "organization/deploytest/base", nil)
@@ -174,8 +176,8 @@ func TestRealCLI(t *testing.T) {
 	assert.Equal(t, "create", ops["web-green-a"], "the new record is created: %v", res.Steps)
 	assert.Equal(t, "delete", ops["web-blue-a"], "the old record is deleted: %v", res.Steps)
 	assert.Equal(t, "same", ops["zone"], "the zone is unchanged: %v", res.Steps)
-	assert.Empty(t, unrelatedSteps(res.Steps, "web"), "only web records change")
-	assert.NotEmpty(t, unrelatedSteps(res.Steps, "recorder"), "for the recorder these changes are unrelated")
+	assert.Empty(t, decide.UnrelatedSteps(res.Steps, "web"), "only web records change")
+	assert.NotEmpty(t, decide.UnrelatedSteps(res.Steps, "recorder"), "for the recorder these changes are unrelated")
 	assert.Equal(t, 1, res.Changes["create"], "change summary counts the create")
 }
 

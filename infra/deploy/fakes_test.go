@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/video-platform/video-platform/infra/awscheck"
+	"github.com/video-platform/video-platform/infra/decide"
 	"github.com/video-platform/video-platform/infra/envlock"
 )
 
@@ -211,7 +212,7 @@ func (s *fakeStack) Resources(context.Context) ([]Deployed, error) {
 		for color, w := range colors {
 			out = append(out, Deployed{
 				URN:  "urn:pulumi:prod-dns::video-platform::video-platform:dns:DnsRecords$aws:route53/record:Record::" + svc + "-" + color + "-a",
-				Type: recordType,
+				Type: decide.RecordType,
 				Outputs: map[string]any{"setIdentifier": color,
 					"weightedRoutingPolicies": []any{map[string]any{"weight": float64(w)}}},
 			})
@@ -230,7 +231,7 @@ func (s *fakeStack) applyRecords() {
 	for svc, c := range live {
 		color, _ := c.(string)
 		pct, _ := asInt(canary[svc])
-		s.records[svc] = expectedWeights(color, pct)
+		s.records[svc] = decide.ExpectedWeights(color, pct)
 	}
 }
 
@@ -466,9 +467,9 @@ func newWorld(root string) *world {
 	dns.steps = []Step{
 		{URN: "urn:pulumi:prod-dns::video-platform::pulumi:pulumi:Stack::video-platform-prod-dns", Type: "pulumi:pulumi:Stack", Op: "same"},
 		{URN: "urn:pulumi:prod-dns::video-platform::video-platform:dns:DnsRecords::web", Type: "video-platform:dns:DnsRecords", Op: "same"},
-		{URN: "urn:pulumi:prod-dns::video-platform::video-platform:dns:DnsRecords$aws:route53/record:Record::web-blue-a", Type: recordType, Op: "update"},
-		{URN: "urn:pulumi:prod-dns::video-platform::video-platform:dns:DnsRecords$aws:route53/record:Record::web-green-aaaa", Type: recordType, Op: "update"},
-		{URN: "urn:pulumi:prod-dns::video-platform::video-platform:dns:DnsRecords$aws:route53/record:Record::recorder-blue-a", Type: recordType, Op: "same"},
+		{URN: "urn:pulumi:prod-dns::video-platform::video-platform:dns:DnsRecords$aws:route53/record:Record::web-blue-a", Type: decide.RecordType, Op: "update"},
+		{URN: "urn:pulumi:prod-dns::video-platform::video-platform:dns:DnsRecords$aws:route53/record:Record::web-green-aaaa", Type: decide.RecordType, Op: "update"},
+		{URN: "urn:pulumi:prod-dns::video-platform::video-platform:dns:DnsRecords$aws:route53/record:Record::recorder-blue-a", Type: decide.RecordType, Op: "same"},
 	}
 	healthy := []awscheck.Target{{ID: "i-1", Port: 8080, State: "healthy"}, {ID: "i-2", Port: 8080, State: "healthy"}, {ID: "i-3", Port: 8080, State: "healthy"}}
 	clock := &fakeClock{now: t0}

@@ -9,72 +9,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/video-platform/video-platform/internal/topology"
 )
-
-func TestJudgeUp(t *testing.T) {
-	nodes := plan("prod", nil, false)
-	deployed := func() trafficState {
-		return trafficState{deployed: true,
-			weights: map[string]map[string]int{"web": {"blue": 90, "green": 10}, "recorder": {"blue": 100, "green": 0}},
-			live:    map[string]string{"web": "blue", "recorder": "blue"},
-			canary:  map[string]int{"web": 10},
-		}
-	}
-	full := capacity{Min: 3, Max: 9, Desired: 3}
-	caps := func(override map[string]capacity) map[string]capacity {
-		out := map[string]capacity{}
-		for _, id := range topology.EnvStacks("prod") {
-			if id.Kind == topology.KindCopy {
-				out[id.Name] = full
-			}
-		}
-		for k, v := range override {
-			out[k] = v
-		}
-		return out
-	}
-	cases := []struct {
-		name   string
-		state  func(*trafficState)
-		caps   map[string]capacity
-		stack  string
-		reason string
-	}{
-		{"live copy to zero", nil, map[string]capacity{"prod-web-blue": {}}, "prod-web-blue",
-			"prod-web-blue config video-platform:copy.capacity.min = 0 would leave the copy that serves 90% of web without instances"},
-		{"canary target desired 0", nil, map[string]capacity{"prod-web-green": {Min: 0, Max: 3, Desired: 0}}, "prod-web-green",
-			"copy.capacity.min = 0 would leave the copy that serves 10% of web"},
-		{"live copy max 0 only", nil, map[string]capacity{"prod-recorder-blue": {Min: 1, Max: 0, Desired: 1}}, "prod-recorder-blue",
-			"copy.capacity.max = 0"},
-		{"dns live changed in config", func(s *trafficState) { s.live["recorder"] = "green" }, nil, "prod-dns",
-			"prod-dns config video-platform:live.recorder = green differs from what its records serve (now live: recorder blue=100 green=0); traffic moves only through `infra swap prod recorder --to green`"},
-		{"dns canary changed in config", func(s *trafficState) { s.canary["web"] = 50 }, nil, "prod-dns",
-			"video-platform:canary.web = 50 differs from what its records serve (now live: web blue=90 green=10); traffic moves only through `infra swap prod web --canary 50`"},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			st := deployed()
-			if c.state != nil {
-				c.state(&st)
-			}
-			refused := judgeUp("prod", nodes, st, caps(c.caps))
-			require.Len(t, refused, 1, "exactly one stack refused: %v", refused)
-			require.Contains(t, refused, c.stack, "the stack named")
-			assert.Contains(t, refused[c.stack].Error(), c.reason, "names the key, the value and the way out")
-		})
-	}
-	t.Run("idle copy to zero is fine", func(t *testing.T) {
-		st := deployed()
-		st.canary = map[string]int{}
-		st.weights["web"] = map[string]int{"blue": 100, "green": 0}
-		assert.Empty(t, judgeUp("prod", nodes, st, caps(map[string]capacity{"prod-web-green": {}})), "an idle copy may be retired by up")
-	})
-	t.Run("first deploy has nothing to guard", func(t *testing.T) {
-		assert.Empty(t, judgeUp("prod", nodes, trafficState{}, caps(map[string]capacity{"prod-web-blue": {}})), "no DNS records yet")
-	})
-}
 
 func TestUpRefusesBeforeAnyStackRuns(t *testing.T) {
 	w := newWorld(t.TempDir())

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/video-platform/video-platform/infra/awscheck"
+	"github.com/video-platform/video-platform/infra/decide"
 	"github.com/video-platform/video-platform/internal/topology"
 )
 
@@ -58,7 +59,7 @@ func (a *Workflow) Housekeeping(ctx context.Context, o HousekeepingOptions) erro
 
 	attention := 0
 	for _, f := range h.findings {
-		if f.Level == levelAttention {
+		if f.Level == decide.LevelAttention {
 			attention++
 		}
 	}
@@ -84,11 +85,11 @@ func (a *Workflow) Housekeeping(ctx context.Context, o HousekeepingOptions) erro
 type housekeeping struct {
 	a        *Workflow
 	o        HousekeepingOptions
-	findings []Finding
+	findings []decide.Finding
 }
 
-func (h *housekeeping) add(level findingLevel, kind, subject, format string, args ...any) {
-	h.findings = append(h.findings, Finding{Level: level, Kind: kind, Subject: subject, Message: fmt.Sprintf(format, args...)})
+func (h *housekeeping) add(level decide.FindingLevel, kind, subject, format string, args ...any) {
+	h.findings = append(h.findings, decide.Finding{Level: level, Kind: kind, Subject: subject, Message: fmt.Sprintf(format, args...)})
 }
 
 // idleCopies retires each swapped-out copy whose traffic has stopped.
@@ -96,13 +97,13 @@ func (h *housekeeping) idleCopies(ctx context.Context) {
 	env := h.o.Env
 	checks, err := h.a.checks(ctx, env)
 	if err != nil {
-		h.add(levelAttention, "idle-copy", env, "no AWS client: %v", err)
+		h.add(decide.LevelAttention, "idle-copy", env, "no AWS client: %v", err)
 		return
 	}
 	for _, svc := range topology.ServiceNames() {
 		st, err := h.a.readIdle(ctx, env, svc)
 		if err != nil {
-			h.add(levelAttention, "idle-copy", svc, "cannot read what is live: %v", err)
+			h.add(decide.LevelAttention, "idle-copy", svc, "cannot read what is live: %v", err)
 			continue
 		}
 		if st.live == "" {
@@ -110,7 +111,7 @@ func (h *housekeeping) idleCopies(ctx context.Context) {
 		}
 		color := topology.Other(st.live)
 		name := topology.CopyStackName(env, svc, color)
-		c := idleCopy{Stack: name, Canary: st.canary, SwappedAt: st.swappedAt,
+		c := decide.IdleCopy{Stack: name, Canary: st.canary, SwappedAt: st.swappedAt,
 			SwappedOut: st.previous == color, PreviousRelease: st.previousRelease}
 		s, err := h.a.stack(ctx, name)
 		if err != nil {
@@ -118,7 +119,7 @@ func (h *housekeeping) idleCopies(ctx context.Context) {
 		}
 		outs, err := s.Outputs(ctx)
 		if err != nil {
-			h.add(levelAttention, "idle-copy", name, "cannot read its outputs: %v", err)
+			h.add(decide.LevelAttention, "idle-copy", name, "cannot read its outputs: %v", err)
 			continue
 		}
 		if len(outs) == 0 {
@@ -129,14 +130,14 @@ func (h *housekeeping) idleCopies(ctx context.Context) {
 		c.HasCapacity = maxSize > 0
 		if c.HasCapacity && c.SwappedOut && c.Release == c.PreviousRelease && c.Canary == 0 {
 			now := h.a.deps.Clock.Now()
-			sum, err := residual(ctx, checks.Metrics, outString(outs, "lbArnSuffix"), now.Add(-metricsLag-h.o.QuietFor), now.Add(-metricsLag))
-			c.TrafficErr, c.Quiet, c.Traffic = err, err == nil && sum.quiet(), sum.String()
+			sum, err := residual(ctx, checks.Metrics, outString(outs, "lbArnSuffix"), now.Add(-decide.MetricsLag-h.o.QuietFor), now.Add(-decide.MetricsLag))
+			c.TrafficErr, c.Quiet, c.Traffic = err, err == nil && sum.Quiet(), sum.String()
 		}
-		action, f := judgeIdleCopy(c, h.a.deps.Clock.Now(), h.o.MinWait, h.o.MaxIdle)
-		if action == retireCopy {
+		action, f := decide.JudgeIdleCopy(c, h.a.deps.Clock.Now(), h.o.MinWait, h.o.MaxIdle)
+		if action == decide.RetireCopy {
 			if err := h.a.retire(ctx, RetireOptions{Env: env, Service: svc, Color: color, MinWait: h.o.MinWait, QuietFor: h.o.QuietFor,
 				Timeout: time.Minute}); err != nil {
-				f.Level, f.Message = levelAttention, fmt.Sprintf("was quiet, but retiring it failed: %v", err)
+				f.Level, f.Message = decide.LevelAttention, fmt.Sprintf("was quiet, but retiring it failed: %v", err)
 			}
 		}
 		if f.Message != "" {
@@ -148,7 +149,7 @@ func (h *housekeeping) idleCopies(ctx context.Context) {
 // transcoders drops the draining releases whose groups are empty.
 func (h *housekeeping) transcoders(ctx context.Context) {
 	if err := h.a.roll(ctx, RollOptions{Env: h.o.Env, GC: true, Timeout: DefaultRollTimeout}); err != nil {
-		h.add(levelAttention, "transcoders", topology.TranscodersStackName(h.o.Env), "dropping empty draining releases failed: %v", err)
+		h.add(decide.LevelAttention, "transcoders", topology.TranscodersStackName(h.o.Env), "dropping empty draining releases failed: %v", err)
 	}
 }
 
@@ -161,7 +162,7 @@ func (h *housekeeping) groups(ctx context.Context) {
 	}
 	list, err := checks.Fleet.GroupsByTag(ctx, "env", env)
 	if err != nil {
-		h.add(levelAttention, "groups", env, "cannot list the Auto Scaling groups: %v", err)
+		h.add(decide.LevelAttention, "groups", env, "cannot list the Auto Scaling groups: %v", err)
 		return
 	}
 	groups := map[string]awscheck.Group{}
@@ -177,7 +178,7 @@ func (h *housekeeping) groups(ctx context.Context) {
 		outs, err := s.Outputs(ctx)
 		if err != nil {
 			unread[id.Name] = true
-			h.add(levelAttention, "groups", id.Name, "cannot read its outputs, so its groups are not classified: %v", err)
+			h.add(decide.LevelAttention, "groups", id.Name, "cannot read its outputs, so its groups are not classified: %v", err)
 			continue
 		}
 		if g := outString(outs, "groupName"); g != "" {
@@ -187,24 +188,24 @@ func (h *housekeeping) groups(ctx context.Context) {
 			declared[g] = true
 		}
 	}
-	phantom, _ := classifyGroups(env, groups, declared, unread)
+	phantom, _ := decide.ClassifyGroups(env, groups, declared, unread)
 	for _, name := range phantom {
 		g := groups[name]
-		h.add(levelAttention, "phantom-group", name, "tagged env=%s but declared by no stack (desired %d, %d instances); investigate, then delete it", env, g.Desired, g.Instances)
+		h.add(decide.LevelAttention, "phantom-group", name, "tagged env=%s but declared by no stack (desired %d, %d instances); investigate, then delete it", env, g.Desired, g.Instances)
 	}
 	tagged, drains, err := readInstances(ctx, checks.Fleet, env, groups)
 	if err != nil {
-		h.add(levelAttention, "instances", env, "cannot read the instances: %v", err)
+		h.add(decide.LevelAttention, "instances", env, "cannot read the instances: %v", err)
 		return
 	}
-	draining, outdated := judgeInstances(h.a.deps.Clock.Now(), groups, tagged, drains)
+	draining, outdated := decide.JudgeInstances(h.a.deps.Clock.Now(), groups, tagged, drains)
 	for _, d := range draining {
 		if d.Overdue() {
-			h.add(levelAttention, "overdue-drain", d.ID, "of %s (release %s) has drained for %s, past its hook's %s heartbeat", d.Group, d.Release, d.Age.Round(time.Second), d.Heartbeat)
+			h.add(decide.LevelAttention, "overdue-drain", d.ID, "of %s (release %s) has drained for %s, past its hook's %s heartbeat", d.Group, d.Release, d.Age.Round(time.Second), d.Heartbeat)
 		}
 	}
 	for _, o := range outdated {
-		h.add(levelAttention, "outdated-instance", o.ID, "of %s runs release %q, not the group's %s; it still takes work: replace it (an instance refresh, or terminate it)",
+		h.add(decide.LevelAttention, "outdated-instance", o.ID, "of %s runs release %q, not the group's %s; it still takes work: replace it (an instance refresh, or terminate it)",
 			o.Group, o.InstanceRelease, o.GroupRelease)
 	}
 }
@@ -215,7 +216,7 @@ func (h *housekeeping) images(ctx context.Context) {
 	env := h.o.Env
 	refs, err := h.referencedReleases(ctx)
 	if err != nil {
-		h.add(levelAttention, "images", env, "cannot read which releases the stacks reference: %v", err)
+		h.add(decide.LevelAttention, "images", env, "cannot read which releases the stacks reference: %v", err)
 		return
 	}
 	checks, err := h.a.checks(ctx, env)
@@ -226,17 +227,17 @@ func (h *housekeeping) images(ctx context.Context) {
 		repo := topology.RepositoryName(env, tier)
 		res, err := checks.Registry.KeepImages(ctx, repo, slices.Sorted(maps.Keys(refs[tier])))
 		if err != nil {
-			h.add(levelAttention, "images", repo, "cannot maintain the protected images: %v", err)
+			h.add(decide.LevelAttention, "images", repo, "cannot maintain the protected images: %v", err)
 			continue
 		}
 		for _, r := range res.Missing {
-			h.add(levelAttention, "missing-image", repo+":"+r, "referenced by %s but not in the registry: a replaced instance would fail to start", refs[tier][r])
+			h.add(decide.LevelAttention, "missing-image", repo+":"+r, "referenced by %s but not in the registry: a replaced instance would fail to start", refs[tier][r])
 		}
 		for _, r := range res.Added {
-			h.add(levelDone, "image-kept", repo+":"+r, "protected from the lifecycle policy (keep-%s), referenced by %s", r, refs[tier][r])
+			h.add(decide.LevelDone, "image-kept", repo+":"+r, "protected from the lifecycle policy (keep-%s), referenced by %s", r, refs[tier][r])
 		}
 		for _, r := range res.Removed {
-			h.add(levelDone, "image-released", repo+":"+r, "no stack references it any more; the lifecycle policy may expire it")
+			h.add(decide.LevelDone, "image-released", repo+":"+r, "no stack references it any more; the lifecycle policy may expire it")
 		}
 	}
 }
@@ -281,7 +282,7 @@ func (h *housekeeping) referencedReleases(ctx context.Context) (map[string]map[s
 			return nil, fmt.Errorf("read %s config transcoders: %w", name, err)
 		}
 		if found {
-			var f fleetConfig
+			var f decide.Fleet
 			if err := json.Unmarshal([]byte(raw), &f); err != nil {
 				return nil, fmt.Errorf("%s config transcoders is not an object: %w", name, err)
 			}

@@ -7,14 +7,15 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/video-platform/video-platform/infra/observed"
 )
 
 // ConfigNamespace is the project's config namespace; Stack config paths are
 // relative to it ("live.web" means "video-platform:live.web").
-const ConfigNamespace = "video-platform"
+const ConfigNamespace = observed.ConfigNamespace
 
 // ErrNoStack marks a stack that does not exist in the backend, so commands
 // can tell "not deployed" from a failed call.
@@ -58,18 +59,15 @@ type Stack interface {
 	Resources(ctx context.Context) ([]Deployed, error)
 }
 
-// Deployed is one resource of a stack's deployed state.
-type Deployed struct {
-	// URN identifies the resource.
-	URN string `json:"urn"`
-	// Type is its type token.
-	Type string `json:"type"`
-	// Outputs are its state as the provider last reported it.
-	Outputs map[string]any `json:"outputs"`
-}
-
-// Name is the resource's logical name, the last part of its URN.
-func (d Deployed) Name() string { return d.URN[strings.LastIndex(d.URN, "::")+2:] }
+// The engine's observations are plain values of infra/observed.
+type (
+	// Deployed is one resource of a stack's deployed state.
+	Deployed = observed.Deployed
+	// Step is one resource's planned or applied operation.
+	Step = observed.Step
+	// Update summarizes a stack's most recent operation.
+	Update = observed.Update
+)
 
 // RunOptions are passed to Preview, Up and Destroy.
 type RunOptions struct {
@@ -92,36 +90,6 @@ type Result struct {
 	Changes map[string]int
 	// Duration is how long the operation took.
 	Duration time.Duration
-}
-
-// Step is one resource's planned or applied operation.
-type Step struct {
-	// URN identifies the resource.
-	URN string
-	// Type is the resource type token, e.g. "aws:route53/record:Record".
-	Type string
-	// Op is the engine's operation: same, create, update, delete, replace,
-	// create-replacement, delete-replaced, read, ...
-	Op string
-}
-
-// Name is the resource's logical name, the last part of its URN.
-func (s Step) Name() string {
-	return s.URN[strings.LastIndex(s.URN, "::")+2:]
-}
-
-// Update summarizes a stack's most recent operation.
-type Update struct {
-	// Kind is update, preview, destroy, refresh...
-	Kind string
-	// Result is succeeded, failed or in-progress.
-	Result string
-	// StartTime is when the operation started.
-	StartTime time.Time
-	// EndTime is when it ended; zero while in progress.
-	EndTime time.Time
-	// Changes counts resources per operation.
-	Changes map[string]int
 }
 
 // formatChanges renders an op→count map compactly: "+1 ~2 -0 =5".
@@ -173,24 +141,6 @@ func outStrings(m map[string]any, key string) map[string]string {
 	return res
 }
 
-// asInt reads a number that may arrive as float64 (outputs), int or a
-// string (config).
-func asInt(v any) (int, bool) {
-	switch n := v.(type) {
-	case float64:
-		return int(n), true
-	case int:
-		return n, true
-	case json.Number:
-		i, err := n.Int64()
-		return int(i), err == nil
-	case string:
-		i, err := strconv.Atoi(strings.TrimSpace(n))
-		return i, err == nil
-	}
-	return 0, false
-}
-
 // configJSON decodes a config value that holds an object or list; a plain
 // string is returned as is.
 func configJSON(value string) any {
@@ -209,3 +159,6 @@ func configString(value string) string {
 	}
 	return value
 }
+
+// asInt reads a number from outputs or config (see observed.Int).
+func asInt(v any) (int, bool) { return observed.Int(v) }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/video-platform/video-platform/infra/awscheck"
+	"github.com/video-platform/video-platform/infra/decide"
 	"github.com/video-platform/video-platform/internal/topology"
 )
 
@@ -60,7 +61,7 @@ func (a *Workflow) Release(ctx context.Context, o ReleaseOptions) error {
 	if o.Release == "" || strings.ContainsAny(o.Release, " \t\n/:") {
 		return usagef("release %q is not an image tag", o.Release)
 	}
-	if err := parseCanary(o.Canary); err != nil {
+	if err := decide.CheckCanary(o.Canary); err != nil {
 		return usagef("%v", err)
 	}
 	if o.Service == transcodersService && len(o.Canary) > 0 {
@@ -101,7 +102,7 @@ func (r *releaseRun) statement(ctx context.Context) {
 	if err == nil {
 		var weights map[string]int
 		if weights, err = r.a.deployedWeights(ctx, dns, r.o.Service); err == nil {
-			r.a.printf("%s\n", LiveStatement(r.o.Service, weights))
+			r.a.printf("%s\n", decide.LiveStatement(r.o.Service, weights))
 			return
 		}
 	}
@@ -181,31 +182,31 @@ func (r *releaseRun) run(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("release %s: %w", r.o.Release, err)
 		}
-		plan := nextReleaseStep(st, r.o.Release, r.o.Canary, r.o.Watch)
+		plan := decide.NextReleaseStep(st, r.o.Release, r.o.Canary, r.o.Watch)
 		switch plan.Step {
-		case stepDeploy:
+		case decide.StepDeploy:
 			if err := r.deploy(ctx, c, st); err != nil {
 				return err
 			}
-		case stepWaitHealthy:
+		case decide.StepWaitHealthy:
 			if err := r.waitHealthy(ctx, st); err != nil {
 				return err
 			}
-		case stepCanary:
+		case decide.StepCanary:
 			if err := r.canary(ctx, c, st, plan.CanaryPct); err != nil {
 				return err
 			}
-		case stepSwap:
+		case decide.StepSwap:
 			r.progress("swapping %s to %s", r.o.Service, st.Target)
 			if err := r.a.swap(ctx, swapReq{env: r.o.Env, svc: r.o.Service, to: st.Target, canary: -1}); err != nil {
 				return fmt.Errorf("release %s: the swap failed: %w", r.o.Release, err)
 			}
-		case stepWatch:
+		case decide.StepWatch:
 			return r.watch(ctx, c, st, plan.WatchLeft)
-		case stepDone:
+		case decide.StepDone:
 			r.progress("%s runs %s on %s; %s keeps running for a rollback until housekeeping retires it", r.o.Service, r.o.Release, st.Live, topology.Other(st.Live))
 			return nil
-		case stepRolledBack:
+		case decide.StepRolledBack:
 			return exitError{code: ExitFailed, msg: fmt.Sprintf("release %s of %s was swapped in and rolled back at %s (%s config previous.%s); "+
 				"nothing changed. Fix the release and publish a new tag; to put this one on traffic again, swap by hand: infra swap %s %s",
 				r.o.Release, r.o.Service, st.SwappedAt.UTC().Format(time.RFC3339), topology.DNSStackName(r.o.Env), r.o.Service, r.o.Env, r.o.Service)}
@@ -213,55 +214,55 @@ func (r *releaseRun) run(ctx context.Context) error {
 	}
 }
 
-// observe reads everything nextReleaseStep decides from.
-func (r *releaseRun) observe(ctx context.Context) (*releaseCopies, releaseState, error) {
+// observe reads everything decide.NextReleaseStep decides from.
+func (r *releaseRun) observe(ctx context.Context) (*releaseCopies, decide.ReleaseState, error) {
 	env, svc := r.o.Env, r.o.Service
 	idle, err := r.a.readIdle(ctx, env, svc)
 	if err != nil {
-		return nil, releaseState{}, err
+		return nil, decide.ReleaseState{}, err
 	}
 	if idle.live == "" {
-		return nil, releaseState{}, fmt.Errorf("%s serves no live color for %s; run `infra up %s` first", topology.DNSStackName(env), svc, env)
+		return nil, decide.ReleaseState{}, fmt.Errorf("%s serves no live color for %s; run `infra up %s` first", topology.DNSStackName(env), svc, env)
 	}
 	c := &releaseCopies{liveColor: idle.live, canary: idle.canary, swappedAt: idle.swappedAt, previous: idle.previous, prevRel: idle.previousRelease}
 	target := topology.Other(idle.live)
 	if c.live, err = r.a.stack(ctx, topology.CopyStackName(env, svc, idle.live)); err != nil {
-		return nil, releaseState{}, err
+		return nil, decide.ReleaseState{}, err
 	}
 	if c.target, err = r.a.stack(ctx, topology.CopyStackName(env, svc, target)); err != nil {
-		return nil, releaseState{}, err
+		return nil, decide.ReleaseState{}, err
 	}
 	if c.liveOuts, err = c.live.Outputs(ctx); err != nil {
-		return nil, releaseState{}, fmt.Errorf("read %s outputs: %w", c.live.Name(), err)
+		return nil, decide.ReleaseState{}, fmt.Errorf("read %s outputs: %w", c.live.Name(), err)
 	}
 	c.liveRel = outString(c.liveOuts, "release")
 	if c.liveCap, err = readCapacity(ctx, c.live); err != nil {
-		return nil, releaseState{}, err
+		return nil, decide.ReleaseState{}, err
 	}
 	targetCap, err := readCapacity(ctx, c.target)
 	if err != nil {
-		return nil, releaseState{}, err
+		return nil, decide.ReleaseState{}, err
 	}
 	c.targetDesired = targetCap.desired
 	if v, found, err := c.target.GetConfig(ctx, "copy.release"); err != nil {
-		return nil, releaseState{}, fmt.Errorf("read %s config copy.release: %w", c.target.Name(), err)
+		return nil, decide.ReleaseState{}, fmt.Errorf("read %s config copy.release: %w", c.target.Name(), err)
 	} else if found {
 		c.targetRel = configString(v)
 	}
 	checks, err := r.a.checks(ctx, env)
 	if err != nil {
-		return nil, releaseState{}, err
+		return nil, decide.ReleaseState{}, err
 	}
 	groups, err := checks.Fleet.GroupsByTag(ctx, "env", env)
 	if err != nil {
-		return nil, releaseState{}, fmt.Errorf("read the Auto Scaling groups of %s: %w", env, err)
+		return nil, decide.ReleaseState{}, fmt.Errorf("read the Auto Scaling groups of %s: %w", env, err)
 	}
 	for _, g := range groups {
 		if g.Name == outString(c.liveOuts, "groupName") {
 			c.liveInService = g.InService
 		}
 	}
-	st := releaseState{Live: idle.live, Target: target, LiveRelease: c.liveRel, TargetRelease: c.targetRel,
+	st := decide.ReleaseState{Live: idle.live, Target: target, LiveRelease: c.liveRel, TargetRelease: c.targetRel,
 		TargetDesired: c.targetDesired, LiveInService: c.liveInService, Canary: idle.canary,
 		Previous: c.previous, PreviousRelease: c.prevRel, SwappedAt: idle.swappedAt, Now: r.a.deps.Clock.Now()}
 	// Readiness is asked only of a copy that runs the release at size: the
@@ -302,7 +303,7 @@ func readCapacity(ctx context.Context, s Stack) (capacityConfig, error) {
 // deploy sets the target copy's release and its capacity to the live
 // copy's (desired at least what the live copy has in service), and runs an
 // up of that copy only. On failure the config is restored.
-func (r *releaseRun) deploy(ctx context.Context, c *releaseCopies, st releaseState) error {
+func (r *releaseRun) deploy(ctx context.Context, c *releaseCopies, st decide.ReleaseState) error {
 	want := capacityConfig{min: c.liveCap.min, max: c.liveCap.max, desired: max(c.liveCap.desired, st.LiveInService, c.liveCap.min, 1)}
 	want.max = max(want.max, want.desired)
 	name := c.target.Name()
@@ -340,7 +341,7 @@ func (r *releaseRun) deploy(ctx context.Context, c *releaseCopies, st releaseSta
 
 // waitHealthy waits until the target copy passes the swap's preflight,
 // printing what it waits for at every poll.
-func (r *releaseRun) waitHealthy(ctx context.Context, st releaseState) error {
+func (r *releaseRun) waitHealthy(ctx context.Context, st decide.ReleaseState) error {
 	deadline := r.a.deps.Clock.Now().Add(r.o.Timeout)
 	for {
 		c, cur, err := r.observe(ctx)
@@ -364,7 +365,7 @@ func (r *releaseRun) waitHealthy(ctx context.Context, st releaseState) error {
 
 // canary moves the share pct to the target, holds it for Step with the
 // target's alarms watched, then moves on to the next share or the swap.
-func (r *releaseRun) canary(ctx context.Context, c *releaseCopies, st releaseState, pct int) error {
+func (r *releaseRun) canary(ctx context.Context, c *releaseCopies, st decide.ReleaseState, pct int) error {
 	if st.Canary != pct {
 		r.progress("canary: %d%% of %s to %s", pct, r.o.Service, st.Target)
 		if err := r.a.swap(ctx, swapReq{env: r.o.Env, svc: r.o.Service, canary: pct}); err != nil {
@@ -387,7 +388,7 @@ func (r *releaseRun) canary(ctx context.Context, c *releaseCopies, st releaseSta
 		}
 		return exitError{code: ExitFailed, msg: fmt.Sprintf("release %s: %s during the %d%% canary; the canary is ended and %s serves everything", r.o.Release, fired, pct, st.Live)}
 	}
-	if next := nextCanary(r.o.Canary, pct); next > 0 {
+	if next := decide.NextCanary(r.o.Canary, pct); next > 0 {
 		r.progress("canary: %d%% of %s to %s", next, r.o.Service, st.Target)
 		if err := r.a.swap(ctx, swapReq{env: r.o.Env, svc: r.o.Service, canary: next}); err != nil {
 			return fmt.Errorf("release %s: the canary of %d%% failed: %w", r.o.Release, next, err)
@@ -403,7 +404,7 @@ func (r *releaseRun) canary(ctx context.Context, c *releaseCopies, st releaseSta
 
 // watch watches the new live color's alarms for what is left of Watch and
 // swaps back when one fires.
-func (r *releaseRun) watch(ctx context.Context, c *releaseCopies, st releaseState, left time.Duration) error {
+func (r *releaseRun) watch(ctx context.Context, c *releaseCopies, st decide.ReleaseState, left time.Duration) error {
 	alarms, err := r.alarmNames(ctx, c.live)
 	if err != nil {
 		return err

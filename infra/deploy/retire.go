@@ -5,12 +5,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/video-platform/video-platform/infra/decide"
 	"github.com/video-platform/video-platform/internal/topology"
 )
-
-// dnsTTL is the TTL Route53 gives alias records to ALBs; resolvers that
-// honour it have moved within a few TTLs of the swap.
-const dnsTTL = 60 * time.Second
 
 // Defaults of retire's waits and roll's timeout, as the runbook states
 // them.
@@ -139,7 +136,7 @@ func (a *Workflow) retire(ctx context.Context, o RetireOptions) error {
 	if err != nil {
 		return fmt.Errorf("retire %s: %w", name, err)
 	}
-	if err := refuseLive(st, svc, color); err != nil {
+	if err := decide.RefuseRetire(st.live, st.canary, svc, color); err != nil {
 		return err
 	}
 	copyStack, err := a.stack(ctx, name)
@@ -164,14 +161,14 @@ func (a *Workflow) retire(ctx context.Context, o RetireOptions) error {
 		since = start
 		a.printf("no swap time recorded (%s config previous.%s.swappedAt); timing from now\n", topology.DNSStackName(env), svc)
 	}
-	waitUntil := since.Add(3 * dnsTTL)
+	waitUntil := since.Add(3 * decide.DNSTTL)
 	if m := since.Add(minWait); m.After(waitUntil) {
 		waitUntil = m
 	}
 	deadline := start.Add(timeout)
 	for {
 		now := a.deps.Clock.Now()
-		sum, err := residual(ctx, checks.Metrics, suffix, now.Add(-metricsLag-quietFor), now.Add(-metricsLag))
+		sum, err := residual(ctx, checks.Metrics, suffix, now.Add(-decide.MetricsLag-quietFor), now.Add(-decide.MetricsLag))
 		if err != nil {
 			return fmt.Errorf("retire %s: traffic of %s: %w", name, suffix, err)
 		}
@@ -182,7 +179,7 @@ func (a *Workflow) retire(ctx context.Context, o RetireOptions) error {
 		}
 		a.printf("%s %s: residual traffic over the last %s: %s; timer (3×TTL, --min-wait %s since swap): %s\n",
 			now.UTC().Format("15:04:05"), name, quietFor, sum, minWait, timer)
-		if timerOK && sum.quiet() {
+		if timerOK && sum.Quiet() {
 			break
 		}
 		if noWait {
@@ -212,7 +209,7 @@ func (a *Workflow) retire(ctx context.Context, o RetireOptions) error {
 	if st, err = a.readIdle(ctx, env, svc); err != nil {
 		return fmt.Errorf("retire %s: %w", name, err)
 	}
-	if err := refuseLive(st, svc, color); err != nil {
+	if err := decide.RefuseRetire(st.live, st.canary, svc, color); err != nil {
 		return err
 	}
 
@@ -243,17 +240,5 @@ func (a *Workflow) retire(ctx context.Context, o RetireOptions) error {
 		return fmt.Errorf("retire %s: up failed: %w\nthe config keeps capacity 0; re-run `infra up %s --stack %s`", name, err, env, name)
 	}
 	a.printf("retired %s: capacity {min:0,max:0,desired:0}; commit Pulumi.%s.yaml\n", name, name)
-	return nil
-}
-
-// refuseLive refuses to retire the live color or a color taking canary
-// traffic.
-func refuseLive(st idleState, svc, color string) error {
-	if st.live == color {
-		return fmt.Errorf("retire refused: %s is the live color of %s; swap first", color, svc)
-	}
-	if st.canary > 0 {
-		return fmt.Errorf("retire refused: %s takes a %d%% canary of %s; end it with `swap --canary 0` first", color, st.canary, svc)
-	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/video-platform/video-platform/infra/awscheck"
+	"github.com/video-platform/video-platform/infra/decide"
 )
 
 func swappedWorld(t *testing.T) *world {
@@ -39,9 +40,9 @@ func TestRetireWaitsForQuietThenScales(t *testing.T) {
 	assert.Equal(t, "2026.11.20-1", cfg(t, copyStack, "copy.release"), "release kept")
 	assert.Contains(t, out, "12 requests, 3 active connections", "prints the residual traffic")
 	assert.Contains(t, out, "retired prod-web-green", "reports")
-	// Quiet is judged on a window ending metricsLag before now.
-	assert.False(t, w.clock.Now().Before(quietAfter.Add(metricsLag)), "did not proceed before the traffic stopped")
-	assert.True(t, w.clock.Now().Before(quietAfter.Add(metricsLag+2*time.Minute)), "proceeded soon after quiet")
+	// Quiet is judged on a window ending decide.MetricsLag before now.
+	assert.False(t, w.clock.Now().Before(quietAfter.Add(decide.MetricsLag)), "did not proceed before the traffic stopped")
+	assert.True(t, w.clock.Now().Before(quietAfter.Add(decide.MetricsLag+2*time.Minute)), "proceeded soon after quiet")
 	// Progress at every poll: an operator sees the wait move at least every
 	// poll interval (15 s by default), not once a minute.
 	waited := w.clock.Now().Sub(t0)
@@ -292,14 +293,4 @@ func TestStatusShowsDrainingAndOutdatedInstances(t *testing.T) {
 	assert.Regexp(t, `asg-tr-r2\s+i-b\s+r2\s+r1`, out, "the outdated instance names both releases")
 	assert.NotContains(t, out, "i-a ", "an up-to-date instance is not listed")
 	assert.NotContains(t, out, "i-stray", "instances of groups status does not know are left to the phantom check")
-}
-
-func TestJudgeInstancesWithoutActivityOrHook(t *testing.T) {
-	groups := map[string]awscheck.Group{"g": {Tags: map[string]string{"release": "r1"}, Members: []awscheck.Member{{ID: "i-1", LifecycleState: "Terminating:Proceed"}}}}
-	draining, outdated := judgeInstances(t0, groups, []awscheck.TaggedInstance{{ID: "i-1", Group: "g", Tags: map[string]string{}}}, nil)
-	require.Len(t, draining, 1, "Terminating:Proceed still holds work")
-	assert.False(t, draining[0].Overdue(), "no hook heartbeat known: never called overdue")
-	assert.Equal(t, time.Duration(0), draining[0].Age, "no activity: age unknown")
-	require.Len(t, outdated, 1, "an instance without a release tag in a group with one is outdated")
-	assert.Equal(t, "", outdated[0].InstanceRelease)
 }

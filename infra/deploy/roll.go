@@ -10,11 +10,9 @@ import (
 	"time"
 
 	"github.com/video-platform/video-platform/infra/awscheck"
+	"github.com/video-platform/video-platform/infra/decide"
 	"github.com/video-platform/video-platform/internal/topology"
 )
-
-// defaultMaxDraining matches the transcoders stack's default.
-const defaultMaxDraining = 2
 
 // RollOptions are `infra roll <env> transcoders`'.
 type RollOptions struct {
@@ -50,47 +48,6 @@ func (a *Workflow) Roll(ctx context.Context, o RollOptions) error {
 	return a.roll(ctx, o)
 }
 
-// fleetConfig is the part of video-platform:transcoders a roll changes.
-type fleetConfig struct {
-	Active      string   `json:"active"`
-	Warming     string   `json:"warming"`
-	Draining    []string `json:"draining"`
-	MaxDraining *int     `json:"maxDraining"`
-}
-
-// rollPlan is what a roll will do, decided from the config alone.
-type rollPlan struct {
-	// warm is true when phase 1 (create the new group beside the active
-	// one) is still to do; false when a roll that crashed after it resumes.
-	warm bool
-	// previous is the release that stays active until the new one is ready.
-	previous string
-}
-
-// planRoll decides a roll to release. It never drains the only ready
-// release: the previous one stays active until the new one is proven.
-func planRoll(cfg fleetConfig, env, release string) (rollPlan, error) {
-	switch {
-	case release == cfg.Active:
-		return rollPlan{}, fmt.Errorf("%s is already the active release", release)
-	case cfg.Warming != "" && cfg.Warming != release:
-		return rollPlan{}, fmt.Errorf("a roll to %s is in progress (warming); finish it with `infra roll %s transcoders --release %s`, or remove transcoders.warming to abandon it", cfg.Warming, env, cfg.Warming)
-	}
-	return rollPlan{warm: cfg.Warming != release, previous: cfg.Active}, nil
-}
-
-// nextDraining is the draining list once release is active: the previous
-// active release first, without release itself.
-func nextDraining(cfg fleetConfig, release string) []string {
-	out := []string{cfg.Active}
-	for _, r := range cfg.Draining {
-		if r != release && r != cfg.Active {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
 // roll makes release the active transcoder release in two phases. Phase 1
 // creates its group beside the active one (warming) and waits until every
 // instance is in service: with the launch hook, in service means ready.
@@ -116,11 +73,11 @@ func (a *Workflow) roll(ctx context.Context, o RollOptions) error {
 	if !found {
 		return fmt.Errorf("%s has no %s:transcoders config", name, ConfigNamespace)
 	}
-	var cfg fleetConfig
+	var cfg decide.Fleet
 	if err := json.Unmarshal([]byte(raw), &cfg); err != nil {
 		return fmt.Errorf("%s config transcoders is not an object: %w", name, err)
 	}
-	maxDraining := defaultMaxDraining
+	maxDraining := decide.DefaultMaxDraining
 	if cfg.MaxDraining != nil {
 		maxDraining = *cfg.MaxDraining
 	}
@@ -130,7 +87,7 @@ func (a *Workflow) roll(ctx context.Context, o RollOptions) error {
 	}
 	draining := cfg.Draining
 	if release != "" {
-		draining = nextDraining(cfg, release)
+		draining = decide.NextDraining(cfg, release)
 	}
 	if gc {
 		if draining, err = a.gcDraining(ctx, env, s, checks.Fleet, cfg.Active, draining); err != nil {
@@ -155,7 +112,7 @@ func (a *Workflow) roll(ctx context.Context, o RollOptions) error {
 		a.printf("roll: %s draining releases now %s\n", name, strings.Join(draining, ", "))
 		return nil
 	}
-	plan, err := planRoll(cfg, env, release)
+	plan, err := decide.PlanRoll(cfg, env, release)
 	if err != nil {
 		return fmt.Errorf("roll refused: %w", err)
 	}
@@ -164,13 +121,13 @@ func (a *Workflow) roll(ctx context.Context, o RollOptions) error {
 	warming := cfg
 	warming.Warming = release
 	warming.Draining = slices.DeleteFunc(slices.Clone(cfg.Draining), func(r string) bool { return r == release })
-	if plan.warm {
-		a.printf("roll phase 1 of 2: %s starts beside the active %s; both take jobs\n", release, plan.previous)
+	if plan.Warm {
+		a.printf("roll phase 1 of 2: %s starts beside the active %s; both take jobs\n", release, plan.Previous)
 		if err := a.applyFleet(ctx, env, s, pw, cfg, warming); err != nil {
 			return fmt.Errorf("roll %s: %w", name, err)
 		}
 	} else {
-		a.printf("roll: resuming the roll to %s (it is warming beside %s)\n", release, plan.previous)
+		a.printf("roll: resuming the roll to %s (it is warming beside %s)\n", release, plan.Previous)
 	}
 	if err := a.waitFleet(ctx, env, s, checks.Fleet, release, timeout); err != nil {
 		// Nothing drains for a release that never proved itself: its
@@ -179,17 +136,17 @@ func (a *Workflow) roll(ctx context.Context, o RollOptions) error {
 		abandon.Warming = ""
 		if aerr := a.applyFleet(ctx, env, s, pw, warming, abandon); aerr != nil {
 			return fmt.Errorf("roll %s: %w\nREMOVING the group of %s ALSO FAILED: %v; %s is still active, nothing was drained; run `infra up %s --stack %s` after removing transcoders.warming",
-				name, err, release, aerr, plan.previous, env, name)
+				name, err, release, aerr, plan.Previous, env, name)
 		}
-		return fmt.Errorf("roll %s: %w\nthe group of %s is removed and the config restored; %s is still active and nothing was drained", name, err, release, plan.previous)
+		return fmt.Errorf("roll %s: %w\nthe group of %s is removed and the config restored; %s is still active and nothing was drained", name, err, release, plan.Previous)
 	}
-	a.printf("roll phase 2 of 2: %s is ready; it becomes active and %s drains\n", release, plan.previous)
+	a.printf("roll phase 2 of 2: %s is ready; it becomes active and %s drains\n", release, plan.Previous)
 	active := warming
 	active.Active, active.Warming, active.Draining = release, "", draining
 	if err := a.applyFleet(ctx, env, s, pw, warming, active); err != nil {
-		return fmt.Errorf("roll %s: %w\n%s is ready and still warming beside %s; re-run `infra roll %s transcoders --release %s` to finish", name, err, release, plan.previous, env, release)
+		return fmt.Errorf("roll %s: %w\n%s is ready and still warming beside %s; re-run `infra roll %s transcoders --release %s` to finish", name, err, release, plan.Previous, env, release)
 	}
-	a.printf("roll: %s is active in %s; %s is draining\nto roll back: infra roll %s transcoders --release %s\n", release, name, plan.previous, env, plan.previous)
+	a.printf("roll: %s is active in %s; %s is draining\nto roll back: infra roll %s transcoders --release %s\n", release, name, plan.Previous, env, plan.Previous)
 	return nil
 }
 
@@ -240,7 +197,7 @@ func drainingNote(g awscheck.Group) string {
 
 // applyFleet writes next and updates the stack; on failure it restores
 // prev in the config and says so.
-func (a *Workflow) applyFleet(ctx context.Context, env string, s Stack, pw *prefixWriter, prev, next fleetConfig) error {
+func (a *Workflow) applyFleet(ctx context.Context, env string, s Stack, pw *prefixWriter, prev, next decide.Fleet) error {
 	if err := a.setFleet(ctx, s, next); err != nil {
 		return fmt.Errorf("write config: %w (restore: %v)", err, a.setFleet(ctx, s, prev))
 	}
@@ -258,7 +215,7 @@ func (a *Workflow) applyFleet(ctx context.Context, env string, s Stack, pw *pref
 // setFleet writes active and warming and replaces the draining list: a
 // list cannot be set by path in one call, so it is removed and rewritten
 // element by element.
-func (a *Workflow) setFleet(ctx context.Context, s Stack, f fleetConfig) error {
+func (a *Workflow) setFleet(ctx context.Context, s Stack, f decide.Fleet) error {
 	if err := s.SetConfig(ctx, "transcoders.active", f.Active); err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/video-platform/video-platform/infra/decide"
 	"github.com/video-platform/video-platform/internal/topology"
 )
 
@@ -33,76 +34,6 @@ type Outcome struct {
 	Changes  map[string]int
 	Duration time.Duration
 	Err      error
-}
-
-// node is a stack in the run graph: after orders it, needs makes a failure
-// of a prerequisite skip it.
-type node struct {
-	id    topology.Identity
-	after []string
-	needs []string
-}
-
-// plan builds the run graph for the selected stacks. Forward (preview, up):
-// base, then copies and transcoders in parallel, then DNS, which needs the
-// base and the copies (it reads their outputs) but only waits for the
-// transcoders. Reverse (destroy): DNS first, base last.
-func plan(env string, selected map[string]bool, reverse bool) []node {
-	var ids []topology.Identity
-	for _, id := range topology.EnvStacks(env) {
-		if len(selected) == 0 || selected[id.Name] {
-			ids = append(ids, id)
-		}
-	}
-	in := map[string]bool{}
-	for _, id := range ids {
-		in[id.Name] = true
-	}
-	names := func(kinds ...topology.Kind) []string {
-		var res []string
-		for _, id := range ids {
-			for _, k := range kinds {
-				if id.Kind == k {
-					res = append(res, id.Name)
-				}
-			}
-		}
-		return res
-	}
-	var nodes []node
-	for _, id := range ids {
-		n := node{id: id}
-		if !reverse {
-			switch id.Kind {
-			case topology.KindCopy, topology.KindTranscoders:
-				n.needs = names(topology.KindBase)
-			case topology.KindDNS:
-				n.needs = names(topology.KindBase, topology.KindCopy)
-				n.after = names(topology.KindTranscoders)
-			}
-		} else {
-			switch id.Kind {
-			case topology.KindCopy:
-				n.needs = names(topology.KindDNS)
-			case topology.KindBase:
-				n.needs = names(topology.KindDNS, topology.KindCopy, topology.KindTranscoders)
-			}
-		}
-		n.after = append(n.after, n.needs...)
-		nodes = append(nodes, n)
-	}
-	return nodes
-}
-
-// upstreamsOf names the stacks whose outputs a stack reads and cannot run
-// without. The DNS stack also reads the copies, but an absent idle copy is
-// one it renders without.
-func upstreamsOf(id topology.Identity) []string {
-	switch id.Kind {
-	case topology.KindCopy, topology.KindTranscoders, topology.KindDNS:
-		return []string{topology.BaseStackName(id.Env)}
-	}
-	return nil
 }
 
 // refuseMissingUpstream refuses, before any stack is created or run, a run
@@ -134,7 +65,7 @@ func (a *Workflow) refuseMissingUpstream(ctx context.Context, op, env string, se
 		if !selected[id.Name] {
 			continue
 		}
-		for _, up := range upstreamsOf(id) {
+		for _, up := range decide.Upstreams(id) {
 			if selected[up] {
 				continue
 			}
@@ -157,15 +88,15 @@ func (a *Workflow) refuseMissingUpstream(ctx context.Context, op, env string, se
 // runGraph runs fn for every node as soon as everything it comes after has
 // finished, concurrently where the graph allows, and skips nodes whose
 // needs did not succeed. Outcomes come back in the graph's order.
-func runGraph(ctx context.Context, nodes []node, fn func(ctx context.Context, id topology.Identity) Outcome) []Outcome {
+func runGraph(ctx context.Context, nodes []decide.Node, fn func(ctx context.Context, id topology.Identity) Outcome) []Outcome {
 	done := map[string]chan struct{}{}
 	for _, n := range nodes {
-		done[n.id.Name] = make(chan struct{})
+		done[n.ID.Name] = make(chan struct{})
 	}
 	outcomes := make([]Outcome, len(nodes))
 	index := map[string]int{}
 	for i, n := range nodes {
-		index[n.id.Name] = i
+		index[n.ID.Name] = i
 	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -173,13 +104,13 @@ func runGraph(ctx context.Context, nodes []node, fn func(ctx context.Context, id
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer close(done[n.id.Name])
-			for _, dep := range n.after {
+			defer close(done[n.ID.Name])
+			for _, dep := range n.After {
 				<-done[dep]
 			}
 			mu.Lock()
 			var failed []string
-			for _, dep := range n.needs {
+			for _, dep := range n.Needs {
 				if outcomes[index[dep]].State != StateSucceeded {
 					failed = append(failed, dep)
 				}
@@ -187,11 +118,11 @@ func runGraph(ctx context.Context, nodes []node, fn func(ctx context.Context, id
 			mu.Unlock()
 			var o Outcome
 			if len(failed) > 0 {
-				o = Outcome{Stack: n.id.Name, State: StateSkipped, Err: fmt.Errorf("not run: %s did not succeed", strings.Join(failed, ", "))}
+				o = Outcome{Stack: n.ID.Name, State: StateSkipped, Err: fmt.Errorf("not run: %s did not succeed", strings.Join(failed, ", "))}
 			} else if err := ctx.Err(); err != nil {
-				o = Outcome{Stack: n.id.Name, State: StateSkipped, Err: err}
+				o = Outcome{Stack: n.ID.Name, State: StateSkipped, Err: err}
 			} else {
-				o = fn(ctx, n.id)
+				o = fn(ctx, n.ID)
 			}
 			mu.Lock()
 			outcomes[i] = o
@@ -303,7 +234,7 @@ func (a *Workflow) runEnv(ctx context.Context, r envRun) error {
 		}
 		defer release()
 	}
-	nodes := plan(env, selected, op == "destroy")
+	nodes := decide.Order(env, selected, op == "destroy")
 	refused := map[string]error{}
 	if op == "destroy" && !r.force {
 		refused = a.destroyGuard(ctx, env, nodes)
@@ -514,11 +445,11 @@ func (a *Workflow) policyPacks(env string, packs []string) ([]string, []string, 
 // destroyGuard refuses to destroy a copy that is live in the DNS stack
 // (unless the DNS stack goes first in this run), and the DNS stack while
 // the live copies still serve traffic.
-func (a *Workflow) destroyGuard(ctx context.Context, env string, nodes []node) map[string]error {
+func (a *Workflow) destroyGuard(ctx context.Context, env string, nodes []decide.Node) map[string]error {
 	refused := map[string]error{}
 	in := map[string]bool{}
 	for _, n := range nodes {
-		in[n.id.Name] = true
+		in[n.ID.Name] = true
 	}
 	dnsName := topology.DNSStackName(env)
 	var live map[string]string
@@ -533,8 +464,8 @@ func (a *Workflow) destroyGuard(ctx context.Context, env string, nodes []node) m
 	if err != nil && !errors.Is(err, ErrNoStack) {
 		// Without the DNS state nothing can be called idle.
 		for _, n := range nodes {
-			if n.id.Kind == topology.KindCopy || n.id.Kind == topology.KindDNS {
-				refused[n.id.Name] = fmt.Errorf("traffic guard: cannot read %s outputs (%v); use --force to destroy anyway", dnsName, err)
+			if n.ID.Kind == topology.KindCopy || n.ID.Kind == topology.KindDNS {
+				refused[n.ID.Name] = fmt.Errorf("traffic guard: cannot read %s outputs (%v); use --force to destroy anyway", dnsName, err)
 			}
 		}
 		return refused
@@ -542,17 +473,11 @@ func (a *Workflow) destroyGuard(ctx context.Context, env string, nodes []node) m
 	// The deployed records say who takes traffic, a canary share included.
 	st, terr := a.readTraffic(ctx, env)
 	for _, n := range nodes {
-		if n.id.Kind != topology.KindCopy || in[dnsName] {
+		if n.ID.Kind != topology.KindCopy || in[dnsName] {
 			continue
 		}
-		switch w := st.weights[n.id.Service][n.id.Color]; {
-		case terr != nil:
-			refused[n.id.Name] = fmt.Errorf("traffic guard: cannot read what %s serves (%v); use --force to destroy anyway", dnsName, terr)
-		case live[n.id.Service] == n.id.Color:
-			refused[n.id.Name] = fmt.Errorf("traffic guard: %s is the live %s copy in %s; swap first or use --force", n.id.Name, n.id.Service, dnsName)
-		case w > 0:
-			refused[n.id.Name] = fmt.Errorf("traffic guard: %s takes %d%% of %s's traffic in %s (%s); end the canary with `infra swap %s %s --canary 0` first or use --force",
-				n.id.Name, w, n.id.Service, dnsName, LiveStatement(n.id.Service, st.weights[n.id.Service]), env, n.id.Service)
+		if err := decide.JudgeDestroyCopy(env, n.ID, live, st, terr); err != nil {
+			refused[n.ID.Name] = err
 		}
 	}
 	if !in[dnsName] || len(live) == 0 {
@@ -583,12 +508,13 @@ func (a *Workflow) destroyGuard(ctx context.Context, env string, nodes []node) m
 		if suffix == "" {
 			continue
 		}
-		sum, err := residual(ctx, checks.Metrics, suffix, now.Add(-metricsLag-15*time.Minute), now.Add(-metricsLag))
+		start, end := decide.QuietWindow(now, 15*time.Minute)
+		sum, err := residual(ctx, checks.Metrics, suffix, start, end)
 		if err != nil {
 			refused[dnsName] = fmt.Errorf("traffic guard: traffic of %s: %v; use --force to destroy anyway", name, err)
 			return refused
 		}
-		if !sum.quiet() {
+		if !sum.Quiet() {
 			serving = append(serving, fmt.Sprintf("%s (%s)", name, sum))
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/video-platform/video-platform/infra/awscheck"
+	"github.com/video-platform/video-platform/infra/decide"
 	"github.com/video-platform/video-platform/internal/topology"
 )
 
@@ -118,14 +119,14 @@ func (a *Workflow) status(ctx context.Context, env string) (phantoms, failures i
 		warn("groups of %s: %v", env, err)
 		checks = nil
 	}
-	var draining []drainingInstance
-	var outdated []outdatedInstance
+	var draining []decide.DrainingInstance
+	var outdated []decide.OutdatedInstance
 	if checks != nil {
 		tagged, drains, err := readInstances(ctx, checks.Fleet, env, groups)
 		if err != nil {
 			warn("instances of %s: %v", env, err)
 		} else {
-			draining, outdated = judgeInstances(a.deps.Clock.Now(), groups, tagged, drains)
+			draining, outdated = decide.JudgeInstances(a.deps.Clock.Now(), groups, tagged, drains)
 		}
 	}
 	declared := map[string]bool{}
@@ -208,7 +209,7 @@ func (a *Workflow) status(ctx context.Context, env string) (phantoms, failures i
 	if _, err := a.printInstances(draining, outdated); err != nil {
 		warn("%v", err)
 	}
-	phantom, unknown := classifyGroups(env, groups, declared, unread)
+	phantom, unknown := decide.ClassifyGroups(env, groups, declared, unread)
 	for _, name := range unknown {
 		warn("group %s is not classified: the outputs of %s, which would declare it, could not be read", name, topology.OwnerStack(env, groups[name].Tags))
 	}
@@ -227,27 +228,9 @@ func (a *Workflow) status(ctx context.Context, env string) (phantoms, failures i
 	return len(phantom), failures
 }
 
-// classifyGroups sorts the env's groups that no readable stack declares:
-// phantoms, and unknown ones whose owner stack's outputs could not be
-// read. A failed read is an error for that stack, never a reason to call
-// its groups phantoms.
-func classifyGroups(env string, groups map[string]awscheck.Group, declared, unread map[string]bool) (phantom, unknown []string) {
-	for _, name := range slices.Sorted(maps.Keys(groups)) {
-		if declared[name] {
-			continue
-		}
-		if owner := topology.OwnerStack(env, groups[name].Tags); owner != "" && unread[owner] {
-			unknown = append(unknown, name)
-			continue
-		}
-		phantom = append(phantom, name)
-	}
-	return phantom, unknown
-}
-
 // drainingSummary is a release's draining instances in one cell: how many
 // and the oldest's age.
-func drainingSummary(draining []drainingInstance, group string) string {
+func drainingSummary(draining []decide.DrainingInstance, group string) string {
 	n, oldest := 0, time.Duration(0)
 	for _, d := range draining {
 		if d.Group == group {

@@ -10,12 +10,10 @@ import (
 	"time"
 
 	"github.com/video-platform/video-platform/infra/awscheck"
+	"github.com/video-platform/video-platform/infra/decide"
 	"github.com/video-platform/video-platform/internal/stackconfig"
 	"github.com/video-platform/video-platform/internal/topology"
 )
-
-// recordType is the only resource type a swap may change.
-const recordType = "aws:route53/record:Record"
 
 // insyncTimeout bounds the wait for Route53 to apply a swap; Route53
 // normally takes under a minute.
@@ -329,10 +327,10 @@ func (a *Workflow) swap(ctx context.Context, req swapReq) error {
 	if err != nil {
 		return failed("preview", err)
 	}
-	if err := previewComplete(res); err != nil {
+	if err := decide.PreviewComplete(res.Steps, res.Changes); err != nil {
 		return failed("preview", err)
 	}
-	if bad := unrelatedSteps(res.Steps, req.svc); len(bad) > 0 {
+	if bad := decide.UnrelatedSteps(res.Steps, req.svc); len(bad) > 0 {
 		var lines []string
 		for _, s := range bad {
 			lines = append(lines, fmt.Sprintf("  %s %s (%s)", s.Op, s.Name(), s.Type))
@@ -350,7 +348,7 @@ func (a *Workflow) swap(ctx context.Context, req swapReq) error {
 	}
 	if _, err := dns.Up(ctx, RunOptions{Progress: pw}); err != nil {
 		pw.Flush()
-		return a.recoverSwap(ctx, req, dns, changes, expectedWeights(live, oldCanary), fmt.Sprintf("%s %s failed at up: %v", verb, change, err), pw)
+		return a.recoverSwap(ctx, req, dns, changes, decide.ExpectedWeights(live, oldCanary), fmt.Sprintf("%s %s failed at up: %v", verb, change, err), pw)
 	}
 	pw.Flush()
 	a.printf("%s: %s %s is now %s in %s (was %s)\n", verb, req.env, req.svc, change, dnsName, live)
@@ -360,7 +358,7 @@ func (a *Workflow) swap(ctx context.Context, req swapReq) error {
 	if weights, err := a.deployedWeights(ctx, dns, req.svc); err != nil {
 		fmt.Fprintf(a.errw, "warning: %v\n", err)
 	} else {
-		statement = LiveStatement(req.svc, weights)
+		statement = decide.LiveStatement(req.svc, weights)
 	}
 
 	rollbackCmd := fmt.Sprintf("infra rollback %s %s", req.env, req.svc)
@@ -403,11 +401,11 @@ func (a *Workflow) recoverSwap(ctx context.Context, req swapReq, dns Stack, chan
 	var werr error
 	for attempt := 1; ; attempt++ {
 		weights, werr = a.deployedWeights(ctx, dns, req.svc)
-		if werr != nil || SameWeights(weights, want) || attempt > convergeAttempts {
+		if werr != nil || decide.SameWeights(weights, want) || attempt > convergeAttempts {
 			break
 		}
 		a.printf("the update got partway: %s; converging back to live.%s=%s (attempt %d of %d)\n",
-			LiveStatement(req.svc, weights), req.svc, live, attempt, convergeAttempts)
+			decide.LiveStatement(req.svc, weights), req.svc, live, attempt, convergeAttempts)
 		_, uerr := dns.Up(ctx, RunOptions{Progress: pw})
 		pw.Flush()
 		if uerr != nil {
@@ -418,12 +416,12 @@ func (a *Workflow) recoverSwap(ctx context.Context, req swapReq, dns Stack, chan
 	case werr != nil:
 		return fmt.Errorf("%s\nthe config of %s is restored, but what the records serve is unknown (%v): run `%s`, then `infra status %s`",
 			failure, dnsName, werr, converge, req.env)
-	case SameWeights(weights, want):
+	case decide.SameWeights(weights, want):
 		return fmt.Errorf("%s\nthe config of %s is restored; the live color of %s did NOT change: %s is still live\n%s",
-			failure, dnsName, req.svc, live, LiveStatement(req.svc, weights))
+			failure, dnsName, req.svc, live, decide.LiveStatement(req.svc, weights))
 	default:
 		return fmt.Errorf("%s\nthe config of %s is restored to live.%s=%s, but the records could not be brought back to it: run `%s`\n%s",
-			failure, dnsName, req.svc, live, converge, LiveStatement(req.svc, weights))
+			failure, dnsName, req.svc, live, converge, decide.LiveStatement(req.svc, weights))
 	}
 }
 
@@ -527,120 +525,31 @@ func (a *Workflow) checkTarget(ctx context.Context, req swapReq, sc *swapCopies,
 	if err != nil {
 		return fmt.Errorf("read the Auto Scaling groups of %s: %w", req.env, err)
 	}
-	observe := func(stack, group string) copyState {
-		st := copyState{name: stack, group: group}
+	observe := func(stack, group string) decide.CopyState {
+		st := decide.CopyState{Name: stack, Group: group}
 		for _, g := range groups {
 			if g.Name == group && group != "" {
-				st.found, st.desired, st.inService = true, g.Desired, g.InService
+				st.Found, st.Desired, st.InService = true, g.Desired, g.InService
 			}
 		}
 		return st
 	}
 	tgt := observe(sc.target, sc.targetGroup)
-	if tgt.targets, err = checks.Fleet.TargetHealth(ctx, sc.targetGroupARN); err != nil {
+	if tgt.Targets, err = checks.Fleet.TargetHealth(ctx, sc.targetGroupARN); err != nil {
 		return fmt.Errorf("target health of %s: %w", sc.target, err)
 	}
-	var live *copyState
+	var live *decide.CopyState
 	if sc.live != "" {
 		st := observe(sc.live, sc.liveGroup)
 		live = &st
 	}
-	if err := judgeSwapTarget(tgt, live); err != nil {
+	if err := decide.JudgeSwapTarget(tgt, live); err != nil {
 		return err
 	}
 	if !req.quiet {
-		a.printf("%s: %s release %s, %d/%d instances in service, %d/%d targets healthy\n", stage, sc.target, sc.release, tgt.inService, tgt.desired, len(tgt.targets), len(tgt.targets))
+		a.printf("%s: %s release %s, %d/%d instances in service, %d/%d targets healthy\n", stage, sc.target, sc.release, tgt.InService, tgt.Desired, len(tgt.Targets), len(tgt.Targets))
 	}
 	return nil
-}
-
-// copyState is what a swap preflight observed of one copy in AWS.
-type copyState struct {
-	// name is the copy's stack.
-	name string
-	// group is its Auto Scaling group; found says AWS has it.
-	group string
-	found bool
-	// desired and inService are the group's counts right now.
-	desired, inService int
-	// targets are its target group's targets and their health.
-	targets []awscheck.Target
-}
-
-// judgeSwapTarget decides whether target may take the traffic that live
-// serves, from what is running rather than what is configured: every
-// instance the group wants is in service, every one of them is a healthy
-// target, and there are at least as many as the live copy has in service.
-// live is nil when the comparison is waived (--allow-smaller).
-func judgeSwapTarget(target copyState, live *copyState) error {
-	if !target.found {
-		return fmt.Errorf("target copy %s: AWS has no Auto Scaling group %q", target.name, target.group)
-	}
-	if target.inService == 0 {
-		return fmt.Errorf("target copy %s has no instance in service (desired %d)", target.name, target.desired)
-	}
-	if target.inService < target.desired {
-		return fmt.Errorf("target copy %s has %d of %d instances in service; wait until the group has launched them all", target.name, target.inService, target.desired)
-	}
-	if len(target.targets) == 0 {
-		return fmt.Errorf("target copy %s has no registered targets", target.name)
-	}
-	var sick []string
-	for _, t := range target.targets {
-		if t.State != awscheck.TargetHealthy {
-			sick = append(sick, fmt.Sprintf("%s:%d %s %s", t.ID, t.Port, t.State, t.Reason))
-		}
-	}
-	if len(sick) > 0 {
-		return fmt.Errorf("target copy %s has %d of %d targets not healthy: %s", target.name, len(sick), len(target.targets), strings.Join(sick, "; "))
-	}
-	if len(target.targets) < target.inService {
-		return fmt.Errorf("target copy %s has %d instances in service but only %d registered targets", target.name, target.inService, len(target.targets))
-	}
-	if live != nil && target.inService < live.inService {
-		return fmt.Errorf("target copy %s has %d instances in service, fewer than the %d of the live %s; scale it up first or pass --allow-smaller", target.name, target.inService, live.inService, live.name)
-	}
-	return nil
-}
-
-// previewComplete fails closed when a preview's steps do not account for
-// the changes its summary counts: steps lost from the event stream (ended
-// early, timed out) must never read as "only the records change".
-func previewComplete(res Result) error {
-	if len(res.Steps) == 0 {
-		return errors.New("the preview reported no steps at all (its event stream ended early or timed out); refusing rather than guessing what the update would change")
-	}
-	changed, seen := 0, 0
-	for op, n := range res.Changes {
-		if op != "same" && op != "read" {
-			changed += n
-		}
-	}
-	for _, s := range res.Steps {
-		if s.Op != "same" && s.Op != "read" {
-			seen++
-		}
-	}
-	if seen < changed {
-		return fmt.Errorf("the preview's summary counts %d changes but its event stream showed %d; refusing rather than guessing what the others are", changed, seen)
-	}
-	return nil
-}
-
-// unrelatedSteps lists the steps a swap of svc must not make: anything but
-// the service's own Route53 records, except no-op steps.
-func unrelatedSteps(steps []Step, svc string) []Step {
-	var bad []Step
-	for _, s := range steps {
-		if s.Op == "same" || s.Op == "read" {
-			continue
-		}
-		if s.Type == recordType && strings.HasPrefix(s.Name(), svc+"-") {
-			continue
-		}
-		bad = append(bad, s)
-	}
-	return bad
 }
 
 // restoreConfig undoes changes in reverse; removing a path that did not

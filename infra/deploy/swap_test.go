@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/video-platform/video-platform/infra/awscheck"
+	"github.com/video-platform/video-platform/infra/decide"
 )
 
 func cfg(t *testing.T, s *fakeStack, path string) string {
@@ -110,7 +111,7 @@ func TestSwapAbortsOnUnrelatedChanges(t *testing.T) {
 	w := newWorld(t.TempDir())
 	dns := w.stack("prod-dns")
 	dns.steps = append(dns.steps,
-		Step{URN: "urn:pulumi:prod-dns::video-platform::video-platform:dns:DnsRecords$aws:route53/record:Record::recorder-green-a", Type: recordType, Op: "update"},
+		Step{URN: "urn:pulumi:prod-dns::video-platform::video-platform:dns:DnsRecords$aws:route53/record:Record::recorder-green-a", Type: decide.RecordType, Op: "update"},
 		Step{URN: "urn:pulumi:prod-dns::video-platform::aws:route53/zone:Zone::zone", Type: "aws:route53/zone:Zone", Op: "replace"})
 	code, _, errOut := call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web"})
 	assert.Equal(t, ExitFailed, code, "aborted")
@@ -309,17 +310,6 @@ func TestSwapDryRunIsOffline(t *testing.T) {
 	assert.ErrorContains(t, err, "--dry-run is not available", "explains")
 }
 
-func TestUnrelatedSteps(t *testing.T) {
-	steps := []Step{
-		{URN: "urn:a::b::aws:route53/record:Record::web-direct-green-a", Type: recordType, Op: "create"},
-		{URN: "urn:a::b::aws:route53/record:Record::webhook-a", Type: recordType, Op: "update"},
-		{URN: "urn:a::b::pulumi:pulumi:StackReference::prod-web-blue", Type: "pulumi:pulumi:StackReference", Op: "read"},
-	}
-	bad := unrelatedSteps(steps, "web")
-	require.Len(t, bad, 1, "only the record of another name prefix is unrelated")
-	assert.Equal(t, "webhook-a", bad[0].Name(), "web- prefix needs the dash")
-}
-
 // A preview whose steps were lost must never pass as "only DNS changes".
 func TestSwapFailsClosedWhenPreviewStepsAreLost(t *testing.T) {
 	for _, c := range []struct {
@@ -379,7 +369,7 @@ func TestSwapTrustsTheRecordsOverStaleOutputs(t *testing.T) {
 	w = newWorld(t.TempDir())
 	dns = w.stack("prod-dns")
 	dns.outputs["live"] = map[string]any{"web": "green", "recorder": "blue"}
-	dns.records["web"] = expectedWeights("green", 0)
+	dns.records["web"] = decide.ExpectedWeights("green", 0)
 	code, _, errOut = call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web"})
 	assert.Equal(t, ExitFailed, code, "refused")
 	assert.Contains(t, errOut, "config says live.web=blue but the deployed stack serves green", "names the disagreement")

@@ -7,6 +7,8 @@
 package observed
 
 import (
+	"encoding/json"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -130,4 +132,27 @@ type Update struct {
 	EndTime time.Time
 	// Changes counts resources per operation.
 	Changes map[string]int
+}
+
+// ConfigNamespace is the project's config namespace: a stack's config
+// paths are relative to it ("live.web" is "video-platform:live.web"), and
+// messages name keys with it.
+const ConfigNamespace = "video-platform"
+
+// Int reads a number that may arrive as float64 (stack outputs and
+// deployed state, from JSON), int, json.Number or a string (config).
+func Int(v any) (int, bool) {
+	switch n := v.(type) {
+	case float64:
+		return int(n), true
+	case int:
+		return n, true
+	case json.Number:
+		i, err := n.Int64()
+		return int(i), err == nil
+	case string:
+		i, err := strconv.Atoi(strings.TrimSpace(n))
+		return i, err == nil
+	}
+	return 0, false
 }

@@ -1,9 +1,11 @@
-package deploy
+package decide
 
 import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/video-platform/video-platform/infra/observed"
 )
 
 func TestLiveStatementRoundTrips(t *testing.T) {
@@ -19,16 +21,16 @@ func TestLiveStatementRoundTrips(t *testing.T) {
 }
 
 func TestRecordWeightsReadsOnlyTheServicesWeightedARecords(t *testing.T) {
-	rec := func(name, color string, weight float64) Deployed {
-		return Deployed{URN: "urn:pulumi:prod-dns::video-platform::video-platform:dns:DnsRecords$aws:route53/record:Record::" + name,
-			Type: recordType, Outputs: map[string]any{"setIdentifier": color, "weightedRoutingPolicies": []any{map[string]any{"weight": weight}}}}
+	rec := func(name, color string, weight float64) observed.Deployed {
+		return observed.Deployed{URN: "urn:pulumi:prod-dns::video-platform::video-platform:dns:DnsRecords$aws:route53/record:Record::" + name,
+			Type: RecordType, Outputs: map[string]any{"setIdentifier": color, "weightedRoutingPolicies": []any{map[string]any{"weight": weight}}}}
 	}
-	res := []Deployed{
+	res := []observed.Deployed{
 		rec("web-blue-a", "blue", 0), rec("web-green-a", "green", 100),
 		rec("recorder-blue-a", "blue", 100),
-		{URN: "urn:pulumi:prod-dns::video-platform::aws:route53/record:Record::web-direct-blue-a", Type: recordType, Outputs: map[string]any{}},
+		{URN: "urn:pulumi:prod-dns::video-platform::aws:route53/record:Record::web-direct-blue-a", Type: RecordType, Outputs: map[string]any{}},
 	}
-	assert.Equal(t, map[string]int{"blue": 0, "green": 100}, recordWeights(res, "web"), "web's weights only")
+	assert.Equal(t, map[string]int{"blue": 0, "green": 100}, RecordWeights(res, "web"), "web's weights only")
 }
 
 func TestSameWeightsTreatsAMissingRecordAsWeightZero(t *testing.T) {
