@@ -12,6 +12,7 @@ import (
 
 	"github.com/video-platform/video-platform/infra/awscheck"
 	"github.com/video-platform/video-platform/infra/deploy"
+	"github.com/video-platform/video-platform/infra/engine"
 )
 
 // offlineDeps are collaborators that fail when used, so a test proves a
@@ -19,7 +20,7 @@ import (
 func offlineDeps(t *testing.T) deploy.Deps {
 	return deploy.Deps{
 		Root:   t.TempDir(),
-		Pulumi: func(context.Context) (deploy.Pulumi, error) { return nil, errors.New("no Pulumi in this test") },
+		Pulumi: func(context.Context) (engine.Pulumi, error) { return nil, errors.New("no Pulumi in this test") },
 		AWS: func(context.Context, string) (awscheck.Checks, error) {
 			return awscheck.Checks{}, errors.New("no AWS in this test")
 		},
@@ -150,7 +151,7 @@ func TestFlagsReachTheWorkflow(t *testing.T) {
 
 func TestAPanicIsAnInternalErrorNotACrash(t *testing.T) {
 	deps := offlineDeps(t)
-	deps.Pulumi = func(context.Context) (deploy.Pulumi, error) { panic("a bug") }
+	deps.Pulumi = func(context.Context) (engine.Pulumi, error) { panic("a bug") }
 	code, _, errOut := execute(t, deps, "swap", "prod", "web")
 	assert.Equal(t, deploy.ExitFailed, code, "exit 1")
 	assert.Equal(t, "infra: internal error: a bug\n", errOut, "one line, no trace")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/video-platform/video-platform/infra/deploy"
 	"github.com/video-platform/video-platform/infra/diff"
+	"github.com/video-platform/video-platform/infra/engine"
 	"github.com/video-platform/video-platform/infra/synth"
 	"github.com/video-platform/video-platform/stacks"
 )
@@ -74,8 +75,8 @@ func realDeps(root string) deploy.Deps {
 	// The stacks run inside infra through the Automation API: no
 	// pulumi-language-go and no program build are needed, and every stack
 	// runs the code this binary was built from.
-	deps.Pulumi = func(ctx context.Context) (deploy.Pulumi, error) {
-		return deploy.Engine{Root: root, Program: stacks.Main}.Open(ctx)
+	deps.Pulumi = func(ctx context.Context) (engine.Pulumi, error) {
+		return engine.Engine{Root: root, Program: stacks.Main}.Open(ctx)
 	}
 	deps.DryRun = func(env string, sets []string) (string, error) { return dryRun(root, env, sets) }
 	return deps

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/video-platform/video-platform/infra/deploy"
+	"github.com/video-platform/video-platform/infra/engine"
 	"github.com/video-platform/video-platform/infra/rehearse"
 )
 
@@ -50,7 +51,7 @@ CLI.`,
 			if err != nil {
 				return err
 			}
-			pulumiCLI, err := deploy.FindCLI(root)
+			pulumiCLI, err := engine.FindCLI(root)
 			if err != nil {
 				return exitError{code: deploy.ExitUsage, msg: fmt.Sprintf("%v\nbuild one with .ci/pulumi-cli.sh (a few minutes, once)", err)}
 			}

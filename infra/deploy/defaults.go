@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/video-platform/video-platform/infra/awscheck"
+	"github.com/video-platform/video-platform/infra/engine"
 	"github.com/video-platform/video-platform/infra/envlock"
 	"github.com/video-platform/video-platform/internal/stackconfig"
 	"github.com/video-platform/video-platform/internal/topology"
@@ -30,7 +31,7 @@ func DefaultDeps(root string) Deps {
 	return Deps{
 		Root: root,
 		Pulumi: func(ctx context.Context) (Pulumi, error) {
-			return Engine{Root: root}.Open(ctx)
+			return engine.Engine{Root: root}.Open(ctx)
 		},
 		AWS: func(ctx context.Context, env string) (awscheck.Checks, error) {
 			cfg, err := awsConfig(ctx, root, env)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/video-platform/video-platform/infra/awscheck"
 	"github.com/video-platform/video-platform/infra/decide"
+	"github.com/video-platform/video-platform/infra/engine"
 	"github.com/video-platform/video-platform/infra/envlock"
 )
 
@@ -121,7 +122,7 @@ func (s *fakeStack) GetConfig(_ context.Context, path string) (string, bool, err
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var cur any = s.config
-	for _, p := range splitPath(path) {
+	for _, p := range engine.SplitPath(path) {
 		switch c := cur.(type) {
 		case map[string]any:
 			v, ok := c[p]
@@ -152,7 +153,7 @@ func (s *fakeStack) SetConfig(_ context.Context, path, value string) error {
 	if err := s.setErr[path]; err != nil {
 		return err
 	}
-	parts := splitPath(path)
+	parts := engine.SplitPath(path)
 	s.config = setPath(s.config, parts, value).(map[string]any)
 	return nil
 }
@@ -180,7 +181,7 @@ func setPath(cur any, parts []string, value string) any {
 func (s *fakeStack) RemoveConfig(_ context.Context, path string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	parts := splitPath(path)
+	parts := engine.SplitPath(path)
 	var cur any = s.config
 	for _, p := range parts[:len(parts)-1] {
 		m, ok := cur.(map[string]any)

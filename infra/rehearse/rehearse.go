@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/video-platform/video-platform/infra/deploy"
+	"github.com/video-platform/video-platform/infra/engine"
 	"github.com/video-platform/video-platform/internal/topology"
 )
 
@@ -210,7 +211,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		rep.Workspace = dir
 	}
 	if p, err := r.deps.Pulumi(ctx); err == nil {
-		if ap, ok := p.(*deploy.AutoPulumi); ok {
+		if ap, ok := p.(*engine.AutoPulumi); ok {
 			rep.Engine = "v" + strings.TrimPrefix(ap.Version(), "v")
 		}
 	}

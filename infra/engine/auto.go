@@ -1,4 +1,4 @@
-package deploy
+package engine
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -18,6 +19,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/video-platform/video-platform/infra/observed"
 )
 
 // AutoPulumi implements Pulumi with the Automation API on a LocalWorkspace.
@@ -136,10 +139,8 @@ func (p *AutoPulumi) Stack(ctx context.Context, name string) (Stack, error) {
 
 // AutoStack implements Stack on an auto.Stack.
 type AutoStack struct {
-	s auto.Stack
-
-	mu     sync.Mutex
-	config auto.ConfigMap
+	s      auto.Stack
+	config configCache
 }
 
 var _ Stack = (*AutoStack)(nil)
@@ -152,19 +153,19 @@ func (a *AutoStack) Name() string { return a.s.Name() }
 
 // collect gathers per-resource steps from engine events until the channel
 // is closed (the Automation API closes it when the operation ends).
-func collect(ch <-chan events.EngineEvent) (func() []Step, chan struct{}) {
-	var steps []Step
+func collect(ch <-chan events.EngineEvent) func() []observed.Step {
+	var steps []observed.Step
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		for e := range ch {
 			if e.ResourcePreEvent != nil {
 				m := e.ResourcePreEvent.Metadata
-				steps = append(steps, Step{URN: m.URN, Type: m.Type, Op: string(m.Op)})
+				steps = append(steps, observed.Step{URN: m.URN, Type: m.Type, Op: string(m.Op)})
 			}
 		}
 	}()
-	return func() []Step {
+	return func() []observed.Step {
 		// The channel is never closed when the CLI fails before it starts
 		// streaming events; do not hang on it then.
 		select {
@@ -173,99 +174,116 @@ func collect(ch <-chan events.EngineEvent) (func() []Step, chan struct{}) {
 			return nil
 		}
 		return steps
-	}, done
+	}
+}
+
+// operation runs one engine operation with an event stream, and times it
+// and collects its steps. run returns the operation's change summary.
+func operation(run func(ch chan<- events.EngineEvent) (map[string]int, error)) (Result, error) {
+	ch := make(chan events.EngineEvent)
+	steps := collect(ch)
+	start := time.Now()
+	changes, err := run(ch)
+	res := Result{Steps: steps(), Changes: map[string]int{}, Duration: time.Since(start)}
+	if changes != nil {
+		res.Changes = changes
+	}
+	return res, err
 }
 
 // Preview implements Stack.
 func (a *AutoStack) Preview(ctx context.Context, o RunOptions) (Result, error) {
-	ch := make(chan events.EngineEvent)
-	steps, _ := collect(ch)
-	opts := []optpreview.Option{optpreview.EventStreams(ch)}
-	if o.Progress != nil {
-		opts = append(opts, optpreview.ProgressStreams(o.Progress), optpreview.ErrorProgressStreams(o.Progress))
-	}
-	if len(o.PolicyPacks) > 0 {
-		opts = append(opts, optpreview.PolicyPacks(o.PolicyPacks...), optpreview.PolicyPackConfigs(o.PolicyPackConfigs...))
-	}
-	start := time.Now()
-	r, err := a.s.Preview(ctx, opts...)
-	res := Result{Steps: steps(), Changes: map[string]int{}, Duration: time.Since(start)}
-	for op, n := range r.ChangeSummary {
-		res.Changes[string(op)] = n
-	}
-	return res, err
+	return operation(func(ch chan<- events.EngineEvent) (map[string]int, error) {
+		opts := []optpreview.Option{optpreview.EventStreams(ch)}
+		if o.Progress != nil {
+			opts = append(opts, optpreview.ProgressStreams(o.Progress), optpreview.ErrorProgressStreams(o.Progress))
+		}
+		if len(o.PolicyPacks) > 0 {
+			opts = append(opts, optpreview.PolicyPacks(o.PolicyPacks...), optpreview.PolicyPackConfigs(o.PolicyPackConfigs...))
+		}
+		r, err := a.s.Preview(ctx, opts...)
+		changes := map[string]int{}
+		for op, n := range r.ChangeSummary {
+			changes[string(op)] = n
+		}
+		return changes, err
+	})
 }
 
 // Up implements Stack.
 func (a *AutoStack) Up(ctx context.Context, o RunOptions) (Result, error) {
-	ch := make(chan events.EngineEvent)
-	steps, _ := collect(ch)
-	opts := []optup.Option{optup.EventStreams(ch)}
-	if o.Progress != nil {
-		opts = append(opts, optup.ProgressStreams(o.Progress), optup.ErrorProgressStreams(o.Progress))
-	}
-	if len(o.PolicyPacks) > 0 {
-		opts = append(opts, optup.PolicyPacks(o.PolicyPacks...), optup.PolicyPackConfigs(o.PolicyPackConfigs...))
-	}
-	if len(o.Replace) > 0 {
-		opts = append(opts, optup.Replace(o.Replace))
-	}
-	start := time.Now()
-	r, err := a.s.Up(ctx, opts...)
-	res := Result{Steps: steps(), Changes: map[string]int{}, Duration: time.Since(start)}
-	if r.Summary.ResourceChanges != nil {
-		res.Changes = *r.Summary.ResourceChanges
-	}
-	return res, err
+	return operation(func(ch chan<- events.EngineEvent) (map[string]int, error) {
+		opts := []optup.Option{optup.EventStreams(ch)}
+		if o.Progress != nil {
+			opts = append(opts, optup.ProgressStreams(o.Progress), optup.ErrorProgressStreams(o.Progress))
+		}
+		if len(o.PolicyPacks) > 0 {
+			opts = append(opts, optup.PolicyPacks(o.PolicyPacks...), optup.PolicyPackConfigs(o.PolicyPackConfigs...))
+		}
+		if len(o.Replace) > 0 {
+			opts = append(opts, optup.Replace(o.Replace))
+		}
+		r, err := a.s.Up(ctx, opts...)
+		return summary(r.Summary), err
+	})
 }
 
 // Destroy implements Stack.
 func (a *AutoStack) Destroy(ctx context.Context, o RunOptions) (Result, error) {
-	ch := make(chan events.EngineEvent)
-	steps, _ := collect(ch)
-	opts := []optdestroy.Option{optdestroy.EventStreams(ch)}
-	if o.Progress != nil {
-		opts = append(opts, optdestroy.ProgressStreams(o.Progress), optdestroy.ErrorProgressStreams(o.Progress))
-	}
-	start := time.Now()
-	r, err := a.s.Destroy(ctx, opts...)
-	res := Result{Steps: steps(), Changes: map[string]int{}, Duration: time.Since(start)}
-	if r.Summary.ResourceChanges != nil {
-		res.Changes = *r.Summary.ResourceChanges
-	}
-	return res, err
+	return operation(func(ch chan<- events.EngineEvent) (map[string]int, error) {
+		opts := []optdestroy.Option{optdestroy.EventStreams(ch)}
+		if o.Progress != nil {
+			opts = append(opts, optdestroy.ProgressStreams(o.Progress), optdestroy.ErrorProgressStreams(o.Progress))
+		}
+		r, err := a.s.Destroy(ctx, opts...)
+		return summary(r.Summary), err
+	})
 }
 
-func key(path string) string { return ConfigNamespace + ":" + path }
-
-// allConfig reads the stack's whole config once (`pulumi config --json`)
-// and keeps it until the next write: every CLI call costs a process start,
-// and a swap reads a dozen paths.
-func (a *AutoStack) allConfig(ctx context.Context) (auto.ConfigMap, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.config != nil {
-		return a.config, nil
+// summary is an update's change counts, or nil.
+func summary(u auto.UpdateSummary) map[string]int {
+	if u.ResourceChanges == nil {
+		return nil
 	}
-	all, err := a.s.GetAllConfig(ctx)
+	return *u.ResourceChanges
+}
+
+func key(path string) string { return observed.ConfigNamespace + ":" + path }
+
+// configCache keeps a stack's whole config (`pulumi config --json`) from
+// one read to the next write: every CLI call costs a process start, and a
+// swap reads a dozen paths.
+type configCache struct {
+	mu  sync.Mutex
+	all auto.ConfigMap
+}
+
+// get returns the cached config, reading it first if needed.
+func (c *configCache) get(ctx context.Context, s auto.Stack) (auto.ConfigMap, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.all != nil {
+		return c.all, nil
+	}
+	all, err := s.GetAllConfig(ctx)
 	if err != nil {
 		return nil, err
 	}
-	a.config = all
+	c.all = all
 	return all, nil
 }
 
-// forgetConfig drops the cached config after a write.
-func (a *AutoStack) forgetConfig() {
-	a.mu.Lock()
-	a.config = nil
-	a.mu.Unlock()
+// forget drops the cached config after a write.
+func (c *configCache) forget() {
+	c.mu.Lock()
+	c.all = nil
+	c.mu.Unlock()
 }
 
 // GetConfig implements Stack, answering from the whole config with the
 // same path semantics as `pulumi config get --path`.
 func (a *AutoStack) GetConfig(ctx context.Context, path string) (string, bool, error) {
-	all, err := a.allConfig(ctx)
+	all, err := a.config.get(ctx, a.s)
 	if err != nil {
 		return "", false, err
 	}
@@ -275,7 +293,7 @@ func (a *AutoStack) GetConfig(ctx context.Context, path string) (string, bool, e
 // lookupPath reads path (a.b[0].c) from a stack's config: a scalar comes
 // back as its text, an object or list as JSON.
 func lookupPath(all auto.ConfigMap, path string) (string, bool, error) {
-	parts := splitPath(path)
+	parts := SplitPath(path)
 	if len(parts) == 0 {
 		return "", false, nil
 	}
@@ -286,7 +304,10 @@ func lookupPath(all auto.ConfigMap, path string) (string, bool, error) {
 	if len(parts) == 1 {
 		return top.Value, true, nil
 	}
-	cur := configJSON(top.Value)
+	var cur any
+	if err := json.Unmarshal([]byte(top.Value), &cur); err != nil {
+		cur = top.Value
+	}
 	for _, p := range parts[1:] {
 		switch c := cur.(type) {
 		case map[string]any:
@@ -296,8 +317,8 @@ func lookupPath(all auto.ConfigMap, path string) (string, bool, error) {
 			}
 			cur = v
 		case []any:
-			i, ok := asInt(p)
-			if !ok || i < 0 || i >= len(c) {
+			i, err := strconv.Atoi(p)
+			if err != nil || i < 0 || i >= len(c) {
 				return "", false, nil
 			}
 			cur = c[i]
@@ -315,8 +336,9 @@ func lookupPath(all auto.ConfigMap, path string) (string, bool, error) {
 	return string(raw), true, nil
 }
 
-// splitPath splits "a.b[0].c" into a, b, 0, c.
-func splitPath(path string) []string {
+// SplitPath splits a config path "a.b[0].c" into a, b, 0, c, as `pulumi
+// config --path` reads it.
+func SplitPath(path string) []string {
 	var parts []string
 	cur := ""
 	for _, r := range path {
@@ -338,7 +360,7 @@ func splitPath(path string) []string {
 
 // SetConfig implements Stack.
 func (a *AutoStack) SetConfig(ctx context.Context, path, value string) error {
-	defer a.forgetConfig()
+	defer a.config.forget()
 	return a.s.SetConfigWithOptions(ctx, key(path), auto.ConfigValue{Value: value}, &auto.ConfigOptions{Path: true})
 }
 
@@ -347,7 +369,7 @@ func (a *AutoStack) RemoveConfig(ctx context.Context, path string) error {
 	if _, found, err := a.GetConfig(ctx, path); err != nil || !found {
 		return err
 	}
-	defer a.forgetConfig()
+	defer a.config.forget()
 	return a.s.RemoveConfigWithOptions(ctx, key(path), &auto.ConfigOptions{Path: true})
 }
 
@@ -377,13 +399,13 @@ func (a *AutoStack) Outputs(ctx context.Context) (map[string]any, error) {
 }
 
 // Resources implements Stack with `pulumi stack export`.
-func (a *AutoStack) Resources(ctx context.Context) ([]Deployed, error) {
+func (a *AutoStack) Resources(ctx context.Context) ([]observed.Deployed, error) {
 	dep, err := a.s.Export(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var doc struct {
-		Resources []Deployed `json:"resources"`
+		Resources []observed.Deployed `json:"resources"`
 	}
 	if err := json.Unmarshal(dep.Deployment, &doc); err != nil {
 		return nil, fmt.Errorf("read the deployment of %s: %w", a.s.Name(), err)
@@ -392,7 +414,7 @@ func (a *AutoStack) Resources(ctx context.Context) ([]Deployed, error) {
 }
 
 // LastUpdate implements Stack.
-func (a *AutoStack) LastUpdate(ctx context.Context) (*Update, error) {
+func (a *AutoStack) LastUpdate(ctx context.Context) (*observed.Update, error) {
 	h, err := a.s.History(ctx, 1, 1, opthistory.ShowSecrets(false))
 	if err != nil {
 		return nil, err
@@ -400,7 +422,7 @@ func (a *AutoStack) LastUpdate(ctx context.Context) (*Update, error) {
 	if len(h) == 0 {
 		return nil, nil
 	}
-	u := &Update{Kind: h[0].Kind, Result: h[0].Result}
+	u := &observed.Update{Kind: h[0].Kind, Result: h[0].Result}
 	if t, err := time.Parse(time.RFC3339, h[0].StartTime); err == nil {
 		u.StartTime = t
 	}

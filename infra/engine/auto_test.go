@@ -1,4 +1,4 @@
-package deploy
+package engine
 
 import (
 	"context"
@@ -146,11 +146,9 @@ func TestRealCLI(t *testing.T) {
 	base, err := p.Stack(ctx, "base")
 	require.NoError(t, err, "select base")
 	var progress strings.Builder
-	pw := &prefixWriter{out: &progress, prefix: "[base] "}
-	_, err = base.Up(ctx, RunOptions{Progress: pw})
-	pw.Flush()
+	_, err = base.Up(ctx, RunOptions{Progress: &progress})
 	require.NoError(t, err, "up base: %s", progress.String())
-	assert.Contains(t, progress.String(), "[base] ", "progress is prefixed")
+	assert.Contains(t, progress.String(), "Updating", "the engine's progress reaches the writer")
 	_, err = dns.Up(ctx, RunOptions{})
 	require.NoError(t, err, "up dns")
 
