@@ -3,11 +3,11 @@ package cli
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/video-platform/video-platform/infra/deploy"
+	"github.com/video-platform/video-platform/infra/workflow"
 )
 
 func newDestroyCmd(inv *invocation) *cobra.Command {
-	var o deploy.DestroyOptions
+	var o workflow.DestroyOptions
 	cmd := &cobra.Command{
 		Use:   "destroy <env>",
 		Short: "Destroy an env's stacks in reverse order; refuses a copy that takes traffic",

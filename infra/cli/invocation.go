@@ -9,17 +9,17 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/video-platform/video-platform/infra/deploy"
 	"github.com/video-platform/video-platform/infra/diff"
 	"github.com/video-platform/video-platform/infra/engine"
 	"github.com/video-platform/video-platform/infra/synth"
+	"github.com/video-platform/video-platform/infra/workflow"
 	"github.com/video-platform/video-platform/stacks"
 )
 
 // invocation is one Execute: where output goes, the deploy workflow's
 // collaborators, and whether the command line parsed.
 type invocation struct {
-	deps           deploy.Deps
+	deps           workflow.Deps
 	stdout, stderr io.Writer
 	// isTerminal says whether w is a terminal, for color.
 	isTerminal func(w io.Writer) bool
@@ -36,29 +36,29 @@ func (inv *invocation) root() (string, error) {
 	}
 	root, err := findRoot()
 	if err != nil {
-		return "", exitError{code: deploy.ExitUsage, msg: err.Error()}
+		return "", exitError{code: workflow.ExitUsage, msg: err.Error()}
 	}
 	return root, nil
 }
 
 // workflow is the deploy workflow on workflowDeps. Nothing is opened yet:
 // `swap --dry-run` needs no credentials.
-func (inv *invocation) workflow() (*deploy.Workflow, error) {
+func (inv *invocation) workflow() (*workflow.Workflow, error) {
 	deps, err := inv.workflowDeps()
 	if err != nil {
 		return nil, err
 	}
-	return deploy.NewWorkflow(deps, inv.stdout, inv.stderr), nil
+	return workflow.NewWorkflow(deps, inv.stdout, inv.stderr), nil
 }
 
 // workflowDeps are the invocation's deps, or the real collaborators when
 // they name no root, with infra's color decision unless they bring one.
-func (inv *invocation) workflowDeps() (deploy.Deps, error) {
+func (inv *invocation) workflowDeps() (workflow.Deps, error) {
 	deps := inv.deps
 	if deps.Root == "" {
 		root, err := inv.root()
 		if err != nil {
-			return deploy.Deps{}, err
+			return workflow.Deps{}, err
 		}
 		deps = realDeps(root)
 	}
@@ -70,8 +70,8 @@ func (inv *invocation) workflowDeps() (deploy.Deps, error) {
 
 // realDeps runs the deploy workflow against the real Pulumi CLI and AWS,
 // with the offline synth answering `swap --dry-run`.
-func realDeps(root string) deploy.Deps {
-	deps := deploy.DefaultDeps(root)
+func realDeps(root string) workflow.Deps {
+	deps := workflow.DefaultDeps(root)
 	// The stacks run inside infra through the Automation API: no
 	// pulumi-language-go and no program build are needed, and every stack
 	// runs the code this binary was built from.

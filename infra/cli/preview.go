@@ -3,11 +3,11 @@ package cli
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/video-platform/video-platform/infra/deploy"
+	"github.com/video-platform/video-platform/infra/workflow"
 )
 
 func newPreviewCmd(inv *invocation) *cobra.Command {
-	var o deploy.PreviewOptions
+	var o workflow.PreviewOptions
 	cmd := &cobra.Command{
 		Use:   "preview <env>",
 		Short: "Preview an env's stacks in dependency order, behind the traffic guard",

@@ -3,11 +3,11 @@ package cli
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/video-platform/video-platform/infra/deploy"
+	"github.com/video-platform/video-platform/infra/workflow"
 )
 
 func newReleaseCmd(inv *invocation) *cobra.Command {
-	var o deploy.ReleaseOptions
+	var o workflow.ReleaseOptions
 	cmd := &cobra.Command{
 		Use:   "release <env> <service> <release>",
 		Short: "Take an image from the registry to live: idle copy, canary, swap, watch, automatic rollback",
@@ -43,9 +43,9 @@ For transcoders, the release is the two-phase roll (see roll).`,
 	}
 	f := cmd.Flags()
 	f.IntSliceVar(&o.Canary, "canary", nil, "traffic `shares` in percent (ascending, 1..99) for the new color before the swap, such as 10,50")
-	f.DurationVar(&o.Step, "step", deploy.DefaultReleaseStep, "how long each canary share is held, its alarms watched")
-	f.DurationVar(&o.Watch, "watch", deploy.DefaultReleaseWatch, "how long the new color's alarms are watched after the swap")
-	f.DurationVar(&o.Timeout, "timeout", deploy.DefaultReleaseTimeout, "how long the idle copy (or the new transcoder group) may take to be healthy")
+	f.DurationVar(&o.Step, "step", workflow.DefaultReleaseStep, "how long each canary share is held, its alarms watched")
+	f.DurationVar(&o.Watch, "watch", workflow.DefaultReleaseWatch, "how long the new color's alarms are watched after the swap")
+	f.DurationVar(&o.Timeout, "timeout", workflow.DefaultReleaseTimeout, "how long the idle copy (or the new transcoder group) may take to be healthy")
 	breakLockFlag(f, &o.BreakLock)
 	return cmd
 }

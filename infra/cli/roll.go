@@ -3,11 +3,11 @@ package cli
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/video-platform/video-platform/infra/deploy"
+	"github.com/video-platform/video-platform/infra/workflow"
 )
 
 func newRollCmd(inv *invocation) *cobra.Command {
-	var o deploy.RollOptions
+	var o workflow.RollOptions
 	cmd := &cobra.Command{
 		Use:   "roll <env> transcoders",
 		Short: "Roll the transcoder fleet to a release in two phases; the old one drains",
@@ -40,7 +40,7 @@ command again finishes a roll that stopped between the phases.`,
 	f := cmd.Flags()
 	f.StringVar(&o.Release, "release", "", "the `release` to make active")
 	f.BoolVar(&o.GC, "gc", false, "drop draining releases whose groups have no instances")
-	f.DurationVar(&o.Timeout, "timeout", deploy.DefaultRollTimeout, "how long the new release's group may take to be in service")
+	f.DurationVar(&o.Timeout, "timeout", workflow.DefaultRollTimeout, "how long the new release's group may take to be in service")
 	breakLockFlag(f, &o.BreakLock)
 	return cmd
 }

@@ -3,11 +3,11 @@ package cli
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/video-platform/video-platform/infra/deploy"
+	"github.com/video-platform/video-platform/infra/workflow"
 )
 
 func newRollbackCmd(inv *invocation) *cobra.Command {
-	var o deploy.RollbackOptions
+	var o workflow.RollbackOptions
 	cmd := &cobra.Command{
 		Use:   "rollback <env> <service>",
 		Short: "Swap a service back to the color its last swap recorded",

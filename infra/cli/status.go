@@ -3,7 +3,7 @@ package cli
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/video-platform/video-platform/infra/deploy"
+	"github.com/video-platform/video-platform/infra/workflow"
 )
 
 func newStatusCmd(inv *invocation) *cobra.Command {
@@ -23,7 +23,7 @@ on a terminal) and exit code 3.`,
 			if err != nil {
 				return err
 			}
-			return w.Status(cmd.Context(), deploy.StatusOptions{Envs: args})
+			return w.Status(cmd.Context(), workflow.StatusOptions{Envs: args})
 		},
 	}
 }

@@ -6,11 +6,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/video-platform/video-platform/infra/deploy"
+	"github.com/video-platform/video-platform/infra/workflow"
 )
 
 func newSwapCmd(inv *invocation) *cobra.Command {
-	var o deploy.SwapOptions
+	var o workflow.SwapOptions
 	cmd := &cobra.Command{
 		Use:   "swap <env> <service>",
 		Short: "Move a service's traffic to its other color, after checking that copy as it runs",

@@ -3,11 +3,11 @@ package cli
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/video-platform/video-platform/infra/deploy"
+	"github.com/video-platform/video-platform/infra/workflow"
 )
 
 func newUpCmd(inv *invocation) *cobra.Command {
-	var o deploy.UpOptions
+	var o workflow.UpOptions
 	cmd := &cobra.Command{
 		Use:   "up <env>",
 		Short: "Deploy an env's stacks in dependency order, behind the traffic guard",

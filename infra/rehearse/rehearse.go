@@ -23,8 +23,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/video-platform/video-platform/infra/deploy"
 	"github.com/video-platform/video-platform/infra/engine"
+	"github.com/video-platform/video-platform/infra/workflow"
 	"github.com/video-platform/video-platform/internal/topology"
 )
 
@@ -60,7 +60,7 @@ type Options struct {
 
 // Entry runs one infra command line against deps and returns its exit
 // code.
-type Entry func(ctx context.Context, args []string, deps deploy.Deps, stdout, stderr io.Writer) int
+type Entry func(ctx context.Context, args []string, deps workflow.Deps, stdout, stderr io.Writer) int
 
 // Report is the rehearsal's result, the JSON contract of
 // `infra rehearse --json`.

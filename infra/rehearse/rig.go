@@ -20,9 +20,9 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 
 	"github.com/video-platform/video-platform/infra/awscheck"
-	"github.com/video-platform/video-platform/infra/deploy"
 	"github.com/video-platform/video-platform/infra/engine"
 	"github.com/video-platform/video-platform/infra/envlock"
+	"github.com/video-platform/video-platform/infra/workflow"
 	"github.com/video-platform/video-platform/internal/standin"
 	"github.com/video-platform/video-platform/internal/topology"
 	"github.com/video-platform/video-platform/stacks"
@@ -39,7 +39,7 @@ type rig struct {
 	api   *standin.API
 	stop  func() error
 	clock *virtualClock
-	deps  deploy.Deps
+	deps  workflow.Deps
 	log   io.Writer
 
 	// engine, apiURL and infraBin let a scenario run `infra` as a separate
@@ -58,7 +58,7 @@ type rig struct {
 	unreadableOutputs atomic.Value
 
 	mu       sync.Mutex
-	outcomes []deploy.Outcome
+	outcomes []workflow.Outcome
 }
 
 // faultyPulumi injects the faults that sit between the engine and the
@@ -199,7 +199,7 @@ func connect(o Options, dir, home string, start time.Time) (*rig, engine.Engine,
 		Region:      "us-east-1",
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDREHEARSAL", "rehearsal", ""),
 	}
-	r.deps = deploy.Deps{
+	r.deps = workflow.Deps{
 		Root: r.work,
 		Pulumi: func(ctx context.Context) (engine.Pulumi, error) {
 			p, err := eng.Open(ctx)
@@ -220,7 +220,7 @@ func connect(o Options, dir, home string, start time.Time) (*rig, engine.Engine,
 		// The Route53 waiter sleeps on the real clock: a few milliseconds
 		// between its polls, and the virtual clock the rest of each Poll.
 		InsyncDelay: 5 * time.Millisecond,
-		OnEnvRun: func(_, _ string, outcomes []deploy.Outcome) {
+		OnEnvRun: func(_, _ string, outcomes []workflow.Outcome) {
 			r.mu.Lock()
 			r.outcomes = append(r.outcomes, outcomes...)
 			r.mu.Unlock()
@@ -230,7 +230,7 @@ func connect(o Options, dir, home string, start time.Time) (*rig, engine.Engine,
 }
 
 // takeOutcomes returns and forgets the stack outcomes recorded so far.
-func (r *rig) takeOutcomes() []deploy.Outcome {
+func (r *rig) takeOutcomes() []workflow.Outcome {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := r.outcomes
@@ -376,14 +376,14 @@ type virtualClock struct {
 
 func newVirtualClock(start time.Time) *virtualClock { return &virtualClock{now: start} }
 
-// Now implements deploy.Clock.
+// Now implements workflow.Clock.
 func (c *virtualClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.now
 }
 
-// Sleep implements deploy.Clock.
+// Sleep implements workflow.Clock.
 func (c *virtualClock) Sleep(ctx context.Context, d time.Duration) error {
 	if err := ctx.Err(); err != nil {
 		return err

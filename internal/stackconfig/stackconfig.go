@@ -24,10 +24,13 @@ type Project struct {
 	Root string
 }
 
+// projectFile is the project's file, which errors name.
+const projectFile = "Pulumi.yaml"
+
 // LoadProject reads <root>/Pulumi.yaml. Its error is the SDK's, which
 // names the file.
 func LoadProject(root string) (Project, error) {
-	p, err := workspace.LoadProject(filepath.Join(root, "Pulumi.yaml"))
+	p, err := workspace.LoadProject(filepath.Join(root, projectFile))
 	if err != nil {
 		return Project{}, err
 	}
@@ -51,7 +54,7 @@ func (p Project) Declared() (map[config.Key]bool, error) {
 	for name := range p.Config {
 		k, err := p.Key(name)
 		if err != nil {
-			return nil, fmt.Errorf("Pulumi.yaml: config %s: %w", name, err)
+			return nil, fmt.Errorf("%s: config %s: %w", projectFile, name, err)
 		}
 		out[k] = true
 	}
@@ -86,7 +89,7 @@ func (s Stack) WithDefaults(p Project) error {
 	for name, decl := range p.Config {
 		k, err := p.Key(name)
 		if err != nil {
-			return fmt.Errorf("Pulumi.yaml: config %s: %w", name, err)
+			return fmt.Errorf("%s: config %s: %w", projectFile, name, err)
 		}
 		if _, ok := s.Map[k]; ok {
 			continue
@@ -102,7 +105,7 @@ func (s Stack) WithDefaults(p Project) error {
 		default:
 			b, err := json.Marshal(v)
 			if err != nil {
-				return fmt.Errorf("Pulumi.yaml: default of %s: %w", name, err)
+				return fmt.Errorf("%s: default of %s: %w", projectFile, name, err)
 			}
 			s.Map[k] = config.NewObjectValue(string(b))
 		}

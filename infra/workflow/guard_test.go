@@ -1,4 +1,4 @@
-package deploy
+package workflow
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/video-platform/video-platform/infra/observed"
 )
 
 func TestUpRefusesBeforeAnyStackRuns(t *testing.T) {
@@ -68,13 +70,13 @@ func TestUpReplacesTheGroupOfACopyComingBackFromIdle(t *testing.T) {
 	green.outputs = copyOutputs("web", "green", 0)
 	green.outputs["capacity"].(map[string]any)["max"] = 0.0
 	const group = "urn:pulumi:prod-web-green::video-platform::video-platform:compute:AsgPool$aws:autoscaling/group:Group::web-green-asg"
-	green.deployed = []Deployed{{URN: group, Type: groupType}}
+	green.deployed = []observed.Deployed{{URN: group, Type: groupType}}
 	code, out, errOut := call(w, (*Workflow).Up, UpOptions{Env: "prod", Stacks: []string{"prod-web-green"}})
 	require.Equal(t, ExitOK, code, "up: %s %s", out, errOut)
 	assert.Equal(t, []string{group}, green.lastOpts.Replace, "the empty group is replaced")
 	assert.Contains(t, out, "bringing the idle copy back", "says why")
 
-	w.stack("prod-web-blue").deployed = []Deployed{{URN: group, Type: groupType}}
+	w.stack("prod-web-blue").deployed = []observed.Deployed{{URN: group, Type: groupType}}
 	code, _, errOut = call(w, (*Workflow).Up, UpOptions{Env: "prod", Stacks: []string{"prod-web-blue"}})
 	require.Equal(t, ExitOK, code, "up: %s", errOut)
 	assert.Empty(t, w.stack("prod-web-blue").lastOpts.Replace, "a copy with capacity is updated in place")
@@ -86,7 +88,7 @@ func TestUpReplacesTheGroupOfACopyComingBackFromIdle(t *testing.T) {
 func TestDestroyAnIdleCopyTurnsOffDeletionProtectionFirst(t *testing.T) {
 	w := newWorld(t.TempDir())
 	green := w.stack("prod-web-green")
-	green.deployed = []Deployed{{URN: "urn:pulumi:prod-web-green::video-platform::video-platform:lb:LoadBalancer$aws:lb/loadBalancer:LoadBalancer::web-green-alb",
+	green.deployed = []observed.Deployed{{URN: "urn:pulumi:prod-web-green::video-platform::video-platform:lb:LoadBalancer$aws:lb/loadBalancer:LoadBalancer::web-green-alb",
 		Type: lbType, Outputs: map[string]any{"enableDeletionProtection": true}}}
 	var protection []string
 	green.onUp = func(s *fakeStack) error {

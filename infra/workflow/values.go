@@ -1,4 +1,4 @@
-package deploy
+package workflow
 
 import (
 	"encoding/json"
@@ -6,33 +6,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/video-platform/video-platform/infra/engine"
 	"github.com/video-platform/video-platform/infra/observed"
 )
-
-// The engine adapter's names, as the commands use them.
-type (
-	// Pulumi opens the project's stacks.
-	Pulumi = engine.Pulumi
-	// Stack is what the commands do with one stack.
-	Stack = engine.Stack
-	// RunOptions are passed to Preview, Up and Destroy.
-	RunOptions = engine.RunOptions
-	// Result is the outcome of a Preview, Up or Destroy.
-	Result = engine.Result
-	// Deployed is one resource of a stack's deployed state.
-	Deployed = observed.Deployed
-	// Step is one resource's planned or applied operation.
-	Step = observed.Step
-	// Update summarizes a stack's most recent operation.
-	Update = observed.Update
-)
-
-// ConfigNamespace is the project's config namespace.
-const ConfigNamespace = observed.ConfigNamespace
-
-// ErrNoStack marks a stack that does not exist in the backend.
-var ErrNoStack = engine.ErrNoStack
 
 // formatChanges renders an op→count map compactly: "+1 ~2 -0 =5".
 func formatChanges(ch map[string]int) string {
@@ -104,3 +79,13 @@ func configString(value string) string {
 
 // asInt reads a number from outputs or config (see observed.Int).
 func asInt(v any) (int, bool) { return observed.Int(v) }
+
+// firstLine keeps a table cell to one line; Pulumi errors carry the whole
+// stderr.
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i] + " ..."
+	}
+	return s
+}

@@ -1,4 +1,4 @@
-package deploy
+package workflow
 
 import (
 	"context"
@@ -14,6 +14,8 @@ import (
 
 	"github.com/video-platform/video-platform/infra/awscheck"
 	"github.com/video-platform/video-platform/infra/decide"
+	"github.com/video-platform/video-platform/infra/engine"
+	"github.com/video-platform/video-platform/infra/observed"
 )
 
 func cfg(t *testing.T, s *fakeStack, path string) string {
@@ -111,8 +113,8 @@ func TestSwapAbortsOnUnrelatedChanges(t *testing.T) {
 	w := newWorld(t.TempDir())
 	dns := w.stack("prod-dns")
 	dns.steps = append(dns.steps,
-		Step{URN: "urn:pulumi:prod-dns::video-platform::video-platform:dns:DnsRecords$aws:route53/record:Record::recorder-green-a", Type: decide.RecordType, Op: "update"},
-		Step{URN: "urn:pulumi:prod-dns::video-platform::aws:route53/zone:Zone::zone", Type: "aws:route53/zone:Zone", Op: "replace"})
+		observed.Step{URN: "urn:pulumi:prod-dns::video-platform::video-platform:dns:DnsRecords$aws:route53/record:Record::recorder-green-a", Type: decide.RecordType, Op: "update"},
+		observed.Step{URN: "urn:pulumi:prod-dns::video-platform::aws:route53/zone:Zone::zone", Type: "aws:route53/zone:Zone", Op: "replace"})
 	code, _, errOut := call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web"})
 	assert.Equal(t, ExitFailed, code, "aborted")
 	assert.Contains(t, errOut, "changes more than the web records", "explains the abort")
@@ -281,7 +283,7 @@ func TestSwapDryRunIsOffline(t *testing.T) {
 	var gotSets []string
 	deps := Deps{
 		Root:   root,
-		Pulumi: func(context.Context) (Pulumi, error) { return nil, errors.New("dry run must not call Pulumi") },
+		Pulumi: func(context.Context) (engine.Pulumi, error) { return nil, errors.New("dry run must not call Pulumi") },
 		AWS: func(context.Context, string) (awscheck.Checks, error) {
 			return awscheck.Checks{}, errors.New("dry run must not call AWS")
 		},
@@ -314,11 +316,11 @@ func TestSwapDryRunIsOffline(t *testing.T) {
 func TestSwapFailsClosedWhenPreviewStepsAreLost(t *testing.T) {
 	for _, c := range []struct {
 		name  string
-		steps func([]Step) []Step
+		steps func([]observed.Step) []observed.Step
 		want  string
 	}{
-		{"no steps at all", func([]Step) []Step { return nil }, "the preview reported no steps at all"},
-		{"fewer changed steps than the summary counts", func(s []Step) []Step { return s[:1] }, "summary counts 1 changes but its event stream showed 0"},
+		{"no steps at all", func([]observed.Step) []observed.Step { return nil }, "the preview reported no steps at all"},
+		{"fewer changed steps than the summary counts", func(s []observed.Step) []observed.Step { return s[:1] }, "summary counts 1 changes but its event stream showed 0"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			w := newWorld(t.TempDir())

@@ -1,4 +1,4 @@
-package deploy
+package workflow
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/video-platform/video-platform/infra/awscheck"
 	"github.com/video-platform/video-platform/infra/decide"
+	"github.com/video-platform/video-platform/infra/observed"
 )
 
 func swappedWorld(t *testing.T) *world {
@@ -212,7 +213,7 @@ func TestRollResumesAfterACrashBetweenThePhases(t *testing.T) {
 
 func TestStatusAndPhantoms(t *testing.T) {
 	w := newWorld(t.TempDir())
-	w.stack("prod").update = &Update{Kind: "update", Result: "succeeded", EndTime: t0, Changes: map[string]int{"same": 40}}
+	w.stack("prod").update = &observed.Update{Kind: "update", Result: "succeeded", EndTime: t0, Changes: map[string]int{"same": 40}}
 	delete(w.p.stacks, "prod-recorder-green")
 	w.aws.queue = [2]int{7, 2}
 	w.aws.groups = []awscheck.Group{

@@ -1,4 +1,4 @@
-package deploy
+package workflow
 
 import (
 	"context"
@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/video-platform/video-platform/infra/awscheck"
 	"github.com/video-platform/video-platform/infra/decide"
 	"github.com/video-platform/video-platform/internal/topology"
 )
@@ -33,25 +32,32 @@ type HousekeepingOptions struct {
 	BreakLock bool
 }
 
-// Housekeeping does what nobody should have to remember, safe to run
-// every 15 minutes: it retires the copies whose traffic has drained after
-// a swap, drops the transcoder releases whose groups are empty, reports
-// phantom groups and outdated instances, checks that every image a stack
-// references exists, and keeps those images protected from the registry's
-// lifecycle policy. It exits 1 when a finding needs someone.
-func (a *Workflow) Housekeeping(ctx context.Context, o HousekeepingOptions) error {
+func (o HousekeepingOptions) check() error {
 	if err := checkEnv(o.Env); err != nil {
 		return err
 	}
 	if o.MaxIdle <= 0 || o.QuietFor < time.Minute || o.MinWait < 0 {
 		return usagef("--max-idle must be positive, --quiet-for at least 1m and --min-wait not negative; got %s, %s and %s", o.MaxIdle, o.QuietFor, o.MinWait)
 	}
-	unlock, err := a.lockEnv(ctx, o.Env, "housekeeping "+o.Env, o.BreakLock)
+	return nil
+}
+
+// housekeeping is one run's findings.
+type housekeeping struct {
+	s        *session
+	o        HousekeepingOptions
+	findings []decide.Finding
+}
+
+// run takes the env lock, does every chore, and reports the findings: one
+// line each, or a JSON array. It fails when one needs attention.
+func (h *housekeeping) run(ctx context.Context) error {
+	o := h.o
+	unlock, err := h.s.lock(ctx, o.Env, "housekeeping "+o.Env, o.BreakLock)
 	if err != nil {
 		return fmt.Errorf("housekeeping refused: %w", err)
 	}
 	defer unlock()
-	h := &housekeeping{a: a, o: o}
 	h.idleCopies(ctx)
 	h.transcoders(ctx)
 	h.groups(ctx)
@@ -68,24 +74,17 @@ func (a *Workflow) Housekeeping(ctx context.Context, o HousekeepingOptions) erro
 		if err != nil {
 			return err
 		}
-		a.printf("%s\n", b)
+		h.s.printf("%s\n", b)
 	} else {
 		for _, f := range h.findings {
-			a.printf("%s\n", f)
+			h.s.printf("%s\n", f)
 		}
-		a.printf("housekeeping %s: %d finding(s), %d need attention\n", o.Env, len(h.findings), attention)
+		h.s.printf("housekeeping %s: %d finding(s), %d need attention\n", o.Env, len(h.findings), attention)
 	}
 	if attention > 0 {
-		return exitError{code: ExitFailed, msg: fmt.Sprintf("%d finding(s) need attention", attention)}
+		return failed("%d finding(s) need attention", attention)
 	}
 	return nil
-}
-
-// housekeeping is one run's findings.
-type housekeeping struct {
-	a        *Workflow
-	o        HousekeepingOptions
-	findings []decide.Finding
 }
 
 func (h *housekeeping) add(level decide.FindingLevel, kind, subject, format string, args ...any) {
@@ -95,13 +94,13 @@ func (h *housekeeping) add(level decide.FindingLevel, kind, subject, format stri
 // idleCopies retires each swapped-out copy whose traffic has stopped.
 func (h *housekeeping) idleCopies(ctx context.Context) {
 	env := h.o.Env
-	checks, err := h.a.checks(ctx, env)
+	checks, err := h.s.checks(ctx, env)
 	if err != nil {
 		h.add(decide.LevelAttention, "idle-copy", env, "no AWS client: %v", err)
 		return
 	}
 	for _, svc := range topology.ServiceNames() {
-		st, err := h.a.readIdle(ctx, env, svc)
+		st, err := readIdle(ctx, h.s, env, svc)
 		if err != nil {
 			h.add(decide.LevelAttention, "idle-copy", svc, "cannot read what is live: %v", err)
 			continue
@@ -113,7 +112,7 @@ func (h *housekeeping) idleCopies(ctx context.Context) {
 		name := topology.CopyStackName(env, svc, color)
 		c := decide.IdleCopy{Stack: name, Canary: st.canary, SwappedAt: st.swappedAt,
 			SwappedOut: st.previous == color, PreviousRelease: st.previousRelease}
-		s, err := h.a.stack(ctx, name)
+		s, err := h.s.stack(ctx, name)
 		if err != nil {
 			continue // a destroyed idle copy has nothing to retire
 		}
@@ -128,15 +127,16 @@ func (h *housekeeping) idleCopies(ctx context.Context) {
 		c.Release = outString(outs, "release")
 		maxSize, _ := asInt(outMap(outs, "capacity")["max"])
 		c.HasCapacity = maxSize > 0
-		if c.HasCapacity && c.SwappedOut && c.Release == c.PreviousRelease && c.Canary == 0 {
-			now := h.a.deps.Clock.Now()
-			sum, err := residual(ctx, checks.Metrics, outString(outs, "lbArnSuffix"), now.Add(-decide.MetricsLag-h.o.QuietFor), now.Add(-decide.MetricsLag))
+		if c.Retirable() {
+			start, end := decide.QuietWindow(h.s.now(), h.o.QuietFor)
+			sum, err := residual(ctx, checks.Metrics, outString(outs, "lbArnSuffix"), start, end)
 			c.TrafficErr, c.Quiet, c.Traffic = err, err == nil && sum.Quiet(), sum.String()
 		}
-		action, f := decide.JudgeIdleCopy(c, h.a.deps.Clock.Now(), h.o.MinWait, h.o.MaxIdle)
+		action, f := decide.JudgeIdleCopy(c, h.s.now(), h.o.MinWait, h.o.MaxIdle)
 		if action == decide.RetireCopy {
-			if err := h.a.retire(ctx, RetireOptions{Env: env, Service: svc, Color: color, MinWait: h.o.MinWait, QuietFor: h.o.QuietFor,
-				Timeout: time.Minute}); err != nil {
+			retire := &retireRun{s: h.s, o: RetireOptions{Env: env, Service: svc, Color: color, MinWait: h.o.MinWait, QuietFor: h.o.QuietFor,
+				Timeout: time.Minute}}
+			if err := retire.run(ctx); err != nil {
 				f.Level, f.Message = decide.LevelAttention, fmt.Sprintf("was quiet, but retiring it failed: %v", err)
 			}
 		}
@@ -148,7 +148,7 @@ func (h *housekeeping) idleCopies(ctx context.Context) {
 
 // transcoders drops the draining releases whose groups are empty.
 func (h *housekeeping) transcoders(ctx context.Context) {
-	if err := h.a.roll(ctx, RollOptions{Env: h.o.Env, GC: true, Timeout: DefaultRollTimeout}); err != nil {
+	if err := (&rollRun{s: h.s, o: RollOptions{Env: h.o.Env, GC: true, Timeout: DefaultRollTimeout}}).run(ctx); err != nil {
 		h.add(decide.LevelAttention, "transcoders", topology.TranscodersStackName(h.o.Env), "dropping empty draining releases failed: %v", err)
 	}
 }
@@ -156,39 +156,19 @@ func (h *housekeeping) transcoders(ctx context.Context) {
 // groups reports phantom groups and outdated or overdue instances.
 func (h *housekeeping) groups(ctx context.Context) {
 	env := h.o.Env
-	checks, err := h.a.checks(ctx, env)
+	checks, err := h.s.checks(ctx, env)
 	if err != nil {
 		return
 	}
-	list, err := checks.Fleet.GroupsByTag(ctx, "env", env)
+	groups, err := envGroups(ctx, checks.Fleet, env)
 	if err != nil {
 		h.add(decide.LevelAttention, "groups", env, "cannot list the Auto Scaling groups: %v", err)
 		return
 	}
-	groups := map[string]awscheck.Group{}
-	for _, g := range list {
-		groups[g.Name] = g
-	}
-	declared, unread := map[string]bool{}, map[string]bool{}
-	for _, id := range topology.EnvStacks(env) {
-		s, err := h.a.stack(ctx, id.Name)
-		if err != nil {
-			continue
-		}
-		outs, err := s.Outputs(ctx)
-		if err != nil {
-			unread[id.Name] = true
-			h.add(decide.LevelAttention, "groups", id.Name, "cannot read its outputs, so its groups are not classified: %v", err)
-			continue
-		}
-		if g := outString(outs, "groupName"); g != "" {
-			declared[g] = true
-		}
-		for _, g := range outStrings(outs, "groups") {
-			declared[g] = true
-		}
-	}
-	phantom, _ := decide.ClassifyGroups(env, groups, declared, unread)
+	outputs, unread := envOutputs(ctx, h.s, env, func(stack string, err error) {
+		h.add(decide.LevelAttention, "groups", stack, "cannot read its outputs, so its groups are not classified: %v", err)
+	})
+	phantom, _ := decide.ClassifyGroups(env, groups, decide.DeclaredGroups(outputs), unread)
 	for _, name := range phantom {
 		g := groups[name]
 		h.add(decide.LevelAttention, "phantom-group", name, "tagged env=%s but declared by no stack (desired %d, %d instances); investigate, then delete it", env, g.Desired, g.Instances)
@@ -198,7 +178,7 @@ func (h *housekeeping) groups(ctx context.Context) {
 		h.add(decide.LevelAttention, "instances", env, "cannot read the instances: %v", err)
 		return
 	}
-	draining, outdated := decide.JudgeInstances(h.a.deps.Clock.Now(), groups, tagged, drains)
+	draining, outdated := decide.JudgeInstances(h.s.now(), groups, tagged, drains)
 	for _, d := range draining {
 		if d.Overdue() {
 			h.add(decide.LevelAttention, "overdue-drain", d.ID, "of %s (release %s) has drained for %s, past its hook's %s heartbeat", d.Group, d.Release, d.Age.Round(time.Second), d.Heartbeat)
@@ -219,7 +199,7 @@ func (h *housekeeping) images(ctx context.Context) {
 		h.add(decide.LevelAttention, "images", env, "cannot read which releases the stacks reference: %v", err)
 		return
 	}
-	checks, err := h.a.checks(ctx, env)
+	checks, err := h.s.checks(ctx, env)
 	if err != nil {
 		return
 	}
@@ -262,30 +242,24 @@ func (h *housekeeping) referencedReleases(ctx context.Context) (map[string]map[s
 	for _, svc := range topology.ServiceNames() {
 		for _, color := range topology.Colors {
 			name := topology.CopyStackName(env, svc, color)
-			s, err := h.a.stack(ctx, name)
+			s, err := h.s.stack(ctx, name)
 			if err != nil {
 				continue
 			}
-			v, found, err := s.GetConfig(ctx, "copy.release")
+			release, err := configText(ctx, s, "copy.release")
 			if err != nil {
-				return nil, fmt.Errorf("read %s config copy.release: %w", name, err)
+				return nil, err
 			}
-			if found {
-				add(svc, configString(v), name)
-			}
+			add(svc, release, name)
 		}
 	}
 	name := topology.TranscodersStackName(env)
-	if s, err := h.a.stack(ctx, name); err == nil {
-		raw, found, err := s.GetConfig(ctx, "transcoders")
+	if s, err := h.s.stack(ctx, name); err == nil {
+		f, found, err := readFleet(ctx, s)
 		if err != nil {
-			return nil, fmt.Errorf("read %s config transcoders: %w", name, err)
+			return nil, err
 		}
 		if found {
-			var f decide.Fleet
-			if err := json.Unmarshal([]byte(raw), &f); err != nil {
-				return nil, fmt.Errorf("%s config transcoders is not an object: %w", name, err)
-			}
 			add("transcoder", f.Active, name+" (active)")
 			add("transcoder", f.Warming, name+" (warming)")
 			for i, r := range f.Draining {

@@ -1,16 +1,16 @@
-package deploy
+package workflow
 
 import (
 	"context"
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/video-platform/video-platform/infra/awscheck"
 	"github.com/video-platform/video-platform/infra/decide"
+	"github.com/video-platform/video-platform/infra/engine"
 	"github.com/video-platform/video-platform/internal/topology"
 )
 
@@ -44,12 +44,7 @@ type ReleaseOptions struct {
 	BreakLock bool
 }
 
-// Release takes an image from the registry to live: it checks the image,
-// deploys it to the idle copy at the live copy's size, waits until every
-// target is healthy, moves the canary shares, swaps, and watches the new
-// color's alarms, swapping back when one fires. Every step is decided
-// from what is deployed, so re-running the same command resumes.
-func (a *Workflow) Release(ctx context.Context, o ReleaseOptions) error {
+func (o ReleaseOptions) check() error {
 	if err := checkEnv(o.Env); err != nil {
 		return err
 	}
@@ -75,51 +70,59 @@ func (a *Workflow) Release(ctx context.Context, o ReleaseOptions) error {
 			return usagef("%s %s must be positive", d.flag, d.v)
 		}
 	}
-	unlock, err := a.lockEnv(ctx, o.Env, fmt.Sprintf("release %s %s %s", o.Env, o.Service, o.Release), o.BreakLock)
+	return nil
+}
+
+// releaseRun is one `infra release`.
+type releaseRun struct {
+	s     *session
+	o     ReleaseOptions
+	start time.Time
+}
+
+// run takes the env lock for the whole release and checks the image; the
+// transcoders then roll, a blue-green service goes step by step, and ends
+// with what its records serve.
+func (r *releaseRun) run(ctx context.Context) error {
+	o := r.o
+	unlock, err := r.s.lock(ctx, o.Env, fmt.Sprintf("release %s %s %s", o.Env, o.Service, o.Release), o.BreakLock)
 	if err != nil {
 		return fmt.Errorf("release refused: %w", err)
 	}
 	defer unlock()
-	r := &releaseRun{a: a, o: o, start: a.deps.Clock.Now()}
+	r.start = r.s.now()
 	if o.Service == transcodersService {
 		if err := r.checkImage(ctx); err != nil {
 			return err
 		}
 		r.progress("rolling the transcoders to %s (two phases: the new group proves ready before the old one drains)", o.Release)
-		return a.roll(ctx, RollOptions{Env: o.Env, Release: o.Release, Timeout: o.Timeout})
+		return (&rollRun{s: r.s, o: RollOptions{Env: o.Env, Release: o.Release, Timeout: o.Timeout}}).run(ctx)
 	}
 	// Whatever happened, the last line says what the records serve now.
-	defer r.statement(ctx)
+	defer releaseStatement(ctx, r.s, o.Env, o.Service)
 	if err := r.checkImage(ctx); err != nil {
 		return err
 	}
-	return r.run(ctx)
+	return r.steps(ctx)
 }
 
-// statement prints what the service's deployed records serve now.
-func (r *releaseRun) statement(ctx context.Context) {
-	dns, err := r.a.stack(ctx, topology.DNSStackName(r.o.Env))
+// releaseStatement prints what the service's deployed records serve now.
+func releaseStatement(ctx context.Context, s *session, env, svc string) {
+	dns, err := s.stack(ctx, topology.DNSStackName(env))
 	if err == nil {
 		var weights map[string]int
-		if weights, err = r.a.deployedWeights(ctx, dns, r.o.Service); err == nil {
-			r.a.printf("%s\n", decide.LiveStatement(r.o.Service, weights))
+		if weights, err = deployedWeights(ctx, dns, svc); err == nil {
+			s.printf("%s\n", decide.LiveStatement(svc, weights))
 			return
 		}
 	}
-	fmt.Fprintf(r.a.errw, "what %s serves now could not be read (%v): run `infra status %s`\n", r.o.Service, err, r.o.Env)
-}
-
-// releaseRun is one `infra release` of a blue-green service.
-type releaseRun struct {
-	a     *Workflow
-	o     ReleaseOptions
-	start time.Time
+	fmt.Fprintf(s.errw, "what %s serves now could not be read (%v): run `infra status %s`\n", svc, err, env)
 }
 
 // progress prints a step with the time since the release started.
 func (r *releaseRun) progress(format string, args ...any) {
-	elapsed := r.a.deps.Clock.Now().Sub(r.start).Round(time.Second)
-	r.a.printf("[release +%s] %s\n", elapsed, fmt.Sprintf(format, args...))
+	elapsed := r.s.now().Sub(r.start).Round(time.Second)
+	r.s.printf("[release +%s] %s\n", elapsed, fmt.Sprintf(format, args...))
 }
 
 // checkImage refuses a release whose image is not in the service's
@@ -130,7 +133,7 @@ func (r *releaseRun) checkImage(ctx context.Context) error {
 		tier = "transcoder"
 	}
 	repo := topology.RepositoryName(r.o.Env, tier)
-	checks, err := r.a.checks(ctx, r.o.Env)
+	checks, err := r.s.checks(ctx, r.o.Env)
 	if err != nil {
 		return err
 	}
@@ -154,14 +157,14 @@ func (r *releaseRun) checkImage(ctx context.Context) error {
 	} else if nerr != nil {
 		msg += fmt.Sprintf("; listing its tags failed too: %v", nerr)
 	}
-	return exitError{code: ExitFailed, msg: msg + "\nnothing changed"}
+	return failed("%s\nnothing changed", msg)
 }
 
 // releaseCopies are the two copies of the service as a release sees them.
 type releaseCopies struct {
-	live, target       Stack
+	live, target       engine.Stack
 	liveOuts           map[string]any
-	liveCap            capacityConfig
+	liveCap            decide.Capacity
 	targetDesired      int
 	liveInService      int
 	targetSC           *swapCopies
@@ -173,10 +176,8 @@ type releaseCopies struct {
 	liveColor          string
 }
 
-// capacityConfig is a copy's copy.capacity.
-type capacityConfig struct{ min, max, desired int }
-
-func (r *releaseRun) run(ctx context.Context) error {
+// steps does, step after step, what decide.NextReleaseStep says.
+func (r *releaseRun) steps(ctx context.Context) error {
 	for {
 		c, st, err := r.observe(ctx)
 		if err != nil {
@@ -198,7 +199,7 @@ func (r *releaseRun) run(ctx context.Context) error {
 			}
 		case decide.StepSwap:
 			r.progress("swapping %s to %s", r.o.Service, st.Target)
-			if err := r.a.swap(ctx, swapReq{env: r.o.Env, svc: r.o.Service, to: st.Target, canary: -1}); err != nil {
+			if err := runSwap(ctx, r.s, swapReq{env: r.o.Env, svc: r.o.Service, to: st.Target, canary: -1}); err != nil {
 				return fmt.Errorf("release %s: the swap failed: %w", r.o.Release, err)
 			}
 		case decide.StepWatch:
@@ -207,9 +208,9 @@ func (r *releaseRun) run(ctx context.Context) error {
 			r.progress("%s runs %s on %s; %s keeps running for a rollback until housekeeping retires it", r.o.Service, r.o.Release, st.Live, topology.Other(st.Live))
 			return nil
 		case decide.StepRolledBack:
-			return exitError{code: ExitFailed, msg: fmt.Sprintf("release %s of %s was swapped in and rolled back at %s (%s config previous.%s); "+
+			return failed("release %s of %s was swapped in and rolled back at %s (%s config previous.%s); "+
 				"nothing changed. Fix the release and publish a new tag; to put this one on traffic again, swap by hand: infra swap %s %s",
-				r.o.Release, r.o.Service, st.SwappedAt.UTC().Format(time.RFC3339), topology.DNSStackName(r.o.Env), r.o.Service, r.o.Env, r.o.Service)}
+				r.o.Release, r.o.Service, st.SwappedAt.UTC().Format(time.RFC3339), topology.DNSStackName(r.o.Env), r.o.Service, r.o.Env, r.o.Service)
 		}
 	}
 }
@@ -217,7 +218,7 @@ func (r *releaseRun) run(ctx context.Context) error {
 // observe reads everything decide.NextReleaseStep decides from.
 func (r *releaseRun) observe(ctx context.Context) (*releaseCopies, decide.ReleaseState, error) {
 	env, svc := r.o.Env, r.o.Service
-	idle, err := r.a.readIdle(ctx, env, svc)
+	idle, err := readIdle(ctx, r.s, env, svc)
 	if err != nil {
 		return nil, decide.ReleaseState{}, err
 	}
@@ -226,49 +227,43 @@ func (r *releaseRun) observe(ctx context.Context) (*releaseCopies, decide.Releas
 	}
 	c := &releaseCopies{liveColor: idle.live, canary: idle.canary, swappedAt: idle.swappedAt, previous: idle.previous, prevRel: idle.previousRelease}
 	target := topology.Other(idle.live)
-	if c.live, err = r.a.stack(ctx, topology.CopyStackName(env, svc, idle.live)); err != nil {
+	if c.live, err = r.s.stack(ctx, topology.CopyStackName(env, svc, idle.live)); err != nil {
 		return nil, decide.ReleaseState{}, err
 	}
-	if c.target, err = r.a.stack(ctx, topology.CopyStackName(env, svc, target)); err != nil {
+	if c.target, err = r.s.stack(ctx, topology.CopyStackName(env, svc, target)); err != nil {
 		return nil, decide.ReleaseState{}, err
 	}
 	if c.liveOuts, err = c.live.Outputs(ctx); err != nil {
 		return nil, decide.ReleaseState{}, fmt.Errorf("read %s outputs: %w", c.live.Name(), err)
 	}
 	c.liveRel = outString(c.liveOuts, "release")
-	if c.liveCap, err = readCapacity(ctx, c.live); err != nil {
+	if c.liveCap, _, err = readCapacity(ctx, c.live); err != nil {
 		return nil, decide.ReleaseState{}, err
 	}
-	targetCap, err := readCapacity(ctx, c.target)
+	targetCap, _, err := readCapacity(ctx, c.target)
 	if err != nil {
 		return nil, decide.ReleaseState{}, err
 	}
-	c.targetDesired = targetCap.desired
-	if v, found, err := c.target.GetConfig(ctx, "copy.release"); err != nil {
-		return nil, decide.ReleaseState{}, fmt.Errorf("read %s config copy.release: %w", c.target.Name(), err)
-	} else if found {
-		c.targetRel = configString(v)
+	c.targetDesired = targetCap.Desired
+	if c.targetRel, err = configText(ctx, c.target, "copy.release"); err != nil {
+		return nil, decide.ReleaseState{}, err
 	}
-	checks, err := r.a.checks(ctx, env)
+	checks, err := r.s.checks(ctx, env)
 	if err != nil {
 		return nil, decide.ReleaseState{}, err
 	}
-	groups, err := checks.Fleet.GroupsByTag(ctx, "env", env)
+	groups, err := envGroups(ctx, checks.Fleet, env)
 	if err != nil {
 		return nil, decide.ReleaseState{}, fmt.Errorf("read the Auto Scaling groups of %s: %w", env, err)
 	}
-	for _, g := range groups {
-		if g.Name == outString(c.liveOuts, "groupName") {
-			c.liveInService = g.InService
-		}
-	}
+	c.liveInService = groups[outString(c.liveOuts, "groupName")].InService
 	st := decide.ReleaseState{Live: idle.live, Target: target, LiveRelease: c.liveRel, TargetRelease: c.targetRel,
 		TargetDesired: c.targetDesired, LiveInService: c.liveInService, Canary: idle.canary,
-		Previous: c.previous, PreviousRelease: c.prevRel, SwappedAt: idle.swappedAt, Now: r.a.deps.Clock.Now()}
+		Previous: c.previous, PreviousRelease: c.prevRel, SwappedAt: idle.swappedAt, Now: r.s.now()}
 	// Readiness is asked only of a copy that runs the release at size: the
 	// preflight of a swap, without its printing.
-	if st.TargetRelease == r.o.Release && st.TargetDesired >= max(st.LiveInService, 1) {
-		sc, err := r.a.swapPreflightQuiet(ctx, swapReq{env: env, svc: svc}, idle.live, target)
+	if decide.TargetSized(st, r.o.Release) {
+		sc, err := preflight(ctx, r.s, swapReq{env: env, svc: svc, quiet: true}, idle.live, target)
 		st.TargetReady = err == nil
 		if err != nil {
 			c.targetNotReadyWhy = err.Error()
@@ -278,60 +273,26 @@ func (r *releaseRun) observe(ctx context.Context) (*releaseCopies, decide.Releas
 	return c, st, nil
 }
 
-// readCapacity reads a copy's copy.capacity from its config.
-func readCapacity(ctx context.Context, s Stack) (capacityConfig, error) {
-	var c capacityConfig
-	for _, f := range []struct {
-		key string
-		v   *int
-	}{{"min", &c.min}, {"max", &c.max}, {"desired", &c.desired}} {
-		v, found, err := s.GetConfig(ctx, "copy.capacity."+f.key)
-		if err != nil {
-			return c, fmt.Errorf("read %s config copy.capacity.%s: %w", s.Name(), f.key, err)
-		}
-		if found {
-			n, err := strconv.Atoi(configString(v))
-			if err != nil {
-				return c, fmt.Errorf("%s config copy.capacity.%s = %q is not a whole number", s.Name(), f.key, configString(v))
-			}
-			*f.v = n
-		}
-	}
-	return c, nil
-}
-
 // deploy sets the target copy's release and its capacity to the live
 // copy's (desired at least what the live copy has in service), and runs an
 // up of that copy only. On failure the config is restored.
 func (r *releaseRun) deploy(ctx context.Context, c *releaseCopies, st decide.ReleaseState) error {
-	want := capacityConfig{min: c.liveCap.min, max: c.liveCap.max, desired: max(c.liveCap.desired, st.LiveInService, c.liveCap.min, 1)}
-	want.max = max(want.max, want.desired)
+	want := decide.DeployCapacity(c.liveCap, st.LiveInService)
 	name := c.target.Name()
 	r.progress("deploying %s to %s (live %s runs %s with %d in service): capacity min %d, desired %d, max %d",
-		r.o.Release, name, st.Live, st.LiveRelease, st.LiveInService, want.min, want.desired, want.max)
-	var changes []configChange
-	for _, kv := range []struct{ path, value string }{
-		{"copy.release", r.o.Release},
-		{"copy.capacity.min", strconv.Itoa(want.min)},
-		{"copy.capacity.max", strconv.Itoa(want.max)},
-		{"copy.capacity.desired", strconv.Itoa(want.desired)},
-	} {
-		old, found, err := c.target.GetConfig(ctx, kv.path)
-		if err != nil {
-			return fmt.Errorf("release %s: read %s config %s: %w", r.o.Release, name, kv.path, err)
-		}
-		changes = append(changes, configChange{path: kv.path, value: kv.value, old: old, oldFound: found})
+		r.o.Release, name, st.Live, st.LiveRelease, st.LiveInService, want.Min, want.Desired, want.Max)
+	changes := append([]configChange{{path: "copy.release", value: r.o.Release}}, capacityChanges(want)...)
+	if i, err := readOld(ctx, c.target, changes); err != nil {
+		return fmt.Errorf("release %s: read %s config %s: %w", r.o.Release, name, changes[i].path, err)
 	}
-	for _, ch := range changes {
-		if err := c.target.SetConfig(ctx, ch.path, ch.value); err != nil {
-			return fmt.Errorf("release %s: set %s config %s: %w (restore: %v)", r.o.Release, name, ch.path, err, r.a.restoreConfig(ctx, c.target, changes))
-		}
+	if i, err := writeConfig(ctx, c.target, changes); err != nil {
+		return fmt.Errorf("release %s: set %s config %s: %w (restore: %v)", r.o.Release, name, changes[i].path, err, restoreConfig(ctx, c.target, changes))
 	}
-	pw := &prefixWriter{out: &syncWriter{w: r.a.out}, prefix: "[" + name + "] "}
-	_, err := c.target.Up(ctx, RunOptions{Progress: pw})
+	pw := r.s.stackWriter(name)
+	_, err := c.target.Up(ctx, engine.RunOptions{Progress: pw})
 	pw.Flush()
 	if err != nil {
-		rerr := r.a.restoreConfig(ctx, c.target, changes)
+		rerr := restoreConfig(ctx, c.target, changes)
 		return fmt.Errorf("release %s: the up of %s failed: %w\nno traffic moved; the config of %s is restored (restore error: %v); re-run the release to try again",
 			r.o.Release, name, err, name, rerr)
 	}
@@ -342,7 +303,7 @@ func (r *releaseRun) deploy(ctx context.Context, c *releaseCopies, st decide.Rel
 // waitHealthy waits until the target copy passes the swap's preflight,
 // printing what it waits for at every poll.
 func (r *releaseRun) waitHealthy(ctx context.Context, st decide.ReleaseState) error {
-	deadline := r.a.deps.Clock.Now().Add(r.o.Timeout)
+	deadline := r.s.now().Add(r.o.Timeout)
 	for {
 		c, cur, err := r.observe(ctx)
 		if err != nil {
@@ -352,12 +313,12 @@ func (r *releaseRun) waitHealthy(ctx context.Context, st decide.ReleaseState) er
 			return nil
 		}
 		why := c.targetNotReadyWhy
-		if !r.a.deps.Clock.Now().Before(deadline) {
-			return exitError{code: ExitFailed, msg: fmt.Sprintf("release %s: the %s copy of %s is not healthy after %s: %s\nno traffic moved: %s is still live; "+
-				"the idle copy keeps %s for inspection; re-run the release to keep waiting", r.o.Release, st.Target, r.o.Service, r.o.Timeout, why, st.Live, r.o.Release)}
+		if !r.s.now().Before(deadline) {
+			return failed("release %s: the %s copy of %s is not healthy after %s: %s\nno traffic moved: %s is still live; "+
+				"the idle copy keeps %s for inspection; re-run the release to keep waiting", r.o.Release, st.Target, r.o.Service, r.o.Timeout, why, st.Live, r.o.Release)
 		}
 		r.progress("waiting for the %s copy to be healthy: %s", st.Target, why)
-		if err := r.a.sleep(ctx, r.a.deps.Poll); err != nil {
+		if err := r.s.sleep(ctx, r.s.deps.Poll); err != nil {
 			return err
 		}
 	}
@@ -368,7 +329,7 @@ func (r *releaseRun) waitHealthy(ctx context.Context, st decide.ReleaseState) er
 func (r *releaseRun) canary(ctx context.Context, c *releaseCopies, st decide.ReleaseState, pct int) error {
 	if st.Canary != pct {
 		r.progress("canary: %d%% of %s to %s", pct, r.o.Service, st.Target)
-		if err := r.a.swap(ctx, swapReq{env: r.o.Env, svc: r.o.Service, canary: pct}); err != nil {
+		if err := runSwap(ctx, r.s, swapReq{env: r.o.Env, svc: r.o.Service, canary: pct}); err != nil {
 			return fmt.Errorf("release %s: the canary of %d%% failed: %w", r.o.Release, pct, err)
 		}
 	}
@@ -383,20 +344,20 @@ func (r *releaseRun) canary(ctx context.Context, c *releaseCopies, st decide.Rel
 	}
 	if fired != "" {
 		r.progress("%s; ending the canary", fired)
-		if err := r.a.swap(ctx, swapReq{env: r.o.Env, svc: r.o.Service, canary: 0}); err != nil {
+		if err := runSwap(ctx, r.s, swapReq{env: r.o.Env, svc: r.o.Service, canary: 0}); err != nil {
 			return fmt.Errorf("release %s: %s, and ending the canary FAILED: %w; run `infra swap %s %s --canary 0`", r.o.Release, fired, err, r.o.Env, r.o.Service)
 		}
-		return exitError{code: ExitFailed, msg: fmt.Sprintf("release %s: %s during the %d%% canary; the canary is ended and %s serves everything", r.o.Release, fired, pct, st.Live)}
+		return failed("release %s: %s during the %d%% canary; the canary is ended and %s serves everything", r.o.Release, fired, pct, st.Live)
 	}
 	if next := decide.NextCanary(r.o.Canary, pct); next > 0 {
 		r.progress("canary: %d%% of %s to %s", next, r.o.Service, st.Target)
-		if err := r.a.swap(ctx, swapReq{env: r.o.Env, svc: r.o.Service, canary: next}); err != nil {
+		if err := runSwap(ctx, r.s, swapReq{env: r.o.Env, svc: r.o.Service, canary: next}); err != nil {
 			return fmt.Errorf("release %s: the canary of %d%% failed: %w", r.o.Release, next, err)
 		}
 		return nil
 	}
 	r.progress("the last canary share held; swapping %s to %s", r.o.Service, st.Target)
-	if err := r.a.swap(ctx, swapReq{env: r.o.Env, svc: r.o.Service, to: st.Target, canary: -1}); err != nil {
+	if err := runSwap(ctx, r.s, swapReq{env: r.o.Env, svc: r.o.Service, to: st.Target, canary: -1}); err != nil {
 		return fmt.Errorf("release %s: the swap failed: %w", r.o.Release, err)
 	}
 	return nil
@@ -420,14 +381,14 @@ func (r *releaseRun) watch(ctx context.Context, c *releaseCopies, st decide.Rele
 		return nil
 	}
 	r.progress("%s; rolling back", fired)
-	if err := r.a.swap(ctx, swapReq{env: r.o.Env, svc: r.o.Service, canary: -1, rollback: true}); err != nil {
+	if err := runSwap(ctx, r.s, swapReq{env: r.o.Env, svc: r.o.Service, canary: -1, rollback: true}); err != nil {
 		return fmt.Errorf("release %s: %s, and the automatic rollback FAILED: %w\nroll back by hand: infra rollback %s %s", r.o.Release, fired, err, r.o.Env, r.o.Service)
 	}
-	return exitError{code: ExitFailed, msg: fmt.Sprintf("release %s: %s; rolled back to %s", r.o.Release, fired, topology.Other(st.Live))}
+	return failed("release %s: %s; rolled back to %s", r.o.Release, fired, topology.Other(st.Live))
 }
 
 // alarmNames reads a copy's alarms from its outputs.
-func (r *releaseRun) alarmNames(ctx context.Context, s Stack) ([]string, error) {
+func (r *releaseRun) alarmNames(ctx context.Context, s engine.Stack) ([]string, error) {
 	outs, err := s.Outputs(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read %s outputs: %w", s.Name(), err)
@@ -447,11 +408,11 @@ func (r *releaseRun) alarmNames(ctx context.Context, s Stack) ([]string, error) 
 // first one in ALARM, or "" when none fired. A watch that cannot see is no
 // watch: three failed reads in a row stop it with an error.
 func (r *releaseRun) watchAlarms(ctx context.Context, names []string, d time.Duration) (string, error) {
-	checks, err := r.a.checks(ctx, r.o.Env)
+	checks, err := r.s.checks(ctx, r.o.Env)
 	if err != nil {
 		return "", err
 	}
-	end := r.a.deps.Clock.Now().Add(d)
+	end := r.s.now().Add(d)
 	failures := 0
 	lastShown := time.Time{}
 	for {
@@ -459,10 +420,10 @@ func (r *releaseRun) watchAlarms(ctx context.Context, names []string, d time.Dur
 		switch {
 		case err != nil:
 			failures++
-			fmt.Fprintf(r.a.errw, "warning: reading the alarms failed (%d in a row): %v\n", failures, err)
+			r.s.warnf("reading the alarms failed (%d in a row): %v", failures, err)
 			if failures >= 3 {
-				return "", exitError{code: ExitFailed, msg: fmt.Sprintf("release %s: the alarms cannot be read (%v); the watch stopped and nothing moved; "+
-					"check the new color yourself, and roll back with `infra rollback %s %s` if in doubt", r.o.Release, err, r.o.Env, r.o.Service)}
+				return "", failed("release %s: the alarms cannot be read (%v); the watch stopped and nothing moved; "+
+					"check the new color yourself, and roll back with `infra rollback %s %s` if in doubt", r.o.Release, err, r.o.Env, r.o.Service)
 			}
 		default:
 			failures = 0
@@ -472,11 +433,11 @@ func (r *releaseRun) watchAlarms(ctx context.Context, names []string, d time.Dur
 				case awscheck.AlarmAlarm:
 					return fmt.Sprintf("alarm %s fired (%s)", n, s.Reason), nil
 				case awscheck.AlarmMissing:
-					return "", exitError{code: ExitFailed, msg: fmt.Sprintf("release %s: alarm %s does not exist in CloudWatch; the watch cannot see, nothing moved", r.o.Release, n)}
+					return "", failed("release %s: alarm %s does not exist in CloudWatch; the watch cannot see, nothing moved", r.o.Release, n)
 				}
 			}
 		}
-		now := r.a.deps.Clock.Now()
+		now := r.s.now()
 		if !now.Before(end) {
 			return "", nil
 		}
@@ -484,8 +445,14 @@ func (r *releaseRun) watchAlarms(ctx context.Context, names []string, d time.Dur
 			r.progress("alarms quiet; %s of the watch left", end.Sub(now).Round(time.Second))
 			lastShown = now
 		}
-		if err := r.a.sleep(ctx, min(r.a.deps.Poll, end.Sub(now))); err != nil {
+		if err := r.s.sleep(ctx, min(r.s.deps.Poll, end.Sub(now))); err != nil {
 			return "", err
 		}
 	}
+}
+
+// runSwap runs one swap of a release: a canary share, the swap, or the
+// rollback.
+func runSwap(ctx context.Context, s *session, req swapReq) error {
+	return (&swapRun{s: s, req: req}).run(ctx)
 }

@@ -1,4 +1,4 @@
-package deploy
+package workflow
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/video-platform/video-platform/infra/decide"
 	"github.com/video-platform/video-platform/infra/engine"
 	"github.com/video-platform/video-platform/infra/envlock"
+	"github.com/video-platform/video-platform/infra/observed"
 )
 
 // fakePulumi is an in-memory backend of stacks.
@@ -29,7 +30,7 @@ func newFakePulumi() *fakePulumi { return &fakePulumi{stacks: map[string]*fakeSt
 func (p *fakePulumi) add(name string, outputs map[string]any) *fakeStack {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	s := &fakeStack{name: name, p: p, config: map[string]any{}, outputs: outputs}
+	s := &fakeStack{fakeConfig: fakeConfig{config: map[string]any{}}, name: name, p: p, outputs: outputs}
 	p.stacks[name] = s
 	return s
 }
@@ -46,37 +47,43 @@ func (p *fakePulumi) events() []string {
 	return append([]string(nil), p.log...)
 }
 
-func (p *fakePulumi) Stack(_ context.Context, name string) (Stack, error) {
+func (p *fakePulumi) Stack(_ context.Context, name string) (engine.Stack, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	s, ok := p.stacks[name]
 	if !ok {
-		return nil, fmt.Errorf("%s: %w", name, ErrNoStack)
+		return nil, fmt.Errorf("%s: %w", name, engine.ErrNoStack)
 	}
 	return s, nil
 }
 
+// fakeConfig is a stack's config as a tree, read and written by path.
+type fakeConfig struct {
+	cmu    sync.Mutex
+	config map[string]any
+	setErr map[string]error
+}
+
 // fakeStack keeps config as a tree and lets tests hook each operation.
 type fakeStack struct {
+	fakeConfig
 	name    string
 	p       *fakePulumi
 	mu      sync.Mutex
-	config  map[string]any
 	outputs map[string]any
-	steps   []Step
-	update  *Update
+	steps   []observed.Step
+	update  *observed.Update
 
 	// lastOpts are the options of the last preview, up or destroy.
-	lastOpts RunOptions
+	lastOpts engine.RunOptions
 	// deployed are more resources Resources reports.
-	deployed []Deployed
+	deployed []observed.Deployed
 	// records are a DNS stack's deployed weights per service and color.
 	records map[string]map[string]int
 
 	onUp      func(s *fakeStack) error
 	onPreview func(s *fakeStack) error
 	onDestroy func(s *fakeStack) error
-	setErr    map[string]error
 	outErr    error
 	ups       int
 	previews  int
@@ -85,7 +92,7 @@ type fakeStack struct {
 
 func (s *fakeStack) Name() string { return s.name }
 
-func (s *fakeStack) run(ctx context.Context, op string, o RunOptions, hook func(*fakeStack) error, count *int) (Result, error) {
+func (s *fakeStack) run(ctx context.Context, op string, o engine.RunOptions, hook func(*fakeStack) error, count *int) (engine.Result, error) {
 	s.p.record("start " + op + " " + s.name)
 	if o.Progress != nil {
 		fmt.Fprintf(o.Progress, "%s line 1\n%s line 2\n", op, op)
@@ -100,27 +107,27 @@ func (s *fakeStack) run(ctx context.Context, op string, o RunOptions, hook func(
 	}
 	s.p.record("end " + op + " " + s.name)
 	if err != nil {
-		return Result{}, err
+		return engine.Result{}, err
 	}
 	if op == "up" && s.records != nil {
 		s.applyRecords()
 	}
-	return Result{Steps: s.steps, Changes: map[string]int{"same": 3, "update": 1}, Duration: 2 * time.Second}, nil
+	return engine.Result{Steps: s.steps, Changes: map[string]int{"same": 3, "update": 1}, Duration: 2 * time.Second}, nil
 }
 
-func (s *fakeStack) Preview(ctx context.Context, o RunOptions) (Result, error) {
+func (s *fakeStack) Preview(ctx context.Context, o engine.RunOptions) (engine.Result, error) {
 	return s.run(ctx, "preview", o, s.onPreview, &s.previews)
 }
-func (s *fakeStack) Up(ctx context.Context, o RunOptions) (Result, error) {
+func (s *fakeStack) Up(ctx context.Context, o engine.RunOptions) (engine.Result, error) {
 	return s.run(ctx, "up", o, s.onUp, &s.ups)
 }
-func (s *fakeStack) Destroy(ctx context.Context, o RunOptions) (Result, error) {
+func (s *fakeStack) Destroy(ctx context.Context, o engine.RunOptions) (engine.Result, error) {
 	return s.run(ctx, "destroy", o, s.onDestroy, &s.destroys)
 }
 
-func (s *fakeStack) GetConfig(_ context.Context, path string) (string, bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *fakeConfig) GetConfig(_ context.Context, path string) (string, bool, error) {
+	s.cmu.Lock()
+	defer s.cmu.Unlock()
 	var cur any = s.config
 	for _, p := range engine.SplitPath(path) {
 		switch c := cur.(type) {
@@ -147,9 +154,9 @@ func (s *fakeStack) GetConfig(_ context.Context, path string) (string, bool, err
 	return string(b), true, err
 }
 
-func (s *fakeStack) SetConfig(_ context.Context, path, value string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *fakeConfig) SetConfig(_ context.Context, path, value string) error {
+	s.cmu.Lock()
+	defer s.cmu.Unlock()
 	if err := s.setErr[path]; err != nil {
 		return err
 	}
@@ -178,9 +185,9 @@ func setPath(cur any, parts []string, value string) any {
 	return m
 }
 
-func (s *fakeStack) RemoveConfig(_ context.Context, path string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *fakeConfig) RemoveConfig(_ context.Context, path string) error {
+	s.cmu.Lock()
+	defer s.cmu.Unlock()
 	parts := engine.SplitPath(path)
 	var cur any = s.config
 	for _, p := range parts[:len(parts)-1] {
@@ -202,16 +209,16 @@ func (s *fakeStack) Outputs(context.Context) (map[string]any, error) {
 	return s.outputs, s.outErr
 }
 
-func (s *fakeStack) LastUpdate(context.Context) (*Update, error) { return s.update, nil }
+func (s *fakeStack) LastUpdate(context.Context) (*observed.Update, error) { return s.update, nil }
 
 // Resources reports the DNS stack's weighted records from records.
-func (s *fakeStack) Resources(context.Context) ([]Deployed, error) {
+func (s *fakeStack) Resources(context.Context) ([]observed.Deployed, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := append([]Deployed(nil), s.deployed...)
+	out := append([]observed.Deployed(nil), s.deployed...)
 	for svc, colors := range s.records {
 		for color, w := range colors {
-			out = append(out, Deployed{
+			out = append(out, observed.Deployed{
 				URN:  "urn:pulumi:prod-dns::video-platform::video-platform:dns:DnsRecords$aws:route53/record:Record::" + svc + "-" + color + "-a",
 				Type: decide.RecordType,
 				Outputs: map[string]any{"setIdentifier": color,
@@ -227,6 +234,8 @@ func (s *fakeStack) Resources(context.Context) ([]Deployed, error) {
 func (s *fakeStack) applyRecords() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.cmu.Lock()
+	defer s.cmu.Unlock()
 	live, _ := s.config["live"].(map[string]any)
 	canary, _ := s.config["canary"].(map[string]any)
 	for svc, c := range live {
@@ -237,7 +246,7 @@ func (s *fakeStack) applyRecords() {
 }
 
 // setJSON sets a whole top-level config object from JSON.
-func (s *fakeStack) setJSON(key, js string) {
+func (s *fakeConfig) setJSON(key, js string) {
 	var v any
 	if err := json.Unmarshal([]byte(js), &v); err != nil {
 		panic(err)
@@ -465,7 +474,7 @@ func newWorld(root string) *world {
 	})
 	dns.setJSON("live", `{"web":"blue","recorder":"blue"}`)
 	dns.records = map[string]map[string]int{"web": {"blue": 100, "green": 0}, "recorder": {"blue": 100, "green": 0}}
-	dns.steps = []Step{
+	dns.steps = []observed.Step{
 		{URN: "urn:pulumi:prod-dns::video-platform::pulumi:pulumi:Stack::video-platform-prod-dns", Type: "pulumi:pulumi:Stack", Op: "same"},
 		{URN: "urn:pulumi:prod-dns::video-platform::video-platform:dns:DnsRecords::web", Type: "video-platform:dns:DnsRecords", Op: "same"},
 		{URN: "urn:pulumi:prod-dns::video-platform::video-platform:dns:DnsRecords$aws:route53/record:Record::web-blue-a", Type: decide.RecordType, Op: "update"},
@@ -487,7 +496,7 @@ func newWorld(root string) *world {
 	w := &world{p: p, aws: a, clock: clock, root: root}
 	w.deps = Deps{
 		Root:   root,
-		Pulumi: func(context.Context) (Pulumi, error) { return p, nil },
+		Pulumi: func(context.Context) (engine.Pulumi, error) { return p, nil },
 		AWS:    func(context.Context, string) (awscheck.Checks, error) { return a.checks(), nil },
 		Clock:  clock,
 		Locker: envlock.FileLocker{Dir: root + "/.infra-locks"},

@@ -1,4 +1,4 @@
-package deploy
+package workflow
 
 import (
 	"context"
@@ -142,9 +142,9 @@ func TestNestedHoldsShareTheLock(t *testing.T) {
 	w := newWorld(t.TempDir())
 	l := withLockTable(w)
 	wf := NewWorkflow(w.deps, io.Discard, io.Discard)
-	outer, err := wf.lockEnv(context.Background(), "prod", "release prod web r2", false)
+	outer, err := wf.s.lock(context.Background(), "prod", "release prod web r2", false)
 	require.NoError(t, err)
-	inner, err := wf.lockEnv(context.Background(), "prod", "swap prod web", false)
+	inner, err := wf.s.lock(context.Background(), "prod", "swap prod web", false)
 	require.NoError(t, err, "the run that holds the lock may take it again")
 	assert.Equal(t, []string{"release prod web r2"}, l.acquired, "the table saw one acquisition")
 	inner()
@@ -152,7 +152,7 @@ func TestNestedHoldsShareTheLock(t *testing.T) {
 	outer()
 	assert.Empty(t, l.held, "the outer release frees the lock")
 	other := NewWorkflow(w.deps, io.Discard, io.Discard)
-	again, err := other.lockEnv(context.Background(), "prod", "up prod", false)
+	again, err := other.s.lock(context.Background(), "prod", "up prod", false)
 	require.NoError(t, err, "another run takes it afterwards")
 	again()
 }

@@ -1,4 +1,4 @@
-package deploy
+package workflow
 
 import (
 	"context"
@@ -30,7 +30,7 @@ func (RealClock) Sleep(ctx context.Context, d time.Duration) error { return awsc
 func DefaultDeps(root string) Deps {
 	return Deps{
 		Root: root,
-		Pulumi: func(ctx context.Context) (Pulumi, error) {
+		Pulumi: func(ctx context.Context) (engine.Pulumi, error) {
 			return engine.Engine{Root: root}.Open(ctx)
 		},
 		AWS: func(ctx context.Context, env string) (awscheck.Checks, error) {
