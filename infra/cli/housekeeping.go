@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 
 	"github.com/video-platform/video-platform/infra/workflow"
@@ -27,14 +29,10 @@ One line per finding, or --json. Exits 1 when a finding needs attention.`,
 		GroupID:           groupDeploy,
 		Args:              exactArgs("<env>"),
 		ValidArgsFunction: completeArgs(envs),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: inv.runWorkflow(func(ctx context.Context, w *workflow.Workflow, args []string) error {
 			o.Env = args[0]
-			w, err := inv.workflow()
-			if err != nil {
-				return err
-			}
-			return w.Housekeeping(cmd.Context(), o)
-		},
+			return w.Housekeeping(ctx, o)
+		}),
 	}
 	f := cmd.Flags()
 	f.DurationVar(&o.MaxIdle, "max-idle", workflow.DefaultMaxIdle, "how long a swapped-out copy may keep traffic before it is reported")

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/video-platform/video-platform/infra/diff"
 	"github.com/video-platform/video-platform/infra/engine"
 	"github.com/video-platform/video-platform/infra/synth"
@@ -122,5 +124,18 @@ func findRoot() (string, error) {
 			return "", errors.New("no Pulumi.yaml in this directory or any parent; run infra inside the video-platform checkout")
 		}
 		dir = parent
+	}
+}
+
+// runWorkflow is the RunE of a deploy command: it makes the workflow
+// (which opens nothing yet) and runs do on it with the command's context
+// and arguments.
+func (inv *invocation) runWorkflow(do func(ctx context.Context, w *workflow.Workflow, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		w, err := inv.workflow()
+		if err != nil {
+			return err
+		}
+		return do(cmd.Context(), w, args)
 	}
 }

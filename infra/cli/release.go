@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 
 	"github.com/video-platform/video-platform/infra/workflow"
@@ -32,14 +34,10 @@ For transcoders, the release is the two-phase roll (see roll).`,
 		GroupID:           groupDeploy,
 		Args:              exactArgs("<env>", "<service>", "<release>"),
 		ValidArgsFunction: completeArgs(envs, func([]string) []string { return append(services(nil), "transcoders") }),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: inv.runWorkflow(func(ctx context.Context, w *workflow.Workflow, args []string) error {
 			o.Env, o.Service, o.Release = args[0], args[1], args[2]
-			w, err := inv.workflow()
-			if err != nil {
-				return err
-			}
-			return w.Release(cmd.Context(), o)
-		},
+			return w.Release(ctx, o)
+		}),
 	}
 	f := cmd.Flags()
 	f.IntSliceVar(&o.Canary, "canary", nil, "traffic `shares` in percent (ascending, 1..99) for the new color before the swap, such as 10,50")

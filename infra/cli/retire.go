@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 
 	"github.com/video-platform/video-platform/infra/workflow"
@@ -22,14 +24,10 @@ gives up after --timeout without changing anything.`,
 		GroupID:           groupDeploy,
 		Args:              exactArgs("<env>", "<service>", "<color>"),
 		ValidArgsFunction: completeArgs(envs, services, colors),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: inv.runWorkflow(func(ctx context.Context, w *workflow.Workflow, args []string) error {
 			o.Env, o.Service, o.Color = args[0], args[1], args[2]
-			w, err := inv.workflow()
-			if err != nil {
-				return err
-			}
-			return w.Retire(cmd.Context(), o)
-		},
+			return w.Retire(ctx, o)
+		}),
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.Destroy, "destroy", false, "destroy the copy's stack instead of scaling it to zero")

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 
 	"github.com/video-platform/video-platform/infra/workflow"
@@ -28,14 +30,10 @@ command again finishes a roll that stopped between the phases.`,
 			return nil
 		},
 		ValidArgsFunction: completeArgs(envs, func([]string) []string { return []string{"transcoders"} }),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: inv.runWorkflow(func(ctx context.Context, w *workflow.Workflow, args []string) error {
 			o.Env = args[0]
-			w, err := inv.workflow()
-			if err != nil {
-				return err
-			}
-			return w.Roll(cmd.Context(), o)
-		},
+			return w.Roll(ctx, o)
+		}),
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Release, "release", "", "the `release` to make active")

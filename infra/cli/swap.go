@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"strconv"
 
@@ -27,14 +28,10 @@ rollback --force does). Ends with what the deployed records serve:
 		GroupID:           groupDeploy,
 		Args:              exactArgs("<env>", "<service>"),
 		ValidArgsFunction: completeArgs(envs, services),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: inv.runWorkflow(func(ctx context.Context, w *workflow.Workflow, args []string) error {
 			o.Env, o.Service = args[0], args[1]
-			w, err := inv.workflow()
-			if err != nil {
-				return err
-			}
-			return w.Swap(cmd.Context(), o)
-		},
+			return w.Swap(ctx, o)
+		}),
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.To, "to", "", "the `color` to make live (default: the other one)")
