@@ -304,11 +304,19 @@ func lookupPath(all auto.ConfigMap, path string) (string, bool, error) {
 	if len(parts) == 1 {
 		return top.Value, true, nil
 	}
-	var cur any
-	if err := json.Unmarshal([]byte(top.Value), &cur); err != nil {
-		cur = top.Value
+	var tree any
+	if err := json.Unmarshal([]byte(top.Value), &tree); err != nil {
+		tree = top.Value
 	}
-	for _, p := range parts[1:] {
+	return Lookup(tree, parts[1:])
+}
+
+// Lookup reads the value at parts in a decoded config value (objects and
+// lists as JSON decodes them): a string comes back as itself, anything
+// else as JSON; found is false when a part is not there.
+func Lookup(tree any, parts []string) (value string, found bool, err error) {
+	cur := tree
+	for _, p := range parts {
 		switch c := cur.(type) {
 		case map[string]any:
 			v, ok := c[p]
@@ -331,7 +339,7 @@ func lookupPath(all auto.ConfigMap, path string) (string, bool, error) {
 	}
 	raw, err := json.Marshal(cur)
 	if err != nil {
-		return "", false, fmt.Errorf("config %s: %w", path, err)
+		return "", false, fmt.Errorf("config %s: %w", strings.Join(parts, "."), err)
 	}
 	return string(raw), true, nil
 }

@@ -128,30 +128,7 @@ func (s *fakeStack) Destroy(ctx context.Context, o engine.RunOptions) (engine.Re
 func (s *fakeConfig) GetConfig(_ context.Context, path string) (string, bool, error) {
 	s.cmu.Lock()
 	defer s.cmu.Unlock()
-	var cur any = s.config
-	for _, p := range engine.SplitPath(path) {
-		switch c := cur.(type) {
-		case map[string]any:
-			v, ok := c[p]
-			if !ok {
-				return "", false, nil
-			}
-			cur = v
-		case []any:
-			i, err := strconv.Atoi(p)
-			if err != nil || i >= len(c) {
-				return "", false, nil
-			}
-			cur = c[i]
-		default:
-			return "", false, nil
-		}
-	}
-	if str, ok := cur.(string); ok {
-		return str, true, nil
-	}
-	b, err := json.Marshal(cur)
-	return string(b), true, err
+	return engine.Lookup(s.config, engine.SplitPath(path))
 }
 
 func (s *fakeConfig) SetConfig(_ context.Context, path, value string) error {
