@@ -211,6 +211,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		rep.Workspace = dir
 	}
 	if p, err := r.deps.Pulumi(ctx); err == nil {
+		if f, ok := p.(faultyPulumi); ok {
+			p = f.Pulumi
+		}
 		if ap, ok := p.(*engine.AutoPulumi); ok {
 			rep.Engine = "v" + strings.TrimPrefix(ap.Version(), "v")
 		}
