@@ -11,12 +11,12 @@ import (
 	"os/signal"
 
 	"github.com/video-platform/video-platform/infra/cli"
-	"github.com/video-platform/video-platform/infra/deploy"
+	"github.com/video-platform/video-platform/infra/workflow"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := cli.Execute(ctx, os.Args[1:], deploy.Deps{}, os.Stdout, os.Stderr)
+	code := cli.Execute(ctx, os.Args[1:], workflow.Deps{}, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }

@@ -14,12 +14,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/video-platform/video-platform/infra/cli"
-	"github.com/video-platform/video-platform/infra/deploy"
+	"github.com/video-platform/video-platform/infra/workflow"
 )
 
 // run is what main runs: the command tree on the real collaborators.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return cli.Execute(ctx, args, deploy.Deps{}, stdout, stderr)
+	return cli.Execute(ctx, args, workflow.Deps{}, stdout, stderr)
 }
 
 func runInfra(t *testing.T, args ...string) (int, string, string) {

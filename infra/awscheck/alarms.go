@@ -30,8 +30,8 @@ type AlarmState struct {
 // maxAlarmNames is how many AlarmNames one DescribeAlarms call accepts.
 const maxAlarmNames = 100
 
-// AlarmStates implements Checks.
-func (c *Client) AlarmStates(ctx context.Context, alarmNames []string) (map[string]AlarmState, error) {
+// AlarmStates implements Metrics.
+func (c metrics) AlarmStates(ctx context.Context, alarmNames []string) (map[string]AlarmState, error) {
 	names := slices.Compact(slices.Sorted(slices.Values(alarmNames)))
 	states := make(map[string]AlarmState, len(names))
 	record := func(name *string, value cwtypes.StateValue, reason *string) {

@@ -78,7 +78,7 @@ func TestAlarmStatesChunksNamesAndFollowsPages(t *testing.T) {
 		}
 	})
 
-	got, err := c.AlarmStates(context.Background(), names)
+	got, err := c.Metrics.AlarmStates(context.Background(), names)
 	require.NoError(t, err, "DescribeAlarms")
 	require.Len(t, asked, 3, "two pages of the first 100 names, one of the other 50")
 	assert.Len(t, asked[0], 100, "first chunk")
@@ -101,7 +101,7 @@ func TestAlarmStatesOfNoNamesAsksNothing(t *testing.T) {
 		w.WriteHeader(http.StatusInternalServerError)
 	})
 	for _, names := range [][]string{nil, {}} {
-		got, err := c.AlarmStates(context.Background(), names)
+		got, err := c.Metrics.AlarmStates(context.Background(), names)
 		require.NoError(t, err, "no names")
 		assert.Empty(t, got, "no states")
 	}
@@ -115,7 +115,7 @@ func TestAlarmStatesFailure(t *testing.T) {
 			"message": smithycbor.String("bad token"),
 		})
 	})
-	got, err := c.AlarmStates(context.Background(), []string{"prod-web-green-5xx"})
+	got, err := c.Metrics.AlarmStates(context.Background(), []string{"prod-web-green-5xx"})
 	require.Error(t, err, "a failed call is an error, not a missing alarm")
 	assert.Nil(t, got, "no partial answer")
 	assert.Contains(t, err.Error(), "InvalidNextToken", "error carries CloudWatch's code")

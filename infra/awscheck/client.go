@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	asgtypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
@@ -22,21 +21,23 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 )
 
-// Client implements Checks and Locks with the AWS SDK for Go v2.
-type Client struct {
-	elb *elb.Client
-	cw  *cloudwatch.Client
-	r53 *route53.Client
-	asg *autoscaling.Client
-	sqs *sqs.Client
-	ddb *dynamodb.Client
-	tag *tagging.Client
-	ecr *ecr.Client
-}
-
-var (
-	_ Checks = (*Client)(nil)
-	_ Locks  = (*Client)(nil)
+// One client per AWS service role; New builds them from one aws.Config.
+type (
+	// fleet implements Fleet with Auto Scaling, ELBv2 and the Resource
+	// Groups Tagging API.
+	fleet struct {
+		elb *elb.Client
+		asg *autoscaling.Client
+		tag *tagging.Client
+	}
+	// metrics implements Metrics with CloudWatch.
+	metrics struct{ cw *cloudwatch.Client }
+	// route53DNS implements DNS with Route53.
+	route53DNS struct{ r53 *route53.Client }
+	// registry implements Registry with ECR.
+	registry struct{ ecr *ecr.Client }
+	// queues implements Queues with SQS.
+	queues struct{ sqs *sqs.Client }
 )
 
 // Option adjusts how New builds the service clients.
@@ -55,7 +56,7 @@ func WithBaseEndpoint(url string) Option {
 
 // New builds the service clients from one aws.Config, so they share
 // credentials, region and retry policy.
-func New(cfg aws.Config, opts ...Option) *Client {
+func New(cfg aws.Config, opts ...Option) Checks {
 	var o options
 	for _, opt := range opts {
 		opt(&o)
@@ -64,52 +65,52 @@ func New(cfg aws.Config, opts ...Option) *Client {
 	if o.baseEndpoint != "" {
 		ep = aws.String(o.baseEndpoint)
 	}
-	return &Client{
-		elb: elb.NewFromConfig(cfg, func(so *elb.Options) {
-			if ep != nil {
-				so.BaseEndpoint = ep
-			}
-		}),
-		cw: cloudwatch.NewFromConfig(cfg, func(so *cloudwatch.Options) {
-			if ep != nil {
-				so.BaseEndpoint = ep
-			}
-		}),
-		r53: route53.NewFromConfig(cfg, func(so *route53.Options) {
-			if ep != nil {
-				so.BaseEndpoint = ep
-			}
-		}),
-		asg: autoscaling.NewFromConfig(cfg, func(so *autoscaling.Options) {
-			if ep != nil {
-				so.BaseEndpoint = ep
-			}
-		}),
-		sqs: sqs.NewFromConfig(cfg, func(so *sqs.Options) {
-			if ep != nil {
-				so.BaseEndpoint = ep
-			}
-		}),
-		ddb: dynamodb.NewFromConfig(cfg, func(so *dynamodb.Options) {
-			if ep != nil {
-				so.BaseEndpoint = ep
-			}
-		}),
-		tag: tagging.NewFromConfig(cfg, func(so *tagging.Options) {
-			if ep != nil {
-				so.BaseEndpoint = ep
-			}
-		}),
-		ecr: ecr.NewFromConfig(cfg, func(so *ecr.Options) {
-			if ep != nil {
-				so.BaseEndpoint = ep
-			}
-		}),
+	elbClient := elb.NewFromConfig(cfg, func(so *elb.Options) {
+		if ep != nil {
+			so.BaseEndpoint = ep
+		}
+	})
+	cwClient := cloudwatch.NewFromConfig(cfg, func(so *cloudwatch.Options) {
+		if ep != nil {
+			so.BaseEndpoint = ep
+		}
+	})
+	r53Client := route53.NewFromConfig(cfg, func(so *route53.Options) {
+		if ep != nil {
+			so.BaseEndpoint = ep
+		}
+	})
+	asgClient := autoscaling.NewFromConfig(cfg, func(so *autoscaling.Options) {
+		if ep != nil {
+			so.BaseEndpoint = ep
+		}
+	})
+	sqsClient := sqs.NewFromConfig(cfg, func(so *sqs.Options) {
+		if ep != nil {
+			so.BaseEndpoint = ep
+		}
+	})
+	tagClient := tagging.NewFromConfig(cfg, func(so *tagging.Options) {
+		if ep != nil {
+			so.BaseEndpoint = ep
+		}
+	})
+	ecrClient := ecr.NewFromConfig(cfg, func(so *ecr.Options) {
+		if ep != nil {
+			so.BaseEndpoint = ep
+		}
+	})
+	return Checks{
+		Fleet:    fleet{elb: elbClient, asg: asgClient, tag: tagClient},
+		Metrics:  metrics{cw: cwClient},
+		DNS:      route53DNS{r53: r53Client},
+		Registry: registry{ecr: ecrClient},
+		Queues:   queues{sqs: sqsClient},
 	}
 }
 
-// TargetHealth implements Checks. DescribeTargetHealth does not paginate.
-func (c *Client) TargetHealth(ctx context.Context, targetGroupARN string) ([]Target, error) {
+// TargetHealth implements Fleet. DescribeTargetHealth does not paginate.
+func (c fleet) TargetHealth(ctx context.Context, targetGroupARN string) ([]Target, error) {
 	out, err := c.elb.DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{
 		TargetGroupArn: aws.String(targetGroupARN),
 	})
@@ -142,8 +143,8 @@ func (c *Client) TargetHealth(ctx context.Context, targetGroupARN string) ([]Tar
 // for anyone who digs it by hand.
 const swapTTL = 60
 
-// MarkSwap implements Checks.
-func (c *Client) MarkSwap(ctx context.Context, zoneID, name, value string) (string, error) {
+// MarkSwap implements DNS.
+func (c route53DNS) MarkSwap(ctx context.Context, zoneID, name, value string) (string, error) {
 	out, err := c.r53.ChangeResourceRecordSets(ctx, &route53.ChangeResourceRecordSetsInput{
 		HostedZoneId: aws.String(zoneID),
 		ChangeBatch: &r53types.ChangeBatch{
@@ -208,8 +209,8 @@ func txtValue(s string) string {
 	return b.String()
 }
 
-// ChangeStatus implements Checks.
-func (c *Client) ChangeStatus(ctx context.Context, changeID string) (string, error) {
+// ChangeStatus implements DNS.
+func (c route53DNS) ChangeStatus(ctx context.Context, changeID string) (string, error) {
 	out, err := c.r53.GetChange(ctx, &route53.GetChangeInput{Id: aws.String(changeID)})
 	if err != nil {
 		var nc *r53types.NoSuchChange
@@ -224,8 +225,8 @@ func (c *Client) ChangeStatus(ctx context.Context, changeID string) (string, err
 	return string(out.ChangeInfo.Status), nil
 }
 
-// GroupsByTag implements Checks, following NextToken across pages.
-func (c *Client) GroupsByTag(ctx context.Context, key, value string) ([]Group, error) {
+// GroupsByTag implements Fleet, following NextToken across pages.
+func (c fleet) GroupsByTag(ctx context.Context, key, value string) ([]Group, error) {
 	in := &autoscaling.DescribeAutoScalingGroupsInput{
 		Filters: []asgtypes.Filter{{
 			Name:   aws.String("tag:" + key),
@@ -269,8 +270,8 @@ func toGroup(g asgtypes.AutoScalingGroup) Group {
 	return out
 }
 
-// QueueDepth implements Checks.
-func (c *Client) QueueDepth(ctx context.Context, queueURL string) (int, int, error) {
+// QueueDepth implements Queues.
+func (c queues) QueueDepth(ctx context.Context, queueURL string) (int, int, error) {
 	const (
 		visibleAttr  = sqstypes.QueueAttributeNameApproximateNumberOfMessages
 		inFlightAttr = sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible

@@ -27,7 +27,7 @@ const (
 
 // newTestClient points a real Client at handler with fixed credentials and
 // region, and without retries so every test request is seen exactly once.
-func newTestClient(t *testing.T, handler http.HandlerFunc) *Client {
+func newTestClient(t *testing.T, handler http.HandlerFunc) Checks {
 	t.Helper()
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
@@ -111,7 +111,7 @@ func TestTargetHealth(t *testing.T) {
 		writeBody(t, w, http.StatusOK, "text/xml", describeTargetHealthXML)
 	})
 
-	got, err := c.TargetHealth(context.Background(), testTG)
+	got, err := c.Fleet.TargetHealth(context.Background(), testTG)
 	require.NoError(t, err, "DescribeTargetHealth should succeed")
 	want := []Target{
 		{ID: "i-0f76fade435676abd", Port: 8080, State: TargetHealthy},
@@ -130,7 +130,7 @@ func TestTargetHealthNotFound(t *testing.T) {
 </ErrorResponse>`)
 	})
 
-	_, err := c.TargetHealth(context.Background(), testTG)
+	_, err := c.Fleet.TargetHealth(context.Background(), testTG)
 	require.Error(t, err, "a missing target group must fail")
 	assert.Contains(t, err.Error(), testTG, "error names the target group")
 	assert.ErrorIs(t, err, ErrNotFound, "missing group is reported as not found")
@@ -204,7 +204,7 @@ func TestGroupsByTagFollowsPages(t *testing.T) {
 		}
 	})
 
-	got, err := c.GroupsByTag(context.Background(), "env", "prod")
+	got, err := c.Fleet.GroupsByTag(context.Background(), "env", "prod")
 	require.NoError(t, err, "DescribeAutoScalingGroups should succeed")
 	assert.Equal(t, int32(2), calls.Load(), "both pages fetched")
 	want := []Group{
@@ -259,7 +259,7 @@ func TestMarkSwap(t *testing.T) {
 </ChangeResourceRecordSetsResponse>`)
 			})
 
-			id, err := c.MarkSwap(context.Background(), zone, "_swap.rec.example.com", "blue->green at 2026-01-02T03:04:05Z")
+			id, err := c.DNS.MarkSwap(context.Background(), zone, "_swap.rec.example.com", "blue->green at 2026-01-02T03:04:05Z")
 			require.NoError(t, err, "ChangeResourceRecordSets should succeed")
 			assert.Equal(t, "C2682N5HXP0BZ4", id, "change ID without the /change/ prefix")
 		})
@@ -272,7 +272,7 @@ func TestMarkSwapNoSuchZone(t *testing.T) {
 <ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><Error><Type>Sender</Type><Code>NoSuchHostedZone</Code><Message>No hosted zone found with ID: ZMISSING</Message></Error><RequestId>r1</RequestId></ErrorResponse>`)
 	})
 
-	_, err := c.MarkSwap(context.Background(), "ZMISSING", "_swap.rec.example.com", "x")
+	_, err := c.DNS.MarkSwap(context.Background(), "ZMISSING", "_swap.rec.example.com", "x")
 	require.Error(t, err, "missing zone must fail")
 	assert.Contains(t, err.Error(), "ZMISSING", "error names the zone")
 	assert.ErrorIs(t, err, ErrNotFound, "missing zone is reported as not found")
@@ -330,7 +330,7 @@ func TestChangeStatus(t *testing.T) {
 				writeBody(t, w, tc.status, "text/xml", tc.body)
 			})
 
-			got, err := c.ChangeStatus(context.Background(), "/change/C2682N5HXP0BZ4")
+			got, err := c.DNS.ChangeStatus(context.Background(), "/change/C2682N5HXP0BZ4")
 			if tc.notFound {
 				require.Error(t, err, "unknown change must fail")
 				assert.ErrorIs(t, err, ErrNotFound, "unknown change is reported as not found")
@@ -398,7 +398,7 @@ func TestQueueDepth(t *testing.T) {
 				writeBody(t, w, tc.status, "application/x-amz-json-1.0", tc.body)
 			})
 
-			visible, inFlight, err := c.QueueDepth(context.Background(), testQueue)
+			visible, inFlight, err := c.Queues.QueueDepth(context.Background(), testQueue)
 			if tc.wantErr != "" {
 				require.Error(t, err, "QueueDepth must fail")
 				assert.Contains(t, err.Error(), tc.wantErr, "error explains the failure")

@@ -17,8 +17,8 @@ import (
 // thousand images, so listing one takes a single call in practice.
 const ecrPageSize = 1000
 
-// ImageExists implements Checks.
-func (c *Client) ImageExists(ctx context.Context, repositoryName, tag string) (bool, error) {
+// ImageExists implements Registry.
+func (c registry) ImageExists(ctx context.Context, repositoryName, tag string) (bool, error) {
 	out, err := c.ecr.DescribeImages(ctx, &ecr.DescribeImagesInput{
 		RepositoryName: aws.String(repositoryName),
 		ImageIds:       []ecrtypes.ImageIdentifier{{ImageTag: aws.String(tag)}},
@@ -44,9 +44,9 @@ func (c *Client) ImageExists(ctx context.Context, repositoryName, tag string) (b
 		repositoryName, tag, len(out.ImageDetails), tag)
 }
 
-// NearestTags implements Checks. ECR lists images in no particular order,
+// NearestTags implements Registry. ECR lists images in no particular order,
 // so every page is read and the images sorted by push time here.
-func (c *Client) NearestTags(ctx context.Context, repositoryName string, n int) ([]ImageTag, error) {
+func (c registry) NearestTags(ctx context.Context, repositoryName string, n int) ([]ImageTag, error) {
 	if n <= 0 {
 		return nil, nil
 	}

@@ -76,7 +76,7 @@ func TestImageExists(t *testing.T) {
 				writeBody(t, w, tc.status, "application/x-amz-json-1.1", tc.body)
 			})
 
-			got, err := c.ImageExists(context.Background(), testRepo, "r42")
+			got, err := c.Registry.ImageExists(context.Background(), testRepo, "r42")
 			if tc.wantErr != "" {
 				require.Error(t, err, "ImageExists must fail")
 				assert.Contains(t, err.Error(), tc.wantErr, "error explains the failure")
@@ -119,7 +119,7 @@ func TestNearestTagsReadsEveryPageAndSortsByPushTime(t *testing.T) {
 		}
 	})
 
-	got, err := c.NearestTags(context.Background(), testRepo, 3)
+	got, err := c.Registry.NearestTags(context.Background(), testRepo, 3)
 	require.NoError(t, err, "DescribeImages should succeed")
 	assert.Equal(t, int32(2), calls.Load(), "both pages read before choosing")
 	at := func(sec float64) time.Time { return time.UnixMilli(int64(sec * 1000)).UTC() }
@@ -136,7 +136,7 @@ func TestNearestTagsMissingRepository(t *testing.T) {
 		describeImagesRequest(t, r)
 		writeBody(t, w, http.StatusBadRequest, "application/x-amz-json-1.1", repoNotFoundBody)
 	})
-	_, err := c.NearestTags(context.Background(), testRepo, 3)
+	_, err := c.Registry.NearestTags(context.Background(), testRepo, 3)
 	require.Error(t, err, "a missing repository must fail")
 	assert.ErrorIs(t, err, ErrNotFound, "reported as not found")
 	var nr *ecrtypes.RepositoryNotFoundException
@@ -150,7 +150,7 @@ func TestNearestTagsOfNoneAsksNothing(t *testing.T) {
 		w.WriteHeader(http.StatusInternalServerError)
 	})
 	for _, n := range []int{0, -1} {
-		got, err := c.NearestTags(context.Background(), testRepo, n)
+		got, err := c.Registry.NearestTags(context.Background(), testRepo, n)
 		require.NoError(t, err, "n=%d", n)
 		assert.Empty(t, got, "n=%d lists nothing", n)
 	}

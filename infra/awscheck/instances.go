@@ -16,8 +16,8 @@ import (
 // terminatingTransition is the hook transition whose heartbeat bounds a drain.
 const terminatingTransition = "autoscaling:EC2_INSTANCE_TERMINATING"
 
-// TaggedInstances implements Checks.
-func (c *Client) TaggedInstances(ctx context.Context, key, value string) ([]TaggedInstance, error) {
+// TaggedInstances implements Fleet.
+func (c fleet) TaggedInstances(ctx context.Context, key, value string) ([]TaggedInstance, error) {
 	in := &tagging.GetResourcesInput{
 		ResourceTypeFilters: []string{"ec2:instance"},
 		TagFilters:          []taggingtypes.TagFilter{{Key: aws.String(key), Values: []string{value}}},
@@ -42,8 +42,8 @@ func (c *Client) TaggedInstances(ctx context.Context, key, value string) ([]Tagg
 	return out, nil
 }
 
-// Drains implements Checks.
-func (c *Client) Drains(ctx context.Context, group string, terminating []string) (Drain, error) {
+// Drains implements Fleet.
+func (c fleet) Drains(ctx context.Context, group string, terminating []string) (Drain, error) {
 	d := Drain{Since: map[string]time.Time{}}
 	hooks, err := c.asg.DescribeLifecycleHooks(ctx, &autoscaling.DescribeLifecycleHooksInput{AutoScalingGroupName: aws.String(group)})
 	if err != nil {

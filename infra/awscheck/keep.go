@@ -41,8 +41,8 @@ var manifestMediaTypes = []string{
 	"application/vnd.oci.image.index.v1+json",
 }
 
-// KeepImages implements Checks.
-func (c *Client) KeepImages(ctx context.Context, repositoryName string, releases []string) (KeepResult, error) {
+// KeepImages implements Registry.
+func (c registry) KeepImages(ctx context.Context, repositoryName string, releases []string) (KeepResult, error) {
 	var res KeepResult
 	fail := func(err error) (KeepResult, error) {
 		slices.Sort(res.Removed)
@@ -119,7 +119,7 @@ func (c *Client) KeepImages(ctx context.Context, repositoryName string, releases
 
 // imageTags lists the tags of every tagged image of the repository, one
 // slice per image.
-func (c *Client) imageTags(ctx context.Context, repositoryName string) ([][]string, error) {
+func (c registry) imageTags(ctx context.Context, repositoryName string) ([][]string, error) {
 	var images [][]string
 	p := ecr.NewDescribeImagesPaginator(c.ecr, &ecr.DescribeImagesInput{
 		RepositoryName: aws.String(repositoryName),
@@ -144,7 +144,7 @@ func (c *Client) imageTags(ctx context.Context, repositoryName string) ([][]stri
 // which is how ECR adds a tag to an image (IMMUTABLE tags allow a new
 // one). added is false when the image carries keep already, found false
 // when no image is tagged release any more.
-func (c *Client) addTag(ctx context.Context, repositoryName, release, keep string) (added, found bool, err error) {
+func (c registry) addTag(ctx context.Context, repositoryName, release, keep string) (added, found bool, err error) {
 	got, err := c.ecr.BatchGetImage(ctx, &ecr.BatchGetImageInput{
 		RepositoryName:     aws.String(repositoryName),
 		ImageIds:           []ecrtypes.ImageIdentifier{{ImageTag: aws.String(release)}},
@@ -192,7 +192,7 @@ func (c *Client) addTag(ctx context.Context, repositoryName, release, keep strin
 // deleteTags deletes the given keep- tags and returns the releases whose
 // tag went, also when some other tag failed. A tag already gone is no
 // failure: whoever deleted it wanted the same.
-func (c *Client) deleteTags(ctx context.Context, repositoryName string, ids []ecrtypes.ImageIdentifier) ([]string, error) {
+func (c registry) deleteTags(ctx context.Context, repositoryName string, ids []ecrtypes.ImageIdentifier) ([]string, error) {
 	out, err := c.ecr.BatchDeleteImage(ctx, &ecr.BatchDeleteImageInput{
 		RepositoryName: aws.String(repositoryName),
 		ImageIds:       ids,

@@ -32,7 +32,7 @@ type fakeECR struct {
 	handlers map[string]func(in map[string]any) (int, string)
 }
 
-func newFakeECR(t *testing.T, handlers map[string]func(in map[string]any) (int, string)) (*fakeECR, *Client) {
+func newFakeECR(t *testing.T, handlers map[string]func(in map[string]any) (int, string)) (*fakeECR, Checks) {
 	f := &fakeECR{t: t, bodies: map[string][]map[string]any{}, handlers: handlers}
 	return f, newTestClient(t, f.serve)
 }
@@ -118,7 +118,7 @@ func TestKeepImagesAddsAndRemovesKeepTags(t *testing.T) {
 		},
 	})
 
-	got, err := c.KeepImages(context.Background(), testRepo, []string{"r9", "r2", "r1", "r2"})
+	got, err := c.Registry.KeepImages(context.Background(), testRepo, []string{"r9", "r2", "r1", "r2"})
 	require.NoError(t, err, "KeepImages")
 	assert.Equal(t, KeepResult{Added: []string{"r2"}, Removed: []string{"r0", "r00"}, Missing: []string{"r9"}}, got, "result")
 	assert.Equal(t, []string{"DescribeImages", "DescribeImages", "BatchGetImage", "PutImage", "BatchDeleteImage"}, f.calls,
@@ -147,7 +147,7 @@ func TestKeepImagesRacesAreNoErrors(t *testing.T) {
 			return http.StatusOK, `{"imageIds":[],"failures":[{"imageId":{"imageTag":"keep-r0"},"failureCode":"ImageNotFound","failureReason":"Requested image not found"}]}`
 		},
 	})
-	got, err := c.KeepImages(context.Background(), testRepo, []string{"r2", "r3"})
+	got, err := c.Registry.KeepImages(context.Background(), testRepo, []string{"r2", "r3"})
 	require.NoError(t, err, "every race ends where KeepImages wanted to go")
 	assert.Equal(t, KeepResult{Missing: []string{"r3"}}, got, "nothing done by this call, r3 has no image any more")
 }
@@ -155,7 +155,7 @@ func TestKeepImagesRacesAreNoErrors(t *testing.T) {
 func TestKeepImagesFailures(t *testing.T) {
 	t.Run("an invalid release asks nothing", func(t *testing.T) {
 		f, c := newFakeECR(t, nil)
-		_, err := c.KeepImages(context.Background(), testRepo, []string{"r1", "keep-r1"})
+		_, err := c.Registry.KeepImages(context.Background(), testRepo, []string{"r1", "keep-r1"})
 		require.Error(t, err, "keep-r1 is no release")
 		assert.Contains(t, err.Error(), "keep images of "+testRepo+": keep tag: release \"keep-r1\"", "error names repository and release")
 		assert.Empty(t, f.calls, "no ECR call")
@@ -164,7 +164,7 @@ func TestKeepImagesFailures(t *testing.T) {
 		_, c := newFakeECR(t, map[string]func(map[string]any) (int, string){
 			"DescribeImages": func(map[string]any) (int, string) { return http.StatusBadRequest, repoNotFoundBody },
 		})
-		_, err := c.KeepImages(context.Background(), testRepo, []string{"r1"})
+		_, err := c.Registry.KeepImages(context.Background(), testRepo, []string{"r1"})
 		assert.ErrorIs(t, err, ErrNotFound, "a mistyped repository is no empty one")
 		assert.Contains(t, err.Error(), testRepo, "error names the repository")
 	})
@@ -176,7 +176,7 @@ func TestKeepImagesFailures(t *testing.T) {
 				return http.StatusBadRequest, `{"__type":"ImageTagAlreadyExistsException","message":"The image tag 'keep-r2' already exists in the 'video-platform/prod/web' repository and cannot be overwritten because the repository is immutable."}`
 			},
 		})
-		_, err := c.KeepImages(context.Background(), testRepo, []string{"r2"})
+		_, err := c.Registry.KeepImages(context.Background(), testRepo, []string{"r2"})
 		var taken *ecrtypes.ImageTagAlreadyExistsException
 		require.ErrorAs(t, err, &taken, "ECR's error stays reachable")
 		assert.Contains(t, err.Error(), "keep images of "+testRepo+": tag image r2 as keep-r2", "error names repository and tags")
@@ -189,7 +189,7 @@ func TestKeepImagesFailures(t *testing.T) {
 					"failures":[{"imageId":{"imageTag":"keep-r00"},"failureCode":"KmsError","failureReason":"key disabled"}]}`
 			},
 		})
-		got, err := c.KeepImages(context.Background(), testRepo, nil)
+		got, err := c.Registry.KeepImages(context.Background(), testRepo, nil)
 		require.Error(t, err, "a failure other than a missing image")
 		assert.Contains(t, err.Error(), "delete tag keep-r00: KmsError: key disabled", "error names tag and cause")
 		assert.False(t, errors.Is(err, ErrNotFound), "not a missing repository")
@@ -214,7 +214,7 @@ func TestKeepImagesDeletesInBatchesOfECRsLimit(t *testing.T) {
 			return http.StatusOK, string(body)
 		},
 	})
-	got, err := c.KeepImages(context.Background(), testRepo, nil)
+	got, err := c.Registry.KeepImages(context.Background(), testRepo, nil)
 	require.NoError(t, err, "KeepImages")
 	assert.Equal(t, []int{100, 50}, sizes, "BatchDeleteImage takes at most 100 IDs")
 	assert.Equal(t, want, got.Removed, "every keep- tag, sorted")

@@ -24,8 +24,8 @@ const (
 	maxTrafficWindow = 15 * 24 * time.Hour
 )
 
-// Traffic implements Checks.
-func (c *Client) Traffic(ctx context.Context, lbARNSuffix string, start, end time.Time) ([]TrafficPoint, error) {
+// Traffic implements Metrics.
+func (c metrics) Traffic(ctx context.Context, lbARNSuffix string, start, end time.Time) ([]TrafficPoint, error) {
 	if err := checkSuffix(lbARNSuffix); err != nil {
 		return nil, err
 	}
@@ -141,7 +141,7 @@ func resultError(r cwtypes.MetricDataResult) error {
 // ListMetrics covers the last two weeks, so a known load balancer with no
 // datapoints in the window really had no traffic, while an unknown one may
 // just be a wrong suffix.
-func (c *Client) lbKnown(ctx context.Context, lbARNSuffix string) (bool, error) {
+func (c metrics) lbKnown(ctx context.Context, lbARNSuffix string) (bool, error) {
 	p := cloudwatch.NewListMetricsPaginator(c.cw, &cloudwatch.ListMetricsInput{
 		Namespace:  aws.String(albNamespace),
 		Dimensions: []cwtypes.DimensionFilter{{Name: aws.String(albDimension), Value: aws.String(lbARNSuffix)}},

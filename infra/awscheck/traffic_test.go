@@ -149,7 +149,7 @@ func TestTrafficFillsQuietMinutesAndFollowsPages(t *testing.T) {
 		}
 	})
 
-	got, err := c.Traffic(context.Background(), testLB, t0.Add(30*time.Second), t0.Add(4*time.Minute))
+	got, err := c.Metrics.Traffic(context.Background(), testLB, t0.Add(30*time.Second), t0.Add(4*time.Minute))
 	require.NoError(t, err, "GetMetricData should succeed")
 	assert.Equal(t, int32(2), calls.Load(), "both pages fetched")
 	want := []TrafficPoint{
@@ -206,7 +206,7 @@ func TestTrafficEmptyWindow(t *testing.T) {
 				}
 			})
 
-			got, err := c.Traffic(context.Background(), testLB, t0, t0.Add(2*time.Minute))
+			got, err := c.Metrics.Traffic(context.Background(), testLB, t0, t0.Add(2*time.Minute))
 			assert.Equal(t, []string{"GetMetricData", "ListMetrics"}, ops, "empty window falls back to ListMetrics")
 			if tc.wantErr != nil {
 				require.Error(t, err, "unknown load balancer must not read as idle")
@@ -265,7 +265,7 @@ func TestTrafficFailures(t *testing.T) {
 				writeCBOR(t, w, tc.status, tc.body)
 			})
 
-			_, err := c.Traffic(context.Background(), tc.suffix, t0, t0.Add(time.Minute))
+			_, err := c.Metrics.Traffic(context.Background(), tc.suffix, t0, t0.Add(time.Minute))
 			require.Error(t, err, "Traffic must fail")
 			assert.Contains(t, err.Error(), tc.wantErr, "error explains the failure")
 			assert.Contains(t, err.Error(), testLB, "error names the load balancer")
@@ -289,7 +289,7 @@ func TestTrafficRejectsBadWindow(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := c.Traffic(context.Background(), testLB, tc.start, tc.end)
+			_, err := c.Metrics.Traffic(context.Background(), testLB, tc.start, tc.end)
 			require.Error(t, err, "bad window must fail")
 			assert.Contains(t, err.Error(), tc.wantErr, "error explains the window")
 		})

@@ -2,6 +2,7 @@ package awscheck
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"sync/atomic"
 	"testing"
@@ -17,7 +18,7 @@ func getChangeXML(status string) string {
 }
 
 // statusServer answers GetChange with statuses in order, repeating the last.
-func statusServer(t *testing.T, statuses ...string) (*Client, *atomic.Int32) {
+func statusServer(t *testing.T, statuses ...string) (DNS, *atomic.Int32) {
 	t.Helper()
 	var calls atomic.Int32
 	c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
@@ -25,74 +26,93 @@ func statusServer(t *testing.T, statuses ...string) (*Client, *atomic.Int32) {
 		i := int(calls.Add(1)) - 1
 		writeBody(t, w, http.StatusOK, "text/xml", getChangeXML(statuses[min(i, len(statuses)-1)]))
 	})
-	return c, &calls
+	return c.DNS, &calls
 }
 
-func TestWaitInsyncPendingThenInsync(t *testing.T) {
-	c, calls := statusServer(t, ChangePending, ChangePending, ChangeInsync)
-	var slept []time.Duration
-	sleep := func(_ context.Context, d time.Duration) error {
-		slept = append(slept, d)
-		return nil
-	}
-
-	err := WaitInsync(context.Background(), c, "CWAIT", 10*time.Second, sleep)
-	require.NoError(t, err, "change reaches INSYNC")
-	assert.Equal(t, int32(3), calls.Load(), "polled until INSYNC")
-	assert.Equal(t, []time.Duration{10 * time.Second, 10 * time.Second}, slept, "slept poll between PENDING reads only")
-}
-
-func TestWaitInsyncHonoursCancel(t *testing.T) {
-	t.Run("cancelled before the first poll", func(t *testing.T) {
-		c, calls := statusServer(t, ChangePending)
-		ctx, cancel := context.WithCancel(context.Background())
-		cancel()
-		err := WaitInsync(ctx, c, "CWAIT", time.Second, func(context.Context, time.Duration) error {
-			t.Error("must not sleep once cancelled")
+// fast polls every millisecond, recording every poll it is told about.
+func fast(t *testing.T, polls *[]string) WaitOptions {
+	return WaitOptions{MinDelay: time.Millisecond, MaxDelay: time.Millisecond, Timeout: time.Minute,
+		Poll: func(_ context.Context, calls int, status string) error {
+			*polls = append(*polls, status)
+			assert.Equal(t, len(*polls), calls, "the calls so far")
 			return nil
-		})
-		require.Error(t, err, "cancelled wait fails")
-		assert.ErrorIs(t, err, context.Canceled, "cancellation surfaces")
-		assert.Contains(t, err.Error(), "CWAIT", "error names the change")
-		assert.Equal(t, int32(0), calls.Load(), "no request after cancel")
-	})
+		}}
+}
 
-	t.Run("cancelled while sleeping", func(t *testing.T) {
-		c, calls := statusServer(t, ChangePending)
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		sleep := func(ctx context.Context, _ time.Duration) error {
-			cancel()
-			return ctx.Err()
-		}
-		err := WaitInsync(ctx, c, "CWAIT", time.Second, sleep)
-		require.Error(t, err, "cancelled wait fails")
-		assert.ErrorIs(t, err, context.Canceled, "cancellation surfaces")
-		assert.Equal(t, int32(1), calls.Load(), "one poll before the cancel")
-	})
+func TestWaitInsyncReturnsOnInsyncAndReportsEveryPoll(t *testing.T) {
+	c, calls := statusServer(t, ChangePending, ChangePending, ChangeInsync)
+	var polls []string
+	require.NoError(t, c.WaitInsync(context.Background(), "CWAIT", fast(t, &polls)), "the change reaches INSYNC")
+	assert.Equal(t, int32(3), calls.Load(), "polled until INSYNC")
+	assert.Equal(t, []string{ChangePending, ChangePending}, polls, "every PENDING answer is reported, the INSYNC one ends the wait")
+}
 
-	t.Run("real sleep stops on deadline", func(t *testing.T) {
-		c, _ := statusServer(t, ChangePending)
-		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-		defer cancel()
-		err := WaitInsync(ctx, c, "CWAIT", time.Hour, nil)
-		require.Error(t, err, "wait past deadline fails")
-		assert.ErrorIs(t, err, context.DeadlineExceeded, "deadline surfaces rather than an hour's sleep")
-	})
+func TestWaitInsyncAtOnce(t *testing.T) {
+	c, calls := statusServer(t, ChangeInsync)
+	start := time.Now()
+	require.NoError(t, c.WaitInsync(context.Background(), "CWAIT", WaitOptions{}), "already INSYNC")
+	assert.Equal(t, int32(1), calls.Load(), "one call")
+	assert.Less(t, time.Since(start), 5*time.Second, "the waiter does not sleep before its first call")
+}
+
+func TestWaitInsyncTimesOutNamingTheChangeAndItsLastStatus(t *testing.T) {
+	c, calls := statusServer(t, ChangePending)
+	o := WaitOptions{MinDelay: 10 * time.Millisecond, MaxDelay: 10 * time.Millisecond, Timeout: 100 * time.Millisecond}
+	err := c.WaitInsync(context.Background(), "CWAIT", o)
+	require.Error(t, err, "never INSYNC")
+	assert.Contains(t, err.Error(), "route53 change CWAIT", "names the change")
+	assert.Contains(t, err.Error(), "last status PENDING", "says what it last saw")
+	assert.Contains(t, err.Error(), "exceeded max wait time", "the waiter's own bound")
+	assert.Greater(t, calls.Load(), int32(2), "polled on its delay")
+}
+
+// The caller's Poll ends a wait on its own clock: the rehearsal's virtual
+// one, whose ten minutes take no real time.
+func TestWaitInsyncEndsWhenPollSaysSo(t *testing.T) {
+	c, calls := statusServer(t, ChangePending)
+	gaveUp := errors.New("gave up after 10m0s")
+	o := WaitOptions{MinDelay: time.Millisecond, MaxDelay: time.Millisecond, Timeout: time.Hour,
+		Poll: func(_ context.Context, n int, _ string) error {
+			if n == 3 {
+				return gaveUp
+			}
+			return nil
+		}}
+	err := c.WaitInsync(context.Background(), "CWAIT", o)
+	require.ErrorIs(t, err, gaveUp, "Poll's error ends the wait")
+	assert.Contains(t, err.Error(), "route53 change CWAIT to be INSYNC (last status PENDING, after 3 GetChange calls)", "names the change and its last status")
+	assert.Equal(t, int32(3), calls.Load(), "no call after Poll gave up")
 }
 
 func TestWaitInsyncRejects(t *testing.T) {
-	noSleep := func(context.Context, time.Duration) error { return nil }
+	var polls []string
 	t.Run("unknown status", func(t *testing.T) {
-		c, _ := statusServer(t, "ROLLED_BACK")
-		err := WaitInsync(context.Background(), c, "CWAIT", time.Second, noSleep)
-		require.Error(t, err, "unknown status must not spin")
-		assert.Contains(t, err.Error(), `"ROLLED_BACK"`, "error shows the status")
+		c, calls := statusServer(t, "ROLLED_BACK")
+		err := c.WaitInsync(context.Background(), "CWAIT", fast(t, &polls))
+		require.Error(t, err, "an unknown status must not spin")
+		assert.Contains(t, err.Error(), `unexpected status "ROLLED_BACK"`, "shows the status")
+		assert.Equal(t, int32(1), calls.Load(), "not retried")
 	})
-	t.Run("non-positive poll", func(t *testing.T) {
-		c, calls := statusServer(t, ChangeInsync)
-		err := WaitInsync(context.Background(), c, "CWAIT", 0, noSleep)
-		require.Error(t, err, "zero poll is a caller bug")
-		assert.Equal(t, int32(0), calls.Load(), "no request made")
+	t.Run("unknown change", func(t *testing.T) {
+		c := newTestClient(t, func(w http.ResponseWriter, _ *http.Request) {
+			writeBody(t, w, http.StatusNotFound, "text/xml", `<?xml version="1.0"?>
+<ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><Error><Type>Sender</Type><Code>NoSuchChange</Code><Message>A change with the specified change ID does not exist: CWAIT</Message></Error><RequestId>r-1</RequestId></ErrorResponse>`)
+		})
+		err := c.DNS.WaitInsync(context.Background(), "CWAIT", fast(t, &polls))
+		assert.ErrorIs(t, err, ErrNotFound, "NoSuchChange is ErrNotFound")
+		assert.Contains(t, err.Error(), "CWAIT", "names the change")
 	})
+	assert.Empty(t, polls, "nothing PENDING was reported")
+}
+
+func TestWaitInsyncHonoursCancel(t *testing.T) {
+	c, _ := statusServer(t, ChangePending)
+	ctx, cancel := context.WithCancel(context.Background())
+	o := WaitOptions{MinDelay: time.Hour, MaxDelay: time.Hour, Timeout: 2 * time.Hour,
+		Poll: func(context.Context, int, string) error { cancel(); return nil }}
+	start := time.Now()
+	err := c.WaitInsync(ctx, "CWAIT", o)
+	require.Error(t, err, "cancelled")
+	assert.ErrorIs(t, err, context.Canceled, "the cancellation surfaces")
+	assert.Less(t, time.Since(start), time.Minute, "rather than an hour's delay")
 }

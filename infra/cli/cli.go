@@ -1,6 +1,6 @@
 // Package cli is the `infra` command line: one cobra command per file,
 // each parsing its flags into the typed options of the workflow it calls
-// (infra/deploy, infra/synth, infra/diff, infra/rehearse). Help, usage
+// (infra/workflow, infra/synth, infra/diff, infra/rehearse). Help, usage
 // lines and shell completion are generated from the flag definitions, so
 // they cannot disagree with what is parsed.
 //
@@ -17,7 +17,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/video-platform/video-platform/infra/deploy"
+	"github.com/video-platform/video-platform/infra/workflow"
 )
 
 // commands are the constructors of infra's subcommands, in the order help
@@ -60,25 +60,25 @@ func init() {
 // 3 phantom groups found (status). deps are the deploy workflow's
 // collaborators; with an empty Root, the real ones for the checkout around
 // the working directory.
-func Execute(ctx context.Context, args []string, deps deploy.Deps, stdout, stderr io.Writer) (code int) {
+func Execute(ctx context.Context, args []string, deps workflow.Deps, stdout, stderr io.Writer) (code int) {
 	defer func() {
 		// A bug in one command must not take the operator's terminal down
 		// with a stack trace in the middle of a swap.
 		if r := recover(); r != nil {
 			fmt.Fprintf(stderr, "infra: internal error: %v\n", r)
-			code = deploy.ExitFailed
+			code = workflow.ExitFailed
 		}
 	}()
 	inv := &invocation{deps: deps, stdout: stdout, stderr: stderr, isTerminal: isTerminal}
 	root := newRoot(inv)
 	if len(args) == 0 {
 		fmt.Fprint(stderr, root.UsageString())
-		return deploy.ExitUsage
+		return workflow.ExitUsage
 	}
 	root.SetArgs(singleDashLongFlags(root, args, stderr))
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
-		return deploy.ExitOK
+		return workflow.ExitOK
 	}
 	return inv.report(cmd, args, err)
 }
@@ -133,12 +133,12 @@ func (inv *invocation) report(cmd *cobra.Command, args []string, err error) int 
 	}
 	if !inv.started || isUsage(err) {
 		fmt.Fprintf(inv.stderr, "%s: %v\nRun '%s --help' for usage.\n", name, err, name)
-		return deploy.ExitUsage
+		return workflow.ExitUsage
 	}
 	if msg := err.Error(); msg != "" {
 		fmt.Fprintf(inv.stderr, "%s: %s\n", name, msg)
 	}
-	return deploy.ExitCode(err)
+	return workflow.ExitCode(err)
 }
 
 // unknownCommand names the word that is not a command, and the command it

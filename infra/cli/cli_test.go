@@ -11,20 +11,23 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/video-platform/video-platform/infra/awscheck"
-	"github.com/video-platform/video-platform/infra/deploy"
+	"github.com/video-platform/video-platform/infra/engine"
+	"github.com/video-platform/video-platform/infra/workflow"
 )
 
 // offlineDeps are collaborators that fail when used, so a test proves a
 // command line was refused before it reached Pulumi or AWS.
-func offlineDeps(t *testing.T) deploy.Deps {
-	return deploy.Deps{
+func offlineDeps(t *testing.T) workflow.Deps {
+	return workflow.Deps{
 		Root:   t.TempDir(),
-		Pulumi: func(context.Context) (deploy.Pulumi, error) { return nil, errors.New("no Pulumi in this test") },
-		AWS:    func(context.Context, string) (awscheck.Checks, error) { return nil, errors.New("no AWS in this test") },
+		Pulumi: func(context.Context) (engine.Pulumi, error) { return nil, errors.New("no Pulumi in this test") },
+		AWS: func(context.Context, string) (awscheck.Checks, error) {
+			return awscheck.Checks{}, errors.New("no AWS in this test")
+		},
 	}
 }
 
-func execute(t *testing.T, deps deploy.Deps, args ...string) (int, string, string) {
+func execute(t *testing.T, deps workflow.Deps, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	code := Execute(context.Background(), args, deps, &stdout, &stderr)
@@ -59,7 +62,7 @@ func TestRootHelpListsEveryCommandOnce(t *testing.T) {
 
 func TestNoArgumentsIsUsageOnStderr(t *testing.T) {
 	code, out, errOut := execute(t, offlineDeps(t))
-	assert.Equal(t, deploy.ExitUsage, code, "exit 2")
+	assert.Equal(t, workflow.ExitUsage, code, "exit 2")
 	assert.Empty(t, out, "nothing on stdout")
 	assert.Contains(t, errOut, "Usage:\n  infra [command]", "usage on stderr")
 	assert.Contains(t, errOut, "swap", "lists the commands")
@@ -108,7 +111,7 @@ func TestUsageErrorsGoToStderrWithExitTwo(t *testing.T) {
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
 			code, out, errOut := execute(t, offlineDeps(t), c.args...)
-			assert.Equal(t, deploy.ExitUsage, code, "a usage error: %s", errOut)
+			assert.Equal(t, workflow.ExitUsage, code, "a usage error: %s", errOut)
 			assert.Empty(t, out, "nothing on stdout")
 			assert.Contains(t, errOut, c.want, "names the problem")
 			assert.Contains(t, errOut, "--help' for usage.", "points to the help")
@@ -120,13 +123,13 @@ func TestUsageErrorsGoToStderrWithExitTwo(t *testing.T) {
 // A failed operation reports its own exit code, after the command's name.
 func TestWorkflowErrorsKeepTheirExitCodes(t *testing.T) {
 	code, out, errOut := execute(t, offlineDeps(t), "swap", "prod", "web")
-	assert.Equal(t, deploy.ExitFailed, code, "refused: %s", out)
+	assert.Equal(t, workflow.ExitFailed, code, "refused: %s", out)
 	assert.Contains(t, errOut, "infra swap: swap refused: ", "a refusal names the command")
 	assert.Contains(t, errOut, "no Pulumi in this test", "and the cause")
 	assert.NotContains(t, errOut, "--help", "no usage hint for a failed operation")
 
 	code, _, errOut = execute(t, offlineDeps(t), "status", "prod")
-	assert.Equal(t, deploy.ExitFailed, code, "failed reads exit 1: %s", errOut)
+	assert.Equal(t, workflow.ExitFailed, code, "failed reads exit 1: %s", errOut)
 	assert.Regexp(t, `infra status: \d+ read\(s\) failed; the tables are incomplete\n$`, errOut, "says the tables are incomplete")
 }
 
@@ -148,9 +151,9 @@ func TestFlagsReachTheWorkflow(t *testing.T) {
 
 func TestAPanicIsAnInternalErrorNotACrash(t *testing.T) {
 	deps := offlineDeps(t)
-	deps.Pulumi = func(context.Context) (deploy.Pulumi, error) { panic("a bug") }
+	deps.Pulumi = func(context.Context) (engine.Pulumi, error) { panic("a bug") }
 	code, _, errOut := execute(t, deps, "swap", "prod", "web")
-	assert.Equal(t, deploy.ExitFailed, code, "exit 1")
+	assert.Equal(t, workflow.ExitFailed, code, "exit 1")
 	assert.Equal(t, "infra: internal error: a bug\n", errOut, "one line, no trace")
 }
 

@@ -8,7 +8,7 @@ import (
 )
 
 // color is infra's one decision about ANSI colors, which every colored
-// output asks through deploy.Deps.Color: only a terminal gets them, and
+// output asks through workflow.Deps.Color: only a terminal gets them, and
 // never when NO_COLOR is set to anything but "" (https://no-color.org).
 func (inv *invocation) color(w io.Writer) bool {
 	return os.Getenv("NO_COLOR") == "" && inv.isTerminal(w)

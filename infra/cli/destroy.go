@@ -1,13 +1,15 @@
 package cli
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 
-	"github.com/video-platform/video-platform/infra/deploy"
+	"github.com/video-platform/video-platform/infra/workflow"
 )
 
 func newDestroyCmd(inv *invocation) *cobra.Command {
-	var o deploy.DestroyOptions
+	var o workflow.DestroyOptions
 	cmd := &cobra.Command{
 		Use:   "destroy <env>",
 		Short: "Destroy an env's stacks in reverse order; refuses a copy that takes traffic",
@@ -19,14 +21,10 @@ drops the copy's records.`,
 		GroupID:           groupDeploy,
 		Args:              exactArgs("<env>"),
 		ValidArgsFunction: completeArgs(envs),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: inv.runWorkflow(func(ctx context.Context, w *workflow.Workflow, args []string) error {
 			o.Env = args[0]
-			w, err := inv.workflow()
-			if err != nil {
-				return err
-			}
-			return w.Destroy(cmd.Context(), o)
-		},
+			return w.Destroy(ctx, o)
+		}),
 	}
 	stackFlag(cmd.Flags(), &o.Stacks, "destroy")
 	cmd.Flags().BoolVar(&o.Force, "force", false, "skip the traffic guard")

@@ -7,9 +7,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/video-platform/video-platform/infra/deploy"
 	"github.com/video-platform/video-platform/infra/diff"
 	"github.com/video-platform/video-platform/infra/synth"
+	"github.com/video-platform/video-platform/infra/workflow"
 	"github.com/video-platform/video-platform/internal/render"
 )
 
@@ -30,14 +30,14 @@ func newDiffCmd(inv *invocation) *cobra.Command {
 			for i, path := range args {
 				data, err := os.ReadFile(path) //nolint:gosec // the operator names the render files to compare on the command line
 				if err != nil {
-					return exitError{code: deploy.ExitUsage, msg: err.Error()}
+					return exitError{code: workflow.ExitUsage, msg: err.Error()}
 				}
 				if err := json.Unmarshal(data, &renders[i]); err != nil {
-					return exitError{code: deploy.ExitUsage, msg: fmt.Sprintf("%s is not an `infra synth --json` render: %v", path, err)}
+					return exitError{code: workflow.ExitUsage, msg: fmt.Sprintf("%s is not an `infra synth --json` render: %v", path, err)}
 				}
 			}
 			if err := diff.CheckSchema(renders[0], renders[1]); err != nil {
-				return exitError{code: deploy.ExitUsage, msg: fmt.Sprintf("%s and %s: %v", args[0], args[1], err)}
+				return exitError{code: workflow.ExitUsage, msg: fmt.Sprintf("%s and %s: %v", args[0], args[1], err)}
 			}
 			report := diff.Compare(renders[0], renders[1])
 			text := diff.Text(report)
@@ -48,7 +48,7 @@ func newDiffCmd(inv *invocation) *cobra.Command {
 				return err
 			}
 			if n := synth.Mandatory(renders[1]); failOnViolations && n > 0 {
-				return exitError{code: deploy.ExitFailed, msg: fmt.Sprintf("the new render has %d mandatory policy violations", n)}
+				return exitError{code: workflow.ExitFailed, msg: fmt.Sprintf("the new render has %d mandatory policy violations", n)}
 			}
 			return nil
 		},

@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/video-platform/video-platform/infra/deploy"
 	"github.com/video-platform/video-platform/infra/rehearse"
 	"github.com/video-platform/video-platform/infra/synth"
+	"github.com/video-platform/video-platform/infra/workflow"
 )
 
 // usageError is a command line infra cannot run: an unknown command or
@@ -21,7 +21,7 @@ func usagef(format string, args ...any) error { return usageError(fmt.Sprintf(fo
 // called.
 func isUsage(err error) bool {
 	var u usageError
-	return errors.As(err, &u) || errors.Is(err, deploy.ErrUsage) || errors.Is(err, rehearse.ErrUsage) || synth.IsUsage(err)
+	return errors.As(err, &u) || errors.Is(err, workflow.ErrUsage) || errors.Is(err, rehearse.ErrUsage) || synth.IsUsage(err)
 }
 
 // exitError ends a command with a given exit code; msg, when set, is
@@ -33,5 +33,5 @@ type exitError struct {
 
 func (e exitError) Error() string { return e.msg }
 
-// ExitCode is the exit code the command ends with (see deploy.ExitCode).
+// ExitCode is the exit code the command ends with (see workflow.ExitCode).
 func (e exitError) ExitCode() int { return e.code }

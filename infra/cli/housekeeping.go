@@ -1,13 +1,15 @@
 package cli
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 
-	"github.com/video-platform/video-platform/infra/deploy"
+	"github.com/video-platform/video-platform/infra/workflow"
 )
 
 func newHousekeepingCmd(inv *invocation) *cobra.Command {
-	var o deploy.HousekeepingOptions
+	var o workflow.HousekeepingOptions
 	cmd := &cobra.Command{
 		Use:   "housekeeping <env>",
 		Short: "Retire drained copies, drop empty transcoder releases, report what needs someone",
@@ -27,19 +29,15 @@ One line per finding, or --json. Exits 1 when a finding needs attention.`,
 		GroupID:           groupDeploy,
 		Args:              exactArgs("<env>"),
 		ValidArgsFunction: completeArgs(envs),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: inv.runWorkflow(func(ctx context.Context, w *workflow.Workflow, args []string) error {
 			o.Env = args[0]
-			w, err := inv.workflow()
-			if err != nil {
-				return err
-			}
-			return w.Housekeeping(cmd.Context(), o)
-		},
+			return w.Housekeeping(ctx, o)
+		}),
 	}
 	f := cmd.Flags()
-	f.DurationVar(&o.MaxIdle, "max-idle", deploy.DefaultMaxIdle, "how long a swapped-out copy may keep traffic before it is reported")
-	f.DurationVar(&o.MinWait, "min-wait", deploy.DefaultRetireMinWait, "least time since the swap before a copy is retired")
-	f.DurationVar(&o.QuietFor, "quiet-for", deploy.DefaultRetireQuietFor, "how long a copy's load balancer must have had no requests and no connections")
+	f.DurationVar(&o.MaxIdle, "max-idle", workflow.DefaultMaxIdle, "how long a swapped-out copy may keep traffic before it is reported")
+	f.DurationVar(&o.MinWait, "min-wait", workflow.DefaultRetireMinWait, "least time since the swap before a copy is retired")
+	f.DurationVar(&o.QuietFor, "quiet-for", workflow.DefaultRetireQuietFor, "how long a copy's load balancer must have had no requests and no connections")
 	f.BoolVar(&o.JSON, "json", false, "print the findings as a JSON array")
 	breakLockFlag(f, &o.BreakLock)
 	return cmd

@@ -9,16 +9,19 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/video-platform/video-platform/infra/deploy"
+	"github.com/spf13/cobra"
+
 	"github.com/video-platform/video-platform/infra/diff"
+	"github.com/video-platform/video-platform/infra/engine"
 	"github.com/video-platform/video-platform/infra/synth"
+	"github.com/video-platform/video-platform/infra/workflow"
 	"github.com/video-platform/video-platform/stacks"
 )
 
 // invocation is one Execute: where output goes, the deploy workflow's
 // collaborators, and whether the command line parsed.
 type invocation struct {
-	deps           deploy.Deps
+	deps           workflow.Deps
 	stdout, stderr io.Writer
 	// isTerminal says whether w is a terminal, for color.
 	isTerminal func(w io.Writer) bool
@@ -35,29 +38,29 @@ func (inv *invocation) root() (string, error) {
 	}
 	root, err := findRoot()
 	if err != nil {
-		return "", exitError{code: deploy.ExitUsage, msg: err.Error()}
+		return "", exitError{code: workflow.ExitUsage, msg: err.Error()}
 	}
 	return root, nil
 }
 
 // workflow is the deploy workflow on workflowDeps. Nothing is opened yet:
 // `swap --dry-run` needs no credentials.
-func (inv *invocation) workflow() (*deploy.Workflow, error) {
+func (inv *invocation) workflow() (*workflow.Workflow, error) {
 	deps, err := inv.workflowDeps()
 	if err != nil {
 		return nil, err
 	}
-	return deploy.NewWorkflow(deps, inv.stdout, inv.stderr), nil
+	return workflow.NewWorkflow(deps, inv.stdout, inv.stderr), nil
 }
 
 // workflowDeps are the invocation's deps, or the real collaborators when
 // they name no root, with infra's color decision unless they bring one.
-func (inv *invocation) workflowDeps() (deploy.Deps, error) {
+func (inv *invocation) workflowDeps() (workflow.Deps, error) {
 	deps := inv.deps
 	if deps.Root == "" {
 		root, err := inv.root()
 		if err != nil {
-			return deploy.Deps{}, err
+			return workflow.Deps{}, err
 		}
 		deps = realDeps(root)
 	}
@@ -69,13 +72,13 @@ func (inv *invocation) workflowDeps() (deploy.Deps, error) {
 
 // realDeps runs the deploy workflow against the real Pulumi CLI and AWS,
 // with the offline synth answering `swap --dry-run`.
-func realDeps(root string) deploy.Deps {
-	deps := deploy.DefaultDeps(root)
+func realDeps(root string) workflow.Deps {
+	deps := workflow.DefaultDeps(root)
 	// The stacks run inside infra through the Automation API: no
 	// pulumi-language-go and no program build are needed, and every stack
 	// runs the code this binary was built from.
-	deps.Pulumi = func(ctx context.Context) (deploy.Pulumi, error) {
-		return deploy.Engine{Root: root, Program: stacks.Main}.Open(ctx)
+	deps.Pulumi = func(ctx context.Context) (engine.Pulumi, error) {
+		return engine.Engine{Root: root, Program: stacks.Main}.Open(ctx)
 	}
 	deps.DryRun = func(env string, sets []string) (string, error) { return dryRun(root, env, sets) }
 	return deps
@@ -121,5 +124,18 @@ func findRoot() (string, error) {
 			return "", errors.New("no Pulumi.yaml in this directory or any parent; run infra inside the video-platform checkout")
 		}
 		dir = parent
+	}
+}
+
+// runWorkflow is the RunE of a deploy command: it makes the workflow
+// (which opens nothing yet) and runs do on it with the command's context
+// and arguments.
+func (inv *invocation) runWorkflow(do func(ctx context.Context, w *workflow.Workflow, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		w, err := inv.workflow()
+		if err != nil {
+			return err
+		}
+		return do(cmd.Context(), w, args)
 	}
 }

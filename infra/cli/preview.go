@@ -1,13 +1,15 @@
 package cli
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 
-	"github.com/video-platform/video-platform/infra/deploy"
+	"github.com/video-platform/video-platform/infra/workflow"
 )
 
 func newPreviewCmd(inv *invocation) *cobra.Command {
-	var o deploy.PreviewOptions
+	var o workflow.PreviewOptions
 	cmd := &cobra.Command{
 		Use:   "preview <env>",
 		Short: "Preview an env's stacks in dependency order, behind the traffic guard",
@@ -18,14 +20,10 @@ traffic outside infra swap. Takes no lock.`,
 		GroupID:           groupDeploy,
 		Args:              exactArgs("<env>"),
 		ValidArgsFunction: completeArgs(envs),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: inv.runWorkflow(func(ctx context.Context, w *workflow.Workflow, args []string) error {
 			o.Env = args[0]
-			w, err := inv.workflow()
-			if err != nil {
-				return err
-			}
-			return w.Preview(cmd.Context(), o)
-		},
+			return w.Preview(ctx, o)
+		}),
 	}
 	stackFlag(cmd.Flags(), &o.Stacks, "preview")
 	policyPackFlag(cmd.Flags(), &o.PolicyPacks)

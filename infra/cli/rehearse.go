@@ -11,8 +11,9 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/video-platform/video-platform/infra/deploy"
+	"github.com/video-platform/video-platform/infra/engine"
 	"github.com/video-platform/video-platform/infra/rehearse"
+	"github.com/video-platform/video-platform/infra/workflow"
 )
 
 func newRehearseCmd(inv *invocation) *cobra.Command {
@@ -50,9 +51,9 @@ CLI.`,
 			if err != nil {
 				return err
 			}
-			pulumiCLI, err := deploy.FindCLI(root)
+			pulumiCLI, err := engine.FindCLI(root)
 			if err != nil {
-				return exitError{code: deploy.ExitUsage, msg: fmt.Sprintf("%v\nbuild one with .ci/pulumi-cli.sh (a few minutes, once)", err)}
+				return exitError{code: workflow.ExitUsage, msg: fmt.Sprintf("%v\nbuild one with .ci/pulumi-cli.sh (a few minutes, once)", err)}
 			}
 			self, err := os.Executable()
 			if err != nil {
@@ -81,9 +82,9 @@ CLI.`,
 			case known && len(unexpected) == 0:
 				return nil
 			case known:
-				return exitError{code: deploy.ExitFailed, msg: strings.Join(unexpected, "; ")}
+				return exitError{code: workflow.ExitFailed, msg: strings.Join(unexpected, "; ")}
 			case !rep.OK:
-				return exitError{code: deploy.ExitFailed}
+				return exitError{code: workflow.ExitFailed}
 			}
 			return nil
 		},

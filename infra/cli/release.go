@@ -1,13 +1,15 @@
 package cli
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 
-	"github.com/video-platform/video-platform/infra/deploy"
+	"github.com/video-platform/video-platform/infra/workflow"
 )
 
 func newReleaseCmd(inv *invocation) *cobra.Command {
-	var o deploy.ReleaseOptions
+	var o workflow.ReleaseOptions
 	cmd := &cobra.Command{
 		Use:   "release <env> <service> <release>",
 		Short: "Take an image from the registry to live: idle copy, canary, swap, watch, automatic rollback",
@@ -32,20 +34,16 @@ For transcoders, the release is the two-phase roll (see roll).`,
 		GroupID:           groupDeploy,
 		Args:              exactArgs("<env>", "<service>", "<release>"),
 		ValidArgsFunction: completeArgs(envs, func([]string) []string { return append(services(nil), "transcoders") }),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: inv.runWorkflow(func(ctx context.Context, w *workflow.Workflow, args []string) error {
 			o.Env, o.Service, o.Release = args[0], args[1], args[2]
-			w, err := inv.workflow()
-			if err != nil {
-				return err
-			}
-			return w.Release(cmd.Context(), o)
-		},
+			return w.Release(ctx, o)
+		}),
 	}
 	f := cmd.Flags()
 	f.IntSliceVar(&o.Canary, "canary", nil, "traffic `shares` in percent (ascending, 1..99) for the new color before the swap, such as 10,50")
-	f.DurationVar(&o.Step, "step", deploy.DefaultReleaseStep, "how long each canary share is held, its alarms watched")
-	f.DurationVar(&o.Watch, "watch", deploy.DefaultReleaseWatch, "how long the new color's alarms are watched after the swap")
-	f.DurationVar(&o.Timeout, "timeout", deploy.DefaultReleaseTimeout, "how long the idle copy (or the new transcoder group) may take to be healthy")
+	f.DurationVar(&o.Step, "step", workflow.DefaultReleaseStep, "how long each canary share is held, its alarms watched")
+	f.DurationVar(&o.Watch, "watch", workflow.DefaultReleaseWatch, "how long the new color's alarms are watched after the swap")
+	f.DurationVar(&o.Timeout, "timeout", workflow.DefaultReleaseTimeout, "how long the idle copy (or the new transcoder group) may take to be healthy")
 	breakLockFlag(f, &o.BreakLock)
 	return cmd
 }

@@ -1,13 +1,15 @@
 package cli
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 
-	"github.com/video-platform/video-platform/infra/deploy"
+	"github.com/video-platform/video-platform/infra/workflow"
 )
 
 func newRetireCmd(inv *invocation) *cobra.Command {
-	var o deploy.RetireOptions
+	var o workflow.RetireOptions
 	cmd := &cobra.Command{
 		Use:   "retire <env> <service> <color>",
 		Short: "Scale an idle copy to zero, or destroy it, once its traffic has really stopped",
@@ -22,21 +24,17 @@ gives up after --timeout without changing anything.`,
 		GroupID:           groupDeploy,
 		Args:              exactArgs("<env>", "<service>", "<color>"),
 		ValidArgsFunction: completeArgs(envs, services, colors),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: inv.runWorkflow(func(ctx context.Context, w *workflow.Workflow, args []string) error {
 			o.Env, o.Service, o.Color = args[0], args[1], args[2]
-			w, err := inv.workflow()
-			if err != nil {
-				return err
-			}
-			return w.Retire(cmd.Context(), o)
-		},
+			return w.Retire(ctx, o)
+		}),
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.Destroy, "destroy", false, "destroy the copy's stack instead of scaling it to zero")
-	f.DurationVar(&o.MinWait, "min-wait", deploy.DefaultRetireMinWait, "least time since the swap")
-	f.DurationVar(&o.QuietFor, "quiet-for", deploy.DefaultRetireQuietFor, "how long the copy's load balancer must have had no requests and no connections")
+	f.DurationVar(&o.MinWait, "min-wait", workflow.DefaultRetireMinWait, "least time since the swap")
+	f.DurationVar(&o.QuietFor, "quiet-for", workflow.DefaultRetireQuietFor, "how long the copy's load balancer must have had no requests and no connections")
 	f.BoolVar(&o.NoWait, "no-wait", false, "only report whether the copy is idle; change nothing")
-	f.DurationVar(&o.Timeout, "timeout", deploy.DefaultRetireTimeout, "give up waiting after this long")
+	f.DurationVar(&o.Timeout, "timeout", workflow.DefaultRetireTimeout, "give up waiting after this long")
 	breakLockFlag(f, &o.BreakLock)
 	return cmd
 }

@@ -1,13 +1,15 @@
 package cli
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 
-	"github.com/video-platform/video-platform/infra/deploy"
+	"github.com/video-platform/video-platform/infra/workflow"
 )
 
 func newRollCmd(inv *invocation) *cobra.Command {
-	var o deploy.RollOptions
+	var o workflow.RollOptions
 	cmd := &cobra.Command{
 		Use:   "roll <env> transcoders",
 		Short: "Roll the transcoder fleet to a release in two phases; the old one drains",
@@ -28,19 +30,15 @@ command again finishes a roll that stopped between the phases.`,
 			return nil
 		},
 		ValidArgsFunction: completeArgs(envs, func([]string) []string { return []string{"transcoders"} }),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: inv.runWorkflow(func(ctx context.Context, w *workflow.Workflow, args []string) error {
 			o.Env = args[0]
-			w, err := inv.workflow()
-			if err != nil {
-				return err
-			}
-			return w.Roll(cmd.Context(), o)
-		},
+			return w.Roll(ctx, o)
+		}),
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Release, "release", "", "the `release` to make active")
 	f.BoolVar(&o.GC, "gc", false, "drop draining releases whose groups have no instances")
-	f.DurationVar(&o.Timeout, "timeout", deploy.DefaultRollTimeout, "how long the new release's group may take to be in service")
+	f.DurationVar(&o.Timeout, "timeout", workflow.DefaultRollTimeout, "how long the new release's group may take to be in service")
 	breakLockFlag(f, &o.BreakLock)
 	return cmd
 }

@@ -1,13 +1,15 @@
 package cli
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 
-	"github.com/video-platform/video-platform/infra/deploy"
+	"github.com/video-platform/video-platform/infra/workflow"
 )
 
 func newRollbackCmd(inv *invocation) *cobra.Command {
-	var o deploy.RollbackOptions
+	var o workflow.RollbackOptions
 	cmd := &cobra.Command{
 		Use:   "rollback <env> <service>",
 		Short: "Swap a service back to the color its last swap recorded",
@@ -20,14 +22,10 @@ For a specific color use infra swap <env> <service> --to <color>.`,
 		GroupID:           groupDeploy,
 		Args:              exactArgs("<env>", "<service>"),
 		ValidArgsFunction: completeArgs(envs, services),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: inv.runWorkflow(func(ctx context.Context, w *workflow.Workflow, args []string) error {
 			o.Env, o.Service = args[0], args[1]
-			w, err := inv.workflow()
-			if err != nil {
-				return err
-			}
-			return w.Rollback(cmd.Context(), o)
-		},
+			return w.Rollback(ctx, o)
+		}),
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.Force, "force", false, "skip the health preflight (emergency)")

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 
-	"github.com/video-platform/video-platform/infra/deploy"
+	"github.com/video-platform/video-platform/infra/workflow"
 )
 
 func newStatusCmd(inv *invocation) *cobra.Command {
@@ -18,12 +20,8 @@ on a terminal) and exit code 3.`,
 		Example:           `  infra status prod staging`,
 		GroupID:           groupDeploy,
 		ValidArgsFunction: completeArgs(envs, envs),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			w, err := inv.workflow()
-			if err != nil {
-				return err
-			}
-			return w.Status(cmd.Context(), deploy.StatusOptions{Envs: args})
-		},
+		RunE: inv.runWorkflow(func(ctx context.Context, w *workflow.Workflow, args []string) error {
+			return w.Status(ctx, workflow.StatusOptions{Envs: args})
+		}),
 	}
 }

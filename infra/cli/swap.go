@@ -1,16 +1,17 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"strconv"
 
 	"github.com/spf13/cobra"
 
-	"github.com/video-platform/video-platform/infra/deploy"
+	"github.com/video-platform/video-platform/infra/workflow"
 )
 
 func newSwapCmd(inv *invocation) *cobra.Command {
-	var o deploy.SwapOptions
+	var o workflow.SwapOptions
 	cmd := &cobra.Command{
 		Use:   "swap <env> <service>",
 		Short: "Move a service's traffic to its other color, after checking that copy as it runs",
@@ -27,14 +28,10 @@ rollback --force does). Ends with what the deployed records serve:
 		GroupID:           groupDeploy,
 		Args:              exactArgs("<env>", "<service>"),
 		ValidArgsFunction: completeArgs(envs, services),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: inv.runWorkflow(func(ctx context.Context, w *workflow.Workflow, args []string) error {
 			o.Env, o.Service = args[0], args[1]
-			w, err := inv.workflow()
-			if err != nil {
-				return err
-			}
-			return w.Swap(cmd.Context(), o)
-		},
+			return w.Swap(ctx, o)
+		}),
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.To, "to", "", "the `color` to make live (default: the other one)")

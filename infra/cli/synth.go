@@ -7,8 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/video-platform/video-platform/infra/deploy"
 	"github.com/video-platform/video-platform/infra/synth"
+	"github.com/video-platform/video-platform/infra/workflow"
 	"github.com/video-platform/video-platform/internal/render"
 )
 
@@ -68,7 +68,7 @@ them.`,
 				return err
 			}
 			if n := synth.Mandatory(env); n > 0 {
-				return exitError{code: deploy.ExitFailed, msg: fmt.Sprintf("%d mandatory policy violations in %s", n, env.Env)}
+				return exitError{code: workflow.ExitFailed, msg: fmt.Sprintf("%d mandatory policy violations in %s", n, env.Env)}
 			}
 			return nil
 		},

@@ -1,13 +1,15 @@
 package cli
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 
-	"github.com/video-platform/video-platform/infra/deploy"
+	"github.com/video-platform/video-platform/infra/workflow"
 )
 
 func newUpCmd(inv *invocation) *cobra.Command {
-	var o deploy.UpOptions
+	var o workflow.UpOptions
 	cmd := &cobra.Command{
 		Use:   "up <env>",
 		Short: "Deploy an env's stacks in dependency order, behind the traffic guard",
@@ -20,14 +22,10 @@ takes traffic below one instance, or move traffic outside infra swap.`,
 		GroupID:           groupDeploy,
 		Args:              exactArgs("<env>"),
 		ValidArgsFunction: completeArgs(envs),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: inv.runWorkflow(func(ctx context.Context, w *workflow.Workflow, args []string) error {
 			o.Env = args[0]
-			w, err := inv.workflow()
-			if err != nil {
-				return err
-			}
-			return w.Up(cmd.Context(), o)
-		},
+			return w.Up(ctx, o)
+		}),
 	}
 	stackFlag(cmd.Flags(), &o.Stacks, "deploy")
 	policyPackFlag(cmd.Flags(), &o.PolicyPacks)

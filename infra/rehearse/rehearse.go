@@ -23,7 +23,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/video-platform/video-platform/infra/deploy"
+	"github.com/video-platform/video-platform/infra/engine"
+	"github.com/video-platform/video-platform/infra/workflow"
 	"github.com/video-platform/video-platform/internal/topology"
 )
 
@@ -59,7 +60,7 @@ type Options struct {
 
 // Entry runs one infra command line against deps and returns its exit
 // code.
-type Entry func(ctx context.Context, args []string, deps deploy.Deps, stdout, stderr io.Writer) int
+type Entry func(ctx context.Context, args []string, deps workflow.Deps, stdout, stderr io.Writer) int
 
 // Report is the rehearsal's result, the JSON contract of
 // `infra rehearse --json`.
@@ -210,7 +211,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		rep.Workspace = dir
 	}
 	if p, err := r.deps.Pulumi(ctx); err == nil {
-		if ap, ok := p.(*deploy.AutoPulumi); ok {
+		if f, ok := p.(faultyPulumi); ok {
+			p = f.Pulumi
+		}
+		if ap, ok := p.(*engine.AutoPulumi); ok {
 			rep.Engine = "v" + strings.TrimPrefix(ap.Version(), "v")
 		}
 	}

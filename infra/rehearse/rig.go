@@ -20,7 +20,9 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 
 	"github.com/video-platform/video-platform/infra/awscheck"
-	"github.com/video-platform/video-platform/infra/deploy"
+	"github.com/video-platform/video-platform/infra/engine"
+	"github.com/video-platform/video-platform/infra/envlock"
+	"github.com/video-platform/video-platform/infra/workflow"
 	"github.com/video-platform/video-platform/internal/standin"
 	"github.com/video-platform/video-platform/internal/topology"
 	"github.com/video-platform/video-platform/stacks"
@@ -37,12 +39,12 @@ type rig struct {
 	api   *standin.API
 	stop  func() error
 	clock *virtualClock
-	deps  deploy.Deps
+	deps  workflow.Deps
 	log   io.Writer
 
 	// engine, apiURL and infraBin let a scenario run `infra` as a separate
 	// process against the same backend and stand-in.
-	engine   deploy.Engine
+	engine   engine.Engine
 	apiURL   string
 	infraBin string
 	// run is infra's command tree, which every in-process step goes
@@ -56,18 +58,18 @@ type rig struct {
 	unreadableOutputs atomic.Value
 
 	mu       sync.Mutex
-	outcomes []deploy.Outcome
+	outcomes []workflow.Outcome
 }
 
 // faultyPulumi injects the faults that sit between the engine and the
 // workflow: lost preview events, unreadable stack outputs.
 type faultyPulumi struct {
-	deploy.Pulumi
+	engine.Pulumi
 	rig *rig
 }
 
-// Stack implements deploy.Pulumi.
-func (f faultyPulumi) Stack(ctx context.Context, name string) (deploy.Stack, error) {
+// Stack implements engine.Pulumi.
+func (f faultyPulumi) Stack(ctx context.Context, name string) (engine.Stack, error) {
 	s, err := f.Pulumi.Stack(ctx, name)
 	if err != nil {
 		return nil, err
@@ -76,13 +78,13 @@ func (f faultyPulumi) Stack(ctx context.Context, name string) (deploy.Stack, err
 }
 
 type faultyStack struct {
-	deploy.Stack
+	engine.Stack
 	rig *rig
 }
 
-// Preview implements deploy.Stack; with losePreviewEvents it keeps the
+// Preview implements engine.Stack; with losePreviewEvents it keeps the
 // summary and loses the steps, as a stream that ends early does.
-func (f faultyStack) Preview(ctx context.Context, o deploy.RunOptions) (deploy.Result, error) {
+func (f faultyStack) Preview(ctx context.Context, o engine.RunOptions) (engine.Result, error) {
 	res, err := f.Stack.Preview(ctx, o)
 	if f.rig.losePreviewEvents.Load() {
 		res.Steps = nil
@@ -90,7 +92,7 @@ func (f faultyStack) Preview(ctx context.Context, o deploy.RunOptions) (deploy.R
 	return res, err
 }
 
-// Outputs implements deploy.Stack; the stack named by unreadableOutputs
+// Outputs implements engine.Stack; the stack named by unreadableOutputs
 // answers a backend error.
 func (f faultyStack) Outputs(ctx context.Context) (map[string]any, error) {
 	if name, _ := f.rig.unreadableOutputs.Load().(string); name == f.Name() {
@@ -123,11 +125,11 @@ func newRig(ctx context.Context, o Options, dir, plugin, version string) (*rig, 
 	if err := installPlugin(home, plugin, version); err != nil {
 		return nil, fmt.Errorf("install the stand-in provider: %w", err)
 	}
-	r, engine, err := connect(o, dir, home, time.Now().UTC().Truncate(time.Second))
+	r, eng, err := connect(o, dir, home, time.Now().UTC().Truncate(time.Second))
 	if err != nil {
 		return nil, err
 	}
-	p, err := engine.Open(ctx)
+	p, err := eng.Open(ctx)
 	if err != nil {
 		return nil, errors.Join(err, r.stop())
 	}
@@ -158,22 +160,22 @@ func (r *rig) clone(o Options, snapshot, dir string) (*rig, error) {
 // connect wires a rig to the workspace, backend and store already in dir:
 // it starts the stand-in AWS endpoint and builds the deploy workflow's
 // collaborators.
-func connect(o Options, dir, home string, start time.Time) (*rig, deploy.Engine, error) {
+func connect(o Options, dir, home string, start time.Time) (*rig, engine.Engine, error) {
 	r := &rig{env: o.Env, dir: dir, work: filepath.Join(dir, "work"), clock: newVirtualClock(start), log: o.Log, infraBin: o.Infra, run: o.Run}
 	store, err := standin.OpenStore(filepath.Join(dir, "standin"))
 	if err != nil {
-		return nil, deploy.Engine{}, err
+		return nil, engine.Engine{}, err
 	}
 	r.store = store
 	r.api = standin.NewAPI(store)
 	url, stop, err := r.api.Serve()
 	if err != nil {
-		return nil, deploy.Engine{}, fmt.Errorf("start the stand-in AWS endpoint: %w", err)
+		return nil, engine.Engine{}, fmt.Errorf("start the stand-in AWS endpoint: %w", err)
 	}
 	r.stop = stop
 	r.apiURL = url
 
-	engine := deploy.Engine{
+	eng := engine.Engine{
 		Root:    r.work,
 		CLI:     o.CLI,
 		Program: stacks.Main,
@@ -192,15 +194,15 @@ func connect(o Options, dir, home string, start time.Time) (*rig, deploy.Engine,
 			standin.StoreEnv:                    store.Dir(),
 		},
 	}
-	r.engine = engine
+	r.engine = eng
 	cfg := aws.Config{
 		Region:      "us-east-1",
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDREHEARSAL", "rehearsal", ""),
 	}
-	r.deps = deploy.Deps{
+	r.deps = workflow.Deps{
 		Root: r.work,
-		Pulumi: func(ctx context.Context) (deploy.Pulumi, error) {
-			p, err := engine.Open(ctx)
+		Pulumi: func(ctx context.Context) (engine.Pulumi, error) {
+			p, err := eng.Open(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -209,20 +211,26 @@ func connect(o Options, dir, home string, start time.Time) (*rig, deploy.Engine,
 		AWS: func(context.Context, string) (awscheck.Checks, error) {
 			return awscheck.New(cfg, awscheck.WithBaseEndpoint(url)), nil
 		},
-		Clock:  r.clock,
-		Locker: deploy.FileLocker{Dir: filepath.Join(r.work, ".infra-locks")},
+		Clock: r.clock,
+		LockTable: func(context.Context, string) (envlock.Table, error) {
+			return envlock.NewTable(cfg, url), nil
+		},
+		Locker: envlock.FileLocker{Dir: filepath.Join(r.work, ".infra-locks")},
 		Poll:   15 * time.Second,
-		OnEnvRun: func(_, _ string, outcomes []deploy.Outcome) {
+		// The Route53 waiter sleeps on the real clock: a few milliseconds
+		// between its polls, and the virtual clock the rest of each Poll.
+		InsyncDelay: 5 * time.Millisecond,
+		OnEnvRun: func(_, _ string, outcomes []workflow.Outcome) {
 			r.mu.Lock()
 			r.outcomes = append(r.outcomes, outcomes...)
 			r.mu.Unlock()
 		},
 	}
-	return r, engine, nil
+	return r, eng, nil
 }
 
 // takeOutcomes returns and forgets the stack outcomes recorded so far.
-func (r *rig) takeOutcomes() []deploy.Outcome {
+func (r *rig) takeOutcomes() []workflow.Outcome {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := r.outcomes
@@ -368,14 +376,14 @@ type virtualClock struct {
 
 func newVirtualClock(start time.Time) *virtualClock { return &virtualClock{now: start} }
 
-// Now implements deploy.Clock.
+// Now implements workflow.Clock.
 func (c *virtualClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.now
 }
 
-// Sleep implements deploy.Clock.
+// Sleep implements workflow.Clock.
 func (c *virtualClock) Sleep(ctx context.Context, d time.Duration) error {
 	if err := ctx.Err(); err != nil {
 		return err

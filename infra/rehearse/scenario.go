@@ -188,8 +188,8 @@ func (s *scenarioRun) setConfig(ctx context.Context, stack string, values map[st
 	return err == nil
 }
 
-// live reads the workspace's live color of svc.
-func (s *scenarioRun) live(svc string) string {
+// liveColor reads the workspace's live color of svc.
+func liveColor(s *scenarioRun, svc string) string {
 	cfg, err := readDNSConfig(s.rig.work, s.env)
 	if err != nil {
 		s.fail("setup", "read the DNS config: %v", err)
@@ -200,7 +200,7 @@ func (s *scenarioRun) live(svc string) string {
 
 // groupDesired is the effective desired capacity of a copy's group, or -1
 // when it has none.
-func (s *scenarioRun) groupDesired(svc, color string) int {
+func groupDesired(s *scenarioRun, svc, color string) int {
 	groups := s.world().groupsTagged(map[string]string{"env": s.env, "service": svc, "color": color})
 	if len(groups) != 1 {
 		return -1
@@ -209,7 +209,7 @@ func (s *scenarioRun) groupDesired(svc, color string) int {
 }
 
 // expectLive checks from the records that color takes all of svc's traffic.
-func (s *scenarioRun) expectLive(svc, color string) {
+func expectLive(s *scenarioRun, svc, color string) {
 	have := s.world().weights(svc)
 	s.expect("live-"+svc, have[color] == 100 && have[topology.Other(color)] == 0,
 		"%s records %v; want %s at 100", svc, have, color)

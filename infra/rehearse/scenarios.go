@@ -30,19 +30,19 @@ func baseline() []Scenario {
 			code, _ := s.infra(ctx, "", "up", s.env)
 			s.expect("exit", code == 0, "infra up %s exited %d", s.env, code)
 			if code == 0 {
-				s.pushImages()
+				pushImages(s)
 			}
 		}},
 		{Name: "deploy-idle-copy", Play: func(ctx context.Context, s *scenarioRun) {
-			live := s.live(swapService)
+			live := liveColor(s, swapService)
 			idle := topology.Other(live)
-			if !s.deployRelease(ctx, swapService, idle, rehearsalRelease) {
+			if !deployRelease(ctx, s, swapService, idle, rehearsalRelease) {
 				return
 			}
 			name := topology.CopyStackName(s.env, swapService, idle)
-			want := s.groupDesired(swapService, live)
-			s.expect("idle-copy-ready", want > 0 && s.groupDesired(swapService, idle) == want,
-				"%s has desired %d, the live copy %d", name, s.groupDesired(swapService, idle), want)
+			want := groupDesired(s, swapService, live)
+			s.expect("idle-copy-ready", want > 0 && groupDesired(s, swapService, idle) == want,
+				"%s has desired %d, the live copy %d", name, groupDesired(s, swapService, idle), want)
 		}},
 	}
 }
@@ -50,7 +50,7 @@ func baseline() []Scenario {
 // pushImages puts in the stand-in's ECR what the application's CI would
 // have pushed: every release the env's stacks name, a day apart, and the
 // rehearsal's release last.
-func (s *scenarioRun) pushImages() {
+func pushImages(s *scenarioRun) {
 	releases := map[string][]string{}
 	for _, svc := range topology.ServiceNames() {
 		for _, color := range topology.Colors {
@@ -92,7 +92,7 @@ func (s *scenarioRun) pushImages() {
 
 // deployRelease puts release on a copy at the live copy's capacity and
 // runs `infra up` on that copy only, as the runbook's first step does.
-func (s *scenarioRun) deployRelease(ctx context.Context, svc, color, release string) bool {
+func deployRelease(ctx context.Context, s *scenarioRun, svc, color, release string) bool {
 	liveName := topology.CopyStackName(s.env, svc, topology.Other(color))
 	cfg, err := stackConfig(s.rig.work, liveName)
 	if err != nil {
@@ -135,14 +135,14 @@ func ScenarioNames() []string {
 func defaultRun() []Scenario {
 	swap := func(name string, rollback bool) Scenario {
 		return Scenario{Name: name, Play: func(ctx context.Context, s *scenarioRun) {
-			from := s.live(swapService)
+			from := liveColor(s, swapService)
 			cmd := "swap"
 			if rollback {
 				cmd = "rollback"
 			}
 			code, _ := s.infra(ctx, swapService, cmd, s.env, swapService)
 			s.expect("exit", code == 0, "infra %s exited %d", cmd, code)
-			s.expectLive(swapService, topology.Other(from))
+			expectLive(s, swapService, topology.Other(from))
 		}}
 	}
 	return []Scenario{
@@ -150,28 +150,28 @@ func defaultRun() []Scenario {
 		swap("rollback", true),
 		swap("swap-again", false),
 		{Name: "retire", Play: func(ctx context.Context, s *scenarioRun) {
-			old := topology.Other(s.live(swapService))
+			old := topology.Other(liveColor(s, swapService))
 			code, _ := s.infra(ctx, "", "retire", s.env, swapService, old)
 			s.expect("exit", code == 0, "infra retire exited %d", code)
-			d := s.groupDesired(swapService, old)
+			d := groupDesired(s, swapService, old)
 			s.expect("retired", d == 0, "the old %s copy's group has desired %d; want 0", old, d)
-			s.expectLive(swapService, topology.Other(old))
+			expectLive(s, swapService, topology.Other(old))
 		}},
 		{Name: "redeploy-retired-copy", Play: func(ctx context.Context, s *scenarioRun) {
-			live := s.live(swapService)
+			live := liveColor(s, swapService)
 			retired := topology.Other(live)
-			if !s.deployRelease(ctx, swapService, retired, rehearsalRelease+"-next") {
+			if !deployRelease(ctx, s, swapService, retired, rehearsalRelease+"-next") {
 				return
 			}
-			want, got := s.groupDesired(swapService, live), s.groupDesired(swapService, retired)
+			want, got := groupDesired(s, swapService, live), groupDesired(s, swapService, retired)
 			s.expect("woken", want > 0 && got == want, "the retired %s copy came back with desired %d; the live copy has %d", retired, got, want)
-			s.expectLive(swapService, live)
+			expectLive(s, swapService, live)
 		}},
 		{Name: "roll-transcoders", Play: func(ctx context.Context, s *scenarioRun) {
-			previous := s.activeRelease()
+			previous := activeRelease(s)
 			code, _ := s.infra(ctx, "", "roll", s.env, "transcoders", "--release", rehearsalRelease)
 			s.expect("exit", code == 0, "infra roll exited %d", code)
-			s.expectFleetServing(rehearsalRelease)
+			expectFleetServing(s, rehearsalRelease)
 			old := s.world().groupsTagged(map[string]string{"env": s.env, "service": asgpool.ServiceTranscoder, "release": previous})
 			s.expect("previous-draining", len(old) == 1 && old[0].DesiredCapacity() == 0,
 				"the previous release %s has %d group(s); want one at desired 0 (draining)", previous, len(old))
@@ -196,7 +196,7 @@ func defaultRun() []Scenario {
 }
 
 // activeRelease reads the transcoders' active release from the workspace.
-func (s *scenarioRun) activeRelease() string {
+func activeRelease(s *scenarioRun) string {
 	cfg, err := stackConfig(s.rig.work, topology.TranscodersStackName(s.env))
 	if err != nil {
 		s.fail("setup", "read transcoders config: %v", err)
@@ -208,7 +208,7 @@ func (s *scenarioRun) activeRelease() string {
 }
 
 // expectFleetServing checks that release's transcoder group takes jobs.
-func (s *scenarioRun) expectFleetServing(release string) {
+func expectFleetServing(s *scenarioRun, release string) {
 	w := s.world()
 	groups := w.groupsTagged(map[string]string{"env": s.env, "service": asgpool.ServiceTranscoder, "release": release})
 	if len(groups) != 1 {
@@ -228,15 +228,15 @@ func orElse(s, alt string) string {
 
 // expectRefusedAndKept checks that a command was refused and that the
 // swap service's copy of color still has its instances.
-func (s *scenarioRun) expectRefusedAndKept(code int, what, color string) {
+func expectRefusedAndKept(s *scenarioRun, code int, what, color string) {
 	s.expect("refused", code != 0, "%s exited %d; it must refuse", what, code)
-	d := s.groupDesired(swapService, color)
+	d := groupDesired(s, swapService, color)
 	s.expect("copy-kept", d > 0, "the %s copy's group has desired %d after %s", color, d, what)
 }
 
 // swapTarget returns the live and idle colors of the swap service.
-func (s *scenarioRun) swapTarget() (live, idle string) {
-	live = s.live(swapService)
+func swapTarget(s *scenarioRun) (live, idle string) {
+	live = liveColor(s, swapService)
 	return live, topology.Other(live)
 }
 
@@ -254,7 +254,7 @@ func recordName(svc, color string) string { return svc + "-" + color + "-a" }
 func faultMatrix() []Scenario {
 	swapWith := func(name, what string, faults func(s *scenarioRun, live, idle string) []standin.Fault, after func(s *scenarioRun, live, idle string, code int)) Scenario {
 		return Scenario{Name: name, Fault: what, InMatrix: true, Play: func(ctx context.Context, s *scenarioRun) {
-			live, idle := s.swapTarget()
+			live, idle := swapTarget(s)
 			s.inject(faults(s, live, idle)...)
 			code, _ := s.infra(ctx, swapService, "swap", s.env, swapService)
 			after(s, live, idle, code)
@@ -262,7 +262,7 @@ func faultMatrix() []Scenario {
 	}
 	refused := func(s *scenarioRun, live, _ string, code int) {
 		s.expect("refused", code != 0, "the swap exited %d; it must refuse", code)
-		s.expectLive(swapService, live)
+		expectLive(s, swapService, live)
 	}
 	return []Scenario{
 		swapWith("swap-update-fails-new-record", "the Route53 update of the new live color's record fails",
@@ -281,7 +281,7 @@ func faultMatrix() []Scenario {
 			}, refused),
 		swapWith("swap-target-short-of-capacity", "the idle copy has only one instance in service",
 			func(s *scenarioRun, _, idle string) []standin.Fault {
-				return []standin.Fault{{Kind: standin.FaultShortOfCapacity, Tags: copyTags(swapService, idle), Count: max(s.groupDesired(swapService, idle)-1, 1)}}
+				return []standin.Fault{{Kind: standin.FaultShortOfCapacity, Tags: copyTags(swapService, idle), Count: max(groupDesired(s, swapService, idle)-1, 1)}}
 			}, refused),
 		swapWith("swap-insync-timeout", "Route53 keeps the swap's change PENDING",
 			func(*scenarioRun, string, string) []standin.Fault {
@@ -289,7 +289,7 @@ func faultMatrix() []Scenario {
 			},
 			func(s *scenarioRun, _, idle string, code int) {
 				s.expect("exit", code != 0, "the swap exited %d; an unconfirmed propagation must not pass as done", code)
-				s.expectLive(swapService, idle)
+				expectLive(s, swapService, idle)
 			}),
 		swapWith("swap-throttled", "the first two ELB and Auto Scaling calls are throttled",
 			func(*scenarioRun, string, string) []standin.Fault {
@@ -300,7 +300,7 @@ func faultMatrix() []Scenario {
 			},
 			func(s *scenarioRun, _, idle string, code int) {
 				s.expect("exit", code == 0, "the swap exited %d; throttling is retried", code)
-				s.expectLive(swapService, idle)
+				expectLive(s, swapService, idle)
 			}),
 		swapWith("swap-record-update-slow", "each Route53 record update takes 3 s",
 			func(s *scenarioRun, _, _ string) []standin.Fault {
@@ -308,21 +308,21 @@ func faultMatrix() []Scenario {
 			},
 			func(s *scenarioRun, _, idle string, code int) {
 				s.expect("exit", code == 0, "the swap exited %d", code)
-				s.expectLive(swapService, idle)
+				expectLive(s, swapService, idle)
 			}),
 		{Name: "swap-preview-events-lost", Fault: "the preview's engine events never reach infra (the stream ends early); its summary still counts changes", InMatrix: true,
 			Play: func(ctx context.Context, s *scenarioRun) {
-				live, _ := s.swapTarget()
+				live, _ := swapTarget(s)
 				s.rig.losePreviewEvents.Store(true)
 				defer s.rig.losePreviewEvents.Store(false)
 				code, _ := s.infra(ctx, swapService, "swap", s.env, swapService)
 				s.expect("refused", code != 0, "the swap exited %d; without the preview's steps it cannot know that only DNS changes", code)
-				s.expectLive(swapService, live)
+				expectLive(s, swapService, live)
 			}},
 		{Name: "swap-concurrent", Fault: "two operators swap the same service at once", InMatrix: true, Play: playConcurrentSwaps},
 		{Name: "up-live-copy-to-zero", Fault: "the live copy's config is scaled to 0 and deployed with infra up", InMatrix: true,
 			Play: func(ctx context.Context, s *scenarioRun) {
-				live, _ := s.swapTarget()
+				live, _ := swapTarget(s)
 				name := topology.CopyStackName(s.env, swapService, live)
 				if !s.setConfig(ctx, name, map[string]string{"copy.capacity.min": "0", "copy.capacity.max": "0", "copy.capacity.desired": "0"}) {
 					return
@@ -331,62 +331,62 @@ func faultMatrix() []Scenario {
 			}},
 		{Name: "up-dns-live-change", Fault: "the DNS stack's live color is edited in its config and deployed with infra up", InMatrix: true,
 			Play: func(ctx context.Context, s *scenarioRun) {
-				live, idle := s.swapTarget()
+				live, idle := swapTarget(s)
 				if !s.setConfig(ctx, topology.DNSStackName(s.env), map[string]string{"live." + swapService: idle}) {
 					return
 				}
 				code, _ := s.infra(ctx, "", "up", s.env, "--stack", topology.DNSStackName(s.env))
 				s.expect("refused", code != 0, "infra up of a live change exited %d; it must send the operator to infra swap", code)
-				s.expectLive(swapService, live)
+				expectLive(s, swapService, live)
 			}},
 		{Name: "destroy-canary-target", Fault: "infra destroy of the copy that takes a 10% canary", InMatrix: true,
 			Play: func(ctx context.Context, s *scenarioRun) {
-				_, idle := s.swapTarget()
+				_, idle := swapTarget(s)
 				if code, _ := s.infra(ctx, swapService, "swap", s.env, swapService, "--canary", "10"); code != 0 {
 					s.fail("setup", "the canary swap exited %d", code)
 					return
 				}
 				code, _ := s.infra(ctx, "", "destroy", s.env, "--stack", topology.CopyStackName(s.env, swapService, idle))
-				s.expectRefusedAndKept(code, "destroy of the canary target", idle)
+				expectRefusedAndKept(s, code, "destroy of the canary target", idle)
 			}},
 		{Name: "destroy-live-copy", Fault: "infra destroy of the live copy", InMatrix: true,
 			Play: func(ctx context.Context, s *scenarioRun) {
-				live, _ := s.swapTarget()
+				live, _ := swapTarget(s)
 				code, _ := s.infra(ctx, "", "destroy", s.env, "--stack", topology.CopyStackName(s.env, swapService, live))
-				s.expectRefusedAndKept(code, "destroy of the live copy", live)
+				expectRefusedAndKept(s, code, "destroy of the live copy", live)
 			}},
 		{Name: "retire-live-color", Fault: "infra retire of the live color", InMatrix: true,
 			Play: func(ctx context.Context, s *scenarioRun) {
-				live, _ := s.swapTarget()
+				live, _ := swapTarget(s)
 				code, _ := s.infra(ctx, "", "retire", s.env, swapService, live)
-				s.expectRefusedAndKept(code, "retire of the live color", live)
+				expectRefusedAndKept(s, code, "retire of the live color", live)
 			}},
 		{Name: "retire-with-residual-traffic", Fault: "the old copy's load balancer keeps 5 requests a minute after a swap", InMatrix: true,
 			Play: func(ctx context.Context, s *scenarioRun) {
-				live, idle := s.swapTarget()
+				live, idle := swapTarget(s)
 				if code, _ := s.infra(ctx, swapService, "swap", s.env, swapService); code != 0 {
 					s.fail("setup", "the swap before the retire exited %d", code)
 					return
 				}
 				s.inject(standin.Fault{Kind: standin.FaultResidualTraffic, Tags: copyTags(swapService, live), Count: 5})
 				code, _ := s.infra(ctx, "", "retire", s.env, swapService, live, "--timeout", "45m")
-				s.expectRefusedAndKept(code, "retire with residual traffic (it must wait and give up)", live)
-				s.expectLive(swapService, idle)
+				expectRefusedAndKept(s, code, "retire with residual traffic (it must wait and give up)", live)
+				expectLive(s, swapService, idle)
 			}},
 		{Name: "retire-metrics-error", Fault: "CloudWatch fails every GetMetricData after a swap", InMatrix: true,
 			Play: func(ctx context.Context, s *scenarioRun) {
-				live, _ := s.swapTarget()
+				live, _ := swapTarget(s)
 				if code, _ := s.infra(ctx, swapService, "swap", s.env, swapService); code != 0 {
 					s.fail("setup", "the swap before the retire exited %d", code)
 					return
 				}
 				s.inject(standin.Fault{Kind: standin.FaultMetricsError})
 				code, _ := s.infra(ctx, "", "retire", s.env, swapService, live)
-				s.expectRefusedAndKept(code, "retire without metrics (unknown traffic is not no traffic)", live)
+				expectRefusedAndKept(s, code, "retire without metrics (unknown traffic is not no traffic)", live)
 			}},
 		{Name: "up-idle-copy-update-fails", Fault: "the launch template update of the idle copy fails during a release", InMatrix: true,
 			Play: func(ctx context.Context, s *scenarioRun) {
-				live, idle := s.swapTarget()
+				live, idle := swapTarget(s)
 				name := topology.CopyStackName(s.env, swapService, idle)
 				s.inject(standin.Fault{Kind: standin.FaultFail, Op: standin.OpUpdate, Stack: name, Type: "aws:ec2/launchTemplate:LaunchTemplate"})
 				if !s.setConfig(ctx, name, map[string]string{"copy.release": rehearsalRelease + "-2"}) {
@@ -394,21 +394,21 @@ func faultMatrix() []Scenario {
 				}
 				code, _ := s.infra(ctx, "", "up", s.env, "--stack", name)
 				s.expect("exit", code != 0, "the failed update exited %d", code)
-				s.expectLive(swapService, live)
+				expectLive(s, swapService, live)
 			}},
 		{Name: "roll-new-release-never-ready", Fault: "no instance of the new transcoder release ever comes into service", InMatrix: true,
 			Play: func(ctx context.Context, s *scenarioRun) {
-				previous := s.activeRelease()
+				previous := activeRelease(s)
 				s.inject(standin.Fault{Kind: standin.FaultShortOfCapacity, Tags: map[string]string{"service": asgpool.ServiceTranscoder, "release": rehearsalRelease}})
 				code, _ := s.infra(ctx, "", "roll", s.env, "transcoders", "--release", rehearsalRelease, "--timeout", "20m")
 				s.expect("exit", code != 0, "the roll exited %d; a release that never becomes ready fails the roll", code)
-				s.expectFleetServing(previous)
+				expectFleetServing(s, previous)
 				left := s.world().groupsTagged(map[string]string{"env": s.env, "service": asgpool.ServiceTranscoder, "release": rehearsalRelease})
 				s.expect("new-group-removed", len(left) == 0, "the release that never became ready still has %d group(s)", len(left))
 			}},
 		{Name: "roll-crash-between-phases", Fault: "the roll's process dies after phase 1: the new release warms beside the active one", InMatrix: true,
 			Play: func(ctx context.Context, s *scenarioRun) {
-				previous := s.activeRelease()
+				previous := activeRelease(s)
 				name := topology.TranscodersStackName(s.env)
 				if !s.setConfig(ctx, name, map[string]string{"transcoders.warming": rehearsalRelease}) {
 					return
@@ -417,10 +417,10 @@ func faultMatrix() []Scenario {
 					s.fail("setup", "phase 1's up exited %d", code)
 					return
 				}
-				s.expectFleetServing(previous)
+				expectFleetServing(s, previous)
 				code, _ := s.infra(ctx, "", "roll", s.env, "transcoders", "--release", rehearsalRelease)
 				s.expect("exit", code == 0, "re-running the roll exited %d; it must finish", code)
-				s.expectFleetServing(rehearsalRelease)
+				expectFleetServing(s, rehearsalRelease)
 				old := s.world().groupsTagged(map[string]string{"env": s.env, "service": asgpool.ServiceTranscoder, "release": previous})
 				s.expect("previous-draining", len(old) == 1 && old[0].DesiredCapacity() == 0, "the previous release %s has %d group(s); want one at desired 0 (draining)", previous, len(old))
 			}},
@@ -442,7 +442,7 @@ func faultMatrix() []Scenario {
 			Play: playHousekeepingNeverTouchesLive},
 		{Name: "status-read-error-no-phantom", Fault: "reading the idle web copy's outputs fails while infra status runs", InMatrix: true,
 			Play: func(ctx context.Context, s *scenarioRun) {
-				_, idle := s.swapTarget()
+				_, idle := swapTarget(s)
 				name := topology.CopyStackName(s.env, swapService, idle)
 				s.rig.unreadableOutputs.Store(name)
 				defer s.rig.unreadableOutputs.Store("")
@@ -460,7 +460,7 @@ func faultMatrix() []Scenario {
 // release in Terminating:Wait, and runs the gc: the release and its group
 // must stay while the instance finishes its job, and go once it is gone.
 func playRollGCTerminatingWait(ctx context.Context, s *scenarioRun) {
-	previous := s.activeRelease()
+	previous := activeRelease(s)
 	if code, _ := s.infra(ctx, "", "roll", s.env, "transcoders", "--release", rehearsalRelease); code != 0 {
 		s.fail("setup", "the roll to %s exited %d", rehearsalRelease, code)
 		return
@@ -470,7 +470,7 @@ func playRollGCTerminatingWait(ctx context.Context, s *scenarioRun) {
 		Since: s.rig.clock.Now().Add(-10 * time.Minute).UTC().Format(time.RFC3339)})
 	code, _ := s.infra(ctx, "", "roll", s.env, "transcoders", "--gc")
 	s.expect("gc-exit", code == 0, "roll --gc exited %d", code)
-	s.expect("release-kept", slices.Contains(s.drainingReleases(), previous),
+	s.expect("release-kept", slices.Contains(drainingReleases(s), previous),
 		"release %s was dropped from transcoders.draining while an instance still finished a job", previous)
 	groups := s.world().groupsTagged(tags)
 	s.expect("group-kept", len(groups) == 1, "release %s has %d group(s) while its instance drains; want 1", previous, len(groups))
@@ -479,17 +479,17 @@ func playRollGCTerminatingWait(ctx context.Context, s *scenarioRun) {
 	s.inject()
 	code, _ = s.infra(ctx, "", "roll", s.env, "transcoders", "--gc")
 	s.expect("gc-exit-empty", code == 0, "roll --gc exited %d once the group was empty", code)
-	s.expect("release-dropped", !slices.Contains(s.drainingReleases(), previous), "release %s is still draining after its last instance left", previous)
+	s.expect("release-dropped", !slices.Contains(drainingReleases(s), previous), "release %s is still draining after its last instance left", previous)
 	groups = s.world().groupsTagged(tags)
 	s.expect("group-deleted", len(groups) == 0, "release %s still has %d group(s) after gc", previous, len(groups))
-	s.expectFleetServing(rehearsalRelease)
+	expectFleetServing(s, rehearsalRelease)
 }
 
 // releaseTag is the image the release scenarios push and release.
 const releaseTag = "2099.02.01-release"
 
 // pushRelease pushes the release scenarios' image of svc.
-func (s *scenarioRun) pushRelease(svc string) bool {
+func pushRelease(s *scenarioRun, svc string) bool {
 	if err := s.rig.store.PushImage(topology.RepositoryName(s.env, svc), releaseTag, s.rig.clock.Now()); err != nil {
 		s.fail("setup", "push %s: %v", releaseTag, err)
 		return false
@@ -498,7 +498,7 @@ func (s *scenarioRun) pushRelease(svc string) bool {
 }
 
 // copyRuns says whether a copy's group runs release at a serving size.
-func (s *scenarioRun) copyRuns(svc, color, release string) (bool, string) {
+func copyRuns(s *scenarioRun, svc, color, release string) (bool, string) {
 	groups := s.world().groupsTagged(map[string]string{"env": s.env, "service": svc, "color": color, "release": release})
 	if len(groups) != 1 {
 		return false, fmt.Sprintf("the %s %s copy has %d group(s) tagged release %s", svc, color, len(groups), release)
@@ -507,26 +507,26 @@ func (s *scenarioRun) copyRuns(svc, color, release string) (bool, string) {
 }
 
 func playReleaseHappyPath(ctx context.Context, s *scenarioRun) {
-	live, target := s.swapTarget()
-	if !s.pushRelease(swapService) {
+	live, target := swapTarget(s)
+	if !pushRelease(s, swapService) {
 		return
 	}
-	before := s.groupDesired(swapService, live)
+	before := groupDesired(s, swapService, live)
 	code, _ := s.infra(ctx, swapService, "release", s.env, swapService, releaseTag, "--canary", "10", "--step", "2m", "--watch", "5m")
 	s.expect("exit", code == 0, "infra release exited %d", code)
-	s.expectLive(swapService, target)
-	ok, why := s.copyRuns(swapService, target, releaseTag)
+	expectLive(s, swapService, target)
+	ok, why := copyRuns(s, swapService, target, releaseTag)
 	s.expect("new-release-serving", ok, "%s", orElse(why, "the new copy runs "+releaseTag))
-	d := s.groupDesired(swapService, live)
+	d := groupDesired(s, swapService, live)
 	s.expect("old-copy-kept", d == before, "the old %s copy has desired %d, was %d: it must keep running for a rollback", live, d, before)
 }
 
 func playReleaseMissingImage(ctx context.Context, s *scenarioRun) {
-	live, target := s.swapTarget()
+	live, target := swapTarget(s)
 	before := s.world().groupsTagged(map[string]string{"env": s.env, "service": swapService, "color": target})
 	code, out := s.infra(ctx, swapService, "release", s.env, swapService, "2099.12.31-never-pushed")
 	s.expect("refused", code == 1, "infra release of a missing image exited %d; want 1", code)
-	s.expectLive(swapService, live)
+	expectLive(s, swapService, live)
 	after := s.world().groupsTagged(map[string]string{"env": s.env, "service": swapService, "color": target})
 	s.expect("idle-copy-untouched", len(before) == 1 && len(after) == 1 && before[0].Tags()["release"] == after[0].Tags()["release"],
 		"the idle copy's release changed although the image is missing")
@@ -534,8 +534,8 @@ func playReleaseMissingImage(ctx context.Context, s *scenarioRun) {
 }
 
 func playReleaseAlarmRollback(ctx context.Context, s *scenarioRun) {
-	live, target := s.swapTarget()
-	if !s.pushRelease(swapService) {
+	live, target := swapTarget(s)
+	if !pushRelease(s, swapService) {
 		return
 	}
 	// The watch's second look at the alarms sees the error rate fire.
@@ -543,37 +543,37 @@ func playReleaseAlarmRollback(ctx context.Context, s *scenarioRun) {
 		Nth: 2, Reason: "Threshold Crossed: 1 datapoint [12.5] was greater than the threshold (5.0)"})
 	code, out := s.infra(ctx, swapService, "release", s.env, swapService, releaseTag, "--watch", "10m")
 	s.expect("exit", code == 1, "infra release exited %d; an alarm during the watch exits 1", code)
-	s.expectLive(swapService, live)
+	expectLive(s, swapService, live)
 	s.expect("names-the-alarm", strings.Contains(out, "error-rate"), "the output does not name the alarm that fired")
-	d := s.groupDesired(swapService, target)
+	d := groupDesired(s, swapService, target)
 	s.expect("new-copy-kept", d > 0, "the rolled-back %s copy has desired %d; it stays up for inspection", target, d)
 	// Running it again is refused: the release was rolled back.
 	s.inject()
 	code, _ = s.infra(ctx, swapService, "release", s.env, swapService, releaseTag)
 	s.expect("rerun-refused", code == 1, "re-running a rolled-back release exited %d; want 1", code)
-	s.expectLive(swapService, live)
+	expectLive(s, swapService, live)
 }
 
 func playReleaseResume(ctx context.Context, s *scenarioRun) {
-	_, target := s.swapTarget()
-	if !s.pushRelease(swapService) {
+	_, target := swapTarget(s)
+	if !pushRelease(s, swapService) {
 		return
 	}
 	s.inject(standin.Fault{Kind: standin.FaultFail, Op: standin.OpUpdate, Type: "aws:route53/record:Record", Stack: topology.DNSStackName(s.env)})
 	code, _ := s.infra(ctx, swapService, "release", s.env, swapService, releaseTag, "--watch", "5m")
 	s.expect("first-run-fails", code == 1, "the release whose swap fails exited %d; want 1", code)
-	ok, why := s.copyRuns(swapService, target, releaseTag)
+	ok, why := copyRuns(s, swapService, target, releaseTag)
 	s.expect("deployed-before-the-crash", ok, "%s", orElse(why, "the idle copy runs "+releaseTag))
 	s.inject()
 	code, _ = s.infra(ctx, swapService, "release", s.env, swapService, releaseTag, "--watch", "5m")
 	s.expect("resumed", code == 0, "the re-run exited %d; it must finish the release", code)
-	s.expectLive(swapService, target)
+	expectLive(s, swapService, target)
 }
 
 // swapAndAge swaps the swap service and lets time pass, as an operator
 // would between a swap and housekeeping's next run.
-func (s *scenarioRun) swapAndAge(ctx context.Context, d time.Duration) (old string, ok bool) {
-	old, _ = s.swapTarget()
+func swapAndAge(ctx context.Context, s *scenarioRun, d time.Duration) (old string, ok bool) {
+	old, _ = swapTarget(s)
 	if code, _ := s.infra(ctx, swapService, "swap", s.env, swapService); code != 0 {
 		s.fail("setup", "the swap exited %d", code)
 		return old, false
@@ -583,41 +583,41 @@ func (s *scenarioRun) swapAndAge(ctx context.Context, d time.Duration) (old stri
 }
 
 func playHousekeepingRetires(ctx context.Context, s *scenarioRun) {
-	old, ok := s.swapAndAge(ctx, time.Hour)
+	old, ok := swapAndAge(ctx, s, time.Hour)
 	if !ok {
 		return
 	}
 	code, _ := s.infra(ctx, "", "housekeeping", s.env)
 	s.expect("exit", code == 0, "infra housekeeping exited %d", code)
-	d := s.groupDesired(swapService, old)
+	d := groupDesired(s, swapService, old)
 	s.expect("retired", d == 0, "the drained %s copy has desired %d; want 0", old, d)
-	s.expectLive(swapService, topology.Other(old))
+	expectLive(s, swapService, topology.Other(old))
 }
 
 func playHousekeepingKeepsTraffic(ctx context.Context, s *scenarioRun) {
-	old, ok := s.swapAndAge(ctx, time.Hour)
+	old, ok := swapAndAge(ctx, s, time.Hour)
 	if !ok {
 		return
 	}
-	before := s.groupDesired(swapService, old)
+	before := groupDesired(s, swapService, old)
 	s.inject(standin.Fault{Kind: standin.FaultResidualTraffic, Tags: copyTags(swapService, old), Count: 4})
 	code, _ := s.infra(ctx, "", "housekeeping", s.env)
 	s.expect("exit-waiting", code == 0, "housekeeping exited %d while the old copy drains within --max-idle", code)
-	s.expect("kept", s.groupDesired(swapService, old) == before, "the %s copy with traffic was scaled to %d", old, s.groupDesired(swapService, old))
+	s.expect("kept", groupDesired(s, swapService, old) == before, "the %s copy with traffic was scaled to %d", old, groupDesired(s, swapService, old))
 	s.rig.clock.Advance(24 * time.Hour)
 	code, _ = s.infra(ctx, "", "housekeeping", s.env)
 	s.expect("exit-reported", code == 1, "housekeeping exited %d with a copy that kept traffic past --max-idle; want 1", code)
-	s.expect("still-kept", s.groupDesired(swapService, old) == before, "the %s copy with traffic was scaled to %d past --max-idle", old, s.groupDesired(swapService, old))
-	s.expectLive(swapService, topology.Other(old))
+	s.expect("still-kept", groupDesired(s, swapService, old) == before, "the %s copy with traffic was scaled to %d past --max-idle", old, groupDesired(s, swapService, old))
+	expectLive(s, swapService, topology.Other(old))
 }
 
 func playHousekeepingNeverTouchesLive(ctx context.Context, s *scenarioRun) {
-	live, idle := s.swapTarget()
-	liveBefore, idleBefore := s.groupDesired(swapService, live), s.groupDesired(swapService, idle)
+	live, idle := swapTarget(s)
+	liveBefore, idleBefore := groupDesired(s, swapService, live), groupDesired(s, swapService, idle)
 	s.rig.clock.Advance(48 * time.Hour)
 	code, _ := s.infra(ctx, "", "housekeeping", s.env)
 	s.expect("exit", code == 0, "infra housekeeping exited %d", code)
-	s.expect("staged-kept", s.groupDesired(swapService, idle) == idleBefore, "the idle copy with a staged release went from %d to %d", idleBefore, s.groupDesired(swapService, idle))
+	s.expect("staged-kept", groupDesired(s, swapService, idle) == idleBefore, "the idle copy with a staged release went from %d to %d", idleBefore, groupDesired(s, swapService, idle))
 	if code, _ := s.infra(ctx, swapService, "swap", s.env, swapService, "--canary", "10"); code != 0 {
 		s.fail("setup", "the canary exited %d", code)
 		return
@@ -625,14 +625,14 @@ func playHousekeepingNeverTouchesLive(ctx context.Context, s *scenarioRun) {
 	s.rig.clock.Advance(48 * time.Hour)
 	code, _ = s.infra(ctx, "", "housekeeping", s.env)
 	s.expect("exit-canary", code == 0, "infra housekeeping exited %d with a canary", code)
-	s.expect("canary-kept", s.groupDesired(swapService, idle) == idleBefore, "the canary target went from %d to %d", idleBefore, s.groupDesired(swapService, idle))
-	s.expect("live-kept", s.groupDesired(swapService, live) == liveBefore, "the live copy went from %d to %d", liveBefore, s.groupDesired(swapService, live))
+	s.expect("canary-kept", groupDesired(s, swapService, idle) == idleBefore, "the canary target went from %d to %d", idleBefore, groupDesired(s, swapService, idle))
+	s.expect("live-kept", groupDesired(s, swapService, live) == liveBefore, "the live copy went from %d to %d", liveBefore, groupDesired(s, swapService, live))
 	have := s.world().weights(swapService)
 	s.expect("weights-kept", have[idle] == 10 && have[live] == 90, "%s records %v; the canary must stay at 10%%", swapService, have)
 }
 
 // drainingReleases reads transcoders.draining from the workspace.
-func (s *scenarioRun) drainingReleases() []string {
+func drainingReleases(s *scenarioRun) []string {
 	cfg, err := stackConfig(s.rig.work, topology.TranscodersStackName(s.env))
 	if err != nil {
 		s.fail("setup", "read transcoders config: %v", err)
@@ -658,7 +658,7 @@ func playConcurrentSwaps(ctx context.Context, s *scenarioRun) {
 		return
 	}
 	before := s.world()
-	_, idle := s.swapTarget()
+	_, idle := swapTarget(s)
 	var wg sync.WaitGroup
 	codes, outs := make([]int, 2), make([]string, 2)
 	start := time.Now()
@@ -687,29 +687,29 @@ func playConcurrentSwaps(ctx context.Context, s *scenarioRun) {
 		}
 	}
 	s.expect("one-winner", won == 1, "%d of 2 concurrent swaps succeeded (exits %v); want exactly 1", won, codes)
-	s.expectLive(swapService, idle)
+	expectLive(s, swapService, idle)
 }
 
 // playDestroyIdleThenSwap is the wedged-copy procedure: destroy the idle
 // copy, check another service still swaps, recreate the copy and make it
 // live.
 func playDestroyIdleThenSwap(ctx context.Context, s *scenarioRun) {
-	live := s.live(idleService)
+	live := liveColor(s, idleService)
 	idle := topology.Other(live)
 	name := topology.CopyStackName(s.env, idleService, idle)
 	code, _ := s.infra(ctx, "", "destroy", s.env, "--stack", name)
 	s.expect("destroyed", code == 0 && len(s.world().groupsTagged(map[string]string{"env": s.env, "service": idleService, "color": idle})) == 0,
 		"infra destroy --stack %s exited %d", name, code)
-	_, webIdle := s.swapTarget()
+	_, webIdle := swapTarget(s)
 	code, _ = s.infra(ctx, swapService, "swap", s.env, swapService)
 	s.expect("other-service-swaps", code == 0, "the %s swap after destroying %s exited %d", swapService, name, code)
-	s.expectLive(swapService, webIdle)
-	if !s.deployRelease(ctx, idleService, idle, rehearsalRelease) {
+	expectLive(s, swapService, webIdle)
+	if !deployRelease(ctx, s, idleService, idle, rehearsalRelease) {
 		return
 	}
 	code, _ = s.infra(ctx, idleService, "swap", s.env, idleService)
 	s.expect("recreated-goes-live", code == 0, "the %s swap to the recreated copy exited %d", idleService, code)
-	s.expectLive(idleService, idle)
+	expectLive(s, idleService, idle)
 }
 
 func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }

@@ -10,7 +10,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/video-platform/video-platform/infra/deploy"
+	"github.com/video-platform/video-platform/infra/decide"
 	"github.com/video-platform/video-platform/internal/standin"
 	"github.com/video-platform/video-platform/internal/topology"
 )
@@ -301,7 +301,7 @@ func (w world) configState(work, env, output string) Invariant {
 	dnsStack := topology.DNSStackName(env)
 	for _, svc := range slices.Sorted(maps.Keys(cfg.live)) {
 		want, have := cfg.expected(svc), w.weights(svc)
-		if len(have) == 0 || deploy.SameWeights(want, have) {
+		if len(have) == 0 || decide.SameWeights(want, have) {
 			continue
 		}
 		// Either deploying the config or swapping to it reconciles them.
@@ -348,13 +348,13 @@ func (w world) configState(work, env, output string) Invariant {
 // about the live color of svc (a swap or rollback; "" for other commands).
 func (w world) truthfulMessage(before world, output string, exitCode int, svc string) Invariant {
 	inv := Invariant{Name: "truthful-message", OK: true}
-	claims := deploy.ParseLiveStatements(output)
+	claims := decide.ParseLiveStatements(output)
 	var notes []string
 	for _, name := range slices.Sorted(maps.Keys(w.weightedRecords())) {
 		have := w.weights(name)
 		claimed, ok := claims[name]
 		// Records created from nothing moved nobody.
-		moved := len(before.weights(name)) > 0 && !deploy.SameWeights(before.weights(name), have)
+		moved := len(before.weights(name)) > 0 && !decide.SameWeights(before.weights(name), have)
 		if !ok {
 			if moved || (name == svc && exitCode == 0) {
 				inv.OK = false
@@ -362,7 +362,7 @@ func (w world) truthfulMessage(before world, output string, exitCode int, svc st
 			}
 			continue
 		}
-		if deploy.SameWeights(claimed, have) {
+		if decide.SameWeights(claimed, have) {
 			notes = append(notes, fmt.Sprintf("said %s is %v, and the records agree", name, claimed))
 			continue
 		}

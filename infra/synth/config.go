@@ -10,9 +10,9 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 
 	"github.com/video-platform/video-platform/internal/offline"
+	"github.com/video-platform/video-platform/internal/stackconfig"
 	"github.com/video-platform/video-platform/internal/topology"
 	"github.com/video-platform/video-platform/stacks"
 )
@@ -24,39 +24,28 @@ func (e *UsageError) Error() string { return e.Msg }
 
 func usagef(format string, args ...any) error { return &UsageError{Msg: fmt.Sprintf(format, args...)} }
 
-// project is Pulumi.yaml, read by the SDK's own loader, which also checks
-// it against the project schema the CLI enforces.
+// project is Pulumi.yaml, read by the shared loader (internal/stackconfig).
 type project struct {
-	*workspace.Project
+	stackconfig.Project
 }
 
 func loadProject(root string) (project, error) {
-	path := filepath.Join(root, "Pulumi.yaml")
-	p, err := workspace.LoadProject(path)
+	p, err := stackconfig.LoadProject(root)
 	if err != nil {
-		return project{}, usagef("reading %s: %v (run infra from the repository root or pass --root)", path, err)
+		return project{}, usagef("reading %s: %v (run infra from the repository root or pass --root)", filepath.Join(root, "Pulumi.yaml"), err)
 	}
 	return project{p}, nil
 }
 
 // key is a config key of the project: namespaced as the CLI does for the
 // keys Pulumi.yaml and the stack files write without one.
-func (p project) key(name string) (config.Key, error) {
-	if !strings.Contains(strings.SplitN(name, ".", 2)[0], ":") {
-		name = p.Name.String() + ":" + name
-	}
-	return config.ParseKey(name)
-}
+func (p project) key(name string) (config.Key, error) { return p.Key(name) }
 
 // declared is the set of keys Pulumi.yaml declares.
 func (p project) declared() (map[config.Key]bool, error) {
-	out := map[config.Key]bool{}
-	for name := range p.Config {
-		k, err := p.key(name)
-		if err != nil {
-			return nil, usagef("Pulumi.yaml: config %s: %v", name, err)
-		}
-		out[k] = true
+	out, err := p.Declared()
+	if err != nil {
+		return nil, usagef("%v", err)
 	}
 	return out, nil
 }
@@ -104,46 +93,14 @@ func readStackConfig(p project, root, stack string) (StackConfig, error) {
 		return StackConfig{}, &stacks.ConfigError{Stack: stack,
 			Problem: fmt.Sprintf("has no stack file: %s does not exist in %s; %s", file, root, topology.StackFileRule)}
 	}
-	ps, err := workspace.LoadProjectStack(nil, p.Project, path)
+	st, err := p.LoadStack(stack)
 	if err != nil {
 		return StackConfig{}, usagef("%s: %v", path, err)
 	}
-	cfg := StackConfig{Map: ps.Config}
-	if err := cfg.withDefaults(p); err != nil {
-		return StackConfig{}, err
+	if err := st.WithDefaults(p.Project); err != nil {
+		return StackConfig{}, usagef("%v", err)
 	}
-	return cfg, nil
-}
-
-// withDefaults fills in the project's defaults as the engine does: a key
-// the stack leaves out gets Pulumi.yaml's value or default, scalars as
-// text and objects and lists as JSON.
-func (c StackConfig) withDefaults(p project) error {
-	for name, decl := range p.Config {
-		k, err := p.key(name)
-		if err != nil {
-			return usagef("Pulumi.yaml: config %s: %v", name, err)
-		}
-		if _, ok := c.Map[k]; ok {
-			continue
-		}
-		v := decl.Default
-		if decl.Value != nil {
-			v = decl.Value
-		}
-		switch v := v.(type) {
-		case nil:
-		case string, bool, int, int64, float64:
-			c.Map[k] = config.NewValue(fmt.Sprint(v))
-		default:
-			b, err := json.Marshal(v)
-			if err != nil {
-				return usagef("Pulumi.yaml: default of %s: %v", name, err)
-			}
-			c.Map[k] = config.NewObjectValue(string(b))
-		}
-	}
-	return nil
+	return StackConfig{Map: st.Map}, nil
 }
 
 // values renders the config as the Go SDK receives it: fully qualified

@@ -15,6 +15,7 @@ import (
 	"github.com/video-platform/video-platform/infra/cost"
 	"github.com/video-platform/video-platform/internal/offline"
 	"github.com/video-platform/video-platform/internal/render"
+	"github.com/video-platform/video-platform/internal/stackconfig"
 	"github.com/video-platform/video-platform/internal/topology"
 	"github.com/video-platform/video-platform/policies/rules"
 	"github.com/video-platform/video-platform/stacks"
@@ -46,7 +47,7 @@ func Render(opts Options) (render.Env, error) {
 	if err != nil {
 		return out, err
 	}
-	topo, err := topology.FromProject(proj.Project)
+	topo, err := proj.Topology()
 	if err != nil {
 		return out, usagef("%v", err)
 	}
@@ -142,7 +143,7 @@ func refused(out render.Env, err error) (render.Env, error) {
 // version: what a preview compares with when the base has no render (the
 // first pull request, or a base whose infra command does not build).
 func Empty(root, env string) (render.Env, error) {
-	topo, err := topology.Load(root)
+	topo, err := stackconfig.LoadTopology(root)
 	if err != nil {
 		return render.Env{}, usagef("%v", err)
 	}

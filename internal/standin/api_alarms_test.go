@@ -53,7 +53,7 @@ func TestAlarmsAreOKWithoutFaultsAndMissingNamesAreMissing(t *testing.T) {
 	env := newAPIEnv(t)
 	env.alarmFixture(t)
 
-	got, err := env.client().AlarmStates(context.Background(), []string{"prod-web-green-5xx", "prod-web-green-health", "prod-web-green-typo"})
+	got, err := env.client().Metrics.AlarmStates(context.Background(), []string{"prod-web-green-5xx", "prod-web-green-health", "prod-web-green-typo"})
 	require.NoError(t, err, "DescribeAlarms")
 	assert.Equal(t, awscheck.AlarmOK, got["prod-web-green-5xx"].Value, "a metric alarm is OK by default")
 	assert.Contains(t, got["prod-web-green-5xx"].Reason, "no alarm fault", "the reason says why")
@@ -83,7 +83,7 @@ func TestAlarmFaultFiresFromTheNthCallThatAsksAboutItsAlarms(t *testing.T) {
 	blue := []string{"prod-web-blue-5xx", "prod-web-blue-latency"}
 	states := func(names []string) map[string]string {
 		t.Helper()
-		got, err := c.AlarmStates(ctx, names)
+		got, err := c.Metrics.AlarmStates(ctx, names)
 		require.NoError(t, err, "AlarmStates")
 		out := map[string]string{}
 		for n, s := range got {
@@ -105,14 +105,14 @@ func TestAlarmFaultFiresFromTheNthCallThatAsksAboutItsAlarms(t *testing.T) {
 	}
 	assert.Equal(t, all(green, awscheck.AlarmOK), states(green), "call 2: still OK")
 	assert.Equal(t, all(green, awscheck.AlarmAlarm), states(green), "call 3: the fault fires")
-	got, err := c.AlarmStates(ctx, append(slices.Clone(green), blue...))
+	got, err := c.Metrics.AlarmStates(ctx, append(slices.Clone(green), blue...))
 	require.NoError(t, err, "call 4")
 	assert.Equal(t, awscheck.AlarmState{Value: awscheck.AlarmAlarm, Reason: "Threshold Crossed: 5xx rate 7% above 5%"}, got["prod-web-green-5xx"],
 		"and stays fired, with the fault's reason")
 	assert.Equal(t, awscheck.AlarmOK, got["prod-web-blue-5xx"].Value, "blue is untouched")
 
 	env.faults(t, Fault{Kind: FaultAlarm, Tags: map[string]string{"service": "transcoder"}})
-	got, err = c.AlarmStates(ctx, slices.Collect(maps.Keys(apiTestAlarms)))
+	got, err = c.Metrics.AlarmStates(ctx, slices.Collect(maps.Keys(apiTestAlarms)))
 	require.NoError(t, err, "AlarmStates under a tag fault")
 	for n := range apiTestAlarms {
 		want := awscheck.AlarmOK
@@ -144,7 +144,7 @@ func TestDescribeAlarmsLimitsAndPages(t *testing.T) {
 	require.ErrorAs(t, err, &apiErr, "CloudWatch takes at most 100 names")
 	assert.Equal(t, "ValidationError", apiErr.ErrorCode(), "the awsQuery-compatible code")
 
-	got, err := env.client().AlarmStates(ctx, names)
+	got, err := env.client().Metrics.AlarmStates(ctx, names)
 	require.NoError(t, err, "awscheck asks 100 names at a time")
 	require.Len(t, got, 120, "every alarm")
 	for _, n := range names {

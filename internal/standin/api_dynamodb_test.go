@@ -24,19 +24,19 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/video-platform/video-platform/infra/awscheck"
+	"github.com/video-platform/video-platform/infra/envlock"
 )
 
 const apiTestLockTable = "video-platform-locks"
 
-// The throttle tests in api_test.go call one awscheck method per service
+// The throttle tests in api_test.go call one infra client method per service
 // in APIServices; this adds DynamoDB's. Their fixture holds no lock table,
 // so a call the throttle lets through is answered ResourceNotFound: that
 // answer comes after the throttle check, so it counts as passing it.
 func init() {
-	apiThrottledCalls[apiSvcDynamoDB] = func(ctx context.Context, c *awscheck.Client) error {
-		_, err := c.ReadLock(ctx, apiTestLockTable, "prod")
-		if errors.Is(err, awscheck.ErrNotFound) {
+	apiThrottledCalls[apiSvcDynamoDB] = func(ctx context.Context, c apiClient) error {
+		_, err := c.Locks.ReadLock(ctx, apiTestLockTable, "prod")
+		if errors.Is(err, envlock.ErrNotFound) {
 			return nil
 		}
 		return err
@@ -55,7 +55,7 @@ func (e *apiEnv) lockTable(t *testing.T, id string) {
 }
 
 // ddbClient is the SDK's DynamoDB client on the stand-in, for requests
-// awscheck never makes.
+// infra never makes.
 func (e *apiEnv) ddbClient() *dynamodb.Client {
 	cfg := apiConfig()
 	cfg.RetryMaxAttempts = 1
@@ -230,15 +230,15 @@ func TestDynamoDBTableRecreatedStartsEmpty(t *testing.T) {
 	env.lockTable(t, "locks-1")
 	c := env.client()
 	ctx := context.Background()
-	lock := awscheck.Lock{Env: "prod", Holder: "alice", Expires: apiT0.Add(time.Hour)}
-	require.NoError(t, c.AcquireLock(ctx, apiTestLockTable, lock, apiT0), "acquire")
+	lock := envlock.Lock{Env: "prod", Holder: "alice", Expires: apiT0.Add(time.Hour)}
+	require.NoError(t, c.Locks.AcquireLock(ctx, apiTestLockTable, lock, apiT0), "acquire")
 
 	require.NoError(t, env.store.Delete(apiTypeDynamoDBTable, "locks-1"), "destroy the table")
-	_, err := c.ReadLock(ctx, apiTestLockTable, "prod")
-	require.ErrorIs(t, err, awscheck.ErrNotFound, "the table is gone")
+	_, err := c.Locks.ReadLock(ctx, apiTestLockTable, "prod")
+	require.ErrorIs(t, err, envlock.ErrNotFound, "the table is gone")
 
 	env.lockTable(t, "locks-2")
-	held, err := c.ReadLock(ctx, apiTestLockTable, "prod")
+	held, err := c.Locks.ReadLock(ctx, apiTestLockTable, "prod")
 	require.NoError(t, err, "read the new table")
 	assert.Nil(t, held, "a new table under the old name holds no items")
 }
@@ -247,10 +247,10 @@ func TestDynamoDBThrottleFault(t *testing.T) {
 	env := newAPIEnv(t)
 	env.lockTable(t, "locks-1")
 	env.faults(t, Fault{Kind: FaultThrottle, Service: "dynamodb", Count: 1})
-	_, err := env.onceClient().ReadLock(context.Background(), apiTestLockTable, "prod")
+	_, err := env.onceClient().Locks.ReadLock(context.Background(), apiTestLockTable, "prod")
 	var pte *ddbtypes.ProvisionedThroughputExceededException
 	require.ErrorAs(t, err, &pte, "DynamoDB's modeled throttling error")
-	held, err := env.onceClient().ReadLock(context.Background(), apiTestLockTable, "prod")
+	held, err := env.onceClient().Locks.ReadLock(context.Background(), apiTestLockTable, "prod")
 	require.NoError(t, err, "the fault held back one call")
 	assert.Nil(t, held, "no lock")
 }
@@ -370,9 +370,9 @@ func TestDynamoDBLockRaceAcrossProcesses(t *testing.T) {
 	}
 
 	const contenders, rounds = 8, 40
-	clients := make([]*awscheck.Client, contenders)
+	clients := make([]apiClient, contenders)
 	for i := range clients {
-		clients[i] = awscheck.New(apiConfig(), awscheck.WithBaseEndpoint(urls[i%len(urls)]))
+		clients[i] = newAPIClient(apiConfig(), urls[i%len(urls)])
 	}
 	ctx := context.Background()
 	for round := range rounds {
@@ -383,7 +383,7 @@ func TestDynamoDBLockRaceAcrossProcesses(t *testing.T) {
 		for i, c := range clients {
 			wg.Go(func() {
 				<-start
-				errs[i] = c.AcquireLock(ctx, apiTestLockTable, awscheck.Lock{
+				errs[i] = c.Locks.AcquireLock(ctx, apiTestLockTable, envlock.Lock{
 					Env: "prod", Holder: fmt.Sprintf("op%d-round%d", i, round), Expires: now.Add(time.Hour),
 				}, now)
 			})
@@ -395,7 +395,7 @@ func TestDynamoDBLockRaceAcrossProcesses(t *testing.T) {
 			if err == nil {
 				winners = append(winners, i)
 			} else {
-				require.ErrorIs(t, err, awscheck.ErrLockHeld, "round %d: operator %d", round, i)
+				require.ErrorIs(t, err, envlock.ErrLocked, "round %d: operator %d", round, i)
 			}
 		}
 		require.Len(t, winners, 1, "round %d: exactly one of %d acquires wins", round, contenders)
@@ -403,6 +403,6 @@ func TestDynamoDBLockRaceAcrossProcesses(t *testing.T) {
 		// Release through another process than the winner's, so the
 		// delete too crosses processes.
 		other := clients[(winners[0]+1)%contenders]
-		require.NoError(t, other.ReleaseLock(ctx, apiTestLockTable, "prod", holder), "round %d: release", round)
+		require.NoError(t, other.Locks.ReleaseLock(ctx, apiTestLockTable, "prod", holder), "round %d: release", round)
 	}
 }

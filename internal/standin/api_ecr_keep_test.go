@@ -25,7 +25,7 @@ func TestECRKeepImagesThroughStandIn(t *testing.T) {
 	require.NoError(t, err, "Images")
 	ctx := context.Background()
 
-	got, err := env.client().KeepImages(ctx, apiTestRepo, []string{"r1", "r2", "r9"})
+	got, err := env.client().Registry.KeepImages(ctx, apiTestRepo, []string{"r1", "r2", "r9"})
 	require.NoError(t, err, "KeepImages")
 	assert.Equal(t, awscheck.KeepResult{Added: []string{"r2"}, Removed: []string{"r0"}, Missing: []string{"r9"}}, got, "result")
 	assert.Equal(t, map[string][]string{
@@ -38,7 +38,7 @@ func TestECRKeepImagesThroughStandIn(t *testing.T) {
 	assert.Equal(t, before[2].PushedAt, after[2].PushedAt, "tagging r2 was no push")
 
 	calls := env.callsTo("ecr")
-	got, err = env.client().KeepImages(ctx, apiTestRepo, []string{"r1", "r2", "r9"})
+	got, err = env.client().Registry.KeepImages(ctx, apiTestRepo, []string{"r1", "r2", "r9"})
 	require.NoError(t, err, "KeepImages again")
 	assert.Equal(t, awscheck.KeepResult{Missing: []string{"r9"}}, got, "nothing left to do")
 	assert.Equal(t, calls+1, env.callsTo("ecr"), "one listing and no change")
@@ -55,7 +55,7 @@ func TestECRKeepImagesLeavesAnImageWithOnlyKeepTags(t *testing.T) {
 	before, err := env.store.Images(apiTestRepo)
 	require.NoError(t, err, "Images")
 
-	got, err := env.client().KeepImages(context.Background(), apiTestRepo, []string{"r7", "r5"})
+	got, err := env.client().Registry.KeepImages(context.Background(), apiTestRepo, []string{"r7", "r5"})
 	require.NoError(t, err, "KeepImages")
 	assert.Equal(t, awscheck.KeepResult{Added: []string{"r7"}, Missing: []string{"r5"}}, got,
 		"r5 has no image to deploy, and the odd image's keep- tags are not reported as removed")
@@ -64,7 +64,7 @@ func TestECRKeepImagesLeavesAnImageWithOnlyKeepTags(t *testing.T) {
 		before[1].Digest: {"keep-r7", "r7"},
 	}, env.tagsByDigest(t, apiTestRepo), "the odd image as it was, r7 protected, no image deleted")
 
-	got, err = env.client().KeepImages(context.Background(), apiTestRepo, nil)
+	got, err = env.client().Registry.KeepImages(context.Background(), apiTestRepo, nil)
 	require.NoError(t, err, "KeepImages of nothing")
 	assert.Equal(t, awscheck.KeepResult{Removed: []string{"r7"}}, got, "only r7's keep- tag goes")
 	assert.Equal(t, map[string][]string{

@@ -29,8 +29,8 @@ const (
 // call the throttle lets through is answered RepositoryNotFound, after the
 // throttle check.
 func init() {
-	apiThrottledCalls[apiSvcECR] = func(ctx context.Context, c *awscheck.Client) error {
-		_, err := c.ImageExists(ctx, apiTestRepo, "r1")
+	apiThrottledCalls[apiSvcECR] = func(ctx context.Context, c apiClient) error {
+		_, err := c.Registry.ImageExists(ctx, apiTestRepo, "r1")
 		if errors.Is(err, awscheck.ErrNotFound) {
 			return nil
 		}
@@ -68,11 +68,11 @@ func TestECRImageExists(t *testing.T) {
 	c := env.client()
 	ctx := context.Background()
 
-	got, err := c.ImageExists(ctx, apiTestRepo, "r42")
+	got, err := c.Registry.ImageExists(ctx, apiTestRepo, "r42")
 	require.NoError(t, err, "DescribeImages of a pushed tag")
 	assert.True(t, got, "r42 was pushed")
 
-	got, err = c.ImageExists(ctx, apiTestRepo, "r43")
+	got, err = c.Registry.ImageExists(ctx, apiTestRepo, "r43")
 	require.NoError(t, err, "a missing tag is an answer, not a failure")
 	assert.False(t, got, "r43 was never pushed")
 
@@ -85,7 +85,7 @@ func TestECRImageExists(t *testing.T) {
 	assert.Equal(t, "The image with imageId {imageDigest:'null', imageTag:'r43'} does not exist within the repository with name '"+
 		apiTestRepo+"' in the registry with id '"+AccountID+"'", nf.ErrorMessage(), "ECR's message")
 
-	_, err = c.ImageExists(ctx, "video-platform/prod/typo", "r42")
+	_, err = c.Registry.ImageExists(ctx, "video-platform/prod/typo", "r42")
 	require.Error(t, err, "an unknown repository must not read as a missing image")
 	assert.ErrorIs(t, err, awscheck.ErrNotFound, "awscheck maps RepositoryNotFoundException to ErrNotFound")
 	var nr *ecrtypes.RepositoryNotFoundException
@@ -136,7 +136,7 @@ func TestECRNearestTagsAcrossPages(t *testing.T) {
 	require.NoError(t, env.store.TagImage(apiTestRepo, "r228", "keep-r228"), "protect r228")
 	ctx := context.Background()
 
-	got, err := env.client().NearestTags(ctx, apiTestRepo, 2)
+	got, err := env.client().Registry.NearestTags(ctx, apiTestRepo, 2)
 	require.NoError(t, err, "NearestTags")
 	assert.Equal(t, []awscheck.ImageTag{
 		{Tag: "r229", PushedAt: apiT0.Add(229 * time.Minute)},
@@ -195,7 +195,7 @@ func TestECRTagStatusFilterAndMutableTags(t *testing.T) {
 	assert.Empty(t, untagged[0].ImageTags, "untagged")
 	assert.Len(t, list(ecrtypes.TagStatusAny), 2, "both")
 
-	got, err := env.client().NearestTags(ctx, apiTestMutable, 5)
+	got, err := env.client().Registry.NearestTags(ctx, apiTestMutable, 5)
 	require.NoError(t, err, "NearestTags")
 	assert.Equal(t, []awscheck.ImageTag{{Tag: "latest", PushedAt: apiT0.Add(time.Hour)}}, got, "untagged images are no release")
 }

@@ -2,6 +2,7 @@ package standin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -30,6 +31,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/video-platform/video-platform/infra/awscheck"
+	"github.com/video-platform/video-platform/infra/envlock"
 )
 
 const (
@@ -95,16 +97,25 @@ func apiConfig() aws.Config {
 
 // client is infra's real AWS client pointed at the stand-in, with the
 // SDK's default retryer.
-func (e *apiEnv) client() *awscheck.Client {
-	return awscheck.New(apiConfig(), awscheck.WithBaseEndpoint(e.url))
+func (e *apiEnv) client() apiClient { return newAPIClient(apiConfig(), e.url) }
+
+// apiClient is every AWS client infra has: the checks and the env lock
+// table.
+type apiClient struct {
+	awscheck.Checks
+	Locks envlock.Table
+}
+
+func newAPIClient(cfg aws.Config, url string) apiClient {
+	return apiClient{Checks: awscheck.New(cfg, awscheck.WithBaseEndpoint(url)), Locks: envlock.NewTable(cfg, url)}
 }
 
 // onceClient is the same client making a single attempt per call, for
 // tests about errors that the default retryer would retry with backoff.
-func (e *apiEnv) onceClient() *awscheck.Client {
+func (e *apiEnv) onceClient() apiClient {
 	cfg := apiConfig()
 	cfg.RetryMaxAttempts = 1
-	return awscheck.New(cfg, awscheck.WithBaseEndpoint(e.url))
+	return newAPIClient(cfg, e.url)
 }
 
 func (e *apiEnv) put(t *testing.T, typ, id string, outputs map[string]any) {
@@ -161,7 +172,7 @@ func TestAPITargetHealthReportsInServiceInstances(t *testing.T) {
 	env := newAPIEnv(t)
 	env.fixture(t)
 
-	got, err := env.client().TargetHealth(context.Background(), apiTestTG)
+	got, err := env.client().Fleet.TargetHealth(context.Background(), apiTestTG)
 	require.NoError(t, err, "DescribeTargetHealth")
 	want := make([]awscheck.Target, 0, 3)
 	for i := range 3 {
@@ -194,7 +205,7 @@ func TestAPITargetHealthUnderFaults(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			env.faults(t, tc.fault)
-			got, err := c.TargetHealth(ctx, apiTestTG)
+			got, err := c.Fleet.TargetHealth(ctx, apiTestTG)
 			require.NoError(t, err, "DescribeTargetHealth")
 			require.Len(t, got, tc.wantCount, "registered targets")
 			for _, tg := range got {
@@ -215,7 +226,7 @@ func TestAPITargetHealthUnknownGroupIsNotFound(t *testing.T) {
 	env.fixture(t)
 	missing := strings.Replace(apiTestTG, "web-blue-tg", "web-gone-tg", 1)
 
-	_, err := env.client().TargetHealth(context.Background(), missing)
+	_, err := env.client().Fleet.TargetHealth(context.Background(), missing)
 	require.Error(t, err, "an unknown target group must fail")
 	assert.ErrorIs(t, err, awscheck.ErrNotFound, "awscheck maps TargetGroupNotFound to ErrNotFound")
 	var nf *elbtypes.TargetGroupNotFoundException
@@ -246,19 +257,19 @@ func TestAPIGroupsByTag(t *testing.T) {
 		}
 		return gs
 	}
-	got, err := c.GroupsByTag(ctx, "env", "prod")
+	got, err := c.Fleet.GroupsByTag(ctx, "env", "prod")
 	require.NoError(t, err, "DescribeAutoScalingGroups")
 	require.Len(t, got, 2)
 	assert.Len(t, got[0].Members, 3, "the blue group's instances are listed")
 	assert.Equal(t, []awscheck.Group{blue(3), green}, sizing(got), "prod groups only; desired defaults to minSize")
 
 	env.faults(t, Fault{Kind: FaultShortOfCapacity, Tags: map[string]string{"color": "blue"}, Count: 2})
-	got, err = c.GroupsByTag(ctx, "env", "prod")
+	got, err = c.Fleet.GroupsByTag(ctx, "env", "prod")
 	require.NoError(t, err, "DescribeAutoScalingGroups under short-of-capacity")
 	assert.Equal(t, []awscheck.Group{blue(1), green}, sizing(got), "2 of 3 blue instances pending, green untouched")
 
 	env.faults(t, Fault{Kind: FaultShortOfCapacity, Tags: map[string]string{"color": "blue"}})
-	got, err = c.GroupsByTag(ctx, "color", "blue")
+	got, err = c.Fleet.GroupsByTag(ctx, "color", "blue")
 	require.NoError(t, err, "DescribeAutoScalingGroups with count 0")
 	assert.Equal(t, []awscheck.Group{blue(0)}, sizing(got), "count 0 keeps every instance pending")
 }
@@ -287,7 +298,7 @@ func TestAPIDrainingAndOutdatedInstances(t *testing.T) {
 	c := env.client()
 	ctx := context.Background()
 
-	groups, err := c.GroupsByTag(ctx, "env", "prod")
+	groups, err := c.Fleet.GroupsByTag(ctx, "env", "prod")
 	require.NoError(t, err)
 	require.Len(t, groups, 2)
 	r1 := groups[0]
@@ -300,17 +311,17 @@ func TestAPIDrainingAndOutdatedInstances(t *testing.T) {
 		waiting = append(waiting, m.ID)
 	}
 
-	d, err := c.Drains(ctx, "prod-transcoder-r1", waiting)
+	d, err := c.Fleet.Drains(ctx, "prod-transcoder-r1", waiting)
 	require.NoError(t, err, "DescribeLifecycleHooks and DescribeScalingActivities")
 	assert.Equal(t, 30*time.Minute, d.Heartbeat, "the terminating hook's heartbeat, not the launching one's")
 	require.Len(t, d.Since, 2)
 	for _, id := range waiting {
 		assert.Equal(t, since, d.Since[id], "%s drains since the fault's time", id)
 	}
-	_, err = c.Drains(ctx, "no-such-group", nil)
+	_, err = c.Fleet.Drains(ctx, "no-such-group", nil)
 	assert.Error(t, err, "an unknown group is an error, not an empty drain")
 
-	tagged, err := c.TaggedInstances(ctx, "env", "prod")
+	tagged, err := c.Fleet.TaggedInstances(ctx, "env", "prod")
 	require.NoError(t, err, "GetResources")
 	releases := map[string]int{}
 	for _, inst := range tagged {
@@ -335,7 +346,7 @@ func TestAPIGroupsByTagFollowsPages(t *testing.T) {
 		"name": "other", "minSize": 1, "maxSize": 1, "tags": apiGroupTags("fleet", "small"),
 	})
 
-	got, err := env.client().GroupsByTag(context.Background(), "fleet", "big")
+	got, err := env.client().Fleet.GroupsByTag(context.Background(), "fleet", "big")
 	require.NoError(t, err, "DescribeAutoScalingGroups across pages")
 	require.Len(t, got, n, "every tagged group, none twice")
 	for i, g := range got {
@@ -345,30 +356,59 @@ func TestAPIGroupsByTagFollowsPages(t *testing.T) {
 	assert.Equal(t, 3, env.callsTo("autoscaling"), "pages of 100, 100 and 5")
 }
 
+// The SDK's ResourceRecordSetsChanged waiter, as a swap uses it, against
+// the stand-in: INSYNC at once without a fault; under change-pending every
+// answer is PENDING and reported, until the caller's Poll gives up.
+func TestAPIRoute53WaitInsync(t *testing.T) {
+	env := newAPIEnv(t)
+	c := env.client()
+	ctx := context.Background()
+	id, err := c.DNS.MarkSwap(ctx, apiTestZone, "_swap.web.example.com", "blue->green")
+	require.NoError(t, err, "ChangeResourceRecordSets")
+	polls := 0
+	o := awscheck.WaitOptions{MinDelay: time.Millisecond, MaxDelay: time.Millisecond, Timeout: time.Minute,
+		Poll: func(_ context.Context, calls int, status string) error {
+			polls++
+			assert.Equal(t, awscheck.ChangePending, status, "what is reported")
+			if calls == 5 {
+				return errors.New("gave up after 10m0s")
+			}
+			return nil
+		}}
+	require.NoError(t, c.DNS.WaitInsync(ctx, id, o), "no fault: INSYNC")
+	assert.Zero(t, polls, "nothing to report")
+
+	env.faults(t, Fault{Kind: FaultChangePending})
+	err = c.DNS.WaitInsync(ctx, id, o)
+	require.Error(t, err, "stuck PENDING")
+	assert.Contains(t, err.Error(), "route53 change "+id+" to be INSYNC (last status PENDING, after 5 GetChange calls): gave up after 10m0s", "names the change and its status")
+	assert.Equal(t, 5, polls, "every PENDING was reported")
+}
+
 func TestAPIRoute53MarkerAndChangeStatus(t *testing.T) {
 	env := newAPIEnv(t)
 	c := env.client()
 	ctx := context.Background()
 
-	id, err := c.MarkSwap(ctx, "/hostedzone/"+apiTestZone, "_swap.web.example.com", "blue->green at 2031-05-06T07:08:00Z")
+	id, err := c.DNS.MarkSwap(ctx, "/hostedzone/"+apiTestZone, "_swap.web.example.com", "blue->green at 2031-05-06T07:08:00Z")
 	require.NoError(t, err, "ChangeResourceRecordSets")
 	assert.Regexp(t, `^C[A-Z0-9]{13}$`, id, "Route53-shaped change ID")
 
-	status, err := c.ChangeStatus(ctx, id)
+	status, err := c.DNS.ChangeStatus(ctx, id)
 	require.NoError(t, err, "GetChange")
 	assert.Equal(t, awscheck.ChangeInsync, status, "no fault: INSYNC")
 
 	env.faults(t, Fault{Kind: FaultChangePending})
-	status, err = c.ChangeStatus(ctx, "/change/"+id)
+	status, err = c.DNS.ChangeStatus(ctx, "/change/"+id)
 	require.NoError(t, err, "GetChange under change-pending")
 	assert.Equal(t, awscheck.ChangePending, status, "change-pending keeps it PENDING")
 
 	env.faults(t)
-	status, err = c.ChangeStatus(ctx, id)
+	status, err = c.DNS.ChangeStatus(ctx, id)
 	require.NoError(t, err, "GetChange after the fault is lifted")
 	assert.Equal(t, awscheck.ChangeInsync, status, "INSYNC once the fault is gone")
 
-	_, err = c.ChangeStatus(ctx, "C0000000000000")
+	_, err = c.DNS.ChangeStatus(ctx, "C0000000000000")
 	require.Error(t, err, "unknown change must fail")
 	assert.ErrorIs(t, err, awscheck.ErrNotFound, "awscheck maps NoSuchChange to ErrNotFound")
 	var nc *r53types.NoSuchChange
@@ -398,11 +438,11 @@ func TestAPIRoute53MarkerAndChangeStatus(t *testing.T) {
 	url2, stop2, err := other.Serve()
 	require.NoError(t, err, "serve the other API")
 	defer func() { assert.NoError(t, stop2(), "stop the other API") }()
-	status, err = awscheck.New(apiConfig(), awscheck.WithBaseEndpoint(url2)).ChangeStatus(ctx, id)
+	status, err = awscheck.New(apiConfig(), awscheck.WithBaseEndpoint(url2)).DNS.ChangeStatus(ctx, id)
 	require.NoError(t, err, "GetChange through the other API")
 	assert.Equal(t, awscheck.ChangeInsync, status, "the other process knows the change")
 
-	id2, err := c.MarkSwap(ctx, apiTestZone, "_swap.web.example.com", "green->blue")
+	id2, err := c.DNS.MarkSwap(ctx, apiTestZone, "_swap.web.example.com", "green->blue")
 	require.NoError(t, err, "second UPSERT of the marker")
 	assert.NotEqual(t, id, id2, "every batch gets a new ID")
 	records, err := other.Records()
@@ -458,20 +498,20 @@ func TestAPITraffic(t *testing.T) {
 	}
 
 	env.faults(t, Fault{Kind: FaultResidualTraffic, Tags: map[string]string{"color": "blue"}, Count: 4})
-	got, err := c.Traffic(ctx, apiTestBlueLB, start, end)
+	got, err := c.Metrics.Traffic(ctx, apiTestBlueLB, start, end)
 	require.NoError(t, err, "Traffic of the faulted load balancer")
 	assert.Equal(t, points(4), got, "Count requests and connections every minute")
 
-	got, err = c.Traffic(ctx, apiTestGreenLB, start, end)
+	got, err = c.Metrics.Traffic(ctx, apiTestGreenLB, start, end)
 	require.NoError(t, err, "a known quiet load balancer is not an error")
 	assert.Equal(t, points(0), got, "all-zero minutes")
 
 	env.faults(t, Fault{Kind: FaultResidualTraffic, Tags: map[string]string{"color": "blue"}})
-	got, err = c.Traffic(ctx, apiTestBlueLB, start, end)
+	got, err = c.Metrics.Traffic(ctx, apiTestBlueLB, start, end)
 	require.NoError(t, err, "Traffic with count 0")
 	assert.Equal(t, points(1), got, "count 0 means 1 a minute")
 
-	_, err = c.Traffic(ctx, "app/web-typo/0123456789abcdef", start, end)
+	_, err = c.Metrics.Traffic(ctx, "app/web-typo/0123456789abcdef", start, end)
 	require.Error(t, err, "an unknown suffix must not read as idle")
 	assert.ErrorIs(t, err, awscheck.ErrNoMetrics, "ListMetrics finds nothing for an unknown load balancer")
 }
@@ -483,7 +523,7 @@ func TestAPITrafficMetricsError(t *testing.T) {
 	ctx := context.Background()
 
 	env.faults(t, Fault{Kind: FaultMetricsError})
-	_, err := c.Traffic(ctx, apiTestBlueLB, apiT0, apiT0.Add(2*time.Minute))
+	_, err := c.Metrics.Traffic(ctx, apiTestBlueLB, apiT0, apiT0.Add(2*time.Minute))
 	require.Error(t, err, "GetMetricData must fail under metrics-error")
 	var isf *cwtypes.InternalServiceFault
 	require.ErrorAs(t, err, &isf, "the SDK decoded CloudWatch's InternalServiceFault")
@@ -493,9 +533,9 @@ func TestAPITrafficMetricsError(t *testing.T) {
 	assert.Equal(t, http.StatusInternalServerError, re.HTTPStatusCode(), "a server fault")
 
 	env.faults(t, Fault{Kind: FaultMetricsError, Tags: map[string]string{"color": "green"}})
-	_, err = c.Traffic(ctx, apiTestBlueLB, apiT0, apiT0.Add(2*time.Minute))
+	_, err = c.Metrics.Traffic(ctx, apiTestBlueLB, apiT0, apiT0.Add(2*time.Minute))
 	assert.NoError(t, err, "a metrics-error fault on other tags leaves blue alone")
-	_, err = c.Traffic(ctx, apiTestGreenLB, apiT0, apiT0.Add(2*time.Minute))
+	_, err = c.Metrics.Traffic(ctx, apiTestGreenLB, apiT0, apiT0.Add(2*time.Minute))
 	assert.ErrorAs(t, err, &isf, "the tagged fault fails green")
 }
 
@@ -542,12 +582,12 @@ func TestAPIQueueDepth(t *testing.T) {
 	env.fixture(t)
 	c := env.client()
 
-	visible, inFlight, err := c.QueueDepth(context.Background(), apiTestQueue)
+	visible, inFlight, err := c.Queues.QueueDepth(context.Background(), apiTestQueue)
 	require.NoError(t, err, "GetQueueAttributes")
 	assert.Equal(t, 0, visible, "visible messages")
 	assert.Equal(t, 0, inFlight, "in-flight messages")
 
-	_, _, err = c.QueueDepth(context.Background(), strings.Replace(apiTestQueue, "jobs", "gone", 1))
+	_, _, err = c.Queues.QueueDepth(context.Background(), strings.Replace(apiTestQueue, "jobs", "gone", 1))
 	require.Error(t, err, "an unknown queue must fail")
 	assert.ErrorIs(t, err, awscheck.ErrNotFound, "awscheck maps QueueDoesNotExist to ErrNotFound")
 	var nq *sqstypes.QueueDoesNotExist
@@ -556,29 +596,29 @@ func TestAPIQueueDepth(t *testing.T) {
 }
 
 // apiThrottledCalls makes one awscheck call per service.
-var apiThrottledCalls = map[string]func(context.Context, *awscheck.Client) error{
-	"autoscaling": func(ctx context.Context, c *awscheck.Client) error {
-		_, err := c.GroupsByTag(ctx, "env", "prod")
+var apiThrottledCalls = map[string]func(context.Context, apiClient) error{
+	"autoscaling": func(ctx context.Context, c apiClient) error {
+		_, err := c.Fleet.GroupsByTag(ctx, "env", "prod")
 		return err
 	},
-	"elasticloadbalancing": func(ctx context.Context, c *awscheck.Client) error {
-		_, err := c.TargetHealth(ctx, apiTestTG)
+	"elasticloadbalancing": func(ctx context.Context, c apiClient) error {
+		_, err := c.Fleet.TargetHealth(ctx, apiTestTG)
 		return err
 	},
-	"monitoring": func(ctx context.Context, c *awscheck.Client) error {
-		_, err := c.Traffic(ctx, apiTestBlueLB, apiT0, apiT0.Add(time.Minute))
+	"monitoring": func(ctx context.Context, c apiClient) error {
+		_, err := c.Metrics.Traffic(ctx, apiTestBlueLB, apiT0, apiT0.Add(time.Minute))
 		return err
 	},
-	"route53": func(ctx context.Context, c *awscheck.Client) error {
-		_, err := c.MarkSwap(ctx, apiTestZone, "_swap.web.example.com", "x")
+	"route53": func(ctx context.Context, c apiClient) error {
+		_, err := c.DNS.MarkSwap(ctx, apiTestZone, "_swap.web.example.com", "x")
 		return err
 	},
-	"sqs": func(ctx context.Context, c *awscheck.Client) error {
-		_, _, err := c.QueueDepth(ctx, apiTestQueue)
+	"sqs": func(ctx context.Context, c apiClient) error {
+		_, _, err := c.Queues.QueueDepth(ctx, apiTestQueue)
 		return err
 	},
-	"tagging": func(ctx context.Context, c *awscheck.Client) error {
-		_, err := c.TaggedInstances(ctx, "env", "prod")
+	"tagging": func(ctx context.Context, c apiClient) error {
+		_, err := c.Fleet.TaggedInstances(ctx, "env", "prod")
 		return err
 	},
 }

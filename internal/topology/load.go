@@ -7,38 +7,15 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
-	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 )
 
 // ProjectName is the Pulumi project, and so the namespace of its config.
 const ProjectName = "video-platform"
 
-// Load reads the topology the project at root declares, with the SDK's
-// project loader: Pulumi.yaml's video-platform:topology, its value or its
-// default, as every stack of the project receives it.
-func Load(root string) (*Topology, error) {
-	path := filepath.Join(root, "Pulumi.yaml")
-	p, err := workspace.LoadProject(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w (run infra from the repository root or pass --root)", path, err)
-	}
-	return FromProject(p)
-}
-
-// FromProject reads the topology a loaded project declares.
-func FromProject(p *workspace.Project) (*Topology, error) {
-	decl, ok := p.Config[ProjectName+":"+ConfigKey]
-	if !ok {
-		decl, ok = p.Config[ConfigKey]
-	}
-	if !ok {
-		return Default(), nil
-	}
-	v := decl.Value
-	if v == nil {
-		v = decl.Default
-	}
+// FromDeclaration reads the topology from its declaration in Pulumi.yaml
+// (the config key's value, or its default when it has none), as YAML
+// decoded it.
+func FromDeclaration(v any) (*Topology, error) {
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("Pulumi.yaml: %s:%s: %w", ProjectName, ConfigKey, err)
