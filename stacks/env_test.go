@@ -91,7 +91,7 @@ func (e *envRender) mustRun(stack string, values map[string]any) *offline.Result
 // capacity, green idle unless greenCapacity) and the transcoders.
 func (e *envRender) upToDNS(greenCapacity bool) {
 	e.mustRun(topology.BaseStackName(e.env), baseValues(e.env))
-	for _, svc := range topology.ServiceNames() {
+	for _, svc := range topology.Default().ServiceNames() {
 		e.mustRun(topology.CopyStackName(e.env, svc, "blue"), copyValues("r3", 3, 9, 3))
 		green := copyValues("r2", 0, 0, 0)
 		if greenCapacity {

@@ -60,7 +60,7 @@ func goldenStackValues(id topology.Identity) map[string]any {
 		return transcoderValues()
 	default:
 		live := map[string]string{}
-		for _, svc := range topology.ServiceNames() {
+		for _, svc := range topology.Default().ServiceNames() {
 			live[svc] = "blue"
 		}
 		return map[string]any{"live": live}
@@ -102,7 +102,7 @@ func renderGoldenEnv(t *testing.T, env string) envURNs {
 	t.Helper()
 	e := newEnvRender(t, env)
 	var results []*offline.Result
-	for _, id := range topology.EnvStacks(env) {
+	for _, id := range topology.Default().EnvStacks(env) {
 		results = append(results, e.mustRun(id.Name, goldenStackValues(id)))
 	}
 	return collectURNs(results...)
@@ -183,7 +183,7 @@ func parseGolden(data []byte) []string {
 // of testdata/urns/<env>.txt is still answered to. `go generate ./stacks`
 // runs it with -update, which rewrites the files.
 func TestURNGolden(t *testing.T) {
-	for _, env := range topology.Envs {
+	for _, env := range topology.Default().EnvNames() {
 		t.Run(env, func(t *testing.T) {
 			got := renderGoldenEnv(t, env)
 			path := filepath.Join(urnsDir, env+".txt")

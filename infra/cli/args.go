@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/video-platform/video-platform/internal/stackconfig"
 	"github.com/video-platform/video-platform/internal/topology"
 )
 
@@ -42,9 +43,21 @@ func describeArgs(args []string) string {
 // the argument at its position.
 type completer func(args []string) []string
 
-func envs([]string) []string     { return topology.Envs }
-func services([]string) []string { return topology.ServiceNames() }
+func envs([]string) []string     { return declared().EnvNames() }
+func services([]string) []string { return declared().ServiceNames() }
 func colors([]string) []string   { return topology.Colors }
+
+// declared is the topology of the project the shell is in, for
+// completions, which have no other way to fail: the default topology when
+// there is no project to read.
+func declared() *topology.Topology {
+	if root, err := findRoot(); err == nil {
+		if topo, err := stackconfig.LoadTopology(root); err == nil {
+			return topo
+		}
+	}
+	return topology.Default()
+}
 
 // envStacks completes the stacks of the env given first.
 func envStacks(args []string) []string {
@@ -52,7 +65,7 @@ func envStacks(args []string) []string {
 		return nil
 	}
 	var names []string
-	for _, id := range topology.EnvStacks(args[0]) {
+	for _, id := range declared().EnvStacks(args[0]) {
 		names = append(names, id.Name)
 	}
 	return names

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -18,8 +20,20 @@ import (
 // offlineDeps are collaborators that fail when used, so a test proves a
 // command line was refused before it reached Pulumi or AWS.
 func offlineDeps(t *testing.T) workflow.Deps {
+	root := t.TempDir()
+	files, err := filepath.Glob("../../Pulumi.yaml")
+	if err != nil || len(files) != 1 {
+		t.Fatalf("the repository's Pulumi.yaml: %v", err)
+	}
+	data, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "Pulumi.yaml"), data, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	return workflow.Deps{
-		Root:   t.TempDir(),
+		Root:   root,
 		Pulumi: func(context.Context) (engine.Pulumi, error) { return nil, errors.New("no Pulumi in this test") },
 		AWS: func(context.Context, string) (awscheck.Checks, error) {
 			return awscheck.Checks{}, errors.New("no AWS in this test")
@@ -78,14 +92,14 @@ func TestUsageErrorsGoToStderrWithExitTwo(t *testing.T) {
 		{[]string{"--bogus"}, "infra: unknown flag: --bogus"},
 		{[]string{"up"}, "infra up: expects <env>; got no arguments"},
 		{[]string{"up", "prod", "staging"}, `expects <env>; got 2 arguments: "prod", "staging"`},
-		{[]string{"up", "qa"}, `infra up: env "qa" is unknown; accepted: prod, staging`},
+		{[]string{"up", "qa"}, `infra up: env "qa" is not declared; declared envs: prod, staging`},
 		{[]string{"up", "prod", "--stack", "staging-dns"}, `--stack "staging-dns" is not a stack of env prod`},
 		{[]string{"up", "prod", "--force"}, "unknown flag: --force"},
 		{[]string{"up", "prod", "--bogus"}, "infra up: unknown flag: --bogus"},
 		{[]string{"preview", "prod", "--break-lock"}, "unknown flag: --break-lock"},
 		{[]string{"destroy", "prod", "--policy-pack", "policies"}, "unknown flag: --policy-pack"},
 		{[]string{"swap", "prod"}, `expects <env> <service>; got 1 argument: "prod"`},
-		{[]string{"swap", "prod", "api"}, `service "api" is unknown; accepted: recorder, web`},
+		{[]string{"swap", "prod", "api"}, `service "api" is not declared; declared blue-green services: recorder, web`},
 		{[]string{"swap", "prod", "web", "--to", "red"}, `--to "red" is not a color; accepted: blue, green`},
 		{[]string{"swap", "prod", "web", "--to"}, "flag needs an argument: --to"},
 		{[]string{"swap", "prod", "web", "--canary", "150"}, "--canary 150 is out of range; accepted 0..100"},
@@ -99,8 +113,8 @@ func TestUsageErrorsGoToStderrWithExitTwo(t *testing.T) {
 		{[]string{"roll", "prod", "web", "--release", "r3"}, "only the transcoder fleet rolls"},
 		{[]string{"roll", "prod", "transcoders"}, "--release is required"},
 		{[]string{"status"}, "status takes one or more envs; accepted: prod, staging"},
-		{[]string{"status", "prod", "qa"}, `env "qa" is unknown; accepted: prod, staging`},
-		{[]string{"rehearse", "qa"}, `env "qa" is unknown; accepted: prod, staging`},
+		{[]string{"status", "prod", "qa"}, `env "qa" is not declared; declared envs: prod, staging`},
+		{[]string{"rehearse", "qa"}, `env "qa" is not declared; declared envs: prod, staging`},
 		{[]string{"rehearse", "prod", "--scenario", "nope"}, `scenario "nope" is unknown`},
 		{[]string{"rehearse", "prod", "--parallel", "0"}, "--parallel 0; accepted: 1 or more"},
 		{[]string{"synth"}, "infra synth: expects <env>; got no arguments"},

@@ -44,11 +44,12 @@ CLI.`,
 			if o.Parallel < 1 {
 				return usagef("--parallel %d; accepted: 1 or more", o.Parallel)
 			}
-			if _, err := rehearse.Select(o); err != nil {
-				return err
-			}
 			root, err := inv.root()
 			if err != nil {
+				return err
+			}
+			o.Root = root
+			if _, err := rehearse.Select(o); err != nil {
 				return err
 			}
 			pulumiCLI, err := engine.FindCLI(root)
@@ -93,6 +94,7 @@ CLI.`,
 	f.StringArrayVar(&o.Scenarios, "scenario", nil, "run only this `scenario` (repeatable): "+strings.Join(rehearse.ScenarioNames(), ", "))
 	f.BoolVar(&o.Faults, "faults", false, "run the fault matrix instead of the default run")
 	f.BoolVar(&asJSON, "json", false, "write the report as JSON")
+	f.StringVar(&o.Project, "project", "", "read Pulumi.yaml and the stack files from this `dir`ectory instead of the repository root, such as a copy that declares another env or service")
 	f.StringVar(&o.Keep, "keep", "", "keep the workspace, state and stand-in store in this `dir`ectory")
 	f.BoolVar(&known, "known-failing", false, "let the scenarios on the known-failing list fail without failing the run; one of them passing fails it")
 	f.BoolVarP(&verbose, "verbose", "v", false, "print every step's output while running")

@@ -10,7 +10,7 @@ import (
 )
 
 func TestJudgeUp(t *testing.T) {
-	nodes := Order("prod", nil, false)
+	nodes := Order(topology.Default(), "prod", nil, false)
 	deployed := func() TrafficState {
 		return TrafficState{Deployed: true,
 			Weights: map[string]map[string]int{"web": {"blue": 90, "green": 10}, "recorder": {"blue": 100, "green": 0}},
@@ -21,7 +21,7 @@ func TestJudgeUp(t *testing.T) {
 	full := Capacity{Min: 3, Max: 9, Desired: 3}
 	caps := func(override map[string]Capacity) map[string]Capacity {
 		out := map[string]Capacity{}
-		for _, id := range topology.EnvStacks("prod") {
+		for _, id := range topology.Default().EnvStacks("prod") {
 			if id.Kind == topology.KindCopy {
 				out[id.Name] = full
 			}
@@ -73,7 +73,7 @@ func TestJudgeUp(t *testing.T) {
 }
 
 func TestJudgeDestroyCopy(t *testing.T) {
-	green, _ := topology.Parse("prod-web-green")
+	green, _ := topology.Default().Parse("prod-web-green")
 	live := map[string]string{"web": "blue"}
 	st := TrafficState{Weights: map[string]map[string]int{"web": {"blue": 100, "green": 0}}}
 	assert.NoError(t, JudgeDestroyCopy("prod", green, live, st, nil), "an idle copy without traffic goes")
@@ -94,17 +94,17 @@ func TestOrder(t *testing.T) {
 		}
 		return out
 	}
-	up := byName(Order("prod", nil, false))
+	up := byName(Order(topology.Default(), "prod", nil, false))
 	require.Len(t, up, 7, "every stack of the env")
 	assert.Empty(t, up["prod"].After, "the base first")
 	assert.Equal(t, []string{"prod"}, up["prod-web-green"].Needs, "a copy needs the base")
 	assert.Equal(t, []string{"prod"}, up["prod-transcoders"].Needs, "so do the transcoders")
 	assert.ElementsMatch(t, []string{"prod", "prod-recorder-blue", "prod-recorder-green", "prod-web-blue", "prod-web-green"}, up["prod-dns"].Needs, "DNS needs the base and the copies")
 	assert.Contains(t, up["prod-dns"].After, "prod-transcoders", "and waits for the transcoders without needing them")
-	down := byName(Order("prod", nil, true))
+	down := byName(Order(topology.Default(), "prod", nil, true))
 	assert.Equal(t, []string{"prod-dns"}, down["prod-web-blue"].Needs, "destroy: DNS before the copies")
 	assert.Len(t, down["prod"].Needs, 6, "the base last")
-	one := Order("prod", map[string]bool{"prod-web-blue": true}, false)
+	one := Order(topology.Default(), "prod", map[string]bool{"prod-web-blue": true}, false)
 	require.Len(t, one, 1, "only the selected stack")
 	assert.Empty(t, one[0].Needs, "needs only what is in the run")
 

@@ -68,12 +68,12 @@ func JudgeInstances(now time.Time, groups map[string]observed.Group, tagged []ob
 // phantoms, and unknown ones whose owner stack's outputs could not be
 // read. A failed read is an error for that stack, never a reason to call
 // its groups phantoms.
-func ClassifyGroups(env string, groups map[string]observed.Group, declared, unread map[string]bool) (phantom, unknown []string) {
+func ClassifyGroups(topo *topology.Topology, env string, groups map[string]observed.Group, declared, unread map[string]bool) (phantom, unknown []string) {
 	for _, name := range slices.Sorted(maps.Keys(groups)) {
 		if declared[name] {
 			continue
 		}
-		if owner := topology.OwnerStack(env, groups[name].Tags); owner != "" && unread[owner] {
+		if owner := topo.OwnerStack(env, groups[name].Tags); owner != "" && unread[owner] {
 			unknown = append(unknown, name)
 			continue
 		}

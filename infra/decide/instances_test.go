@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/video-platform/video-platform/infra/observed"
+	"github.com/video-platform/video-platform/internal/topology"
 )
 
 func TestJudgeInstancesWithoutActivityOrHook(t *testing.T) {
@@ -34,7 +35,7 @@ func TestClassifyGroupsAndDeclaredGroups(t *testing.T) {
 		"asg-web-green": {Tags: map[string]string{"env": "prod", "service": "web", "color": "green"}},
 		"asg-stray":     {Tags: map[string]string{"env": "prod", "service": "web", "color": "blue"}},
 	}
-	phantom, unknown := ClassifyGroups("prod", groups, declared, map[string]bool{"prod-web-green": true})
+	phantom, unknown := ClassifyGroups(topology.Default(), "prod", groups, declared, map[string]bool{"prod-web-green": true})
 	assert.Equal(t, []string{"asg-stray"}, phantom, "declared by no stack")
 	assert.Equal(t, []string{"asg-web-green"}, unknown, "its owner's outputs could not be read: not a phantom")
 }

@@ -15,9 +15,9 @@ type Node struct {
 // in parallel, then DNS, which needs the base and the copies (it reads
 // their outputs) but only waits for the transcoders. Reverse (destroy):
 // DNS first, base last.
-func Order(env string, selected map[string]bool, reverse bool) []Node {
+func Order(topo *topology.Topology, env string, selected map[string]bool, reverse bool) []Node {
 	var ids []topology.Identity
-	for _, id := range topology.EnvStacks(env) {
+	for _, id := range topo.EnvStacks(env) {
 		if len(selected) == 0 || selected[id.Name] {
 			ids = append(ids, id)
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/video-platform/video-platform/internal/stackconfig"
 	"github.com/video-platform/video-platform/internal/topology"
 )
 
@@ -40,8 +41,10 @@ func TestRealCLIAcceptsTheProjectAndEveryStackConfig(t *testing.T) {
 		cmd.Dir, cmd.Env = dir, env
 		return cmd.CombinedOutput()
 	}
-	for _, envName := range topology.Envs {
-		for _, id := range topology.EnvStacks(envName) {
+	topo, err := stackconfig.LoadTopology("../..")
+	require.NoError(t, err, "the repository's topology")
+	for _, envName := range topo.EnvNames() {
+		for _, id := range topo.EnvStacks(envName) {
 			out, err := pulumi("stack", "init", id.Name)
 			require.NoError(t, err, "stack init %s: %s", id.Name, out)
 			out, err = pulumi("config", "--json", "-s", id.Name)

@@ -25,6 +25,7 @@ import (
 
 	"github.com/video-platform/video-platform/infra/engine"
 	"github.com/video-platform/video-platform/infra/workflow"
+	"github.com/video-platform/video-platform/internal/stackconfig"
 	"github.com/video-platform/video-platform/internal/topology"
 )
 
@@ -32,6 +33,9 @@ import (
 type Options struct {
 	// Root is the repo root (Pulumi.yaml, the stack files, go.mod).
 	Root string
+	// Project is where Pulumi.yaml and the stack files are read from, when
+	// not from Root: a copy that declares other envs or services.
+	Project string
 	// Env is the env to rehearse.
 	Env string
 	// Scenarios are the scenarios to run by name; empty means the default
@@ -56,6 +60,30 @@ type Options struct {
 	// runs as an operator would type it. It is passed in because the
 	// command tree itself includes `infra rehearse`.
 	Run Entry
+
+	// topo is the project's declared topology, read by Run.
+	topo *topology.Topology
+}
+
+// project is the directory of Pulumi.yaml and the stack files.
+func (o Options) project() string {
+	if o.Project != "" {
+		return o.Project
+	}
+	return o.Root
+}
+
+// topology reads the topology the project declares and checks the env
+// against it.
+func (o Options) topology() (*topology.Topology, error) {
+	topo, err := stackconfig.LoadTopology(o.project())
+	if err != nil {
+		return nil, usageError(err.Error())
+	}
+	if err := topo.CheckEnv(o.Env); err != nil {
+		return nil, usageError(err.Error())
+	}
+	return topo, nil
 }
 
 // Entry runs one infra command line against deps and returns its exit
@@ -140,8 +168,8 @@ func (e usageError) Is(target error) bool { return target == ErrUsage }
 // Select returns the scenarios a rehearsal runs, in order, or a usage
 // error for an unknown env or scenario.
 func Select(o Options) ([]Scenario, error) {
-	if !slices.Contains(topology.Envs, o.Env) {
-		return nil, usageError(fmt.Sprintf("env %q is unknown; accepted: %s", o.Env, strings.Join(topology.Envs, ", ")))
+	if _, err := o.topology(); err != nil {
+		return nil, err
 	}
 	var out []Scenario
 	if len(o.Scenarios) == 0 {
@@ -174,6 +202,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	selected, err := Select(o)
 	if err != nil {
 		return nil, err
+	}
+	if o.topo, err = o.topology(); err != nil {
+		return nil, err
+	}
+	if err := o.topo.CheckStackFiles(o.project(), o.Env); err != nil {
+		return nil, usageError(err.Error())
 	}
 	if o.Run == nil {
 		return nil, errors.New("no command tree to rehearse: Options.Run is not set")

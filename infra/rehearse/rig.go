@@ -33,6 +33,7 @@ import (
 // Store and its AWS endpoint, and the deploy workflow wired to all of it.
 type rig struct {
 	env   string
+	topo  *topology.Topology
 	dir   string // the scratch directory: work/, state/, home/, standin/
 	work  string // the project copy
 	store *standin.Store
@@ -113,11 +114,11 @@ func newRig(ctx context.Context, o Options, dir, plugin, version string) (*rig, 
 	// The committed stack files are never touched: `pulumi stack init`
 	// rewrites a stack file (encryption salt, re-quoted numbers).
 	files := []string{"Pulumi.yaml"}
-	for _, id := range topology.EnvStacks(o.Env) {
-		files = append(files, "Pulumi."+id.Name+".yaml")
+	for _, id := range o.topo.EnvStacks(o.Env) {
+		files = append(files, topology.StackFile(id.Name))
 	}
 	for _, f := range files {
-		if err := copyFile(filepath.Join(o.Root, f), filepath.Join(dir, "work", f)); err != nil {
+		if err := copyFile(filepath.Join(o.project(), f), filepath.Join(dir, "work", f)); err != nil {
 			return nil, fmt.Errorf("copy %s into the rehearsal workspace: %w", f, err)
 		}
 	}
@@ -133,7 +134,7 @@ func newRig(ctx context.Context, o Options, dir, plugin, version string) (*rig, 
 	if err != nil {
 		return nil, errors.Join(err, r.stop())
 	}
-	for _, id := range topology.EnvStacks(o.Env) {
+	for _, id := range o.topo.EnvStacks(o.Env) {
 		if _, err := auto.UpsertStack(ctx, id.Name, p.Workspace()); err != nil {
 			return nil, errors.Join(fmt.Errorf("create stack %s: %w", id.Name, err), r.stop())
 		}
@@ -161,7 +162,7 @@ func (r *rig) clone(o Options, snapshot, dir string) (*rig, error) {
 // it starts the stand-in AWS endpoint and builds the deploy workflow's
 // collaborators.
 func connect(o Options, dir, home string, start time.Time) (*rig, engine.Engine, error) {
-	r := &rig{env: o.Env, dir: dir, work: filepath.Join(dir, "work"), clock: newVirtualClock(start), log: o.Log, infraBin: o.Infra, run: o.Run}
+	r := &rig{env: o.Env, topo: o.topo, dir: dir, work: filepath.Join(dir, "work"), clock: newVirtualClock(start), log: o.Log, infraBin: o.Infra, run: o.Run}
 	store, err := standin.OpenStore(filepath.Join(dir, "standin"))
 	if err != nil {
 		return nil, engine.Engine{}, err
@@ -196,7 +197,7 @@ func connect(o Options, dir, home string, start time.Time) (*rig, engine.Engine,
 	}
 	r.engine = eng
 	cfg := aws.Config{
-		Region:      "us-east-1",
+		Region:      r.region(),
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDREHEARSAL", "rehearsal", ""),
 	}
 	r.deps = workflow.Deps{
@@ -228,6 +229,10 @@ func connect(o Options, dir, home string, start time.Time) (*rig, engine.Engine,
 	}
 	return r, eng, nil
 }
+
+// region is the rehearsed env's declared region, where its stacks and the
+// workflow's AWS calls go.
+func (r *rig) region() string { return r.topo.Envs[r.env].Region }
 
 // takeOutcomes returns and forgets the stack outcomes recorded so far.
 func (r *rig) takeOutcomes() []workflow.Outcome {
@@ -283,7 +288,7 @@ func (r *rig) infraProcess(ctx context.Context, operator string, args ...string)
 	}
 	cmd.Env = append(cmd.Env,
 		"PULUMI_HOME="+r.engine.Home, "PULUMI_CLI="+r.engine.CLI,
-		"AWS_ENDPOINT_URL="+r.apiURL, "AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true",
+		"AWS_ENDPOINT_URL="+r.apiURL, "AWS_REGION="+r.region(), "AWS_EC2_METADATA_DISABLED=true",
 		"AWS_ACCESS_KEY_ID=AKIDREHEARSAL", "AWS_SECRET_ACCESS_KEY=rehearsal", "INFRA_OPERATOR="+operator)
 	var out lockedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out

@@ -52,7 +52,7 @@ func baseline() []Scenario {
 // rehearsal's release last.
 func pushImages(s *scenarioRun) {
 	releases := map[string][]string{}
-	for _, svc := range topology.ServiceNames() {
+	for _, svc := range s.rig.topo.ServiceNames() {
 		for _, color := range topology.Colors {
 			cfg, err := stackConfig(s.rig.work, topology.CopyStackName(s.env, svc, color))
 			if err != nil {

@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/video-platform/video-platform/infra/decide"
+	"github.com/video-platform/video-platform/internal/stackconfig"
 	"github.com/video-platform/video-platform/internal/standin"
 	"github.com/video-platform/video-platform/internal/topology"
 )
@@ -315,7 +316,11 @@ func (w world) configState(work, env, output string) Invariant {
 		inv.OK = false
 		notes = append(notes, msg+" and the tool printed no `"+cmd+"`")
 	}
-	for _, id := range topology.EnvStacks(env) {
+	topo, err := stackconfig.LoadTopology(work)
+	if err != nil {
+		return Invariant{Name: inv.Name, Detail: err.Error()}
+	}
+	for _, id := range topo.EnvStacks(env) {
 		if id.Kind != topology.KindCopy {
 			continue
 		}

@@ -78,6 +78,9 @@ func writeDNSConfig(t *testing.T, live string) string {
 	dir := t.TempDir()
 	doc := "config:\n  video-platform:live:\n    web: " + live + "\n"
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.prod-dns.yaml"), []byte(doc), 0o600), "write")
+	project, err := os.ReadFile("../../Pulumi.yaml")
+	require.NoError(t, err, "the repository's Pulumi.yaml")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), project, 0o600), "write") //nolint:gosec // under t.TempDir()
 	return dir
 }
 

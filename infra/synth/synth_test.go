@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -14,8 +13,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
+
 	"github.com/video-platform/video-platform/infra/diff"
 	"github.com/video-platform/video-platform/internal/render"
+	"github.com/video-platform/video-platform/internal/stackconfig"
 	"github.com/video-platform/video-platform/internal/topology"
 	"github.com/video-platform/video-platform/stacks"
 )
@@ -34,8 +36,16 @@ func renderJSON(t testing.TB, opts Options) ([]byte, render.Env) {
 	return b, env
 }
 
+// repoTopology is the topology the repository's Pulumi.yaml declares.
+func repoTopology(t testing.TB) *topology.Topology {
+	t.Helper()
+	topo, err := stackconfig.LoadTopology(repoRoot)
+	require.NoError(t, err, "the repository's topology")
+	return topo
+}
+
 func TestContractFieldsForBothEnvs(t *testing.T) {
-	for _, envName := range topology.Envs {
+	for _, envName := range repoTopology(t).EnvNames() {
 		raw, env := renderJSON(t, Options{Env: envName})
 		var doc map[string]any
 		require.NoError(t, json.Unmarshal(raw, &doc), "render is JSON")
@@ -63,7 +73,7 @@ func TestContractFieldsForBothEnvs(t *testing.T) {
 		assert.Equal(t, "USD", cost["currency"], "cost currency")
 		assert.Greater(t, cost["monthly"].(float64), 0.0, "the env costs something")
 		perStack := cost["stacks"].(map[string]any)
-		for _, id := range topology.EnvStacks(envName) {
+		for _, id := range repoTopology(t).EnvStacks(envName) {
 			require.Contains(t, perStack, id.Name, "cost of %s", id.Name)
 			assert.Contains(t, perStack[id.Name], "items", "cost items of %s", id.Name)
 		}
@@ -319,7 +329,7 @@ func BenchmarkRenderProd(b *testing.B) {
 }
 
 func TestShippedConfigsHaveNoMandatoryViolations(t *testing.T) {
-	for _, envName := range topology.Envs {
+	for _, envName := range repoTopology(t).EnvNames() {
 		_, env := renderJSON(t, Options{Env: envName})
 		for _, s := range env.Stacks {
 			for _, v := range s.Violations {
@@ -347,14 +357,11 @@ func BenchmarkRenderServices(b *testing.B) {
 	}
 }
 
-// syntheticServices registers n services (web plus copies of its profile)
-// and writes their stack files into a scratch root; the registry is restored
-// when the benchmark ends.
+// syntheticServices declares n services (web plus copies of its profile)
+// in a scratch root's Pulumi.yaml and writes their stack files there.
 func syntheticServices(b *testing.B, n int) string {
 	b.Helper()
-	saved := maps.Clone(topology.Services)
-	b.Cleanup(func() { topology.Services = saved })
-	topology.Services = map[string]topology.ServiceProfile{"web": saved["web"]}
+	services := map[string]any{"web": map[string]any{"port": 8080}}
 	root := b.TempDir()
 	copyFile := func(from, to string) {
 		data, err := os.ReadFile(filepath.Clean(filepath.Join(repoRoot, from)))
@@ -367,12 +374,19 @@ func syntheticServices(b *testing.B, n int) string {
 	live := "config:\n  aws:region: us-east-1\n  video-platform:live:\n    web: blue\n"
 	for i := 1; i < n; i++ {
 		svc := fmt.Sprintf("svc%02d", i)
-		topology.Services[svc] = saved["web"]
+		services[svc] = map[string]any{"port": 8080}
 		copyFile("Pulumi.prod-web-blue.yaml", "Pulumi.prod-"+svc+"-blue.yaml")
 		copyFile("Pulumi.prod-web-green.yaml", "Pulumi.prod-"+svc+"-green.yaml")
 		live += "    " + svc + ": blue\n"
 	}
 	require.NoError(b, os.WriteFile(filepath.Join(root, "Pulumi.prod-dns.yaml"), []byte(live), 0o600), "dns config")
+	proj, err := workspace.LoadProject(filepath.Join(root, "Pulumi.yaml"))
+	require.NoError(b, err, "load the scratch Pulumi.yaml")
+	key := topology.ProjectName + ":" + topology.ConfigKey
+	decl := proj.Config[key]
+	decl.Default, decl.Value = nil, map[string]any{"envs": map[string]any{"prod": map[string]any{"production": true}}, "services": services}
+	proj.Config[key] = decl
+	require.NoError(b, proj.Save(filepath.Join(root, "Pulumi.yaml")), "declare the services")
 	return root
 }
 

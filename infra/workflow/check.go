@@ -6,18 +6,22 @@ import (
 	"github.com/video-platform/video-platform/internal/topology"
 )
 
-func checkEnv(env string) error {
-	for _, e := range topology.Envs {
-		if e == env {
-			return nil
-		}
+// checkEnv refuses an env the project's topology does not declare (and
+// reports a topology that cannot be read, which every command needs).
+func (s *session) checkEnv(env string) error {
+	if s.topoErr != nil {
+		return usagef("%v", s.topoErr)
 	}
-	return usagef("env %q is unknown; accepted: %s", env, strings.Join(topology.Envs, ", "))
+	if err := s.topo.CheckEnv(env); err != nil {
+		return usagef("%v", err)
+	}
+	return nil
 }
 
-func checkService(svc string) error {
-	if _, ok := topology.Services[svc]; !ok {
-		return usagef("service %q is unknown; accepted: %s", svc, strings.Join(topology.ServiceNames(), ", "))
+// checkService refuses a blue-green service the topology does not declare.
+func (s *session) checkService(svc string) error {
+	if err := s.topo.CheckService(svc); err != nil {
+		return usagef("%v", err)
 	}
 	return nil
 }

@@ -88,7 +88,7 @@ type envRun struct {
 // run implements preview, up and destroy.
 func (r *envRun) run(ctx context.Context) error {
 	op, env := r.op, r.env
-	if err := checkEnv(env); err != nil {
+	if err := r.s.checkEnv(env); err != nil {
 		return err
 	}
 	if err := r.selectStacks(); err != nil {
@@ -112,7 +112,7 @@ func (r *envRun) run(ctx context.Context) error {
 		}
 		defer release()
 	}
-	nodes := decide.Order(env, r.selected, op == "destroy")
+	nodes := decide.Order(r.s.topo, env, r.selected, op == "destroy")
 	refused, err := r.guard(ctx, nodes)
 	if err != nil {
 		return err
@@ -149,7 +149,7 @@ func (r *envRun) selectStacks() error {
 	r.selected = map[string]bool{}
 	valid := map[string]bool{}
 	var validNames []string
-	for _, id := range topology.EnvStacks(r.env) {
+	for _, id := range r.s.topo.EnvStacks(r.env) {
 		valid[id.Name] = true
 		validNames = append(validNames, id.Name)
 	}
@@ -234,7 +234,7 @@ func (r *envRun) refuseMissingUpstream(ctx context.Context) error {
 		return deployed[name], nil
 	}
 	var msgs []string
-	for _, id := range topology.EnvStacks(env) {
+	for _, id := range r.s.topo.EnvStacks(env) {
 		if !selected[id.Name] {
 			continue
 		}
@@ -302,7 +302,7 @@ const groupType = "aws:autoscaling/group:Group"
 // update alone would leave the woken group at 0. The idle group has no
 // instances, and its name prefix lets the new one exist first.
 func (r *envRun) wakeReplacements(ctx context.Context, s engine.Stack) ([]string, error) {
-	id, err := topology.Parse(s.Name())
+	id, err := r.s.topo.Parse(s.Name())
 	if err != nil || id.Kind != topology.KindCopy {
 		return nil, nil //nolint:nilerr // only copies wake; a name outside the topology has nothing to wake
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/video-platform/video-platform/infra/engine"
 	"github.com/video-platform/video-platform/infra/envlock"
 	"github.com/video-platform/video-platform/infra/observed"
+	"github.com/video-platform/video-platform/internal/topology"
 )
 
 // fakePulumi is an in-memory backend of stacks.
@@ -472,12 +473,13 @@ func newWorld(root string) *world {
 	}
 	w := &world{p: p, aws: a, clock: clock, root: root}
 	w.deps = Deps{
-		Root:   root,
-		Pulumi: func(context.Context) (engine.Pulumi, error) { return p, nil },
-		AWS:    func(context.Context, string) (awscheck.Checks, error) { return a.checks(), nil },
-		Clock:  clock,
-		Locker: envlock.FileLocker{Dir: root + "/.infra-locks"},
-		Poll:   10 * time.Second,
+		Root:     root,
+		Topology: topology.Default(),
+		Pulumi:   func(context.Context) (engine.Pulumi, error) { return p, nil },
+		AWS:      func(context.Context, string) (awscheck.Checks, error) { return a.checks(), nil },
+		Clock:    clock,
+		Locker:   envlock.FileLocker{Dir: root + "/.infra-locks"},
+		Poll:     10 * time.Second,
 	}
 	return w
 }

@@ -32,8 +32,8 @@ type HousekeepingOptions struct {
 	BreakLock bool
 }
 
-func (o HousekeepingOptions) check() error {
-	if err := checkEnv(o.Env); err != nil {
+func (o HousekeepingOptions) check(s *session) error {
+	if err := s.checkEnv(o.Env); err != nil {
 		return err
 	}
 	if o.MaxIdle <= 0 || o.QuietFor < time.Minute || o.MinWait < 0 {
@@ -99,7 +99,7 @@ func (h *housekeeping) idleCopies(ctx context.Context) {
 		h.add(decide.LevelAttention, "idle-copy", env, "no AWS client: %v", err)
 		return
 	}
-	for _, svc := range topology.ServiceNames() {
+	for _, svc := range h.s.topo.ServiceNames() {
 		st, err := readIdle(ctx, h.s, env, svc)
 		if err != nil {
 			h.add(decide.LevelAttention, "idle-copy", svc, "cannot read what is live: %v", err)
@@ -168,7 +168,7 @@ func (h *housekeeping) groups(ctx context.Context) {
 	outputs, unread := envOutputs(ctx, h.s, env, func(stack string, err error) {
 		h.add(decide.LevelAttention, "groups", stack, "cannot read its outputs, so its groups are not classified: %v", err)
 	})
-	phantom, _ := decide.ClassifyGroups(env, groups, decide.DeclaredGroups(outputs), unread)
+	phantom, _ := decide.ClassifyGroups(h.s.topo, env, groups, decide.DeclaredGroups(outputs), unread)
 	for _, name := range phantom {
 		g := groups[name]
 		h.add(decide.LevelAttention, "phantom-group", name, "tagged env=%s but declared by no stack (desired %d, %d instances); investigate, then delete it", env, g.Desired, g.Instances)
@@ -239,7 +239,7 @@ func (h *housekeeping) referencedReleases(ctx context.Context) (map[string]map[s
 			refs[tier][release] = by
 		}
 	}
-	for _, svc := range topology.ServiceNames() {
+	for _, svc := range h.s.topo.ServiceNames() {
 		for _, color := range topology.Colors {
 			name := topology.CopyStackName(env, svc, color)
 			s, err := h.s.stack(ctx, name)

@@ -172,7 +172,7 @@ func readTraffic(ctx context.Context, s *session, env string) (decide.TrafficSta
 	if err != nil {
 		return st, fmt.Errorf("read the deployed records of %s: %w", dnsName, err)
 	}
-	for _, svc := range topology.ServiceNames() {
+	for _, svc := range s.topo.ServiceNames() {
 		if w := decide.RecordWeights(res, svc); len(w) > 0 {
 			st.Weights[svc] = w
 			st.Deployed = true
@@ -308,7 +308,7 @@ func readInstances(ctx context.Context, fleet awscheck.Fleet, env string, groups
 // is unknown, not absent; each failed read is passed to fail.
 func envOutputs(ctx context.Context, s *session, env string, fail func(stack string, err error)) (outputs map[string]map[string]any, unread map[string]bool) {
 	outputs, unread = map[string]map[string]any{}, map[string]bool{}
-	for _, id := range topology.EnvStacks(env) {
+	for _, id := range s.topo.EnvStacks(env) {
 		st, err := s.stack(ctx, id.Name)
 		if err != nil {
 			continue

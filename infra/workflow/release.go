@@ -44,13 +44,13 @@ type ReleaseOptions struct {
 	BreakLock bool
 }
 
-func (o ReleaseOptions) check() error {
-	if err := checkEnv(o.Env); err != nil {
+func (o ReleaseOptions) check(s *session) error {
+	if err := s.checkEnv(o.Env); err != nil {
 		return err
 	}
 	if o.Service != transcodersService {
-		if err := checkService(o.Service); err != nil {
-			return usagef("service %q is unknown; accepted: %s, %s", o.Service, strings.Join(topology.ServiceNames(), ", "), transcodersService)
+		if err := s.checkService(o.Service); err != nil {
+			return usagef("service %q is unknown; accepted: %s, %s", o.Service, strings.Join(s.topo.ServiceNames(), ", "), transcodersService)
 		}
 	}
 	if o.Release == "" || strings.ContainsAny(o.Release, " \t\n/:") {

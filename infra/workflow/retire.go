@@ -39,11 +39,11 @@ type RetireOptions struct {
 	BreakLock bool
 }
 
-func (o RetireOptions) check() error {
-	if err := checkEnv(o.Env); err != nil {
+func (o RetireOptions) check(s *session) error {
+	if err := s.checkEnv(o.Env); err != nil {
 		return err
 	}
-	if err := checkService(o.Service); err != nil {
+	if err := s.checkService(o.Service); err != nil {
 		return err
 	}
 	if err := checkColor("color", o.Color); err != nil {

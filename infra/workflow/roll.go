@@ -31,8 +31,8 @@ type RollOptions struct {
 	BreakLock bool
 }
 
-func (o RollOptions) check() error {
-	if err := checkEnv(o.Env); err != nil {
+func (o RollOptions) check(s *session) error {
+	if err := s.checkEnv(o.Env); err != nil {
 		return err
 	}
 	if o.Release == "" && !o.GC {

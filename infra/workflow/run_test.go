@@ -150,13 +150,13 @@ func TestMalformedOptionsAreUsageErrors(t *testing.T) {
 		want string
 	}{
 		{"unknown env", func(w *world) (int, string, string) { return call(w, (*Workflow).Up, UpOptions{Env: "qa"}) },
-			`env "qa" is unknown; accepted: staging, prod`},
+			`env "qa" is not declared; declared envs: prod, staging`},
 		{"stack of another env", func(w *world) (int, string, string) {
 			return call(w, (*Workflow).Preview, PreviewOptions{Env: "prod", Stacks: []string{"staging-dns"}})
 		}, `--stack "staging-dns" is not a stack of env prod`},
 		{"unknown service", func(w *world) (int, string, string) {
 			return call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "api"})
-		}, `service "api" is unknown; accepted: recorder, web`},
+		}, `service "api" is not declared; declared blue-green services: recorder, web`},
 		{"not a color", func(w *world) (int, string, string) {
 			return call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web", To: "red"})
 		}, `--to "red" is not a color; accepted: blue, green`},
@@ -165,7 +165,7 @@ func TestMalformedOptionsAreUsageErrors(t *testing.T) {
 		}, "--canary 150 is out of range; accepted 0..100"},
 		{"rollback of an unknown service", func(w *world) (int, string, string) {
 			return call(w, (*Workflow).Rollback, RollbackOptions{Env: "prod", Service: "api"})
-		}, `service "api" is unknown`},
+		}, `service "api" is not declared`},
 		{"retire color", func(w *world) (int, string, string) { return call(w, (*Workflow).Retire, retireProdWeb("red")) },
 			`color "red" is not a color; accepted: blue, green`},
 		{"quiet-for too short", func(w *world) (int, string, string) {
@@ -187,7 +187,7 @@ func TestMalformedOptionsAreUsageErrors(t *testing.T) {
 			"status takes one or more envs"},
 		{"status of an unknown env", func(w *world) (int, string, string) {
 			return call(w, (*Workflow).Status, StatusOptions{Envs: []string{"prod", "qa"}})
-		}, `env "qa" is unknown`},
+		}, `env "qa" is not declared`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"github.com/video-platform/video-platform/infra/awscheck"
 	"github.com/video-platform/video-platform/infra/engine"
 	"github.com/video-platform/video-platform/infra/envlock"
+	"github.com/video-platform/video-platform/internal/stackconfig"
 	"github.com/video-platform/video-platform/internal/topology"
 )
 
@@ -28,6 +29,10 @@ type session struct {
 	dnsMu sync.Mutex
 	// locks are the env locks this run holds.
 	locks *envlock.Holds
+	// topo is the project's declared topology; topoErr why it could not
+	// be read, which checkEnv reports.
+	topo    *topology.Topology
+	topoErr error
 }
 
 func newSession(deps Deps, stdout, stderr io.Writer) *session {
@@ -43,7 +48,12 @@ func newSession(deps Deps, stdout, stderr io.Writer) *session {
 	if deps.InsyncDelay <= 0 || deps.InsyncDelay > deps.Poll {
 		deps.InsyncDelay = deps.Poll
 	}
-	s := &session{deps: deps, out: stdout, errw: stderr}
+	s := &session{deps: deps, out: stdout, errw: stderr, topo: deps.Topology}
+	if s.topo == nil {
+		if s.topo, s.topoErr = stackconfig.LoadTopology(deps.Root); s.topoErr != nil {
+			s.topo = topology.Default()
+		}
+	}
 	s.locks = &envlock.Holds{Root: deps.Root, Files: deps.Locker, Table: s.lockTable, Now: deps.Clock.Now, Out: stdout, Warn: stderr}
 	return s
 }

@@ -23,12 +23,12 @@ type StatusOptions struct {
 	Envs []string
 }
 
-func (o StatusOptions) check() error {
+func (o StatusOptions) check(s *session) error {
 	if len(o.Envs) == 0 {
-		return usagef("status takes one or more envs; accepted: %s", strings.Join(topology.Envs, ", "))
+		return usagef("status takes one or more envs; accepted: %s", strings.Join(s.topo.EnvNames(), ", "))
 	}
 	for _, env := range o.Envs {
-		if err := checkEnv(env); err != nil {
+		if err := s.checkEnv(env); err != nil {
 			return err
 		}
 	}
@@ -97,7 +97,7 @@ func (r *statusRun) warn(format string, args ...any) {
 func (r *statusRun) stacks(ctx context.Context) {
 	tw := tabwriter.NewWriter(r.s.out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "STACK\tLAST UPDATE\tRESULT\tCHANGES")
-	for _, id := range topology.EnvStacks(r.env) {
+	for _, id := range r.s.topo.EnvStacks(r.env) {
 		s, err := r.s.stack(ctx, id.Name)
 		if errors.Is(err, engine.ErrNoStack) {
 			fmt.Fprintf(tw, "%s\tnever\tnot created\t-\n", id.Name)
@@ -160,7 +160,7 @@ func (r *statusRun) copies(ctx context.Context) {
 	live := outStrings(r.outputs[topology.DNSStackName(r.env)], "live")
 	tw := tabwriter.NewWriter(r.s.out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SERVICE\tCOLOR\tRELEASE\tLIVE\tDESIRED\tIN SERVICE\tHEALTHY")
-	for _, svc := range topology.ServiceNames() {
+	for _, svc := range r.s.topo.ServiceNames() {
 		for _, color := range topology.Colors {
 			outs, ok := r.outputs[topology.CopyStackName(r.env, svc, color)]
 			if !ok || len(outs) == 0 {
@@ -235,9 +235,9 @@ func (r *statusRun) transcoders(ctx context.Context) {
 // phantoms prints the groups no stack declares, and warns of the ones it
 // cannot classify; it returns how many phantoms there are.
 func (r *statusRun) phantoms() int {
-	phantom, unknown := decide.ClassifyGroups(r.env, r.groups, decide.DeclaredGroups(r.outputs), r.unread)
+	phantom, unknown := decide.ClassifyGroups(r.s.topo, r.env, r.groups, decide.DeclaredGroups(r.outputs), r.unread)
 	for _, name := range unknown {
-		r.warn("group %s is not classified: the outputs of %s, which would declare it, could not be read", name, topology.OwnerStack(r.env, r.groups[name].Tags))
+		r.warn("group %s is not classified: the outputs of %s, which would declare it, could not be read", name, r.s.topo.OwnerStack(r.env, r.groups[name].Tags))
 	}
 	if len(phantom) > 0 {
 		red, reset := "", ""

@@ -69,12 +69,12 @@ type swapReq struct {
 }
 
 // request checks the options and makes them a swap request.
-func (o SwapOptions) request() (swapReq, error) {
+func (o SwapOptions) request(s *session) (swapReq, error) {
 	req := swapReq{env: o.Env, svc: o.Service, to: o.To, canary: -1, allowSmaller: o.AllowSmaller, breakLock: o.BreakLock}
-	if err := checkEnv(req.env); err != nil {
+	if err := s.checkEnv(req.env); err != nil {
 		return req, err
 	}
-	if err := checkService(req.svc); err != nil {
+	if err := s.checkService(req.svc); err != nil {
 		return req, err
 	}
 	if req.to != "" {
@@ -92,12 +92,12 @@ func (o SwapOptions) request() (swapReq, error) {
 }
 
 // request checks the options and makes them a swap request.
-func (o RollbackOptions) request() (swapReq, error) {
+func (o RollbackOptions) request(s *session) (swapReq, error) {
 	req := swapReq{env: o.Env, svc: o.Service, canary: -1, allowSmaller: o.AllowSmaller, skipHealth: o.Force, rollback: true, breakLock: o.BreakLock}
-	if err := checkEnv(req.env); err != nil {
+	if err := s.checkEnv(req.env); err != nil {
 		return req, err
 	}
-	return req, checkService(req.svc)
+	return req, s.checkService(req.svc)
 }
 
 // swapDryRun reads the live color from the DNS stack's config file, not

@@ -16,6 +16,7 @@ import (
 	"github.com/video-platform/video-platform/infra/decide"
 	"github.com/video-platform/video-platform/infra/engine"
 	"github.com/video-platform/video-platform/infra/observed"
+	"github.com/video-platform/video-platform/internal/topology"
 )
 
 func cfg(t *testing.T, s *fakeStack, path string) string {
@@ -282,8 +283,9 @@ func TestSwapDryRunIsOffline(t *testing.T) {
 	var gotEnv string
 	var gotSets []string
 	deps := Deps{
-		Root:   root,
-		Pulumi: func(context.Context) (engine.Pulumi, error) { return nil, errors.New("dry run must not call Pulumi") },
+		Root:     root,
+		Topology: topology.Default(),
+		Pulumi:   func(context.Context) (engine.Pulumi, error) { return nil, errors.New("dry run must not call Pulumi") },
 		AWS: func(context.Context, string) (awscheck.Checks, error) {
 			return awscheck.Checks{}, errors.New("dry run must not call AWS")
 		},

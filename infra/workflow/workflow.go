@@ -23,6 +23,7 @@ import (
 	"github.com/video-platform/video-platform/infra/awscheck"
 	"github.com/video-platform/video-platform/infra/engine"
 	"github.com/video-platform/video-platform/infra/envlock"
+	"github.com/video-platform/video-platform/internal/topology"
 )
 
 // Clock tells time and waits; tests drive it by hand.
@@ -38,6 +39,9 @@ type Clock interface {
 type Deps struct {
 	// Root is the repo root: Pulumi.yaml and the Pulumi.<stack>.yaml files.
 	Root string
+	// Topology is the project's envs and services; nil reads the one
+	// Root's Pulumi.yaml declares.
+	Topology *topology.Topology
 	// Pulumi opens the project's workspace.
 	Pulumi func(ctx context.Context) (engine.Pulumi, error)
 	// AWS builds the live checks for an env (its region comes from the env).
@@ -159,7 +163,7 @@ func (w *Workflow) Destroy(ctx context.Context, o DestroyOptions) error {
 // Swap moves a service's traffic to the other color (or To), or sends a
 // canary share to it, after checking the target copy as it runs.
 func (w *Workflow) Swap(ctx context.Context, o SwapOptions) error {
-	req, err := o.request()
+	req, err := o.request(w.s)
 	if err != nil {
 		return err
 	}
@@ -171,7 +175,7 @@ func (w *Workflow) Swap(ctx context.Context, o SwapOptions) error {
 
 // Rollback swaps a service back to the color its last swap recorded.
 func (w *Workflow) Rollback(ctx context.Context, o RollbackOptions) error {
-	req, err := o.request()
+	req, err := o.request(w.s)
 	if err != nil {
 		return err
 	}
@@ -181,7 +185,7 @@ func (w *Workflow) Rollback(ctx context.Context, o RollbackOptions) error {
 // Retire scales an idle copy to zero, or destroys it, once its traffic
 // has really stopped.
 func (w *Workflow) Retire(ctx context.Context, o RetireOptions) error {
-	if err := o.check(); err != nil {
+	if err := o.check(w.s); err != nil {
 		return err
 	}
 	return (&retireRun{s: w.s, o: o}).run(ctx)
@@ -190,7 +194,7 @@ func (w *Workflow) Retire(ctx context.Context, o RetireOptions) error {
 // Roll makes a release the active transcoder release in two phases, and
 // with GC drops draining releases whose groups are empty.
 func (w *Workflow) Roll(ctx context.Context, o RollOptions) error {
-	if err := o.check(); err != nil {
+	if err := o.check(w.s); err != nil {
 		return err
 	}
 	return (&rollRun{s: w.s, o: o}).run(ctx)
@@ -202,7 +206,7 @@ func (w *Workflow) Roll(ctx context.Context, o RollOptions) error {
 // color's alarms, swapping back when one fires. Every step is decided
 // from what is deployed, so re-running the same command resumes.
 func (w *Workflow) Release(ctx context.Context, o ReleaseOptions) error {
-	if err := o.check(); err != nil {
+	if err := o.check(w.s); err != nil {
 		return err
 	}
 	return (&releaseRun{s: w.s, o: o}).run(ctx)
@@ -215,7 +219,7 @@ func (w *Workflow) Release(ctx context.Context, o ReleaseOptions) error {
 // references exists, and keeps those images protected from the registry's
 // lifecycle policy. It exits 1 when a finding needs someone.
 func (w *Workflow) Housekeeping(ctx context.Context, o HousekeepingOptions) error {
-	if err := o.check(); err != nil {
+	if err := o.check(w.s); err != nil {
 		return err
 	}
 	return (&housekeeping{s: w.s, o: o}).run(ctx)
@@ -226,7 +230,7 @@ func (w *Workflow) Housekeeping(ctx context.Context, o HousekeepingOptions) erro
 // groups: Auto Scaling groups tagged with the env that no stack declares
 // (exit code 3).
 func (w *Workflow) Status(ctx context.Context, o StatusOptions) error {
-	if err := o.check(); err != nil {
+	if err := o.check(w.s); err != nil {
 		return err
 	}
 	return (&statusRun{s: w.s}).run(ctx, o.Envs)
