@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/video-platform/video-platform/components/internal/field"
+	"github.com/video-platform/video-platform/internal/contract"
 	"github.com/video-platform/video-platform/internal/imagetag"
 )
 
@@ -26,7 +27,7 @@ var (
 	// repositoryNamePattern is ECR's rule for repository names.
 	repositoryNamePattern = regexp.MustCompile(`^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
 	// tagPattern is Docker's rule for image tags.
-	tagPattern = imagetag.TagPattern
+	tagPattern = contract.ReleasePattern
 	// platformPattern accepts os/arch with an optional variant, such as
 	// linux/amd64 or linux/arm/v7.
 	platformPattern = regexp.MustCompile(`^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$`)

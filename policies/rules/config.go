@@ -7,6 +7,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/video-platform/video-platform/internal/contract"
 )
 
 // Keys every rule accepts in its config object besides its own Params.
@@ -20,7 +22,7 @@ const (
 )
 
 // ProdEnv is the environment name that switches on production defaults.
-const ProdEnv = "prod"
+const ProdEnv = contract.ProdEnv
 
 // ParamKind is the JSON shape a threshold must have.
 type ParamKind int
