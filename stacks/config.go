@@ -17,6 +17,7 @@ import (
 	"github.com/video-platform/video-platform/components/loadbalancer"
 	"github.com/video-platform/video-platform/components/queue"
 	"github.com/video-platform/video-platform/components/transcoderfleet"
+	"github.com/video-platform/video-platform/internal/contract"
 	"github.com/video-platform/video-platform/internal/topology"
 )
 
@@ -318,7 +319,7 @@ func (c CopyConfig) Validate(id topology.Identity) error {
 	if s := c.scaling(); s != nil {
 		ch.component("asgpool", s.Check(), map[string]string{"Metric": "copy.scaling.metric", "TargetValue": "copy.scaling.target"})
 	}
-	ch.component("loadbalancer", c.alarms().Check(), map[string]string{
+	ch.component("loadbalancer", contract.FieldErrors(c.alarms().Validate()), map[string]string{
 		"ErrorRatePercent": "copy.alarms.errorRatePercent", "UnhealthyHosts": "copy.alarms.unhealthyHosts",
 		"P99LatencySeconds": "copy.alarms.p99LatencySeconds", "EvaluationMinutes": "copy.alarms.evaluationMinutes",
 	})

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/video-platform/video-platform/components/loadbalancer"
+	"github.com/video-platform/video-platform/internal/contract"
 )
 
 // ConfigError is a stack that cannot run with its config: a bad value, a
@@ -97,9 +97,8 @@ func (c *checker) oneOf(key, v string, accepted ...string) {
 	c.fail(key, v, "one of "+strings.Join(accepted, ", "))
 }
 
-// fieldError is what every component's Check returns
-// (components/internal/field, under each component's FieldError name).
-type fieldError = loadbalancer.FieldError
+// fieldError is what every component's Check returns.
+type fieldError = contract.FieldError
 
 // component maps the fields a component refused onto the config keys they
 // come from. keys maps an Args field to its key; an index after the field

@@ -7,6 +7,7 @@ import (
 
 	"github.com/video-platform/video-platform/components/asgpool"
 	"github.com/video-platform/video-platform/components/loadbalancer"
+	"github.com/video-platform/video-platform/internal/contract"
 )
 
 // CopyStack is what one copy of a service declared.
@@ -30,15 +31,15 @@ func Copy(ctx *pulumi.Context, id topology.Identity, cfg CopyConfig) (*CopyStack
 	svc := topology.Services[id.Service]
 	tier := base.Tiers[id.Service]
 	name := id.Service + "-" + id.Color
-	tags := map[string]string{"tier": "copy"}
+	identity := contract.Identity{Env: id.Env, Service: id.Service, Color: id.Color, Tags: map[string]string{contract.TagTier: contract.TierCopy}}
 
 	lbArgs := &loadbalancer.LoadBalancerArgs{
-		Env: id.Env, Service: id.Service, Color: id.Color, Tags: tags,
+		Identity:                   identity,
 		VpcID:                      pulumi.String(base.VpcID),
 		SubnetIDs:                  pulumi.ToStringArray(base.PublicSubnetIDs),
 		MinAZs:                     topology.MinAZs(id.Env),
 		SecurityGroupIDs:           pulumi.StringArray{pulumi.String(tier.LBSecurityGroupID)},
-		CertificateArn:             pulumi.String(base.CertificateArn),
+		CertificateARN:             pulumi.String(base.CertificateArn),
 		TargetPort:                 svc.Port,
 		HealthCheck:                loadbalancer.HealthCheck{Path: svc.HealthPath},
 		DeregistrationDelaySeconds: pulumi.IntRef(svc.DeregistrationDelaySeconds),
@@ -60,7 +61,7 @@ func Copy(ctx *pulumi.Context, id topology.Identity, cfg CopyConfig) (*CopyStack
 		scaling = &asgpool.TargetTracking{Metric: svc.DefaultScalingMetric, TargetValue: svc.DefaultScalingTarget}
 	}
 	if scaling.Metric == asgpool.MetricALBRequests {
-		scaling.ResourceLabel = pulumi.Sprintf("%s/%s", lb.ArnSuffix, lb.TargetGroupArnSuffix)
+		scaling.ResourceLabel = pulumi.Sprintf("%s/%s", lb.ARNSuffix, lb.TargetGroupARNSuffix)
 	}
 	// Schedules belong to the service, so both copies get the same ones and
 	// the copy a swap makes live keeps them; an idle copy gets none, because
@@ -81,7 +82,7 @@ func Copy(ctx *pulumi.Context, id topology.Identity, cfg CopyConfig) (*CopyStack
 		"DIRECT_HOSTNAME": pulumi.String(directHostname(id.Color, defaultHostname(id.Service, base.Domain))),
 	}
 	pool, err := asgpool.NewAsgPool(ctx, name, &asgpool.AsgPoolArgs{
-		Env: id.Env, Service: id.Service, Color: id.Color, Release: cfg.Release, Tags: tags,
+		Env: id.Env, Service: id.Service, Color: id.Color, Release: cfg.Release, Tags: identity.Tags,
 		ImageRepositoryURL:  pulumi.String(tier.RepositoryURL),
 		ContainerPort:       svc.Port,
 		Environment:         environment,
@@ -92,7 +93,7 @@ func Copy(ctx *pulumi.Context, id topology.Identity, cfg CopyConfig) (*CopyStack
 		SubnetIDs:           pulumi.ToStringArray(base.PrivateSubnetIDs),
 		MinAZs:              topology.MinAZs(id.Env),
 		MinSize:             cfg.Capacity.Min, MaxSize: cfg.Capacity.Max, DesiredCapacity: cfg.Capacity.Desired,
-		TargetGroupARNs: pulumi.StringArray{lb.TargetGroupArn},
+		TargetGroupARNs: pulumi.StringArray{lb.TargetGroupARN},
 		LifecycleHook:   &asgpool.LifecycleHook{HeartbeatSeconds: svc.DrainHeartbeatSeconds},
 		Schedules:       schedules,
 		Scaling:         scaling,
@@ -108,10 +109,10 @@ func Copy(ctx *pulumi.Context, id topology.Identity, cfg CopyConfig) (*CopyStack
 		"capacity": pulumi.Map{
 			"min": pulumi.Int(cfg.Capacity.Min), "max": pulumi.Int(cfg.Capacity.Max), "desired": pulumi.Int(cfg.Capacity.Desired),
 		},
-		"lbDnsName":                  lb.DnsName,
-		"lbZoneId":                   lb.ZoneId,
-		"lbArnSuffix":                lb.ArnSuffix,
-		"targetGroupArn":             lb.TargetGroupArn,
+		"lbDnsName":                  lb.DNSName,
+		"lbZoneId":                   lb.ZoneID,
+		"lbArnSuffix":                lb.ARNSuffix,
+		"targetGroupArn":             lb.TargetGroupARN,
 		"groupName":                  pool.GroupName,
 		"deregistrationDelaySeconds": pulumi.Int(svc.DeregistrationDelaySeconds),
 		"alarms":                     lb.Alarms,

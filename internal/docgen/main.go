@@ -234,7 +234,9 @@ func embedsResourceState(st *ast.StructType) bool {
 	return false
 }
 
-// fields lists a struct's exported, named fields in source order.
+// fields lists a struct's exported fields in source order: named ones,
+// and embedded ones (such as contract.Identity) under their type's name,
+// except the embedded pulumi.ResourceState of a ComponentResource.
 func fields(fset *token.FileSet, st *ast.StructType) []Field {
 	var out []Field
 	for _, f := range st.Fields.List {
@@ -242,13 +244,33 @@ func fields(fset *token.FileSet, st *ast.StructType) []Field {
 		if text == "" {
 			text = f.Comment.Text()
 		}
-		for _, n := range f.Names {
+		names := f.Names
+		if len(names) == 0 {
+			if n := embeddedName(f.Type); n != nil && n.Name != "ResourceState" {
+				names = []*ast.Ident{n}
+			}
+		}
+		for _, n := range names {
 			if n.IsExported() {
 				out = append(out, Field{Name: n.Name, Type: exprString(fset, f.Type), Doc: clean(text)})
 			}
 		}
 	}
 	return out
+}
+
+// embeddedName is the field name of an embedded type: T, *T, pkg.T or *pkg.T.
+func embeddedName(typ ast.Expr) *ast.Ident {
+	if star, ok := typ.(*ast.StarExpr); ok {
+		typ = star.X
+	}
+	switch t := typ.(type) {
+	case *ast.Ident:
+		return t
+	case *ast.SelectorExpr:
+		return t.Sel
+	}
+	return nil
 }
 
 func describe(fset *token.FileSet, t *doc.Type) Struct {
