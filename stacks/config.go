@@ -177,12 +177,12 @@ func (c BaseConfig) Validate(id topology.Identity) error {
 	if !zoneIDPattern.MatchString(c.Domain.ZoneID) {
 		ch.fail("domain.zoneId", c.Domain.ZoneID, "a Route53 hosted zone ID such as Z0123456789ABCDEFGHIJ")
 	}
-	ch.component("queue", queueArgs(id.Env, c.Queue).Check(), map[string]string{
+	ch.component("queue", contract.JoinFieldErrors(queueArgs(id.Env, c.Queue).Check()), map[string]string{
 		"JobTimeoutSeconds": "queue.jobTimeoutSeconds", "VisibilityTimeoutSeconds": "queue.jobTimeoutSeconds",
 		"MaxReceiveCount": "queue.maxReceiveCount", "OldestMessageAlarmSeconds": "queue.oldestMessageAlarmSeconds",
 	})
 	for _, tier := range Tiers() {
-		ch.component("image "+tier, imageArgs(id.Env, tier, c.KeepImages).Check(), map[string]string{"KeepLastImages": "keepImages"})
+		ch.component("image "+tier, contract.JoinFieldErrors(imageArgs(id.Env, tier, c.KeepImages).Check()), map[string]string{"KeepLastImages": "keepImages"})
 	}
 	if c.AmiID != "" && !strings.HasPrefix(c.AmiID, "ami-") {
 		ch.fail("amiId", c.AmiID, "an AMI ID such as ami-0abc1234, or unset to look up Amazon Linux 2023")
@@ -317,9 +317,9 @@ func (c CopyConfig) Validate(id topology.Identity) error {
 		ch.fail("copy.instanceType", c.InstanceType, "an EC2 instance type such as c6i.large")
 	}
 	if s := c.scaling(); s != nil {
-		ch.component("asgpool", s.Check(), map[string]string{"Metric": "copy.scaling.metric", "TargetValue": "copy.scaling.target"})
+		ch.component("asgpool", s.Validate(), map[string]string{"Metric": "copy.scaling.metric", "TargetValue": "copy.scaling.target"})
 	}
-	ch.component("loadbalancer", contract.FieldErrors(c.alarms().Validate()), map[string]string{
+	ch.component("loadbalancer", c.alarms().Validate(), map[string]string{
 		"ErrorRatePercent": "copy.alarms.errorRatePercent", "UnhealthyHosts": "copy.alarms.unhealthyHosts",
 		"P99LatencySeconds": "copy.alarms.p99LatencySeconds", "EvaluationMinutes": "copy.alarms.evaluationMinutes",
 	})
@@ -348,7 +348,7 @@ func (ch *checker) schedule(key string, s ScheduleConfig) {
 		ch.fail(key+".timeZone", "", "an IANA time zone such as Europe/Berlin; leave timeZone out for UTC")
 	}
 	ch.capacity(key+".capacity", s.Capacity, maxPoolSize)
-	ch.component("asgpool", scheduleArgs(s).Check(), map[string]string{
+	ch.component("asgpool", scheduleArgs(s).Validate(), map[string]string{
 		"Name": key + ".name", "Recurrence": key + ".recurrence", "TimeZone": key + ".timeZone",
 		"MinSize/DesiredCapacity/MaxSize": key + ".capacity",
 	})
@@ -393,7 +393,7 @@ const defaultMaxDraining = 2
 // fleetArgs is the fleet of one release, as far as config decides it.
 func fleetArgs(env string, c TranscodersConfig, release string, draining bool) transcoderfleet.TranscoderFleetArgs {
 	return transcoderfleet.TranscoderFleetArgs{
-		Env: env, Release: release, Draining: draining,
+		Identity: contract.Identity{Env: env}, Release: release, Draining: draining,
 		InstanceTypes:               c.InstanceTypes,
 		OnDemandBaseCapacity:        c.OnDemandBase,
 		OnDemandPercentageAboveBase: c.OnDemandPercentageAboveBase,
@@ -445,7 +445,7 @@ func (c TranscodersConfig) Validate(id topology.Identity) error {
 	}
 	// The active fleet (and a warming one, the same but for its release)
 	// checks what the draining ones do and more.
-	ch.component("transcoderfleet", fleetArgs(id.Env, c, c.Active, false).Check(), map[string]string{
+	ch.component("transcoderfleet", fleetArgs(id.Env, c, c.Active, false).Validate(), map[string]string{
 		"InstanceTypes": "transcoders.instanceTypes", "OnDemandBaseCapacity": "transcoders.onDemandBase",
 		"OnDemandPercentageAboveBase": "transcoders.onDemandPercentageAboveBase", "MinSize": "transcoders.capacity.min",
 		"JobHeartbeatSeconds": "transcoders.jobHeartbeatSeconds", "AverageJobSeconds": "transcoders.averageJobSeconds",
@@ -518,7 +518,7 @@ func (c DNSConfig) Validate(id topology.Identity) error {
 		if !domainPattern.MatchString(c.Hostnames[svc]) {
 			ch.fail("hostnames."+svc, c.Hostnames[svc], "a lowercase DNS name")
 		}
-		ch.component("dnsrecords", dnsrecords.CheckHostname(c.Hostnames[svc]), map[string]string{"Hostname": "hostnames." + svc})
+		ch.component("dnsrecords", contract.JoinFieldErrors(dnsrecords.CheckHostname(c.Hostnames[svc])), map[string]string{"Hostname": "hostnames." + svc})
 	}
 	return ch.err()
 }

@@ -97,15 +97,17 @@ func (c *checker) oneOf(key, v string, accepted ...string) {
 	c.fail(key, v, "one of "+strings.Join(accepted, ", "))
 }
 
-// fieldError is what every component's Check returns.
-type fieldError = contract.FieldError
-
-// component maps the fields a component refused onto the config keys they
-// come from. keys maps an Args field to its key; an index after the field
-// carries over ("InstanceTypes[2]" is transcoders.instanceTypes[2]). A
-// field no config key sets is a bug of the stack, not a config problem.
-func (c *checker) component(name string, refused []fieldError, keys map[string]string) {
-	for _, fe := range refused {
+// component maps the fields a component's Validate refused onto the config
+// keys they come from. keys maps an Args field to its key; an index after
+// the field carries over ("InstanceTypes[2]" is transcoders.instanceTypes[2]).
+// A Pulumi input left unset is no config problem: the stack sets it from
+// other resources once they exist. A field no config key sets is a bug of
+// the stack, not a config problem.
+func (c *checker) component(name string, refused error, keys map[string]string) {
+	for _, fe := range contract.FieldErrors(refused) {
+		if fe.Input {
+			continue
+		}
 		key, ok := keys[fe.Base()]
 		if !ok {
 			c.errs = append(c.errs, fmt.Errorf("stack %s: %s refuses %w, and no config key sets %s", c.stack, name, fe, fe.Field))

@@ -82,7 +82,7 @@ func Copy(ctx *pulumi.Context, id topology.Identity, cfg CopyConfig) (*CopyStack
 		"DIRECT_HOSTNAME": pulumi.String(directHostname(id.Color, defaultHostname(id.Service, base.Domain))),
 	}
 	pool, err := asgpool.NewAsgPool(ctx, name, &asgpool.AsgPoolArgs{
-		Env: id.Env, Service: id.Service, Color: id.Color, Release: cfg.Release, Tags: identity.Tags,
+		Identity: identity, Release: cfg.Release,
 		ImageRepositoryURL:  pulumi.String(tier.RepositoryURL),
 		ContainerPort:       svc.Port,
 		Environment:         environment,

@@ -23,6 +23,13 @@ const TypeToken = "video-platform:compute:TranscoderFleet"
 type TranscoderFleet struct {
 	pulumi.ResourceState
 
+	// Pool is the AsgPool the fleet runs on: its group, launch template and
+	// log group.
+	Pool *asgpool.AsgPool
+	// BacklogPolicy is the scaling policy on the backlog per instance; nil
+	// while the fleet drains.
+	BacklogPolicy *autoscaling.Policy
+
 	// GroupName is the Auto Scaling group's generated name.
 	GroupName pulumi.StringOutput
 	// Release is the image tag the fleet runs.
@@ -40,10 +47,10 @@ func NewTranscoderFleet(ctx *pulumi.Context, name string, args *TranscoderFleetA
 	if args == nil {
 		return nil, fmt.Errorf("transcoderfleet %q: %w", name, errors.New("args are required"))
 	}
-	a := args.withDefaults()
-	if err := a.Validate(); err != nil {
+	if err := args.Validate(); err != nil {
 		return nil, fmt.Errorf("transcoderfleet %q: %w", name, err)
 	}
+	a := args.withDefaults()
 
 	comp := &TranscoderFleet{}
 	if err := ctx.RegisterComponentResource(TypeToken, name, comp, opts...); err != nil {
@@ -54,8 +61,9 @@ func NewTranscoderFleet(ctx *pulumi.Context, name string, args *TranscoderFleetA
 	if err != nil {
 		return nil, fmt.Errorf("transcoderfleet %q: %w", name, err)
 	}
+	comp.Pool = pool
 	if !a.Draining {
-		if _, err := autoscaling.NewPolicy(ctx, name+"-backlog", a.backlogPolicyArgs(pool.GroupName), pulumi.Parent(comp)); err != nil {
+		if comp.BacklogPolicy, err = autoscaling.NewPolicy(ctx, name+"-backlog", a.backlogPolicyArgs(pool.GroupName), pulumi.Parent(comp)); err != nil {
 			return nil, fmt.Errorf("transcoderfleet %q: %w", name, err)
 		}
 	}
