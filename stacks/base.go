@@ -120,7 +120,7 @@ func Base(ctx *pulumi.Context, id topology.Identity, cfg BaseConfig) (*BaseStack
 		}
 	}
 	jobs := queueArgs(env, cfg.Queue)
-	jobs.AlarmTopicArn = b.AlertsTopic.Arn
+	jobs.AlarmTopicARN = b.AlertsTopic.Arn
 	if b.Queue, err = queue.NewQueue(ctx, "transcode", &jobs); err != nil {
 		return nil, err
 	}
@@ -166,7 +166,7 @@ func Base(ctx *pulumi.Context, id topology.Identity, cfg BaseConfig) (*BaseStack
 		"lockTable":        b.LockTable.Name,
 		"schedules":        scheduleOutputs(cfg.Schedules),
 		"queue": pulumi.Map{
-			"url": b.Queue.QueueURL, "arn": b.Queue.QueueArn, "name": b.Queue.QueueName,
+			"url": b.Queue.QueueURL, "arn": b.Queue.QueueARN, "name": b.Queue.QueueName,
 			"dlqUrl": b.Queue.DlqURL, "jobTimeoutSeconds": pulumi.Int(cfg.Queue.JobTimeoutSeconds),
 		},
 		"tiers": tiers,
@@ -246,7 +246,7 @@ func (b *BaseStack) instanceRole(ctx *pulumi.Context, env, tier string, params t
 	if err != nil {
 		return err
 	}
-	policy := b.Queue.QueueArn.ApplyT(func(queueArn string) (string, error) {
+	policy := b.Queue.QueueARN.ApplyT(func(queueArn string) (string, error) {
 		p := params
 		p.QueueArn = queueArn
 		return tierPolicy(p)

@@ -18,6 +18,7 @@ import (
 	"github.com/video-platform/video-platform/components/queue"
 	"github.com/video-platform/video-platform/components/transcoderfleet"
 	"github.com/video-platform/video-platform/internal/contract"
+	"github.com/video-platform/video-platform/internal/imagetag"
 	"github.com/video-platform/video-platform/internal/topology"
 )
 
@@ -106,22 +107,21 @@ var (
 )
 
 // validRelease accepts the image tags whose image the ECR lifecycle policy
-// can protect while a stack references them (image.KeepTag): a longer tag
+// can protect while a stack references them (imagetag.KeepTag): a longer tag
 // leaves no room for keep-<release>, and a keep- tag is no release.
 func validRelease(release string) bool {
-	_, err := image.KeepTag(release)
-	return err == nil
+	return imagetag.CheckRelease(release) == nil
 }
 
 // imageArgs is the image component of a tier, as far as config decides it.
 func imageArgs(env, tier string, keep *int) image.ImageArgs {
-	return image.ImageArgs{Env: env, Service: tier, RepositoryName: topology.RepositoryName(env, tier), KeepLastImages: keep}
+	return image.ImageArgs{Identity: contract.Identity{Env: env, Service: tier}, RepositoryName: topology.RepositoryName(env, tier), KeepLastImages: keep}
 }
 
 // queueArgs is the transcode job queue, as far as config decides it.
 func queueArgs(env string, q QueueConfig) queue.QueueArgs {
 	return queue.QueueArgs{
-		Env: env, Service: topology.TranscoderService,
+		Identity:                  contract.Identity{Env: env, Service: topology.TranscoderService},
 		JobTimeoutSeconds:         q.JobTimeoutSeconds,
 		MaxReceiveCount:           q.MaxReceiveCount,
 		OldestMessageAlarmSeconds: q.OldestMessageAlarmSeconds,
@@ -177,12 +177,12 @@ func (c BaseConfig) Validate(id topology.Identity) error {
 	if !zoneIDPattern.MatchString(c.Domain.ZoneID) {
 		ch.fail("domain.zoneId", c.Domain.ZoneID, "a Route53 hosted zone ID such as Z0123456789ABCDEFGHIJ")
 	}
-	ch.component("queue", contract.JoinFieldErrors(queueArgs(id.Env, c.Queue).Check()), map[string]string{
+	ch.component("queue", queueArgs(id.Env, c.Queue).Validate(), map[string]string{
 		"JobTimeoutSeconds": "queue.jobTimeoutSeconds", "VisibilityTimeoutSeconds": "queue.jobTimeoutSeconds",
 		"MaxReceiveCount": "queue.maxReceiveCount", "OldestMessageAlarmSeconds": "queue.oldestMessageAlarmSeconds",
 	})
 	for _, tier := range Tiers() {
-		ch.component("image "+tier, contract.JoinFieldErrors(imageArgs(id.Env, tier, c.KeepImages).Check()), map[string]string{"KeepLastImages": "keepImages"})
+		ch.component("image "+tier, imageArgs(id.Env, tier, c.KeepImages).Validate(), map[string]string{"KeepLastImages": "keepImages"})
 	}
 	if c.AmiID != "" && !strings.HasPrefix(c.AmiID, "ami-") {
 		ch.fail("amiId", c.AmiID, "an AMI ID such as ami-0abc1234, or unset to look up Amazon Linux 2023")
@@ -310,7 +310,7 @@ const maxPoolSize = 100
 func (c CopyConfig) Validate(id topology.Identity) error {
 	ch := newChecker(id.Name)
 	if !validRelease(c.Release) {
-		ch.fail("copy.release", c.Release, image.ReleaseAccepted)
+		ch.fail("copy.release", c.Release, imagetag.ReleaseAccepted)
 	}
 	ch.capacity("copy.capacity", c.Capacity, maxPoolSize)
 	if !typePattern.MatchString(c.InstanceType) {
@@ -408,7 +408,7 @@ func fleetArgs(env string, c TranscodersConfig, release string, draining bool) t
 func (c TranscodersConfig) Validate(id topology.Identity) error {
 	ch := newChecker(id.Name)
 	if !validRelease(c.Active) {
-		ch.fail("transcoders.active", c.Active, image.ReleaseAccepted)
+		ch.fail("transcoders.active", c.Active, imagetag.ReleaseAccepted)
 	}
 	switch {
 	case c.Warming == "":
@@ -417,7 +417,7 @@ func (c TranscodersConfig) Validate(id topology.Identity) error {
 	case slices.Contains(c.Draining, c.Warming):
 		ch.fail("transcoders.warming", c.Warming, "a release that is not draining")
 	case !validRelease(c.Warming):
-		ch.fail("transcoders.warming", c.Warming, image.ReleaseAccepted)
+		ch.fail("transcoders.warming", c.Warming, imagetag.ReleaseAccepted)
 	}
 	seen := map[string]bool{}
 	for i, r := range c.Draining {
@@ -428,7 +428,7 @@ func (c TranscodersConfig) Validate(id topology.Identity) error {
 		case seen[r]:
 			ch.fail(key, r, "each draining release once")
 		case !validRelease(r):
-			ch.fail(key, r, image.ReleaseAccepted)
+			ch.fail(key, r, imagetag.ReleaseAccepted)
 		}
 		seen[r] = true
 	}
