@@ -170,7 +170,7 @@ func (c BaseConfig) Validate(id topology.Identity) error {
 	// The DNS stack names every service <service>.<domain>, and each copy
 	// blue. and green. under it.
 	for _, svc := range topology.ServiceNames() {
-		for _, fe := range dnsrecords.CheckHostname(defaultHostname(svc, c.Domain.Name)) {
+		for _, fe := range contract.FieldErrors(dnsrecords.ValidateHostname(defaultHostname(svc, c.Domain.Name))) {
 			ch.fail("domain.name", c.Domain.Name, fmt.Sprintf("a domain under which %s is a hostname: %s", defaultHostname(svc, c.Domain.Name), fe.Accepted))
 		}
 	}
@@ -518,7 +518,7 @@ func (c DNSConfig) Validate(id topology.Identity) error {
 		if !domainPattern.MatchString(c.Hostnames[svc]) {
 			ch.fail("hostnames."+svc, c.Hostnames[svc], "a lowercase DNS name")
 		}
-		ch.component("dnsrecords", contract.JoinFieldErrors(dnsrecords.CheckHostname(c.Hostnames[svc])), map[string]string{"Hostname": "hostnames." + svc})
+		ch.component("dnsrecords", dnsrecords.ValidateHostname(c.Hostnames[svc]), map[string]string{"Hostname": "hostnames." + svc})
 	}
 	return ch.err()
 }
