@@ -39,7 +39,7 @@ func Copy(ctx *pulumi.Context, id topology.Identity, cfg CopyConfig) (*CopyStack
 		SubnetIDs:                  pulumi.ToStringArray(base.PublicSubnetIDs),
 		MinAZs:                     topology.MinAZs(id.Env),
 		SecurityGroupIDs:           pulumi.StringArray{pulumi.String(tier.LBSecurityGroupID)},
-		CertificateARN:             pulumi.String(base.CertificateArn),
+		CertificateARN:             pulumi.String(base.CertificateARN),
 		TargetPort:                 svc.Port,
 		HealthCheck:                loadbalancer.HealthCheck{Path: svc.HealthPath},
 		DeregistrationDelaySeconds: pulumi.IntRef(svc.DeregistrationDelaySeconds),
@@ -47,7 +47,7 @@ func Copy(ctx *pulumi.Context, id topology.Identity, cfg CopyConfig) (*CopyStack
 		DeletionProtection:         cfg.DeletionProtection,
 		Alarms:                     cfg.alarms(),
 	}
-	lbArgs.Alarms.Actions = pulumi.StringArray{pulumi.String(base.AlertsTopicArn)}
+	lbArgs.Alarms.Actions = pulumi.StringArray{pulumi.String(base.AlertsTopicARN)}
 	if svc.Stickiness {
 		lbArgs.Stickiness = &loadbalancer.Stickiness{}
 	}

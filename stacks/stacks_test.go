@@ -92,15 +92,15 @@ func policyDoc(t *testing.T, res *offline.Result, name string) map[string][]stri
 
 func TestBaseInstanceRolesAreLeastPrivilege(t *testing.T) {
 	res := newEnvRender(t, "prod").mustRun("prod", baseValues("prod"))
-	queueArn := []string{offline.Placeholder("aws:sqs/queue:Queue", "arn", "transcode-queue")}
+	queueARN := []string{offline.Placeholder("aws:sqs/queue:Queue", "arn", "transcode-queue")}
 
 	tr := policyDoc(t, res, "transcoder-policy")
-	assert.Equal(t, queueArn, tr["sqs:ReceiveMessage"], "transcoders receive only from their queue")
-	assert.Equal(t, queueArn, tr["sqs:DeleteMessage"], "transcoders delete only on their queue")
+	assert.Equal(t, queueARN, tr["sqs:ReceiveMessage"], "transcoders receive only from their queue")
+	assert.Equal(t, queueARN, tr["sqs:DeleteMessage"], "transcoders delete only on their queue")
 	assert.NotContains(t, tr, "sqs:SendMessage", "transcoders do not submit jobs")
 
 	web := policyDoc(t, res, "web-policy")
-	assert.Equal(t, queueArn, web["sqs:SendMessage"], "web sends to the job queue")
+	assert.Equal(t, queueARN, web["sqs:SendMessage"], "web sends to the job queue")
 	assert.NotContains(t, web, "sqs:ReceiveMessage", "web does not consume jobs")
 
 	rec := policyDoc(t, res, "recorder-policy")

@@ -18,7 +18,7 @@ const (
 	typeTG       = "aws:lb/targetGroup:TargetGroup"
 	typeListener = "aws:lb/listener:Listener"
 	typeAlarm    = "aws:cloudwatch/metricAlarm:MetricAlarm"
-	certArn      = "arn:aws:acm:us-east-1:123456789012:certificate/web"
+	certARN      = "arn:aws:acm:us-east-1:123456789012:certificate/web"
 )
 
 // loadBalancers declares load balancers offline for these tests.
@@ -33,7 +33,7 @@ func validArgs() *LoadBalancerArgs {
 		VpcID:            pulumi.String("vpc-1"),
 		SubnetIDs:        pulumi.StringArray{pulumi.String("subnet-a"), pulumi.String("subnet-b"), pulumi.String("subnet-c")},
 		SecurityGroupIDs: pulumi.StringArray{pulumi.String("sg-web-lb")},
-		CertificateARN:   pulumi.String(certArn),
+		CertificateARN:   pulumi.String(certARN),
 		TargetPort:       8080,
 	}
 }
@@ -43,8 +43,8 @@ func TestWebDefaults(t *testing.T) {
 	comp := offlinetest.Find(t, res, TypeToken, "web-blue")
 	assert.False(t, comp.Custom, "the component is not a custom resource")
 
-	albArn := offline.Placeholder(typeALB, "arn", "web-blue-alb")
-	tgArn := offline.Placeholder(typeTG, "arn", "web-blue-tg")
+	albARN := offline.Placeholder(typeALB, "arn", "web-blue-alb")
+	tgARN := offline.Placeholder(typeTG, "arn", "web-blue-tg")
 
 	alb := offlinetest.Find(t, res, typeALB, "web-blue-alb")
 	offlinetest.HasInputs(t, alb, map[string]any{
@@ -86,18 +86,18 @@ func TestWebDefaults(t *testing.T) {
 
 	https := offlinetest.Find(t, res, typeListener, "web-blue-https")
 	offlinetest.HasInputs(t, https, map[string]any{
-		"loadBalancerArn":                  albArn,
+		"loadBalancerArn":                  albARN,
 		"port":                             443.0,
 		"protocol":                         "HTTPS",
-		"certificateArn":                   certArn,
+		"certificateArn":                   certARN,
 		"sslPolicy":                        "ELBSecurityPolicy-TLS13-1-2-2021-06",
 		"defaultActions[0].type":           "forward",
-		"defaultActions[0].targetGroupArn": tgArn,
+		"defaultActions[0].targetGroupArn": tgARN,
 	})
 
 	http := offlinetest.Find(t, res, typeListener, "web-blue-http")
 	offlinetest.HasInputs(t, http, map[string]any{
-		"loadBalancerArn":                       albArn,
+		"loadBalancerArn":                       albARN,
 		"port":                                  80.0,
 		"protocol":                              "HTTP",
 		"defaultActions[0].type":                "redirect",
@@ -115,9 +115,9 @@ func TestWebDefaults(t *testing.T) {
 
 	assert.Equal(t, offline.Placeholder(typeALB, "dnsName", "web-blue-alb"), res.Outputs["DNSName"], "DNSName output")
 	assert.Equal(t, offline.Placeholder(typeALB, "zoneId", "web-blue-alb"), res.Outputs["ZoneID"], "ZoneID output")
-	assert.Equal(t, albArn, res.Outputs["ARN"], "ARN output")
+	assert.Equal(t, albARN, res.Outputs["ARN"], "ARN output")
 	assert.Equal(t, offline.Placeholder(typeALB, "arnSuffix", "web-blue-alb"), res.Outputs["ARNSuffix"], "ARNSuffix output")
-	assert.Equal(t, tgArn, res.Outputs["TargetGroupARN"], "TargetGroupARN output")
+	assert.Equal(t, tgARN, res.Outputs["TargetGroupARN"], "TargetGroupARN output")
 	assert.Equal(t, offline.Placeholder(typeTG, "arnSuffix", "web-blue-tg"), res.Outputs["TargetGroupARNSuffix"], "TargetGroupARNSuffix output")
 	assert.Equal(t, offline.Placeholder(typeListener, "arn", "web-blue-https"), res.Outputs["HTTPSListenerARN"], "HTTPSListenerARN output")
 	assert.Equal(t, []any{"sg-web-lb"}, res.Outputs["SecurityGroupIDs"], "SecurityGroupIDs output is the given groups")

@@ -47,7 +47,7 @@ type Queue struct {
 
 // redrivePolicy is the main queue's redrive policy document.
 type redrivePolicy struct {
-	DeadLetterTargetArn string `json:"deadLetterTargetArn"`
+	DeadLetterTargetARN string `json:"deadLetterTargetArn"`
 	MaxReceiveCount     int    `json:"maxReceiveCount"`
 }
 
@@ -88,7 +88,7 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 
 	maxReceive := *a.MaxReceiveCount
 	redrive := dlq.Arn.ApplyT(func(arn string) (string, error) {
-		doc, err := json.Marshal(redrivePolicy{DeadLetterTargetArn: arn, MaxReceiveCount: maxReceive})
+		doc, err := json.Marshal(redrivePolicy{DeadLetterTargetARN: arn, MaxReceiveCount: maxReceive})
 		return string(doc), err
 	}).(pulumi.StringOutput)
 

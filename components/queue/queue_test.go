@@ -18,9 +18,9 @@ const (
 	queueType  = "aws:sqs/queue:Queue"
 	alarmType  = "aws:cloudwatch/metricAlarm:MetricAlarm"
 	allowType  = "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy"
-	topicArn   = "arn:aws:sns:us-east-1:123456789012:prod-alarms"
-	dlqArn     = "<computed:aws:sqs/queue:Queue.arn[transcode-dlq]>"
-	jobsArn    = "<computed:aws:sqs/queue:Queue.arn[transcode-queue]>"
+	topicARN   = "arn:aws:sns:us-east-1:123456789012:prod-alarms"
+	dlqARN     = "<computed:aws:sqs/queue:Queue.arn[transcode-dlq]>"
+	jobsARN    = "<computed:aws:sqs/queue:Queue.arn[transcode-queue]>"
 	jobsName   = "<computed:aws:sqs/queue:Queue.name[transcode-queue]>"
 	dlqName    = "<computed:aws:sqs/queue:Queue.name[transcode-dlq]>"
 	stackName  = "prod-test"
@@ -32,7 +32,7 @@ func validArgs() *QueueArgs {
 	return &QueueArgs{
 		Identity:          contract.Identity{Env: "prod", Service: "transcoder", Tags: map[string]string{"team": "video"}},
 		JobTimeoutSeconds: 1800,
-		AlarmTopicARN:     pulumi.String(topicArn),
+		AlarmTopicARN:     pulumi.String(topicARN),
 	}
 }
 
@@ -52,7 +52,7 @@ func TestQueueRedrivesIntoDLQ(t *testing.T) {
 	require.True(t, ok, "redrivePolicy is a JSON string, got %#v", jobs.Inputs["redrivePolicy"])
 	var policy map[string]any
 	require.NoError(t, json.Unmarshal([]byte(raw), &policy), "redrivePolicy parses as JSON")
-	assert.Equal(t, dlqArn, policy["deadLetterTargetArn"], "main queue redrives into the DLQ")
+	assert.Equal(t, dlqARN, policy["deadLetterTargetArn"], "main queue redrives into the DLQ")
 	assert.Equal(t, 5.0, policy["maxReceiveCount"], "default maxReceiveCount")
 	assert.Len(t, policy, 2, "redrivePolicy has only the two documented keys")
 
@@ -79,10 +79,10 @@ func TestQueueRedrivesIntoDLQ(t *testing.T) {
 	})
 
 	assert.Equal(t, "<computed:aws:sqs/queue:Queue.url[transcode-queue]>", res.Outputs["QueueURL"], "QueueURL output")
-	assert.Equal(t, jobsArn, res.Outputs["QueueARN"], "QueueARN output")
+	assert.Equal(t, jobsARN, res.Outputs["QueueARN"], "QueueARN output")
 	assert.Equal(t, jobsName, res.Outputs["QueueName"], "QueueName output")
 	assert.Equal(t, "<computed:aws:sqs/queue:Queue.url[transcode-dlq]>", res.Outputs["DlqURL"], "DlqURL output")
-	assert.Equal(t, dlqArn, res.Outputs["DlqARN"], "DlqARN output")
+	assert.Equal(t, dlqARN, res.Outputs["DlqARN"], "DlqARN output")
 	assert.Equal(t, dlqName, res.Outputs["DlqName"], "DlqName output")
 }
 
@@ -113,7 +113,7 @@ func TestRedriveAllowPolicyLetsOnlyTheMainQueueIn(t *testing.T) {
 	var policy map[string]any
 	require.NoError(t, json.Unmarshal([]byte(raw), &policy), "redriveAllowPolicy parses as JSON")
 	assert.Equal(t, "byQueue", policy["redrivePermission"], "permission by queue")
-	assert.Equal(t, []any{jobsArn}, policy["sourceQueueArns"], "only the main queue may use the DLQ")
+	assert.Equal(t, []any{jobsARN}, policy["sourceQueueArns"], "only the main queue may use the DLQ")
 }
 
 func TestAlarms(t *testing.T) {
@@ -132,8 +132,8 @@ func TestAlarms(t *testing.T) {
 	assert.Equal(t, "GreaterThanThreshold", oldest.Inputs["comparisonOperator"], "comparison")
 	assert.Equal(t, 1200.0, oldest.Inputs["threshold"], "threshold from OldestMessageAlarmSeconds")
 	assert.Equal(t, map[string]any{"QueueName": jobsName}, oldest.Inputs["dimensions"], "watches the main queue")
-	assert.Equal(t, []any{topicArn}, oldest.Inputs["alarmActions"], "alarm notifies the topic")
-	assert.Equal(t, []any{topicArn}, oldest.Inputs["okActions"], "recovery notifies the topic")
+	assert.Equal(t, []any{topicARN}, oldest.Inputs["alarmActions"], "alarm notifies the topic")
+	assert.Equal(t, []any{topicARN}, oldest.Inputs["okActions"], "recovery notifies the topic")
 	assert.Equal(t, "notBreaching", oldest.Inputs["treatMissingData"], "idle queue is healthy")
 	assert.Contains(t, oldest.Inputs["alarmDescription"], "1200 seconds", "description states the threshold")
 	assert.Equal(t, "jobs", offlinetest.Input(t, oldest, "tags.role"), "alarm tagged")
@@ -146,8 +146,8 @@ func TestAlarms(t *testing.T) {
 	assert.Equal(t, "GreaterThanThreshold", dlq.Inputs["comparisonOperator"], "comparison")
 	assert.Equal(t, 0.0, dlq.Inputs["threshold"], "any message in the DLQ alarms")
 	assert.Equal(t, map[string]any{"QueueName": dlqName}, dlq.Inputs["dimensions"], "watches the DLQ")
-	assert.Equal(t, []any{topicArn}, dlq.Inputs["alarmActions"], "alarm notifies the topic")
-	assert.Equal(t, []any{topicArn}, dlq.Inputs["okActions"], "recovery notifies the topic")
+	assert.Equal(t, []any{topicARN}, dlq.Inputs["alarmActions"], "alarm notifies the topic")
+	assert.Equal(t, []any{topicARN}, dlq.Inputs["okActions"], "recovery notifies the topic")
 	assert.Equal(t, "notBreaching", dlq.Inputs["treatMissingData"], "missing data")
 }
 
