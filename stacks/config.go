@@ -102,16 +102,8 @@ const defaultCidr = "10.0.0.0/16"
 var (
 	domainPattern = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
 	zoneIDPattern = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
-	typePattern   = regexp.MustCompile(`^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.[a-z0-9]+$`)
 	emailPattern  = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 )
-
-// validRelease accepts the image tags whose image the ECR lifecycle policy
-// can protect while a stack references them (imagetag.KeepTag): a longer tag
-// leaves no room for keep-<release>, and a keep- tag is no release.
-func validRelease(release string) bool {
-	return imagetag.CheckRelease(release) == nil
-}
 
 // imageArgs is the image component of a tier, as far as config decides it.
 func imageArgs(env, tier string, keep *int) image.ImageArgs {
@@ -227,12 +219,6 @@ type Capacity struct {
 	Desired int `json:"desired"`
 }
 
-func (ch *checker) capacity(key string, c Capacity, hardMax int) {
-	if c.Min < 0 || c.Max > hardMax || c.Min > c.Desired || c.Desired > c.Max {
-		ch.fail(key, c, fmt.Sprintf("0 <= min <= desired <= max <= %d", hardMax))
-	}
-}
-
 // ScheduleConfig is time-based capacity for every copy of a service that
 // has capacity (see BaseConfig.Schedules).
 type ScheduleConfig struct {
@@ -304,29 +290,33 @@ func (c CopyConfig) scaling() *asgpool.TargetTracking {
 	return &asgpool.TargetTracking{Metric: c.Scaling.Metric, TargetValue: c.Scaling.Target}
 }
 
-const maxPoolSize = 100
+// copyIdentity is who a copy's components are declared for.
+func copyIdentity(id topology.Identity) contract.Identity {
+	return contract.Identity{Env: id.Env, Service: id.Service, Color: id.Color, Tags: map[string]string{contract.TagTier: contract.TierCopy}}
+}
+
+// poolArgs is a copy's AsgPool, as far as config decides it.
+func (c CopyConfig) poolArgs(id topology.Identity) asgpool.AsgPoolArgs {
+	return asgpool.AsgPoolArgs{
+		Identity: copyIdentity(id), Release: c.Release, InstanceType: c.InstanceType, MinAZs: topology.MinAZs(id.Env),
+		MinSize: c.Capacity.Min, MaxSize: c.Capacity.Max, DesiredCapacity: c.Capacity.Desired,
+		Scaling: c.scaling(),
+	}
+}
 
 // Validate checks a copy's config.
 func (c CopyConfig) Validate(id topology.Identity) error {
 	ch := newChecker(id.Name)
-	if !validRelease(c.Release) {
-		ch.fail("copy.release", c.Release, imagetag.ReleaseAccepted)
-	}
-	ch.capacity("copy.capacity", c.Capacity, maxPoolSize)
-	if !typePattern.MatchString(c.InstanceType) {
-		ch.fail("copy.instanceType", c.InstanceType, "an EC2 instance type such as c6i.large")
-	}
-	if s := c.scaling(); s != nil {
-		ch.component("asgpool", s.Validate(), map[string]string{"Metric": "copy.scaling.metric", "TargetValue": "copy.scaling.target"})
-	}
+	ch.component("asgpool", c.poolArgs(id).Validate(), map[string]string{
+		"Release": "copy.release", "InstanceType": "copy.instanceType", "MinSize/DesiredCapacity/MaxSize": "copy.capacity",
+		"Scaling.Metric": "copy.scaling.metric", "Scaling.TargetValue": "copy.scaling.target",
+	})
 	ch.component("loadbalancer", c.alarms().Validate(), map[string]string{
 		"ErrorRatePercent": "copy.alarms.errorRatePercent", "UnhealthyHosts": "copy.alarms.unhealthyHosts",
 		"P99LatencySeconds": "copy.alarms.p99LatencySeconds", "EvaluationMinutes": "copy.alarms.evaluationMinutes",
 	})
 	return ch.err()
 }
-
-var schedulePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,40}$`)
 
 // scheduleArgs is the AsgPool schedule of a configured one.
 func scheduleArgs(s ScheduleConfig) asgpool.Schedule {
@@ -339,15 +329,11 @@ func scheduleArgs(s ScheduleConfig) asgpool.Schedule {
 }
 
 func (ch *checker) schedule(key string, s ScheduleConfig) {
-	if !schedulePattern.MatchString(s.Name) {
-		ch.fail(key+".name", s.Name, "a lowercase name of letters, digits and '-'")
-	}
 	// The AsgPool reads "" as UTC; written out, it is a time zone left
 	// blank, not one chosen.
 	if s.TimeZone != nil && *s.TimeZone == "" {
 		ch.fail(key+".timeZone", "", "an IANA time zone such as Europe/Berlin; leave timeZone out for UTC")
 	}
-	ch.capacity(key+".capacity", s.Capacity, maxPoolSize)
 	ch.component("asgpool", scheduleArgs(s).Validate(), map[string]string{
 		"Name": key + ".name", "Recurrence": key + ".recurrence", "TimeZone": key + ".timeZone",
 		"MinSize/DesiredCapacity/MaxSize": key + ".capacity",
@@ -404,20 +390,26 @@ func fleetArgs(env string, c TranscodersConfig, release string, draining bool) t
 	}
 }
 
-// Validate checks the transcoder fleet's config.
+// fleetKeys maps the fields of a fleet's args to the transcoders keys.
+var fleetKeys = map[string]string{
+	"InstanceTypes": "transcoders.instanceTypes", "OnDemandBaseCapacity": "transcoders.onDemandBase",
+	"OnDemandPercentageAboveBase": "transcoders.onDemandPercentageAboveBase",
+	"MinSize":                     "transcoders.capacity.min", "MinSize/DesiredCapacity/MaxSize": "transcoders.capacity",
+	"JobHeartbeatSeconds": "transcoders.jobHeartbeatSeconds", "AverageJobSeconds": "transcoders.averageJobSeconds",
+	"AcceptableLatencySeconds": "transcoders.acceptableLatencySeconds",
+}
+
+// Validate checks the transcoder fleet's config: which releases run and
+// how many drain are the stack's rules, everything a fleet takes is the
+// fleet component's.
 func (c TranscodersConfig) Validate(id topology.Identity) error {
 	ch := newChecker(id.Name)
-	if !validRelease(c.Active) {
-		ch.fail("transcoders.active", c.Active, imagetag.ReleaseAccepted)
-	}
 	switch {
 	case c.Warming == "":
 	case c.Warming == c.Active:
 		ch.fail("transcoders.warming", c.Warming, "a release other than the active one ("+c.Active+")")
 	case slices.Contains(c.Draining, c.Warming):
 		ch.fail("transcoders.warming", c.Warming, "a release that is not draining")
-	case !validRelease(c.Warming):
-		ch.fail("transcoders.warming", c.Warming, imagetag.ReleaseAccepted)
 	}
 	seen := map[string]bool{}
 	for i, r := range c.Draining {
@@ -427,8 +419,6 @@ func (c TranscodersConfig) Validate(id topology.Identity) error {
 			ch.fail(key, r, "releases other than the active one ("+c.Active+"); a release is either active or draining")
 		case seen[r]:
 			ch.fail(key, r, "each draining release once")
-		case !validRelease(r):
-			ch.fail(key, r, imagetag.ReleaseAccepted)
 		}
 		seen[r] = true
 	}
@@ -436,21 +426,24 @@ func (c TranscodersConfig) Validate(id topology.Identity) error {
 	if len(c.Draining) > c.MaxDraining {
 		ch.fail("transcoders.draining", c.Draining, fmt.Sprintf("at most maxDraining (%d) releases; remove drained ones with `infra roll --gc`", c.MaxDraining))
 	}
-	ch.capacity("transcoders.capacity", c.Capacity, maxPoolSize)
-	if c.OnDemandBase != nil {
-		if id.Env == "prod" && *c.OnDemandBase < 1 {
-			ch.fail("transcoders.onDemandBase", *c.OnDemandBase, "at least 1 in prod, so a spot drought never stops transcoding")
-		}
-		ch.intRange("transcoders.onDemandBase", *c.OnDemandBase, 0, c.Capacity.Max)
+	if least := contract.MinOnDemandBaseCapacity(id.Env); c.OnDemandBase != nil && *c.OnDemandBase < least {
+		ch.fail("transcoders.onDemandBase", *c.OnDemandBase, fmt.Sprintf("at least %d in %s, so a spot drought never stops transcoding", least, id.Env))
 	}
-	// The active fleet (and a warming one, the same but for its release)
-	// checks what the draining ones do and more.
-	ch.component("transcoderfleet", fleetArgs(id.Env, c, c.Active, false).Validate(), map[string]string{
-		"InstanceTypes": "transcoders.instanceTypes", "OnDemandBaseCapacity": "transcoders.onDemandBase",
-		"OnDemandPercentageAboveBase": "transcoders.onDemandPercentageAboveBase", "MinSize": "transcoders.capacity.min",
-		"JobHeartbeatSeconds": "transcoders.jobHeartbeatSeconds", "AverageJobSeconds": "transcoders.averageJobSeconds",
-		"AcceptableLatencySeconds": "transcoders.acceptableLatencySeconds",
-	})
+	// Every release is a fleet: the active one (and a warming one, the
+	// same but for its release) checks what the draining ones do and more.
+	releases := map[string]string{"transcoders.active": c.Active}
+	if c.Warming != "" {
+		releases["transcoders.warming"] = c.Warming
+	}
+	for i, r := range c.Draining {
+		releases[fmt.Sprintf("transcoders.draining[%d]", i)] = r
+	}
+	for _, key := range slices.Sorted(maps.Keys(releases)) {
+		keys := maps.Clone(fleetKeys)
+		keys["Release"] = key
+		draining := strings.HasPrefix(key, "transcoders.draining")
+		ch.component("transcoderfleet", fleetArgs(id.Env, c, releases[key], draining).Validate(), keys)
+	}
 	return ch.err()
 }
 
@@ -507,7 +500,7 @@ func (c DNSConfig) Validate(id topology.Identity) error {
 		if _, err := time.Parse(time.RFC3339, p.SwappedAt); err != nil {
 			ch.fail("previous."+svc+".swappedAt", p.SwappedAt, "an RFC 3339 time such as 2026-11-22T10:00:00Z")
 		}
-		if p.Release != "" && !validRelease(p.Release) {
+		if p.Release != "" && imagetag.CheckRelease(p.Release) != nil {
 			ch.fail("previous."+svc+".release", p.Release, "the image tag the previous color ran")
 		}
 	}

@@ -98,8 +98,9 @@ func (c *checker) oneOf(key, v string, accepted ...string) {
 }
 
 // component maps the fields a component's Validate refused onto the config
-// keys they come from. keys maps an Args field to its key; an index after
-// the field carries over ("InstanceTypes[2]" is transcoders.instanceTypes[2]).
+// keys they come from. keys maps an Args field ("Scaling.Metric") to its
+// key, or the field a value is part of to the key of the whole, the index
+// after it carried over ("InstanceTypes[2]" is transcoders.instanceTypes[2]).
 // A Pulumi input left unset is no config problem: the stack sets it from
 // other resources once they exist. A field no config key sets is a bug of
 // the stack, not a config problem.
@@ -108,12 +109,13 @@ func (c *checker) component(name string, refused error, keys map[string]string) 
 		if fe.Input {
 			continue
 		}
-		key, ok := keys[fe.Base()]
-		if !ok {
+		if key, ok := keys[fe.Field]; ok {
+			c.fail(key, fe.Value, fe.Accepted)
+		} else if key, ok := keys[fe.Base()]; ok {
+			c.fail(key+fe.Rest(), fe.Value, fe.Accepted)
+		} else {
 			c.errs = append(c.errs, fmt.Errorf("stack %s: %s refuses %w, and no config key sets %s", c.stack, name, fe, fe.Field))
-			continue
 		}
-		c.fail(key+fe.Rest(), fe.Value, fe.Accepted)
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 
 	"github.com/video-platform/video-platform/components/asgpool"
 	"github.com/video-platform/video-platform/components/loadbalancer"
-	"github.com/video-platform/video-platform/internal/contract"
 )
 
 // CopyStack is what one copy of a service declared.
@@ -31,10 +30,8 @@ func Copy(ctx *pulumi.Context, id topology.Identity, cfg CopyConfig) (*CopyStack
 	svc := topology.Services[id.Service]
 	tier := base.Tiers[id.Service]
 	name := id.Service + "-" + id.Color
-	identity := contract.Identity{Env: id.Env, Service: id.Service, Color: id.Color, Tags: map[string]string{contract.TagTier: contract.TierCopy}}
-
 	lbArgs := &loadbalancer.LoadBalancerArgs{
-		Identity:                   identity,
+		Identity:                   copyIdentity(id),
 		VpcID:                      pulumi.String(base.VpcID),
 		SubnetIDs:                  pulumi.ToStringArray(base.PublicSubnetIDs),
 		MinAZs:                     topology.MinAZs(id.Env),
@@ -56,23 +53,24 @@ func Copy(ctx *pulumi.Context, id topology.Identity, cfg CopyConfig) (*CopyStack
 		return nil, err
 	}
 
-	scaling := cfg.scaling()
-	if scaling == nil {
-		scaling = &asgpool.TargetTracking{Metric: svc.DefaultScalingMetric, TargetValue: svc.DefaultScalingTarget}
+	// The pool as config decides it (what LoadCopyConfig validated), with
+	// what the service, the base stack and the load balancer add.
+	poolArgs := cfg.poolArgs(id)
+	if poolArgs.Scaling == nil {
+		poolArgs.Scaling = &asgpool.TargetTracking{Metric: svc.DefaultScalingMetric, TargetValue: svc.DefaultScalingTarget}
 	}
-	if scaling.Metric == asgpool.MetricALBRequests {
-		scaling.ResourceLabel = pulumi.Sprintf("%s/%s", lb.ARNSuffix, lb.TargetGroupARNSuffix)
+	if poolArgs.Scaling.Metric == asgpool.MetricALBRequests {
+		poolArgs.Scaling.ResourceLabel = pulumi.Sprintf("%s/%s", lb.ARNSuffix, lb.TargetGroupARNSuffix)
 	}
 	// Schedules belong to the service, so both copies get the same ones and
 	// the copy a swap makes live keeps them; an idle copy gets none, because
 	// a scheduled action would wake it with instances nobody sends traffic to.
-	var schedules []asgpool.Schedule
 	if cfg.Capacity.Max > 0 {
 		for _, s := range base.Schedules[id.Service] {
-			schedules = append(schedules, scheduleArgs(s))
+			poolArgs.Schedules = append(poolArgs.Schedules, scheduleArgs(s))
 		}
 	}
-	environment := pulumi.StringMap{
+	poolArgs.Environment = pulumi.StringMap{
 		"SERVICE_COLOR": pulumi.String(id.Color),
 		"JOB_QUEUE_URL": pulumi.String(base.Queue.URL),
 		// The name that reaches this copy whatever DNS says is live. The
@@ -81,23 +79,15 @@ func Copy(ctx *pulumi.Context, id topology.Identity, cfg CopyConfig) (*CopyStack
 		// across a swap" in docs/operations.md).
 		"DIRECT_HOSTNAME": pulumi.String(directHostname(id.Color, defaultHostname(id.Service, base.Domain))),
 	}
-	pool, err := asgpool.NewAsgPool(ctx, name, &asgpool.AsgPoolArgs{
-		Identity: identity, Release: cfg.Release,
-		ImageRepositoryURL:  pulumi.String(tier.RepositoryURL),
-		ContainerPort:       svc.Port,
-		Environment:         environment,
-		AmiID:               pulumi.String(base.AmiID),
-		InstanceType:        cfg.InstanceType,
-		SecurityGroupIDs:    pulumi.StringArray{pulumi.String(tier.InstanceSecurityGroupID)},
-		InstanceProfileName: pulumi.String(tier.InstanceProfileName),
-		SubnetIDs:           pulumi.ToStringArray(base.PrivateSubnetIDs),
-		MinAZs:              topology.MinAZs(id.Env),
-		MinSize:             cfg.Capacity.Min, MaxSize: cfg.Capacity.Max, DesiredCapacity: cfg.Capacity.Desired,
-		TargetGroupARNs: pulumi.StringArray{lb.TargetGroupARN},
-		LifecycleHook:   &asgpool.LifecycleHook{HeartbeatSeconds: svc.DrainHeartbeatSeconds},
-		Schedules:       schedules,
-		Scaling:         scaling,
-	})
+	poolArgs.ImageRepositoryURL = pulumi.String(tier.RepositoryURL)
+	poolArgs.ContainerPort = svc.Port
+	poolArgs.AmiID = pulumi.String(base.AmiID)
+	poolArgs.SecurityGroupIDs = pulumi.StringArray{pulumi.String(tier.InstanceSecurityGroupID)}
+	poolArgs.InstanceProfileName = pulumi.String(tier.InstanceProfileName)
+	poolArgs.SubnetIDs = pulumi.ToStringArray(base.PrivateSubnetIDs)
+	poolArgs.TargetGroupARNs = pulumi.StringArray{lb.TargetGroupARN}
+	poolArgs.LifecycleHook = &asgpool.LifecycleHook{HeartbeatSeconds: svc.DrainHeartbeatSeconds}
+	pool, err := asgpool.NewAsgPool(ctx, name, &poolArgs)
 	if err != nil {
 		return nil, err
 	}

@@ -485,7 +485,7 @@ func (a AsgPoolArgs) Validate() error {
 func (a AsgPoolArgs) validateInstances(errs *field.List) {
 	if a.MixedInstances == nil {
 		if !contract.InstanceTypePattern.MatchString(a.InstanceType) {
-			errs.Add("InstanceType", a.InstanceType, contract.InstanceTypeAccepted+" (required unless MixedInstances is set)")
+			errs.Add("InstanceType", a.InstanceType, contract.InstanceTypeAccepted)
 		}
 		return
 	}
