@@ -260,6 +260,16 @@ func (c Config) level(r Rule) Level {
 	return r.DefaultLevel(c.Env)
 }
 
+// Settings returns the thresholds the rule named name runs with under c:
+// its defaults for c.Env with c's overrides applied.
+func (c Config) Settings(name string) (Settings, error) {
+	r, ok := Lookup(name)
+	if !ok {
+		return Settings{}, fmt.Errorf("unknown rule %q; accepted rules: %s", name, strings.Join(ruleNames(), ", "))
+	}
+	return c.settings(r)
+}
+
 func (c Config) settings(r Rule) (Settings, error) {
 	s := Settings{Env: c.Env, values: make(map[string]any, len(r.Params))}
 	for _, p := range r.Params {
