@@ -19,6 +19,7 @@ import (
 
 	"github.com/video-platform/video-platform/components/image"
 	"github.com/video-platform/video-platform/components/queue"
+	"github.com/video-platform/video-platform/internal/contract"
 )
 
 // Tiers are the instance roles of an env: the blue-green services and the
@@ -62,7 +63,7 @@ type BaseStack struct {
 
 // commonTags are the tags every resource of a stack carries.
 func commonTags(env, service string) pulumi.StringMap {
-	return pulumi.StringMap{"env": pulumi.String(env), "service": pulumi.String(service), "managed-by": pulumi.String("pulumi")}
+	return pulumi.ToStringMap(contract.Identity{Env: env, Service: service}.ChildTags(nil))
 }
 
 // Base declares an env's shared foundation: network, security groups,
@@ -190,7 +191,7 @@ func (b *BaseStack) securityGroups(ctx *pulumi.Context, env string) error {
 		var ingress ec2.SecurityGroupIngressArray
 		if svc, ok := topology.Services[tier]; ok {
 			lbTags := commonTags(env, tier)
-			lbTags["role"] = pulumi.String("load-balancer")
+			lbTags[contract.TagRole] = pulumi.String(contract.RoleLoadBalancer)
 			lb, err := ec2.NewSecurityGroup(ctx, tier+"-lb", &ec2.SecurityGroupArgs{
 				NamePrefix:  pulumi.String(env + "-" + tier + "-lb-"),
 				Description: pulumi.String("Load balancers of " + tier + ": HTTP and HTTPS from the internet"),
@@ -215,7 +216,7 @@ func (b *BaseStack) securityGroups(ctx *pulumi.Context, env string) error {
 			}}
 		}
 		instTags := commonTags(env, tier)
-		instTags["role"] = pulumi.String("instances")
+		instTags[contract.TagRole] = pulumi.String(contract.RoleInstances)
 		inst, err := ec2.NewSecurityGroup(ctx, tier+"-instances", &ec2.SecurityGroupArgs{
 			NamePrefix:  pulumi.String(env + "-" + tier + "-instances-"),
 			Description: pulumi.String("Instances of " + tier + ": no inbound access but from their load balancers"),
