@@ -172,6 +172,8 @@ func TestComponentRefusalsAreCaughtByTheConfig(t *testing.T) {
 	types := func(list ...string) map[string]any {
 		return edit(transcoderValues(), "transcoders", func(m map[string]any) { m["instanceTypes"] = list })
 	}
+	tr := func(mut func(m map[string]any)) map[string]any { return edit(transcoderValues(), "transcoders", mut) }
+	longName := strings.Repeat("n", 65)
 	longHost := strings.Repeat("a.", 123) + "com"
 	longDomain := strings.Repeat("a.", 118) + "com"
 	e.refuse(t, []refusedCase{
@@ -197,24 +199,9 @@ func TestComponentRefusalsAreCaughtByTheConfig(t *testing.T) {
 			`stack prod: config video-platform:domain.name = "` + longDomain + `" is not accepted; accepted: a domain under which recorder.` + longDomain + ` is a hostname`},
 		{"more zones than the region has", "prod", edit(base, "network", func(m map[string]any) { m["azCount"] = 5 }),
 			"stack prod: config video-platform:network.azCount = 5 is not accepted; accepted: at most the 4 zones the region offers (us-east-1a, us-east-1b, us-east-1c, us-east-1d)"},
-	})
-}
-
-// The ranges and patterns below are the components' own: the stacks map
-// their config onto the components' Args and validate it with the
-// components' Validate, naming their own key.
-func TestRangesMovedIntoComponentsNameTheKey(t *testing.T) {
-	e := newEnvRender(t, "prod")
-	e.upToDNS(true)
-	base := baseValues("prod")
-	schedule := func(field string, v any) map[string]any {
-		s := peakSchedule()
-		s[field] = v
-		return with(base, "schedules", map[string]any{"web": []any{s}})
-	}
-	tr := func(mut func(m map[string]any)) map[string]any { return edit(transcoderValues(), "transcoders", mut) }
-	longName := strings.Repeat("n", 65)
-	e.refuse(t, []refusedCase{
+		// The ranges and patterns below are the components' own too: the
+		// stacks map their config onto the Args and validate it with the
+		// components' Validate, naming their own key.
 		{"a copy above the pool's largest size", "prod-web-blue", copyValues("r3", 1, 1001, 1),
 			`stack prod-web-blue: config video-platform:copy.capacity = {"min":1,"max":1001,"desired":1} is not accepted; accepted: 0 <= min <= desired <= max <= 1000`},
 		{"an instance type without a generation", "prod-web-blue", edit(copyValues("r3", 1, 2, 1), "copy", func(m map[string]any) { m["instanceType"] = "m.large" }),

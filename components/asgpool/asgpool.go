@@ -18,6 +18,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumix"
 
+	"github.com/video-platform/video-platform/components/internal/outputs"
 	"github.com/video-platform/video-platform/internal/contract"
 )
 
@@ -59,16 +60,16 @@ type AsgPool struct {
 	ScalingPolicy *autoscaling.Policy
 
 	// GroupName is the Auto Scaling group's generated name.
-	GroupName pulumi.StringOutput
+	GroupName pulumi.StringOutput `pulumi:"groupName"`
 	// GroupARN is the Auto Scaling group's ARN.
-	GroupARN pulumi.StringOutput
+	GroupARN pulumi.StringOutput `pulumi:"groupArn"`
 	// LaunchTemplateID is the launch template's ID.
-	LaunchTemplateID pulumi.StringOutput
+	LaunchTemplateID pulumi.StringOutput `pulumi:"launchTemplateId"`
 	// LaunchTemplateLatestVersion is the launch template version the group
 	// is pinned to.
-	LaunchTemplateLatestVersion pulumi.IntOutput
+	LaunchTemplateLatestVersion pulumi.IntOutput `pulumi:"launchTemplateLatestVersion"`
 	// LogGroupName is the CloudWatch Logs group the containers log to.
-	LogGroupName pulumi.StringOutput
+	LogGroupName pulumi.StringOutput `pulumi:"logGroupName"`
 }
 
 // NewAsgPool declares the pool. It validates every argument before it
@@ -89,13 +90,7 @@ func NewAsgPool(ctx *pulumi.Context, name string, args *AsgPoolArgs, opts ...pul
 	if err := comp.build(ctx, name, a); err != nil {
 		return nil, fmt.Errorf("asgpool %q: %w", name, err)
 	}
-	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"groupName":                   comp.GroupName,
-		"groupArn":                    comp.GroupARN,
-		"launchTemplateId":            comp.LaunchTemplateID,
-		"launchTemplateLatestVersion": comp.LaunchTemplateLatestVersion,
-		"logGroupName":                comp.LogGroupName,
-	}); err != nil {
+	if err := outputs.Register(ctx, comp); err != nil {
 		return nil, fmt.Errorf("asgpool %q: %w", name, err)
 	}
 	return comp, nil

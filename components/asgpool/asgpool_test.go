@@ -518,16 +518,8 @@ func TestValidateTakesRawArgs(t *testing.T) {
 
 // The children are fields of the component, as awsx exposes them.
 func TestChildrenAreExposed(t *testing.T) {
-	var got *AsgPool
-	offlinetest.Run(t, pools.Stack, func(ctx *pulumi.Context) (pulumi.Map, error) {
-		var err error
-		if got, err = NewAsgPool(ctx, "web-blue", webArgs()); err != nil {
-			return nil, err
-		}
-		return pulumi.Map{"group": got.Group.Arn, "lt": got.LaunchTemplate.LatestVersion, "logs": got.LogGroup.Arn,
-			"schedule": got.Schedules[0].Recurrence, "policy": got.ScalingPolicy.Arn}, nil
-	})
-	require.NotNil(t, got, "declared")
+	got, _ := pools.Declared(t, "web-blue", webArgs())
+	offlinetest.Exposes(t, got, "Group", "LaunchTemplate", "LogGroup", "Schedules", "ScalingPolicy")
 	assert.Len(t, got.Schedules, 1, "one scheduled action per schedule")
 }
 

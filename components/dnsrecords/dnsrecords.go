@@ -9,6 +9,8 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/video-platform/video-platform/components/internal/outputs"
 )
 
 // byWeight orders the target colors by weight, highest first, then by
@@ -163,12 +165,7 @@ func NewDNSRecords(ctx *pulumi.Context, name string, args *DNSRecordsArgs, opts 
 	comp.FQDNs = fqdns.ToStringArrayOutput()
 	comp.DirectNames = direct.ToStringMapOutput()
 	comp.Weights = weights.ToIntMapOutput()
-	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"hostname":    comp.Hostname,
-		"fqdns":       comp.FQDNs,
-		"directNames": comp.DirectNames,
-		"weights":     comp.Weights,
-	}); err != nil {
+	if err := outputs.Register(ctx, comp); err != nil {
 		return nil, fmt.Errorf("dnsrecords %q: %w", name, err)
 	}
 	return comp, nil

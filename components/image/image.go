@@ -30,6 +30,7 @@ import (
 	"github.com/pulumi/pulumi-docker/sdk/v4/go/docker"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/video-platform/video-platform/components/internal/outputs"
 	"github.com/video-platform/video-platform/internal/imagetag"
 )
 
@@ -48,18 +49,18 @@ type Image struct {
 	Image *docker.Image
 
 	// RepositoryURL is the repository's URL, <registry>/<name>.
-	RepositoryURL pulumi.StringOutput
+	RepositoryURL pulumi.StringOutput `pulumi:"repositoryUrl"`
 	// RepositoryARN is the repository's ARN, for IAM pull permissions.
-	RepositoryARN pulumi.StringOutput
+	RepositoryARN pulumi.StringOutput `pulumi:"repositoryArn"`
 	// RepositoryName is the repository's name.
-	RepositoryName pulumi.StringOutput
+	RepositoryName pulumi.StringOutput `pulumi:"repositoryName"`
 	// ImageRef is what to deploy. For a build it is <repositoryUrl>:<Release>
 	// taken from the pushed image, so it resolves only after the push; the
 	// tag is as stable as a digest because the repository's tags are
 	// immutable. For ImageReference it is that reference as is. Otherwise it
 	// is <repositoryUrl>:<Release> when Release is set, else the repository
 	// URL.
-	ImageRef pulumi.StringOutput
+	ImageRef pulumi.StringOutput `pulumi:"imageRef"`
 }
 
 // lifecyclePolicy is an ECR lifecycle policy document.
@@ -193,12 +194,7 @@ func NewImage(ctx *pulumi.Context, name string, args *ImageArgs, opts ...pulumi.
 	comp.RepositoryARN = repo.Arn
 	comp.RepositoryName = repo.Name
 	comp.ImageRef = ref
-	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"repositoryUrl":  comp.RepositoryURL,
-		"repositoryArn":  comp.RepositoryARN,
-		"repositoryName": comp.RepositoryName,
-		"imageRef":       comp.ImageRef,
-	}); err != nil {
+	if err := outputs.Register(ctx, comp); err != nil {
 		return nil, fmt.Errorf("image %q: %w", name, err)
 	}
 	return comp, nil

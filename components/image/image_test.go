@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -207,13 +206,6 @@ func TestNilArgs(t *testing.T) {
 func TestChildrenAreExposed(t *testing.T) {
 	args := validArgs()
 	args.Release, args.BuildContext = "v1", "."
-	var got *Image
-	offlinetest.Run(t, images.Stack, func(ctx *pulumi.Context) (pulumi.Map, error) {
-		var err error
-		if got, err = NewImage(ctx, "recorder", args); err != nil {
-			return nil, err
-		}
-		return pulumi.Map{"repo": got.Repository.Arn, "policy": got.LifecyclePolicy.Policy, "image": got.Image.ImageName}, nil
-	})
-	require.NotNil(t, got, "declared")
+	got, _ := images.Declared(t, "recorder", args)
+	offlinetest.Exposes(t, got, "Repository", "LifecyclePolicy", "Image")
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lb"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/video-platform/video-platform/components/internal/outputs"
 	"github.com/video-platform/video-platform/internal/contract"
 )
 
@@ -185,17 +186,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 	comp.HTTPSListenerARN = https.Arn
 	comp.SecurityGroupIDs = sgIDs
 	comp.Alarms = names.ToStringMapOutput()
-	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"dnsName":              comp.DNSName,
-		"zoneId":               comp.ZoneID,
-		"arn":                  comp.ARN,
-		"arnSuffix":            comp.ARNSuffix,
-		"targetGroupArn":       comp.TargetGroupARN,
-		"targetGroupArnSuffix": comp.TargetGroupARNSuffix,
-		"httpsListenerArn":     comp.HTTPSListenerARN,
-		"securityGroupIds":     comp.SecurityGroupIDs,
-		"alarms":               comp.Alarms,
-	}); err != nil {
+	if err := outputs.Register(ctx, comp); err != nil {
 		return nil, fmt.Errorf("loadbalancer %q: %w", name, err)
 	}
 	return comp, nil

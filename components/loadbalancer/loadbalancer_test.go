@@ -127,17 +127,8 @@ func TestWebDefaults(t *testing.T) {
 // caller can hang more on them (a listener rule, an alarm) or read any of
 // their outputs.
 func TestChildrenAreExposed(t *testing.T) {
-	var got *LoadBalancer
-	offlinetest.Run(t, loadBalancers.Stack, func(ctx *pulumi.Context) (pulumi.Map, error) {
-		var err error
-		got, err = NewLoadBalancer(ctx, "web-blue", validArgs())
-		if err != nil {
-			return nil, err
-		}
-		return pulumi.Map{"alb": got.LoadBalancer.Arn, "tg": got.TargetGroup.Port, "https": got.HTTPSListener.Port,
-			"http": got.HTTPListener.Port, "alarm": got.MetricAlarms[AlarmP99Latency].Threshold}, nil
-	})
-	require.NotNil(t, got, "declared")
+	got, _ := loadBalancers.Declared(t, "web-blue", validArgs())
+	offlinetest.Exposes(t, got, "LoadBalancer", "TargetGroup", "HTTPSListener", "HTTPListener", "MetricAlarms")
 	assert.Len(t, got.MetricAlarms, 3, "the three alarms")
 }
 

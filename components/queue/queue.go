@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/video-platform/video-platform/components/internal/outputs"
 	"github.com/video-platform/video-platform/internal/contract"
 )
 
@@ -32,17 +33,17 @@ type Queue struct {
 	DeadLetterAlarm *cloudwatch.MetricAlarm
 
 	// QueueURL is the main queue's URL, which producers and workers use.
-	QueueURL pulumi.StringOutput
+	QueueURL pulumi.StringOutput `pulumi:"queueUrl"`
 	// QueueARN is the main queue's ARN, for IAM policies and event sources.
-	QueueARN pulumi.StringOutput
+	QueueARN pulumi.StringOutput `pulumi:"queueArn"`
 	// QueueName is the main queue's physical name (generated from a prefix).
-	QueueName pulumi.StringOutput
+	QueueName pulumi.StringOutput `pulumi:"queueName"`
 	// DlqURL is the dead-letter queue's URL.
-	DlqURL pulumi.StringOutput
+	DlqURL pulumi.StringOutput `pulumi:"dlqUrl"`
 	// DlqARN is the dead-letter queue's ARN.
-	DlqARN pulumi.StringOutput
+	DlqARN pulumi.StringOutput `pulumi:"dlqArn"`
 	// DlqName is the dead-letter queue's physical name.
-	DlqName pulumi.StringOutput
+	DlqName pulumi.StringOutput `pulumi:"dlqName"`
 }
 
 // redrivePolicy is the main queue's redrive policy document.
@@ -169,14 +170,7 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 	comp.DlqURL = dlq.Url
 	comp.DlqARN = dlq.Arn
 	comp.DlqName = dlq.Name
-	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"queueUrl":  comp.QueueURL,
-		"queueArn":  comp.QueueARN,
-		"queueName": comp.QueueName,
-		"dlqUrl":    comp.DlqURL,
-		"dlqArn":    comp.DlqARN,
-		"dlqName":   comp.DlqName,
-	}); err != nil {
+	if err := outputs.Register(ctx, comp); err != nil {
 		return nil, fmt.Errorf("queue %q: %w", name, err)
 	}
 	return comp, nil

@@ -89,16 +89,8 @@ func TestQueueRedrivesIntoDLQ(t *testing.T) {
 // The queues and alarms are fields of the component, as awsx exposes
 // children.
 func TestChildrenAreExposed(t *testing.T) {
-	var got *Queue
-	offlinetest.Run(t, queues.Stack, func(ctx *pulumi.Context) (pulumi.Map, error) {
-		var err error
-		if got, err = NewQueue(ctx, "transcode", validArgs()); err != nil {
-			return nil, err
-		}
-		return pulumi.Map{"queue": got.Queue.Arn, "dlq": got.DeadLetterQueue.Arn, "allow": got.RedriveAllowPolicy.QueueUrl,
-			"oldest": got.OldestMessageAlarm.Arn, "dlqAlarm": got.DeadLetterAlarm.Arn}, nil
-	})
-	require.NotNil(t, got, "declared")
+	got, _ := queues.Declared(t, "transcode", validArgs())
+	offlinetest.Exposes(t, got, "Queue", "DeadLetterQueue", "RedriveAllowPolicy", "OldestMessageAlarm", "DeadLetterAlarm")
 }
 
 func TestRedriveAllowPolicyLetsOnlyTheMainQueueIn(t *testing.T) {

@@ -287,15 +287,9 @@ func TestNilArgsAndPoolErrors(t *testing.T) {
 // The fleet's pool and backlog policy are fields of the component, as
 // awsx exposes children.
 func TestChildrenAreExposed(t *testing.T) {
-	var got *TranscoderFleet
-	offlinetest.Run(t, fleets.Stack, func(ctx *pulumi.Context) (pulumi.Map, error) {
-		var err error
-		if got, err = NewTranscoderFleet(ctx, "tc-v42", fleetArgs()); err != nil {
-			return nil, err
-		}
-		return pulumi.Map{"group": got.Pool.Group.Arn, "policy": got.BacklogPolicy.Arn}, nil
-	})
-	require.NotNil(t, got, "declared")
+	got, _ := fleets.Declared(t, "tc-v42", fleetArgs())
+	offlinetest.Exposes(t, got, "Pool", "BacklogPolicy")
+	offlinetest.Exposes(t, got.Pool, "Group", "LaunchTemplate")
 }
 
 func TestBacklogPolicyOwnsDesiredOnlyWhenActive(t *testing.T) {
