@@ -73,7 +73,7 @@ func DNS(ctx *pulumi.Context, id topology.Identity, cfg DNSConfig) (*DNSStack, e
 			if err != nil {
 				return nil, err
 			}
-			targets[svc][color] = dnsrecords.AliasTarget{DNSName: pulumi.String(c.LBDnsName), ZoneID: pulumi.String(c.LBZoneID)}
+			targets[svc][color] = dnsrecords.AliasTarget{DNSName: pulumi.String(c.LBDNSName), ZoneID: pulumi.String(c.LBZoneID)}
 			// Sending traffic to a copy that may have no instance takes the
 			// service down: a min of 0 lets scaling empty it, a desired of 0
 			// starts it empty, a max of 0 keeps it so.

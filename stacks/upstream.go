@@ -74,8 +74,8 @@ type CopyOutputs struct {
 	Release string `json:"release"`
 	// Capacity is its configured size.
 	Capacity Capacity `json:"capacity"`
-	// LBDnsName is its load balancer's DNS name.
-	LBDnsName string `json:"lbDnsName"`
+	// LBDNSName is its load balancer's DNS name.
+	LBDNSName string `json:"lbDnsName"`
 	// LBZoneID is its load balancer's canonical hosted zone.
 	LBZoneID string `json:"lbZoneId"`
 }
