@@ -419,8 +419,10 @@ func Render(comps []Component) []byte {
 	b.WriteString("# Components reference\n\n")
 	b.WriteString("Every component under `components/`: its inputs (the Args struct, which the\n" +
 		"constructor validates before declaring anything) and its outputs (the\n" +
-		"exported Output fields of the ComponentResource). Zero values mean the\n" +
-		"documented default. Generated from the source by `internal/docgen`.\n\n")
+		"exported fields of the ComponentResource: its children and its Output\n" +
+		"fields). Zero values mean the documented default. An embedded\n" +
+		"`contract.Identity` brings the fields `Env`, `Service`, `Color` and `Tags`\n" +
+		"(see `internal/contract`). Generated from the source by `internal/docgen`.\n\n")
 	b.WriteString("| component | type token | what |\n|---|---|---|\n")
 	for _, c := range comps {
 		fmt.Fprintf(&b, "| [`%s.%s`](#%s) | %s | %s |\n", c.Package, c.Type, anchor(c), code(c.TypeToken), cell(c.Synopsis))
