@@ -508,9 +508,6 @@ func (c DNSConfig) Validate(id topology.Identity) error {
 		if _, ok := topology.Services[svc]; !ok {
 			ch.fail("hostnames."+svc, c.Hostnames[svc], "a key per service: "+strings.Join(topology.ServiceNames(), ", "))
 		}
-		if !domainPattern.MatchString(c.Hostnames[svc]) {
-			ch.fail("hostnames."+svc, c.Hostnames[svc], "a lowercase DNS name")
-		}
 		ch.component("dnsrecords", dnsrecords.ValidateHostname(c.Hostnames[svc]), map[string]string{"Hostname": "hostnames." + svc})
 	}
 	return ch.err()

@@ -193,6 +193,8 @@ func TestComponentRefusalsAreCaughtByTheConfig(t *testing.T) {
 			`stack prod-transcoders: config video-platform:transcoders.instanceTypes[0] = "cx1.large" is not accepted; accepted: a compute-optimized type`},
 		{"active fleet at zero", "prod-transcoders", edit(transcoderValues(), "transcoders", func(m map[string]any) { m["capacity"] = map[string]any{"min": 0, "max": 10, "desired": 2} }),
 			"stack prod-transcoders: config video-platform:transcoders.capacity.min = 0 is not accepted; accepted: at least 1 for a fleet that takes jobs"},
+		{"a hostname with a capital", "prod-dns", map[string]any{"live": map[string]string{"web": "blue", "recorder": "blue"}, "hostnames": map[string]string{"web": "Web.example.com"}},
+			`stack prod-dns: config video-platform:hostnames.web = "Web.example.com" is not accepted; accepted: labels of 1 to 63 lowercase letters, digits and inner hyphens; "Web" is not one`},
 		{"hostname whose direct name is too long", "prod-dns", map[string]any{"live": map[string]string{"web": "blue", "recorder": "blue"}, "hostnames": map[string]string{"web": longHost}},
 			`stack prod-dns: config video-platform:hostnames.web = "` + longHost + `" is not accepted; accepted: a name whose direct name green.` + longHost + ` fits in 253 characters; it has 255`},
 		{"domain too long for its services", "prod", edit(base, "domain", func(m map[string]any) { m["name"] = longDomain }),
