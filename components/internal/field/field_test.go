@@ -33,12 +33,3 @@ func TestListCollectsEveryKindOfRejection(t *testing.T) {
 	assert.Equal(t, "SubnetIDs: 1 given is not accepted; accepted 2 to 6 subnet IDs", l[4].Error(), "a count prints as what was given")
 	assert.Equal(t, contract.FieldErrors(l.Err()), []contract.FieldError(l), "the error is made of the fields")
 }
-
-func TestNames(t *testing.T) {
-	assert.Empty(t, Names([2]string{"Env", "prod"}, [2]string{"Service", "web-2"}), "lowercase names with inner dashes pass")
-	assert.Equal(t, []Error{
-		{Field: "Env", Value: "", Accepted: NameAccepted},
-		{Field: "Service", Value: "Web", Accepted: NameAccepted},
-		{Field: "Tiers[1].Name", Value: "-web", Accepted: NameAccepted},
-	}, Names([2]string{"Env", ""}, [2]string{"Service", "Web"}, [2]string{"Tiers[1].Name", "-web"}), "each bad one, in order")
-}
