@@ -23,13 +23,9 @@ const (
 	dockerfileName        = "Dockerfile"
 )
 
-var (
-	// repositoryNamePattern is ECR's rule for repository names.
-	repositoryNamePattern = regexp.MustCompile(`^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
-	// platformPattern accepts os/arch with an optional variant, such as
-	// linux/amd64 or linux/arm/v7.
-	platformPattern = regexp.MustCompile(`^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$`)
-)
+// platformPattern accepts os/arch with an optional variant, such as
+// linux/amd64 or linux/arm/v7.
+var platformPattern = regexp.MustCompile(`^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$`)
 
 // ImageArgs configures a release artefact: an ECR repository and, optionally,
 // an image built from source and pushed to it.
@@ -98,8 +94,8 @@ func (a ImageArgs) Validate() error {
 	errs.Part("", a.Identity.Validate())
 	if n := len(a.RepositoryName); n < minRepositoryNameLength || n > maxRepositoryNameLength {
 		errs.Add("RepositoryName", a.RepositoryName, fmt.Sprintf("%d..%d characters; it has %d", minRepositoryNameLength, maxRepositoryNameLength, n))
-	} else if !repositoryNamePattern.MatchString(a.RepositoryName) {
-		errs.Add("RepositoryName", a.RepositoryName, "lowercase path segments matching "+repositoryNamePattern.String())
+	} else if !contract.RepositoryPattern.MatchString(a.RepositoryName) {
+		errs.Add("RepositoryName", a.RepositoryName, "lowercase path segments matching "+contract.RepositoryPattern.String())
 	}
 	errs.Range("KeepLastImages", *a.KeepLastImages, minKeepLastImages, maxKeepLastImages)
 	if a.Release != "" && imagetag.CheckRelease(a.Release) != nil {

@@ -1,9 +1,10 @@
 // Package contract states once what the components, the stacks and the
 // policy pack must agree on: the tag keys and role values that components
 // set and policies read, the tags a caller may not set, the TLS policies
-// listeners may use, the patterns of env and service names, releases and
-// instance types, the identity every component is declared with, and the
-// field error components report a rejected argument with.
+// listeners may use, the patterns of env and service names, releases,
+// instance types and ECR repositories, the identity every component is
+// declared with, and the field error components report a rejected argument
+// with.
 //
 // It is a leaf: it imports nothing from this module and no Pulumi SDK, so
 // the policy pack and the deploy tooling can share it cheaply.
@@ -93,6 +94,10 @@ var (
 	// family with a generation digit, a dot and a size, such as
 	// "m6i.large", "c7i-flex.xlarge" or "c7i.metal-24xl".
 	InstanceTypePattern = regexp.MustCompile(`^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.[a-z0-9][a-z0-9-]*$`)
+	// RepositoryPattern is ECR's rule for repository names: lowercase path
+	// segments such as "video-platform/prod/web". The image component
+	// creates the repository and the instance role pulls from it by name.
+	RepositoryPattern = regexp.MustCompile(`^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
 )
 
 // MaxNameLength is the longest env or service name.

@@ -61,6 +61,10 @@ func TestPatterns(t *testing.T) {
 	assert.Regexp(t, ReleasePattern, "2026.11.27-1", "a release")
 	assert.NotRegexp(t, ReleasePattern, "-r1", "a tag does not start with a dash")
 	assert.NotRegexp(t, ReleasePattern, strings.Repeat("r", 129), "at most 128 characters")
+	assert.Regexp(t, RepositoryPattern, "video-platform/prod/web", "a repository in path segments")
+	for _, bad := range []string{"", "Video/web", "video-platform/", "a//b", "a/-b"} {
+		assert.NotRegexp(t, RepositoryPattern, bad, "%q is no ECR repository name", bad)
+	}
 }
 
 func TestSSLPoliciesAndOnDemandBase(t *testing.T) {
