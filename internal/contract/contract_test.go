@@ -72,8 +72,8 @@ func TestSSLPoliciesAndOnDemandBase(t *testing.T) {
 	assert.Equal(t, DefaultSSLPolicy, p[0], "the default is the recommended policy, listed first")
 	p[0] = "ELBSecurityPolicy-2016-08"
 	assert.Equal(t, DefaultSSLPolicy, ModernSSLPolicies()[0], "a caller's change does not leak into the list")
-	assert.Equal(t, 1, MinOnDemandBaseCapacity(ProdEnv), "prod keeps an on-demand base")
-	assert.Equal(t, 0, MinOnDemandBaseCapacity("staging"), "staging may be all Spot")
+	assert.Equal(t, 1, MinOnDemandBaseCapacity(true), "a production env keeps an on-demand base")
+	assert.Equal(t, 0, MinOnDemandBaseCapacity(false), "another may be all Spot")
 	assert.Equal(t, []string{"blue", "green"}, Colors(), "the copies")
 }
 

@@ -270,7 +270,7 @@ func TestContractListsAreTheDefaults(t *testing.T) {
 	spot, ok := Lookup("spot-fleet-diversified")
 	require.True(t, ok, "rule exists")
 	for _, env := range []string{ProdEnv, "staging"} {
-		assert.Equal(t, contract.MinOnDemandBaseCapacity(env), spot.Params[1].Default(env), "the on-demand base of %s is the contract's", env)
+		assert.Equal(t, contract.MinOnDemandBaseCapacity(env == ProdEnv), spot.Params[1].Default(env), "the on-demand base of %s is the contract's", env)
 	}
 }
 
