@@ -102,8 +102,11 @@ func Base(ctx *pulumi.Context, id topology.Identity, cfg BaseConfig) (*BaseStack
 	var refused []error
 	for _, tier := range Tiers(id.Topology) {
 		roles[tier] = roleArgs(env, tier, region.Name, caller.AccountId, partition.Partition)
-		for _, fe := range roles[tier].Check() {
-			refused = append(refused, fmt.Errorf("stack %s: instance role %s: %w", id.Name, tier, fe))
+		for _, fe := range contract.FieldErrors(roles[tier].Validate()) {
+			// The queue's ARN is set once the queue is declared.
+			if !fe.Input {
+				refused = append(refused, fmt.Errorf("stack %s: instance role %s: %w", id.Name, tier, fe))
+			}
 		}
 	}
 	if err := errors.Join(refused...); err != nil {
@@ -130,7 +133,7 @@ func Base(ctx *pulumi.Context, id topology.Identity, cfg BaseConfig) (*BaseStack
 		return nil, err
 	}
 	for _, tier := range Tiers(id.Topology) {
-		if b.InstanceRoles[tier], err = newInstanceRole(ctx, roles[tier], b.Queue.QueueArn); err != nil {
+		if b.InstanceRoles[tier], err = newInstanceRole(ctx, roles[tier], b.Queue.QueueARN); err != nil {
 			return nil, err
 		}
 	}

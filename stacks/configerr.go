@@ -102,23 +102,34 @@ func (c *checker) oneOf(key, v string, accepted ...string) {
 // component maps the fields a component's Validate refused onto the config
 // keys they come from. keys maps an Args field ("Scaling.Metric") to its
 // key, or the field a value is part of to the key of the whole, the index
-// after it carried over ("InstanceTypes[2]" is transcoders.instanceTypes[2]).
-// A Pulumi input left unset is no config problem: the stack sets it from
-// other resources once they exist. A field no config key sets is a bug of
-// the stack, not a config problem.
+// or sub-field after it carried over ("InstanceTypes[2]" is
+// transcoders.instanceTypes[2], "Existing.PrivateSubnetIDs[2]" is
+// network.existing.privateSubnetIds[2]); the longest field that has a key
+// wins. A Pulumi input left unset is no config problem: the stack sets it
+// from other resources once they exist. A field no config key sets is a bug
+// of the stack, not a config problem.
 func (c *checker) component(name string, refused error, keys map[string]string) {
 	for _, fe := range contract.FieldErrors(refused) {
 		if fe.Input {
 			continue
 		}
-		if key, ok := keys[fe.Field]; ok {
+		if key, ok := configKey(fe.Field, keys); ok {
 			c.fail(key, fe.Value, fe.Accepted)
-		} else if key, ok := keys[fe.Base()]; ok {
-			c.fail(key+fe.Rest(), fe.Value, fe.Accepted)
 		} else {
 			c.errs = append(c.errs, fmt.Errorf("stack %s: %s refuses %w, and no config key sets %s", c.stack, name, fe, fe.Field))
 		}
 	}
+}
+
+// configKey is the config key of an Args field: the key of the field or of
+// the longest field it is part of, followed by what follows that field.
+func configKey(field string, keys map[string]string) (string, bool) {
+	for end := len(field); end > 0; end = strings.LastIndexAny(field[:end], "[.") {
+		if key, ok := keys[field[:end]]; ok {
+			return key + field[end:], true
+		}
+	}
+	return "", false
 }
 
 func (c *checker) err() error { return errors.Join(c.errs...) }
