@@ -125,25 +125,14 @@ func (c BaseConfig) Validate(id topology.Identity) error {
 	ch := newChecker(id.Name)
 	n := c.Network
 	ch.intRange("network.azCount", n.AzCount, id.MinAZs(), 6)
+	// The IDs of an adopted VPC and its subnets are the network component's
+	// to check (ch.network); how many subnets it needs is the env's.
 	if n.Existing != nil {
-		if !strings.HasPrefix(n.Existing.VpcID, "vpc-") {
-			ch.fail("network.existing.vpcId", n.Existing.VpcID, "a VPC ID such as vpc-0abc1234")
-		}
 		if len(n.Existing.PublicSubnetIDs) < n.AzCount {
 			ch.fail("network.existing.publicSubnetIds", n.Existing.PublicSubnetIDs, fmt.Sprintf("at least azCount (%d) subnet IDs, one per AZ", n.AzCount))
 		}
 		if len(n.Existing.PrivateSubnetIDs) < n.AzCount {
 			ch.fail("network.existing.privateSubnetIds", n.Existing.PrivateSubnetIDs, fmt.Sprintf("at least azCount (%d) subnet IDs, one per AZ", n.AzCount))
-		}
-		for _, list := range []struct {
-			key string
-			ids []string
-		}{{"publicSubnetIds", n.Existing.PublicSubnetIDs}, {"privateSubnetIds", n.Existing.PrivateSubnetIDs}} {
-			for i, s := range list.ids {
-				if !strings.HasPrefix(s, "subnet-") {
-					ch.fail(fmt.Sprintf("network.existing.%s[%d]", list.key, i), s, "a subnet ID such as subnet-0abc1234")
-				}
-			}
 		}
 		if n.Cidr != "" {
 			ch.fail("network.cidr", n.Cidr, "no cidr when network.existing adopts a VPC")

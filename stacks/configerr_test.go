@@ -209,6 +209,10 @@ func TestComponentRefusalsAreCaughtByTheConfig(t *testing.T) {
 			delete(m, "cidr")
 			m["existing"] = map[string]any{"vpcId": "vpc-1", "publicSubnetIds": []string{"subnet-1", "subnet-2", "subnet-3"}, "privateSubnetIds": []string{"subnet-4", "subnet-5", "subnet-6 "}}
 		}), `stack prod: config video-platform:network.existing.privateSubnetIds[2] = "subnet-6 " is not accepted; accepted: a subnet ID such as subnet-0abc1234`},
+		{"an adopted VPC for a public subnet", "prod", edit(base, "network", func(m map[string]any) {
+			delete(m, "cidr")
+			m["existing"] = map[string]any{"vpcId": "vpc-1", "publicSubnetIds": []string{"subnet-1", "vpc-2", "subnet-3"}, "privateSubnetIds": []string{"subnet-4", "subnet-5", "subnet-6"}}
+		}), `stack prod: config video-platform:network.existing.publicSubnetIds[1] = "vpc-2" is not accepted; accepted: a subnet ID such as subnet-0abc1234`},
 		// The ranges and patterns below are the components' own too: the
 		// stacks map their config onto the Args and validate it with the
 		// components' Validate, naming their own key.
