@@ -8,7 +8,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/video-platform/video-platform/components/asgpool"
+	"github.com/video-platform/video-platform/components/instancerole"
 	"github.com/video-platform/video-platform/components/loadbalancer"
+	"github.com/video-platform/video-platform/components/network"
 	"github.com/video-platform/video-platform/components/queue"
 	"github.com/video-platform/video-platform/components/transcoderfleet"
 	"github.com/video-platform/video-platform/internal/contract"
@@ -24,6 +26,20 @@ import (
 func TestComponentsPassThePolicyPack(t *testing.T) {
 	subnets := pulumi.StringArray{pulumi.String("subnet-a"), pulumi.String("subnet-b"), pulumi.String("subnet-c")}
 	res := offlinetest.Run(t, offline.Stack{Name: "prod-test"}, func(ctx *pulumi.Context) (pulumi.Map, error) {
+		if _, err := network.NewNetwork(ctx, "network", &network.NetworkArgs{
+			Identity: contract.Identity{Env: "prod", Service: "base"}, CIDR: "10.20.0.0/16",
+			AvailabilityZones: []string{"us-east-1a", "us-east-1b", "us-east-1c"},
+			Tiers:             []network.Tier{{Name: "web", Port: 8080}, {Name: "transcoder"}},
+		}); err != nil {
+			return nil, err
+		}
+		if _, err := instancerole.NewInstanceRole(ctx, "transcoder", &instancerole.InstanceRoleArgs{
+			Identity:  contract.Identity{Env: "prod", Service: "transcoder"},
+			Partition: "aws", Region: "us-east-1", Account: "123456789012", RepositoryName: "video-platform/prod/transcoder",
+			QueueAccess: instancerole.QueueConsume, QueueARN: pulumi.String("arn:aws:sqs:us-east-1:123456789012:jobs"),
+		}); err != nil {
+			return nil, err
+		}
 		alb, err := loadbalancer.NewLoadBalancer(ctx, "web-blue", &loadbalancer.LoadBalancerArgs{
 			Identity:  contract.Identity{Env: "prod", Service: "web", Color: "blue"},
 			VpcID:     pulumi.String("vpc-1"),
