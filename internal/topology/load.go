@@ -41,11 +41,11 @@ func FromProject(p *workspace.Project) (*Topology, error) {
 	}
 	raw, err := json.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("Pulumi.yaml: %s:%s: %w", ProjectName, ConfigKey, err)
+		return nil, fmt.Errorf("Pulumi.yaml: %s:%s: %w", ProjectName, ConfigKey, err) //nolint:staticcheck // ST1005: the message starts with the file's name, which is capitalized
 	}
 	t, err := Decode(string(raw))
 	if err != nil {
-		return nil, fmt.Errorf("Pulumi.yaml: %s:%s: %w", ProjectName, ConfigKey, err)
+		return nil, fmt.Errorf("Pulumi.yaml: %s:%s: %w", ProjectName, ConfigKey, err) //nolint:staticcheck // ST1005: the message starts with the file's name, which is capitalized
 	}
 	return t, nil
 }
