@@ -19,6 +19,7 @@ import (
 	"github.com/video-platform/video-platform/components/instancerole"
 	"github.com/video-platform/video-platform/components/network"
 	"github.com/video-platform/video-platform/components/queue"
+	"github.com/video-platform/video-platform/internal/contract"
 	"github.com/video-platform/video-platform/internal/topology"
 )
 
@@ -58,7 +59,7 @@ type BaseStack struct {
 
 // commonTags are the tags every resource of a stack carries.
 func commonTags(env, service string) pulumi.StringMap {
-	return pulumi.StringMap{"env": pulumi.String(env), "service": pulumi.String(service), "managed-by": pulumi.String("pulumi")}
+	return pulumi.ToStringMap(contract.Identity{Env: env, Service: service}.ChildTags(nil))
 }
 
 // Base declares an env's shared foundation: network, security groups,
@@ -101,8 +102,11 @@ func Base(ctx *pulumi.Context, id topology.Identity, cfg BaseConfig) (*BaseStack
 	var refused []error
 	for _, tier := range Tiers(id.Topology) {
 		roles[tier] = roleArgs(env, tier, region.Name, caller.AccountId, partition.Partition)
-		for _, fe := range roles[tier].Check() {
-			refused = append(refused, fmt.Errorf("stack %s: instance role %s: %w", id.Name, tier, fe))
+		for _, fe := range contract.FieldErrors(roles[tier].Validate()) {
+			// The queue's ARN is set once the queue is declared.
+			if !fe.Input {
+				refused = append(refused, fmt.Errorf("stack %s: instance role %s: %w", id.Name, tier, fe))
+			}
 		}
 	}
 	if err := errors.Join(refused...); err != nil {
@@ -124,12 +128,12 @@ func Base(ctx *pulumi.Context, id topology.Identity, cfg BaseConfig) (*BaseStack
 		}
 	}
 	jobs := queueArgs(env, cfg.Queue)
-	jobs.AlarmTopicArn = b.AlertsTopic.Arn
+	jobs.AlarmTopicARN = b.AlertsTopic.Arn
 	if b.Queue, err = queue.NewQueue(ctx, "transcode", &jobs); err != nil {
 		return nil, err
 	}
 	for _, tier := range Tiers(id.Topology) {
-		if b.InstanceRoles[tier], err = newInstanceRole(ctx, roles[tier], b.Queue.QueueArn); err != nil {
+		if b.InstanceRoles[tier], err = newInstanceRole(ctx, roles[tier], b.Queue.QueueARN); err != nil {
 			return nil, err
 		}
 	}
@@ -167,7 +171,7 @@ func Base(ctx *pulumi.Context, id topology.Identity, cfg BaseConfig) (*BaseStack
 		"lockTable":        b.LockTable.Name,
 		"schedules":        scheduleOutputs(cfg.Schedules),
 		"queue": pulumi.Map{
-			"url": b.Queue.QueueURL, "arn": b.Queue.QueueArn, "name": b.Queue.QueueName,
+			"url": b.Queue.QueueURL, "arn": b.Queue.QueueARN, "name": b.Queue.QueueName,
 			"dlqUrl": b.Queue.DlqURL, "jobTimeoutSeconds": pulumi.Int(cfg.Queue.JobTimeoutSeconds),
 		},
 		"tiers": tiers,

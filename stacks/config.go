@@ -17,6 +17,8 @@ import (
 	"github.com/video-platform/video-platform/components/loadbalancer"
 	"github.com/video-platform/video-platform/components/queue"
 	"github.com/video-platform/video-platform/components/transcoderfleet"
+	"github.com/video-platform/video-platform/internal/contract"
+	"github.com/video-platform/video-platform/internal/imagetag"
 	"github.com/video-platform/video-platform/internal/topology"
 )
 
@@ -100,27 +102,18 @@ const defaultCidr = "10.0.0.0/16"
 var (
 	domainPattern = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
 	zoneIDPattern = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
-	typePattern   = regexp.MustCompile(`^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.[a-z0-9]+$`)
 	emailPattern  = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 )
 
-// validRelease accepts the image tags whose image the ECR lifecycle policy
-// can protect while a stack references them (image.KeepTag): a longer tag
-// leaves no room for keep-<release>, and a keep- tag is no release.
-func validRelease(release string) bool {
-	_, err := image.KeepTag(release)
-	return err == nil
-}
-
 // imageArgs is the image component of a tier, as far as config decides it.
 func imageArgs(env, tier string, keep *int) image.ImageArgs {
-	return image.ImageArgs{Env: env, Service: tier, RepositoryName: topology.RepositoryName(env, tier), KeepLastImages: keep}
+	return image.ImageArgs{Identity: contract.Identity{Env: env, Service: tier}, RepositoryName: topology.RepositoryName(env, tier), KeepLastImages: keep}
 }
 
 // queueArgs is the transcode job queue, as far as config decides it.
 func queueArgs(env string, q QueueConfig) queue.QueueArgs {
 	return queue.QueueArgs{
-		Env: env, Service: topology.TranscoderService,
+		Identity:                  contract.Identity{Env: env, Service: topology.TranscoderService},
 		JobTimeoutSeconds:         q.JobTimeoutSeconds,
 		MaxReceiveCount:           q.MaxReceiveCount,
 		OldestMessageAlarmSeconds: q.OldestMessageAlarmSeconds,
@@ -132,25 +125,14 @@ func (c BaseConfig) Validate(id topology.Identity) error {
 	ch := newChecker(id.Name)
 	n := c.Network
 	ch.intRange("network.azCount", n.AzCount, id.MinAZs(), 6)
+	// The IDs of an adopted VPC and its subnets are the network component's
+	// to check (ch.network); how many subnets it needs is the env's.
 	if n.Existing != nil {
-		if !strings.HasPrefix(n.Existing.VpcID, "vpc-") {
-			ch.fail("network.existing.vpcId", n.Existing.VpcID, "a VPC ID such as vpc-0abc1234")
-		}
 		if len(n.Existing.PublicSubnetIDs) < n.AzCount {
 			ch.fail("network.existing.publicSubnetIds", n.Existing.PublicSubnetIDs, fmt.Sprintf("at least azCount (%d) subnet IDs, one per AZ", n.AzCount))
 		}
 		if len(n.Existing.PrivateSubnetIDs) < n.AzCount {
 			ch.fail("network.existing.privateSubnetIds", n.Existing.PrivateSubnetIDs, fmt.Sprintf("at least azCount (%d) subnet IDs, one per AZ", n.AzCount))
-		}
-		for _, list := range []struct {
-			key string
-			ids []string
-		}{{"publicSubnetIds", n.Existing.PublicSubnetIDs}, {"privateSubnetIds", n.Existing.PrivateSubnetIDs}} {
-			for i, s := range list.ids {
-				if !strings.HasPrefix(s, "subnet-") {
-					ch.fail(fmt.Sprintf("network.existing.%s[%d]", list.key, i), s, "a subnet ID such as subnet-0abc1234")
-				}
-			}
 		}
 		if n.Cidr != "" {
 			ch.fail("network.cidr", n.Cidr, "no cidr when network.existing adopts a VPC")
@@ -170,19 +152,19 @@ func (c BaseConfig) Validate(id topology.Identity) error {
 	// The DNS stack names every service <service>.<domain>, and each copy
 	// blue. and green. under it.
 	for _, svc := range id.Topology.ServiceNames() {
-		for _, fe := range dnsrecords.CheckHostname(defaultHostname(svc, c.Domain.Name)) {
+		for _, fe := range contract.FieldErrors(dnsrecords.ValidateHostname(defaultHostname(svc, c.Domain.Name))) {
 			ch.fail("domain.name", c.Domain.Name, fmt.Sprintf("a domain under which %s is a hostname: %s", defaultHostname(svc, c.Domain.Name), fe.Accepted))
 		}
 	}
 	if !zoneIDPattern.MatchString(c.Domain.ZoneID) {
 		ch.fail("domain.zoneId", c.Domain.ZoneID, "a Route53 hosted zone ID such as Z0123456789ABCDEFGHIJ")
 	}
-	ch.component("queue", queueArgs(id.Env, c.Queue).Check(), map[string]string{
+	ch.component("queue", queueArgs(id.Env, c.Queue).Validate(), map[string]string{
 		"JobTimeoutSeconds": "queue.jobTimeoutSeconds", "VisibilityTimeoutSeconds": "queue.jobTimeoutSeconds",
 		"MaxReceiveCount": "queue.maxReceiveCount", "OldestMessageAlarmSeconds": "queue.oldestMessageAlarmSeconds",
 	})
 	for _, tier := range Tiers(id.Topology) {
-		ch.component("image "+tier, imageArgs(id.Env, tier, c.KeepImages).Check(), map[string]string{"KeepLastImages": "keepImages"})
+		ch.component("image "+tier, imageArgs(id.Env, tier, c.KeepImages).Validate(), map[string]string{"KeepLastImages": "keepImages"})
 	}
 	if c.AmiID != "" && !strings.HasPrefix(c.AmiID, "ami-") {
 		ch.fail("amiId", c.AmiID, "an AMI ID such as ami-0abc1234, or unset to look up Amazon Linux 2023")
@@ -225,12 +207,6 @@ type Capacity struct {
 	Max int `json:"max"`
 	// Desired is the starting number; scaling policies own it afterwards.
 	Desired int `json:"desired"`
-}
-
-func (ch *checker) capacity(key string, c Capacity, hardMax int) {
-	if c.Min < 0 || c.Max > hardMax || c.Min > c.Desired || c.Desired > c.Max {
-		ch.fail(key, c, fmt.Sprintf("0 <= min <= desired <= max <= %d", hardMax))
-	}
 }
 
 // ScheduleConfig is time-based capacity for every copy of a service that
@@ -304,29 +280,33 @@ func (c CopyConfig) scaling() *asgpool.TargetTracking {
 	return &asgpool.TargetTracking{Metric: c.Scaling.Metric, TargetValue: c.Scaling.Target}
 }
 
-const maxPoolSize = 100
+// copyIdentity is who a copy's components are declared for.
+func copyIdentity(id topology.Identity) contract.Identity {
+	return contract.Identity{Env: id.Env, Service: id.Service, Color: id.Color, Tags: map[string]string{contract.TagTier: contract.TierCopy}}
+}
+
+// poolArgs is a copy's AsgPool, as far as config decides it.
+func (c CopyConfig) poolArgs(id topology.Identity) asgpool.AsgPoolArgs {
+	return asgpool.AsgPoolArgs{
+		Identity: copyIdentity(id), Release: c.Release, InstanceType: c.InstanceType, MinAZs: topology.MinAZs(id.Env),
+		MinSize: c.Capacity.Min, MaxSize: c.Capacity.Max, DesiredCapacity: c.Capacity.Desired,
+		Scaling: c.scaling(),
+	}
+}
 
 // Validate checks a copy's config.
 func (c CopyConfig) Validate(id topology.Identity) error {
 	ch := newChecker(id.Name)
-	if !validRelease(c.Release) {
-		ch.fail("copy.release", c.Release, image.ReleaseAccepted)
-	}
-	ch.capacity("copy.capacity", c.Capacity, maxPoolSize)
-	if !typePattern.MatchString(c.InstanceType) {
-		ch.fail("copy.instanceType", c.InstanceType, "an EC2 instance type such as c6i.large")
-	}
-	if s := c.scaling(); s != nil {
-		ch.component("asgpool", s.Check(), map[string]string{"Metric": "copy.scaling.metric", "TargetValue": "copy.scaling.target"})
-	}
-	ch.component("loadbalancer", c.alarms().Check(), map[string]string{
+	ch.component("asgpool", c.poolArgs(id).Validate(), map[string]string{
+		"Release": "copy.release", "InstanceType": "copy.instanceType", "MinSize/DesiredCapacity/MaxSize": "copy.capacity",
+		"Scaling.Metric": "copy.scaling.metric", "Scaling.TargetValue": "copy.scaling.target",
+	})
+	ch.component("loadbalancer", c.alarms().Validate(), map[string]string{
 		"ErrorRatePercent": "copy.alarms.errorRatePercent", "UnhealthyHosts": "copy.alarms.unhealthyHosts",
 		"P99LatencySeconds": "copy.alarms.p99LatencySeconds", "EvaluationMinutes": "copy.alarms.evaluationMinutes",
 	})
 	return ch.err()
 }
-
-var schedulePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,40}$`)
 
 // scheduleArgs is the AsgPool schedule of a configured one.
 func scheduleArgs(s ScheduleConfig) asgpool.Schedule {
@@ -339,16 +319,12 @@ func scheduleArgs(s ScheduleConfig) asgpool.Schedule {
 }
 
 func (ch *checker) schedule(key string, s ScheduleConfig) {
-	if !schedulePattern.MatchString(s.Name) {
-		ch.fail(key+".name", s.Name, "a lowercase name of letters, digits and '-'")
-	}
 	// The AsgPool reads "" as UTC; written out, it is a time zone left
 	// blank, not one chosen.
 	if s.TimeZone != nil && *s.TimeZone == "" {
 		ch.fail(key+".timeZone", "", "an IANA time zone such as Europe/Berlin; leave timeZone out for UTC")
 	}
-	ch.capacity(key+".capacity", s.Capacity, maxPoolSize)
-	ch.component("asgpool", scheduleArgs(s).Check(), map[string]string{
+	ch.component("asgpool", scheduleArgs(s).Validate(), map[string]string{
 		"Name": key + ".name", "Recurrence": key + ".recurrence", "TimeZone": key + ".timeZone",
 		"MinSize/DesiredCapacity/MaxSize": key + ".capacity",
 	})
@@ -393,7 +369,7 @@ const defaultMaxDraining = 2
 // fleetArgs is the fleet of one release, as far as config decides it.
 func fleetArgs(env string, c TranscodersConfig, release string, draining bool) transcoderfleet.TranscoderFleetArgs {
 	return transcoderfleet.TranscoderFleetArgs{
-		Env: env, Release: release, Draining: draining,
+		Identity: contract.Identity{Env: env}, Release: release, Draining: draining,
 		InstanceTypes:               c.InstanceTypes,
 		OnDemandBaseCapacity:        c.OnDemandBase,
 		OnDemandPercentageAboveBase: c.OnDemandPercentageAboveBase,
@@ -404,20 +380,26 @@ func fleetArgs(env string, c TranscodersConfig, release string, draining bool) t
 	}
 }
 
-// Validate checks the transcoder fleet's config.
+// fleetKeys maps the fields of a fleet's args to the transcoders keys.
+var fleetKeys = map[string]string{
+	"InstanceTypes": "transcoders.instanceTypes", "OnDemandBaseCapacity": "transcoders.onDemandBase",
+	"OnDemandPercentageAboveBase": "transcoders.onDemandPercentageAboveBase",
+	"MinSize":                     "transcoders.capacity.min", "MinSize/DesiredCapacity/MaxSize": "transcoders.capacity",
+	"JobHeartbeatSeconds": "transcoders.jobHeartbeatSeconds", "AverageJobSeconds": "transcoders.averageJobSeconds",
+	"AcceptableLatencySeconds": "transcoders.acceptableLatencySeconds",
+}
+
+// Validate checks the transcoder fleet's config: which releases run and
+// how many drain are the stack's rules, everything a fleet takes is the
+// fleet component's.
 func (c TranscodersConfig) Validate(id topology.Identity) error {
 	ch := newChecker(id.Name)
-	if !validRelease(c.Active) {
-		ch.fail("transcoders.active", c.Active, image.ReleaseAccepted)
-	}
 	switch {
 	case c.Warming == "":
 	case c.Warming == c.Active:
 		ch.fail("transcoders.warming", c.Warming, "a release other than the active one ("+c.Active+")")
 	case slices.Contains(c.Draining, c.Warming):
 		ch.fail("transcoders.warming", c.Warming, "a release that is not draining")
-	case !validRelease(c.Warming):
-		ch.fail("transcoders.warming", c.Warming, image.ReleaseAccepted)
 	}
 	seen := map[string]bool{}
 	for i, r := range c.Draining {
@@ -427,8 +409,6 @@ func (c TranscodersConfig) Validate(id topology.Identity) error {
 			ch.fail(key, r, "releases other than the active one ("+c.Active+"); a release is either active or draining")
 		case seen[r]:
 			ch.fail(key, r, "each draining release once")
-		case !validRelease(r):
-			ch.fail(key, r, image.ReleaseAccepted)
 		}
 		seen[r] = true
 	}
@@ -436,21 +416,24 @@ func (c TranscodersConfig) Validate(id topology.Identity) error {
 	if len(c.Draining) > c.MaxDraining {
 		ch.fail("transcoders.draining", c.Draining, fmt.Sprintf("at most maxDraining (%d) releases; remove drained ones with `infra roll --gc`", c.MaxDraining))
 	}
-	ch.capacity("transcoders.capacity", c.Capacity, maxPoolSize)
-	if c.OnDemandBase != nil {
-		if id.Production() && *c.OnDemandBase < 1 {
-			ch.fail("transcoders.onDemandBase", *c.OnDemandBase, "at least 1 in prod, so a spot drought never stops transcoding")
-		}
-		ch.intRange("transcoders.onDemandBase", *c.OnDemandBase, 0, c.Capacity.Max)
+	if least := contract.MinOnDemandBaseCapacity(id.Production()); c.OnDemandBase != nil && *c.OnDemandBase < least {
+		ch.fail("transcoders.onDemandBase", *c.OnDemandBase, fmt.Sprintf("at least %d in %s, a production env, so a spot drought never stops transcoding", least, id.Env))
 	}
-	// The active fleet (and a warming one, the same but for its release)
-	// checks what the draining ones do and more.
-	ch.component("transcoderfleet", fleetArgs(id.Env, c, c.Active, false).Check(), map[string]string{
-		"InstanceTypes": "transcoders.instanceTypes", "OnDemandBaseCapacity": "transcoders.onDemandBase",
-		"OnDemandPercentageAboveBase": "transcoders.onDemandPercentageAboveBase", "MinSize": "transcoders.capacity.min",
-		"JobHeartbeatSeconds": "transcoders.jobHeartbeatSeconds", "AverageJobSeconds": "transcoders.averageJobSeconds",
-		"AcceptableLatencySeconds": "transcoders.acceptableLatencySeconds",
-	})
+	// Every release is a fleet: the active one (and a warming one, the
+	// same but for its release) checks what the draining ones do and more.
+	releases := map[string]string{"transcoders.active": c.Active}
+	if c.Warming != "" {
+		releases["transcoders.warming"] = c.Warming
+	}
+	for i, r := range c.Draining {
+		releases[fmt.Sprintf("transcoders.draining[%d]", i)] = r
+	}
+	for _, key := range slices.Sorted(maps.Keys(releases)) {
+		keys := maps.Clone(fleetKeys)
+		keys["Release"] = key
+		draining := strings.HasPrefix(key, "transcoders.draining")
+		ch.component("transcoderfleet", fleetArgs(id.Env, c, releases[key], draining).Validate(), keys)
+	}
 	return ch.err()
 }
 
@@ -507,7 +490,7 @@ func (c DNSConfig) Validate(id topology.Identity) error {
 		if _, err := time.Parse(time.RFC3339, p.SwappedAt); err != nil {
 			ch.fail("previous."+svc+".swappedAt", p.SwappedAt, "an RFC 3339 time such as 2026-11-22T10:00:00Z")
 		}
-		if p.Release != "" && !validRelease(p.Release) {
+		if p.Release != "" && imagetag.CheckRelease(p.Release) != nil {
 			ch.fail("previous."+svc+".release", p.Release, "the image tag the previous color ran")
 		}
 	}
@@ -515,10 +498,7 @@ func (c DNSConfig) Validate(id topology.Identity) error {
 		if _, ok := id.Topology.Services[svc]; !ok {
 			ch.fail("hostnames."+svc, c.Hostnames[svc], "a key per service: "+strings.Join(id.Topology.ServiceNames(), ", "))
 		}
-		if !domainPattern.MatchString(c.Hostnames[svc]) {
-			ch.fail("hostnames."+svc, c.Hostnames[svc], "a lowercase DNS name")
-		}
-		ch.component("dnsrecords", dnsrecords.CheckHostname(c.Hostnames[svc]), map[string]string{"Hostname": "hostnames." + svc})
+		ch.component("dnsrecords", dnsrecords.ValidateHostname(c.Hostnames[svc]), map[string]string{"Hostname": "hostnames." + svc})
 	}
 	return ch.err()
 }

@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/video-platform/video-platform/components/loadbalancer"
+	"github.com/video-platform/video-platform/internal/contract"
 )
 
 // ConfigError is a stack that cannot run with its config: a bad value, a
@@ -99,23 +99,37 @@ func (c *checker) oneOf(key, v string, accepted ...string) {
 	c.fail(key, v, "one of "+strings.Join(accepted, ", "))
 }
 
-// fieldError is what every component's Check returns
-// (components/internal/field, under each component's FieldError name).
-type fieldError = loadbalancer.FieldError
-
-// component maps the fields a component refused onto the config keys they
-// come from. keys maps an Args field to its key; an index after the field
-// carries over ("InstanceTypes[2]" is transcoders.instanceTypes[2]). A
-// field no config key sets is a bug of the stack, not a config problem.
-func (c *checker) component(name string, refused []fieldError, keys map[string]string) {
-	for _, fe := range refused {
-		key, ok := keys[fe.Base()]
-		if !ok {
-			c.errs = append(c.errs, fmt.Errorf("stack %s: %s refuses %w, and no config key sets %s", c.stack, name, fe, fe.Field))
+// component maps the fields a component's Validate refused onto the config
+// keys they come from. keys maps an Args field ("Scaling.Metric") to its
+// key, or the field a value is part of to the key of the whole, the index
+// or sub-field after it carried over ("InstanceTypes[2]" is
+// transcoders.instanceTypes[2], "Existing.PrivateSubnetIDs[2]" is
+// network.existing.privateSubnetIds[2]); the longest field that has a key
+// wins. A Pulumi input left unset is no config problem: the stack sets it
+// from other resources once they exist. A field no config key sets is a bug
+// of the stack, not a config problem.
+func (c *checker) component(name string, refused error, keys map[string]string) {
+	for _, fe := range contract.FieldErrors(refused) {
+		if fe.Input {
 			continue
 		}
-		c.fail(key+fe.Rest(), fe.Value, fe.Accepted)
+		if key, ok := configKey(fe.Field, keys); ok {
+			c.fail(key, fe.Value, fe.Accepted)
+		} else {
+			c.errs = append(c.errs, fmt.Errorf("stack %s: %s refuses %w, and no config key sets %s", c.stack, name, fe, fe.Field))
+		}
 	}
+}
+
+// configKey is the config key of an Args field: the key of the field or of
+// the longest field it is part of, followed by what follows that field.
+func configKey(field string, keys map[string]string) (string, bool) {
+	for end := len(field); end > 0; end = strings.LastIndexAny(field[:end], "[.") {
+		if key, ok := keys[field[:end]]; ok {
+			return key + field[end:], true
+		}
+	}
+	return "", false
 }
 
 func (c *checker) err() error { return errors.Join(c.errs...) }

@@ -172,6 +172,8 @@ func TestComponentRefusalsAreCaughtByTheConfig(t *testing.T) {
 	types := func(list ...string) map[string]any {
 		return edit(transcoderValues(), "transcoders", func(m map[string]any) { m["instanceTypes"] = list })
 	}
+	tr := func(mut func(m map[string]any)) map[string]any { return edit(transcoderValues(), "transcoders", mut) }
+	longName := strings.Repeat("n", 65)
 	longHost := strings.Repeat("a.", 123) + "com"
 	longDomain := strings.Repeat("a.", 118) + "com"
 	e.refuse(t, []refusedCase{
@@ -191,6 +193,8 @@ func TestComponentRefusalsAreCaughtByTheConfig(t *testing.T) {
 			`stack prod-transcoders: config video-platform:transcoders.instanceTypes[0] = "cx1.large" is not accepted; accepted: a compute-optimized type`},
 		{"active fleet at zero", "prod-transcoders", edit(transcoderValues(), "transcoders", func(m map[string]any) { m["capacity"] = map[string]any{"min": 0, "max": 10, "desired": 2} }),
 			"stack prod-transcoders: config video-platform:transcoders.capacity.min = 0 is not accepted; accepted: at least 1 for a fleet that takes jobs"},
+		{"a hostname with a capital", "prod-dns", map[string]any{"live": map[string]string{"web": "blue", "recorder": "blue"}, "hostnames": map[string]string{"web": "Web.example.com"}},
+			`stack prod-dns: config video-platform:hostnames.web = "Web.example.com" is not accepted; accepted: labels of 1 to 63 lowercase letters, digits and inner hyphens; "Web" is not one`},
 		{"hostname whose direct name is too long", "prod-dns", map[string]any{"live": map[string]string{"web": "blue", "recorder": "blue"}, "hostnames": map[string]string{"web": longHost}},
 			`stack prod-dns: config video-platform:hostnames.web = "` + longHost + `" is not accepted; accepted: a name whose direct name green.` + longHost + ` fits in 253 characters; it has 255`},
 		{"domain too long for its services", "prod", edit(base, "domain", func(m map[string]any) { m["name"] = longDomain }),
@@ -205,6 +209,31 @@ func TestComponentRefusalsAreCaughtByTheConfig(t *testing.T) {
 			delete(m, "cidr")
 			m["existing"] = map[string]any{"vpcId": "vpc-1", "publicSubnetIds": []string{"subnet-1", "subnet-2", "subnet-3"}, "privateSubnetIds": []string{"subnet-4", "subnet-5", "subnet-6 "}}
 		}), `stack prod: config video-platform:network.existing.privateSubnetIds[2] = "subnet-6 " is not accepted; accepted: a subnet ID such as subnet-0abc1234`},
+		{"an adopted VPC for a public subnet", "prod", edit(base, "network", func(m map[string]any) {
+			delete(m, "cidr")
+			m["existing"] = map[string]any{"vpcId": "vpc-1", "publicSubnetIds": []string{"subnet-1", "vpc-2", "subnet-3"}, "privateSubnetIds": []string{"subnet-4", "subnet-5", "subnet-6"}}
+		}), `stack prod: config video-platform:network.existing.publicSubnetIds[1] = "vpc-2" is not accepted; accepted: a subnet ID such as subnet-0abc1234`},
+		// The ranges and patterns below are the components' own too: the
+		// stacks map their config onto the Args and validate it with the
+		// components' Validate, naming their own key.
+		{"a copy above the pool's largest size", "prod-web-blue", copyValues("r3", 1, 1001, 1),
+			`stack prod-web-blue: config video-platform:copy.capacity = {"min":1,"max":1001,"desired":1} is not accepted; accepted: 0 <= min <= desired <= max <= 1000`},
+		{"an instance type without a generation", "prod-web-blue", edit(copyValues("r3", 1, 2, 1), "copy", func(m map[string]any) { m["instanceType"] = "m.large" }),
+			`stack prod-web-blue: config video-platform:copy.instanceType = "m.large" is not accepted; accepted: an EC2 instance type such as "c6i.large"`},
+		{"a schedule name longer than a scheduled action's", "prod", schedule("name", longName),
+			`stack prod: config video-platform:schedules.web[0].name = "` + longName + `" is not accepted; accepted: letters, digits and dashes, at most 64 characters`},
+		{"a schedule running backwards", "prod", schedule("recurrence", "0 22-6 * * *"),
+			`stack prod: config video-platform:schedules.web[0].recurrence = "0 22-6 * * *" is not accepted; accepted: 5 cron fields: minute 0-59, hour 0-23, day 1-31, month 1-12, weekday 0-6; this one has the range "22-6" running backwards in the hour field`},
+		{"transcoders out of order", "prod-transcoders", tr(func(m map[string]any) { m["capacity"] = map[string]any{"min": 3, "max": 2, "desired": 2} }),
+			`stack prod-transcoders: config video-platform:transcoders.capacity = {"min":3,"max":2,"desired":2} is not accepted; accepted: 0 <= min <= desired <= max <= 1000`},
+		{"an on-demand base above the fleet", "prod-transcoders", tr(func(m map[string]any) { m["onDemandBase"] = 11 }),
+			"stack prod-transcoders: config video-platform:transcoders.onDemandBase = 11 is not accepted; accepted: at most MaxSize (10) for a fleet that takes jobs"},
+		{"a negative on-demand percentage", "prod-transcoders", tr(func(m map[string]any) { m["onDemandPercentageAboveBase"] = -1 }),
+			"stack prod-transcoders: config video-platform:transcoders.onDemandPercentageAboveBase = -1 is not accepted; accepted: an integer from 0 to 100"},
+		{"a warming release that is no tag", "prod-transcoders", tr(func(m map[string]any) { m["warming"] = "r 4" }),
+			`stack prod-transcoders: config video-platform:transcoders.warming = "r 4" is not accepted; accepted: a non-empty image tag`},
+		{"an active release that is a keep tag", "prod-transcoders", tr(func(m map[string]any) { m["active"] = "keep-r3" }),
+			`stack prod-transcoders: config video-platform:transcoders.active = "keep-r3" is not accepted; accepted: a non-empty image tag`},
 	})
 }
 

@@ -30,15 +30,13 @@ func Copy(ctx *pulumi.Context, id topology.Identity, cfg CopyConfig) (*CopyStack
 	svc := id.Profile()
 	tier := base.Tiers[id.Service]
 	name := id.Service + "-" + id.Color
-	tags := map[string]string{"tier": "copy"}
-
 	lbArgs := &loadbalancer.LoadBalancerArgs{
-		Env: id.Env, Service: id.Service, Color: id.Color, Tags: tags,
+		Identity:                   copyIdentity(id),
 		VpcID:                      pulumi.String(base.VpcID),
 		SubnetIDs:                  pulumi.ToStringArray(base.PublicSubnetIDs),
 		MinAZs:                     id.MinAZs(),
 		SecurityGroupIDs:           pulumi.StringArray{pulumi.String(tier.LBSecurityGroupID)},
-		CertificateArn:             pulumi.String(base.CertificateArn),
+		CertificateARN:             pulumi.String(base.CertificateARN),
 		TargetPort:                 svc.Port,
 		HealthCheck:                loadbalancer.HealthCheck{Path: svc.HealthPath},
 		DeregistrationDelaySeconds: pulumi.IntRef(svc.DeregistrationDelaySeconds),
@@ -46,7 +44,7 @@ func Copy(ctx *pulumi.Context, id topology.Identity, cfg CopyConfig) (*CopyStack
 		DeletionProtection:         cfg.DeletionProtection,
 		Alarms:                     cfg.alarms(),
 	}
-	lbArgs.Alarms.Actions = pulumi.StringArray{pulumi.String(base.AlertsTopicArn)}
+	lbArgs.Alarms.Actions = pulumi.StringArray{pulumi.String(base.AlertsTopicARN)}
 	if svc.Stickiness {
 		lbArgs.Stickiness = &loadbalancer.Stickiness{}
 	}
@@ -55,23 +53,24 @@ func Copy(ctx *pulumi.Context, id topology.Identity, cfg CopyConfig) (*CopyStack
 		return nil, err
 	}
 
-	scaling := cfg.scaling()
-	if scaling == nil {
-		scaling = &asgpool.TargetTracking{Metric: svc.Scaling.Metric, TargetValue: svc.Scaling.Target}
+	// The pool as config decides it (what LoadCopyConfig validated), with
+	// what the service, the base stack and the load balancer add.
+	poolArgs := cfg.poolArgs(id)
+	if poolArgs.Scaling == nil {
+		poolArgs.Scaling = &asgpool.TargetTracking{Metric: svc.Scaling.Metric, TargetValue: svc.Scaling.Target}
 	}
-	if scaling.Metric == asgpool.MetricALBRequests {
-		scaling.ResourceLabel = pulumi.Sprintf("%s/%s", lb.ArnSuffix, lb.TargetGroupArnSuffix)
+	if poolArgs.Scaling.Metric == asgpool.MetricALBRequests {
+		poolArgs.Scaling.ResourceLabel = pulumi.Sprintf("%s/%s", lb.ARNSuffix, lb.TargetGroupARNSuffix)
 	}
 	// Schedules belong to the service, so both copies get the same ones and
 	// the copy a swap makes live keeps them; an idle copy gets none, because
 	// a scheduled action would wake it with instances nobody sends traffic to.
-	var schedules []asgpool.Schedule
 	if cfg.Capacity.Max > 0 {
 		for _, s := range base.Schedules[id.Service] {
-			schedules = append(schedules, scheduleArgs(s))
+			poolArgs.Schedules = append(poolArgs.Schedules, scheduleArgs(s))
 		}
 	}
-	environment := pulumi.StringMap{
+	poolArgs.Environment = pulumi.StringMap{
 		"SERVICE_COLOR": pulumi.String(id.Color),
 		"JOB_QUEUE_URL": pulumi.String(base.Queue.URL),
 		// The name that reaches this copy whatever DNS says is live. The
@@ -80,23 +79,15 @@ func Copy(ctx *pulumi.Context, id topology.Identity, cfg CopyConfig) (*CopyStack
 		// across a swap" in docs/operations.md).
 		"DIRECT_HOSTNAME": pulumi.String(directHostname(id.Color, defaultHostname(id.Service, base.Domain))),
 	}
-	pool, err := asgpool.NewAsgPool(ctx, name, &asgpool.AsgPoolArgs{
-		Env: id.Env, Service: id.Service, Color: id.Color, Release: cfg.Release, Tags: tags,
-		ImageRepositoryURL:  pulumi.String(tier.RepositoryURL),
-		ContainerPort:       svc.Port,
-		Environment:         environment,
-		AmiID:               pulumi.String(base.AmiID),
-		InstanceType:        cfg.InstanceType,
-		SecurityGroupIDs:    pulumi.StringArray{pulumi.String(tier.InstanceSecurityGroupID)},
-		InstanceProfileName: pulumi.String(tier.InstanceProfileName),
-		SubnetIDs:           pulumi.ToStringArray(base.PrivateSubnetIDs),
-		MinAZs:              id.MinAZs(),
-		MinSize:             cfg.Capacity.Min, MaxSize: cfg.Capacity.Max, DesiredCapacity: cfg.Capacity.Desired,
-		TargetGroupARNs: pulumi.StringArray{lb.TargetGroupArn},
-		LifecycleHook:   &asgpool.LifecycleHook{HeartbeatSeconds: svc.DrainHeartbeatSeconds},
-		Schedules:       schedules,
-		Scaling:         scaling,
-	})
+	poolArgs.ImageRepositoryURL = pulumi.String(tier.RepositoryURL)
+	poolArgs.ContainerPort = svc.Port
+	poolArgs.AmiID = pulumi.String(base.AmiID)
+	poolArgs.SecurityGroupIDs = pulumi.StringArray{pulumi.String(tier.InstanceSecurityGroupID)}
+	poolArgs.InstanceProfileName = pulumi.String(tier.InstanceProfileName)
+	poolArgs.SubnetIDs = pulumi.ToStringArray(base.PrivateSubnetIDs)
+	poolArgs.TargetGroupARNs = pulumi.StringArray{lb.TargetGroupARN}
+	poolArgs.LifecycleHook = &asgpool.LifecycleHook{HeartbeatSeconds: svc.DrainHeartbeatSeconds}
+	pool, err := asgpool.NewAsgPool(ctx, name, &poolArgs)
 	if err != nil {
 		return nil, err
 	}
@@ -108,10 +99,10 @@ func Copy(ctx *pulumi.Context, id topology.Identity, cfg CopyConfig) (*CopyStack
 		"capacity": pulumi.Map{
 			"min": pulumi.Int(cfg.Capacity.Min), "max": pulumi.Int(cfg.Capacity.Max), "desired": pulumi.Int(cfg.Capacity.Desired),
 		},
-		"lbDnsName":                  lb.DnsName,
-		"lbZoneId":                   lb.ZoneId,
-		"lbArnSuffix":                lb.ArnSuffix,
-		"targetGroupArn":             lb.TargetGroupArn,
+		"lbDnsName":                  lb.DNSName,
+		"lbZoneId":                   lb.ZoneID,
+		"lbArnSuffix":                lb.ARNSuffix,
+		"targetGroupArn":             lb.TargetGroupARN,
 		"groupName":                  pool.GroupName,
 		"deregistrationDelaySeconds": pulumi.Int(svc.DeregistrationDelaySeconds),
 		"alarms":                     lb.Alarms,

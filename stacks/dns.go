@@ -14,7 +14,7 @@ import (
 // DNSStack is what the DNS stack declared.
 type DNSStack struct {
 	// Records are the hostname records per service.
-	Records map[string]*dnsrecords.DnsRecords
+	Records map[string]*dnsrecords.DNSRecords
 	// Weights are the weights given to each color per service.
 	Weights map[string]map[string]int
 	// Outputs are the stack's exports.
@@ -40,7 +40,7 @@ func DNS(ctx *pulumi.Context, id topology.Identity, cfg DNSConfig) (*DNSStack, e
 	if err != nil {
 		return nil, err
 	}
-	d := &DNSStack{Records: map[string]*dnsrecords.DnsRecords{}, Weights: map[string]map[string]int{}}
+	d := &DNSStack{Records: map[string]*dnsrecords.DNSRecords{}, Weights: map[string]map[string]int{}}
 	live, previous, hostnames := pulumi.StringMap{}, pulumi.StringMap{}, pulumi.StringMap{}
 	ipv4Only := false
 	// Read and check every copy before declaring anything, so a refused
@@ -73,7 +73,7 @@ func DNS(ctx *pulumi.Context, id topology.Identity, cfg DNSConfig) (*DNSStack, e
 			if err != nil {
 				return nil, err
 			}
-			targets[svc][color] = dnsrecords.AliasTarget{DnsName: pulumi.String(c.LBDnsName), ZoneID: pulumi.String(c.LBZoneID)}
+			targets[svc][color] = dnsrecords.AliasTarget{DNSName: pulumi.String(c.LBDNSName), ZoneID: pulumi.String(c.LBZoneID)}
 			// Sending traffic to a copy that may have no instance takes the
 			// service down: a min of 0 lets scaling empty it, a desired of 0
 			// starts it empty, a max of 0 keeps it so.
@@ -93,7 +93,7 @@ func DNS(ctx *pulumi.Context, id topology.Identity, cfg DNSConfig) (*DNSStack, e
 		if hostname == "" {
 			hostname = defaultHostname(svc, base.Domain)
 		}
-		records, err := dnsrecords.NewDnsRecords(ctx, svc, &dnsrecords.DnsRecordsArgs{
+		records, err := dnsrecords.NewDNSRecords(ctx, svc, &dnsrecords.DNSRecordsArgs{
 			ZoneID:   pulumi.String(base.ZoneID),
 			Hostname: hostname,
 			Targets:  targets[svc],

@@ -4,6 +4,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/video-platform/video-platform/components/instancerole"
+	"github.com/video-platform/video-platform/internal/contract"
 	"github.com/video-platform/video-platform/internal/iampolicy"
 	"github.com/video-platform/video-platform/internal/topology"
 )
@@ -25,7 +26,7 @@ func queueAccess(tier string) instancerole.QueueAccess {
 // only once the queue is declared.
 func roleArgs(env, tier, region, account, partition string) instancerole.InstanceRoleArgs {
 	return instancerole.InstanceRoleArgs{
-		Env: env, Service: tier,
+		Identity:  contract.Identity{Env: env, Service: tier},
 		Partition: partition, Region: region, Account: account,
 		RepositoryName: topology.RepositoryName(env, tier),
 		QueueAccess:    queueAccess(tier),
@@ -33,21 +34,21 @@ func roleArgs(env, tier, region, account, partition string) instancerole.Instanc
 }
 
 // newInstanceRole declares a tier's instance role, with access to the job
-// queue at queueArn as queueAccess says.
-func newInstanceRole(ctx *pulumi.Context, args instancerole.InstanceRoleArgs, queueArn pulumi.StringInput) (*instancerole.InstanceRole, error) {
+// queue at queueARN as queueAccess says.
+func newInstanceRole(ctx *pulumi.Context, args instancerole.InstanceRoleArgs, queueARN pulumi.StringInput) (*instancerole.InstanceRole, error) {
 	if args.QueueAccess != instancerole.QueueNone {
-		args.QueueArn = queueArn
+		args.QueueARN = queueARN
 	}
 	return instancerole.NewInstanceRole(ctx, args.Service, &args)
 }
 
 // alertsTopicPolicy lets EventBridge and CloudWatch of this account publish.
-func alertsTopicPolicy(topicArn, account string) (string, error) {
+func alertsTopicPolicy(topicARN, account string) (string, error) {
 	publisher := func(sid, service string) iampolicy.Statement {
 		return iampolicy.Statement{
 			Sid: sid, Effect: "Allow",
 			Principal: map[string]string{"Service": service},
-			Action:    []string{"sns:Publish"}, Resource: []string{topicArn},
+			Action:    []string{"sns:Publish"}, Resource: []string{topicARN},
 			Condition: map[string]map[string]string{"StringEquals": {"aws:SourceAccount": account}},
 		}
 	}

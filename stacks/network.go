@@ -8,6 +8,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/video-platform/video-platform/components/network"
+	"github.com/video-platform/video-platform/internal/contract"
 	"github.com/video-platform/video-platform/internal/topology"
 )
 
@@ -16,8 +17,8 @@ import (
 // yet known.
 func networkArgs(id topology.Identity, cfg NetworkConfig, zones []string) network.NetworkArgs {
 	a := network.NetworkArgs{
-		Env: id.Env, Service: "base",
-		Cidr: cfg.Cidr, AvailabilityZones: zones, SingleNatGateway: cfg.SingleNatGateway,
+		Identity: contract.Identity{Env: id.Env, Service: "base"},
+		CIDR:     cfg.Cidr, AvailabilityZones: zones, SingleNatGateway: cfg.SingleNatGateway,
 	}
 	if ex := cfg.Existing; ex != nil {
 		a.Existing = &network.ExistingVpc{VpcID: ex.VpcID, PublicSubnetIDs: ex.PublicSubnetIDs, PrivateSubnetIDs: ex.PrivateSubnetIDs}
@@ -28,16 +29,14 @@ func networkArgs(id topology.Identity, cfg NetworkConfig, zones []string) networ
 	return a
 }
 
-// network checks the network component's args as the config maps them,
-// under the config keys they come from.
+// network validates the network component's args as the config maps them,
+// under the config keys they come from. The zones are not known yet: the
+// component reports them as an input, which is skipped.
 func (ch *checker) network(id topology.Identity, cfg NetworkConfig) {
-	a := networkArgs(id, cfg, nil)
-	ch.component("network", a.Check(), map[string]string{"Cidr": "network.cidr", "SingleNatGateway": "network.singleNatGateway"})
-	if a.Existing != nil {
-		ch.component("network", a.Existing.Check(), map[string]string{
-			"VpcID": "network.existing.vpcId", "PublicSubnetIDs": "network.existing.publicSubnetIds", "PrivateSubnetIDs": "network.existing.privateSubnetIds",
-		})
-	}
+	ch.component("network", networkArgs(id, cfg, nil).Validate(), map[string]string{
+		"CIDR": "network.cidr", "SingleNatGateway": "network.singleNatGateway", "Existing.VpcID": "network.existing.vpcId",
+		"Existing.PublicSubnetIDs": "network.existing.publicSubnetIds", "Existing.PrivateSubnetIDs": "network.existing.privateSubnetIds",
+	})
 }
 
 // newNetwork creates or adopts the env's network. A created one spans the

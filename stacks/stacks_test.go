@@ -93,15 +93,15 @@ func policyDoc(t *testing.T, res *offline.Result, name string) map[string][]stri
 
 func TestBaseInstanceRolesAreLeastPrivilege(t *testing.T) {
 	res := newEnvRender(t, "prod").mustRun("prod", baseValues("prod"))
-	queueArn := []string{offline.Placeholder("aws:sqs/queue:Queue", "arn", "transcode-queue")}
+	queueARN := []string{offline.Placeholder("aws:sqs/queue:Queue", "arn", "transcode-queue")}
 
 	tr := policyDoc(t, res, "transcoder-policy")
-	assert.Equal(t, queueArn, tr["sqs:ReceiveMessage"], "transcoders receive only from their queue")
-	assert.Equal(t, queueArn, tr["sqs:DeleteMessage"], "transcoders delete only on their queue")
+	assert.Equal(t, queueARN, tr["sqs:ReceiveMessage"], "transcoders receive only from their queue")
+	assert.Equal(t, queueARN, tr["sqs:DeleteMessage"], "transcoders delete only on their queue")
 	assert.NotContains(t, tr, "sqs:SendMessage", "transcoders do not submit jobs")
 
 	web := policyDoc(t, res, "web-policy")
-	assert.Equal(t, queueArn, web["sqs:SendMessage"], "web sends to the job queue")
+	assert.Equal(t, queueARN, web["sqs:SendMessage"], "web sends to the job queue")
 	assert.NotContains(t, web, "sqs:ReceiveMessage", "web does not consume jobs")
 
 	rec := policyDoc(t, res, "recorder-policy")
@@ -411,7 +411,7 @@ func TestBadConfigIsRejectedBeforeAnythingIsDeclared(t *testing.T) {
 			"previous": map[string]any{"web": map[string]string{"color": "green", "swappedAt": "yesterday"}}},
 			`config video-platform:previous.web.swappedAt = "yesterday" is not accepted; accepted: an RFC 3339 time`},
 		{"min greater than max", "prod-web-blue", copyValues("r3", 5, 3, 4),
-			`stack prod-web-blue: config video-platform:copy.capacity = {"min":5,"max":3,"desired":4} is not accepted; accepted: 0 <= min <= desired <= max <= 100`},
+			`stack prod-web-blue: config video-platform:copy.capacity = {"min":5,"max":3,"desired":4} is not accepted; accepted: 0 <= min <= desired <= max <= 1000`},
 		{"empty release", "prod-web-blue", copyValues("", 1, 2, 1),
 			`config video-platform:copy.release = "" is not accepted; accepted: a non-empty image tag`},
 		{"release with no room for its keep tag", "prod-web-blue", copyValues(strings.Repeat("r", 124), 1, 2, 1),
@@ -439,7 +439,7 @@ func TestBadConfigIsRejectedBeforeAnythingIsDeclared(t *testing.T) {
 		}}), `config video-platform:schedules.web[0].recurrence = "0 7 * *" is not accepted; accepted: 5 cron fields: minute 0-59, hour 0-23, day 1-31, month 1-12, weekday 0-6; this one has 4 field(s)`},
 		{"schedule capacity out of order", "prod", with(baseValues("prod"), "schedules", map[string]any{"recorder": []any{
 			map[string]any{"name": "peak", "recurrence": "0 7 * * *", "capacity": map[string]int{"min": 4, "max": 2, "desired": 3}},
-		}}), `config video-platform:schedules.recorder[0].capacity = {"min":4,"max":2,"desired":3} is not accepted; accepted: 0 <= min <= desired <= max <= 100`},
+		}}), `config video-platform:schedules.recorder[0].capacity = {"min":4,"max":2,"desired":3} is not accepted; accepted: 0 <= min <= desired <= max <= 1000`},
 		{"schedule name twice", "prod", with(baseValues("prod"), "schedules", map[string]any{"web": []any{peakSchedule(), peakSchedule()}}),
 			`config video-platform:schedules.web[1].name = "weekday-peak" is not accepted; accepted: a name used once per service`},
 		{"alarm threshold zero", "prod-web-blue", cp(func(m map[string]any) { m["alarms"] = map[string]any{"errorRatePercent": 0} }),

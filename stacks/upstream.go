@@ -28,17 +28,17 @@ type BaseOutputs struct {
 	Domain string `json:"domain"`
 	// ZoneID is the env's hosted zone.
 	ZoneID string `json:"zoneId"`
-	// CertificateArn is the validated certificate for the domain, its
+	// CertificateARN is the validated certificate for the domain, its
 	// wildcard and the direct names of every copy.
-	CertificateArn string `json:"certificateArn"`
+	CertificateARN string `json:"certificateArn"`
 	// AmiID is the image instances boot.
 	AmiID string `json:"amiId"`
-	// AlertsTopicArn receives alarms.
-	AlertsTopicArn string `json:"alertsTopicArn"`
+	// AlertsTopicARN receives alarms.
+	AlertsTopicARN string `json:"alertsTopicArn"`
 	// Queue is the transcode job queue.
 	Queue struct {
 		URL               string `json:"url"`
-		Arn               string `json:"arn"`
+		ARN               string `json:"arn"`
 		Name              string `json:"name"`
 		DlqURL            string `json:"dlqUrl"`
 		JobTimeoutSeconds int    `json:"jobTimeoutSeconds"`
@@ -74,8 +74,8 @@ type CopyOutputs struct {
 	Release string `json:"release"`
 	// Capacity is its configured size.
 	Capacity Capacity `json:"capacity"`
-	// LBDnsName is its load balancer's DNS name.
-	LBDnsName string `json:"lbDnsName"`
+	// LBDNSName is its load balancer's DNS name.
+	LBDNSName string `json:"lbDnsName"`
 	// LBZoneID is its load balancer's canonical hosted zone.
 	LBZoneID string `json:"lbZoneId"`
 }

@@ -1,7 +1,6 @@
 package asgpool
 
 import (
-	"errors"
 	"fmt"
 	"maps"
 	"regexp"
@@ -16,6 +15,9 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/video-platform/video-platform/components/internal/field"
+	"github.com/video-platform/video-platform/internal/contract"
+	"github.com/video-platform/video-platform/internal/cron"
+	"github.com/video-platform/video-platform/internal/imagetag"
 	"github.com/video-platform/video-platform/internal/topology"
 )
 
@@ -62,8 +64,6 @@ const (
 	minMixedTypes         = 3
 	maxMixedTypes         = 20 // overrides per mixed instances policy
 	maxTargetValueCPU     = 100
-	maxTagKeyLength       = 128
-	maxTagValueLength     = 256
 	maxWarmupSeconds      = 3600
 )
 
@@ -96,14 +96,7 @@ const (
 // logRetentionDays are the values CloudWatch Logs accepts for a retention.
 var logRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
 
-// reservedTagKeys are set by the component; letting Args.Tags set them too
-// would make the policy checks and cost reports read the wrong value.
-var reservedTagKeys = []string{"env", "service", "color", "release", "managed-by", "Name"}
-
 var (
-	envPattern          = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
-	releasePattern      = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-	instanceTypePattern = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9-]+$`)
 	envVarPattern       = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	scheduleNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,63}$`)
 	healthPathPattern   = regexp.MustCompile(`^/[A-Za-z0-9._~/?=&%-]{0,255}$`)
@@ -112,27 +105,16 @@ var (
 // AsgPoolArgs configures one Auto Scaling group of identical instances that
 // each run one container release.
 type AsgPoolArgs struct {
-	// Env is the environment name, such as "prod": lowercase letters, digits
-	// and single dashes. It is tagged on every child and prefixes the names.
-	// Required.
-	Env string
-	// Service is what the pool runs, such as "web", "recorder" or
-	// "transcoder"; transcoder pools have no color, every other service is
-	// blue-green.
-	// Required.
-	Service string
-	// Color is the blue/green copy, "blue" or "green"; required for web and
-	// recorder pools and must be empty for transcoder pools, which are named
-	// after their release instead.
-	Color string
-	// Release is the container image tag the pool runs, matching
-	// [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}. It is tagged on the group and its
+	// Identity is the env and service the pool runs, its blue-green color
+	// and the extra tags of every taggable child. Transcoder pools have no
+	// color and are named after their release; every other service is
+	// blue-green and needs one.
+	contract.Identity
+	// Release is the container image tag the pool runs: a Docker tag of at
+	// most 123 characters, not starting with keep- (so that the image's
+	// keep- tag protects it in ECR). It is tagged on the group and its
 	// instances. Required.
 	Release string
-	// Tags are added to every taggable child. The keys env, service, color,
-	// release, managed-by and Name are set by the component and may not be
-	// given here, nor may keys starting with "aws:".
-	Tags map[string]string
 
 	// ImageRepositoryURL is the ECR repository URL, such as
 	// "123456789012.dkr.ecr.us-east-1.amazonaws.com/video-platform/web"; the
@@ -422,393 +404,237 @@ func defaultDrainTimeout(heartbeat int) int {
 	return max(heartbeat/2, 1)
 }
 
-// Check validates the arguments as NewAsgPool will, defaults applied first.
-// Components that create an AsgPool child call it before registering
-// themselves, so that a bad pool leaves nothing half-created.
-func (a AsgPoolArgs) Check() error {
-	return a.withDefaults().Validate()
-}
-
-// Validate reports every invalid field at once. Call it after withDefaults.
+// Validate reports every rejected field of the args as given, defaults
+// applied first, each as a contract.FieldError; unset Pulumi inputs are
+// marked as such. NewAsgPool calls it before it registers anything, and so
+// do components that create an AsgPool child, so that a bad pool leaves
+// nothing half-created.
 func (a AsgPoolArgs) Validate() error {
-	var errs []error
-	bad := func(format string, v ...any) { errs = append(errs, fmt.Errorf(format, v...)) }
-
-	if !envPattern.MatchString(a.Env) || len(a.Env) > 20 {
-		bad("Env: %q is invalid; accepted lowercase letters, digits and single dashes, starting with a letter, at most 20 characters", a.Env)
-	}
-	// Any service name is accepted, so adding a blue-green service needs no
-	// change here; it becomes part of names and tags, hence the pattern.
-	if !envPattern.MatchString(a.Service) || len(a.Service) > 20 {
-		bad("Service: %q is invalid; accepted lowercase letters, digits and single dashes, starting with a letter, at most 20 characters", a.Service)
-	}
+	a = a.withDefaults()
+	var errs field.List
+	errs.Part("", a.Identity.Validate())
 	switch {
 	case a.Service == ServiceTranscoder && a.Color != "":
-		bad("Color: %q is not accepted for transcoder pools, which are named after their release; accepted \"\"", a.Color)
-	case a.Service != ServiceTranscoder && a.Color != "blue" && a.Color != "green":
-		bad("Color: %q is not accepted for %s pools; accepted blue, green", a.Color, a.Service)
+		errs.Add("Color", a.Color, `"" for transcoder pools, which are named after their release`)
+	case a.Service != ServiceTranscoder && a.Color == "":
+		errs.Add("Color", a.Color, "blue or green for "+a.Service+" pools, which are blue-green")
 	}
-	if !releasePattern.MatchString(a.Release) {
-		bad("Release: %q is not a valid image tag; accepted [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", a.Release)
+	if imagetag.CheckRelease(a.Release) != nil {
+		errs.Add("Release", a.Release, imagetag.ReleaseAccepted)
 	}
-	errs = append(errs, validateTags(a.Tags)...)
 
 	if a.ImageRepositoryURL == nil {
-		bad("ImageRepositoryURL: is required; accepted an ECR repository URL")
+		errs.Input("ImageRepositoryURL", "an ECR repository URL")
 	}
-	if a.ContainerPort < 0 || a.ContainerPort > 65535 {
-		bad("ContainerPort: %d is out of range; accepted 0..65535 (0 publishes no port)", a.ContainerPort)
-	}
+	errs.Range("ContainerPort", a.ContainerPort, 0, 65535)
 	for _, k := range slices.Sorted(maps.Keys(a.Environment)) {
 		if !envVarPattern.MatchString(k) {
-			bad("Environment: key %q is not a valid variable name; accepted [A-Za-z_][A-Za-z0-9_]*", k)
+			errs.Add("Environment", k, "variable names matching "+envVarPattern.String())
 		}
 	}
 
 	if a.AmiID == nil {
-		bad("AmiID: is required; accepted an Amazon Linux 2023 AMI ID")
+		errs.Input("AmiID", "an Amazon Linux 2023 AMI ID")
 	}
-	errs = append(errs, a.validateInstances()...)
-	if n := len(a.SecurityGroupIDs); n < 1 || n > maxSecurityGroups {
-		bad("SecurityGroupIDs: %d given; accepted 1..%d", n, maxSecurityGroups)
-	}
+	a.validateInstances(&errs)
+	errs.Count("SecurityGroupIDs", len(a.SecurityGroupIDs), 1, maxSecurityGroups, "security group IDs")
 	if a.InstanceProfileName == nil {
-		bad("InstanceProfileName: is required; accepted an IAM instance profile name")
+		errs.Input("InstanceProfileName", "an IAM instance profile name")
 	}
 
-	if a.MinAZs < minMinAZs || a.MinAZs > maxMinAZs {
-		bad("MinAZs: %d is out of range; accepted %d..%d", a.MinAZs, minMinAZs, maxMinAZs)
-	} else if len(a.SubnetIDs) < a.MinAZs {
-		bad("SubnetIDs: %d subnet(s) given; accepted at least MinAZs = %d, one per Availability Zone", len(a.SubnetIDs), a.MinAZs)
+	errs.Range("MinAZs", a.MinAZs, minMinAZs, maxMinAZs)
+	switch n := len(a.SubnetIDs); {
+	case n == 0:
+		errs.Input("SubnetIDs", "private subnet IDs, one per Availability Zone, at least MinAZs")
+	case n < a.MinAZs:
+		errs.Add("SubnetIDs", field.Given(n), fmt.Sprintf("at least MinAZs (%d) subnet IDs, one per Availability Zone", a.MinAZs))
 	}
-	if err := validateSizes("", a.MinSize, a.DesiredCapacity, a.MaxSize); err != nil {
-		errs = append(errs, err)
-	}
+	checkSizes(&errs, a.MinSize, a.DesiredCapacity, a.MaxSize)
 
-	attached := len(a.TargetGroupARNs) > 0
 	minGrace := 0
-	if attached {
+	if len(a.TargetGroupARNs) > 0 {
 		minGrace = minGracePeriodWithELB
 		if a.ContainerPort == 0 {
-			bad("ContainerPort: 0 publishes no port but TargetGroupARNs are set; accepted 1..65535 for a pool behind a load balancer")
+			errs.Add("ContainerPort", 0, "1..65535 for a pool behind TargetGroupARNs (0 publishes no port)")
 		}
 	}
-	if g := a.HealthCheckGracePeriodSeconds; g < minGrace || g > maxGracePeriodSeconds {
-		bad("HealthCheckGracePeriodSeconds: %d is out of range; accepted %d..%d", g, minGrace, maxGracePeriodSeconds)
-	}
+	errs.Range("HealthCheckGracePeriodSeconds", a.HealthCheckGracePeriodSeconds, minGrace, maxGracePeriodSeconds)
 
-	errs = append(errs, a.validateHook()...)
-	errs = append(errs, a.validateLaunchHook()...)
+	a.validateHooks(&errs)
 	for i, s := range a.Schedules {
-		errs = append(errs, validateSchedule(i, s, a.Schedules[:i])...)
+		name := fmt.Sprintf("Schedules[%d]", i)
+		errs.Part(name, s.Validate())
+		if slices.ContainsFunc(a.Schedules[:i], func(e Schedule) bool { return e.Name == s.Name }) {
+			errs.Add(name+".Name", s.Name, "a name used once per pool")
+		}
 	}
-	errs = append(errs, a.validateScaling()...)
+	a.validateScaling(&errs)
 	if r := a.InstanceRefresh; r != nil {
-		if r.MinHealthyPercentage < 0 || r.MinHealthyPercentage > 100 {
-			bad("InstanceRefresh.MinHealthyPercentage: %d is out of range; accepted 0..100", r.MinHealthyPercentage)
-		}
-		if r.InstanceWarmupSeconds < 1 || r.InstanceWarmupSeconds > maxWarmupSeconds {
-			bad("InstanceRefresh.InstanceWarmupSeconds: %d is out of range; accepted 1..%d", r.InstanceWarmupSeconds, maxWarmupSeconds)
-		}
+		errs.Range("InstanceRefresh.MinHealthyPercentage", r.MinHealthyPercentage, 0, 100)
+		errs.Range("InstanceRefresh.InstanceWarmupSeconds", r.InstanceWarmupSeconds, 1, maxWarmupSeconds)
 	}
 
-	if a.RootVolumeGiB < minRootVolumeGiB || a.RootVolumeGiB > maxRootVolumeGiB {
-		bad("RootVolumeGiB: %d is out of range; accepted %d..%d", a.RootVolumeGiB, minRootVolumeGiB, maxRootVolumeGiB)
-	}
-	if a.MetadataHopLimit < 1 || a.MetadataHopLimit > 2 {
-		bad("MetadataHopLimit: %d is out of range; accepted 1..2", a.MetadataHopLimit)
-	}
+	errs.Range("RootVolumeGiB", a.RootVolumeGiB, minRootVolumeGiB, maxRootVolumeGiB)
+	errs.Range("MetadataHopLimit", a.MetadataHopLimit, 1, 2)
 	if !slices.Contains(logRetentionDays, a.LogRetentionDays) {
-		bad("LogRetentionDays: %d is not accepted by CloudWatch Logs; accepted %s", a.LogRetentionDays, joinInts(logRetentionDays))
+		errs.Add("LogRetentionDays", a.LogRetentionDays, "a retention CloudWatch Logs accepts: "+joinInts(logRetentionDays))
 	}
-	return errors.Join(errs...)
+	return errs.Err()
 }
 
-func (a AsgPoolArgs) validateInstances() []error {
-	var errs []error
-	bad := func(format string, v ...any) { errs = append(errs, fmt.Errorf(format, v...)) }
-	m := a.MixedInstances
-	if m == nil {
-		if !instanceTypePattern.MatchString(a.InstanceType) {
-			bad("InstanceType: %q is not an instance type; accepted a type such as \"m6i.large\" (required unless MixedInstances is set)", a.InstanceType)
+func (a AsgPoolArgs) validateInstances(errs *field.List) {
+	if a.MixedInstances == nil {
+		if !contract.InstanceTypePattern.MatchString(a.InstanceType) {
+			errs.Add("InstanceType", a.InstanceType, contract.InstanceTypeAccepted)
 		}
-		return errs
+		return
 	}
 	if a.InstanceType != "" {
-		bad("InstanceType: %q is set together with MixedInstances; accepted \"\" when MixedInstances lists the types", a.InstanceType)
+		errs.Add("InstanceType", a.InstanceType, `"" when MixedInstances lists the types`)
 	}
-	for _, fe := range field.Under("MixedInstances", m.Check()) {
-		errs = append(errs, fe)
-	}
-	return errs
+	errs.Part("MixedInstances", a.MixedInstances.Validate())
 }
 
-// FieldError is one rejected field: its name in Args, the value and what
-// is accepted. Every component reports its fields with this one type.
-type FieldError = field.Error
-
-// Check reports every rejected field of the mixed instances policy, a
-// strategy left empty taking its default, with "MixedInstances." left out
-// of the field names.
-func (m MixedInstances) Check() []FieldError {
-	var errs []FieldError
-	bad := func(name string, value any, accepted string) {
-		errs = append(errs, FieldError{Field: name, Value: value, Accepted: accepted})
-	}
+// Validate reports every rejected field of the mixed instances policy as
+// given, each named without "MixedInstances.".
+func (m MixedInstances) Validate() error {
+	var errs field.List
 	seen := map[string]bool{}
 	for i, t := range m.InstanceTypes {
 		name := fmt.Sprintf("InstanceTypes[%d]", i)
-		if !instanceTypePattern.MatchString(t) {
-			bad(name, t, "an instance type such as \"c6i.xlarge\"")
+		if !contract.InstanceTypePattern.MatchString(t) {
+			errs.Add(name, t, contract.InstanceTypeAccepted)
 		} else if seen[t] {
-			bad(name, t, "distinct types; it is listed twice")
+			errs.Add(name, t, "distinct types; it is listed twice")
 		}
 		seen[t] = true
 	}
 	if n := len(m.InstanceTypes); n < minMixedTypes || n > maxMixedTypes {
-		bad("InstanceTypes", slices.Clone(m.InstanceTypes), fmt.Sprintf("%d to %d distinct instance types, so that Spot has several capacity pools to choose from; %d given", minMixedTypes, maxMixedTypes, n))
+		errs.Add("InstanceTypes", slices.Clone(m.InstanceTypes), fmt.Sprintf("%d to %d distinct instance types, so that Spot has several capacity pools to choose from; %d given", minMixedTypes, maxMixedTypes, n))
 	}
-	if m.OnDemandBaseCapacity < 0 || m.OnDemandBaseCapacity > maxGroupSize {
-		bad("OnDemandBaseCapacity", m.OnDemandBaseCapacity, fmt.Sprintf("an integer from 0 to %d", maxGroupSize))
-	}
-	if p := m.OnDemandPercentageAboveBase; p < 0 || p > 100 {
-		bad("OnDemandPercentageAboveBase", p, "an integer from 0 to 100")
-	}
+	errs.Range("OnDemandBaseCapacity", m.OnDemandBaseCapacity, 0, maxGroupSize)
+	errs.Range("OnDemandPercentageAboveBase", m.OnDemandPercentageAboveBase, 0, 100)
 	if s := m.SpotAllocationStrategy; s != "" && s != SpotPriceCapacityOptimized && s != SpotCapacityOptimized {
-		bad("SpotAllocationStrategy", s, SpotPriceCapacityOptimized+" or "+SpotCapacityOptimized)
+		errs.Add("SpotAllocationStrategy", s, SpotPriceCapacityOptimized+" or "+SpotCapacityOptimized)
 	}
-	return errs
+	return errs.Err()
 }
 
-func (a AsgPoolArgs) validateHook() []error {
-	var errs []error
-	bad := func(format string, v ...any) { errs = append(errs, fmt.Errorf(format, v...)) }
-	h := a.LifecycleHook
-	if h == nil {
+// validateHooks checks the drain hook, the drain timeout and the launch
+// hook; call it after withDefaults.
+func (a AsgPoolArgs) validateHooks(errs *field.List) {
+	switch h := a.LifecycleHook; {
+	case h == nil:
 		if a.DrainTimeoutSeconds != 0 {
-			bad("DrainTimeoutSeconds: %d is set without a LifecycleHook; accepted 0 unless LifecycleHook is set", a.DrainTimeoutSeconds)
+			errs.Add("DrainTimeoutSeconds", a.DrainTimeoutSeconds, "0 unless LifecycleHook is set")
 		}
-		return errs
+	case h.HeartbeatSeconds < minHeartbeatSeconds || h.HeartbeatSeconds > maxHeartbeatSeconds:
+		errs.Range("LifecycleHook.HeartbeatSeconds", h.HeartbeatSeconds, minHeartbeatSeconds, maxHeartbeatSeconds)
+	default:
+		if h.DefaultResult != HookContinue && h.DefaultResult != HookAbandon {
+			errs.Add("LifecycleHook.DefaultResult", h.DefaultResult, HookContinue+" or "+HookAbandon)
+		}
+		if d := a.DrainTimeoutSeconds; d < 1 || d > h.HeartbeatSeconds {
+			errs.Add("DrainTimeoutSeconds", d, fmt.Sprintf("1..%d (the hook's heartbeat)", h.HeartbeatSeconds))
+		}
 	}
-	if h.HeartbeatSeconds < minHeartbeatSeconds || h.HeartbeatSeconds > maxHeartbeatSeconds {
-		bad("LifecycleHook.HeartbeatSeconds: %d is out of range; accepted %d..%d", h.HeartbeatSeconds, minHeartbeatSeconds, maxHeartbeatSeconds)
-		return errs
+	if h := a.LaunchHook; h != nil {
+		if t := h.TimeoutSeconds; t < minReadyTimeoutSeconds || t > maxReadyTimeoutSeconds {
+			errs.Add("LaunchHook.TimeoutSeconds", t, fmt.Sprintf("%d..%d (the hook's heartbeat adds %d)", minReadyTimeoutSeconds, maxReadyTimeoutSeconds, launchHookMarginSeconds))
+		}
+		errs.Range("LaunchHook.HealthPort", h.HealthPort, 1, 65535)
+		if !healthPathPattern.MatchString(h.HealthPath) {
+			errs.Add("LaunchHook.HealthPath", h.HealthPath, `"/" followed by up to 255 of [A-Za-z0-9._~/?=&%-]`)
+		}
 	}
-	if h.DefaultResult != HookContinue && h.DefaultResult != HookAbandon {
-		bad("LifecycleHook.DefaultResult: %q is not accepted; accepted %s, %s", h.DefaultResult, HookContinue, HookAbandon)
-	}
-	if d := a.DrainTimeoutSeconds; d < 1 || d > h.HeartbeatSeconds {
-		bad("DrainTimeoutSeconds: %d is out of range; accepted 1..%d (the hook's heartbeat)", d, h.HeartbeatSeconds)
-	}
-	return errs
-}
-
-func (a AsgPoolArgs) validateLaunchHook() []error {
-	h := a.LaunchHook
-	if h == nil {
-		return nil
-	}
-	var errs []error
-	bad := func(format string, v ...any) { errs = append(errs, fmt.Errorf(format, v...)) }
-	if t := h.TimeoutSeconds; t < minReadyTimeoutSeconds || t > maxReadyTimeoutSeconds {
-		bad("LaunchHook.TimeoutSeconds: %d is out of range; accepted %d..%d (the hook's heartbeat adds %d)", t, minReadyTimeoutSeconds, maxReadyTimeoutSeconds, launchHookMarginSeconds)
-	}
-	if p := h.HealthPort; p < 1 || p > 65535 {
-		bad("LaunchHook.HealthPort: %d is out of range; accepted 1..65535", p)
-	}
-	if !healthPathPattern.MatchString(h.HealthPath) {
-		bad("LaunchHook.HealthPath: %q is invalid; accepted \"/\" followed by up to 255 of [A-Za-z0-9._~/?=&%%-]", h.HealthPath)
-	}
-	return errs
 }
 
 // heartbeat is the launch hook's heartbeat timeout.
 func (h LaunchHook) heartbeat() int { return h.TimeoutSeconds + launchHookMarginSeconds }
 
-func validateSchedule(i int, s Schedule, earlier []Schedule) []error {
-	var errs []error
-	name := fmt.Sprintf("Schedules[%d]", i)
-	for _, fe := range field.Under(name, s.Check()) {
-		errs = append(errs, fe)
-	}
-	for _, e := range earlier {
-		if e.Name == s.Name {
-			errs = append(errs, FieldError{Field: name + ".Name", Value: s.Name, Accepted: "a name used once per pool"})
-		}
-	}
-	return errs
-}
-
-// Check reports every rejected field of the schedule, a time zone left
-// empty taking its default, with "Schedules[i]." left out of the field
-// names. The sizes are checked together, as MinSize/DesiredCapacity/MaxSize.
-func (s Schedule) Check() []FieldError {
-	var errs []FieldError
-	bad := func(name string, value any, accepted string) {
-		errs = append(errs, FieldError{Field: name, Value: value, Accepted: accepted})
-	}
+// Validate reports every rejected field of the schedule as given, a time
+// zone left empty taking its default, each named without "Schedules[i].".
+// The sizes are checked together, as MinSize/DesiredCapacity/MaxSize.
+func (s Schedule) Validate() error {
+	var errs field.List
 	if !scheduleNamePattern.MatchString(s.Name) {
-		bad("Name", s.Name, "letters, digits and dashes, at most 64 characters")
+		errs.Add("Name", s.Name, "letters, digits and dashes, at most 64 characters")
 	}
-	if err := validateCron(s.Recurrence); err != nil {
-		bad("Recurrence", s.Recurrence, "5 cron fields: minute 0-59, hour 0-23, day 1-31, month 1-12, weekday 0-6; this one "+err.Error())
+	if _, err := cron.Parse(s.Recurrence); err != nil {
+		errs.Add("Recurrence", s.Recurrence, cron.Accepted+"; this one "+err.Error())
 	}
 	switch _, err := time.LoadLocation(s.TimeZone); {
 	case s.TimeZone == "Local":
-		bad("TimeZone", s.TimeZone, "an IANA zone such as \"Europe/Berlin\"; Local depends on the machine running Pulumi")
+		errs.Add("TimeZone", s.TimeZone, `an IANA zone such as "Europe/Berlin"; Local depends on the machine running Pulumi`)
 	case err != nil:
-		bad("TimeZone", s.TimeZone, "an IANA time zone such as \"UTC\" or \"America/New_York\"")
+		errs.Add("TimeZone", s.TimeZone, `an IANA time zone such as "UTC" or "America/New_York"`)
 	}
-	if fe, ok := checkSizes(s.MinSize, s.DesiredCapacity, s.MaxSize); !ok {
-		errs = append(errs, fe)
-	}
-	return errs
+	checkSizes(&errs, s.MinSize, s.DesiredCapacity, s.MaxSize)
+	return errs.Err()
 }
 
-func (a AsgPoolArgs) validateScaling() []error {
+// validateScaling checks the target tracking policy and what it needs of
+// the pool.
+func (a AsgPoolArgs) validateScaling(errs *field.List) {
 	t := a.Scaling
 	if t == nil {
-		return nil
+		return
 	}
-	var errs []error
-	for _, fe := range field.Under("Scaling", t.Check()) {
-		errs = append(errs, fe)
-	}
-	bad := func(format string, v ...any) { errs = append(errs, fmt.Errorf(format, v...)) }
+	errs.Part("Scaling", t.Validate())
 	switch t.Metric {
 	case MetricCPU:
 		if t.ResourceLabel != nil {
-			bad("Scaling.ResourceLabel: is set for metric cpu; accepted only with %s", MetricALBRequests)
+			errs.Add("Scaling.ResourceLabel", "(set)", "no label for metric "+MetricCPU+"; only "+MetricALBRequests+" takes one")
 		}
 	case MetricALBRequests:
 		if t.ResourceLabel == nil {
-			bad("Scaling.ResourceLabel: is required for metric %s; accepted \"<lb arnSuffix>/<tg arnSuffix>\"", MetricALBRequests)
+			errs.Input("Scaling.ResourceLabel", `"<lb arnSuffix>/<tg arnSuffix>", which metric `+MetricALBRequests+" needs")
 		}
 		if len(a.TargetGroupARNs) == 0 {
-			bad("Scaling.Metric: %s needs TargetGroupARNs; accepted %s for a pool without target groups", MetricALBRequests, MetricCPU)
+			errs.Input("TargetGroupARNs", "the target groups whose requests metric "+MetricALBRequests+" counts")
 		}
 	}
-	return errs
 }
 
-// Check reports the rejected metric or target value, with "Scaling." left
-// out of the field names. ResourceLabel and the target groups it needs are
-// declared elsewhere and checked with the pool.
-func (t TargetTracking) Check() []FieldError {
+// Validate reports the rejected metric or target value, each named without
+// "Scaling.". ResourceLabel and the target groups it needs are declared
+// elsewhere and checked with the pool.
+func (t TargetTracking) Validate() error {
+	var errs field.List
 	switch t.Metric {
 	case MetricCPU:
 		if t.TargetValue < 1 || t.TargetValue > maxTargetValueCPU {
-			return []FieldError{{Field: "TargetValue", Value: t.TargetValue, Accepted: fmt.Sprintf("a CPU percentage from 1 to %d", maxTargetValueCPU)}}
+			errs.Add("TargetValue", t.TargetValue, fmt.Sprintf("a CPU percentage from 1 to %d", maxTargetValueCPU))
 		}
 	case MetricALBRequests:
 		if !(t.TargetValue > 0) {
-			return []FieldError{{Field: "TargetValue", Value: t.TargetValue, Accepted: "a positive number of requests per target"}}
+			errs.Add("TargetValue", t.TargetValue, "a positive number of requests per target")
 		}
 	default:
-		return []FieldError{{Field: "Metric", Value: t.Metric, Accepted: "one of " + MetricCPU + ", " + MetricALBRequests}}
+		errs.Add("Metric", t.Metric, "one of "+MetricCPU+", "+MetricALBRequests)
 	}
-	return nil
+	return errs.Err()
 }
 
-// validateSizes enforces 0 <= min <= desired <= max <= 1000.
-func validateSizes(prefix string, minSize, desired, maxSize int) error {
-	if fe, ok := checkSizes(minSize, desired, maxSize); !ok {
-		fe.Field = prefix + fe.Field
-		return fe
-	}
-	return nil
+// Sizes are a group's MinSize, DesiredCapacity and MaxSize as one rejected
+// value: they are checked together, and a config holds them together.
+type Sizes struct {
+	Min     int `json:"min"`
+	Max     int `json:"max"`
+	Desired int `json:"desired"`
 }
 
-func checkSizes(minSize, desired, maxSize int) (FieldError, bool) {
+func (s Sizes) String() string {
+	return fmt.Sprintf("MinSize %d, DesiredCapacity %d, MaxSize %d", s.Min, s.Desired, s.Max)
+}
+
+// checkSizes enforces 0 <= min <= desired <= max <= 1000, reporting the
+// field "MinSize/DesiredCapacity/MaxSize".
+func checkSizes(errs *field.List, minSize, desired, maxSize int) {
 	if minSize < 0 || minSize > desired || desired > maxSize || maxSize > maxGroupSize {
-		return FieldError{Field: "MinSize/DesiredCapacity/MaxSize", Value: fmt.Sprintf("%d/%d/%d", minSize, desired, maxSize),
-			Accepted: fmt.Sprintf("0 <= MinSize <= DesiredCapacity <= MaxSize <= %d", maxGroupSize)}, false
+		errs.Add("MinSize/DesiredCapacity/MaxSize", Sizes{Min: minSize, Max: maxSize, Desired: desired},
+			fmt.Sprintf("0 <= min <= desired <= max <= %d", maxGroupSize))
 	}
-	return FieldError{}, true
-}
-
-func validateTags(tags map[string]string) []error {
-	var errs []error
-	for _, k := range slices.Sorted(maps.Keys(tags)) {
-		v := tags[k]
-		switch {
-		case slices.Contains(reservedTagKeys, k):
-			errs = append(errs, fmt.Errorf("Tags: key %q is set by the component; accepted any key but %s", k, strings.Join(reservedTagKeys, ", "))) //nolint:staticcheck,revive // error names the Args field "Tags"
-		case strings.HasPrefix(strings.ToLower(k), "aws:"):
-			errs = append(errs, fmt.Errorf("Tags: key %q uses the reserved aws: prefix; accepted keys not starting with aws:", k)) //nolint:staticcheck,revive // error names the Args field "Tags"
-		case k == "" || len(k) > maxTagKeyLength:
-			errs = append(errs, fmt.Errorf("Tags: key %q has %d characters; accepted 1..%d", k, len(k), maxTagKeyLength)) //nolint:staticcheck,revive // error names the Args field "Tags"
-		case len(v) > maxTagValueLength:
-			errs = append(errs, fmt.Errorf("Tags: value of %q has %d characters; accepted at most %d", k, len(v), maxTagValueLength)) //nolint:staticcheck,revive // error names the Args field "Tags"
-		}
-	}
-	return errs
-}
-
-// cronField is the accepted range of one cron field and its names, if any.
-type cronField struct {
-	name     string
-	min, max int
-	names    []string // names[i] stands for min+i
-}
-
-var cronFields = []cronField{
-	{name: "minute", min: 0, max: 59},
-	{name: "hour", min: 0, max: 23},
-	{name: "day of month", min: 1, max: 31},
-	{name: "month", min: 1, max: 12, names: []string{"JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"}},
-	{name: "day of week", min: 0, max: 7, names: []string{"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"}},
-}
-
-// validateCron checks a Unix cron expression roughly: field count, numbers
-// (or names) in range, lists, ranges and steps. AWS is the final judge.
-func validateCron(expr string) error {
-	fields := strings.Fields(expr)
-	if len(fields) != len(cronFields) {
-		return fmt.Errorf("has %d field(s)", len(fields))
-	}
-	for i, f := range fields {
-		if err := cronFields[i].check(f); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (c cronField) check(field string) error {
-	for _, part := range strings.Split(field, ",") {
-		rng, step, hasStep := strings.Cut(part, "/")
-		if hasStep {
-			n, err := strconv.Atoi(step)
-			if err != nil || n < 1 || n > c.max {
-				return fmt.Errorf("has a bad step %q in the %s field", step, c.name)
-			}
-		}
-		if rng == "*" {
-			continue
-		}
-		lo, hi, isRange := strings.Cut(rng, "-")
-		if _, err := c.value(lo); err != nil {
-			return err
-		}
-		if isRange {
-			if _, err := c.value(hi); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-func (c cronField) value(s string) (int, error) {
-	if i := slices.Index(c.names, strings.ToUpper(s)); i >= 0 {
-		return c.min + i, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < c.min || n > c.max {
-		return 0, fmt.Errorf("has %q out of range in the %s field", s, c.name)
-	}
-	return n, nil
 }
 
 func joinInts(xs []int) string {

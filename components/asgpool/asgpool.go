@@ -18,7 +18,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumix"
 
-	"github.com/video-platform/video-platform/components/internal/tagging"
+	"github.com/video-platform/video-platform/components/internal/outputs"
+	"github.com/video-platform/video-platform/internal/contract"
 )
 
 // TypeToken is the Pulumi type of the component.
@@ -45,17 +46,30 @@ var enabledMetrics = []string{
 type AsgPool struct {
 	pulumi.ResourceState
 
+	// Group is the Auto Scaling group.
+	Group *autoscaling.Group
+	// LaunchTemplate is the group's launch template.
+	LaunchTemplate *ec2.LaunchTemplate
+	// LogGroup is the CloudWatch Logs group of the containers.
+	LogGroup *cloudwatch.LogGroup
+	// Schedules are the group's scheduled actions, one per declared
+	// schedule; none for an idle pool.
+	Schedules []*autoscaling.Schedule
+	// ScalingPolicy is the target tracking policy; nil without Scaling or
+	// for an idle pool.
+	ScalingPolicy *autoscaling.Policy
+
 	// GroupName is the Auto Scaling group's generated name.
-	GroupName pulumi.StringOutput
-	// GroupArn is the Auto Scaling group's ARN.
-	GroupArn pulumi.StringOutput
+	GroupName pulumi.StringOutput `pulumi:"groupName"`
+	// GroupARN is the Auto Scaling group's ARN.
+	GroupARN pulumi.StringOutput `pulumi:"groupArn"`
 	// LaunchTemplateID is the launch template's ID.
-	LaunchTemplateID pulumi.StringOutput
+	LaunchTemplateID pulumi.StringOutput `pulumi:"launchTemplateId"`
 	// LaunchTemplateLatestVersion is the launch template version the group
 	// is pinned to.
-	LaunchTemplateLatestVersion pulumi.IntOutput
+	LaunchTemplateLatestVersion pulumi.IntOutput `pulumi:"launchTemplateLatestVersion"`
 	// LogGroupName is the CloudWatch Logs group the containers log to.
-	LogGroupName pulumi.StringOutput
+	LogGroupName pulumi.StringOutput `pulumi:"logGroupName"`
 }
 
 // NewAsgPool declares the pool. It validates every argument before it
@@ -64,10 +78,10 @@ func NewAsgPool(ctx *pulumi.Context, name string, args *AsgPoolArgs, opts ...pul
 	if args == nil {
 		return nil, fmt.Errorf("asgpool %q: %w", name, errors.New("args are required"))
 	}
-	a := args.withDefaults()
-	if err := a.Validate(); err != nil {
+	if err := args.Validate(); err != nil {
 		return nil, fmt.Errorf("asgpool %q: %w", name, err)
 	}
+	a := args.withDefaults()
 
 	comp := &AsgPool{}
 	if err := ctx.RegisterComponentResource(TypeToken, name, comp, opts...); err != nil {
@@ -76,13 +90,7 @@ func NewAsgPool(ctx *pulumi.Context, name string, args *AsgPoolArgs, opts ...pul
 	if err := comp.build(ctx, name, a); err != nil {
 		return nil, fmt.Errorf("asgpool %q: %w", name, err)
 	}
-	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"groupName":                   comp.GroupName,
-		"groupArn":                    comp.GroupArn,
-		"launchTemplateId":            comp.LaunchTemplateID,
-		"launchTemplateLatestVersion": comp.LaunchTemplateLatestVersion,
-		"logGroupName":                comp.LogGroupName,
-	}); err != nil {
+	if err := outputs.Register(ctx, comp); err != nil {
 		return nil, fmt.Errorf("asgpool %q: %w", name, err)
 	}
 	return comp, nil
@@ -131,7 +139,7 @@ func (c *AsgPool) build(ctx *pulumi.Context, name string, a AsgPoolArgs) error {
 
 	if a.scheduled() {
 		for _, s := range a.Schedules {
-			if _, err := autoscaling.NewSchedule(ctx, name+"-schedule-"+s.Name, &autoscaling.ScheduleArgs{
+			schedule, err := autoscaling.NewSchedule(ctx, name+"-schedule-"+s.Name, &autoscaling.ScheduleArgs{
 				AutoscalingGroupName: group.Name,
 				ScheduledActionName:  pulumi.String(s.Name),
 				Recurrence:           pulumi.String(s.Recurrence),
@@ -139,19 +147,22 @@ func (c *AsgPool) build(ctx *pulumi.Context, name string, a AsgPoolArgs) error {
 				MinSize:              pulumi.Int(s.MinSize),
 				MaxSize:              pulumi.Int(s.MaxSize),
 				DesiredCapacity:      pulumi.Int(s.DesiredCapacity),
-			}, parent); err != nil {
+			}, parent)
+			if err != nil {
 				return err
 			}
+			c.Schedules = append(c.Schedules, schedule)
 		}
 	}
 	if !a.idle() && a.Scaling != nil {
-		if _, err := autoscaling.NewPolicy(ctx, name+"-scaling", a.policyArgs(group.Name), parent); err != nil {
+		if c.ScalingPolicy, err = autoscaling.NewPolicy(ctx, name+"-scaling", a.policyArgs(group.Name), parent); err != nil {
 			return err
 		}
 	}
 
+	c.Group, c.LaunchTemplate, c.LogGroup = group, lt, logs
 	c.GroupName = group.Name
-	c.GroupArn = group.Arn
+	c.GroupARN = group.Arn
 	c.LaunchTemplateID = lt.ID().ToStringOutput()
 	c.LaunchTemplateLatestVersion = lt.LatestVersion
 	c.LogGroupName = logs.Name
@@ -221,14 +232,10 @@ func (a AsgPoolArgs) namePrefix() string {
 
 // tags are put on every taggable child and propagated to instances.
 func (a AsgPoolArgs) tags() map[string]string {
-	own := map[string]string{
-		"release": a.Release,
-		"Name":    a.Env + "-" + a.Service + "-" + a.identity(),
-	}
-	if a.Color != "" {
-		own["color"] = a.Color
-	}
-	return tagging.Tags(a.Tags, a.Env, a.Service, own)
+	return a.ChildTags(map[string]string{
+		contract.TagRelease: a.Release,
+		contract.TagName:    a.Env + "-" + a.Service + "-" + a.identity(),
+	})
 }
 
 // userData renders the bootstrap script once the repository URL, the log

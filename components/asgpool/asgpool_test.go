@@ -10,10 +10,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/video-platform/video-platform/internal/contract"
 	"github.com/video-platform/video-platform/internal/offline"
 	"github.com/video-platform/video-platform/internal/offline/offlinetest"
 	"github.com/video-platform/video-platform/internal/render"
-	"github.com/video-platform/video-platform/policies/rules"
 )
 
 const (
@@ -37,11 +37,8 @@ func subnets(n int) pulumi.StringArray {
 // webArgs is a blue web pool as the prod web stack declares it.
 func webArgs() *AsgPoolArgs {
 	return &AsgPoolArgs{
-		Env:                 "prod",
-		Service:             ServiceWeb,
-		Color:               "blue",
+		Identity:            contract.Identity{Env: "prod", Service: ServiceWeb, Color: "blue", Tags: map[string]string{"team": "video"}},
 		Release:             "v1.4.2",
-		Tags:                map[string]string{"team": "video"},
 		ImageRepositoryURL:  pulumi.String(repoURL),
 		ContainerPort:       8080,
 		Environment:         pulumi.StringMap{"APP_MODE": pulumi.String("web")},
@@ -70,8 +67,7 @@ func webArgs() *AsgPoolArgs {
 // transcoderArgs is a spot pool with no port and no load balancer.
 func transcoderArgs() *AsgPoolArgs {
 	return &AsgPoolArgs{
-		Env:                 "prod",
-		Service:             ServiceTranscoder,
+		Identity:            contract.Identity{Env: "prod", Service: ServiceTranscoder},
 		Release:             "v7",
 		ImageRepositoryURL:  pulumi.String(repoURL),
 		Environment:         pulumi.StringMap{"QUEUE_URL": pulumi.String("https://sqs.us-east-1.amazonaws.com/123456789012/jobs")},
@@ -89,32 +85,10 @@ func transcoderArgs() *AsgPoolArgs {
 	}
 }
 
-func runPool(t *testing.T, name string, args *AsgPoolArgs) *offline.Result {
-	t.Helper()
-	return offlinetest.Run(t, offline.Stack{Name: "prod-test", Config: map[string]string{"aws:region": "us-east-1"}},
-		func(ctx *pulumi.Context) (pulumi.Map, error) {
-			p, err := NewAsgPool(ctx, name, args)
-			if err != nil {
-				return nil, err
-			}
-			return pulumi.Map{
-				"groupName":     p.GroupName,
-				"groupArn":      p.GroupArn,
-				"ltID":          p.LaunchTemplateID,
-				"ltVersion":     p.LaunchTemplateLatestVersion,
-				"logGroupName":  p.LogGroupName,
-				"componentName": pulumi.String(name),
-			}, nil
-		})
-}
-
-// newPool declares a pool and keeps only its error, which is all the
-// offlinetest helpers for refused arguments and failed runs look at.
-func newPool(name string, args *AsgPoolArgs) func(ctx *pulumi.Context) error {
-	return func(ctx *pulumi.Context) error {
-		_, err := NewAsgPool(ctx, name, args)
-		return err
-	}
+// pools declares pools offline for these tests.
+var pools = offlinetest.Component[AsgPoolArgs, AsgPool]{
+	Stack: offline.Stack{Name: "prod-test", Config: map[string]string{"aws:region": "us-east-1"}},
+	New:   NewAsgPool,
 }
 
 func decodeUserData(t *testing.T, lt render.Resource) string {
@@ -126,13 +100,8 @@ func decodeUserData(t *testing.T, lt render.Resource) string {
 	return string(raw)
 }
 
-func componentURN(t *testing.T, res *offline.Result, name string) string {
-	t.Helper()
-	return offlinetest.Find(t, res, TypeToken, name).URN
-}
-
 func TestWebPoolLaunchTemplate(t *testing.T) {
-	res := runPool(t, "web-blue", webArgs())
+	res := pools.Run(t, "web-blue", webArgs())
 	lt := offlinetest.Find(t, res, typeLT, "web-blue-lt")
 
 	assert.Equal(t, "prod-web-blue-", lt.Inputs["namePrefix"], "namePrefix so a replacement can be created first")
@@ -161,21 +130,20 @@ func TestWebPoolLaunchTemplate(t *testing.T) {
 	assert.Equal(t, true, offlinetest.Input(t, lt, "monitoring.enabled"), "detailed monitoring")
 	assert.Equal(t, true, lt.Inputs["updateDefaultVersion"], "default version follows")
 
-	wantTags := map[string]any{
-		"env": "prod", "service": "web", "color": "blue", "release": "v1.4.2",
-		"managed-by": "pulumi", "Name": "prod-web-blue", "team": "video",
-	}
-	assert.Equal(t, wantTags, lt.Inputs["tags"], "launch template tags")
 	specs, _ := lt.Inputs["tagSpecifications"].([]any)
 	require.Len(t, specs, 2, "instance and volume tag specifications")
 	assert.Equal(t, "instance", offlinetest.Input(t, lt, "tagSpecifications[0].resourceType"), "instance tags")
 	assert.Equal(t, "volume", offlinetest.Input(t, lt, "tagSpecifications[1].resourceType"), "volume tags")
-	assert.Equal(t, wantTags, offlinetest.Input(t, lt, "tagSpecifications[0].tags"), "instance tag values")
-	assert.Equal(t, wantTags, offlinetest.Input(t, lt, "tagSpecifications[1].tags"), "volume tag values")
+	for _, tags := range []string{"tags", "tagSpecifications[0].tags", "tagSpecifications[1].tags"} {
+		offlinetest.HasInputs(t, lt, map[string]any{
+			tags + ".env": "prod", tags + ".service": "web", tags + ".color": "blue", tags + ".release": "v1.4.2",
+			tags + ".managed-by": "pulumi", tags + ".Name": "prod-web-blue", tags + ".team": "video",
+		})
+	}
 }
 
 func TestWebPoolGroup(t *testing.T) {
-	res := runPool(t, "web-blue", webArgs())
+	res := pools.Run(t, "web-blue", webArgs())
 	asg := offlinetest.Find(t, res, typeASG, "web-blue-asg")
 	in := asg.Inputs
 
@@ -232,8 +200,8 @@ func TestWebPoolGroup(t *testing.T) {
 }
 
 func TestWebPoolChildrenOutputsSchedulesAndScaling(t *testing.T) {
-	res := runPool(t, "web-blue", webArgs())
-	urn := componentURN(t, res, "web-blue")
+	res := pools.Run(t, "web-blue", webArgs())
+	urn := offlinetest.Find(t, res, TypeToken, "web-blue").URN
 	children := 0
 	for _, r := range res.Resources {
 		if r.Custom {
@@ -268,15 +236,15 @@ func TestWebPoolChildrenOutputsSchedulesAndScaling(t *testing.T) {
 		offlinetest.Input(t, pol, "targetTrackingConfiguration.predefinedMetricSpecification.resourceLabel"), "resource label")
 	assert.Equal(t, 500.0, offlinetest.Input(t, pol, "targetTrackingConfiguration.targetValue"), "target value")
 
-	assert.Equal(t, groupName, res.Outputs["groupName"], "GroupName output")
-	assert.Equal(t, offline.Placeholder(typeASG, "arn", "web-blue-asg"), res.Outputs["groupArn"], "GroupArn output")
-	assert.Equal(t, offline.Placeholder(typeLT, "id", "web-blue-lt"), res.Outputs["ltID"], "LaunchTemplateID output")
-	assert.EqualValues(t, 1, res.Outputs["ltVersion"], "LaunchTemplateLatestVersion output")
-	assert.Equal(t, offline.Placeholder(typeLogs, "name", "web-blue-logs"), res.Outputs["logGroupName"], "LogGroupName output")
+	assert.Equal(t, groupName, res.Outputs["GroupName"], "GroupName output")
+	assert.Equal(t, offline.Placeholder(typeASG, "arn", "web-blue-asg"), res.Outputs["GroupARN"], "GroupARN output")
+	assert.Equal(t, offline.Placeholder(typeLT, "id", "web-blue-lt"), res.Outputs["LaunchTemplateID"], "LaunchTemplateID output")
+	assert.EqualValues(t, 1, res.Outputs["LaunchTemplateLatestVersion"], "LaunchTemplateLatestVersion output")
+	assert.Equal(t, offline.Placeholder(typeLogs, "name", "web-blue-logs"), res.Outputs["LogGroupName"], "LogGroupName output")
 }
 
 func TestWebPoolUserData(t *testing.T) {
-	res := runPool(t, "web-blue", webArgs())
+	res := pools.Run(t, "web-blue", webArgs())
 	script := decodeUserData(t, offlinetest.Find(t, res, typeLT, "web-blue-lt"))
 
 	assert.True(t, strings.HasPrefix(script, "#!/bin/bash\n"), "bash script")
@@ -297,7 +265,7 @@ func TestWebPoolUserData(t *testing.T) {
 }
 
 func TestTranscoderPoolMixedInstances(t *testing.T) {
-	res := runPool(t, "tc-v7", transcoderArgs())
+	res := pools.Run(t, "tc-v7", transcoderArgs())
 	lt := offlinetest.Find(t, res, typeLT, "tc-v7-lt")
 	asg := offlinetest.Find(t, res, typeASG, "tc-v7-asg")
 
@@ -338,7 +306,7 @@ func TestTranscoderPoolMixedInstances(t *testing.T) {
 func TestIdlePoolKeepsHookButNoPolicyOrSchedule(t *testing.T) {
 	args := webArgs()
 	args.MinSize, args.MaxSize, args.DesiredCapacity = 0, 0, 0
-	res := runPool(t, "web-green", args)
+	res := pools.Run(t, "web-green", args)
 	asg := offlinetest.Find(t, res, typeASG, "web-green-asg")
 	assert.Equal(t, 0.0, asg.Inputs["maxSize"], "idle")
 	assert.Equal(t, 0.0, asg.Inputs["desiredCapacity"], "idle desired")
@@ -363,7 +331,7 @@ func TestCPUScalingAndOptionalSettings(t *testing.T) {
 		SpotAllocationStrategy:      SpotCapacityOptimized,
 	}
 	args.InstanceType = ""
-	res := runPool(t, "web-blue", args)
+	res := pools.Run(t, "web-blue", args)
 
 	pol := offlinetest.Find(t, res, typePol, "web-blue-scaling")
 	spec := "targetTrackingConfiguration.predefinedMetricSpecification."
@@ -387,25 +355,10 @@ func TestCPUScalingAndOptionalSettings(t *testing.T) {
 	assert.Equal(t, 90.0, offlinetest.Find(t, res, typeLogs, "web-blue-logs").Inputs["retentionInDays"], "retention")
 }
 
-func TestPoolPassesPolicyPack(t *testing.T) {
-	for name, args := range map[string]*AsgPoolArgs{"web-blue": webArgs(), "tc-v7": transcoderArgs()} {
-		res := runPool(t, name, args)
-		var rs []rules.Resource
-		for _, r := range res.Resources {
-			rs = append(rs, rules.Resource{URN: r.URN, Type: r.Type, Name: r.Name, Inputs: r.Inputs})
-		}
-		violations, err := rules.Check(rules.Config{Env: "prod"}, rs)
-		require.NoError(t, err, "policy check runs")
-		for _, v := range violations {
-			assert.NotEqual(t, rules.Mandatory, v.Level, "%s: %s: %s", name, v.Policy, v.Message)
-		}
-	}
-}
-
 func TestSecretEnvironmentMakesUserDataSecret(t *testing.T) {
 	args := webArgs()
 	args.Environment = pulumi.StringMap{"API_TOKEN": pulumi.ToSecret(pulumi.String("hunter2")).(pulumi.StringOutput)}
-	res := runPool(t, "web-blue", args)
+	res := pools.Run(t, "web-blue", args)
 	lt := offlinetest.Find(t, res, typeLT, "web-blue-lt")
 	assert.Equal(t, offline.SecretMarker, lt.Inputs["userData"], "a secret env value keeps the user data secret")
 }
@@ -414,7 +367,7 @@ func TestUserDataErrorFailsTheRun(t *testing.T) {
 	args := webArgs()
 	args.Environment = pulumi.StringMap{"MULTI": pulumi.String("line\nbreak")}
 	// A value Docker's env file cannot carry fails the deployment.
-	err := offlinetest.RunFailing(t, offline.Stack{Name: "prod-test"}, newPool("web-blue", args))
+	err := pools.Failing(t, "web-blue", args)
 	assert.Contains(t, err.Error(), "MULTI", "error names the variable")
 }
 
@@ -485,30 +438,27 @@ func TestBadArgsRegisterNothing(t *testing.T) {
 		}, Want: []string{"Scaling.ResourceLabel:"}},
 		{Name: "requests without label", Edit: func(a *AsgPoolArgs) { a.Scaling = &TargetTracking{Metric: MetricALBRequests, TargetValue: 100} }, Want: []string{"Scaling.ResourceLabel:"}},
 		{Name: "requests target zero", Edit: func(a *AsgPoolArgs) { a.Scaling.TargetValue = 0 }, Want: []string{"Scaling.TargetValue:"}},
-		{Name: "requests without target groups", Edit: func(a *AsgPoolArgs) { a.TargetGroupARNs = nil }, Want: []string{"Scaling.Metric:"}},
+		{Name: "requests without target groups", Edit: func(a *AsgPoolArgs) { a.TargetGroupARNs = nil }, Want: []string{"TargetGroupARNs:"}},
+		{Name: "backwards cron range", Edit: func(a *AsgPoolArgs) { a.Schedules[0].Recurrence = "0 22-6 * * *" }, Want: []string{"Schedules[0].Recurrence:", "running backwards"}},
+		{Name: "keep- release", Edit: func(a *AsgPoolArgs) { a.Release = "keep-v1" }, Want: []string{`Release: "keep-v1" is not accepted; accepted a non-empty image tag`}},
 		{Name: "refresh percentage", Edit: func(a *AsgPoolArgs) { a.InstanceRefresh = &InstanceRefresh{MinHealthyPercentage: 101} }, Want: []string{"InstanceRefresh.MinHealthyPercentage:"}},
 		{Name: "refresh warmup", Edit: func(a *AsgPoolArgs) { a.InstanceRefresh = &InstanceRefresh{InstanceWarmupSeconds: 4000} }, Want: []string{"InstanceRefresh.InstanceWarmupSeconds:"}},
 		{Name: "tiny root volume", Edit: func(a *AsgPoolArgs) { a.RootVolumeGiB = 4 }, Want: []string{"RootVolumeGiB:"}},
 		{Name: "hop limit 3", Edit: func(a *AsgPoolArgs) { a.MetadataHopLimit = 3 }, Want: []string{"MetadataHopLimit:"}},
 		{Name: "retention 10 days", Edit: func(a *AsgPoolArgs) { a.LogRetentionDays = 10 }, Want: []string{"LogRetentionDays:"}},
 	}
-	offlinetest.BadArgs[AsgPoolArgs]{
-		Stack:     offline.Stack{Name: "prod-test"},
-		Valid:     webArgs,
-		New:       func(ctx *pulumi.Context, a *AsgPoolArgs) error { return newPool("web-blue", a)(ctx) },
-		Component: `asgpool "web-blue"`,
-	}.Run(t, cases)
+	pools.BadArgs(t, "web-blue", webArgs, cases)
 }
 
 func TestValidationRegistersNoChild(t *testing.T) {
 	args := webArgs()
 	args.LifecycleHook = &LifecycleHook{HeartbeatSeconds: 20}
-	res, _ := offlinetest.RunRejected(t, offline.Stack{Name: "prod-test"}, newPool("web-blue", args))
+	res, _ := pools.Rejected(t, "web-blue", args)
 	assert.Empty(t, res.Resources, "no resource was registered")
 }
 
 func TestNilArgs(t *testing.T) {
-	err := offlinetest.RunFailing(t, offline.Stack{Name: "prod-test"}, newPool("web-blue", nil))
+	err := pools.Failing(t, "web-blue", nil)
 	assert.Contains(t, err.Error(), "args are required", "message")
 }
 
@@ -534,20 +484,42 @@ func TestDefaultsDoNotTouchCallerArgs(t *testing.T) {
 }
 
 func TestLongReleaseIsCutInNamePrefix(t *testing.T) {
-	a := AsgPoolArgs{Env: "staging", Service: ServiceTranscoder, Release: strings.Repeat("r", 128)}
+	a := AsgPoolArgs{Identity: contract.Identity{Env: "staging", Service: ServiceTranscoder}, Release: strings.Repeat("r", 128)}
 	p := a.namePrefix()
 	assert.LessOrEqual(t, len(p), maxLaunchTemplatePrefix, "prefix leaves room for the unique suffix")
 	assert.True(t, strings.HasPrefix(p, "staging-transcoder-rrr"), "prefix keeps env and service: %s", p)
 	assert.True(t, strings.HasSuffix(p, "-"), "prefix ends with a dash")
 }
 
-func TestCron(t *testing.T) {
-	for _, ok := range []string{"0 22 * * *", "*/15 8-18 * * MON-FRI", "30 6 1,15 JAN-MAR 0", "0 0 * * 7", "5 4 * * sun"} {
-		assert.NoError(t, validateCron(ok), "%q is accepted", ok)
+// Validate takes the args as a caller has them: defaults are applied
+// inside, and the Pulumi inputs a caller sets only when it declares the
+// pool are told apart from values it can check beforehand.
+func TestValidateTakesRawArgs(t *testing.T) {
+	assert.NoError(t, webArgs().Validate(), "valid args with every default left out")
+	fromConfig := AsgPoolArgs{
+		Identity: contract.Identity{Env: "prod", Service: ServiceWeb, Color: "blue"}, Release: "r1", InstanceType: "m6i",
+		MinSize: 1, MaxSize: 2, DesiredCapacity: 3, Scaling: &TargetTracking{Metric: MetricALBRequests, TargetValue: 500},
 	}
-	for _, bad := range []string{"", "0 22 * *", "60 * * * *", "* * 0 * *", "* * * 13 *", "* * * * 8", "*/0 * * * *", "a * * * *", "1-x * * * *"} {
-		assert.Error(t, validateCron(bad), "%q is rejected", bad)
+	var inputs, values []string
+	for _, fe := range contract.FieldErrors(fromConfig.Validate()) {
+		if fe.Input {
+			inputs = append(inputs, fe.Field)
+		} else {
+			values = append(values, fe.Field)
+		}
 	}
+	assert.Equal(t, []string{"ImageRepositoryURL", "AmiID", "SecurityGroupIDs", "InstanceProfileName", "SubnetIDs", "Scaling.ResourceLabel", "TargetGroupARNs"}, inputs, "the inputs left unset")
+	assert.Equal(t, []string{"InstanceType", "MinSize/DesiredCapacity/MaxSize"}, values, "what the caller can fix in its config")
+	sizes := contract.FieldErrors(fromConfig.Validate())[6]
+	assert.Equal(t, Sizes{Min: 1, Max: 2, Desired: 3}, sizes.Value, "the sizes are one value")
+	assert.Contains(t, sizes.Error(), "MinSize 1, DesiredCapacity 3, MaxSize 2 is not accepted; accepted 0 <= min <= desired <= max <= 1000", "and read as such")
+}
+
+// The children are fields of the component, as awsx exposes them.
+func TestChildrenAreExposed(t *testing.T) {
+	got, _ := pools.Declared(t, "web-blue", webArgs())
+	offlinetest.Exposes(t, got, "Group", "LaunchTemplate", "LogGroup", "Schedules", "ScalingPolicy")
+	assert.Len(t, got.Schedules, 1, "one scheduled action per schedule")
 }
 
 func TestGroupIgnoresOnlyWhatPoliciesAndSchedulesOwn(t *testing.T) {
@@ -575,7 +547,7 @@ func TestGroupIgnoresOnlyWhatPoliciesAndSchedulesOwn(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			res := offlinetest.Run(t, offline.Stack{Name: "prod-test"}, func(ctx *pulumi.Context) (pulumi.Map, error) {
-				return nil, newPool("pool", tc.args)(ctx)
+				return nil, pools.Construct("pool", tc.args)(ctx)
 			})
 			asg := offlinetest.Find(t, res, typeASG, "pool-asg")
 			assert.Equal(t, tc.ignore, asg.IgnoreChanges, "ignoreChanges on the group itself")

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"text/template"
+
+	"github.com/video-platform/video-platform/internal/imagetag"
 )
 
 // maxUserDataBytes is EC2's limit on user data before base64 encoding.
@@ -105,8 +107,8 @@ func RenderUserData(p UserDataParams) (string, error) {
 	if p.ImageRepositoryURL == "" || strings.ContainsAny(p.ImageRepositoryURL, " \t\r\n\x00") {
 		bad("ImageRepositoryURL: %q is not a repository URL; accepted an ECR URL without whitespace", p.ImageRepositoryURL)
 	}
-	if !releasePattern.MatchString(p.Release) {
-		bad("Release: %q is not a valid image tag; accepted [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", p.Release)
+	if err := imagetag.CheckRelease(p.Release); err != nil {
+		bad("Release: %v", err)
 	}
 	if p.LogGroupName == "" || strings.ContainsAny(p.LogGroupName, "\r\n\x00") {
 		bad("LogGroupName: %q is not a log group name; accepted a non-empty single line", p.LogGroupName)

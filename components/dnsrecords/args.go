@@ -5,7 +5,6 @@
 package dnsrecords
 
 import (
-	"errors"
 	"fmt"
 	"maps"
 	"regexp"
@@ -15,10 +14,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/video-platform/video-platform/components/internal/field"
+	"github.com/video-platform/video-platform/internal/contract"
 )
-
-// Colors are the accepted blue-green copies, in the order records are made.
-var Colors = []string{"blue", "green"}
 
 // PlainRecordTypes are the record types accepted in PlainRecords.
 var PlainRecordTypes = []string{"A", "AAAA", "CAA", "CNAME", "MX", "NS", "SRV", "TXT"}
@@ -43,8 +40,8 @@ var hostLabel = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 // "_acme-challenge" and "_dmarc".
 var plainLabel = regexp.MustCompile(`^_?[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$`)
 
-// DnsRecordsArgs configures the records of one service hostname.
-type DnsRecordsArgs struct {
+// DNSRecordsArgs configures the records of one service hostname.
+type DNSRecordsArgs struct {
 	// ZoneID is the Route 53 hosted zone holding the records. Required.
 	ZoneID pulumi.StringInput
 	// Hostname is the service's fully qualified name without a trailing
@@ -75,8 +72,8 @@ type DnsRecordsArgs struct {
 
 // AliasTarget is a load balancer that an alias record points at.
 type AliasTarget struct {
-	// DnsName is the ALB's DNS name. Required.
-	DnsName pulumi.StringInput
+	// DNSName is the ALB's DNS name. Required.
+	DNSName pulumi.StringInput
 	// ZoneID is the ALB's canonical hosted zone ID. Required.
 	ZoneID pulumi.StringInput
 }
@@ -96,7 +93,7 @@ type PlainRecord struct {
 
 // withDefaults returns a copy of the args with every default applied; the
 // caller's maps and slices are not written to.
-func (a *DnsRecordsArgs) withDefaults() *DnsRecordsArgs {
+func (a *DNSRecordsArgs) withDefaults() *DNSRecordsArgs {
 	out := *a
 	out.Targets = maps.Clone(a.Targets)
 	out.Weights = maps.Clone(a.Weights)
@@ -120,76 +117,76 @@ func (a *DnsRecordsArgs) withDefaults() *DnsRecordsArgs {
 	return &out
 }
 
-// Validate reports every invalid field at once. It expects defaults to have
-// been applied.
-func (a *DnsRecordsArgs) Validate() error {
-	var errs []error
-	bad := func(format string, v ...any) { errs = append(errs, fmt.Errorf(format, v...)) }
-	colors := `"` + strings.Join(Colors, `", "`) + `"`
+// Validate reports every rejected field of the args as given, defaults
+// applied first, each as a contract.FieldError; unset inputs (the zone, an
+// ALB's name and zone) are marked as such.
+func (a *DNSRecordsArgs) Validate() error {
+	a = a.withDefaults()
+	var errs field.List
+	colors := contract.Colors()
+	accepted := `keys "` + strings.Join(colors, `", "`) + `"`
 
 	if a.ZoneID == nil {
-		bad("ZoneID: is required")
+		errs.Input("ZoneID", "a Route 53 hosted zone ID")
 	}
 	var targets []string
-	if a.direct() {
+	if *a.DirectNames {
 		targets = slices.Sorted(maps.Keys(a.Targets))
 	}
-	for _, fe := range checkHostname(a.Hostname, targets) {
-		errs = append(errs, fe)
-	}
+	errs.Part("", checkHostname(a.Hostname, targets))
 	if len(a.Targets) == 0 {
-		bad("Targets: at least one is required; accepted keys %s", colors)
+		errs.Input("Targets", "at least one load balancer, under "+accepted)
 	}
 	for _, color := range slices.Sorted(maps.Keys(a.Targets)) {
-		if !slices.Contains(Colors, color) {
-			bad("Targets: key %q is not accepted; accepted %s", color, colors)
+		if !slices.Contains(colors, color) {
+			errs.Add("Targets", color, accepted)
 			continue
 		}
 		t := a.Targets[color]
-		if t.DnsName == nil {
-			bad("Targets[%s].DnsName: is required", color)
+		if t.DNSName == nil {
+			errs.Input("Targets["+color+"].DNSName", "the load balancer's DNS name")
 		}
 		if t.ZoneID == nil {
-			bad("Targets[%s].ZoneID: is required", color)
+			errs.Input("Targets["+color+"].ZoneID", "the load balancer's hosted zone ID")
 		}
 	}
 	sum := 0
 	for _, color := range slices.Sorted(maps.Keys(a.Weights)) {
 		w := a.Weights[color]
 		switch {
-		case !slices.Contains(Colors, color):
-			bad("Weights: key %q is not accepted; accepted %s", color, colors)
+		case !slices.Contains(colors, color):
+			errs.Add("Weights", color, accepted)
+			continue
 		case w < 0 || w > MaxWeight:
-			bad("Weights[%s]: %d is out of range; accepted 0..%d", color, w, MaxWeight)
+			errs.Range("Weights["+color+"]", w, 0, MaxWeight)
 		default:
 			sum += w
 		}
-		if _, ok := a.Targets[color]; !ok && w > 0 && slices.Contains(Colors, color) {
-			bad("Weights[%s]: %d is set but Targets has no %q; weight only colors that have a target", color, w, color)
+		if _, ok := a.Targets[color]; !ok && w > 0 {
+			errs.Add("Weights["+color+"]", w, fmt.Sprintf("0 for %s, which has no target; weight only colors that have one", color))
 		}
 	}
 	if sum == 0 {
-		bad("Weights: total weight is 0, so %q would resolve nowhere; accepted a total above 0 (give the live color a weight)", a.Hostname)
+		errs.Add("Weights", 0, fmt.Sprintf("a total above 0, so that %q resolves somewhere: give the live color a weight", a.Hostname))
 	}
-	errs = append(errs, a.validatePlain()...)
-	return errors.Join(errs...)
+	a.validatePlain(&errs)
+	return errs.Err()
 }
 
-// FieldError is one rejected field: its name in Args, the value and what
-// is accepted. Every component reports its fields with this one type.
-type FieldError = field.Error
-
-// CheckHostname reports a hostname the records cannot have, with the
-// direct names <color>.<hostname> of both colors, so that a caller can
-// check a hostname from its own config before it declares anything.
-func CheckHostname(hostname string) []FieldError {
-	return checkHostname(hostname, Colors)
+// ValidateHostname reports a hostname the records cannot have, with the
+// direct names <color>.<hostname> of both colors, as a contract.FieldError
+// of the field "Hostname", so that a caller can check a hostname from its
+// own config before it declares anything.
+func ValidateHostname(hostname string) error {
+	return checkHostname(hostname, contract.Colors())
 }
 
 // checkHostname checks hostname and the direct names of colors.
-func checkHostname(hostname string, colors []string) []FieldError {
+func checkHostname(hostname string, colors []string) error {
+	var errs field.List
 	if accepted, ok := checkName(hostname, hostLabel, false); !ok {
-		return []FieldError{{Field: "Hostname", Value: hostname, Accepted: accepted}}
+		errs.Add("Hostname", hostname, accepted)
+		return errs.Err()
 	}
 	longest := ""
 	for _, color := range colors {
@@ -198,23 +195,14 @@ func checkHostname(hostname string, colors []string) []FieldError {
 		}
 	}
 	if len(longest) > maxNameLength {
-		return []FieldError{{Field: "Hostname", Value: hostname,
-			Accepted: fmt.Sprintf("a name whose direct name %s fits in %d characters; it has %d", longest, maxNameLength, len(longest))}}
+		errs.Add("Hostname", hostname, fmt.Sprintf("a name whose direct name %s fits in %d characters; it has %d", longest, maxNameLength, len(longest)))
 	}
-	return nil
+	return errs.Err()
 }
 
-// direct reads DirectNames with its default, so that Validate is safe to
-// call on args that have not been through withDefaults.
-func (a *DnsRecordsArgs) direct() bool {
-	return a.DirectNames == nil || *a.DirectNames
-}
-
-func (a *DnsRecordsArgs) validatePlain() []error {
-	var errs []error
-	bad := func(format string, v ...any) { errs = append(errs, fmt.Errorf(format, v...)) }
+func (a *DNSRecordsArgs) validatePlain(errs *field.List) {
 	aliased := map[string]bool{a.Hostname: true}
-	if a.direct() {
+	if *a.DirectNames {
 		for color := range a.Targets {
 			aliased[color+"."+a.Hostname] = true
 		}
@@ -223,33 +211,31 @@ func (a *DnsRecordsArgs) validatePlain() []error {
 	cnames := map[string]int{}
 	byName := map[string]int{}
 	for i, r := range a.PlainRecords {
-		field := fmt.Sprintf("PlainRecords[%d]", i)
+		name := fmt.Sprintf("PlainRecords[%d]", i)
 		if accepted, ok := checkName(r.Name, plainLabel, true); !ok {
-			bad("%s.Name: %q is not accepted; accepted %s", field, r.Name, accepted)
+			errs.Add(name+".Name", r.Name, accepted)
 		}
 		if !slices.Contains(PlainRecordTypes, r.Type) {
-			bad("%s.Type: %q is not accepted; accepted %s", field, r.Type, strings.Join(PlainRecordTypes, ", "))
+			errs.Add(name+".Type", r.Type, strings.Join(PlainRecordTypes, ", "))
 		}
 		if len(r.Values) == 0 {
-			bad("%s.Values: at least one value is required", field)
+			errs.Add(name+".Values", field.Given(0), "at least one value")
 		}
 		for j, v := range r.Values {
 			if strings.TrimSpace(v) == "" {
-				bad("%s.Values[%d]: is empty; accepted a record value", field, j)
+				errs.Add(fmt.Sprintf("%s.Values[%d]", name, j), v, "a record value")
 			}
 		}
 		if r.Type == "CNAME" && len(r.Values) > 1 {
-			bad("%s.Values: a CNAME has exactly one value; got %d", field, len(r.Values))
+			errs.Add(name+".Values", field.Given(len(r.Values)), "exactly one value for a CNAME")
 		}
-		if r.TTL < 1 || r.TTL > MaxPlainTTL {
-			bad("%s.TTL: %d is out of range; accepted 1..%d", field, r.TTL, MaxPlainTTL)
-		}
+		errs.Range(name+".TTL", r.TTL, 1, MaxPlainTTL)
 		if aliased[r.Name] && (r.Type == "A" || r.Type == "AAAA" || r.Type == "CNAME") {
-			bad("%s: %s %s collides with the alias records of %q; accepted other names or types", field, r.Type, r.Name, r.Name)
+			errs.Add(name, r.Type+" "+r.Name, fmt.Sprintf("a name or type other than those of the alias records of %q", r.Name))
 		}
 		key := r.Name + " " + r.Type
 		if j, dup := seen[key]; dup {
-			bad("%s: %s %s is already PlainRecords[%d]; accepted one entry per name and type, with several Values", field, r.Type, r.Name, j)
+			errs.Add(name, key, fmt.Sprintf("one entry per name and type, with several Values; it is already PlainRecords[%d]", j))
 		} else {
 			seen[key] = i
 		}
@@ -260,10 +246,9 @@ func (a *DnsRecordsArgs) validatePlain() []error {
 	}
 	for _, n := range slices.Sorted(maps.Keys(cnames)) {
 		if byName[n] > 1 {
-			bad("PlainRecords[%d]: a CNAME at %q cannot share its name with other records", cnames[n], n)
+			errs.Add(fmt.Sprintf("PlainRecords[%d]", cnames[n]), "CNAME "+n, "a CNAME alone at its name: no other record may share it")
 		}
 	}
-	return errs
 }
 
 // maxNameLength is the longest DNS name.

@@ -9,6 +9,8 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/video-platform/video-platform/components/internal/outputs"
 )
 
 // byWeight orders the target colors by weight, highest first, then by
@@ -19,18 +21,24 @@ func byWeight(targets map[string]AliasTarget, weights map[string]int) []string {
 	return colors
 }
 
-// TypeToken is the component's Pulumi type.
+// TypeToken is the component's Pulumi type. It keeps the spelling the type
+// had before Go initialisms (DnsRecords): the token is part of every
+// record's URN, and a changed URN replaces the records.
 const TypeToken = "video-platform:dns:DnsRecords"
 
-// DnsRecords is the set of Route 53 records of one service hostname.
-type DnsRecords struct {
+// DNSRecords is the set of Route 53 records of one service hostname.
+type DNSRecords struct {
 	pulumi.ResourceState
+
+	// Records are the records, keyed by their logical names
+	// ("<name>-blue-a", "<name>-direct-green-aaaa", "<name>-plain-...").
+	Records map[string]*route53.Record
 
 	// Hostname is the weighted name that clients use.
 	Hostname pulumi.StringOutput `pulumi:"hostname"`
-	// Fqdns are all names the component manages: Hostname first, then the
+	// FQDNs are all names the component manages: Hostname first, then the
 	// direct and plain names in sorted order.
-	Fqdns pulumi.StringArrayOutput `pulumi:"fqdns"`
+	FQDNs pulumi.StringArrayOutput `pulumi:"fqdns"`
 	// DirectNames maps each target color to its "<color>.<Hostname>" test
 	// name; empty when DirectNames is off.
 	DirectNames pulumi.StringMapOutput `pulumi:"directNames"`
@@ -39,19 +47,19 @@ type DnsRecords struct {
 	Weights pulumi.IntMapOutput `pulumi:"weights"`
 }
 
-// NewDnsRecords validates args and declares the weighted, direct and plain
+// NewDNSRecords validates args and declares the weighted, direct and plain
 // records. Child names depend only on color, record type and plain record
 // name, so a swap updates weights in place.
-func NewDnsRecords(ctx *pulumi.Context, name string, args *DnsRecordsArgs, opts ...pulumi.ResourceOption) (*DnsRecords, error) {
+func NewDNSRecords(ctx *pulumi.Context, name string, args *DNSRecordsArgs, opts ...pulumi.ResourceOption) (*DNSRecords, error) {
 	if args == nil {
 		return nil, fmt.Errorf("dnsrecords %q: %w", name, errors.New("args are required"))
 	}
-	a := args.withDefaults()
-	if err := a.Validate(); err != nil {
+	if err := args.Validate(); err != nil {
 		return nil, fmt.Errorf("dnsrecords %q: %w", name, err)
 	}
+	a := args.withDefaults()
 
-	comp := &DnsRecords{}
+	comp := &DNSRecords{Records: map[string]*route53.Record{}}
 	if err := ctx.RegisterComponentResource(TypeToken, name, comp, opts...); err != nil {
 		return nil, fmt.Errorf("dnsrecords %q: %w", name, err)
 	}
@@ -75,7 +83,7 @@ func NewDnsRecords(ctx *pulumi.Context, name string, args *DnsRecordsArgs, opts 
 	for i, color := range order {
 		target := a.Targets[color]
 		alias := route53.RecordAliasArray{route53.RecordAliasArgs{
-			Name:                 target.DnsName,
+			Name:                 target.DNSName,
 			ZoneId:               target.ZoneID,
 			EvaluateTargetHealth: pulumi.Bool(*a.EvaluateTargetHealth),
 		}}
@@ -100,20 +108,23 @@ func NewDnsRecords(ctx *pulumi.Context, name string, args *DnsRecordsArgs, opts 
 			if err != nil {
 				return nil, fmt.Errorf("dnsrecords %q: %w", name, err)
 			}
+			comp.Records[name+"-"+suffix] = rec
 			if i == 0 {
 				first = append(first, rec)
 			}
 			if !*a.DirectNames {
 				continue
 			}
-			if _, err := route53.NewRecord(ctx, name+"-direct-"+suffix, &route53.RecordArgs{
+			direct, err := route53.NewRecord(ctx, name+"-direct-"+suffix, &route53.RecordArgs{
 				ZoneId:  a.ZoneID,
 				Name:    pulumi.String(color + "." + a.Hostname),
 				Type:    pulumi.String(typ),
 				Aliases: alias,
-			}, parent); err != nil {
+			}, parent)
+			if err != nil {
 				return nil, fmt.Errorf("dnsrecords %q: %w", name, err)
 			}
+			comp.Records[name+"-direct-"+suffix] = direct
 		}
 		if *a.DirectNames {
 			direct[color] = pulumi.String(color + "." + a.Hostname)
@@ -128,15 +139,18 @@ func NewDnsRecords(ctx *pulumi.Context, name string, args *DnsRecordsArgs, opts 
 		}
 		// Named by name and type, not by position, so reordering the list
 		// does not replace records.
-		if _, err := route53.NewRecord(ctx, name+"-plain-"+r.Name+"-"+strings.ToLower(r.Type), &route53.RecordArgs{
+		plain := name + "-plain-" + r.Name + "-" + strings.ToLower(r.Type)
+		rec, err := route53.NewRecord(ctx, plain, &route53.RecordArgs{
 			ZoneId:  a.ZoneID,
 			Name:    pulumi.String(r.Name),
 			Type:    pulumi.String(r.Type),
 			Ttl:     pulumi.Int(r.TTL),
 			Records: values,
-		}, parent); err != nil {
+		}, parent)
+		if err != nil {
 			return nil, fmt.Errorf("dnsrecords %q: %w", name, err)
 		}
+		comp.Records[plain] = rec
 		if r.Name != a.Hostname {
 			others = append(others, r.Name)
 		}
@@ -148,15 +162,10 @@ func NewDnsRecords(ctx *pulumi.Context, name string, args *DnsRecordsArgs, opts 
 	}
 
 	comp.Hostname = pulumi.String(a.Hostname).ToStringOutput()
-	comp.Fqdns = fqdns.ToStringArrayOutput()
+	comp.FQDNs = fqdns.ToStringArrayOutput()
 	comp.DirectNames = direct.ToStringMapOutput()
 	comp.Weights = weights.ToIntMapOutput()
-	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"hostname":    comp.Hostname,
-		"fqdns":       comp.Fqdns,
-		"directNames": comp.DirectNames,
-		"weights":     comp.Weights,
-	}); err != nil {
+	if err := outputs.Register(ctx, comp); err != nil {
 		return nil, fmt.Errorf("dnsrecords %q: %w", name, err)
 	}
 	return comp, nil

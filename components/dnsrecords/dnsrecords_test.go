@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/video-platform/video-platform/internal/contract"
 	"github.com/video-platform/video-platform/internal/offline"
 	"github.com/video-platform/video-platform/internal/offline/offlinetest"
 	"github.com/video-platform/video-platform/internal/render"
@@ -22,42 +23,27 @@ const (
 
 func albDNS(color string) string { return "web-" + color + "-123.us-east-1.elb.amazonaws.com" }
 
-func validArgs(weights map[string]int) *DnsRecordsArgs {
-	return &DnsRecordsArgs{
+func validArgs(weights map[string]int) *DNSRecordsArgs {
+	return &DNSRecordsArgs{
 		ZoneID:   pulumi.String(zoneID),
 		Hostname: "app.example.com",
 		Targets: map[string]AliasTarget{
-			"green": {DnsName: pulumi.String(albDNS("green")), ZoneID: pulumi.String(albZone)},
-			"blue":  {DnsName: pulumi.String(albDNS("blue")), ZoneID: pulumi.String(albZone)},
+			"green": {DNSName: pulumi.String(albDNS("green")), ZoneID: pulumi.String(albZone)},
+			"blue":  {DNSName: pulumi.String(albDNS("blue")), ZoneID: pulumi.String(albZone)},
 		},
 		Weights: weights,
 	}
 }
 
-func run(t *testing.T, args *DnsRecordsArgs) *offline.Result {
-	t.Helper()
-	return offlinetest.Run(t, offline.Stack{Name: "prod-dns", Config: map[string]string{"aws:region": "us-east-1"}},
-		func(ctx *pulumi.Context) (pulumi.Map, error) {
-			d, err := NewDnsRecords(ctx, "web-dns", args)
-			if err != nil {
-				return nil, err
-			}
-			return pulumi.Map{
-				"hostname":    d.Hostname,
-				"fqdns":       d.Fqdns,
-				"directNames": d.DirectNames,
-				"weights":     d.Weights,
-			}, nil
-		})
+// records declares records offline for these tests.
+var records = offlinetest.Component[DNSRecordsArgs, DNSRecords]{
+	Stack: offline.Stack{Name: "prod-dns", Config: map[string]string{"aws:region": "us-east-1"}},
+	New:   NewDNSRecords,
 }
 
-// newRecords declares the records and keeps only the error, which is all the
-// offlinetest helpers for refused arguments and failed runs look at.
-func newRecords(args *DnsRecordsArgs) func(ctx *pulumi.Context) error {
-	return func(ctx *pulumi.Context) error {
-		_, err := NewDnsRecords(ctx, "web-dns", args)
-		return err
-	}
+func run(t *testing.T, args *DNSRecordsArgs) *offline.Result {
+	t.Helper()
+	return records.Run(t, "web-dns", args)
 }
 
 // record finds a Route53 record of the component by logical name.
@@ -97,8 +83,7 @@ func TestLiveBlue(t *testing.T) {
 			assert.Equal(t, typ, r.Inputs["type"], "%s type", r.Name)
 			assert.Equal(t, color, r.Inputs["setIdentifier"], "%s set identifier is the color", r.Name)
 			assert.Equal(t, want, weightOf(t, r), "%s weight", r.Name)
-			assert.Equal(t, []any{map[string]any{"name": albDNS(color), "zoneId": albZone, "evaluateTargetHealth": true}},
-				r.Inputs["aliases"], "%s aliases the %s ALB with target health", r.Name, color)
+			offlinetest.HasInputs(t, r, map[string]any{"aliases[0].name": albDNS(color), "aliases[0].zoneId": albZone, "aliases[0].evaluateTargetHealth": true})
 			assert.NotContains(t, r.Inputs, "ttl", "%s is an alias without ttl", r.Name)
 			assert.Equal(t, comp.URN, r.Parent, "%s parented to the component", r.Name)
 
@@ -107,18 +92,17 @@ func TestLiveBlue(t *testing.T) {
 			assert.Equal(t, typ, d.Inputs["type"], "%s type", d.Name)
 			assert.NotContains(t, d.Inputs, "weightedRoutingPolicies", "%s is a simple record", d.Name)
 			assert.NotContains(t, d.Inputs, "setIdentifier", "%s has no set identifier", d.Name)
-			assert.Equal(t, []any{map[string]any{"name": albDNS(color), "zoneId": albZone, "evaluateTargetHealth": true}},
-				d.Inputs["aliases"], "%s aliases the %s ALB", d.Name, color)
+			offlinetest.HasInputs(t, d, map[string]any{"aliases[0].name": albDNS(color), "aliases[0].zoneId": albZone, "aliases[0].evaluateTargetHealth": true})
 			assert.Equal(t, comp.URN, d.Parent, "%s parented to the component", d.Name)
 		}
 	}
 	assert.Len(t, res.OfType(typeRecord), 8, "2 colors x (weighted + direct) x (A + AAAA)")
 
-	assert.Equal(t, "app.example.com", res.Outputs["hostname"], "Hostname output")
-	assert.Equal(t, []any{"app.example.com", "blue.app.example.com", "green.app.example.com"}, res.Outputs["fqdns"], "Fqdns output")
+	assert.Equal(t, "app.example.com", res.Outputs["Hostname"], "Hostname output")
+	assert.Equal(t, []any{"app.example.com", "blue.app.example.com", "green.app.example.com"}, res.Outputs["FQDNs"], "FQDNs output")
 	assert.Equal(t, map[string]any{"blue": "blue.app.example.com", "green": "green.app.example.com"},
-		res.Outputs["directNames"], "DirectNames output")
-	assert.Equal(t, map[string]any{"blue": 100.0, "green": 0.0}, res.Outputs["weights"], "Weights output")
+		res.Outputs["DirectNames"], "DirectNames output")
+	assert.Equal(t, map[string]any{"blue": 100.0, "green": 0.0}, res.Outputs["Weights"], "Weights output")
 }
 
 func TestSwapAndCanaryChangeOnlyWeights(t *testing.T) {
@@ -129,7 +113,7 @@ func TestSwapAndCanaryChangeOnlyWeights(t *testing.T) {
 	assert.Equal(t, 90.0, weightOf(t, record(t, canary, "web-dns-blue-a")), "canary keeps 90 on blue")
 	assert.Equal(t, 10.0, weightOf(t, record(t, canary, "web-dns-green-a")), "canary sends 10 to green")
 	assert.Equal(t, 10.0, weightOf(t, record(t, canary, "web-dns-green-aaaa")), "canary AAAA matches A")
-	assert.Equal(t, map[string]any{"blue": 90.0, "green": 10.0}, canary.Outputs["weights"], "canary weights output")
+	assert.Equal(t, map[string]any{"blue": 90.0, "green": 10.0}, canary.Outputs["Weights"], "canary weights output")
 	assert.Equal(t, 0.0, weightOf(t, record(t, swapped, "web-dns-blue-a")), "swapped: blue idle")
 	assert.Equal(t, 100.0, weightOf(t, record(t, swapped, "web-dns-green-a")), "swapped: green live")
 
@@ -149,10 +133,10 @@ func TestSwapAndCanaryChangeOnlyWeights(t *testing.T) {
 }
 
 func TestSingleTargetNoIPv6NoDirectAndPlainRecords(t *testing.T) {
-	args := &DnsRecordsArgs{
+	args := &DNSRecordsArgs{
 		ZoneID:               pulumi.String(zoneID),
 		Hostname:             "rec.example.com",
-		Targets:              map[string]AliasTarget{"green": {DnsName: pulumi.String(albDNS("green")), ZoneID: pulumi.String(albZone)}},
+		Targets:              map[string]AliasTarget{"green": {DNSName: pulumi.String(albDNS("green")), ZoneID: pulumi.String(albZone)}},
 		Weights:              map[string]int{"green": 1, "blue": 0},
 		IPv6:                 pulumi.BoolRef(false),
 		DirectNames:          pulumi.BoolRef(false),
@@ -175,8 +159,7 @@ func TestSingleTargetNoIPv6NoDirectAndPlainRecords(t *testing.T) {
 	}
 	a := record(t, res, "web-dns-green-a")
 	assert.Equal(t, 1.0, weightOf(t, a), "green weight")
-	assert.Equal(t, []any{map[string]any{"name": albDNS("green"), "zoneId": albZone, "evaluateTargetHealth": false}},
-		a.Inputs["aliases"], "explicit EvaluateTargetHealth false honoured")
+	assert.Equal(t, false, offlinetest.Input(t, a, "aliases[0].evaluateTargetHealth"), "explicit EvaluateTargetHealth false honoured")
 	_, hasBlue := res.Find(typeRecord, "web-dns-blue-a")
 	assert.False(t, hasBlue, "a zero weight for a color without a target makes no record")
 
@@ -192,40 +175,40 @@ func TestSingleTargetNoIPv6NoDirectAndPlainRecords(t *testing.T) {
 	assert.Equal(t, "*.dev.example.com", cname.Inputs["name"], "wildcard name")
 
 	assert.Equal(t, []any{"rec.example.com", "*.dev.example.com", "_acme-challenge.rec.example.com"},
-		res.Outputs["fqdns"], "Fqdns: hostname first, then the others sorted and unique")
-	assert.Equal(t, map[string]any{}, res.Outputs["directNames"], "no direct names")
-	assert.Equal(t, map[string]any{"green": 1.0}, res.Outputs["weights"], "weights only for targets")
+		res.Outputs["FQDNs"], "FQDNs: hostname first, then the others sorted and unique")
+	assert.Equal(t, map[string]any{}, res.Outputs["DirectNames"], "no direct names")
+	assert.Equal(t, map[string]any{"green": 1.0}, res.Outputs["Weights"], "weights only for targets")
 	assert.Equal(t, 0, args.PlainRecords[0].TTL, "defaults do not write into the caller's args")
 }
 
 func TestBadArgs(t *testing.T) {
-	target := AliasTarget{DnsName: pulumi.String(albDNS("blue")), ZoneID: pulumi.String(albZone)}
-	cases := []offlinetest.Case[DnsRecordsArgs]{
-		{Name: "purple", Edit: func(a *DnsRecordsArgs) { a.Targets["purple"] = target; a.Weights["purple"] = 1 },
-			Want: []string{`Targets: key "purple" is not accepted; accepted "blue", "green"`, `Weights: key "purple"`}},
-		{Name: "weight 300", Edit: func(a *DnsRecordsArgs) { a.Weights["blue"] = 300 }, Want: []string{"Weights[blue]: 300 is out of range; accepted 0..255"}},
-		{Name: "negative weight", Edit: func(a *DnsRecordsArgs) { a.Weights["green"] = -1 }, Want: []string{"Weights[green]: -1 is out of range"}},
-		{Name: "sum 0", Edit: func(a *DnsRecordsArgs) { a.Weights = map[string]int{"blue": 0, "green": 0} }, Want: []string{"Weights: total weight is 0"}},
-		{Name: "no weights", Edit: func(a *DnsRecordsArgs) { a.Weights = nil }, Want: []string{"Weights: total weight is 0"}},
-		{Name: "TTL 600", Edit: func(a *DnsRecordsArgs) {
+	target := AliasTarget{DNSName: pulumi.String(albDNS("blue")), ZoneID: pulumi.String(albZone)}
+	cases := []offlinetest.Case[DNSRecordsArgs]{
+		{Name: "purple", Edit: func(a *DNSRecordsArgs) { a.Targets["purple"] = target; a.Weights["purple"] = 1 },
+			Want: []string{`Targets: "purple" is not accepted; accepted keys "blue", "green"`, `Weights: "purple" is not accepted`}},
+		{Name: "weight 300", Edit: func(a *DNSRecordsArgs) { a.Weights["blue"] = 300 }, Want: []string{"Weights[blue]: 300 is not accepted; accepted an integer from 0 to 255"}},
+		{Name: "negative weight", Edit: func(a *DNSRecordsArgs) { a.Weights["green"] = -1 }, Want: []string{"Weights[green]: -1 is not accepted"}},
+		{Name: "sum 0", Edit: func(a *DNSRecordsArgs) { a.Weights = map[string]int{"blue": 0, "green": 0} }, Want: []string{"Weights: 0 is not accepted; accepted a total above 0"}},
+		{Name: "no weights", Edit: func(a *DNSRecordsArgs) { a.Weights = nil }, Want: []string{"Weights: 0 is not accepted; accepted a total above 0"}},
+		{Name: "TTL 600", Edit: func(a *DNSRecordsArgs) {
 			a.PlainRecords = []PlainRecord{{Name: "x.example.com", Type: "TXT", Values: []string{"v"}, TTL: 600}}
-		}, Want: []string{"PlainRecords[0].TTL: 600 is out of range; accepted 1..300"}},
-		{Name: "negative TTL", Edit: func(a *DnsRecordsArgs) {
+		}, Want: []string{"PlainRecords[0].TTL: 600 is not accepted; accepted an integer from 1 to 300"}},
+		{Name: "negative TTL", Edit: func(a *DNSRecordsArgs) {
 			a.PlainRecords = []PlainRecord{{Name: "x.example.com", Type: "TXT", Values: []string{"v"}, TTL: -5}}
-		}, Want: []string{"PlainRecords[0].TTL: -5 is out of range"}},
-		{Name: "empty hostname", Edit: func(a *DnsRecordsArgs) { a.Hostname = "" }, Want: []string{`Hostname: "" is not accepted; accepted a fully qualified name`}},
-		{Name: "trailing dot", Edit: func(a *DnsRecordsArgs) { a.Hostname = "app.example.com." }, Want: []string{"Hostname: \"app.example.com.\" is not accepted; accepted the name without its trailing dot"}},
-		{Name: "single label", Edit: func(a *DnsRecordsArgs) { a.Hostname = "localhost" }, Want: []string{"Hostname: \"localhost\" is not accepted; accepted a fully qualified name of at least two labels"}},
-		{Name: "bad label", Edit: func(a *DnsRecordsArgs) { a.Hostname = "-app.Example.com" }, Want: []string{`Hostname: "-app.Example.com" is not accepted; accepted labels of 1 to 63 lowercase letters, digits and inner hyphens; "-app" is not one`}},
-		{Name: "too long", Edit: func(a *DnsRecordsArgs) { a.Hostname = strings.Repeat("a.", 127) + "com" }, Want: []string{"Hostname:", "accepted at most 253 characters; it has 257"}},
-		{Name: "direct name too long", Edit: func(a *DnsRecordsArgs) { a.Hostname = strings.Repeat("a.", 124) + "com" }, Want: []string{"Hostname: \"a.a.", "accepted a name whose direct name green.a.", "fits in 253 characters; it has 257"}},
-		{Name: "weight without target", Edit: func(a *DnsRecordsArgs) { delete(a.Targets, "green"); a.Weights["green"] = 10 },
-			Want: []string{`Weights[green]: 10 is set but Targets has no "green"`}},
-		{Name: "no zone, no targets", Edit: func(a *DnsRecordsArgs) { a.ZoneID = nil; a.Targets = nil },
-			Want: []string{"ZoneID: is required", "Targets: at least one is required"}},
-		{Name: "target without ALB", Edit: func(a *DnsRecordsArgs) { a.Targets["blue"] = AliasTarget{} },
-			Want: []string{"Targets[blue].DnsName: is required", "Targets[blue].ZoneID: is required"}},
-		{Name: "plain record shape", Edit: func(a *DnsRecordsArgs) {
+		}, Want: []string{"PlainRecords[0].TTL: -5 is not accepted"}},
+		{Name: "empty hostname", Edit: func(a *DNSRecordsArgs) { a.Hostname = "" }, Want: []string{`Hostname: "" is not accepted; accepted a fully qualified name`}},
+		{Name: "trailing dot", Edit: func(a *DNSRecordsArgs) { a.Hostname = "app.example.com." }, Want: []string{"Hostname: \"app.example.com.\" is not accepted; accepted the name without its trailing dot"}},
+		{Name: "single label", Edit: func(a *DNSRecordsArgs) { a.Hostname = "localhost" }, Want: []string{"Hostname: \"localhost\" is not accepted; accepted a fully qualified name of at least two labels"}},
+		{Name: "bad label", Edit: func(a *DNSRecordsArgs) { a.Hostname = "-app.Example.com" }, Want: []string{`Hostname: "-app.Example.com" is not accepted; accepted labels of 1 to 63 lowercase letters, digits and inner hyphens; "-app" is not one`}},
+		{Name: "too long", Edit: func(a *DNSRecordsArgs) { a.Hostname = strings.Repeat("a.", 127) + "com" }, Want: []string{"Hostname:", "accepted at most 253 characters; it has 257"}},
+		{Name: "direct name too long", Edit: func(a *DNSRecordsArgs) { a.Hostname = strings.Repeat("a.", 124) + "com" }, Want: []string{"Hostname: \"a.a.", "accepted a name whose direct name green.a.", "fits in 253 characters; it has 257"}},
+		{Name: "weight without target", Edit: func(a *DNSRecordsArgs) { delete(a.Targets, "green"); a.Weights["green"] = 10 },
+			Want: []string{`Weights[green]: 10 is not accepted; accepted 0 for green, which has no target`}},
+		{Name: "no zone, no targets", Edit: func(a *DNSRecordsArgs) { a.ZoneID = nil; a.Targets = nil },
+			Want: []string{"ZoneID: (unset) is not accepted", "Targets: (unset) is not accepted; accepted at least one load balancer"}},
+		{Name: "target without ALB", Edit: func(a *DNSRecordsArgs) { a.Targets["blue"] = AliasTarget{} },
+			Want: []string{"Targets[blue].DNSName: (unset)", "Targets[blue].ZoneID: (unset)"}},
+		{Name: "plain record shape", Edit: func(a *DNSRecordsArgs) {
 			a.PlainRecords = []PlainRecord{
 				{Name: "bad_.example.com", Type: "SOA"},
 				{Name: "c.example.com", Type: "CNAME", Values: []string{"a.example.com", " "}},
@@ -233,45 +216,40 @@ func TestBadArgs(t *testing.T) {
 		}, Want: []string{
 			`PlainRecords[0].Name: "bad_.example.com" is not accepted; accepted labels of`,
 			`PlainRecords[0].Type: "SOA" is not accepted; accepted A, AAAA`,
-			"PlainRecords[0].Values: at least one value is required",
-			"PlainRecords[1].Values[1]: is empty",
-			"PlainRecords[1].Values: a CNAME has exactly one value; got 2",
+			"PlainRecords[0].Values: 0 given is not accepted; accepted at least one value",
+			`PlainRecords[1].Values[1]: " " is not accepted; accepted a record value`,
+			"PlainRecords[1].Values: 2 given is not accepted; accepted exactly one value for a CNAME",
 		}},
-		{Name: "plain collides with alias", Edit: func(a *DnsRecordsArgs) {
+		{Name: "plain collides with alias", Edit: func(a *DNSRecordsArgs) {
 			a.PlainRecords = []PlainRecord{
 				{Name: "app.example.com", Type: "A", Values: []string{"192.0.2.1"}},
 				{Name: "blue.app.example.com", Type: "CNAME", Values: []string{"elsewhere.example.com"}},
 			}
 		}, Want: []string{
-			`PlainRecords[0]: A app.example.com collides with the alias records of "app.example.com"`,
-			`PlainRecords[1]: CNAME blue.app.example.com collides`,
+			`PlainRecords[0]: "A app.example.com" is not accepted; accepted a name or type other than those of the alias records of "app.example.com"`,
+			`PlainRecords[1]: "CNAME blue.app.example.com" is not accepted`,
 		}},
-		{Name: "duplicate and CNAME sharing", Edit: func(a *DnsRecordsArgs) {
+		{Name: "duplicate and CNAME sharing", Edit: func(a *DNSRecordsArgs) {
 			a.PlainRecords = []PlainRecord{
 				{Name: "x.example.com", Type: "TXT", Values: []string{"a"}},
 				{Name: "x.example.com", Type: "TXT", Values: []string{"b"}},
 				{Name: "x.example.com", Type: "CNAME", Values: []string{"y.example.com"}},
 			}
 		}, Want: []string{
-			"PlainRecords[1]: TXT x.example.com is already PlainRecords[0]",
-			`PlainRecords[2]: a CNAME at "x.example.com" cannot share its name`,
+			`PlainRecords[1]: "x.example.com TXT" is not accepted; accepted one entry per name and type, with several Values; it is already PlainRecords[0]`,
+			`PlainRecords[2]: "CNAME x.example.com" is not accepted; accepted a CNAME alone at its name`,
 		}},
 	}
-	offlinetest.BadArgs[DnsRecordsArgs]{
-		Stack:     offline.Stack{Name: "prod-dns"},
-		Valid:     func() *DnsRecordsArgs { return validArgs(map[string]int{"blue": 100, "green": 0}) },
-		New:       func(ctx *pulumi.Context, a *DnsRecordsArgs) error { return newRecords(a)(ctx) },
-		Component: `dnsrecords "web-dns": `,
-	}.Run(t, cases)
+	records.BadArgs(t, "web-dns", func() *DNSRecordsArgs { return validArgs(map[string]int{"blue": 100, "green": 0}) }, cases)
 }
 
 func TestBadArgsFailTheRun(t *testing.T) {
-	err := offlinetest.RunFailing(t, offline.Stack{Name: "prod-dns"}, newRecords(validArgs(map[string]int{"blue": 0})))
+	err := records.Failing(t, "web-dns", validArgs(map[string]int{"blue": 0}))
 	assert.Contains(t, err.Error(), "Weights", "the run error names the field")
 }
 
 func TestNilArgs(t *testing.T) {
-	res, err := offlinetest.RunRejected(t, offline.Stack{Name: "prod-dns"}, newRecords(nil))
+	res, err := records.Rejected(t, "web-dns", nil)
 	assert.Equal(t, `dnsrecords "web-dns": args are required`, err.Error(), "message")
 	assert.Empty(t, res.Resources, "nothing registered")
 }
@@ -282,7 +260,10 @@ func TestValidateWithoutDefaults(t *testing.T) {
 	args.Weights["blue"] = 256
 	err := args.Validate()
 	require.Error(t, err, "raw bad args are rejected")
-	assert.Contains(t, err.Error(), "Weights[blue]: 256 is out of range", "names the field")
+	assert.Contains(t, err.Error(), "Weights[blue]: 256 is not accepted", "names the field")
+	for _, fe := range contract.FieldErrors(ValidateHostname("a.b.c.")) {
+		assert.Equal(t, "Hostname", fe.Field, "a hostname alone is checked as the Hostname field")
+	}
 }
 
 // TestLiveColorRecordsAreAppliedFirst is the make-before-break guard: the
@@ -312,4 +293,12 @@ func TestLiveColorRecordsAreAppliedFirst(t *testing.T) {
 			assert.Empty(t, direct.DependsOn, "%v: direct names carry no weight and wait for nothing", c.weights)
 		}
 	}
+}
+
+// The records are fields of the component, keyed by logical name, as awsx
+// exposes children.
+func TestChildrenAreExposed(t *testing.T) {
+	got, _ := records.Declared(t, "web-dns", validArgs(map[string]int{"blue": 100}))
+	assert.NotNil(t, got.Records["web-dns-blue-a"], "a weighted record by its logical name")
+	assert.Len(t, got.Records, 8, "every record the component declared")
 }

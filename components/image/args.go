@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/video-platform/video-platform/components/internal/field"
+	"github.com/video-platform/video-platform/internal/contract"
 	"github.com/video-platform/video-platform/internal/imagetag"
 )
 
@@ -22,36 +23,23 @@ const (
 	dockerfileName        = "Dockerfile"
 )
 
-var (
-	// repositoryNamePattern is ECR's rule for repository names.
-	repositoryNamePattern = regexp.MustCompile(`^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
-	// tagPattern is Docker's rule for image tags.
-	tagPattern = imagetag.TagPattern
-	// platformPattern accepts os/arch with an optional variant, such as
-	// linux/amd64 or linux/arm/v7.
-	platformPattern = regexp.MustCompile(`^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$`)
-	// namePart is what env and service may look like as tag values.
-	namePart = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
-)
+// platformPattern accepts os/arch with an optional variant, such as
+// linux/amd64 or linux/arm/v7.
+var platformPattern = regexp.MustCompile(`^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$`)
 
 // ImageArgs configures a release artefact: an ECR repository and, optionally,
 // an image built from source and pushed to it.
 type ImageArgs struct {
-	// Env is the environment name, such as "prod"; tagged on the
-	// repository. Required.
-	Env string
-	// Service is the service the image runs, such as "recorder". Required.
-	Service string
-	// Tags are added to the repository. The keys env, service and
-	// managed-by are set by the component and win over these.
-	Tags map[string]string
+	// Identity is the env and the service the image runs, such as
+	// "recorder", tagged on the repository with the extra tags.
+	contract.Identity
 
 	// RepositoryName is the ECR repository's name, 2..256 characters of
 	// lowercase path segments such as "video-platform/recorder". Required.
 	RepositoryName string
 	// KeepLastImages is how many of the newest images the lifecycle policy
 	// keeps whatever their tags; older ones expire unless a keep- tag
-	// protects them (see KeepTag). 1..1000; nil means 30, and a value set
+	// protects them (see imagetag.KeepTag). 1..1000; nil means 30, and a value set
 	// is taken as given, 0 included.
 	KeepLastImages *int
 	// ForceDelete lets `pulumi destroy` delete a repository that still
@@ -97,93 +85,43 @@ func (a ImageArgs) withDefaults() ImageArgs {
 	return a
 }
 
-// FieldError is one rejected field: its name in Args, the value and what
-// is accepted. Every component reports its fields with this one type.
-type FieldError = field.Error
-
-// Check reports every rejected field of the args, defaults applied first,
-// so that a caller can check the args it derives from its own config
-// before it declares anything.
-func (a ImageArgs) Check() []FieldError {
-	return a.withDefaults().check()
-}
-
-// Validate reports every invalid field at once. It expects defaults to have
-// been applied, as NewImage does.
+// Validate reports every rejected field of the args as given, defaults
+// applied first, each as a contract.FieldError, so that a caller can check
+// the args it derives from its own config before it declares anything.
 func (a ImageArgs) Validate() error {
-	return field.Join(a.check())
-}
-
-func (a ImageArgs) check() []FieldError {
-	var errs []FieldError
-	bad := func(name string, value any, accepted string) {
-		errs = append(errs, FieldError{Field: name, Value: value, Accepted: accepted})
-	}
-
-	if !namePart.MatchString(a.Env) {
-		bad("Env", a.Env, "lowercase letters, digits and inner '-'")
-	}
-	if !namePart.MatchString(a.Service) {
-		bad("Service", a.Service, "lowercase letters, digits and inner '-'")
-	}
+	a = a.withDefaults()
+	var errs field.List
+	errs.Part("", a.Identity.Validate())
 	if n := len(a.RepositoryName); n < minRepositoryNameLength || n > maxRepositoryNameLength {
-		bad("RepositoryName", a.RepositoryName, fmt.Sprintf("%d..%d characters; it has %d", minRepositoryNameLength, maxRepositoryNameLength, n))
-	} else if !repositoryNamePattern.MatchString(a.RepositoryName) {
-		bad("RepositoryName", a.RepositoryName, "lowercase path segments matching "+repositoryNamePattern.String())
+		errs.Add("RepositoryName", a.RepositoryName, fmt.Sprintf("%d..%d characters; it has %d", minRepositoryNameLength, maxRepositoryNameLength, n))
+	} else if !contract.RepositoryPattern.MatchString(a.RepositoryName) {
+		errs.Add("RepositoryName", a.RepositoryName, "lowercase path segments matching "+contract.RepositoryPattern.String())
 	}
-	if k := a.KeepLastImages; k != nil && (*k < minKeepLastImages || *k > maxKeepLastImages) {
-		bad("KeepLastImages", *k, fmt.Sprintf("an integer from %d to %d", minKeepLastImages, maxKeepLastImages))
-	}
-	if a.Release != "" && checkRelease(a.Release) != nil {
-		bad("Release", a.Release, ReleaseAccepted)
+	errs.Range("KeepLastImages", *a.KeepLastImages, minKeepLastImages, maxKeepLastImages)
+	if a.Release != "" && imagetag.CheckRelease(a.Release) != nil {
+		errs.Add("Release", a.Release, imagetag.ReleaseAccepted)
 	}
 
 	if a.BuildContext != "" && a.ImageReference != "" {
-		bad("BuildContext", a.BuildContext, fmt.Sprintf("either BuildContext or ImageReference, not both (ImageReference is %q)", a.ImageReference))
+		errs.Add("BuildContext", a.BuildContext, fmt.Sprintf("either BuildContext or ImageReference, not both (ImageReference is %q)", a.ImageReference))
 	}
 	if a.BuildContext != "" {
 		if a.Release == "" {
-			bad("Release", a.Release, fmt.Sprintf("a tag matching %s, required with BuildContext %q", tagPattern, a.BuildContext))
+			errs.Add("Release", a.Release, fmt.Sprintf("a tag matching %s, required with BuildContext %q", contract.ReleasePattern, a.BuildContext))
 		}
 		if !platformPattern.MatchString(a.Platform) {
-			bad("Platform", a.Platform, "os/arch[/variant] such as "+defaultPlatform)
+			errs.Add("Platform", a.Platform, "os/arch[/variant] such as "+defaultPlatform)
 		}
 	} else {
 		if a.Dockerfile != "" {
-			bad("Dockerfile", a.Dockerfile, "only with BuildContext")
+			errs.Add("Dockerfile", a.Dockerfile, "only with BuildContext")
 		}
 		if a.Platform != "" {
-			bad("Platform", a.Platform, "only with BuildContext")
+			errs.Add("Platform", a.Platform, "only with BuildContext")
 		}
 	}
 	if a.ImageReference != "" && strings.ContainsAny(a.ImageReference, " \t\r\n") {
-		bad("ImageReference", a.ImageReference, "an image reference without whitespace, such as repo:tag or repo@sha256:...")
+		errs.Add("ImageReference", a.ImageReference, "an image reference without whitespace, such as repo:tag or repo@sha256:...")
 	}
-	return errs
-}
-
-// ReleaseAccepted describes the releases KeepTag and the args accept
-// (imagetag.ReleaseAccepted).
-var ReleaseAccepted = imagetag.ReleaseAccepted
-
-// KeepTagPrefix starts the tag that protects an image from the lifecycle
-// policy (imagetag.KeepTagPrefix, where the contract lives).
-const KeepTagPrefix = imagetag.KeepTagPrefix
-
-// KeepTag returns the tag that protects release's image, keep-<release>;
-// imagetag.KeepTag documents who adds and removes it.
-func KeepTag(release string) (string, error) {
-	return imagetag.KeepTag(release)
-}
-
-// IsKeepTag says whether tag protects an image rather than naming a
-// release.
-func IsKeepTag(tag string) bool {
-	return imagetag.IsKeepTag(tag)
-}
-
-// checkRelease accepts a release that the lifecycle policy can protect
-// (imagetag.CheckRelease).
-func checkRelease(release string) error {
-	return imagetag.CheckRelease(release)
+	return errs.Err()
 }

@@ -4,7 +4,7 @@
 //
 // The repository's lifecycle policy never expires an image a stack still
 // references, by a tag convention: a referenced release's image also
-// carries keep-<release> (KeepTag). The policy's rules, in ECR's priority
+// carries keep-<release> (imagetag.KeepTag). The policy's rules, in ECR's priority
 // order:
 //
 //  1. tagged with the prefix keep-: selected and never expired (its count
@@ -30,26 +30,37 @@ import (
 	"github.com/pulumi/pulumi-docker/sdk/v4/go/docker"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/video-platform/video-platform/components/internal/tagging"
+	"github.com/video-platform/video-platform/components/internal/outputs"
+	"github.com/video-platform/video-platform/internal/imagetag"
 )
+
+// TypeToken is the component's Pulumi type.
+const TypeToken = "video-platform:release:Image"
 
 // Image is an ECR repository and the image reference a release deploys.
 type Image struct {
 	pulumi.ResourceState
 
+	// Repository is the ECR repository.
+	Repository *ecr.Repository
+	// LifecyclePolicy is the repository's lifecycle policy.
+	LifecyclePolicy *ecr.LifecyclePolicy
+	// Image is the image built and pushed; nil without BuildContext.
+	Image *docker.Image
+
 	// RepositoryURL is the repository's URL, <registry>/<name>.
-	RepositoryURL pulumi.StringOutput
-	// RepositoryArn is the repository's ARN, for IAM pull permissions.
-	RepositoryArn pulumi.StringOutput
+	RepositoryURL pulumi.StringOutput `pulumi:"repositoryUrl"`
+	// RepositoryARN is the repository's ARN, for IAM pull permissions.
+	RepositoryARN pulumi.StringOutput `pulumi:"repositoryArn"`
 	// RepositoryName is the repository's name.
-	RepositoryName pulumi.StringOutput
+	RepositoryName pulumi.StringOutput `pulumi:"repositoryName"`
 	// ImageRef is what to deploy. For a build it is <repositoryUrl>:<Release>
 	// taken from the pushed image, so it resolves only after the push; the
 	// tag is as stable as a digest because the repository's tags are
 	// immutable. For ImageReference it is that reference as is. Otherwise it
 	// is <repositoryUrl>:<Release> when Release is set, else the repository
 	// URL.
-	ImageRef pulumi.StringOutput
+	ImageRef pulumi.StringOutput `pulumi:"imageRef"`
 }
 
 // lifecyclePolicy is an ECR lifecycle policy document.
@@ -89,8 +100,8 @@ func policyRules(keepLast int) []lifecycleRule {
 	expire := lifecycleAction{Type: "expire"}
 	return []lifecycleRule{{
 		RulePriority: 1,
-		Description:  "never expire images a stack references: they carry a " + KeepTagPrefix + " tag",
-		Selection: lifecycleSelection{TagStatus: "tagged", TagPrefixList: []string{KeepTagPrefix},
+		Description:  "never expire images a stack references: they carry a " + imagetag.KeepTagPrefix + " tag",
+		Selection: lifecycleSelection{TagStatus: "tagged", TagPrefixList: []string{imagetag.KeepTagPrefix},
 			CountType: "imageCountMoreThan", CountNumber: protectedCount},
 		Action: expire,
 	}, {
@@ -115,19 +126,19 @@ type lifecycleAction struct {
 // BuildContext is set, the image build and push.
 func NewImage(ctx *pulumi.Context, name string, args *ImageArgs, opts ...pulumi.ResourceOption) (*Image, error) {
 	if args == nil {
-		return nil, fmt.Errorf("image %q: args: nil; accepted an *ImageArgs", name)
+		return nil, fmt.Errorf("image %q: args are required", name)
 	}
-	a := args.withDefaults()
-	if err := a.Validate(); err != nil {
+	if err := args.Validate(); err != nil {
 		return nil, fmt.Errorf("image %q: %w", name, err)
 	}
+	a := args.withDefaults()
 	policy, err := json.Marshal(lifecyclePolicy{Rules: policyRules(*a.KeepLastImages)})
 	if err != nil {
 		return nil, fmt.Errorf("image %q: lifecycle policy: %w", name, err)
 	}
 
 	comp := &Image{}
-	if err := ctx.RegisterComponentResource("video-platform:release:Image", name, comp, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(TypeToken, name, comp, opts...); err != nil {
 		return nil, fmt.Errorf("image %q: %w", name, err)
 	}
 	parent := pulumi.Parent(comp)
@@ -147,18 +158,20 @@ func NewImage(ctx *pulumi.Context, name string, args *ImageArgs, opts ...pulumi.
 			&ecr.RepositoryEncryptionConfigurationArgs{EncryptionType: pulumi.String("AES256")},
 		},
 		ForceDelete: pulumi.Bool(a.ForceDelete),
-		Tags:        pulumi.ToStringMap(tagging.Tags(a.Tags, a.Env, a.Service, nil)),
+		Tags:        pulumi.ToStringMap(a.ChildTags(nil)),
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("image %q: %w", name, err)
 	}
 
-	if _, err := ecr.NewLifecyclePolicy(ctx, name+"-lifecycle", &ecr.LifecyclePolicyArgs{
+	lifecycle, err := ecr.NewLifecyclePolicy(ctx, name+"-lifecycle", &ecr.LifecyclePolicyArgs{
 		Repository: repo.Name,
 		Policy:     pulumi.String(string(policy)),
-	}, parent); err != nil {
+	}, parent)
+	if err != nil {
 		return nil, fmt.Errorf("image %q: %w", name, err)
 	}
+	comp.Repository, comp.LifecyclePolicy = repo, lifecycle
 
 	var ref pulumi.StringOutput
 	switch {
@@ -168,6 +181,7 @@ func NewImage(ctx *pulumi.Context, name string, args *ImageArgs, opts ...pulumi.
 			return nil, fmt.Errorf("image %q: %w", name, err)
 		}
 		ref = img.ImageName
+		comp.Image = img
 	case a.ImageReference != "":
 		ref = pulumi.String(a.ImageReference).ToStringOutput()
 	case a.Release != "":
@@ -177,15 +191,10 @@ func NewImage(ctx *pulumi.Context, name string, args *ImageArgs, opts ...pulumi.
 	}
 
 	comp.RepositoryURL = repo.RepositoryUrl
-	comp.RepositoryArn = repo.Arn
+	comp.RepositoryARN = repo.Arn
 	comp.RepositoryName = repo.Name
 	comp.ImageRef = ref
-	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"repositoryUrl":  comp.RepositoryURL,
-		"repositoryArn":  comp.RepositoryArn,
-		"repositoryName": comp.RepositoryName,
-		"imageRef":       comp.ImageRef,
-	}); err != nil {
+	if err := outputs.Register(ctx, comp); err != nil {
 		return nil, fmt.Errorf("image %q: %w", name, err)
 	}
 	return comp, nil

@@ -5,17 +5,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/video-platform/video-platform/internal/contract"
 	"github.com/video-platform/video-platform/internal/offline"
 	"github.com/video-platform/video-platform/internal/offline/offlinetest"
 	"github.com/video-platform/video-platform/internal/render"
 )
 
 const (
-	compType      = "video-platform:release:Image"
 	repoType      = "aws:ecr/repository:Repository"
 	lifecycleType = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
 	dockerType    = "docker:index/image:Image"
@@ -25,50 +24,34 @@ const (
 
 func validArgs() *ImageArgs {
 	return &ImageArgs{
-		Env:            "prod",
-		Service:        "recorder",
-		Tags:           map[string]string{"team": "video", "managed-by": "someone-else"},
+		Identity:       contract.Identity{Env: "prod", Service: "recorder", Tags: map[string]string{"team": "video"}},
 		RepositoryName: "video-platform/recorder",
 	}
 }
 
-func run(t *testing.T, args *ImageArgs) *offline.Result {
-	t.Helper()
-	return offlinetest.Run(t, offline.Stack{Name: stackName, Config: map[string]string{"aws:region": "us-east-1"}},
-		func(ctx *pulumi.Context) (pulumi.Map, error) {
-			img, err := NewImage(ctx, "recorder", args)
-			if err != nil {
-				return nil, err
-			}
-			return pulumi.Map{
-				"repositoryUrl": img.RepositoryURL, "repositoryArn": img.RepositoryArn,
-				"repositoryName": img.RepositoryName, "imageRef": img.ImageRef,
-			}, nil
-		})
-}
-
-// newImage declares an image and keeps only its error, which is all the
-// offlinetest helpers for refused arguments look at.
-func newImage(args *ImageArgs) func(ctx *pulumi.Context) error {
-	return func(ctx *pulumi.Context) error {
-		_, err := NewImage(ctx, "recorder", args)
-		return err
-	}
+// images declares images offline for these tests.
+var images = offlinetest.Component[ImageArgs, Image]{
+	Stack: offline.Stack{Name: stackName, Config: map[string]string{"aws:region": "us-east-1"}},
+	New:   NewImage,
 }
 
 func TestRepositoryIsImmutableScannedAndBounded(t *testing.T) {
-	res := run(t, validArgs())
-	comp := offlinetest.Find(t, res, compType, "recorder")
+	res := images.Run(t, "recorder", validArgs())
+	comp := offlinetest.Find(t, res, TypeToken, "recorder")
 	repo := offlinetest.Find(t, res, repoType, "recorder-repo")
 
 	assert.Equal(t, comp.URN, repo.Parent, "repository parented to the component")
 	assert.Equal(t, "video-platform/recorder", repo.Inputs["name"], "fixed repository name")
 	assert.Equal(t, "IMMUTABLE", repo.Inputs["imageTagMutability"], "tags are immutable")
-	assert.Equal(t, map[string]any{"scanOnPush": true}, repo.Inputs["imageScanningConfiguration"], "scan on push")
-	assert.Equal(t, []any{map[string]any{"encryptionType": "AES256"}}, repo.Inputs["encryptionConfigurations"], "encrypted")
-	assert.Equal(t, false, repo.Inputs["forceDelete"], "images are kept with the repository by default")
-	assert.Equal(t, map[string]any{"env": "prod", "service": "recorder", "managed-by": "pulumi", "team": "video"},
-		repo.Inputs["tags"], "tags; component keys win over Args.Tags")
+	offlinetest.HasInputs(t, repo, map[string]any{
+		"imageScanningConfiguration.scanOnPush":      true,
+		"encryptionConfigurations[0].encryptionType": "AES256",
+		"forceDelete":     false,
+		"tags.env":        "prod",
+		"tags.service":    "recorder",
+		"tags.managed-by": "pulumi",
+		"tags.team":       "video",
+	})
 
 	lc := offlinetest.Find(t, res, lifecycleType, "recorder-lifecycle")
 	assert.Equal(t, comp.URN, lc.Parent, "lifecycle policy parented to the component")
@@ -87,12 +70,10 @@ func TestRepositoryIsImmutableScannedAndBounded(t *testing.T) {
 		rules[2]["selection"], "keeps the last 30 images by default")
 
 	assert.Empty(t, res.OfType(dockerType), "nothing is built without BuildContext")
-	assert.Equal(t, map[string]any{
-		"repositoryUrl":  repoURL,
-		"repositoryArn":  "<computed:aws:ecr/repository:Repository.arn[recorder-repo]>",
-		"repositoryName": "video-platform/recorder",
-		"imageRef":       repoURL,
-	}, res.Outputs, "with neither build nor reference nor release, ImageRef is the repository URL")
+	assert.Equal(t, repoURL, res.Outputs["RepositoryURL"], "RepositoryURL output")
+	assert.Equal(t, "<computed:aws:ecr/repository:Repository.arn[recorder-repo]>", res.Outputs["RepositoryARN"], "RepositoryARN output")
+	assert.Equal(t, "video-platform/recorder", res.Outputs["RepositoryName"], "RepositoryName output")
+	assert.Equal(t, repoURL, res.Outputs["ImageRef"], "with neither build nor reference nor release, ImageRef is the repository URL")
 }
 
 func lifecycleRulesOf(t *testing.T, lc render.Resource) []map[string]any {
@@ -116,13 +97,13 @@ func TestKeepLastImagesAndForceDelete(t *testing.T) {
 	args.KeepLastImages = new(7)
 	args.ForceDelete = true
 	args.Release = "2024.06.1"
-	res := run(t, args)
+	res := images.Run(t, "recorder", args)
 	rules := lifecycleRulesOf(t, offlinetest.Find(t, res, lifecycleType, "recorder-lifecycle"))
 	require.Len(t, rules, 3, "three rules")
 	assert.Equal(t, map[string]any{"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 7.0},
 		rules[2]["selection"], "keeps the configured number")
 	assert.Equal(t, true, offlinetest.Find(t, res, repoType, "recorder-repo").Inputs["forceDelete"], "explicit force delete")
-	assert.Equal(t, repoURL+":2024.06.1", res.Outputs["imageRef"], "release without build tags the repository URL")
+	assert.Equal(t, repoURL+":2024.06.1", res.Outputs["ImageRef"], "release without build tags the repository URL")
 	assert.Empty(t, res.OfType(dockerType), "a release alone builds nothing")
 }
 
@@ -130,15 +111,13 @@ func TestBuildPushesToTheRepository(t *testing.T) {
 	args := validArgs()
 	args.Release = "v1.2.3"
 	args.BuildContext = "./recorder"
-	res := run(t, args)
-	comp := offlinetest.Find(t, res, compType, "recorder")
+	res := images.Run(t, "recorder", args)
+	comp := offlinetest.Find(t, res, TypeToken, "recorder")
 
 	img := offlinetest.Find(t, res, dockerType, "recorder-image")
 	assert.Equal(t, comp.URN, img.Parent, "docker image parented to the component")
 	assert.Equal(t, repoURL+":v1.2.3", img.Inputs["imageName"], "pushed as <repositoryUrl>:<release>")
-	assert.Equal(t, map[string]any{
-		"context": "./recorder", "dockerfile": "recorder/Dockerfile", "platform": "linux/amd64",
-	}, img.Inputs["build"], "build settings with defaults")
+	offlinetest.HasInputs(t, img, map[string]any{"build.context": "./recorder", "build.dockerfile": "recorder/Dockerfile", "build.platform": "linux/amd64"})
 
 	registry, ok := img.Inputs["registry"].(map[string]any)
 	require.True(t, ok, "registry set, got %#v", img.Inputs["registry"])
@@ -148,7 +127,7 @@ func TestBuildPushesToTheRepository(t *testing.T) {
 	assert.Contains(t, []any{"AWS", offline.SecretMarker}, registry["username"], "ECR token user")
 	assert.Equal(t, offline.SecretMarker, registry["password"], "registry password stays secret")
 
-	assert.Equal(t, repoURL+":v1.2.3", res.Outputs["imageRef"], "ImageRef is the pushed image")
+	assert.Equal(t, repoURL+":v1.2.3", res.Outputs["ImageRef"], "ImageRef is the pushed image")
 	assert.Contains(t, res.Fixtures, "aws:ecr/getAuthorizationToken:getAuthorizationToken: ECR token answered with a secret placeholder",
 		"ECR token was looked up")
 }
@@ -159,19 +138,17 @@ func TestBuildWithExplicitDockerfileAndPlatform(t *testing.T) {
 	args.BuildContext = "."
 	args.Dockerfile = "docker/recorder.Dockerfile"
 	args.Platform = "linux/arm64"
-	res := run(t, args)
+	res := images.Run(t, "recorder", args)
 	img := offlinetest.Find(t, res, dockerType, "recorder-image")
-	assert.Equal(t, map[string]any{
-		"context": ".", "dockerfile": "docker/recorder.Dockerfile", "platform": "linux/arm64",
-	}, img.Inputs["build"], "explicit build settings")
+	offlinetest.HasInputs(t, img, map[string]any{"build.context": ".", "build.dockerfile": "docker/recorder.Dockerfile", "build.platform": "linux/arm64"})
 }
 
 func TestReferenceIsUsedAsIs(t *testing.T) {
 	args := validArgs()
 	args.ImageReference = "public.ecr.aws/nginx/nginx@sha256:0123abcd"
-	res := run(t, args)
+	res := images.Run(t, "recorder", args)
 	assert.Empty(t, res.OfType(dockerType), "a reference registers no docker image")
-	assert.Equal(t, args.ImageReference, res.Outputs["imageRef"], "reference used as is")
+	assert.Equal(t, args.ImageReference, res.Outputs["ImageRef"], "reference used as is")
 	assert.Len(t, res.OfType(repoType), 1, "the repository still exists")
 }
 
@@ -179,6 +156,7 @@ func TestBadArgs(t *testing.T) {
 	cases := []offlinetest.Case[ImageArgs]{
 		{Name: "missing env", Edit: func(a *ImageArgs) { a.Env = "" }, Want: []string{"Env:"}},
 		{Name: "missing service", Edit: func(a *ImageArgs) { a.Service = "" }, Want: []string{"Service:"}},
+		{Name: "reserved tag", Edit: func(a *ImageArgs) { a.Tags = map[string]string{"managed-by": "someone-else"} }, Want: []string{`Tags: "managed-by" is not accepted`}},
 		{Name: "missing repository", Edit: func(a *ImageArgs) { a.RepositoryName = "" }, Want: []string{"RepositoryName: \"\" is not accepted; accepted 2..256 characters; it has 0"}},
 		{Name: "uppercase repository", Edit: func(a *ImageArgs) { a.RepositoryName = "Video/Recorder" }, Want: []string{"RepositoryName: \"Video/Recorder\" is not accepted; accepted lowercase path segments"}},
 		{Name: "repository trailing slash", Edit: func(a *ImageArgs) { a.RepositoryName = "video/" }, Want: []string{"RepositoryName: \"video/\" is not accepted"}},
@@ -206,16 +184,11 @@ func TestBadArgs(t *testing.T) {
 		}, Want: []string{"Platform: \"amd64\" is not accepted; accepted os/arch"}},
 		{Name: "reference with space", Edit: func(a *ImageArgs) { a.ImageReference = "nginx 1" }, Want: []string{"ImageReference: \"nginx 1\" is not accepted; accepted an image reference without whitespace"}},
 	}
-	offlinetest.BadArgs[ImageArgs]{
-		Stack:     offline.Stack{Name: stackName},
-		Valid:     validArgs,
-		New:       func(ctx *pulumi.Context, a *ImageArgs) error { return newImage(a)(ctx) },
-		Component: `image "recorder"`,
-	}.Run(t, cases)
+	images.BadArgs(t, "recorder", validArgs, cases)
 }
 
 func TestAllBadFieldsReportedAtOnce(t *testing.T) {
-	err := (ImageArgs{KeepLastImages: new(-1)}).withDefaults().Validate()
+	err := (ImageArgs{KeepLastImages: new(-1)}).Validate()
 	require.Error(t, err, "empty args are invalid")
 	for _, field := range []string{"Env:", "Service:", "RepositoryName:", "KeepLastImages:"} {
 		assert.Contains(t, err.Error(), field, "joined error names %s", field)
@@ -223,7 +196,16 @@ func TestAllBadFieldsReportedAtOnce(t *testing.T) {
 }
 
 func TestNilArgs(t *testing.T) {
-	res, err := offlinetest.RunRejected(t, offline.Stack{Name: stackName}, newImage(nil))
-	assert.Contains(t, err.Error(), "args: nil", "error says args are nil")
+	res, err := images.Rejected(t, "recorder", nil)
+	assert.Equal(t, `image "recorder": args are required`, err.Error(), "message")
 	assert.Empty(t, res.Resources, "nothing is registered")
+}
+
+// The repository, its lifecycle policy and a built image are fields of
+// the component, as awsx exposes children.
+func TestChildrenAreExposed(t *testing.T) {
+	args := validArgs()
+	args.Release, args.BuildContext = "v1", "."
+	got, _ := images.Declared(t, "recorder", args)
+	offlinetest.Exposes(t, got, "Repository", "LifecyclePolicy", "Image")
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/video-platform/video-platform/internal/imagetag"
 	"github.com/video-platform/video-platform/internal/offline/offlinetest"
 )
 
@@ -252,7 +253,7 @@ func releaseHistory(t *testing.T) (images []ecrImage, referenced []string) {
 		release := fmt.Sprintf("r%02d", i)
 		tags := []string{release}
 		if slices.Contains(referenced, release) {
-			keep, err := KeepTag(release)
+			keep, err := imagetag.KeepTag(release)
 			require.NoError(t, err, "KeepTag(%s)", release)
 			tags = append(tags, keep)
 		}
@@ -271,7 +272,7 @@ func declaredPolicy(t *testing.T, keep int) string {
 	t.Helper()
 	args := validArgs()
 	args.KeepLastImages = &keep
-	return policyOf(t, offlinetest.Find(t, run(t, args), lifecycleType, "recorder-lifecycle"))
+	return policyOf(t, offlinetest.Find(t, images.Run(t, "recorder", args), lifecycleType, "recorder-lifecycle"))
 }
 
 func TestLifecyclePolicyNeverExpiresAReferencedImage(t *testing.T) {
@@ -311,7 +312,7 @@ func TestLifecyclePolicyNeverExpiresAReferencedImage(t *testing.T) {
 func TestWithoutTheKeepRuleReferencedImagesExpire(t *testing.T) {
 	images, _ := releaseHistory(t)
 	rules := parsePolicy(t, declaredPolicy(t, 5))
-	require.Equal(t, []string{KeepTagPrefix}, rules[0].Selection.TagPrefixList, "rule 1 is the keep rule")
+	require.Equal(t, []string{imagetag.KeepTagPrefix}, rules[0].Selection.TagPrefixList, "rule 1 is the keep rule")
 
 	withoutKeep := rules[1:]
 	assert.Subset(t, evaluate(withoutKeep, images, evalT0), []string{"r05", "r12", "r31"},
@@ -325,29 +326,4 @@ func TestWithoutTheKeepRuleReferencedImagesExpire(t *testing.T) {
 	byPattern.Action.Type = "expire"
 	assert.Subset(t, evaluate(append([]evalRule{byPattern}, rules...), images, evalT0), []string{"r05", "r12", "r31"},
 		"a release rule evaluated before the keep rule expires protected images")
-}
-
-func TestKeepTag(t *testing.T) {
-	got, err := KeepTag("2026.11.27-1")
-	require.NoError(t, err, "a release")
-	assert.Equal(t, "keep-2026.11.27-1", got, "keep-<release>")
-	assert.True(t, IsKeepTag(got), "recognised as protective")
-	assert.False(t, IsKeepTag("2026.11.27-1"), "a release is not")
-	assert.Regexp(t, tagPattern, got, "a Docker tag")
-
-	longest := strings.Repeat("r", 123)
-	got, err = KeepTag(longest)
-	require.NoError(t, err, "123 characters leave room for keep-")
-	assert.Len(t, got, 128, "the longest Docker tag")
-
-	for release, want := range map[string]string{
-		longest + "r": "accepted at most 123",
-		"keep-r41":    "starts with keep-",
-		"":            "is not a Docker tag",
-		"r 41":        "is not a Docker tag",
-	} {
-		_, err := KeepTag(release)
-		require.Error(t, err, "%q", release)
-		assert.Contains(t, err.Error(), want, "%q", release)
-	}
 }

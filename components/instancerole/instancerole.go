@@ -6,7 +6,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/video-platform/video-platform/components/internal/tagging"
+	"github.com/video-platform/video-platform/components/internal/outputs"
 	"github.com/video-platform/video-platform/internal/iampolicy"
 )
 
@@ -21,24 +21,24 @@ const roleType = "aws:iam/role:Role"
 type InstanceRole struct {
 	pulumi.ResourceState
 
-	// RoleName is the role's generated name.
-	RoleName pulumi.StringOutput
-	// RoleArn is the role's ARN.
-	RoleArn pulumi.StringOutput
-	// InstanceProfileName is the instance profile's generated name, which
-	// a launch template names.
-	InstanceProfileName pulumi.StringOutput
-	// InstanceProfileArn is the instance profile's ARN.
-	InstanceProfileArn pulumi.StringOutput
-
 	// Role is the role, "<name>-role".
 	Role *iam.Role
 	// Policy is its least-privilege inline policy, "<name>-policy".
 	Policy *iam.RolePolicy
-	// SsmAttachment attaches AmazonSSMManagedInstanceCore, "<name>-ssm".
-	SsmAttachment *iam.RolePolicyAttachment
+	// SSMAttachment attaches AmazonSSMManagedInstanceCore, "<name>-ssm".
+	SSMAttachment *iam.RolePolicyAttachment
 	// InstanceProfile is the instance profile, "<name>-profile".
 	InstanceProfile *iam.InstanceProfile
+
+	// RoleName is the role's generated name.
+	RoleName pulumi.StringOutput `pulumi:"roleName"`
+	// RoleARN is the role's ARN.
+	RoleARN pulumi.StringOutput `pulumi:"roleArn"`
+	// InstanceProfileName is the instance profile's generated name, which
+	// a launch template names.
+	InstanceProfileName pulumi.StringOutput `pulumi:"instanceProfileName"`
+	// InstanceProfileARN is the instance profile's ARN.
+	InstanceProfileARN pulumi.StringOutput `pulumi:"instanceProfileArn"`
 }
 
 // NewInstanceRole validates args and declares the role, its inline policy
@@ -49,10 +49,9 @@ type InstanceRole struct {
 // under the component instead of replacing it.
 func NewInstanceRole(ctx *pulumi.Context, name string, args *InstanceRoleArgs, opts ...pulumi.ResourceOption) (*InstanceRole, error) {
 	if args == nil {
-		return nil, fmt.Errorf("instancerole %q: args: nil; accepted an *InstanceRoleArgs", name)
+		return nil, fmt.Errorf("instancerole %q: args are required", name)
 	}
-	a := args.withDefaults()
-	if err := a.Validate(); err != nil {
+	if err := args.Validate(); err != nil {
 		return nil, fmt.Errorf("instancerole %q: %w", name, err)
 	}
 
@@ -60,19 +59,14 @@ func NewInstanceRole(ctx *pulumi.Context, name string, args *InstanceRoleArgs, o
 	if err := ctx.RegisterComponentResource(TypeToken, name, comp, opts...); err != nil {
 		return nil, fmt.Errorf("instancerole %q: %w", name, err)
 	}
-	if err := comp.build(ctx, name, a); err != nil {
+	if err := comp.build(ctx, name, *args); err != nil {
 		return nil, fmt.Errorf("instancerole %q: %w", name, err)
 	}
 	comp.RoleName = comp.Role.Name
-	comp.RoleArn = comp.Role.Arn
+	comp.RoleARN = comp.Role.Arn
 	comp.InstanceProfileName = comp.InstanceProfile.Name
-	comp.InstanceProfileArn = comp.InstanceProfile.Arn
-	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"roleName":            comp.RoleName,
-		"roleArn":             comp.RoleArn,
-		"instanceProfileName": comp.InstanceProfileName,
-		"instanceProfileArn":  comp.InstanceProfileArn,
-	}); err != nil {
+	comp.InstanceProfileARN = comp.InstanceProfile.Arn
+	if err := outputs.Register(ctx, comp); err != nil {
 		return nil, fmt.Errorf("instancerole %q: %w", name, err)
 	}
 	return comp, nil
@@ -93,7 +87,7 @@ func (comp *InstanceRole) build(ctx *pulumi.Context, name string, a InstanceRole
 	if err != nil {
 		return err
 	}
-	tags := pulumi.ToStringMap(tagging.Tags(a.Tags, a.Env, a.Service, nil))
+	tags := pulumi.ToStringMap(a.ChildTags(nil))
 	comp.Role, err = iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
 		NamePrefix:       pulumi.String(namePrefix(a.Env, a.Service)),
 		Description:      pulumi.String("Instances of " + a.Service + " in " + a.Env),
@@ -105,14 +99,14 @@ func (comp *InstanceRole) build(ctx *pulumi.Context, name string, a InstanceRole
 	}
 
 	var document pulumi.StringInput
-	if a.QueueArn == nil {
+	if a.QueueARN == nil {
 		text, err := policy(a, "").JSON()
 		if err != nil {
 			return err
 		}
 		document = pulumi.String(text)
 	} else {
-		document = a.QueueArn.ToStringOutput().ApplyT(func(queueArn string) (string, error) { return policy(a, queueArn).JSON() }).(pulumi.StringOutput)
+		document = a.QueueARN.ToStringOutput().ApplyT(func(queueARN string) (string, error) { return policy(a, queueARN).JSON() }).(pulumi.StringOutput)
 	}
 	comp.Policy, err = iam.NewRolePolicy(ctx, name+"-policy", &iam.RolePolicyArgs{
 		Role:   comp.Role.Name,
@@ -122,7 +116,7 @@ func (comp *InstanceRole) build(ctx *pulumi.Context, name string, a InstanceRole
 		return err
 	}
 	// Session Manager replaces SSH, so no port 22 is ever opened.
-	comp.SsmAttachment, err = iam.NewRolePolicyAttachment(ctx, name+"-ssm", &iam.RolePolicyAttachmentArgs{
+	comp.SSMAttachment, err = iam.NewRolePolicyAttachment(ctx, name+"-ssm", &iam.RolePolicyAttachmentArgs{
 		Role:      comp.Role.Name,
 		PolicyArn: pulumi.Sprintf("arn:%s:iam::aws:policy/AmazonSSMManagedInstanceCore", a.Partition),
 	}, pulumi.Parent(comp.Role), wasUnderTopLevelRole)
@@ -140,7 +134,7 @@ func (comp *InstanceRole) build(ctx *pulumi.Context, name string, a InstanceRole
 // policy is least privilege for one tier's instances: pull its own image,
 // write its own logs, finish its own lifecycle hooks, and touch the job
 // queue only as QueueAccess says.
-func policy(a InstanceRoleArgs, queueArn string) iampolicy.Document {
+func policy(a InstanceRoleArgs, queueARN string) iampolicy.Document {
 	arn := func(service, resource string) string {
 		return fmt.Sprintf("arn:%s:%s:%s:%s:%s", a.Partition, service, a.Region, a.Account, resource)
 	}
@@ -168,11 +162,11 @@ func policy(a InstanceRoleArgs, queueArn string) iampolicy.Document {
 	switch a.QueueAccess {
 	case QueueSend:
 		doc.Statement = append(doc.Statement, iampolicy.Statement{Sid: "SubmitJobs", Effect: "Allow",
-			Action: []string{"sqs:SendMessage", "sqs:GetQueueUrl"}, Resource: []string{queueArn}})
+			Action: []string{"sqs:SendMessage", "sqs:GetQueueUrl"}, Resource: []string{queueARN}})
 	case QueueConsume:
 		doc.Statement = append(doc.Statement, iampolicy.Statement{Sid: "ConsumeJobs", Effect: "Allow",
 			Action:   []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"},
-			Resource: []string{queueArn}})
+			Resource: []string{queueARN}})
 	}
 	return doc
 }

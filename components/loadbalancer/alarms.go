@@ -7,6 +7,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/video-platform/video-platform/components/internal/field"
+	"github.com/video-platform/video-platform/internal/contract"
 )
 
 // Alarm defaults: what a healthy copy of any service stays under.
@@ -47,28 +48,25 @@ type Alarms struct {
 	Actions pulumi.StringArray
 }
 
-// FieldError is one rejected field: its name in Args, the value and what
-// is accepted, so that a stack can name its own config key instead. Every
-// component reports its fields with this one type.
-type FieldError = field.Error
-
-// Check reports every rejected field of the alarms, with "Alarms." left
-// out of the field names.
-func (a Alarms) Check() []FieldError {
-	var out []FieldError
+// Validate reports every rejected threshold as given, each as a
+// contract.FieldError named without "Alarms.", so that a stack can check
+// its alarm config before it declares anything. A threshold left nil
+// takes its default.
+func (a Alarms) Validate() error {
+	var errs field.List
 	if v := a.ErrorRatePercent; v != nil && (*v <= 0 || *v > 100) {
-		out = append(out, FieldError{Field: "ErrorRatePercent", Value: *v, Accepted: "a percentage above 0 and at most 100"})
+		errs.Add("ErrorRatePercent", *v, "a percentage above 0 and at most 100")
 	}
-	if v := a.UnhealthyHosts; v != nil && (*v < 1 || *v > 1000) {
-		out = append(out, FieldError{Field: "UnhealthyHosts", Value: *v, Accepted: "an integer from 1 to 1000"})
+	if v := a.UnhealthyHosts; v != nil {
+		errs.Range("UnhealthyHosts", *v, 1, 1000)
 	}
 	if v := a.P99LatencySeconds; v != nil && (*v <= 0 || *v > 300) {
-		out = append(out, FieldError{Field: "P99LatencySeconds", Value: *v, Accepted: "seconds above 0 and at most 300"})
+		errs.Add("P99LatencySeconds", *v, "seconds above 0 and at most 300")
 	}
-	if v := a.EvaluationMinutes; v != nil && (*v < 1 || *v > 60) {
-		out = append(out, FieldError{Field: "EvaluationMinutes", Value: *v, Accepted: "an integer from 1 to 60"})
+	if v := a.EvaluationMinutes; v != nil {
+		errs.Range("EvaluationMinutes", *v, 1, 60)
 	}
-	return out
+	return errs.Err()
 }
 
 // thresholds are the alarms with every default applied.
@@ -99,7 +97,7 @@ func (a Alarms) thresholds() thresholds {
 // autonaming: PutMetricAlarm overwrites an alarm of the same name, so a
 // replacement created before the old alarm is deleted would be deleted
 // with it.
-func newAlarms(ctx *pulumi.Context, name string, a *LoadBalancerArgs, lbSuffix, tgSuffix pulumi.StringOutput, parent pulumi.ResourceOption) (pulumi.StringMap, error) {
+func newAlarms(ctx *pulumi.Context, name string, a *LoadBalancerArgs, lbSuffix, tgSuffix pulumi.StringOutput, parent pulumi.ResourceOption) (map[string]*cloudwatch.MetricAlarm, error) {
 	t := a.Alarms.thresholds()
 	what := fmt.Sprintf("%s %s", a.Service, a.Color)
 	actions := pulumi.Array{}
@@ -113,12 +111,12 @@ func newAlarms(ctx *pulumi.Context, name string, a *LoadBalancerArgs, lbSuffix, 
 		args.TreatMissingData = pulumi.String("notBreaching")
 		args.AlarmActions = actions
 		args.OkActions = actions
-		args.Tags = a.tags(map[string]string{"Name": name + "-" + key, "alarm": key})
+		args.Tags = a.tags(map[string]string{contract.TagName: name + "-" + key, contract.TagAlarm: key})
 		return args
 	}
 	lbDim := pulumi.StringMap{"LoadBalancer": lbSuffix}
 	tgDim := pulumi.StringMap{"LoadBalancer": lbSuffix, "TargetGroup": tgSuffix}
-	names := pulumi.StringMap{}
+	alarms := map[string]*cloudwatch.MetricAlarm{}
 
 	errorRate, err := cloudwatch.NewMetricAlarm(ctx, name+"-"+AlarmErrorRate, common(&cloudwatch.MetricAlarmArgs{
 		AlarmDescription:   pulumi.Sprintf("%s: more than %g%% of requests answered 5xx by the targets for %d minutes", what, t.errorRate, t.minutes),
@@ -143,7 +141,7 @@ func newAlarms(ctx *pulumi.Context, name string, a *LoadBalancerArgs, lbSuffix, 
 	if err != nil {
 		return nil, err
 	}
-	names[AlarmErrorRate] = errorRate.Name
+	alarms[AlarmErrorRate] = errorRate
 
 	unhealthy, err := cloudwatch.NewMetricAlarm(ctx, name+"-"+AlarmUnhealthyHosts, common(&cloudwatch.MetricAlarmArgs{
 		AlarmDescription:   pulumi.Sprintf("%s: %d or more unhealthy targets for %d minutes", what, t.unhealthy, t.minutes),
@@ -158,7 +156,7 @@ func newAlarms(ctx *pulumi.Context, name string, a *LoadBalancerArgs, lbSuffix, 
 	if err != nil {
 		return nil, err
 	}
-	names[AlarmUnhealthyHosts] = unhealthy.Name
+	alarms[AlarmUnhealthyHosts] = unhealthy
 
 	latency, err := cloudwatch.NewMetricAlarm(ctx, name+"-"+AlarmP99Latency, common(&cloudwatch.MetricAlarmArgs{
 		AlarmDescription:   pulumi.Sprintf("%s: p99 target response time above %gs for %d minutes", what, t.p99, t.minutes),
@@ -173,6 +171,6 @@ func newAlarms(ctx *pulumi.Context, name string, a *LoadBalancerArgs, lbSuffix, 
 	if err != nil {
 		return nil, err
 	}
-	names[AlarmP99Latency] = latency.Name
-	return names, nil
+	alarms[AlarmP99Latency] = latency
+	return alarms, nil
 }

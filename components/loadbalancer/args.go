@@ -4,7 +4,6 @@
 package loadbalancer
 
 import (
-	"errors"
 	"fmt"
 	"maps"
 	"regexp"
@@ -14,14 +13,13 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/video-platform/video-platform/components/internal/field"
-	"github.com/video-platform/video-platform/components/internal/tagging"
-	"github.com/video-platform/video-platform/policies/rules"
+	"github.com/video-platform/video-platform/internal/contract"
 )
 
 // Defaults applied by withDefaults. They are the safe choices: TLS 1.2+,
 // draining long enough for in-flight requests, deletion protection on.
 const (
-	DefaultSslPolicy                  = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+	DefaultSSLPolicy                  = contract.DefaultSSLPolicy
 	DefaultMinAZs                     = 2
 	DefaultHealthCheckPath            = "/healthz"
 	DefaultHealthCheckInterval        = 15
@@ -36,11 +34,11 @@ const (
 	DefaultIdleTimeoutSeconds = 120
 )
 
-// AllowedSslPolicies are the ELB security policies that refuse TLS below 1.2.
-// It is the policy pack's list (rules.ModernSslPolicies, the default of the
-// alb-https-only rule), so that a component that validates also passes the
-// policy pack; changing this variable changes only what the component accepts.
-var AllowedSslPolicies = rules.ModernSslPolicies()
+// Limits of an ALB: its security groups, and its subnets (one per AZ).
+const (
+	maxSecurityGroups = 5
+	maxSubnets        = 32
+)
 
 // matcherPattern accepts what an ALB accepts as a success matcher: codes
 // and ranges separated by commas, such as "200", "200-299" or "200,302".
@@ -51,20 +49,11 @@ var bucketPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 
 // LoadBalancerArgs configures one service copy's load balancer.
 type LoadBalancerArgs struct {
-	// Env is the environment name ("staging", "prod"); it becomes the env tag.
-	Env string
-	// Service is the service the ALB fronts ("web", "recorder"); it becomes
-	// the service tag.
-	Service string
-	// Color is the blue-green copy, "blue" or "green", or "" for a service
-	// that is not blue-green; when set it becomes the color tag.
-	Color string
-	// Tags are extra tags for every taggable child. The env, service, color,
-	// role and managed-by tags set by the component take precedence.
-	Tags map[string]string
+	// Identity is the env, service and color the ALB serves, and the
+	// extra tags of every taggable child; a copy of a service has a color.
+	contract.Identity
 
-	// VpcID is the VPC of the target group (and of the created security
-	// group). Required.
+	// VpcID is the VPC of the target group. Required.
 	VpcID pulumi.StringInput
 	// SubnetIDs are the public subnets the ALB lives in, one per AZ; at
 	// least MinAZs entries.
@@ -72,16 +61,17 @@ type LoadBalancerArgs struct {
 	// MinAZs is the least number of subnets accepted. Default 2, the least
 	// an ALB accepts; accepted 2..6.
 	MinAZs int
-	// SecurityGroupIDs are existing security groups for the ALB. When empty
-	// the component creates "<name>-sg", which allows only TCP 80 and 443
-	// from the internet and is tagged role=load-balancer.
+	// SecurityGroupIDs are the ALB's security groups, 1..5: the env's load
+	// balancer group of the service, which allows only TCP 80 and 443 from
+	// the internet and is tagged role=load-balancer. Required.
 	SecurityGroupIDs pulumi.StringArray
 
-	// CertificateArn is the ACM certificate of the HTTPS listener. Required.
-	CertificateArn pulumi.StringInput
-	// SslPolicy is the HTTPS listener's security policy. Default
-	// ELBSecurityPolicy-TLS13-1-2-2021-06; accepted: AllowedSslPolicies.
-	SslPolicy string
+	// CertificateARN is the ACM certificate of the HTTPS listener. Required.
+	CertificateARN pulumi.StringInput
+	// SSLPolicy is the HTTPS listener's security policy. Default
+	// ELBSecurityPolicy-TLS13-1-2-2021-06; accepted: the TLS 1.2+ policies
+	// of contract.ModernSSLPolicies, which the policy pack accepts too.
+	SSLPolicy string
 
 	// TargetPort is the instance port that receives traffic; accepted
 	// 1..65535. Required.
@@ -162,8 +152,8 @@ func (a *LoadBalancerArgs) withDefaults() *LoadBalancerArgs {
 	if out.MinAZs == 0 {
 		out.MinAZs = DefaultMinAZs
 	}
-	if out.SslPolicy == "" {
-		out.SslPolicy = DefaultSslPolicy
+	if out.SSLPolicy == "" {
+		out.SSLPolicy = DefaultSSLPolicy
 	}
 	hc := &out.HealthCheck
 	if hc.Path == "" {
@@ -214,97 +204,73 @@ func (a *LoadBalancerArgs) withDefaults() *LoadBalancerArgs {
 	return &out
 }
 
-// Validate reports every invalid field at once. It expects defaults to have
-// been applied, so zero values that have a default are not errors here.
+// Validate reports every rejected field of the args as given, defaults
+// applied first, each as a contract.FieldError; NewLoadBalancer calls it
+// before it registers anything.
 func (a *LoadBalancerArgs) Validate() error {
-	var errs []error
-	bad := func(format string, v ...any) { errs = append(errs, fmt.Errorf(format, v...)) }
-	inRange := func(field string, v, lo, hi int) {
-		if v < lo || v > hi {
-			bad("%s: %d is out of range; accepted %d..%d", field, v, lo, hi)
-		}
-	}
-
-	if a.Env == "" {
-		bad("Env: is required")
-	}
-	if a.Service == "" {
-		bad("Service: is required")
-	}
-	if a.Color != "" && a.Color != "blue" && a.Color != "green" {
-		bad("Color: %q is not accepted; accepted \"blue\", \"green\" or \"\"", a.Color)
-	}
+	a = a.withDefaults()
+	var errs field.List
+	errs.Part("", a.Identity.Validate())
 	if a.VpcID == nil {
-		bad("VpcID: is required")
+		errs.Input("VpcID", "a VPC ID")
 	}
-	inRange("MinAZs", a.MinAZs, 2, 6)
-	if len(a.SubnetIDs) < a.MinAZs {
-		bad("SubnetIDs: %d subnets given; accepted at least MinAZs (%d), one public subnet per AZ", len(a.SubnetIDs), a.MinAZs)
-	}
+	errs.Range("MinAZs", a.MinAZs, 2, 6)
+	errs.Count("SubnetIDs", len(a.SubnetIDs), a.MinAZs, maxSubnets, "public subnet IDs, one per AZ, at least MinAZs")
 	for i, s := range a.SubnetIDs {
 		if s == nil {
-			bad("SubnetIDs[%d]: is nil; accepted a subnet ID", i)
+			errs.Input(fmt.Sprintf("SubnetIDs[%d]", i), "a subnet ID")
 		}
 	}
+	errs.Count("SecurityGroupIDs", len(a.SecurityGroupIDs), 1, maxSecurityGroups, "security group IDs, the service's load balancer group among them")
 	for i, s := range a.SecurityGroupIDs {
 		if s == nil {
-			bad("SecurityGroupIDs[%d]: is nil; accepted a security group ID", i)
+			errs.Input(fmt.Sprintf("SecurityGroupIDs[%d]", i), "a security group ID")
 		}
 	}
-	if a.CertificateArn == nil {
-		bad("CertificateArn: is required")
+	if a.CertificateARN == nil {
+		errs.Input("CertificateARN", "an ACM certificate ARN")
 	}
-	if !slices.Contains(AllowedSslPolicies, a.SslPolicy) {
-		bad("SslPolicy: %q allows TLS below 1.2 or is unknown; accepted %s", a.SslPolicy, strings.Join(AllowedSslPolicies, ", "))
+	if allowed := contract.ModernSSLPolicies(); !slices.Contains(allowed, a.SSLPolicy) {
+		errs.Add("SSLPolicy", a.SSLPolicy, "a policy refusing TLS below 1.2: "+strings.Join(allowed, ", "))
 	}
-	inRange("TargetPort", a.TargetPort, 1, 65535)
+	errs.Range("TargetPort", a.TargetPort, 1, 65535)
 
 	hc := a.HealthCheck
 	if !strings.HasPrefix(hc.Path, "/") {
-		bad("HealthCheck.Path: %q must start with \"/\"", hc.Path)
+		errs.Add("HealthCheck.Path", hc.Path, `a path starting with "/"`)
 	}
-	inRange("HealthCheck.IntervalSeconds", hc.IntervalSeconds, 5, 300)
-	inRange("HealthCheck.TimeoutSeconds", hc.TimeoutSeconds, 2, 120)
+	errs.Range("HealthCheck.IntervalSeconds", hc.IntervalSeconds, 5, 300)
+	errs.Range("HealthCheck.TimeoutSeconds", hc.TimeoutSeconds, 2, 120)
 	if hc.TimeoutSeconds >= hc.IntervalSeconds {
-		bad("HealthCheck.TimeoutSeconds: %d must be below HealthCheck.IntervalSeconds (%d)", hc.TimeoutSeconds, hc.IntervalSeconds)
+		errs.Add("HealthCheck.TimeoutSeconds", hc.TimeoutSeconds, fmt.Sprintf("a timeout below HealthCheck.IntervalSeconds (%d)", hc.IntervalSeconds))
 	}
-	inRange("HealthCheck.HealthyThreshold", hc.HealthyThreshold, 2, 10)
-	inRange("HealthCheck.UnhealthyThreshold", hc.UnhealthyThreshold, 2, 10)
+	errs.Range("HealthCheck.HealthyThreshold", hc.HealthyThreshold, 2, 10)
+	errs.Range("HealthCheck.UnhealthyThreshold", hc.UnhealthyThreshold, 2, 10)
 	if !matcherPattern.MatchString(hc.Matcher) {
-		bad("HealthCheck.Matcher: %q is not accepted; accepted status codes or ranges such as \"200\", \"200-299\" or \"200,302\"", hc.Matcher)
+		errs.Add("HealthCheck.Matcher", hc.Matcher, `status codes or ranges such as "200", "200-299" or "200,302"`)
 	}
 
-	if a.DeregistrationDelaySeconds != nil {
-		inRange("DeregistrationDelaySeconds", *a.DeregistrationDelaySeconds, 0, 3600)
-	}
+	errs.Range("DeregistrationDelaySeconds", *a.DeregistrationDelaySeconds, 0, 3600)
 	if a.Stickiness != nil {
-		inRange("Stickiness.DurationSeconds", a.Stickiness.DurationSeconds, 1, 604800)
+		errs.Range("Stickiness.DurationSeconds", a.Stickiness.DurationSeconds, 1, 604800)
 	}
-	inRange("IdleTimeoutSeconds", a.IdleTimeoutSeconds, 1, 4000)
+	errs.Range("IdleTimeoutSeconds", a.IdleTimeoutSeconds, 1, 4000)
 	if l := a.AccessLogs; l != nil {
 		if !bucketPattern.MatchString(l.Bucket) {
-			bad("AccessLogs.Bucket: %q is not an S3 bucket name; accepted 3..63 lowercase letters, digits, dots and hyphens", l.Bucket)
+			errs.Add("AccessLogs.Bucket", l.Bucket, "an S3 bucket name of 3 to 63 lowercase letters, digits, dots and hyphens")
 		}
 		if strings.HasPrefix(l.Prefix, "/") || strings.HasSuffix(l.Prefix, "/") {
-			bad("AccessLogs.Prefix: %q must not start or end with \"/\"", l.Prefix)
+			errs.Add("AccessLogs.Prefix", l.Prefix, `a prefix that neither starts nor ends with "/"`)
 		}
 	}
-	for _, fe := range field.Under("Alarms", a.Alarms.Check()) {
-		errs = append(errs, fe)
-	}
+	errs.Part("Alarms", a.Alarms.Validate())
 	if a.IPAddressType != "ipv4" && a.IPAddressType != "dualstack" {
-		bad("IPAddressType: %q is not accepted; accepted \"ipv4\" or \"dualstack\"", a.IPAddressType)
+		errs.Add("IPAddressType", a.IPAddressType, `"ipv4" or "dualstack"`)
 	}
-	return errors.Join(errs...)
+	return errs.Err()
 }
 
-// tags are the tags of every taggable child; the component's own keys win
-// over Args.Tags so that policy and cost reports can rely on them.
-func (a *LoadBalancerArgs) tags(extra map[string]string) pulumi.StringMap {
-	own := map[string]string{}
-	if a.Color != "" {
-		own["color"] = a.Color
-	}
-	maps.Copy(own, extra)
-	return pulumi.ToStringMap(tagging.Tags(a.Tags, a.Env, a.Service, own))
+// tags are the tags of every taggable child, with the child's own keys.
+func (a *LoadBalancerArgs) tags(own map[string]string) pulumi.StringMap {
+	return pulumi.ToStringMap(a.ChildTags(own))
 }

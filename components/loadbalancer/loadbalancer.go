@@ -4,66 +4,73 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lb"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/video-platform/video-platform/components/internal/outputs"
+	"github.com/video-platform/video-platform/internal/contract"
 )
 
 // TypeToken is the component's Pulumi type.
 const TypeToken = "video-platform:network:LoadBalancer"
 
 // LoadBalancer is an internet-facing ALB for one service copy. Instances join
-// its target group through TargetGroupArn (e.g. an ASG's targetGroupArns).
+// its target group through TargetGroupARN (e.g. an ASG's targetGroupArns).
 type LoadBalancer struct {
 	pulumi.ResourceState
 
-	// DnsName is the ALB's DNS name, the target of alias records.
-	DnsName pulumi.StringOutput `pulumi:"dnsName"`
-	// ZoneId is the ALB's canonical hosted zone ID for alias records.
-	ZoneId pulumi.StringOutput `pulumi:"zoneId"`
-	// Arn is the ALB's ARN.
-	Arn pulumi.StringOutput `pulumi:"arn"`
-	// ArnSuffix is the ALB's CloudWatch LoadBalancer dimension.
-	ArnSuffix pulumi.StringOutput `pulumi:"arnSuffix"`
-	// TargetGroupArn is the target group that instances register with.
-	TargetGroupArn pulumi.StringOutput `pulumi:"targetGroupArn"`
-	// TargetGroupArnSuffix is the CloudWatch TargetGroup dimension.
-	TargetGroupArnSuffix pulumi.StringOutput `pulumi:"targetGroupArnSuffix"`
-	// HttpsListenerArn is the HTTPS listener, for extra listener rules.
-	HttpsListenerArn pulumi.StringOutput `pulumi:"httpsListenerArn"`
-	// SecurityGroupIDs are the ALB's security groups: the given ones, or
-	// the one the component created. Instances allow ingress from these.
+	// LoadBalancer is the ALB.
+	LoadBalancer *lb.LoadBalancer
+	// TargetGroup is the target group instances register with.
+	TargetGroup *lb.TargetGroup
+	// HTTPSListener forwards HTTPS to the target group.
+	HTTPSListener *lb.Listener
+	// HTTPListener redirects HTTP to HTTPS.
+	HTTPListener *lb.Listener
+	// MetricAlarms are the copy's alarms, keyed AlarmErrorRate,
+	// AlarmUnhealthyHosts and AlarmP99Latency.
+	MetricAlarms map[string]*cloudwatch.MetricAlarm
+
+	// DNSName is the ALB's DNS name, the target of alias records.
+	DNSName pulumi.StringOutput `pulumi:"dnsName"`
+	// ZoneID is the ALB's canonical hosted zone ID for alias records.
+	ZoneID pulumi.StringOutput `pulumi:"zoneId"`
+	// ARN is the ALB's ARN.
+	ARN pulumi.StringOutput `pulumi:"arn"`
+	// ARNSuffix is the ALB's CloudWatch LoadBalancer dimension.
+	ARNSuffix pulumi.StringOutput `pulumi:"arnSuffix"`
+	// TargetGroupARN is the target group that instances register with.
+	TargetGroupARN pulumi.StringOutput `pulumi:"targetGroupArn"`
+	// TargetGroupARNSuffix is the CloudWatch TargetGroup dimension.
+	TargetGroupARNSuffix pulumi.StringOutput `pulumi:"targetGroupArnSuffix"`
+	// HTTPSListenerARN is the HTTPS listener, for extra listener rules.
+	HTTPSListenerARN pulumi.StringOutput `pulumi:"httpsListenerArn"`
+	// SecurityGroupIDs are the ALB's security groups, as given. Instances
+	// allow ingress from these.
 	SecurityGroupIDs pulumi.StringArrayOutput `pulumi:"securityGroupIds"`
 	// Alarms maps AlarmErrorRate, AlarmUnhealthyHosts and AlarmP99Latency
 	// to the CloudWatch alarm names.
 	Alarms pulumi.StringMapOutput `pulumi:"alarms"`
 }
 
-// NewLoadBalancer validates args and declares the ALB, its target group,
-// listeners and, unless SecurityGroupIDs are given, its security group.
+// NewLoadBalancer validates args and declares the ALB, its target group
+// and listeners, and the copy's alarms.
 func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, opts ...pulumi.ResourceOption) (*LoadBalancer, error) {
 	if args == nil {
 		return nil, fmt.Errorf("loadbalancer %q: %w", name, errors.New("args are required"))
 	}
-	a := args.withDefaults()
-	if err := a.Validate(); err != nil {
+	if err := args.Validate(); err != nil {
 		return nil, fmt.Errorf("loadbalancer %q: %w", name, err)
 	}
+	a := args.withDefaults()
 
 	comp := &LoadBalancer{}
 	if err := ctx.RegisterComponentResource(TypeToken, name, comp, opts...); err != nil {
 		return nil, fmt.Errorf("loadbalancer %q: %w", name, err)
 	}
 	parent := pulumi.Parent(comp)
-
 	sgIDs := a.SecurityGroupIDs.ToStringArrayOutput()
-	if len(a.SecurityGroupIDs) == 0 {
-		sg, err := newSecurityGroup(ctx, name, a, parent)
-		if err != nil {
-			return nil, fmt.Errorf("loadbalancer %q: %w", name, err)
-		}
-		sgIDs = pulumi.StringArray{sg.ID().ToStringOutput()}.ToStringArrayOutput()
-	}
 
 	var accessLogs lb.LoadBalancerAccessLogsPtrInput
 	if l := a.AccessLogs; l != nil {
@@ -85,7 +92,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 		EnableDeletionProtection: pulumi.Bool(*a.DeletionProtection),
 		DropInvalidHeaderFields:  pulumi.Bool(true),
 		AccessLogs:               accessLogs,
-		Tags:                     a.tags(map[string]string{"Name": name + "-alb"}),
+		Tags:                     a.tags(map[string]string{contract.TagName: name + "-alb"}),
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("loadbalancer %q: %w", name, err)
@@ -118,7 +125,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 			UnhealthyThreshold: pulumi.Int(hc.UnhealthyThreshold),
 			Matcher:            pulumi.String(hc.Matcher),
 		},
-		Tags: a.tags(map[string]string{"Name": name + "-tg"}),
+		Tags: a.tags(map[string]string{contract.TagName: name + "-tg"}),
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("loadbalancer %q: %w", name, err)
@@ -128,13 +135,13 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 		LoadBalancerArn: alb.Arn,
 		Port:            pulumi.Int(443),
 		Protocol:        pulumi.String("HTTPS"),
-		CertificateArn:  a.CertificateArn,
-		SslPolicy:       pulumi.String(a.SslPolicy),
+		CertificateArn:  a.CertificateARN,
+		SslPolicy:       pulumi.String(a.SSLPolicy),
 		DefaultActions: lb.ListenerDefaultActionArray{lb.ListenerDefaultActionArgs{
 			Type:           pulumi.String("forward"),
 			TargetGroupArn: tg.Arn,
 		}},
-		Tags: a.tags(map[string]string{"Name": name + "-https"}),
+		Tags: a.tags(map[string]string{contract.TagName: name + "-https"}),
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("loadbalancer %q: %w", name, err)
@@ -142,7 +149,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 
 	// Plain HTTP only ever redirects, so no request reaches a target
 	// unencrypted and the alb-https-only policy holds.
-	if _, err := lb.NewListener(ctx, name+"-http", &lb.ListenerArgs{
+	http, err := lb.NewListener(ctx, name+"-http", &lb.ListenerArgs{
 		LoadBalancerArn: alb.Arn,
 		Port:            pulumi.Int(80),
 		Protocol:        pulumi.String("HTTP"),
@@ -154,8 +161,9 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 				StatusCode: pulumi.String("HTTP_301"),
 			},
 		}},
-		Tags: a.tags(map[string]string{"Name": name + "-http"}),
-	}, parent); err != nil {
+		Tags: a.tags(map[string]string{contract.TagName: name + "-http"}),
+	}, parent)
+	if err != nil {
 		return nil, fmt.Errorf("loadbalancer %q: %w", name, err)
 	}
 
@@ -164,63 +172,22 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 		return nil, fmt.Errorf("loadbalancer %q: %w", name, err)
 	}
 
-	comp.DnsName = alb.DnsName
-	comp.ZoneId = alb.ZoneId
-	comp.Arn = alb.Arn
-	comp.ArnSuffix = alb.ArnSuffix
-	comp.TargetGroupArn = tg.Arn
-	comp.TargetGroupArnSuffix = tg.ArnSuffix
-	comp.HttpsListenerArn = https.Arn
+	names := pulumi.StringMap{}
+	for key, alarm := range alarms {
+		names[key] = alarm.Name
+	}
+	comp.LoadBalancer, comp.TargetGroup, comp.HTTPSListener, comp.HTTPListener, comp.MetricAlarms = alb, tg, https, http, alarms
+	comp.DNSName = alb.DnsName
+	comp.ZoneID = alb.ZoneId
+	comp.ARN = alb.Arn
+	comp.ARNSuffix = alb.ArnSuffix
+	comp.TargetGroupARN = tg.Arn
+	comp.TargetGroupARNSuffix = tg.ArnSuffix
+	comp.HTTPSListenerARN = https.Arn
 	comp.SecurityGroupIDs = sgIDs
-	comp.Alarms = alarms.ToStringMapOutput()
-	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"dnsName":              comp.DnsName,
-		"zoneId":               comp.ZoneId,
-		"arn":                  comp.Arn,
-		"arnSuffix":            comp.ArnSuffix,
-		"targetGroupArn":       comp.TargetGroupArn,
-		"targetGroupArnSuffix": comp.TargetGroupArnSuffix,
-		"httpsListenerArn":     comp.HttpsListenerArn,
-		"securityGroupIds":     comp.SecurityGroupIDs,
-		"alarms":               comp.Alarms,
-	}); err != nil {
+	comp.Alarms = names.ToStringMapOutput()
+	if err := outputs.Register(ctx, comp); err != nil {
 		return nil, fmt.Errorf("loadbalancer %q: %w", name, err)
 	}
 	return comp, nil
-}
-
-// newSecurityGroup creates the ALB's own group. The role tag is how the
-// world-ingress-only-on-lb policy tells it apart from instance groups.
-func newSecurityGroup(ctx *pulumi.Context, name string, a *LoadBalancerArgs, parent pulumi.ResourceOption) (*ec2.SecurityGroup, error) {
-	world := func(port int, what string) ec2.SecurityGroupIngressArgs {
-		return ec2.SecurityGroupIngressArgs{
-			Description:    pulumi.String(what + " from the internet"),
-			Protocol:       pulumi.String("tcp"),
-			FromPort:       pulumi.Int(port),
-			ToPort:         pulumi.Int(port),
-			CidrBlocks:     pulumi.StringArray{pulumi.String("0.0.0.0/0")},
-			Ipv6CidrBlocks: pulumi.StringArray{pulumi.String("::/0")},
-		}
-	}
-	// Name is left to autonaming so that a replacement group can exist
-	// beside the old one while the ALB moves over.
-	return ec2.NewSecurityGroup(ctx, name+"-sg", &ec2.SecurityGroupArgs{
-		Description: pulumi.String("Load balancer " + name + ": HTTP and HTTPS from the internet"),
-		VpcId:       a.VpcID,
-		Ingress: ec2.SecurityGroupIngressArray{
-			world(80, "HTTP (redirected to HTTPS)"),
-			world(443, "HTTPS"),
-		},
-		// The ALB must reach targets on TargetPort and health checks; the
-		// instance groups decide what they accept.
-		Egress: ec2.SecurityGroupEgressArray{ec2.SecurityGroupEgressArgs{
-			Description:    pulumi.String("All outbound"),
-			Protocol:       pulumi.String("-1"),
-			FromPort:       pulumi.Int(0),
-			ToPort:         pulumi.Int(0),
-			CidrBlocks:     pulumi.StringArray{pulumi.String("0.0.0.0/0")},
-			Ipv6CidrBlocks: pulumi.StringArray{pulumi.String("::/0")},
-		}},
-		Tags: a.tags(map[string]string{"Name": name + "-sg", "role": "load-balancer"}),
-	}, parent)
 }

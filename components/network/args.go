@@ -7,13 +7,12 @@ package network
 
 import (
 	"fmt"
-	"maps"
 	"net"
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/video-platform/video-platform/components/internal/field"
+	"github.com/video-platform/video-platform/internal/contract"
 )
 
 // Limits of the created VPC.
@@ -45,30 +44,26 @@ var (
 // NetworkArgs configures an env's network and the security groups of its
 // tiers.
 type NetworkArgs struct {
-	// Env is the environment name, such as "prod": lowercase letters,
-	// digits and inner '-'. It is tagged on every child and starts their
-	// Name tags and security group names. Required.
-	Env string
-	// Service is the service tag of the VPC, its subnets, gateways and
-	// route tables, such as "base", in the same form as Env; the security
-	// groups carry their tier's name instead. Required.
-	Service string
-	// Tags are added to every taggable child. The keys env, service,
-	// managed-by, Name and role are set by the component and win over
-	// these.
-	Tags map[string]string
+	// Identity is the env, the service of the VPC, its subnets, gateways
+	// and route tables, such as "base", and the extra tags of every
+	// taggable child. Env starts the children's Name tags and the security
+	// group names; the security groups carry their tier's name as service
+	// instead. Color must be empty: both copies of every service share the
+	// env's network.
+	contract.Identity
 
-	// Cidr is the IPv4 block of the VPC to create, with a prefix length
+	// CIDR is the IPv4 block of the VPC to create, with a prefix length
 	// from 16 to 24. It is cut into 16 blocks of 4 more prefix bits: zone
 	// i's public subnet is block i and its private subnet block 8+i (a /16
 	// gives /20 subnets). Required unless Existing is set, and must then
 	// be empty.
-	Cidr string
+	CIDR string
 	// AvailabilityZones are the zones the created VPC spans, 2..6 distinct
 	// names such as "us-east-1a"; each gets a public and a private subnet.
-	// Required unless Existing is set, and must then be empty. Not part of
-	// Check: a caller learns them from the region after it has checked
-	// its config.
+	// Required unless Existing is set, and must then be empty. A caller
+	// learns them from the region, so Validate reports them unset as an
+	// input (contract.FieldError.Input), which a caller that validates its
+	// config before it has asked the region skips.
 	AvailabilityZones []string
 	// SingleNatGateway routes every private subnet through one NAT gateway,
 	// in the first zone: cheaper, but an outage of that zone cuts every
@@ -110,117 +105,83 @@ type Tier struct {
 	Port int
 }
 
-// FieldError is one rejected field: its name in Args, the value and what
-// is accepted. Every component reports its fields with this one type.
-type FieldError = field.Error
-
-// withDefaults returns a copy of the args that shares nothing with the
-// caller's. No field has a default: a VPC is created unless Existing is
-// set, and with one NAT gateway per zone unless SingleNatGateway is.
-func (a NetworkArgs) withDefaults() NetworkArgs {
-	a.Tags = maps.Clone(a.Tags)
-	a.AvailabilityZones = slices.Clone(a.AvailabilityZones)
-	a.Tiers = slices.Clone(a.Tiers)
-	if a.Existing != nil {
-		e := *a.Existing
-		e.PublicSubnetIDs = slices.Clone(e.PublicSubnetIDs)
-		e.PrivateSubnetIDs = slices.Clone(e.PrivateSubnetIDs)
-		a.Existing = &e
-	}
-	return a
-}
-
-// Check reports every rejected field of the args except
-// AvailabilityZones, and except the fields of Existing, which
-// Existing.Check reports: a caller checks the args it derives from its own
-// config before it declares anything, and names its own keys.
-func (a NetworkArgs) Check() []FieldError {
-	return a.withDefaults().check()
-}
-
-// Validate reports every invalid field at once.
+// Validate reports every rejected field of the args as given, each as a
+// contract.FieldError; no field has a default, a VPC being created unless
+// Existing is set, with one NAT gateway per zone unless SingleNatGateway
+// is. Unset AvailabilityZones of a VPC to create are marked as an input.
 func (a NetworkArgs) Validate() error {
-	errs := a.check()
-	if a.Existing != nil {
-		errs = append(errs, field.Under("Existing", a.Existing.Check())...)
+	var errs field.List
+	errs.Part("", a.Identity.Validate())
+	if a.Color != "" {
+		errs.Add("Color", a.Color, `"": both copies of every service share the env's network`)
+	}
+	if e := a.Existing; e != nil {
+		if a.CIDR != "" {
+			errs.Add("CIDR", a.CIDR, "none with Existing, whose VPC is made")
+		}
 		if len(a.AvailabilityZones) > 0 {
-			errs = append(errs, FieldError{Field: "AvailabilityZones", Value: a.AvailabilityZones, Accepted: "none with Existing, whose subnets are made"})
-		}
-		return field.Join(errs)
-	}
-	if n := len(a.AvailabilityZones); n < MinAZs || n > MaxAZs {
-		errs = append(errs, FieldError{Field: "AvailabilityZones", Value: a.AvailabilityZones, Accepted: fmt.Sprintf("%d to %d zones", MinAZs, MaxAZs)})
-	}
-	seen := map[string]bool{}
-	for i, z := range a.AvailabilityZones {
-		if !zonePattern.MatchString(z) || seen[z] {
-			errs = append(errs, FieldError{Field: fmt.Sprintf("AvailabilityZones[%d]", i), Value: z, Accepted: "distinct zone names such as us-east-1a"})
-		}
-		seen[z] = true
-	}
-	return field.Join(errs)
-}
-
-func (a NetworkArgs) check() []FieldError {
-	var errs []FieldError
-	bad := func(name string, value any, accepted string) {
-		errs = append(errs, FieldError{Field: name, Value: value, Accepted: accepted})
-	}
-	errs = append(errs, field.Names([2]string{"Env", a.Env}, [2]string{"Service", a.Service})...)
-	switch {
-	case a.Existing != nil:
-		if a.Cidr != "" {
-			bad("Cidr", a.Cidr, "none with Existing, whose VPC is made")
+			errs.Add("AvailabilityZones", a.AvailabilityZones, "none with Existing, whose subnets are made")
 		}
 		if a.SingleNatGateway {
-			bad("SingleNatGateway", true, "false with Existing, whose NAT is made")
+			errs.Add("SingleNatGateway", true, "false with Existing, whose NAT is made")
 		}
-	case !validCidr(a.Cidr):
-		bad("Cidr", a.Cidr, fmt.Sprintf("an IPv4 block with a prefix length from /%d to /%d, such as 10.20.0.0/16", MinPrefix, MaxPrefix))
+		e.validate(&errs)
+	} else {
+		if !validCIDR(a.CIDR) {
+			errs.Add("CIDR", a.CIDR, fmt.Sprintf("an IPv4 block with a prefix length from /%d to /%d, such as 10.20.0.0/16", MinPrefix, MaxPrefix))
+		}
+		errs.Count("AvailabilityZones", len(a.AvailabilityZones), MinAZs, MaxAZs, "zones of the region")
+		seen := map[string]bool{}
+		for i, z := range a.AvailabilityZones {
+			if !zonePattern.MatchString(z) || seen[z] {
+				errs.Add(fmt.Sprintf("AvailabilityZones[%d]", i), z, "distinct zone names such as us-east-1a")
+			}
+			seen[z] = true
+		}
 	}
 	if len(a.Tiers) == 0 {
-		bad("Tiers", nil, "at least one tier")
+		errs.Add("Tiers", nil, "at least one tier")
 	}
 	seen := map[string]bool{}
 	for i, t := range a.Tiers {
 		name := fmt.Sprintf("Tiers[%d].Name", i)
-		if seen[t.Name] {
-			bad(name, t.Name, "distinct names")
+		switch {
+		case !contract.ValidName(t.Name):
+			errs.Add(name, t.Name, contract.NameAccepted)
+		case seen[t.Name]:
+			errs.Add(name, t.Name, "distinct names")
 		}
 		seen[t.Name] = true
-		errs = append(errs, field.Names([2]string{name, t.Name})...)
 		if t.Port < 0 || t.Port > 65535 {
-			bad(fmt.Sprintf("Tiers[%d].Port", i), t.Port, "0 (no load balancer) or a port from 1 to 65535")
+			errs.Add(fmt.Sprintf("Tiers[%d].Port", i), t.Port, "0 (no load balancer) or a port from 1 to 65535")
 		}
 	}
-	return errs
+	return errs.Err()
 }
 
-// Check reports every rejected field of an adopted VPC.
-func (e ExistingVpc) Check() []FieldError {
-	var errs []FieldError
+// validate adds the rejected fields of an adopted VPC, under Existing.
+func (e ExistingVpc) validate(errs *field.List) {
 	if !vpcPattern.MatchString(e.VpcID) {
-		errs = append(errs, FieldError{Field: "VpcID", Value: e.VpcID, Accepted: "a VPC ID such as vpc-0abc1234"})
+		errs.Add("Existing.VpcID", e.VpcID, "a VPC ID such as vpc-0abc1234")
 	}
 	for _, list := range []struct {
 		field string
 		ids   []string
-	}{{"PublicSubnetIDs", e.PublicSubnetIDs}, {"PrivateSubnetIDs", e.PrivateSubnetIDs}} {
+	}{{"Existing.PublicSubnetIDs", e.PublicSubnetIDs}, {"Existing.PrivateSubnetIDs", e.PrivateSubnetIDs}} {
 		if len(list.ids) < MinAZs {
-			errs = append(errs, FieldError{Field: list.field, Value: list.ids, Accepted: fmt.Sprintf("at least %d subnet IDs, one per zone", MinAZs)})
+			errs.Add(list.field, list.ids, fmt.Sprintf("at least %d subnet IDs, one per zone", MinAZs))
 		}
 		for i, id := range list.ids {
 			if !subnetPattern.MatchString(id) {
-				errs = append(errs, FieldError{Field: fmt.Sprintf("%s[%d]", list.field, i), Value: id, Accepted: "a subnet ID such as subnet-0abc1234"})
+				errs.Add(fmt.Sprintf("%s[%d]", list.field, i), id, "a subnet ID such as subnet-0abc1234")
 			}
 		}
 	}
-	return errs
 }
 
-// validCidr accepts an IPv4 block whose prefix length leaves room for the
+// validCIDR accepts an IPv4 block whose prefix length leaves room for the
 // subnets.
-func validCidr(cidr string) bool {
+func validCIDR(cidr string) bool {
 	_, block, err := net.ParseCIDR(cidr)
 	if err != nil || block.IP.To4() == nil || strings.Contains(cidr, ":") {
 		return false

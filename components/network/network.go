@@ -8,7 +8,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/video-platform/video-platform/components/internal/tagging"
+	"github.com/video-platform/video-platform/components/internal/outputs"
+	"github.com/video-platform/video-platform/internal/contract"
 )
 
 // TypeToken is the component's Pulumi type.
@@ -19,19 +20,6 @@ const TypeToken = "video-platform:network:Network"
 type Network struct {
 	pulumi.ResourceState
 
-	// VpcID is the VPC, created or adopted.
-	VpcID pulumi.StringOutput
-	// PublicSubnetIDs hold the load balancers and NAT gateways, one per
-	// zone.
-	PublicSubnetIDs pulumi.StringArrayOutput
-	// PrivateSubnetIDs hold the instances, one per zone.
-	PrivateSubnetIDs pulumi.StringArrayOutput
-	// InstanceSecurityGroupIDs map each tier to its instance group.
-	InstanceSecurityGroupIDs pulumi.StringMapOutput
-	// LoadBalancerSecurityGroupIDs map each tier with a Port to its load
-	// balancer group.
-	LoadBalancerSecurityGroupIDs pulumi.StringMapOutput
-
 	// Vpc is the created VPC, "vpc"; nil when adopted.
 	Vpc *ec2.Vpc
 	// InternetGateway is the created VPC's, "igw"; nil when adopted.
@@ -41,12 +29,35 @@ type Network struct {
 	PublicSubnets []*ec2.Subnet
 	// PrivateSubnets are the created private subnets, "private-<zone>".
 	PrivateSubnets []*ec2.Subnet
+	// EIPs are the NAT gateways' addresses, "nat-<zone>", in the order of
+	// NatGateways; none when adopted.
+	EIPs []*ec2.Eip
 	// NatGateways are the created NAT gateways, "nat-<zone>": one per
 	// zone, or one with SingleNatGateway; none when adopted.
 	NatGateways []*ec2.NatGateway
+	// RouteTables are keyed and named "public-routes", the public subnets'
+	// one to the internet gateway, and "private-<zone>", each private
+	// subnet's to its NAT gateway; none when adopted.
+	RouteTables map[string]*ec2.RouteTable
+	// RouteTableAssociations are keyed and named after their subnets,
+	// "public-<zone>" and "private-<zone>"; none when adopted.
+	RouteTableAssociations map[string]*ec2.RouteTableAssociation
 	// SecurityGroups are keyed and named "<tier>-instances" and, for a
 	// tier with a Port, "<tier>-lb".
 	SecurityGroups map[string]*ec2.SecurityGroup
+
+	// VpcID is the VPC, created or adopted.
+	VpcID pulumi.StringOutput `pulumi:"vpcId"`
+	// PublicSubnetIDs hold the load balancers and NAT gateways, one per
+	// zone.
+	PublicSubnetIDs pulumi.StringArrayOutput `pulumi:"publicSubnetIds"`
+	// PrivateSubnetIDs hold the instances, one per zone.
+	PrivateSubnetIDs pulumi.StringArrayOutput `pulumi:"privateSubnetIds"`
+	// InstanceSecurityGroupIDs map each tier to its instance group.
+	InstanceSecurityGroupIDs pulumi.StringMapOutput `pulumi:"instanceSecurityGroupIds"`
+	// LoadBalancerSecurityGroupIDs map each tier with a Port to its load
+	// balancer group.
+	LoadBalancerSecurityGroupIDs pulumi.StringMapOutput `pulumi:"loadBalancerSecurityGroupIds"`
 }
 
 // NewNetwork validates args and declares the network, or adopts one, and
@@ -60,14 +71,18 @@ type Network struct {
 // component instead of replacing the VPC and everything in it.
 func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pulumi.ResourceOption) (*Network, error) {
 	if args == nil {
-		return nil, fmt.Errorf("network %q: args: nil; accepted a *NetworkArgs", name)
+		return nil, fmt.Errorf("network %q: args are required", name)
 	}
-	a := args.withDefaults()
-	if err := a.Validate(); err != nil {
+	if err := args.Validate(); err != nil {
 		return nil, fmt.Errorf("network %q: %w", name, err)
 	}
+	a := *args
 
-	comp := &Network{SecurityGroups: map[string]*ec2.SecurityGroup{}}
+	comp := &Network{
+		RouteTables:            map[string]*ec2.RouteTable{},
+		RouteTableAssociations: map[string]*ec2.RouteTableAssociation{},
+		SecurityGroups:         map[string]*ec2.SecurityGroup{},
+	}
 	if err := ctx.RegisterComponentResource(TypeToken, name, comp, opts...); err != nil {
 		return nil, fmt.Errorf("network %q: %w", name, err)
 	}
@@ -82,13 +97,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	if err := comp.securityGroups(ctx, a, child); err != nil {
 		return nil, fmt.Errorf("network %q: %w", name, err)
 	}
-	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"vpcId":                        comp.VpcID,
-		"publicSubnetIds":              comp.PublicSubnetIDs,
-		"privateSubnetIds":             comp.PrivateSubnetIDs,
-		"instanceSecurityGroupIds":     comp.InstanceSecurityGroupIDs,
-		"loadBalancerSecurityGroupIds": comp.LoadBalancerSecurityGroupIDs,
-	}); err != nil {
+	if err := outputs.Register(ctx, comp); err != nil {
 		return nil, fmt.Errorf("network %q: %w", name, err)
 	}
 	return comp, nil
@@ -99,11 +108,11 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 // zone's with SingleNatGateway.
 func (comp *Network) vpc(ctx *pulumi.Context, a NetworkArgs, child []pulumi.ResourceOption) error {
 	tags := func(name string) pulumi.StringMap {
-		return pulumi.ToStringMap(tagging.Tags(a.Tags, a.Env, a.Service, map[string]string{"Name": a.Env + "-" + name}))
+		return pulumi.ToStringMap(a.ChildTags(map[string]string{contract.TagName: a.Env + "-" + name}))
 	}
 	var err error
 	comp.Vpc, err = ec2.NewVpc(ctx, "vpc", &ec2.VpcArgs{
-		CidrBlock:          pulumi.String(a.Cidr),
+		CidrBlock:          pulumi.String(a.CIDR),
 		EnableDnsHostnames: pulumi.Bool(true),
 		EnableDnsSupport:   pulumi.Bool(true),
 		Tags:               tags("vpc"),
@@ -118,7 +127,7 @@ func (comp *Network) vpc(ctx *pulumi.Context, a NetworkArgs, child []pulumi.Reso
 	// routed declares a subnet, its route table unless one is given, and
 	// the association between them.
 	routed := func(name, zone string, block int, routes *ec2.RouteTable, route *ec2.RouteTableRouteArgs) (*ec2.Subnet, error) {
-		cidr, err := SubnetCIDR(a.Cidr, subnetBits, block)
+		cidr, err := SubnetCIDR(a.CIDR, subnetBits, block)
 		if err != nil {
 			return nil, err
 		}
@@ -141,8 +150,9 @@ func (comp *Network) vpc(ctx *pulumi.Context, a NetworkArgs, child []pulumi.Reso
 			if err != nil {
 				return nil, err
 			}
+			comp.RouteTables[name] = routes
 		}
-		_, err = ec2.NewRouteTableAssociation(ctx, name, &ec2.RouteTableAssociationArgs{
+		comp.RouteTableAssociations[name], err = ec2.NewRouteTableAssociation(ctx, name, &ec2.RouteTableAssociationArgs{
 			SubnetId: subnet.ID(), RouteTableId: routes.ID(),
 		}, child...)
 		return subnet, err
@@ -156,6 +166,7 @@ func (comp *Network) vpc(ctx *pulumi.Context, a NetworkArgs, child []pulumi.Reso
 	if err != nil {
 		return err
 	}
+	comp.RouteTables["public-routes"] = publicRoutes
 	var public, private pulumi.StringArray
 	for i, zone := range a.AvailabilityZones {
 		subnet, err := routed("public-"+zone, zone, i, publicRoutes, nil)
@@ -177,6 +188,7 @@ func (comp *Network) vpc(ctx *pulumi.Context, a NetworkArgs, child []pulumi.Reso
 		if err != nil {
 			return err
 		}
+		comp.EIPs = append(comp.EIPs, eip)
 		comp.NatGateways = append(comp.NatGateways, nat)
 	}
 	for i, zone := range a.AvailabilityZones {
@@ -209,8 +221,11 @@ func (comp *Network) securityGroups(ctx *pulumi.Context, a NetworkArgs, child []
 		Protocol:    pulumi.String("-1"), FromPort: pulumi.Int(0), ToPort: pulumi.Int(0),
 		CidrBlocks: world, Ipv6CidrBlocks: worldV6,
 	}}
+	// A tier's groups carry the tier as their service.
 	tags := func(tier, role string) pulumi.StringMap {
-		return pulumi.ToStringMap(tagging.Tags(a.Tags, a.Env, tier, map[string]string{"role": role}))
+		id := a.Identity
+		id.Service = tier
+		return pulumi.ToStringMap(id.ChildTags(map[string]string{contract.TagRole: role}))
 	}
 	instances, balancers := pulumi.StringMap{}, pulumi.StringMap{}
 	for _, tier := range a.Tiers {
@@ -229,7 +244,7 @@ func (comp *Network) securityGroups(ctx *pulumi.Context, a NetworkArgs, child []
 				Egress: egress,
 				// The role tag is how the world-ingress-only-on-lb policy
 				// tells it from the instance groups.
-				Tags: tags(tier.Name, "load-balancer"),
+				Tags: tags(tier.Name, contract.RoleLoadBalancer),
 			}, append(child, pulumi.DeleteBeforeReplace(false))...)
 			if err != nil {
 				return err
@@ -248,7 +263,7 @@ func (comp *Network) securityGroups(ctx *pulumi.Context, a NetworkArgs, child []
 			VpcId:       comp.VpcID,
 			Ingress:     ingress,
 			Egress:      egress,
-			Tags:        tags(tier.Name, "instances"),
+			Tags:        tags(tier.Name, contract.RoleInstances),
 		}, child...)
 		if err != nil {
 			return err

@@ -2,11 +2,11 @@ package queue
 
 import (
 	"fmt"
-	"regexp"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/video-platform/video-platform/components/internal/field"
+	"github.com/video-platform/video-platform/internal/contract"
 )
 
 // Limits that SQS enforces; validating them here turns a failed deployment
@@ -37,21 +37,12 @@ const (
 	defaultOldestMessageAlarmSeconds = 900
 )
 
-// namePart is what env and service may look like: they end up in queue names
-// and tag values, where SQS allows only letters, digits, '-' and '_'.
-var namePart = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
-
 // QueueArgs configures a job queue, its dead-letter queue and their alarms.
 type QueueArgs struct {
-	// Env is the environment name, such as "prod"; it prefixes the queue
-	// names and is tagged on every child. Required.
-	Env string
-	// Service is the service that consumes the queue, such as "transcoder".
-	// Required.
-	Service string
-	// Tags are added to every taggable child. The keys env, service,
-	// managed-by and role are set by the component and win over these.
-	Tags map[string]string
+	// Identity is the env and the service that consumes the queue, such as
+	// "transcoder", and the extra tags of every taggable child. Env and
+	// service prefix the queue names.
+	contract.Identity
 
 	// JobTimeoutSeconds is the longest a job may run, 1..43200. Required.
 	JobTimeoutSeconds int
@@ -75,9 +66,9 @@ type QueueArgs struct {
 	// ReceiveWaitTimeSeconds is the long-polling wait, 0..20. nil means 20;
 	// pass a pointer to 0 to ask for short polling.
 	ReceiveWaitTimeSeconds *int
-	// AlarmTopicArn is the SNS topic that both alarms notify on alarm and on
+	// AlarmTopicARN is the SNS topic that both alarms notify on alarm and on
 	// recovery. Required.
-	AlarmTopicArn pulumi.StringInput
+	AlarmTopicARN pulumi.StringInput
 	// OldestMessageAlarmSeconds is the age of the oldest waiting job above
 	// which the backlog alarm fires, 60..1209600: SQS reports the age once a
 	// minute, and no message gets older than the longest retention. nil
@@ -110,71 +101,35 @@ func (a QueueArgs) withDefaults() QueueArgs {
 	return a
 }
 
-// FieldError is one rejected field: its name in Args, the value and what
-// is accepted. Every component reports its fields with this one type.
-type FieldError = field.Error
-
-// Check reports every rejected field of the args, defaults applied first,
-// except AlarmTopicArn, which only exists once its topic is declared: a
-// caller checks the args it derives from its own config before it
-// declares anything.
-func (a QueueArgs) Check() []FieldError {
-	return a.withDefaults().check()
-}
-
-// Validate reports every invalid field at once. It expects defaults to have
-// been applied, as NewQueue does.
+// Validate reports every rejected field of the args as given, defaults
+// applied first, each as a contract.FieldError; an unset AlarmTopicARN is
+// marked as an input, which a caller validating its config before the
+// topic exists skips.
 func (a QueueArgs) Validate() error {
-	errs := a.check()
-	if a.AlarmTopicArn == nil {
-		errs = append(errs, FieldError{Field: "AlarmTopicArn", Value: nil, Accepted: "an SNS topic ARN"})
-	}
-	return field.Join(errs)
-}
-
-func (a QueueArgs) check() []FieldError {
-	var errs []FieldError
-	bad := func(name string, value any, accepted string) {
-		errs = append(errs, FieldError{Field: name, Value: value, Accepted: accepted})
-	}
-	inRange := func(name string, v, lo, hi int) {
-		if v < lo || v > hi {
-			bad(name, v, fmt.Sprintf("an integer from %d to %d", lo, hi))
-		}
-	}
-
-	if !namePart.MatchString(a.Env) {
-		bad("Env", a.Env, "lowercase letters, digits and inner '-'")
-	}
-	if !namePart.MatchString(a.Service) {
-		bad("Service", a.Service, "lowercase letters, digits and inner '-'")
-	}
+	a = a.withDefaults()
+	var errs field.List
+	errs.Part("", a.Identity.Validate())
 	if prefix := jobsPrefix(a.Env, a.Service); len(prefix) > maxPrefixLength {
-		bad("Service", a.Service, fmt.Sprintf("an env and service whose name prefix %q fits in %d characters", prefix, maxPrefixLength))
+		errs.Add("Service", a.Service, fmt.Sprintf("an env and service whose name prefix %q fits in %d characters", prefix, maxPrefixLength))
 	}
 
-	inRange("JobTimeoutSeconds", a.JobTimeoutSeconds, 1, maxVisibilitySeconds)
+	errs.Range("JobTimeoutSeconds", a.JobTimeoutSeconds, 1, maxVisibilitySeconds)
 	if a.VisibilityTimeoutSeconds < a.JobTimeoutSeconds || a.VisibilityTimeoutSeconds > maxVisibilitySeconds {
-		bad("VisibilityTimeoutSeconds", a.VisibilityTimeoutSeconds, fmt.Sprintf("from JobTimeoutSeconds (%d) to %d", a.JobTimeoutSeconds, maxVisibilitySeconds))
+		errs.Add("VisibilityTimeoutSeconds", a.VisibilityTimeoutSeconds, fmt.Sprintf("from JobTimeoutSeconds (%d) to %d", a.JobTimeoutSeconds, maxVisibilitySeconds))
 	}
-	inRange("MessageRetentionSeconds", a.MessageRetentionSeconds, minRetentionSeconds, maxRetentionSeconds)
-	inRange("DlqRetentionSeconds", a.DlqRetentionSeconds, minRetentionSeconds, maxRetentionSeconds)
+	errs.Range("MessageRetentionSeconds", a.MessageRetentionSeconds, minRetentionSeconds, maxRetentionSeconds)
+	errs.Range("DlqRetentionSeconds", a.DlqRetentionSeconds, minRetentionSeconds, maxRetentionSeconds)
 	if a.DlqRetentionSeconds < a.MessageRetentionSeconds {
-		bad("DlqRetentionSeconds", a.DlqRetentionSeconds, fmt.Sprintf("at least MessageRetentionSeconds (%d), "+
+		errs.Add("DlqRetentionSeconds", a.DlqRetentionSeconds, fmt.Sprintf("at least MessageRetentionSeconds (%d), "+
 			"because a message keeps its age in the DLQ and would expire there on arrival", a.MessageRetentionSeconds))
 	}
-	if a.MaxReceiveCount != nil {
-		inRange("MaxReceiveCount", *a.MaxReceiveCount, 1, maxReceiveCountLimit)
+	errs.Range("MaxReceiveCount", *a.MaxReceiveCount, 1, maxReceiveCountLimit)
+	errs.Range("ReceiveWaitTimeSeconds", *a.ReceiveWaitTimeSeconds, 0, maxWaitTimeSeconds)
+	errs.Range("OldestMessageAlarmSeconds", *a.OldestMessageAlarmSeconds, minOldestMessageAlarmSeconds, maxRetentionSeconds)
+	if a.AlarmTopicARN == nil {
+		errs.Input("AlarmTopicARN", "an SNS topic ARN")
 	}
-	if a.ReceiveWaitTimeSeconds == nil {
-		bad("ReceiveWaitTimeSeconds", nil, fmt.Sprintf("an integer from 0 to %d", maxWaitTimeSeconds))
-	} else {
-		inRange("ReceiveWaitTimeSeconds", *a.ReceiveWaitTimeSeconds, 0, maxWaitTimeSeconds)
-	}
-	if a.OldestMessageAlarmSeconds != nil {
-		inRange("OldestMessageAlarmSeconds", *a.OldestMessageAlarmSeconds, minOldestMessageAlarmSeconds, maxRetentionSeconds)
-	}
-	return errs
+	return errs.Err()
 }
 
 // jobsPrefix is the main queue's namePrefix, the longer of the two.

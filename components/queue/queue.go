@@ -10,30 +10,45 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/video-platform/video-platform/components/internal/tagging"
+	"github.com/video-platform/video-platform/components/internal/outputs"
+	"github.com/video-platform/video-platform/internal/contract"
 )
+
+// TypeToken is the component's Pulumi type.
+const TypeToken = "video-platform:queue:Queue"
 
 // Queue is a job queue whose failed jobs land in a dead-letter queue.
 type Queue struct {
 	pulumi.ResourceState
 
+	// Queue is the main queue.
+	Queue *sqs.Queue
+	// DeadLetterQueue is the queue failed jobs move to.
+	DeadLetterQueue *sqs.Queue
+	// RedriveAllowPolicy lets only the main queue redrive into the DLQ.
+	RedriveAllowPolicy *sqs.RedriveAllowPolicy
+	// OldestMessageAlarm fires when a job waits too long.
+	OldestMessageAlarm *cloudwatch.MetricAlarm
+	// DeadLetterAlarm fires when a job lands in the DLQ.
+	DeadLetterAlarm *cloudwatch.MetricAlarm
+
 	// QueueURL is the main queue's URL, which producers and workers use.
-	QueueURL pulumi.StringOutput
-	// QueueArn is the main queue's ARN, for IAM policies and event sources.
-	QueueArn pulumi.StringOutput
+	QueueURL pulumi.StringOutput `pulumi:"queueUrl"`
+	// QueueARN is the main queue's ARN, for IAM policies and event sources.
+	QueueARN pulumi.StringOutput `pulumi:"queueArn"`
 	// QueueName is the main queue's physical name (generated from a prefix).
-	QueueName pulumi.StringOutput
+	QueueName pulumi.StringOutput `pulumi:"queueName"`
 	// DlqURL is the dead-letter queue's URL.
-	DlqURL pulumi.StringOutput
-	// DlqArn is the dead-letter queue's ARN.
-	DlqArn pulumi.StringOutput
+	DlqURL pulumi.StringOutput `pulumi:"dlqUrl"`
+	// DlqARN is the dead-letter queue's ARN.
+	DlqARN pulumi.StringOutput `pulumi:"dlqArn"`
 	// DlqName is the dead-letter queue's physical name.
-	DlqName pulumi.StringOutput
+	DlqName pulumi.StringOutput `pulumi:"dlqName"`
 }
 
 // redrivePolicy is the main queue's redrive policy document.
 type redrivePolicy struct {
-	DeadLetterTargetArn string `json:"deadLetterTargetArn"`
+	DeadLetterTargetARN string `json:"deadLetterTargetArn"`
 	MaxReceiveCount     int    `json:"maxReceiveCount"`
 }
 
@@ -47,15 +62,15 @@ type redriveAllowPolicy struct {
 // lets only that queue use the DLQ, and two alarms.
 func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.ResourceOption) (*Queue, error) {
 	if args == nil {
-		return nil, fmt.Errorf("queue %q: args: nil; accepted a *QueueArgs", name)
+		return nil, fmt.Errorf("queue %q: args are required", name)
 	}
-	a := args.withDefaults()
-	if err := a.Validate(); err != nil {
+	if err := args.Validate(); err != nil {
 		return nil, fmt.Errorf("queue %q: %w", name, err)
 	}
+	a := args.withDefaults()
 
 	comp := &Queue{}
-	if err := ctx.RegisterComponentResource("video-platform:queue:Queue", name, comp, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(TypeToken, name, comp, opts...); err != nil {
 		return nil, fmt.Errorf("queue %q: %w", name, err)
 	}
 	parent := pulumi.Parent(comp)
@@ -66,7 +81,7 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 		NamePrefix:              pulumi.String(dlqPrefix(a.Env, a.Service)),
 		SqsManagedSseEnabled:    pulumi.Bool(true),
 		MessageRetentionSeconds: pulumi.Int(a.DlqRetentionSeconds),
-		Tags:                    tags(a, "dlq"),
+		Tags:                    tags(a, contract.RoleDLQ),
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("queue %q: %w", name, err)
@@ -74,7 +89,7 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 
 	maxReceive := *a.MaxReceiveCount
 	redrive := dlq.Arn.ApplyT(func(arn string) (string, error) {
-		doc, err := json.Marshal(redrivePolicy{DeadLetterTargetArn: arn, MaxReceiveCount: maxReceive})
+		doc, err := json.Marshal(redrivePolicy{DeadLetterTargetARN: arn, MaxReceiveCount: maxReceive})
 		return string(doc), err
 	}).(pulumi.StringOutput)
 
@@ -85,7 +100,7 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 		MessageRetentionSeconds:  pulumi.Int(a.MessageRetentionSeconds),
 		ReceiveWaitTimeSeconds:   pulumi.Int(*a.ReceiveWaitTimeSeconds),
 		RedrivePolicy:            redrive,
-		Tags:                     tags(a, "jobs"),
+		Tags:                     tags(a, contract.RoleJobs),
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("queue %q: %w", name, err)
@@ -98,15 +113,16 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 		doc, err := json.Marshal(redriveAllowPolicy{RedrivePermission: "byQueue", SourceQueueArns: []string{arn}})
 		return string(doc), err
 	}).(pulumi.StringOutput)
-	if _, err := sqs.NewRedriveAllowPolicy(ctx, name+"-dlq-redrive-allow", &sqs.RedriveAllowPolicyArgs{
+	redriveAllow, err := sqs.NewRedriveAllowPolicy(ctx, name+"-dlq-redrive-allow", &sqs.RedriveAllowPolicyArgs{
 		QueueUrl:           dlq.Url,
 		RedriveAllowPolicy: allow,
-	}, parent); err != nil {
+	}, parent)
+	if err != nil {
 		return nil, fmt.Errorf("queue %q: %w", name, err)
 	}
 
-	topic := pulumi.Array{a.AlarmTopicArn}
-	if _, err := cloudwatch.NewMetricAlarm(ctx, name+"-oldest-message", &cloudwatch.MetricAlarmArgs{
+	topic := pulumi.Array{a.AlarmTopicARN}
+	oldest, err := cloudwatch.NewMetricAlarm(ctx, name+"-oldest-message", &cloudwatch.MetricAlarmArgs{
 		AlarmDescription: pulumi.Sprintf("%s %s jobs have waited more than %d seconds: workers are down or too few.",
 			a.Env, a.Service, *a.OldestMessageAlarmSeconds),
 		Namespace:          pulumi.String("AWS/SQS"),
@@ -121,12 +137,13 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 		TreatMissingData: pulumi.String("notBreaching"),
 		AlarmActions:     topic,
 		OkActions:        topic,
-		Tags:             tags(a, "jobs"),
-	}, parent); err != nil {
+		Tags:             tags(a, contract.RoleJobs),
+	}, parent)
+	if err != nil {
 		return nil, fmt.Errorf("queue %q: %w", name, err)
 	}
 
-	if _, err := cloudwatch.NewMetricAlarm(ctx, name+"-dlq-not-empty", &cloudwatch.MetricAlarmArgs{
+	dlqAlarm, err := cloudwatch.NewMetricAlarm(ctx, name+"-dlq-not-empty", &cloudwatch.MetricAlarmArgs{
 		AlarmDescription: pulumi.Sprintf("%s %s jobs failed %d times and are in the dead-letter queue.",
 			a.Env, a.Service, *a.MaxReceiveCount),
 		Namespace:          pulumi.String("AWS/SQS"),
@@ -140,25 +157,20 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 		TreatMissingData:   pulumi.String("notBreaching"),
 		AlarmActions:       topic,
 		OkActions:          topic,
-		Tags:               tags(a, "dlq"),
-	}, parent); err != nil {
+		Tags:               tags(a, contract.RoleDLQ),
+	}, parent)
+	if err != nil {
 		return nil, fmt.Errorf("queue %q: %w", name, err)
 	}
 
+	comp.Queue, comp.DeadLetterQueue, comp.RedriveAllowPolicy, comp.OldestMessageAlarm, comp.DeadLetterAlarm = jobs, dlq, redriveAllow, oldest, dlqAlarm
 	comp.QueueURL = jobs.Url
-	comp.QueueArn = jobs.Arn
+	comp.QueueARN = jobs.Arn
 	comp.QueueName = jobs.Name
 	comp.DlqURL = dlq.Url
-	comp.DlqArn = dlq.Arn
+	comp.DlqARN = dlq.Arn
 	comp.DlqName = dlq.Name
-	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"queueUrl":  comp.QueueURL,
-		"queueArn":  comp.QueueArn,
-		"queueName": comp.QueueName,
-		"dlqUrl":    comp.DlqURL,
-		"dlqArn":    comp.DlqArn,
-		"dlqName":   comp.DlqName,
-	}); err != nil {
+	if err := outputs.Register(ctx, comp); err != nil {
 		return nil, fmt.Errorf("queue %q: %w", name, err)
 	}
 	return comp, nil
@@ -169,5 +181,5 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 // be told apart; the component's keys win so that cost reports and policies
 // can rely on them.
 func tags(a QueueArgs, role string) pulumi.StringMap {
-	return pulumi.ToStringMap(tagging.Tags(a.Tags, a.Env, a.Service, map[string]string{"role": role}))
+	return pulumi.ToStringMap(a.ChildTags(map[string]string{contract.TagRole: role}))
 }

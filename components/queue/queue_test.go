@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/video-platform/video-platform/internal/contract"
 	"github.com/video-platform/video-platform/internal/offline"
 	"github.com/video-platform/video-platform/internal/offline/offlinetest"
 	"github.com/video-platform/video-platform/internal/render"
@@ -17,10 +18,9 @@ const (
 	queueType  = "aws:sqs/queue:Queue"
 	alarmType  = "aws:cloudwatch/metricAlarm:MetricAlarm"
 	allowType  = "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy"
-	compType   = "video-platform:queue:Queue"
-	topicArn   = "arn:aws:sns:us-east-1:123456789012:prod-alarms"
-	dlqArn     = "<computed:aws:sqs/queue:Queue.arn[transcode-dlq]>"
-	jobsArn    = "<computed:aws:sqs/queue:Queue.arn[transcode-queue]>"
+	topicARN   = "arn:aws:sns:us-east-1:123456789012:prod-alarms"
+	dlqARN     = "<computed:aws:sqs/queue:Queue.arn[transcode-dlq]>"
+	jobsARN    = "<computed:aws:sqs/queue:Queue.arn[transcode-queue]>"
 	jobsName   = "<computed:aws:sqs/queue:Queue.name[transcode-queue]>"
 	dlqName    = "<computed:aws:sqs/queue:Queue.name[transcode-dlq]>"
 	stackName  = "prod-test"
@@ -30,41 +30,21 @@ const (
 
 func validArgs() *QueueArgs {
 	return &QueueArgs{
-		Env:               "prod",
-		Service:           "transcoder",
-		Tags:              map[string]string{"team": "video", "env": "overridden"},
+		Identity:          contract.Identity{Env: "prod", Service: "transcoder", Tags: map[string]string{"team": "video"}},
 		JobTimeoutSeconds: 1800,
-		AlarmTopicArn:     pulumi.String(topicArn),
+		AlarmTopicARN:     pulumi.String(topicARN),
 	}
 }
 
-func run(t *testing.T, args *QueueArgs) *offline.Result {
-	t.Helper()
-	return offlinetest.Run(t, offline.Stack{Name: stackName, Config: map[string]string{regionKey: regionName}},
-		func(ctx *pulumi.Context) (pulumi.Map, error) {
-			q, err := NewQueue(ctx, "transcode", args)
-			if err != nil {
-				return nil, err
-			}
-			return pulumi.Map{
-				"queueUrl": q.QueueURL, "queueArn": q.QueueArn, "queueName": q.QueueName,
-				"dlqUrl": q.DlqURL, "dlqArn": q.DlqArn, "dlqName": q.DlqName,
-			}, nil
-		})
-}
-
-// newQueue declares a queue and keeps only its error, which is all the
-// offlinetest helpers for refused arguments look at.
-func newQueue(args *QueueArgs) func(ctx *pulumi.Context) error {
-	return func(ctx *pulumi.Context) error {
-		_, err := NewQueue(ctx, "transcode", args)
-		return err
-	}
+// queues declares queues offline for these tests.
+var queues = offlinetest.Component[QueueArgs, Queue]{
+	Stack: offline.Stack{Name: stackName, Config: map[string]string{regionKey: regionName}},
+	New:   NewQueue,
 }
 
 func TestQueueRedrivesIntoDLQ(t *testing.T) {
-	res := run(t, validArgs())
-	comp := offlinetest.Find(t, res, compType, "transcode")
+	res := queues.Run(t, "transcode", validArgs())
+	comp := offlinetest.Find(t, res, TypeToken, "transcode")
 	jobs := offlinetest.Find(t, res, queueType, "transcode-queue")
 	dlq := offlinetest.Find(t, res, queueType, "transcode-dlq")
 
@@ -72,7 +52,7 @@ func TestQueueRedrivesIntoDLQ(t *testing.T) {
 	require.True(t, ok, "redrivePolicy is a JSON string, got %#v", jobs.Inputs["redrivePolicy"])
 	var policy map[string]any
 	require.NoError(t, json.Unmarshal([]byte(raw), &policy), "redrivePolicy parses as JSON")
-	assert.Equal(t, dlqArn, policy["deadLetterTargetArn"], "main queue redrives into the DLQ")
+	assert.Equal(t, dlqARN, policy["deadLetterTargetArn"], "main queue redrives into the DLQ")
 	assert.Equal(t, 5.0, policy["maxReceiveCount"], "default maxReceiveCount")
 	assert.Len(t, policy, 2, "redrivePolicy has only the two documented keys")
 
@@ -91,26 +71,31 @@ func TestQueueRedrivesIntoDLQ(t *testing.T) {
 	assert.Equal(t, 20.0, jobs.Inputs["receiveWaitTimeSeconds"], "long polling by default")
 	assert.NotContains(t, dlq.Inputs, "redrivePolicy", "the DLQ redrives nowhere")
 
-	assert.Equal(t, map[string]any{
-		"env": "prod", "service": "transcoder", "managed-by": "pulumi", "team": "video", "role": "jobs",
-	}, jobs.Inputs["tags"], "main queue tags; component keys win over Args.Tags")
-	assert.Equal(t, map[string]any{
-		"env": "prod", "service": "transcoder", "managed-by": "pulumi", "team": "video", "role": "dlq",
-	}, dlq.Inputs["tags"], "DLQ tags")
+	offlinetest.HasInputs(t, jobs, map[string]any{
+		"tags.env": "prod", "tags.service": "transcoder", "tags.managed-by": "pulumi", "tags.team": "video", "tags.role": "jobs",
+	})
+	offlinetest.HasInputs(t, dlq, map[string]any{
+		"tags.env": "prod", "tags.service": "transcoder", "tags.managed-by": "pulumi", "tags.team": "video", "tags.role": "dlq",
+	})
 
-	assert.Equal(t, map[string]any{
-		"queueUrl":  "<computed:aws:sqs/queue:Queue.url[transcode-queue]>",
-		"queueArn":  jobsArn,
-		"queueName": jobsName,
-		"dlqUrl":    "<computed:aws:sqs/queue:Queue.url[transcode-dlq]>",
-		"dlqArn":    dlqArn,
-		"dlqName":   dlqName,
-	}, res.Outputs, "component outputs")
+	assert.Equal(t, "<computed:aws:sqs/queue:Queue.url[transcode-queue]>", res.Outputs["QueueURL"], "QueueURL output")
+	assert.Equal(t, jobsARN, res.Outputs["QueueARN"], "QueueARN output")
+	assert.Equal(t, jobsName, res.Outputs["QueueName"], "QueueName output")
+	assert.Equal(t, "<computed:aws:sqs/queue:Queue.url[transcode-dlq]>", res.Outputs["DlqURL"], "DlqURL output")
+	assert.Equal(t, dlqARN, res.Outputs["DlqARN"], "DlqARN output")
+	assert.Equal(t, dlqName, res.Outputs["DlqName"], "DlqName output")
+}
+
+// The queues and alarms are fields of the component, as awsx exposes
+// children.
+func TestChildrenAreExposed(t *testing.T) {
+	got, _ := queues.Declared(t, "transcode", validArgs())
+	offlinetest.Exposes(t, got, "Queue", "DeadLetterQueue", "RedriveAllowPolicy", "OldestMessageAlarm", "DeadLetterAlarm")
 }
 
 func TestRedriveAllowPolicyLetsOnlyTheMainQueueIn(t *testing.T) {
-	res := run(t, validArgs())
-	comp := offlinetest.Find(t, res, compType, "transcode")
+	res := queues.Run(t, "transcode", validArgs())
+	comp := offlinetest.Find(t, res, TypeToken, "transcode")
 	allow := offlinetest.Find(t, res, allowType, "transcode-dlq-redrive-allow")
 
 	assert.Equal(t, comp.URN, allow.Parent, "allow policy parented to the component")
@@ -120,14 +105,14 @@ func TestRedriveAllowPolicyLetsOnlyTheMainQueueIn(t *testing.T) {
 	var policy map[string]any
 	require.NoError(t, json.Unmarshal([]byte(raw), &policy), "redriveAllowPolicy parses as JSON")
 	assert.Equal(t, "byQueue", policy["redrivePermission"], "permission by queue")
-	assert.Equal(t, []any{jobsArn}, policy["sourceQueueArns"], "only the main queue may use the DLQ")
+	assert.Equal(t, []any{jobsARN}, policy["sourceQueueArns"], "only the main queue may use the DLQ")
 }
 
 func TestAlarms(t *testing.T) {
 	args := validArgs()
 	args.OldestMessageAlarmSeconds = new(1200)
-	res := run(t, args)
-	comp := offlinetest.Find(t, res, compType, "transcode")
+	res := queues.Run(t, "transcode", args)
+	comp := offlinetest.Find(t, res, TypeToken, "transcode")
 	require.Len(t, res.OfType(alarmType), 2, "two alarms")
 
 	oldest := offlinetest.Find(t, res, alarmType, "transcode-oldest-message")
@@ -139,13 +124,11 @@ func TestAlarms(t *testing.T) {
 	assert.Equal(t, "GreaterThanThreshold", oldest.Inputs["comparisonOperator"], "comparison")
 	assert.Equal(t, 1200.0, oldest.Inputs["threshold"], "threshold from OldestMessageAlarmSeconds")
 	assert.Equal(t, map[string]any{"QueueName": jobsName}, oldest.Inputs["dimensions"], "watches the main queue")
-	assert.Equal(t, []any{topicArn}, oldest.Inputs["alarmActions"], "alarm notifies the topic")
-	assert.Equal(t, []any{topicArn}, oldest.Inputs["okActions"], "recovery notifies the topic")
+	assert.Equal(t, []any{topicARN}, oldest.Inputs["alarmActions"], "alarm notifies the topic")
+	assert.Equal(t, []any{topicARN}, oldest.Inputs["okActions"], "recovery notifies the topic")
 	assert.Equal(t, "notBreaching", oldest.Inputs["treatMissingData"], "idle queue is healthy")
 	assert.Contains(t, oldest.Inputs["alarmDescription"], "1200 seconds", "description states the threshold")
-	assert.Equal(t, map[string]any{
-		"env": "prod", "service": "transcoder", "managed-by": "pulumi", "team": "video", "role": "jobs",
-	}, oldest.Inputs["tags"], "alarm tagged")
+	assert.Equal(t, "jobs", offlinetest.Input(t, oldest, "tags.role"), "alarm tagged")
 
 	dlq := offlinetest.Find(t, res, alarmType, "transcode-dlq-not-empty")
 	assert.Equal(t, comp.URN, dlq.Parent, "dlq alarm parented")
@@ -155,8 +138,8 @@ func TestAlarms(t *testing.T) {
 	assert.Equal(t, "GreaterThanThreshold", dlq.Inputs["comparisonOperator"], "comparison")
 	assert.Equal(t, 0.0, dlq.Inputs["threshold"], "any message in the DLQ alarms")
 	assert.Equal(t, map[string]any{"QueueName": dlqName}, dlq.Inputs["dimensions"], "watches the DLQ")
-	assert.Equal(t, []any{topicArn}, dlq.Inputs["alarmActions"], "alarm notifies the topic")
-	assert.Equal(t, []any{topicArn}, dlq.Inputs["okActions"], "recovery notifies the topic")
+	assert.Equal(t, []any{topicARN}, dlq.Inputs["alarmActions"], "alarm notifies the topic")
+	assert.Equal(t, []any{topicARN}, dlq.Inputs["okActions"], "recovery notifies the topic")
 	assert.Equal(t, "notBreaching", dlq.Inputs["treatMissingData"], "missing data")
 }
 
@@ -168,7 +151,7 @@ func TestExplicitSettings(t *testing.T) {
 	args.MaxReceiveCount = new(3)
 	short := 0
 	args.ReceiveWaitTimeSeconds = &short
-	res := run(t, args)
+	res := queues.Run(t, "transcode", args)
 
 	jobs := offlinetest.Find(t, res, queueType, "transcode-queue")
 	assert.Equal(t, 43200.0, jobs.Inputs["visibilityTimeoutSeconds"], "default visibility is capped at the SQS maximum")
@@ -211,29 +194,32 @@ func TestBadArgs(t *testing.T) {
 			a.DlqRetentionSeconds = 3600
 		}, Want: []string{"DlqRetentionSeconds: 3600 is not accepted; accepted at least MessageRetentionSeconds (86400)"}},
 		{Name: "wait too long", Edit: func(a *QueueArgs) { w := 21; a.ReceiveWaitTimeSeconds = &w }, Want: []string{"ReceiveWaitTimeSeconds: 21 is not accepted; accepted an integer from 0 to 20"}},
-		{Name: "missing topic", Edit: func(a *QueueArgs) { a.AlarmTopicArn = nil }, Want: []string{"AlarmTopicArn: (unset) is not accepted; accepted an SNS topic ARN"}},
+		{Name: "missing topic", Edit: func(a *QueueArgs) { a.AlarmTopicARN = nil }, Want: []string{"AlarmTopicARN: (unset) is not accepted; accepted an SNS topic ARN"}},
+		{Name: "reserved tag", Edit: func(a *QueueArgs) { a.Tags = map[string]string{"role": "x"} }, Want: []string{`Tags: "role" is not accepted`}},
 		{Name: "negative alarm age", Edit: func(a *QueueArgs) { a.OldestMessageAlarmSeconds = new(-5) }, Want: []string{"OldestMessageAlarmSeconds: -5"}},
 		{Name: "alarm age zero", Edit: func(a *QueueArgs) { a.OldestMessageAlarmSeconds = new(0) }, Want: []string{"OldestMessageAlarmSeconds: 0 is not accepted; accepted an integer from 60 to 1209600"}},
 	}
-	offlinetest.BadArgs[QueueArgs]{
-		Stack:     offline.Stack{Name: stackName, Config: map[string]string{regionKey: regionName}},
-		Valid:     validArgs,
-		New:       func(ctx *pulumi.Context, a *QueueArgs) error { return newQueue(a)(ctx) },
-		Component: `queue "transcode"`,
-	}.Run(t, cases)
+	queues.BadArgs(t, "transcode", validArgs, cases)
 }
 
 func TestAllBadFieldsReportedAtOnce(t *testing.T) {
-	err := (QueueArgs{}).withDefaults().Validate()
+	err := (QueueArgs{}).Validate()
 	require.Error(t, err, "empty args are invalid")
-	for _, field := range []string{"Env:", "Service:", "JobTimeoutSeconds:", "AlarmTopicArn:"} {
+	for _, field := range []string{"Env:", "Service:", "JobTimeoutSeconds:", "AlarmTopicARN:"} {
 		assert.Contains(t, err.Error(), field, "joined error names %s", field)
 	}
-	assert.Contains(t, (QueueArgs{}).Validate().Error(), "ReceiveWaitTimeSeconds: (unset) is not accepted", "nil wait is reported without defaults")
+	assert.NotContains(t, err.Error(), "ReceiveWaitTimeSeconds", "Validate takes raw args: a nil wait is the default")
+	var inputs []string
+	for _, fe := range contract.FieldErrors(err) {
+		if fe.Input {
+			inputs = append(inputs, fe.Field)
+		}
+	}
+	assert.Equal(t, []string{"AlarmTopicARN"}, inputs, "the topic is the one input, set once it exists")
 }
 
 func TestNilArgs(t *testing.T) {
-	res, err := offlinetest.RunRejected(t, offline.Stack{Name: stackName}, newQueue(nil))
-	assert.Contains(t, err.Error(), "args: nil", "error says args are nil")
+	res, err := queues.Rejected(t, "transcode", nil)
+	assert.Equal(t, `queue "transcode": args are required`, err.Error(), "message")
 	assert.Empty(t, res.Resources, "nothing is registered")
 }

@@ -1,7 +1,6 @@
 package transcoderfleet
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"regexp"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/video-platform/video-platform/components/asgpool"
 	"github.com/video-platform/video-platform/components/internal/field"
+	"github.com/video-platform/video-platform/internal/contract"
 )
 
 // queueURLVariable is the container variable that tells the worker where its
@@ -50,14 +50,13 @@ var (
 
 // TranscoderFleetArgs configures the Spot transcoder fleet of one release.
 type TranscoderFleetArgs struct {
-	// Env is the environment name, such as "prod". Required.
-	Env string
+	// Identity is the env of the fleet and the extra tags of every
+	// taggable child. Its Service is "transcoder" ("" means so) and it has
+	// no Color: a fleet is named after its release.
+	contract.Identity
 	// Release is the transcoder image tag; each release gets its own group,
 	// named after it. Required.
 	Release string
-	// Tags are added to every taggable child; the keys the pool sets (env,
-	// service, color, release, managed-by, Name) may not be given.
-	Tags map[string]string
 	// ImageRepositoryURL is the transcoder's ECR repository URL. Required.
 	ImageRepositoryURL pulumi.StringInput
 	// AmiID is the Amazon Linux 2023 AMI; its architecture must match
@@ -143,6 +142,9 @@ type TranscoderFleetArgs struct {
 
 // withDefaults returns a copy of the arguments with every default applied.
 func (a TranscoderFleetArgs) withDefaults() TranscoderFleetArgs {
+	if a.Service == "" {
+		a.Service = asgpool.ServiceTranscoder
+	}
 	if a.MinAZs == 0 {
 		a.MinAZs = defaultMinAZs
 	}
@@ -172,67 +174,53 @@ func (a TranscoderFleetArgs) targetBacklog() float64 {
 	return a.AcceptableLatencySeconds / a.AverageJobSeconds
 }
 
-// FieldError is one rejected field: its name in Args, the value and what
-// is accepted. Every component reports its fields with this one type.
-type FieldError = field.Error
-
-// Check reports every rejected field among the fleet's own settings,
-// defaults applied first: the instance types and their Spot mix, the
-// sizes of an active fleet, the heartbeat and the backlog target. The
-// deploy-time inputs (repository, AMI, network, queue) are left to
-// Validate, so that a caller can check the args it derives from its own
-// config before it declares anything.
-func (a TranscoderFleetArgs) Check() []FieldError {
-	return a.withDefaults().check()
-}
-
-// Validate reports every invalid field at once, including those the AsgPool
-// child would reject, so nothing is registered for a bad fleet. Call it
-// after withDefaults.
+// Validate reports every rejected field of the args as given, defaults
+// applied first, each as a contract.FieldError: the fleet's own settings
+// and what the AsgPool child would reject, under the fleet's field names,
+// so that nothing is registered for a bad fleet.
 func (a TranscoderFleetArgs) Validate() error {
-	var errs []error
-	for _, fe := range a.check() {
-		errs = append(errs, fe)
+	a = a.withDefaults()
+	var errs field.List
+	if a.Service != asgpool.ServiceTranscoder {
+		errs.Add("Service", a.Service, `"`+asgpool.ServiceTranscoder+`" or ""`)
 	}
-	if a.QueueURL == nil {
-		errs = append(errs, FieldError{Field: "QueueURL", Value: nil, Accepted: "the jobs queue's URL"})
-	}
-	if a.QueueName == nil {
-		errs = append(errs, FieldError{Field: "QueueName", Value: nil, Accepted: "the jobs queue's name"})
-	}
-	errs = append(errs, poolErrors(a.poolArgs().Check())...)
-	return errors.Join(errs...)
-}
-
-func (a TranscoderFleetArgs) check() []FieldError {
-	var errs []FieldError
-	bad := func(name string, value any, accepted string) {
-		errs = append(errs, FieldError{Field: name, Value: value, Accepted: accepted})
-	}
-
 	errs = append(errs, checkInstanceTypes(a.InstanceTypes)...)
-	errs = append(errs, a.mixedInstances().Check()...)
-	if !a.Draining && a.MinSize < 1 {
-		bad("MinSize", a.MinSize, "at least 1 for a fleet that takes jobs, because the backlog per instance is undefined with no instance")
+	errs.Part("", a.mixedInstances().Validate())
+	if !a.Draining {
+		if a.MinSize < 1 {
+			errs.Add("MinSize", a.MinSize, "at least 1 for a fleet that takes jobs, because the backlog per instance is undefined with no instance")
+		}
+		if b := *a.OnDemandBaseCapacity; b > a.MaxSize {
+			errs.Add("OnDemandBaseCapacity", b, fmt.Sprintf("at most MaxSize (%d) for a fleet that takes jobs", a.MaxSize))
+		}
 	}
 	if _, ok := a.Environment[queueURLVariable]; ok {
-		bad("Environment", queueURLVariable, "keys other than "+queueURLVariable+", which the fleet sets from QueueURL")
+		errs.Add("Environment", queueURLVariable, "keys other than "+queueURLVariable+", which the fleet sets from QueueURL")
 	}
-	if h := a.JobHeartbeatSeconds; h != nil && (*h < minJobHeartbeatSeconds || *h > maxJobHeartbeatSeconds) {
-		bad("JobHeartbeatSeconds", *h, fmt.Sprintf("an integer from %d to %d, long enough for an in-flight job", minJobHeartbeatSeconds, maxJobHeartbeatSeconds))
-	}
+	errs.Range("JobHeartbeatSeconds", *a.JobHeartbeatSeconds, minJobHeartbeatSeconds, maxJobHeartbeatSeconds)
 	avgOK := positive(a.AverageJobSeconds)
 	if !avgOK {
-		bad("AverageJobSeconds", a.AverageJobSeconds, "a positive number of seconds")
+		errs.Add("AverageJobSeconds", a.AverageJobSeconds, "a positive number of seconds")
 	}
 	latOK := positive(a.AcceptableLatencySeconds)
 	if !latOK {
-		bad("AcceptableLatencySeconds", a.AcceptableLatencySeconds, "a positive number of seconds")
+		errs.Add("AcceptableLatencySeconds", a.AcceptableLatencySeconds, "a positive number of seconds")
 	}
 	if avgOK && latOK && a.targetBacklog() < minTargetBacklog {
-		bad("AcceptableLatencySeconds", a.AcceptableLatencySeconds, fmt.Sprintf("at least the average job time (%g s), so that the backlog target is %g job per instance or more", a.AverageJobSeconds, minTargetBacklog))
+		errs.Add("AcceptableLatencySeconds", a.AcceptableLatencySeconds, fmt.Sprintf("at least the average job time (%g s), so that the backlog target is %g job per instance or more", a.AverageJobSeconds, minTargetBacklog))
 	}
-	return errs
+	if a.QueueURL == nil {
+		errs.Input("QueueURL", "the jobs queue's URL")
+	}
+	if a.QueueName == nil {
+		errs.Input("QueueName", "the jobs queue's name")
+	}
+	for _, fe := range contract.FieldErrors(a.poolArgs().Validate()) {
+		if fe, ok := poolField(fe); ok {
+			errs = append(errs, fe)
+		}
+	}
+	return errs.Err()
 }
 
 func positive(x float64) bool { return x > 0 && !math.IsInf(x, 1) }
@@ -240,15 +228,15 @@ func positive(x float64) bool { return x > 0 && !math.IsInf(x, 1) }
 // checkInstanceTypes checks what makes a transcoder fleet: compute-optimized
 // types, several families, one architecture. Count, format and duplicates are
 // the pool's checks.
-func checkInstanceTypes(types []string) []FieldError {
-	var errs []FieldError
+func checkInstanceTypes(types []string) field.List {
+	var errs field.List
 	families := map[string]bool{}
 	arm, x86 := 0, 0
 	for i, t := range types {
 		family, _, _ := strings.Cut(t, ".")
 		if !computeFamily.MatchString(family) {
-			errs = append(errs, FieldError{Field: fmt.Sprintf("InstanceTypes[%d]", i), Value: t,
-				Accepted: "a compute-optimized type, whose family starts with \"c\" and a generation, such as c6i.xlarge, c5.xlarge, c6a.xlarge, c7i.xlarge"})
+			errs.Add(fmt.Sprintf("InstanceTypes[%d]", i), t,
+				"a compute-optimized type, whose family starts with \"c\" and a generation, such as c6i.xlarge, c5.xlarge, c6a.xlarge, c7i.xlarge")
 			continue
 		}
 		families[family] = true
@@ -259,50 +247,35 @@ func checkInstanceTypes(types []string) []FieldError {
 		}
 	}
 	if len(types) >= minFleetTypes && len(errs) == 0 && len(families) < minFleetFamilies {
-		errs = append(errs, FieldError{Field: "InstanceTypes", Value: slices.Clone(types),
-			Accepted: fmt.Sprintf("types from at least %d families or generations (such as c6i and c5), so that one Spot shortage cannot empty the fleet", minFleetFamilies)})
+		errs.Add("InstanceTypes", slices.Clone(types),
+			fmt.Sprintf("types from at least %d families or generations (such as c6i and c5), so that one Spot shortage cannot empty the fleet", minFleetFamilies))
 	}
 	if arm > 0 && x86 > 0 {
-		errs = append(errs, FieldError{Field: "InstanceTypes", Value: slices.Clone(types),
-			Accepted: "types of one architecture, arm64 (Graviton) or x86_64, matching the one AMI"})
+		errs.Add("InstanceTypes", slices.Clone(types), "types of one architecture, arm64 (Graviton) or x86_64, matching the one AMI")
 	}
 	return errs
 }
 
-// poolFieldNames maps the AsgPool's field names in its errors to the
-// fleet's, so that every message names a field the caller can set.
-var poolFieldNames = []struct{ pool, fleet string }{
-	{"LaunchHook.TimeoutSeconds:", "ReadyTimeoutSeconds:"},
-	{"LaunchHook.HealthPort:", "HealthPort:"},
-	{"LaunchHook.HealthPath:", "HealthPath:"},
+// poolFieldNames maps the AsgPool's field names to the fleet's, so that
+// every error names a field the caller can set.
+var poolFieldNames = map[string]string{
+	"LaunchHook.TimeoutSeconds": "ReadyTimeoutSeconds",
+	"LaunchHook.HealthPort":     "HealthPort",
+	"LaunchHook.HealthPath":     "HealthPath",
 }
 
-// poolErrors renames the pool's fields and drops the checks the fleet makes
-// itself: its mixed instances, which check reports with the fleet's field
-// names, and the heartbeat, which it checks more strictly.
-func poolErrors(err error) []error {
-	if err == nil {
-		return nil
+// poolField renames a field the pool rejected, and drops the ones the fleet
+// checks itself: its mixed instances, which Validate reports with the
+// fleet's field names, and the heartbeat, which it checks more strictly
+// (the drain timeout follows from it).
+func poolField(fe contract.FieldError) (contract.FieldError, bool) {
+	switch {
+	case fe.Base() == "MixedInstances", fe.Base() == "LifecycleHook", fe.Field == "DrainTimeoutSeconds":
+		return fe, false
+	case poolFieldNames[fe.Field] != "":
+		fe.Field = poolFieldNames[fe.Field]
 	}
-	list := []error{err}
-	if joined, ok := err.(interface{ Unwrap() []error }); ok {
-		list = joined.Unwrap()
-	}
-	var out []error
-	for _, e := range list {
-		msg := e.Error()
-		if strings.HasPrefix(msg, "LifecycleHook.HeartbeatSeconds:") || strings.HasPrefix(msg, "MixedInstances.") {
-			continue
-		}
-		for _, n := range poolFieldNames {
-			if rest, ok := strings.CutPrefix(msg, n.pool); ok {
-				msg = n.fleet + rest
-				break
-			}
-		}
-		out = append(out, errors.New(msg))
-	}
-	return out
+	return fe, true
 }
 
 // mixedInstances is the pool's mix of instance types and Spot capacity.
@@ -316,7 +289,7 @@ func (a TranscoderFleetArgs) mixedInstances() asgpool.MixedInstances {
 	}
 }
 
-// poolArgs is the AsgPool the fleet runs on.
+// poolArgs is the AsgPool the fleet runs on. Call it after withDefaults.
 func (a TranscoderFleetArgs) poolArgs() asgpool.AsgPoolArgs {
 	env := pulumi.StringMap{}
 	for k, v := range a.Environment {
@@ -326,10 +299,8 @@ func (a TranscoderFleetArgs) poolArgs() asgpool.AsgPoolArgs {
 		env[queueURLVariable] = a.QueueURL
 	}
 	return asgpool.AsgPoolArgs{
-		Env:                 a.Env,
-		Service:             asgpool.ServiceTranscoder,
+		Identity:            contract.Identity{Env: a.Env, Service: asgpool.ServiceTranscoder, Color: a.Color, Tags: a.Tags},
 		Release:             a.Release,
-		Tags:                a.Tags,
 		ImageRepositoryURL:  a.ImageRepositoryURL,
 		Environment:         env,
 		AmiID:               a.AmiID,

@@ -14,6 +14,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/video-platform/video-platform/components/asgpool"
+	"github.com/video-platform/video-platform/components/internal/outputs"
 )
 
 // TypeToken is the Pulumi type of the component.
@@ -23,15 +24,22 @@ const TypeToken = "video-platform:compute:TranscoderFleet"
 type TranscoderFleet struct {
 	pulumi.ResourceState
 
+	// Pool is the AsgPool the fleet runs on: its group, launch template and
+	// log group.
+	Pool *asgpool.AsgPool
+	// BacklogPolicy is the scaling policy on the backlog per instance; nil
+	// while the fleet drains.
+	BacklogPolicy *autoscaling.Policy
+
 	// GroupName is the Auto Scaling group's generated name.
-	GroupName pulumi.StringOutput
+	GroupName pulumi.StringOutput `pulumi:"groupName"`
 	// Release is the image tag the fleet runs.
-	Release pulumi.StringOutput
+	Release pulumi.StringOutput `pulumi:"release"`
 	// Draining says whether the fleet is scaled to zero and finishing jobs.
-	Draining pulumi.BoolOutput
+	Draining pulumi.BoolOutput `pulumi:"draining"`
 	// TargetBacklogPerInstance is the queued messages per instance the
 	// backlog policy holds the fleet at (when active).
-	TargetBacklogPerInstance pulumi.Float64Output
+	TargetBacklogPerInstance pulumi.Float64Output `pulumi:"targetBacklogPerInstance"`
 }
 
 // NewTranscoderFleet declares the fleet. It validates every argument,
@@ -40,10 +48,10 @@ func NewTranscoderFleet(ctx *pulumi.Context, name string, args *TranscoderFleetA
 	if args == nil {
 		return nil, fmt.Errorf("transcoderfleet %q: %w", name, errors.New("args are required"))
 	}
-	a := args.withDefaults()
-	if err := a.Validate(); err != nil {
+	if err := args.Validate(); err != nil {
 		return nil, fmt.Errorf("transcoderfleet %q: %w", name, err)
 	}
+	a := args.withDefaults()
 
 	comp := &TranscoderFleet{}
 	if err := ctx.RegisterComponentResource(TypeToken, name, comp, opts...); err != nil {
@@ -54,8 +62,9 @@ func NewTranscoderFleet(ctx *pulumi.Context, name string, args *TranscoderFleetA
 	if err != nil {
 		return nil, fmt.Errorf("transcoderfleet %q: %w", name, err)
 	}
+	comp.Pool = pool
 	if !a.Draining {
-		if _, err := autoscaling.NewPolicy(ctx, name+"-backlog", a.backlogPolicyArgs(pool.GroupName), pulumi.Parent(comp)); err != nil {
+		if comp.BacklogPolicy, err = autoscaling.NewPolicy(ctx, name+"-backlog", a.backlogPolicyArgs(pool.GroupName), pulumi.Parent(comp)); err != nil {
 			return nil, fmt.Errorf("transcoderfleet %q: %w", name, err)
 		}
 	}
@@ -64,12 +73,7 @@ func NewTranscoderFleet(ctx *pulumi.Context, name string, args *TranscoderFleetA
 	comp.Release = pulumi.String(a.Release).ToStringOutput()
 	comp.Draining = pulumi.Bool(a.Draining).ToBoolOutput()
 	comp.TargetBacklogPerInstance = pulumi.Float64(a.targetBacklog()).ToFloat64Output()
-	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"groupName":                comp.GroupName,
-		"release":                  comp.Release,
-		"draining":                 comp.Draining,
-		"targetBacklogPerInstance": comp.TargetBacklogPerInstance,
-	}); err != nil {
+	if err := outputs.Register(ctx, comp); err != nil {
 		return nil, fmt.Errorf("transcoderfleet %q: %w", name, err)
 	}
 	return comp, nil

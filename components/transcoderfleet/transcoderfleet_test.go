@@ -2,7 +2,6 @@ package transcoderfleet
 
 import (
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"math"
 	"testing"
@@ -11,9 +10,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/video-platform/video-platform/internal/contract"
 	"github.com/video-platform/video-platform/internal/offline"
 	"github.com/video-platform/video-platform/internal/offline/offlinetest"
-	"github.com/video-platform/video-platform/policies/rules"
 )
 
 const (
@@ -27,9 +26,8 @@ const (
 
 func fleetArgs() *TranscoderFleetArgs {
 	return &TranscoderFleetArgs{
-		Env:                      "prod",
+		Identity:                 contract.Identity{Env: "prod", Tags: map[string]string{"team": "media"}},
 		Release:                  "v42",
-		Tags:                     map[string]string{"team": "media"},
 		ImageRepositoryURL:       pulumi.String(repoURL),
 		AmiID:                    pulumi.String("ami-0123456789abcdef0"),
 		SecurityGroupIDs:         pulumi.StringArray{pulumi.String("sg-transcoder")},
@@ -46,34 +44,14 @@ func fleetArgs() *TranscoderFleetArgs {
 	}
 }
 
-func runFleet(t *testing.T, name string, args *TranscoderFleetArgs) *offline.Result {
-	t.Helper()
-	return offlinetest.Run(t, offline.Stack{Name: "prod-transcoders", Config: map[string]string{"aws:region": "us-east-1"}},
-		func(ctx *pulumi.Context) (pulumi.Map, error) {
-			f, err := NewTranscoderFleet(ctx, name, args)
-			if err != nil {
-				return nil, err
-			}
-			return pulumi.Map{
-				"groupName": f.GroupName,
-				"release":   f.Release,
-				"draining":  f.Draining,
-				"target":    f.TargetBacklogPerInstance,
-			}, nil
-		})
-}
-
-// newFleet declares a fleet and keeps only its error, which is all the
-// offlinetest helpers for refused arguments and failed runs look at.
-func newFleet(name string, args *TranscoderFleetArgs) func(ctx *pulumi.Context) error {
-	return func(ctx *pulumi.Context) error {
-		_, err := NewTranscoderFleet(ctx, name, args)
-		return err
-	}
+// fleets declares fleets offline for these tests.
+var fleets = offlinetest.Component[TranscoderFleetArgs, TranscoderFleet]{
+	Stack: offline.Stack{Name: "prod-transcoders", Config: map[string]string{"aws:region": "us-east-1"}},
+	New:   NewTranscoderFleet,
 }
 
 func TestActiveFleetGroup(t *testing.T) {
-	res := runFleet(t, "tc-v42", fleetArgs())
+	res := fleets.Run(t, "tc-v42", fleetArgs())
 	fleet := offlinetest.Find(t, res, TypeToken, "tc-v42")
 	pool := offlinetest.Find(t, res, typePool, "tc-v42-pool")
 	assert.Equal(t, fleet.URN, pool.Parent, "pool is parented to the fleet")
@@ -124,14 +102,14 @@ func TestActiveFleetGroup(t *testing.T) {
 	assert.Contains(t, script, "printf 'DRAIN_TIMEOUT=%q\\n' 1740", "drain leaves a minute of the heartbeat")
 
 	groupName := offline.Placeholder(typeASG, "name", "tc-v42-pool-asg")
-	assert.Equal(t, groupName, res.Outputs["groupName"], "GroupName output")
-	assert.Equal(t, "v42", res.Outputs["release"], "Release output")
-	assert.Equal(t, false, res.Outputs["draining"], "Draining output")
-	assert.Equal(t, 5.0, res.Outputs["target"], "TargetBacklogPerInstance output = 600 / 120")
+	assert.Equal(t, groupName, res.Outputs["GroupName"], "GroupName output")
+	assert.Equal(t, "v42", res.Outputs["Release"], "Release output")
+	assert.Equal(t, false, res.Outputs["Draining"], "Draining output")
+	assert.Equal(t, 5.0, res.Outputs["TargetBacklogPerInstance"], "TargetBacklogPerInstance output = 600 / 120")
 }
 
 func TestActiveFleetBacklogPolicy(t *testing.T) {
-	res := runFleet(t, "tc-v42", fleetArgs())
+	res := fleets.Run(t, "tc-v42", fleetArgs())
 	fleet := offlinetest.Find(t, res, TypeToken, "tc-v42")
 	pol := offlinetest.Find(t, res, typePol, "tc-v42-backlog")
 	assert.Equal(t, fleet.URN, pol.Parent, "policy parented to the fleet")
@@ -175,7 +153,7 @@ func TestDrainingFleet(t *testing.T) {
 	args.Draining = true
 	args.Release = "v41"
 	args.JobHeartbeatSeconds = new(3600)
-	res := runFleet(t, "tc-v41", args)
+	res := fleets.Run(t, "tc-v41", args)
 
 	asg := offlinetest.Find(t, res, typeASG, "tc-v41-pool-asg")
 	assert.Equal(t, 0.0, asg.Inputs["minSize"], "draining min 0")
@@ -187,8 +165,8 @@ func TestDrainingFleet(t *testing.T) {
 	assert.Equal(t, 3600.0, offlinetest.Input(t, asg, "initialLifecycleHooks[0].heartbeatTimeout"), "heartbeat")
 	assert.Empty(t, res.OfType(typePol), "no scaling policy while draining")
 	assert.Empty(t, res.OfType("aws:autoscaling/schedule:Schedule"), "no schedule while draining")
-	assert.Equal(t, true, res.Outputs["draining"], "Draining output")
-	assert.Equal(t, "v41", res.Outputs["release"], "Release output")
+	assert.Equal(t, true, res.Outputs["Draining"], "Draining output")
+	assert.Equal(t, "v41", res.Outputs["Release"], "Release output")
 }
 
 func TestFleetOptionsAndEnvironment(t *testing.T) {
@@ -198,7 +176,7 @@ func TestFleetOptionsAndEnvironment(t *testing.T) {
 	args.SpotAllocationStrategy = "capacity-optimized"
 	args.Environment = pulumi.StringMap{"OUTPUT_BUCKET": pulumi.String("media-out")}
 	args.InstanceTypes = []string{"c7g.xlarge", "c6g.xlarge", "c6gn.xlarge"}
-	res := runFleet(t, "tc-v42", args)
+	res := fleets.Run(t, "tc-v42", args)
 	asg := offlinetest.Find(t, res, typeASG, "tc-v42-pool-asg")
 	dist := "mixedInstancesPolicy.instancesDistribution."
 	assert.Equal(t, 2.0, offlinetest.Input(t, asg, dist+"onDemandBaseCapacity"), "base")
@@ -216,23 +194,10 @@ func TestFleetOptionsAndEnvironment(t *testing.T) {
 func TestOnDemandBaseZeroIsKept(t *testing.T) {
 	args := fleetArgs()
 	args.OnDemandBaseCapacity = new(0)
-	asg := offlinetest.Find(t, runFleet(t, "tc-v42", args), typeASG, "tc-v42-pool-asg")
+	asg := offlinetest.Find(t, fleets.Run(t, "tc-v42", args), typeASG, "tc-v42-pool-asg")
 	assert.Equal(t, 0.0, offlinetest.Input(t, asg, "mixedInstancesPolicy.instancesDistribution.onDemandBaseCapacity"), "all Spot")
-	asg = offlinetest.Find(t, runFleet(t, "tc-v42", fleetArgs()), typeASG, "tc-v42-pool-asg")
+	asg = offlinetest.Find(t, fleets.Run(t, "tc-v42", fleetArgs()), typeASG, "tc-v42-pool-asg")
 	assert.Equal(t, 1.0, offlinetest.Input(t, asg, "mixedInstancesPolicy.instancesDistribution.onDemandBaseCapacity"), "unset is the default")
-}
-
-func TestFleetPassesPolicyPack(t *testing.T) {
-	res := runFleet(t, "tc-v42", fleetArgs())
-	var rs []rules.Resource
-	for _, r := range res.Resources {
-		rs = append(rs, rules.Resource{URN: r.URN, Type: r.Type, Name: r.Name, Inputs: r.Inputs})
-	}
-	violations, err := rules.Check(rules.Config{Env: "prod"}, rs)
-	require.NoError(t, err, "policy check runs")
-	for _, v := range violations {
-		assert.NotEqual(t, rules.Mandatory, v.Level, "%s: %s", v.Policy, v.Message)
-	}
 }
 
 func TestBadFleetArgsRegisterNothing(t *testing.T) {
@@ -257,6 +222,10 @@ func TestBadFleetArgsRegisterNothing(t *testing.T) {
 		{Name: "heartbeat zero", Edit: func(a *TranscoderFleetArgs) { a.JobHeartbeatSeconds = new(0) }, Want: []string{"JobHeartbeatSeconds: 0 is not accepted"}},
 		{Name: "negative on-demand base", Edit: func(a *TranscoderFleetArgs) { a.OnDemandBaseCapacity = new(-1) }, Want: []string{"OnDemandBaseCapacity: -1 is not accepted"}},
 		{Name: "active fleet at zero", Edit: func(a *TranscoderFleetArgs) { a.MinSize = 0 }, Want: []string{"MinSize:"}},
+		{Name: "on-demand base above the fleet", Edit: func(a *TranscoderFleetArgs) { a.OnDemandBaseCapacity = new(41) }, Want: []string{"OnDemandBaseCapacity: 41 is not accepted; accepted at most MaxSize (40)"}},
+		{Name: "a service", Edit: func(a *TranscoderFleetArgs) { a.Service = "web" }, Want: []string{`Service: "web" is not accepted`}},
+		{Name: "a color", Edit: func(a *TranscoderFleetArgs) { a.Color = "blue" }, Want: []string{`Color: "blue" is not accepted`}},
+		{Name: "a reserved tag", Edit: func(a *TranscoderFleetArgs) { a.Tags = map[string]string{"release": "v1"} }, Want: []string{`Tags: "release" is not accepted`}},
 		{Name: "sizes out of order", Edit: func(a *TranscoderFleetArgs) { a.MaxSize = 1 }, Want: []string{"MinSize/DesiredCapacity/MaxSize:"}},
 		{Name: "no queue URL", Edit: func(a *TranscoderFleetArgs) { a.QueueURL = nil }, Want: []string{"QueueURL:"}},
 		{Name: "no queue name", Edit: func(a *TranscoderFleetArgs) { a.QueueName = nil }, Want: []string{"QueueName:"}},
@@ -272,16 +241,13 @@ func TestBadFleetArgsRegisterNothing(t *testing.T) {
 		{Name: "health port", Edit: func(a *TranscoderFleetArgs) { a.HealthPort = 70000 }, Want: []string{"HealthPort:"}},
 		{Name: "ready timeout", Edit: func(a *TranscoderFleetArgs) { a.ReadyTimeoutSeconds = 7100 }, Want: []string{"ReadyTimeoutSeconds:"}},
 	}
-	offlinetest.BadArgs[TranscoderFleetArgs]{
-		Stack:     offline.Stack{Name: "prod-transcoders"},
-		Valid:     fleetArgs,
-		New:       func(ctx *pulumi.Context, a *TranscoderFleetArgs) error { return newFleet("tc-v42", a)(ctx) },
-		Component: `transcoderfleet "tc-v42"`,
-		Check: func(t *testing.T, err error) {
-			assert.NotContains(t, err.Error(), "MixedInstances.", "pool field names are translated")
-			assert.NotContains(t, err.Error(), "LaunchHook.", "pool field names are translated")
-		},
-	}.Run(t, cases)
+	fleets.BadArgs(t, "tc-v42", fleetArgs, cases)
+	for _, c := range cases {
+		args := fleetArgs()
+		c.Edit(args)
+		assert.NotContains(t, args.Validate().Error(), "MixedInstances.", "%s: pool field names are translated", c.Name)
+		assert.NotContains(t, args.Validate().Error(), "LaunchHook.", "%s: pool field names are translated", c.Name)
+	}
 }
 
 func TestErrorsReportedTogether(t *testing.T) {
@@ -289,7 +255,7 @@ func TestErrorsReportedTogether(t *testing.T) {
 	args.InstanceTypes = []string{"m6i.large", "c5.xlarge"}
 	args.JobHeartbeatSeconds = new(10)
 	args.QueueName = nil
-	err := args.withDefaults().Validate()
+	err := args.Validate()
 	require.Error(t, err, "invalid")
 	for _, field := range []string{"InstanceTypes[0]: \"m6i.large\"", "InstanceTypes: m6i.large, c5.xlarge is not accepted; accepted 3 to 20 distinct instance types, so that Spot has several capacity pools to choose from; 2 given", "JobHeartbeatSeconds:", "QueueName:"} {
 		assert.Contains(t, err.Error(), field, "all problems reported at once")
@@ -301,19 +267,29 @@ func TestDrainingIgnoresSizes(t *testing.T) {
 	args := fleetArgs()
 	args.Draining = true
 	args.MinSize, args.MaxSize, args.DesiredCapacity = 5, 2, 9
-	assert.NoError(t, args.withDefaults().Validate(), "sizes of a draining fleet do not matter")
+	assert.NoError(t, args.Validate(), "sizes of a draining fleet do not matter")
 	assert.Equal(t, 9, args.DesiredCapacity, "caller's args untouched")
 }
 
 func TestNilArgsAndPoolErrors(t *testing.T) {
-	err := offlinetest.RunFailing(t, offline.Stack{Name: "prod-transcoders"}, newFleet("tc", nil))
+	err := fleets.Failing(t, "tc", nil)
 	assert.Contains(t, err.Error(), "args are required", "message")
 
-	assert.Nil(t, poolErrors(nil), "no pool error")
-	single := poolErrors(errors.New("LaunchHook.HealthPort: bad"))
-	require.Len(t, single, 1, "a single error")
-	assert.Equal(t, "HealthPort: bad", single[0].Error(), "renamed")
-	assert.Empty(t, poolErrors(errors.New("MixedInstances.SpotAllocationStrategy: bad")), "the fleet's own check reports its mixed instances")
+	renamed, ok := poolField(contract.FieldError{Field: "LaunchHook.HealthPort", Value: 0})
+	assert.True(t, ok, "kept")
+	assert.Equal(t, "HealthPort", renamed.Field, "renamed")
+	_, ok = poolField(contract.FieldError{Field: "MixedInstances.SpotAllocationStrategy"})
+	assert.False(t, ok, "the fleet's own check reports its mixed instances")
+	same, ok := poolField(contract.FieldError{Field: "SubnetIDs", Input: true})
+	assert.True(t, ok && same.Field == "SubnetIDs" && same.Input, "the rest keep their names, inputs marked")
+}
+
+// The fleet's pool and backlog policy are fields of the component, as
+// awsx exposes children.
+func TestChildrenAreExposed(t *testing.T) {
+	got, _ := fleets.Declared(t, "tc-v42", fleetArgs())
+	offlinetest.Exposes(t, got, "Pool", "BacklogPolicy")
+	offlinetest.Exposes(t, got.Pool, "Group", "LaunchTemplate")
 }
 
 func TestBacklogPolicyOwnsDesiredOnlyWhenActive(t *testing.T) {
@@ -321,7 +297,7 @@ func TestBacklogPolicyOwnsDesiredOnlyWhenActive(t *testing.T) {
 		args := fleetArgs()
 		args.Draining = draining
 		res := offlinetest.Run(t, offline.Stack{Name: "prod-transcoders"}, func(ctx *pulumi.Context) (pulumi.Map, error) {
-			return nil, newFleet("tc", args)(ctx)
+			return nil, fleets.Construct("tc", args)(ctx)
 		})
 		asg := offlinetest.Find(t, res, typeASG, "tc-pool-asg")
 		ignore := asg.IgnoreChanges

@@ -2,12 +2,16 @@ package cost
 
 import (
 	"encoding/json"
+	"maps"
+	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/video-platform/video-platform/internal/render"
+	"github.com/video-platform/video-platform/policies/rules"
 )
 
 // A cent either way is allowed where a figure ends in half a cent, because
@@ -63,13 +67,39 @@ func itemFor(t *testing.T, c render.Cost, stack, urn string) render.CostItem {
 	return render.CostItem{}
 }
 
+// allowedInstanceTypes are the instance types the policy pack lets a stack
+// use in any env: each committed policy config's allowedInstanceTypes, and
+// the rule's default for an env whose config leaves it out.
+func allowedInstanceTypes(t *testing.T) []string {
+	t.Helper()
+	paths, err := filepath.Glob("../../policies/config.*.json")
+	require.NoError(t, err, "listing the policy configs")
+	require.NotEmpty(t, paths, "the committed policy configs")
+	seen := map[string]bool{}
+	for _, path := range paths {
+		cfg, err := rules.LoadConfig(path, "")
+		require.NoError(t, err, "loading %s", path)
+		s, err := cfg.Settings("instance-types-allowed")
+		require.NoError(t, err, "the settings of %s", path)
+		for _, typ := range s.Strings("allowedInstanceTypes") {
+			seen[typ] = true
+		}
+		def, err := rules.Config{Env: cfg.Env}.Settings("instance-types-allowed")
+		require.NoError(t, err, "the rule's default for %s", cfg.Env)
+		for _, typ := range def.Strings("allowedInstanceTypes") {
+			seen[typ] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
+}
+
+// Every type a stack may use is priced, so no estimate of a compliant
+// stack says "unknown".
 func TestDefaultTableCoversOurInstanceTypes(t *testing.T) {
 	table := DefaultTable()
-	for _, typ := range []string{
-		"t3.medium", "t3.large", "m6i.large", "m6i.xlarge", "m7i.large",
-		"c6i.large", "c6i.xlarge", "c6i.2xlarge", "c5.xlarge", "c5.2xlarge",
-		"c6a.xlarge", "c6a.2xlarge", "c7i.xlarge", "c7i.2xlarge", "c5a.xlarge", "c5a.2xlarge",
-	} {
+	types := allowedInstanceTypes(t)
+	assert.Contains(t, types, "t3.small", "staging allows t3.small")
+	for _, typ := range types {
 		assert.Greater(t, table.OnDemandHourly[typ], 0.0, "on-demand price for %s", typ)
 		d, ok := table.SpotDiscount[family(typ)]
 		assert.True(t, ok && d > 0 && d < 1, "spot discount for family of %s should be a fraction", typ)

@@ -93,6 +93,7 @@ func DefaultTable() Table {
 		Source:        priceSource,
 		HoursPerMonth: 730,
 		OnDemandHourly: map[string]float64{
+			"t3.small":    0.0208,
 			"t3.medium":   0.0416,
 			"t3.large":    0.0832,
 			"m6i.large":   0.096,

@@ -3,8 +3,9 @@ package cost
 import (
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
+
+	"github.com/video-platform/video-platform/internal/cron"
 )
 
 // minutesPerWeek is the period over which scheduled capacity is averaged: our
@@ -29,111 +30,33 @@ type weeklyLevel struct {
 }
 
 // parseWeeklyCron expands a five-field cron expression into the minutes of the
-// week at which it fires. Only weekly patterns are supported: day-of-month and
-// month must be "*" (or "?"), because a monthly or yearly pattern has no
-// weekly average and the caller falls back to the plain desired capacity.
+// week at which it fires, read by internal/cron as the AsgPool validates it.
+// Only weekly patterns are supported: day-of-month and month must be "*"
+// (or "?"), because a monthly or yearly pattern has no weekly average and
+// the caller falls back to the plain desired capacity.
 func parseWeeklyCron(expr string) ([]int, error) {
 	fields := strings.Fields(expr)
-	if len(fields) != 5 {
-		return nil, fmt.Errorf("recurrence %q: want 5 cron fields, got %d", expr, len(fields))
+	for i, f := range fields {
+		if f == "?" {
+			fields[i] = "*"
+		}
 	}
-	if !isAny(fields[2]) || !isAny(fields[3]) {
+	s, err := cron.Parse(strings.Join(fields, " "))
+	if err != nil {
+		return nil, fmt.Errorf("recurrence %q: %w", expr, err)
+	}
+	if !s.AnyDay || !s.AnyMonth {
 		return nil, fmt.Errorf("recurrence %q: day-of-month and month fields are not supported, only weekly patterns", expr)
 	}
-	minutes, err := parseCronField(fields[0], 0, 59, nil)
-	if err != nil {
-		return nil, fmt.Errorf("recurrence %q minute field: %w", expr, err)
-	}
-	hours, err := parseCronField(fields[1], 0, 23, nil)
-	if err != nil {
-		return nil, fmt.Errorf("recurrence %q hour field: %w", expr, err)
-	}
-	days, err := parseCronField(fields[4], 0, 7, dayNames)
-	if err != nil {
-		return nil, fmt.Errorf("recurrence %q day-of-week field: %w", expr, err)
-	}
-	seen := make(map[int]bool)
-	var out []int
-	for _, d := range days {
-		d %= 7 // cron allows 7 for Sunday as well as 0
-		for _, h := range hours {
-			for _, m := range minutes {
-				at := d*24*60 + h*60 + m
-				if !seen[at] {
-					seen[at] = true
-					out = append(out, at)
-				}
+	out := make([]int, 0, len(s.Weekdays)*len(s.Hours)*len(s.Minutes))
+	for _, d := range s.Weekdays {
+		for _, h := range s.Hours {
+			for _, m := range s.Minutes {
+				out = append(out, d*24*60+h*60+m)
 			}
 		}
 	}
-	sort.Ints(out)
 	return out, nil
-}
-
-var dayNames = map[string]int{"SUN": 0, "MON": 1, "TUE": 2, "WED": 3, "THU": 4, "FRI": 5, "SAT": 6}
-
-func isAny(field string) bool { return field == "*" || field == "?" }
-
-// parseCronField expands one cron field: "*", "?", "5", "1-5", "*/15",
-// "8-18/2", lists of those, and names where the field has them.
-func parseCronField(field string, lo, hi int, names map[string]int) ([]int, error) {
-	set := make(map[int]bool)
-	for _, part := range strings.Split(field, ",") {
-		rangePart, step := part, 1
-		if i := strings.Index(part, "/"); i >= 0 {
-			n, err := strconv.Atoi(part[i+1:])
-			if err != nil || n <= 0 {
-				return nil, fmt.Errorf("bad step in %q", part)
-			}
-			rangePart, step = part[:i], n
-		}
-		from, to := lo, hi
-		if !isAny(rangePart) {
-			var err error
-			if a, b, isRange := strings.Cut(rangePart, "-"); isRange {
-				if from, err = cronValue(a, lo, hi, names); err != nil {
-					return nil, err
-				}
-				if to, err = cronValue(b, lo, hi, names); err != nil {
-					return nil, err
-				}
-				if to < from {
-					return nil, fmt.Errorf("range %q runs backwards", rangePart)
-				}
-			} else {
-				if from, err = cronValue(rangePart, lo, hi, names); err != nil {
-					return nil, err
-				}
-				// "5/15" means every 15 starting at 5; a bare "5" is just 5.
-				if step == 1 {
-					to = from
-				}
-			}
-		}
-		for v := from; v <= to; v += step {
-			set[v] = true
-		}
-	}
-	out := make([]int, 0, len(set))
-	for v := range set {
-		out = append(out, v)
-	}
-	sort.Ints(out)
-	return out, nil
-}
-
-func cronValue(s string, lo, hi int, names map[string]int) (int, error) {
-	if v, ok := names[strings.ToUpper(s)]; ok {
-		return v, nil
-	}
-	v, err := strconv.Atoi(s)
-	if err != nil {
-		return 0, fmt.Errorf("bad value %q", s)
-	}
-	if v < lo || v > hi {
-		return 0, fmt.Errorf("value %d outside %d-%d", v, lo, hi)
-	}
-	return v, nil
 }
 
 // weeklyAverage simulates the actions over two weeks from the given starting

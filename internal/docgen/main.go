@@ -234,7 +234,9 @@ func embedsResourceState(st *ast.StructType) bool {
 	return false
 }
 
-// fields lists a struct's exported, named fields in source order.
+// fields lists a struct's exported fields in source order: named ones,
+// and embedded ones (such as contract.Identity) under their type's name,
+// except the embedded pulumi.ResourceState of a ComponentResource.
 func fields(fset *token.FileSet, st *ast.StructType) []Field {
 	var out []Field
 	for _, f := range st.Fields.List {
@@ -242,13 +244,33 @@ func fields(fset *token.FileSet, st *ast.StructType) []Field {
 		if text == "" {
 			text = f.Comment.Text()
 		}
-		for _, n := range f.Names {
+		names := f.Names
+		if len(names) == 0 {
+			if n := embeddedName(f.Type); n != nil && n.Name != "ResourceState" {
+				names = []*ast.Ident{n}
+			}
+		}
+		for _, n := range names {
 			if n.IsExported() {
 				out = append(out, Field{Name: n.Name, Type: exprString(fset, f.Type), Doc: clean(text)})
 			}
 		}
 	}
 	return out
+}
+
+// embeddedName is the field name of an embedded type: T, *T, pkg.T or *pkg.T.
+func embeddedName(typ ast.Expr) *ast.Ident {
+	if star, ok := typ.(*ast.StarExpr); ok {
+		typ = star.X
+	}
+	switch t := typ.(type) {
+	case *ast.Ident:
+		return t
+	case *ast.SelectorExpr:
+		return t.Sel
+	}
+	return nil
 }
 
 func describe(fset *token.FileSet, t *doc.Type) Struct {
@@ -397,8 +419,10 @@ func Render(comps []Component) []byte {
 	b.WriteString("# Components reference\n\n")
 	b.WriteString("Every component under `components/`: its inputs (the Args struct, which the\n" +
 		"constructor validates before declaring anything) and its outputs (the\n" +
-		"exported Output fields of the ComponentResource). Zero values mean the\n" +
-		"documented default. Generated from the source by `internal/docgen`.\n\n")
+		"exported fields of the ComponentResource: its children and its Output\n" +
+		"fields). Zero values mean the documented default. An embedded\n" +
+		"`contract.Identity` brings the fields `Env`, `Service`, `Color` and `Tags`\n" +
+		"(see `internal/contract`). Generated from the source by `internal/docgen`.\n\n")
 	b.WriteString("| component | type token | what |\n|---|---|---|\n")
 	for _, c := range comps {
 		fmt.Fprintf(&b, "| [`%s.%s`](#%s) | %s | %s |\n", c.Package, c.Type, anchor(c), code(c.TypeToken), cell(c.Synopsis))

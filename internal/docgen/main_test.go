@@ -73,8 +73,9 @@ func TestLoadFixture(t *testing.T) {
 		names = append(names, f.Name)
 		byName[f.Name] = f
 	}
-	assert.Equal(t, []string{"Env", "Min", "Max", "Sizes", "Mode", "Inline", "Zone", "Undocumented"}, names,
-		"exported fields in source order, each name of a multi-name field, no unexported field")
+	assert.Equal(t, []string{"Env", "Identity", "Min", "Max", "Sizes", "Mode", "Inline", "Zone", "Undocumented"}, names,
+		"exported fields in source order, each name of a multi-name field, an embedded one under its type's name, no unexported field")
+	assert.Equal(t, "contract.Identity", byName["Identity"].Type, "the embedded type")
 	assert.Equal(t, "Env is the environment, spread over two lines.", byName["Env"].Doc, "doc lines joined into one")
 	assert.Equal(t, "Sizes is documented by a line comment.", byName["Sizes"].Doc, "line comment used when there is no doc")
 	assert.Equal(t, "[]Size", byName["Sizes"].Type, "slice type printed as written")

@@ -7,8 +7,9 @@ package imagetag
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
+
+	"github.com/video-platform/video-platform/internal/contract"
 )
 
 // KeepTagPrefix starts the tag that protects an image from the lifecycle
@@ -28,9 +29,6 @@ const (
 // that name a release someone configured.
 var ReleaseAccepted = fmt.Sprintf("a non-empty image tag of letters, digits, '_', '.' and '-', at most %d characters, not starting with %s",
 	maxReleaseLength, KeepTagPrefix)
-
-// TagPattern is Docker's rule for image tags.
-var TagPattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
 
 // KeepTag returns the tag that protects release's image, keep-<release>.
 //
@@ -64,8 +62,8 @@ func KeptRelease(tag string) (string, bool) {
 // is not itself a keep- tag, which the policy would protect for ever.
 func CheckRelease(release string) error {
 	switch {
-	case !TagPattern.MatchString(release):
-		return fmt.Errorf("%q is not a Docker tag; accepted %s", release, TagPattern)
+	case !contract.ReleasePattern.MatchString(release):
+		return fmt.Errorf("%q is not a Docker tag; accepted %s", release, contract.ReleasePattern)
 	case len(release) > maxReleaseLength:
 		return fmt.Errorf("%q is %d characters; accepted at most %d, so that %s%s is a Docker tag too",
 			release, len(release), maxReleaseLength, KeepTagPrefix, "<release>")

@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/video-platform/video-platform/internal/contract"
 )
 
 func TestKeepTagRoundTrip(t *testing.T) {
@@ -13,7 +15,7 @@ func TestKeepTagRoundTrip(t *testing.T) {
 	require.NoError(t, err, "a release")
 	assert.Equal(t, "keep-2026.11.27-1", keep, "keep-<release>")
 	assert.True(t, IsKeepTag(keep), "recognised as protective")
-	assert.Regexp(t, TagPattern, keep, "a Docker tag")
+	assert.Regexp(t, contract.ReleasePattern, keep, "a Docker tag")
 
 	release, ok := KeptRelease(keep)
 	assert.True(t, ok, "a keep- tag names a release")

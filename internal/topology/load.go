@@ -18,11 +18,11 @@ const ProjectName = "video-platform"
 func FromDeclaration(v any) (*Topology, error) {
 	raw, err := json.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("Pulumi.yaml: %s:%s: %w", ProjectName, ConfigKey, err)
+		return nil, fmt.Errorf("Pulumi.yaml: %s:%s: %w", ProjectName, ConfigKey, err) //nolint:staticcheck // ST1005: the message starts with the file's name, which is capitalized
 	}
 	t, err := Decode(string(raw))
 	if err != nil {
-		return nil, fmt.Errorf("Pulumi.yaml: %s:%s: %w", ProjectName, ConfigKey, err)
+		return nil, fmt.Errorf("Pulumi.yaml: %s:%s: %w", ProjectName, ConfigKey, err) //nolint:staticcheck // ST1005: the message starts with the file's name, which is capitalized
 	}
 	return t, nil
 }

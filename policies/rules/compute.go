@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/video-platform/video-platform/internal/contract"
 )
 
 // Type tokens the rules inspect.
@@ -240,12 +242,7 @@ func spotFleetDiversified() Rule {
 			{
 				Key: "minOnDemandBaseCapacity", Kind: IntParam, Min: 0,
 				Description: "Minimum instancesDistribution.onDemandBaseCapacity. Default 1 in prod, 0 elsewhere.",
-				Default: func(env string) any {
-					if env == ProdEnv {
-						return 1
-					}
-					return 0
-				},
+				Default:     func(env string) any { return contract.MinOnDemandBaseCapacity(env == ProdEnv) },
 			},
 		},
 		Resource: func(s Settings, r Resource) []string {
@@ -338,7 +335,7 @@ func drainHooks() Rule {
 			if r.Type != TypeASG {
 				return nil
 			}
-			service, ok := resourceTags(r).get("service")
+			service, ok := resourceTags(r).get(contract.TagService)
 			if !ok || IsUnknown(service) {
 				return nil
 			}
@@ -463,7 +460,7 @@ func capacityCap() Rule {
 			if r.Type != TypeASG {
 				return nil
 			}
-			service, ok := resourceTags(r).get("service")
+			service, ok := resourceTags(r).get(contract.TagService)
 			if !ok {
 				return nil
 			}

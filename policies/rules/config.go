@@ -7,6 +7,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/video-platform/video-platform/internal/contract"
 )
 
 // Keys every rule accepts in its config object besides its own Params.
@@ -20,7 +22,7 @@ const (
 )
 
 // ProdEnv is the environment name that switches on production defaults.
-const ProdEnv = "prod"
+const ProdEnv = contract.ProdEnv
 
 // ParamKind is the JSON shape a threshold must have.
 type ParamKind int
@@ -256,6 +258,16 @@ func (c Config) level(r Rule) Level {
 		return Level(l)
 	}
 	return r.DefaultLevel(c.Env)
+}
+
+// Settings returns the thresholds the rule named name runs with under c:
+// its defaults for c.Env with c's overrides applied.
+func (c Config) Settings(name string) (Settings, error) {
+	r, ok := Lookup(name)
+	if !ok {
+		return Settings{}, fmt.Errorf("unknown rule %q; accepted rules: %s", name, strings.Join(ruleNames(), ", "))
+	}
+	return c.settings(r)
 }
 
 func (c Config) settings(r Rule) (Settings, error) {

@@ -172,3 +172,16 @@ func TestRuleConfigSchema(t *testing.T) {
 	assert.Contains(t, schema, KeyEnv, "every rule accepts env")
 	assert.NotContains(t, schema, KeyEnforcementLevel, "policyx reserves enforcementLevel")
 }
+
+func TestSettingsAreTheDefaultsWithTheOverrides(t *testing.T) {
+	cfg, err := ParseConfig([]byte(`{"instance-types-allowed": {"allowedInstanceTypes": ["t3.small"]}}`), "staging")
+	require.NoError(t, err, "a valid config")
+	s, err := cfg.Settings("instance-types-allowed")
+	require.NoError(t, err, "a known rule")
+	assert.Equal(t, []string{"t3.small"}, s.Strings("allowedInstanceTypes"), "the override")
+	s, err = cfg.Settings("spot-fleet-diversified")
+	require.NoError(t, err, "a rule the config leaves alone")
+	assert.Equal(t, 0, s.Int("minOnDemandBaseCapacity"), "staging's default")
+	_, err = cfg.Settings("no-such-rule")
+	assert.ErrorContains(t, err, `unknown rule "no-such-rule"`, "an unknown rule is named")
+}

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/video-platform/video-platform/internal/contract"
 )
 
 func sqsDLQAndEncryption() Rule {
@@ -54,8 +56,8 @@ func isDLQ(r Resource) bool {
 			return true
 		}
 	}
-	role, _ := resourceTags(r).get("role")
-	return role == "dlq"
+	role, _ := resourceTags(r).get(contract.TagRole)
+	return role == contract.RoleDLQ
 }
 
 // checkRedrive returns what is wrong with the redrive policy, or "".
@@ -133,7 +135,7 @@ func TaggableTypes() []string { return slices.Clone(taggableTypes) }
 var colorServices = []string{"web", "recorder"}
 
 func requiredTags() Rule {
-	base := []string{"env", "service", "managed-by"}
+	base := []string{contract.TagEnv, contract.TagService, contract.TagManagedBy}
 	return Rule{
 		Name:        "required-tags",
 		Description: "Taggable resources must carry env, service and managed-by tags (ASGs also release and color).",
@@ -148,11 +150,11 @@ func requiredTags() Rule {
 			}
 			want := slices.Clone(base)
 			if r.Type == TypeASG {
-				want = append(want, "release")
-				service, _ := tags.get("service")
-				tier, _ := tags.get("tier")
-				if tier == "copy" || slices.Contains(colorServices, service) {
-					want = append(want, "color")
+				want = append(want, contract.TagRelease)
+				service, _ := tags.get(contract.TagService)
+				tier, _ := tags.get(contract.TagTier)
+				if tier == contract.TierCopy || slices.Contains(colorServices, service) {
+					want = append(want, contract.TagColor)
 				}
 			}
 			var missing []string

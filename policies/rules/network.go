@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/video-platform/video-platform/internal/contract"
 )
 
 // Legacy aws:alb tokens are aliases of the aws:lb resources; both are checked.
@@ -15,32 +17,6 @@ var (
 	adminPorts        = []int{22, 3389}
 	worldPorts        = []int{80, 443}
 )
-
-// modernSslPolicies are the ELB security policies that refuse TLS below 1.2.
-// Hand it out only through ModernSslPolicies so no caller can change it.
-var modernSslPolicies = []string{
-	"ELBSecurityPolicy-TLS13-1-2-2021-06",
-	"ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
-	"ELBSecurityPolicy-TLS13-1-3-2021-06",
-	"ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06",
-	"ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06",
-	"ELBSecurityPolicy-FS-1-2-Res-2020-10",
-	"ELBSecurityPolicy-FS-1-2-Res-2019-08",
-	"ELBSecurityPolicy-FS-1-2-2019-08",
-	"ELBSecurityPolicy-TLS-1-2-2017-01",
-	"ELBSecurityPolicy-TLS-1-2-Ext-2018-06",
-}
-
-// ModernSslPolicies returns the ELB security policies that refuse TLS below
-// 1.2: the default allowedSslPolicies of the alb-https-only rule. Components
-// validate their listeners against the same list, so that arguments a
-// component accepts also pass the policy pack. Each call returns a fresh
-// copy the caller may change.
-func ModernSslPolicies() []string { return slices.Clone(modernSslPolicies) }
-
-// lbRoleTag marks security groups that belong to a load balancer; our
-// components set tags.role = "load-balancer" on them.
-const lbRoleTag = "load-balancer"
 
 // ingressPerm is one ingress permission normalised across the three AWS
 // shapes (inline SG ingress, SecurityGroupRule, SecurityGroupIngressRule).
@@ -251,12 +227,12 @@ func worldIngressOnlyOnLB() Rule {
 					}
 					if !resolved {
 						out = append(out, Finding{URN: r.URN, Message: fmt.Sprintf("%s opens %s to the internet but its securityGroupId %s cannot be resolved to a security group in this stack; attach it to a load-balancer security group (tags.role = %q) declared in the same stack",
-							permLabel(r, p), p.describe(), show(r.Inputs["securityGroupId"]), lbRoleTag)})
+							permLabel(r, p), p.describe(), show(r.Inputs["securityGroupId"]), contract.RoleLoadBalancer)})
 						continue
 					}
 					for _, g := range groups {
 						tags := resourceTags(g)
-						if role, _ := tags.get("role"); role == lbRoleTag || tags.unknown {
+						if role, _ := tags.get(contract.TagRole); role == contract.RoleLoadBalancer || tags.unknown {
 							continue
 						}
 						out = append(out, Finding{URN: r.URN, Message: fmt.Sprintf("%s opens %s to the internet on %s, which is not a load-balancer group; put public traffic behind the ALB and allow only the ALB security group as source",
@@ -341,7 +317,7 @@ func albHTTPSOnly() Rule {
 		Params: []Param{{
 			Key: "allowedSslPolicies", Kind: StringListParam,
 			Description: "ELB security policies accepted on HTTPS/TLS listeners.",
-			Default:     func(string) any { return ModernSslPolicies() },
+			Default:     func(string) any { return contract.ModernSSLPolicies() },
 		}},
 		Resource: func(s Settings, r Resource) []string {
 			if !slices.Contains(listenerTypes, r.Type) {

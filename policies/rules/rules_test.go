@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/video-platform/video-platform/internal/contract"
 )
 
 type ruleCase struct {
@@ -261,13 +263,15 @@ func TestALBHTTPSOnly(t *testing.T) {
 	})
 }
 
-func TestModernSslPoliciesAreTheDefaultAndACopy(t *testing.T) {
+func TestContractListsAreTheDefaults(t *testing.T) {
 	rule, ok := Lookup("alb-https-only")
 	require.True(t, ok, "rule exists")
-	assert.Equal(t, ModernSslPolicies(), rule.Params[0].Default(ProdEnv), "the rule's default is the shared list")
-	p := ModernSslPolicies()
-	p[0] = "ELBSecurityPolicy-2016-08"
-	assert.Equal(t, "ELBSecurityPolicy-TLS13-1-2-2021-06", ModernSslPolicies()[0], "a caller's change does not leak into the list")
+	assert.Equal(t, contract.ModernSSLPolicies(), rule.Params[0].Default(ProdEnv), "the rule's default is the contract's list")
+	spot, ok := Lookup("spot-fleet-diversified")
+	require.True(t, ok, "rule exists")
+	for _, env := range []string{ProdEnv, "staging"} {
+		assert.Equal(t, contract.MinOnDemandBaseCapacity(env == ProdEnv), spot.Params[1].Default(env), "the on-demand base of %s is the contract's", env)
+	}
 }
 
 func TestALBDeletionProtection(t *testing.T) {

@@ -1,75 +1,67 @@
-// Package field is how components report a rejected argument: the field's
-// name in the component's Args, the value as given and what is accepted.
-// Components return these from their Check methods, so that a caller that
-// maps its own config onto Args (the stacks) can check the config before
+// Package field is how components collect the arguments they reject: each
+// as a contract.FieldError naming the field in the component's Args, the
+// value as given and what is accepted, so that a caller that maps its own
+// config onto the Args (the stacks) can validate the config before
 // declaring anything and name its own key instead of the field.
 package field
 
 import (
-	"errors"
 	"fmt"
-	"strings"
+
+	"github.com/video-platform/video-platform/internal/contract"
 )
 
-// Error is one rejected field.
-type Error struct {
-	// Field is the field's name in the Args, with an index or a sub-field
-	// when the value is part of one ("InstanceTypes[2]",
-	// "Schedules[0].TimeZone").
-	Field string
-	// Value is the rejected value as given.
-	Value any
-	// Accepted says what would be accepted.
-	Accepted string
+// List collects the rejected fields of one Validate.
+type List []contract.FieldError
+
+// Add rejects a field: its name, the value as given and what is accepted.
+func (l *List) Add(name string, value any, accepted string) {
+	*l = append(*l, contract.FieldError{Field: name, Value: value, Accepted: accepted})
 }
 
-func (e Error) Error() string {
-	return fmt.Sprintf("%s: %s is not accepted; accepted %s", e.Field, show(e.Value), e.Accepted)
+// Input rejects a Pulumi input left unset, which the caller provides from
+// other resources when it declares the component (see
+// contract.FieldError.Input).
+func (l *List) Input(name, accepted string) {
+	*l = append(*l, contract.FieldError{Field: name, Accepted: accepted, Input: true})
 }
 
-// show prints strings quoted, so that an empty one is visible.
-func show(v any) string {
-	switch t := v.(type) {
-	case nil:
-		return "(unset)"
-	case string:
-		return fmt.Sprintf("%q", t)
-	case []string:
-		return strings.Join(t, ", ")
-	default:
-		return fmt.Sprint(t)
+// Count rejects a list of Pulumi inputs of n entries outside lo..hi:
+// an empty one as an input left unset, a short or long one by its length.
+// accepted says what the entries are ("public subnet IDs, one per AZ").
+func (l *List) Count(name string, n, lo, hi int, accepted string) {
+	switch {
+	case n == 0 && lo > 0:
+		l.Input(name, fmt.Sprintf("%d to %d %s", lo, hi, accepted))
+	case n < lo || n > hi:
+		l.Add(name, Given(n), fmt.Sprintf("%d to %d %s", lo, hi, accepted))
 	}
 }
 
-// Under prefixes every field name with parent, for a check of a part of
-// the Args ("Alarms", "Schedules[1]").
-func Under(parent string, errs []Error) []Error {
-	out := make([]Error, len(errs))
-	for i, e := range errs {
-		e.Field = parent + "." + e.Field
-		out[i] = e
+// Given is a number of list entries as a rejected value: it prints as
+// "3 given".
+type Given int
+
+func (g Given) String() string { return fmt.Sprintf("%d given", int(g)) }
+
+// Range rejects an integer field outside lo..hi.
+func (l *List) Range(name string, v, lo, hi int) {
+	if v < lo || v > hi {
+		l.Add(name, v, fmt.Sprintf("an integer from %d to %d", lo, hi))
 	}
-	return out
 }
 
-// Join is the errors as one error, nil when there is none.
-func Join(errs []Error) error {
-	list := make([]error, len(errs))
-	for i, e := range errs {
-		list[i] = e
+// Part adds the fields a part's Validate rejected, each under parent
+// ("Alarms", "Schedules[1]"); with parent "" they keep their names.
+func (l *List) Part(parent string, err error) {
+	for _, fe := range contract.FieldErrors(err) {
+		if parent != "" {
+			fe.Field = parent + "." + fe.Field
+		}
+		*l = append(*l, fe)
 	}
-	return errors.Join(list...)
 }
 
-// Base is the name of the Args field that e rejects, without the index
-// or sub-field: "InstanceTypes" for "InstanceTypes[2]".
-func (e Error) Base() string {
-	if i := strings.IndexAny(e.Field, "[."); i >= 0 {
-		return e.Field[:i]
-	}
-	return e.Field
-}
-
-// Rest is what follows Base in the field's name: "[2]" for
-// "InstanceTypes[2]", "" for "InstanceTypes".
-func (e Error) Rest() string { return e.Field[len(e.Base()):] }
+// Err is the rejected fields as one error, one per line; nil when there is
+// none.
+func (l List) Err() error { return contract.JoinFieldErrors(l) }

@@ -1,38 +1,35 @@
 package field
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/video-platform/video-platform/internal/contract"
 )
 
-func TestErrorNamesTheFieldValueAndWhatIsAccepted(t *testing.T) {
-	assert.Equal(t, `Release: "" is not accepted; accepted a tag`, Error{Field: "Release", Value: "", Accepted: "a tag"}.Error(), "an empty string shows")
-	assert.Equal(t, "QueueURL: (unset) is not accepted; accepted a URL", Error{Field: "QueueURL", Accepted: "a URL"}.Error(), "nil reads as unset")
-	assert.Equal(t, "MinSize: 0 is not accepted; accepted 1", Error{Field: "MinSize", Value: 0, Accepted: "1"}.Error(), "numbers as they are")
-}
-
-func TestUnderAndItsParts(t *testing.T) {
-	errs := Under("Schedules[1]", []Error{{Field: "TimeZone", Value: "Local"}})
-	assert.Equal(t, "Schedules[1].TimeZone", errs[0].Field, "prefixed")
-	assert.Equal(t, "Schedules", errs[0].Base(), "the Args field")
-	assert.Equal(t, "[1].TimeZone", errs[0].Rest(), "what follows it")
-	plain := Error{Field: "KeepLastImages"}
-	assert.Equal(t, "KeepLastImages", plain.Base(), "a plain field is its own base")
-	assert.Empty(t, plain.Rest(), "with nothing after it")
-}
-
-func TestJoin(t *testing.T) {
-	assert.NoError(t, Join(nil), "no field, no error")
-	err := Join([]Error{{Field: "A", Value: 1, Accepted: "2"}, {Field: "B", Value: 3, Accepted: "4"}})
-	assert.Equal(t, "A: 1 is not accepted; accepted 2\nB: 3 is not accepted; accepted 4", err.Error(), "one per line")
-}
-
-func TestNames(t *testing.T) {
-	assert.Empty(t, Names([2]string{"Env", "prod"}, [2]string{"Service", "web-2"}), "lowercase names with inner dashes pass")
-	assert.Equal(t, []Error{
-		{Field: "Env", Value: "", Accepted: NameAccepted},
-		{Field: "Service", Value: "Web", Accepted: NameAccepted},
-		{Field: "Tiers[1].Name", Value: "-web", Accepted: NameAccepted},
-	}, Names([2]string{"Env", ""}, [2]string{"Service", "Web"}, [2]string{"Tiers[1].Name", "-web"}), "each bad one, in order")
+func TestListCollectsEveryKindOfRejection(t *testing.T) {
+	var l List
+	assert.NoError(t, l.Err(), "nothing rejected, no error")
+	l.Add("Release", "", "a tag")
+	l.Input("VpcID", "a VPC ID")
+	l.Range("Port", 70000, 1, 65535)
+	l.Range("Port", 80, 1, 65535)
+	l.Count("SubnetIDs", 0, 2, 6, "subnet IDs")
+	l.Count("SubnetIDs", 1, 2, 6, "subnet IDs")
+	l.Count("SubnetIDs", 2, 2, 6, "subnet IDs")
+	l.Part("Schedules[1]", contract.JoinFieldErrors([]contract.FieldError{{Field: "TimeZone", Value: "Local", Accepted: "an IANA zone"}}))
+	l.Part("", errors.New("plain"))
+	assert.Equal(t, List{
+		{Field: "Release", Value: "", Accepted: "a tag"},
+		{Field: "VpcID", Accepted: "a VPC ID", Input: true},
+		{Field: "Port", Value: 70000, Accepted: "an integer from 1 to 65535"},
+		{Field: "SubnetIDs", Accepted: "2 to 6 subnet IDs", Input: true},
+		{Field: "SubnetIDs", Value: Given(1), Accepted: "2 to 6 subnet IDs"},
+		{Field: "Schedules[1].TimeZone", Value: "Local", Accepted: "an IANA zone"},
+		{Accepted: "plain"},
+	}, l, "in order, the part's fields under their parent")
+	assert.Equal(t, "SubnetIDs: 1 given is not accepted; accepted 2 to 6 subnet IDs", l[4].Error(), "a count prints as what was given")
+	assert.Equal(t, contract.FieldErrors(l.Err()), []contract.FieldError(l), "the error is made of the fields")
 }

@@ -31,7 +31,7 @@ func Extended(t testing.TB, repoRoot string) string {
 	copyGlob(t, ext, root, "Pulumi.*.yaml")
 	copyGlob(t, filepath.Join(ext, "policies"), filepath.Join(root, "policies"), "*.json")
 
-	raw, err := os.ReadFile(filepath.Join(ext, "topology.json"))
+	raw, err := os.ReadFile(filepath.Join(ext, "topology.json")) //nolint:gosec // the extension's own file under the repository root
 	if err != nil {
 		t.Fatalf("read topology.json: %v", err)
 	}
@@ -59,7 +59,7 @@ func copyGlob(t testing.TB, from, to, pattern string) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no %s in %s (%v)", pattern, from, err)
 	}
-	if err := os.MkdirAll(to, 0o755); err != nil {
+	if err := os.MkdirAll(to, 0o750); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range files {
@@ -67,7 +67,7 @@ func copyGlob(t testing.TB, from, to, pattern string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(to, filepath.Base(f)), data, 0o600); err != nil {
+		if err := os.WriteFile(filepath.Join(to, filepath.Base(f)), data, 0o600); err != nil { //nolint:gosec // G703 taints the copied contents, not the path, which is under t.TempDir()
 			t.Fatal(err)
 		}
 	}

@@ -11,6 +11,8 @@ type WidgetArgs struct {
 	// Env is the environment,
 	// spread over two lines.
 	Env string
+	// Identity is embedded, and documented under its type's name.
+	contract.Identity
 	// Min and Max bound the size: 0|1 are both fine.
 	Min, Max int
 	Sizes    []Size // Sizes is documented by a line comment.
