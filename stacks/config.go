@@ -288,7 +288,7 @@ func copyIdentity(id topology.Identity) contract.Identity {
 // poolArgs is a copy's AsgPool, as far as config decides it.
 func (c CopyConfig) poolArgs(id topology.Identity) asgpool.AsgPoolArgs {
 	return asgpool.AsgPoolArgs{
-		Identity: copyIdentity(id), Release: c.Release, InstanceType: c.InstanceType, MinAZs: topology.MinAZs(id.Env),
+		Identity: copyIdentity(id), Release: c.Release, InstanceType: c.InstanceType, MinAZs: id.MinAZs(),
 		MinSize: c.Capacity.Min, MaxSize: c.Capacity.Max, DesiredCapacity: c.Capacity.Desired,
 		Scaling: c.scaling(),
 	}

@@ -29,7 +29,7 @@ func offlineDeps(t *testing.T) workflow.Deps {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(root, "Pulumi.yaml"), data, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(root, "Pulumi.yaml"), data, 0o600); err != nil { //nolint:gosec // G703 taints the copied contents; the path is under t.TempDir()
 		t.Fatal(err)
 	}
 	return workflow.Deps{
