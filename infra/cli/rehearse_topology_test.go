@@ -16,9 +16,11 @@ import (
 
 // The env dev (eu-west-1) and the service api, declared by config files
 // alone, are rehearsed under the real engine against the stand-in: every
-// stack of dev deploys, and the default scenarios (a swap and rollback of
-// each service, api included, a retire, a roll) hold their invariants,
-// which the rehearsal judges from the stand-in's deployed state.
+// stack of dev deploys, api's records included, and the default scenarios
+// (web's swap and rollback, a retire, a transcoder roll, a second up that
+// changes nothing) hold their invariants, which the rehearsal judges from
+// the stand-in's deployed state: every hostname, api's too, keeps a record
+// that serves.
 func TestRehearseAThirdEnvAndServiceDeclaredByConfig(t *testing.T) {
 	repo, err := filepath.Abs("../..")
 	require.NoError(t, err)
