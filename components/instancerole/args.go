@@ -35,7 +35,6 @@ const maxNamePrefix = 64 - 26
 var (
 	// partitionPattern accepts aws, aws-cn, aws-us-gov and the like.
 	partitionPattern = regexp.MustCompile(`^aws(-[a-z]+)*$`)
-	regionPattern    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 	accountPattern   = regexp.MustCompile(`^[0-9]{12}$`)
 )
 
@@ -87,7 +86,7 @@ func (a InstanceRoleArgs) Validate() error {
 	if !partitionPattern.MatchString(a.Partition) {
 		errs.Add("Partition", a.Partition, `an AWS partition such as "aws"`)
 	}
-	if !regionPattern.MatchString(a.Region) {
+	if !contract.RegionPattern.MatchString(a.Region) {
 		errs.Add("Region", a.Region, `a region such as "us-east-1"`)
 	}
 	if !accountPattern.MatchString(a.Account) {

@@ -97,6 +97,9 @@ var (
 	// RepositoryPattern is ECR's rule for repository names: lowercase path
 	// segments such as "video-platform/prod/web". The image component
 	// creates the repository and the instance role pulls from it by name.
+	// RegionPattern is what an AWS region name looks like, such as
+	// us-east-1 or eu-west-1.
+	RegionPattern     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 	RepositoryPattern = regexp.MustCompile(`^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
 )
 

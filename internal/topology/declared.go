@@ -6,9 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/video-platform/video-platform/internal/contract"
 )
 
 // ConfigKey is the project config key that declares the topology, in
@@ -97,16 +98,7 @@ func showValue(v any) string {
 	}
 }
 
-var (
-	// namePattern is what an env or service name may be: it becomes part
-	// of stack names, resource names and tags.
-	namePattern   = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
-	regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
-)
-
 const (
-	maxNameLen    = 20
-	nameAccepted  = "lowercase letters and digits in '-'-separated words, at most 20 characters"
 	maxPort       = 65535
 	regionExample = "an AWS region such as us-east-1 or eu-west-1"
 )
@@ -192,8 +184,8 @@ func Decode(raw string) (*Topology, error) {
 
 func resolveEnv(name string, d *envDecl) (Env, []error) {
 	var errs []error
-	if !namePattern.MatchString(name) || len(name) > maxNameLen {
-		errs = append(errs, &DeclError{Path: "envs." + name, Value: name, Problem: "is not an env name", Accepted: nameAccepted})
+	if !contract.ValidName(name) {
+		errs = append(errs, &DeclError{Path: "envs." + name, Value: name, Problem: "is not an env name", Accepted: contract.NameAccepted})
 	}
 	env := Env{Region: DefaultRegion}
 	if d == nil {
@@ -201,7 +193,7 @@ func resolveEnv(name string, d *envDecl) (Env, []error) {
 	}
 	if d.Region != nil {
 		env.Region = *d.Region
-		if !regionPattern.MatchString(env.Region) {
+		if !contract.RegionPattern.MatchString(env.Region) {
 			errs = append(errs, &DeclError{Path: "envs." + name + ".region", Value: env.Region, Accepted: regionExample})
 		}
 	}
@@ -217,8 +209,8 @@ func resolveService(name string, d *serviceDecl) (ServiceProfile, []error) {
 	fail := func(field string, v any, accepted string) {
 		errs = append(errs, &DeclError{Path: path + "." + field, Value: v, Accepted: accepted})
 	}
-	if !namePattern.MatchString(name) || len(name) > maxNameLen {
-		errs = append(errs, &DeclError{Path: path, Value: name, Problem: "is not a service name", Accepted: nameAccepted})
+	if !contract.ValidName(name) {
+		errs = append(errs, &DeclError{Path: path, Value: name, Problem: "is not a service name", Accepted: contract.NameAccepted})
 	}
 	if name == TranscoderService {
 		errs = append(errs, &DeclError{Path: path, Value: name, Problem: "is the transcoder fleet's name, which is not blue-green", Accepted: "another name"})

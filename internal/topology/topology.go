@@ -3,12 +3,15 @@
 // It has no cloud dependencies, so every tool can share it cheaply.
 package topology
 
+import "github.com/video-platform/video-platform/internal/contract"
+
 // TranscoderService is the service tag of the transcoder fleet, which is
 // not blue-green and runs in the <env>-transcoders stack.
 const TranscoderService = "transcoder"
 
-// Colors are the two copies of every blue-green service.
-var Colors = []string{"blue", "green"}
+// Colors are the two copies of every blue-green service, as the contract
+// names them.
+var Colors = contract.Colors()
 
 // Kind says which small stack a name selects.
 type Kind string
