@@ -342,7 +342,7 @@ type TranscodersConfig struct {
 	// Draining are older releases finishing their in-flight jobs.
 	Draining []string `json:"draining,omitempty"`
 	// MaxDraining caps how many draining groups may be kept;
-	// defaultMaxDraining when the config leaves it out.
+	// contract.DefaultMaxDraining when the config leaves it out.
 	MaxDraining int `json:"maxDraining,omitempty"`
 	// InstanceTypes are the spot pool's compute-optimized types.
 	InstanceTypes []string `json:"instanceTypes"`
@@ -362,9 +362,6 @@ type TranscodersConfig struct {
 	JobHeartbeatSeconds *int `json:"jobHeartbeatSeconds,omitempty"`
 }
 
-// defaultMaxDraining is how many draining groups may be kept when the
-// config does not say.
-const defaultMaxDraining = 2
 
 // fleetArgs is the fleet of one release, as far as config decides it.
 func fleetArgs(env string, c TranscodersConfig, release string, draining bool) transcoderfleet.TranscoderFleetArgs {

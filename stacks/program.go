@@ -7,6 +7,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/video-platform/video-platform/internal/contract"
 	"github.com/video-platform/video-platform/internal/topology"
 )
 
@@ -187,7 +188,7 @@ func LoadCopyConfig(ctx *pulumi.Context, id topology.Identity) (CopyConfig, erro
 // LoadTranscodersConfig reads and validates the transcoder fleet's config.
 func LoadTranscodersConfig(ctx *pulumi.Context, id topology.Identity) (TranscodersConfig, error) {
 	r := newReader(ctx, id)
-	cfg := TranscodersConfig{MaxDraining: defaultMaxDraining}
+	cfg := TranscodersConfig{MaxDraining: contract.DefaultMaxDraining}
 	r.object("transcoders", true, &cfg)
 	if err := r.err(); err != nil {
 		return cfg, err

@@ -4,10 +4,11 @@ import (
 	"fmt"
 
 	"github.com/video-platform/video-platform/infra/observed"
+	"github.com/video-platform/video-platform/internal/contract"
 )
 
-// DefaultMaxDraining matches the transcoders stack's default.
-const DefaultMaxDraining = 2
+// DefaultMaxDraining is the transcoders stack's default.
+const DefaultMaxDraining = contract.DefaultMaxDraining
 
 // Fleet is the part of the config video-platform:transcoders a roll
 // changes.

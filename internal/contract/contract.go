@@ -72,6 +72,11 @@ var colors = []string{"blue", "green"}
 // returns a fresh copy the caller may change.
 func Colors() []string { return slices.Clone(colors) }
 
+// DefaultMaxDraining is how many draining transcoder releases the
+// transcoders stack keeps when its config does not say; `infra roll`
+// reads the same default when it judges whether a roll fits.
+const DefaultMaxDraining = 2
+
 // MinOnDemandBaseCapacity is the fewest on-demand instances a Spot fleet
 // keeps, so that a Spot drought never stops the work of a production env.
 func MinOnDemandBaseCapacity(production bool) int {
