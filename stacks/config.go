@@ -362,7 +362,6 @@ type TranscodersConfig struct {
 	JobHeartbeatSeconds *int `json:"jobHeartbeatSeconds,omitempty"`
 }
 
-
 // fleetArgs is the fleet of one release, as far as config decides it.
 func fleetArgs(env string, c TranscodersConfig, release string, draining bool) transcoderfleet.TranscoderFleetArgs {
 	return transcoderfleet.TranscoderFleetArgs{
