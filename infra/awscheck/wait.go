@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
@@ -58,6 +59,12 @@ func (c route53DNS) WaitInsync(ctx context.Context, changeID string, o WaitOptio
 		wo.MinDelay, wo.MaxDelay, wo.Retryable = o.MinDelay, o.MaxDelay, retryable
 	})
 	if _, err := w.WaitForOutput(ctx, &route53.GetChangeInput{Id: aws.String(changeID)}, o.Timeout); err != nil {
+		// The waiter's bound ends a wait in one of two ways, depending on
+		// whether it strikes between polls or during one; either is the
+		// timeout, unless the caller's own context ended.
+		if ctx.Err() == nil && (errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "exceeded max wait time")) {
+			err = fmt.Errorf("still %s after %s: %w", last, o.Timeout, err)
+		}
 		return fmt.Errorf("wait for route53 change %s to be INSYNC (last status %s, after %d GetChange calls): %w", changeID, last, calls, err)
 	}
 	return nil
