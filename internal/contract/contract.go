@@ -72,6 +72,16 @@ var colors = []string{"blue", "green"}
 // returns a fresh copy the caller may change.
 func Colors() []string { return slices.Clone(colors) }
 
+// MinAZs is the fewest Availability Zones an env's groups and load
+// balancers span: a production env survives the loss of one AZ with
+// capacity to spare.
+func MinAZs(production bool) int {
+	if production {
+		return 3
+	}
+	return 2
+}
+
 // DefaultMaxDraining is how many draining transcoder releases the
 // transcoders stack keeps when its config does not say; `infra roll`
 // reads the same default when it judges whether a roll fits.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/video-platform/video-platform/internal/contract"
 )
 
 // EnvNames lists the declared envs, sorted.
@@ -32,12 +34,7 @@ func (t *Topology) CheckService(svc string) error {
 
 // MinAZs is the least AZ count an env may run in: a production env must
 // survive the loss of one AZ with capacity to spare.
-func (t *Topology) MinAZs(env string) int {
-	if t.Envs[env].Production {
-		return 3
-	}
-	return 2
-}
+func (t *Topology) MinAZs(env string) int { return contract.MinAZs(t.Envs[env].Production) }
 
 // EnvStacks lists every stack of an env in dependency order: the base, the
 // copies and the transcoders (which only need the base), then DNS.

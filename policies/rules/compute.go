@@ -38,12 +38,7 @@ func asgMultiAZ() Rule {
 		Params: []Param{{
 			Key: "minAzs", Kind: IntParam, Min: 1,
 			Description: "Minimum number of subnets (one per AZ) in vpcZoneIdentifiers. Default 3 in prod, 2 elsewhere.",
-			Default: func(env string) any {
-				if env == ProdEnv {
-					return 3
-				}
-				return 2
-			},
+			Default:     func(env string) any { return contract.MinAZs(env == ProdEnv) },
 		}},
 		Resource: func(s Settings, r Resource) []string {
 			if r.Type != TypeASG {
