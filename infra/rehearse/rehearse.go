@@ -206,7 +206,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.topo, err = o.topology(); err != nil {
 		return nil, err
 	}
-	if err := o.topo.CheckStackFiles(o.project(), o.Env); err != nil {
+	if err := stackconfig.CheckStackFiles(o.topo, o.project(), o.Env); err != nil {
 		return nil, usageError(err.Error())
 	}
 	if o.Run == nil {

@@ -54,7 +54,7 @@ func Render(opts Options) (render.Env, error) {
 	if err := topo.CheckEnv(opts.Env); err != nil {
 		return out, usagef("%v", err)
 	}
-	if err := topo.StrayStackFiles(opts.Root); err != nil {
+	if err := stackconfig.StrayStackFiles(topo, opts.Root); err != nil {
 		return out, usagef("%v", err)
 	}
 	ids := topo.EnvStacks(opts.Env)
