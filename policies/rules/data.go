@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/video-platform/video-platform/internal/contract"
+	"github.com/video-platform/video-platform/internal/topology"
 )
 
 func sqsDLQAndEncryption() Rule {
@@ -131,9 +132,6 @@ var taggableTypes = []string{
 // TaggableTypes returns the type tokens required-tags applies to.
 func TaggableTypes() []string { return slices.Clone(taggableTypes) }
 
-// colorServices run as blue/green copies and so must say which color they are.
-var colorServices = []string{"web", "recorder"}
-
 func requiredTags() Rule {
 	base := []string{contract.TagEnv, contract.TagService, contract.TagManagedBy}
 	return Rule{
@@ -153,7 +151,9 @@ func requiredTags() Rule {
 				want = append(want, contract.TagRelease)
 				service, _ := tags.get(contract.TagService)
 				tier, _ := tags.get(contract.TagTier)
-				if tier == contract.TierCopy || slices.Contains(colorServices, service) {
+				// Every group but the transcoders' is one of a blue-green
+				// service's copies, whichever services the project declares.
+				if tier == contract.TierCopy || (service != "" && service != topology.TranscoderService) {
 					want = append(want, contract.TagColor)
 				}
 			}

@@ -392,6 +392,8 @@ func TestRequiredTags(t *testing.T) {
 		{desc: "copy tier needs color", resources: []Resource{res(TypeASG, "transcoder-copy", with(goodASG(), "tags", append(asgTags("transcoder", ""), map[string]any{"key": "tier", "value": "copy"})))},
 			want: [][]string{{"missing tag(s) color"}}},
 		{desc: "provider default tags via tagsAll", resources: []Resource{res("aws:ec2/vpc:Vpc", "main", map[string]any{"tags": map[string]any{"service": "network"}, "tagsAll": map[string]any{"env": "prod", "managed-by": "pulumi", "service": "network"}})}},
+		{desc: "a declared service's asg needs color too", resources: []Resource{res(TypeASG, "api-blue", with(goodASG(), "tags", asgTags("api", "")))},
+			want: [][]string{{"missing tag(s) color"}}},
 		{desc: "transcoder asg needs no color", resources: []Resource{res(TypeASG, "transcoder", with(goodASG(), "tags", asgTags("transcoder", "")))}},
 		{desc: "route53 record is exempt", resources: []Resource{res(TypeRecord, "r", map[string]any{"name": "x", "type": "A"})}},
 		{desc: "computed tags are not judged", resources: []Resource{res("aws:ec2/subnet:Subnet", "s", map[string]any{"tags": UnknownMarker})}},
