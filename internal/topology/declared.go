@@ -1,12 +1,12 @@
 package topology
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/video-platform/video-platform/internal/contract"
@@ -151,7 +151,7 @@ func Decode(raw string) (*Topology, error) {
 		if len(d.Envs) == 0 {
 			errs = append(errs, &DeclError{Path: "envs", Value: map[string]any{}, Problem: "declares no env", Accepted: "at least one env, such as {staging: {region: us-east-1}}"})
 		}
-		for _, name := range sortedKeys(d.Envs) {
+		for _, name := range slices.Sorted(maps.Keys(d.Envs)) {
 			var e *envDecl
 			if err := strictDecode(string(d.Envs[name]), "envs."+name+".", &e); err != nil {
 				errs = append(errs, err)
@@ -164,7 +164,7 @@ func Decode(raw string) (*Topology, error) {
 	}
 	if d.Services != nil {
 		t.Services = map[string]ServiceProfile{}
-		for _, name := range sortedKeys(d.Services) {
+		for _, name := range slices.Sorted(maps.Keys(d.Services)) {
 			var sd *serviceDecl
 			if err := strictDecode(string(d.Services[name]), "services."+name+".", &sd); err != nil {
 				errs = append(errs, err)
@@ -317,22 +317,4 @@ func jsonKind(goType string) string {
 	default:
 		return "object"
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-// Encode is the declaration's JSON, as Decode reads it.
-func (t *Topology) Encode() string {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(t)
-	return strings.TrimSpace(b.String())
 }

@@ -2,6 +2,8 @@ package topology
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -9,10 +11,10 @@ import (
 )
 
 // EnvNames lists the declared envs, sorted.
-func (t *Topology) EnvNames() []string { return sortedKeys(t.Envs) }
+func (t *Topology) EnvNames() []string { return slices.Sorted(maps.Keys(t.Envs)) }
 
 // ServiceNames lists the declared blue-green services, sorted.
-func (t *Topology) ServiceNames() []string { return sortedKeys(t.Services) }
+func (t *Topology) ServiceNames() []string { return slices.Sorted(maps.Keys(t.Services)) }
 
 // CheckEnv refuses an env the topology does not declare, naming the
 // declared ones.
