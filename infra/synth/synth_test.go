@@ -13,12 +13,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
-
 	"github.com/video-platform/video-platform/infra/diff"
 	"github.com/video-platform/video-platform/internal/render"
 	"github.com/video-platform/video-platform/internal/stackconfig"
 	"github.com/video-platform/video-platform/internal/topology"
+	"github.com/video-platform/video-platform/internal/topology/topologytest"
 	"github.com/video-platform/video-platform/stacks"
 )
 
@@ -115,16 +114,7 @@ func TestSwapByConfigChangesOnlyTheWebRecords(t *testing.T) {
 }
 
 func TestSecretsNeverAppear(t *testing.T) {
-	root := t.TempDir()
-	files, err := filepath.Glob(filepath.Join(repoRoot, "Pulumi*.yaml"))
-	require.NoError(t, err, "list stack files")
-	for _, f := range append(files, filepath.Join(repoRoot, "policies", "config.prod.json")) {
-		data, err := os.ReadFile(filepath.Clean(f))
-		require.NoError(t, err, "read %s", f)
-		rel, _ := filepath.Rel(repoRoot, f)
-		require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(root, rel)), 0o750), "mkdir")
-		require.NoError(t, os.WriteFile(filepath.Join(root, rel), data, 0o600), "copy %s", rel) //nolint:gosec // G703 taints the copied contents, not the path, which is under t.TempDir()
-	}
+	root := scratchRoot(t)
 	const cipher = "v1:c2VjcmV0LWNpcGhlcnRleHQ="
 	base := filepath.Clean(filepath.Join(root, "Pulumi.prod.yaml"))
 	data, err := os.ReadFile(base)
@@ -380,13 +370,7 @@ func syntheticServices(b *testing.B, n int) string {
 		live += "    " + svc + ": blue\n"
 	}
 	require.NoError(b, os.WriteFile(filepath.Join(root, "Pulumi.prod-dns.yaml"), []byte(live), 0o600), "dns config")
-	proj, err := workspace.LoadProject(filepath.Join(root, "Pulumi.yaml"))
-	require.NoError(b, err, "load the scratch Pulumi.yaml")
-	key := topology.ProjectName + ":" + topology.ConfigKey
-	decl := proj.Config[key]
-	decl.Default, decl.Value = nil, map[string]any{"envs": map[string]any{"prod": map[string]any{"production": true}}, "services": services}
-	proj.Config[key] = decl
-	require.NoError(b, proj.Save(filepath.Join(root, "Pulumi.yaml")), "declare the services")
+	topologytest.Declare(b, root, map[string]any{"envs": map[string]any{"prod": map[string]any{"production": true}}, "services": services})
 	return root
 }
 

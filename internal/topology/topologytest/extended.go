@@ -39,18 +39,25 @@ func Extended(t testing.TB, repoRoot string) string {
 	if err := json.Unmarshal(raw, &value); err != nil {
 		t.Fatalf("topology.json: %v", err)
 	}
+	Declare(t, root, value)
+	return root
+}
+
+// Declare sets value, as YAML would decode it, as the topology the
+// Pulumi.yaml at root declares for the whole project.
+func Declare(t testing.TB, root string, value any) {
+	t.Helper()
 	proj, err := workspace.LoadProject(filepath.Join(root, "Pulumi.yaml"))
 	if err != nil {
-		t.Fatalf("load the copied Pulumi.yaml: %v", err)
+		t.Fatalf("load the Pulumi.yaml at %s: %v", root, err)
 	}
 	key := topology.ProjectName + ":" + topology.ConfigKey
 	decl := proj.Config[key]
 	decl.Default, decl.Value = nil, value
 	proj.Config[key] = decl
 	if err := proj.Save(filepath.Join(root, "Pulumi.yaml")); err != nil {
-		t.Fatalf("save the copied Pulumi.yaml: %v", err)
+		t.Fatalf("declare the topology in %s: %v", root, err)
 	}
-	return root
 }
 
 func copyGlob(t testing.TB, from, to, pattern string) {
