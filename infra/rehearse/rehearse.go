@@ -171,6 +171,11 @@ func Select(o Options) ([]Scenario, error) {
 	if _, err := o.topology(); err != nil {
 		return nil, err
 	}
+	return o.scenarios()
+}
+
+// scenarios are the scenarios o names, or the default run or fault matrix.
+func (o Options) scenarios() ([]Scenario, error) {
 	var out []Scenario
 	if len(o.Scenarios) == 0 {
 		for _, s := range Scenarios() {
@@ -199,11 +204,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Log == nil {
 		o.Log = io.Discard
 	}
-	selected, err := Select(o)
-	if err != nil {
+	var err error
+	if o.topo, err = o.topology(); err != nil {
 		return nil, err
 	}
-	if o.topo, err = o.topology(); err != nil {
+	selected, err := o.scenarios()
+	if err != nil {
 		return nil, err
 	}
 	if err := stackconfig.CheckStackFiles(o.topo, o.project(), o.Env); err != nil {
