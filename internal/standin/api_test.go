@@ -54,8 +54,28 @@ type apiEnv struct {
 	api   *API
 	url   string
 
-	mu    sync.Mutex
-	calls map[string]int
+	mu       sync.Mutex
+	calls    map[string]int
+	attempts []apiAttempt
+}
+
+// apiAttempt is one HTTP request the stand-in answered: the SDK numbers
+// the attempts of one operation call under one invocation ID, so a retry
+// shows as a second attempt of the same invocation.
+type apiAttempt struct {
+	Service, Invocation, Attempt string
+	Status                       int
+}
+
+// statusRecorder keeps the status the API wrote.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
 }
 
 // newAPIEnv serves the API over a fresh Store, behind a wrapper that
@@ -66,10 +86,16 @@ func newAPIEnv(t *testing.T) *apiEnv {
 	require.NoError(t, err, "open store")
 	env := &apiEnv{store: store, api: NewAPI(store), calls: map[string]int{}}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		svc := apiScopeService(r.Header.Get("Authorization"))
 		env.mu.Lock()
-		env.calls[apiScopeService(r.Header.Get("Authorization"))]++
+		env.calls[svc]++
 		env.mu.Unlock()
-		env.api.ServeHTTP(w, r)
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		env.api.ServeHTTP(rec, r)
+		env.mu.Lock()
+		env.attempts = append(env.attempts, apiAttempt{Service: svc, Status: rec.status,
+			Invocation: r.Header.Get("Amz-Sdk-Invocation-Id"), Attempt: r.Header.Get("Amz-Sdk-Request")})
+		env.mu.Unlock()
 	}))
 	t.Cleanup(srv.Close)
 	env.url = srv.URL
@@ -89,6 +115,22 @@ func (e *apiEnv) callsTo(service string) int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.calls[service]
+}
+
+// invocationsOf counts the operation calls the SDK made to service, however
+// many attempts each took, and returns every attempt for a failure message.
+func (e *apiEnv) invocationsOf(service string) (int, []apiAttempt) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	ids := map[string]bool{}
+	var of []apiAttempt
+	for _, a := range e.attempts {
+		if a.Service == service {
+			ids[a.Invocation] = true
+			of = append(of, a)
+		}
+	}
+	return len(ids), of
 }
 
 func apiConfig() aws.Config {
