@@ -38,48 +38,63 @@ func main() {
 // from stdout.
 func serve() error {
 	return policyx.Main(func(ctx *pulumi.Context) (policyx.PolicyPack, error) {
-		return newPack(stackEnv(ctx))
+		raw, _ := ctx.GetConfig(ctx.Project() + ":" + topology.ConfigKey)
+		scope, err := stackScope(raw, ctx.Project(), ctx.Stack())
+		if err != nil {
+			return nil, err
+		}
+		if env, ok := ctx.GetConfig(ctx.Project() + ":env"); ok && env != "" {
+			scope.env = env
+		}
+		return newPack(scope)
 	})
 }
 
-// stackEnv picks the pack-wide environment at stack configuration time:
-// stack config "<project>:env" if set, else the env the stack name belongs
-// to (prod-web-blue is a prod stack and gets prod's levels), else the
-// stack name. Resource policies can still refine it per call from policy
-// config or stack tags, see resolveEnv.
-func stackEnv(ctx *pulumi.Context) string {
-	if env, ok := ctx.GetConfig(ctx.Project() + ":env"); ok && env != "" {
-		return env
-	}
-	raw, _ := ctx.GetConfig(ctx.Project() + ":" + topology.ConfigKey)
-	return envOfStack(raw, ctx.Stack())
+// scope is what the pack knows of the stack it checks: its env and the
+// project's topology, which says whether an env is production.
+type scope struct {
+	env  string
+	topo *topology.Topology
 }
 
-// envOfStack is the env a stack name belongs to in the declared topology
-// (raw is its config value); names outside it stand for themselves.
-func envOfStack(topologyConfig, stack string) string {
-	if topo, err := topology.Decode(topologyConfig); err == nil {
-		if id, err := topo.Parse(stack); err == nil {
-			return id.Env
-		}
+// stackScope reads the topology from its config value and picks the
+// pack-wide env: the env the stack name belongs to (prod-web-blue is a
+// prod stack and gets prod's levels), else the stack name. Stack config
+// "<project>:env" overrides it, and resource policies can refine it per
+// call from policy config or stack tags, see resolveEnv. A declaration
+// the program would refuse is refused here too, rather than judged by
+// the default topology's production flags.
+func stackScope(topologyConfig, project, stack string) (scope, error) {
+	topo, err := topology.Decode(topologyConfig)
+	if err != nil {
+		return scope{}, fmt.Errorf("policy pack: %s:%s: %w", project, topology.ConfigKey, err)
 	}
-	return path.Base(stack)
+	if id, err := topo.Parse(stack); err == nil {
+		return scope{env: id.Env, topo: topo}, nil
+	}
+	return scope{env: path.Base(stack), topo: topo}, nil
+}
+
+// config is the rules' config for env with the given overrides: the env is
+// production if, and only if, the topology declares it so.
+func (s scope) config(env string, overrides map[string]map[string]any) rules.Config {
+	return rules.Config{Env: env, Production: s.topo.Envs[env].Production, Overrides: overrides}
 }
 
 // newPack builds one policyx policy per rule. Default levels come from the
 // environment because some rules (alb-deletion-protection) are stricter in
-// prod; policy config can still override them.
-func newPack(env string) (policyx.PolicyPack, error) {
+// a production env; policy config can still override them.
+func newPack(s scope) (policyx.PolicyPack, error) {
 	var policies []policyx.Policy
 	for _, r := range rules.Rules() {
 		schema := &policyx.ConfigSchema{Properties: r.ConfigSchema()}
-		level := toEnforcement(r.DefaultLevel(env))
+		level := toEnforcement(r.DefaultLevel(s.config(s.env, nil).Production))
 		if r.Stack != nil {
 			policies = append(policies, policyx.NewStackValidationPolicy(r.Name, policyx.StackValidationPolicyArgs{
 				Description:      r.Description,
 				EnforcementLevel: level,
 				ConfigSchema:     schema,
-				ValidateStack:    stackValidator(r, env),
+				ValidateStack:    stackValidator(r, s),
 			}))
 			continue
 		}
@@ -87,7 +102,7 @@ func newPack(env string) (policyx.PolicyPack, error) {
 			Description:      r.Description,
 			EnforcementLevel: level,
 			ConfigSchema:     schema,
-			ValidateResource: resourceValidator(r, env),
+			ValidateResource: resourceValidator(r, s),
 		}))
 	}
 	return policyx.NewPolicyPack(PackName, packVersion, policyx.EnforcementLevelMandatory, policies)
@@ -108,15 +123,15 @@ func toEnforcement(l rules.Level) policyx.EnforcementLevel {
 // applied the enforcement level (it skips disabled policies and stamps the
 // configured level on diagnostics), so the rule is forced to run here and
 // only thresholds are taken from the policy config.
-func resourceValidator(r rules.Rule, packEnv string) func(context.Context, policyx.ResourceValidationArgs) error {
+func resourceValidator(r rules.Rule, s scope) func(context.Context, policyx.ResourceValidationArgs) error {
 	return func(_ context.Context, args policyx.ResourceValidationArgs) error {
-		env := resolveEnv(args.Config, args.StackTags, packEnv)
+		env := resolveEnv(args.Config, args.StackTags, s.env)
 		overrides := map[string]any{}
 		for k, v := range args.Config {
 			overrides[k] = v
 		}
 		overrides[rules.KeyEnforcementLevel] = string(rules.Mandatory)
-		cfg := rules.Config{Env: env, Overrides: map[string]map[string]any{r.Name: overrides}}
+		cfg := s.config(env, map[string]map[string]any{r.Name: overrides})
 		violations, err := r.Evaluate(cfg, []rules.Resource{toResource(args.Resource)})
 		if err != nil {
 			return fmt.Errorf("policy config: %w", err)
@@ -131,15 +146,15 @@ func resourceValidator(r rules.Rule, packEnv string) func(context.Context, polic
 // stackValidator adapts a stack rule. policyx (v3.262) passes neither
 // policy config nor stack tags to stack policies, which is why stack rules
 // take no thresholds and use the pack-wide environment.
-func stackValidator(r rules.Rule, packEnv string) func(context.Context, policyx.StackValidationArgs) error {
+func stackValidator(r rules.Rule, s scope) func(context.Context, policyx.StackValidationArgs) error {
 	return func(_ context.Context, args policyx.StackValidationArgs) error {
 		resources := make([]rules.Resource, len(args.Resources))
 		for i, res := range args.Resources {
 			resources[i] = toResource(res)
 		}
-		cfg := rules.Config{Env: packEnv, Overrides: map[string]map[string]any{
+		cfg := s.config(s.env, map[string]map[string]any{
 			r.Name: {rules.KeyEnforcementLevel: string(rules.Mandatory)},
-		}}
+		})
 		violations, err := r.Evaluate(cfg, resources)
 		if err != nil {
 			return fmt.Errorf("policy config: %w", err)

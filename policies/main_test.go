@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/video-platform/video-platform/internal/topology"
 	"github.com/video-platform/video-platform/policies/rules"
 )
 
@@ -41,7 +42,9 @@ func TestMain(m *testing.M) {
 
 func TestNewPackMirrorsRules(t *testing.T) {
 	for _, env := range []string{"staging", "prod"} {
-		pack, err := newPack(env)
+		s, err := stackScope("", "video-platform", env)
+		require.NoError(t, err, "the default topology")
+		pack, err := newPack(s)
 		require.NoError(t, err, "pack builds for %s", env)
 		assert.Equal(t, PackName, pack.Name(), "pack name matches PulumiPolicy.yaml")
 		policies := pack.Policies()
@@ -49,7 +52,7 @@ func TestNewPackMirrorsRules(t *testing.T) {
 		for i, r := range rules.Rules() {
 			p := policies[i]
 			assert.Equal(t, r.Name, p.Name(), "policy %d keeps rule order", i)
-			assert.Equal(t, toEnforcement(r.DefaultLevel(env)), p.EnforcementLevel(), "%s default level in %s", r.Name, env)
+			assert.Equal(t, toEnforcement(r.DefaultLevel(env == "prod")), p.EnforcementLevel(), "%s default level in %s", r.Name, env)
 			_, isStack := p.(policyx.StackValidationPolicy)
 			assert.Equal(t, r.Stack != nil, isStack, "%s is a stack policy iff it has a stack check", r.Name)
 		}
@@ -234,15 +237,16 @@ func TestAnalyzerProtocol(t *testing.T) {
 	assert.Contains(t, sd["dns-swap-records"].GetMessage(), "total weight 0", "stack message explains the problem")
 }
 
-// A copy stack's name is not its env: the pack must give prod-web-blue the
-// prod levels (deletion protection mandatory), through the real protocol.
-func TestAnalyzerTakesTheEnvFromACopyStacksName(t *testing.T) {
+// analyzerLevels configures a fresh analyzer for stack with the given
+// stack config, as the engine does, and returns the policies' levels.
+func analyzerLevels(t *testing.T, stack string, config map[string]string) map[string]pulumirpc.EnforcementLevel {
+	t.Helper()
 	client := startAnalyzer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	_, err := client.Handshake(ctx, &pulumirpc.AnalyzerHandshakeRequest{})
 	require.NoError(t, err, "Handshake")
-	_, err = client.ConfigureStack(ctx, &pulumirpc.AnalyzerStackConfigureRequest{Stack: "prod-web-blue", Project: "video-platform"})
+	_, err = client.ConfigureStack(ctx, &pulumirpc.AnalyzerStackConfigureRequest{Stack: stack, Project: "video-platform", Config: config})
 	require.NoError(t, err, "ConfigureStack")
 	info, err := client.GetAnalyzerInfo(ctx, &emptypb.Empty{})
 	require.NoError(t, err, "GetAnalyzerInfo")
@@ -250,12 +254,49 @@ func TestAnalyzerTakesTheEnvFromACopyStacksName(t *testing.T) {
 	for _, p := range info.GetPolicies() {
 		levels[p.GetName()] = p.GetEnforcementLevel()
 	}
-	assert.Equal(t, pulumirpc.EnforcementLevel_MANDATORY, levels["alb-deletion-protection"], "prod-web-blue is a prod stack")
+	return levels
 }
 
-func TestEnvOfStack(t *testing.T) {
-	assert.Equal(t, "prod", envOfStack("", "prod-web-blue"), "a copy")
-	assert.Equal(t, "staging", envOfStack("{}", "acme/video-platform/staging-dns"), "fully qualified")
-	assert.Equal(t, "dev", envOfStack("", "dev"), "an unknown stack stands for itself")
-	assert.Equal(t, "eu-prod", envOfStack(`{"envs": {"eu-prod": {"production": true}}}`, "eu-prod-web-blue"), "an env the topology declares")
+// Through the real protocol, the production levels follow the stack's env
+// and the topology's production flag: a copy stack's name is not its env,
+// and a production env need not be named prod.
+func TestAnalyzerTakesProductionFromTheStacksEnvInTheTopology(t *testing.T) {
+	const topologyKey = "video-platform:" + topology.ConfigKey
+	for _, tc := range []struct {
+		desc, stack string
+		config      map[string]string
+		want        pulumirpc.EnforcementLevel
+	}{
+		{desc: "prod-web-blue is a prod stack, and prod is production by default", stack: "prod-web-blue",
+			want: pulumirpc.EnforcementLevel_MANDATORY},
+		{desc: "a declared production env of another name", stack: "eu-prod-web-green",
+			config: map[string]string{topologyKey: `{"envs": {"eu-prod": {"region": "eu-west-1", "production": true}, "staging": {}}}`},
+			want:   pulumirpc.EnforcementLevel_MANDATORY},
+		{desc: "an env named prod that the topology does not declare production", stack: "prod-web-blue",
+			config: map[string]string{topologyKey: `{"envs": {"prod": {}, "staging": {}}}`},
+			want:   pulumirpc.EnforcementLevel_ADVISORY},
+	} {
+		levels := analyzerLevels(t, tc.stack, tc.config)
+		assert.Equal(t, tc.want, levels["alb-deletion-protection"], "%s: deletion protection's level", tc.desc)
+	}
+}
+
+func TestStackScope(t *testing.T) {
+	for _, tc := range []struct {
+		topology, stack, env string
+		production           bool
+	}{
+		{topology: "", stack: "prod-web-blue", env: "prod", production: true},
+		{topology: "{}", stack: "acme/video-platform/staging-dns", env: "staging"},
+		{topology: "", stack: "dev", env: "dev"},
+		{topology: `{"envs": {"eu-prod": {"production": true}}}`, stack: "eu-prod-web-blue", env: "eu-prod", production: true},
+	} {
+		s, err := stackScope(tc.topology, "video-platform", tc.stack)
+		require.NoError(t, err, "%s", tc.stack)
+		assert.Equal(t, tc.env, s.env, "the env of %s", tc.stack)
+		assert.Equal(t, tc.production, s.config(s.env, nil).Production, "%s is production", tc.stack)
+	}
+	_, err := stackScope(`{"envs": {"eu-prod": {"production": "yes"}}}`, "video-platform", "eu-prod")
+	require.Error(t, err, "a declaration the program refuses")
+	assert.Contains(t, err.Error(), "video-platform:topology: envs.eu-prod.production", "names the key and the field")
 }

@@ -25,7 +25,7 @@ import (
 type Options struct {
 	// Root is the repository root holding Pulumi.yaml and the stack files.
 	Root string
-	// Env is "staging" or "prod".
+	// Env is an env the project's topology declares, such as "staging".
 	Env string
 	// Stacks limits the output to these stacks; their upstream stacks are
 	// still rendered, because their outputs answer StackReferences.
@@ -98,6 +98,7 @@ func Render(opts Options) (render.Env, error) {
 	if err != nil {
 		return out, usagef("policy config: %v", err)
 	}
+	policy.Production = topo.Envs[opts.Env].Production
 
 	outputs := map[string]map[string]any{}
 	fixtures := map[string]bool{}

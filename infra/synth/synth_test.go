@@ -427,3 +427,30 @@ func TestTextShowsTheNamesTheCertificateCovers(t *testing.T) {
 		"aws:acm/certificate:Certificate certificate  [domainName=prod.video.example.com subjectAlternativeNames=[*.prod.video.example.com,*.recorder.prod.video.example.com,*.web.prod.video.example.com] validationMethod=DNS]",
 		"the domain, its wildcard and one wildcard per service, for the direct names")
 }
+
+// The production rules follow the topology's production flag, not the env's
+// name: the same prod stacks, with a load balancer unprotected, break a
+// mandatory rule while prod is declared production, and an advisory one
+// once a copy of the project declares it not.
+func TestPolicyLevelsFollowTheTopologysProductionFlag(t *testing.T) {
+	set, err := ParseSet("prod-web-blue:copy.deletionProtection=false")
+	require.NoError(t, err, "parse --set")
+	// A policy config without level overrides, so the defaults decide.
+	policy := filepath.Join(t.TempDir(), "config.prod.json")
+	require.NoError(t, os.WriteFile(policy, []byte(`{"asg-multi-az": {"env": "prod"}}`), 0o600), "write policy config")
+	level := func(root string) string {
+		_, env := renderJSON(t, Options{Root: root, Env: "prod", Sets: []Set{set}, PolicyConfig: policy})
+		for _, s := range env.Stacks {
+			for _, v := range s.Violations {
+				if v.Policy == "alb-deletion-protection" {
+					return v.Level
+				}
+			}
+		}
+		return "none"
+	}
+	assert.Equal(t, "mandatory", level(scratchRoot(t)), "prod is production in the default topology")
+	notProduction := scratchRoot(t)
+	topologytest.Declare(t, notProduction, map[string]any{"envs": map[string]any{"prod": map[string]any{}, "staging": map[string]any{}}})
+	assert.Equal(t, "advisory", level(notProduction), "prod declared not production")
+}

@@ -62,9 +62,6 @@ const (
 // Scaling group of that tier must carry a color tag.
 const TierCopy = "copy"
 
-// ProdEnv is the environment whose rules are strictest.
-const ProdEnv = "prod"
-
 // colors are the blue-green copies of a service.
 var colors = []string{"blue", "green"}
 

@@ -15,10 +15,10 @@ const (
 // reference that only the whole stack resolves.
 func alertsSubscribed() Rule {
 	return Rule{
-		Name:        "alerts-subscribed",
-		Description: "Every SNS topic has a subscriber, so that the alarms published to it reach someone.",
-		Level:       Advisory,
-		EnvLevels:   map[string]Level{ProdEnv: Mandatory},
+		Name:            "alerts-subscribed",
+		Description:     "Every SNS topic has a subscriber, so that the alarms published to it reach someone.",
+		Level:           Advisory,
+		ProductionLevel: Mandatory,
 		Stack: func(_ Settings, rs []Resource) []Finding {
 			var out []Finding
 			for _, topic := range rs {

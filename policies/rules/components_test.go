@@ -80,7 +80,7 @@ func TestComponentsPassThePolicyPack(t *testing.T) {
 	for _, r := range res.Resources {
 		rs = append(rs, rules.Resource{URN: r.URN, Type: r.Type, Name: r.Name, Inputs: r.Inputs})
 	}
-	violations, err := rules.Check(rules.Config{Env: rules.ProdEnv}, rs)
+	violations, err := rules.Check(rules.Config{Env: "prod", Production: true}, rs)
 	require.NoError(t, err, "policy check runs")
 	for _, v := range violations {
 		assert.NotEqual(t, rules.Mandatory, v.Level, "%s: %s", v.Policy, v.Message)

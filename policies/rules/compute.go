@@ -28,7 +28,7 @@ const (
 	defaultGracePeriod      = 300  // pulumi-aws default for healthCheckGracePeriod
 )
 
-func constant(v any) func(string) any { return func(string) any { return v } }
+func constant(v any) func(bool) any { return func(bool) any { return v } }
 
 func asgMultiAZ() Rule {
 	return Rule{
@@ -37,8 +37,8 @@ func asgMultiAZ() Rule {
 		Level:       Mandatory,
 		Params: []Param{{
 			Key: "minAzs", Kind: IntParam, Min: 1,
-			Description: "Minimum number of subnets (one per AZ) in vpcZoneIdentifiers. Default 3 in prod, 2 elsewhere.",
-			Default:     func(env string) any { return contract.MinAZs(env == ProdEnv) },
+			Description: "Minimum number of subnets (one per AZ) in vpcZoneIdentifiers. Default 3 in an env the topology declares production, 2 elsewhere.",
+			Default:     func(production bool) any { return contract.MinAZs(production) },
 		}},
 		Resource: func(s Settings, r Resource) []string {
 			if r.Type != TypeASG {
@@ -236,8 +236,8 @@ func spotFleetDiversified() Rule {
 			},
 			{
 				Key: "minOnDemandBaseCapacity", Kind: IntParam, Min: 0,
-				Description: "Minimum instancesDistribution.onDemandBaseCapacity. Default 1 in prod, 0 elsewhere.",
-				Default:     func(env string) any { return contract.MinOnDemandBaseCapacity(env == ProdEnv) },
+				Description: "Minimum instancesDistribution.onDemandBaseCapacity. Default 1 in an env the topology declares production, 0 elsewhere.",
+				Default:     func(production bool) any { return contract.MinOnDemandBaseCapacity(production) },
 			},
 		},
 		Resource: func(s Settings, r Resource) []string {
@@ -324,7 +324,7 @@ func drainHooks() Rule {
 		Params: []Param{{
 			Key: "minHeartbeatSeconds", Kind: IntMapParam, Min: 1,
 			Description: "Per service: minimum heartbeatTimeout of the terminating lifecycle hook. Services not listed need no hook.",
-			Default:     func(string) any { return map[string]int{"recorder": 3600, "transcoder": 900} },
+			Default:     func(bool) any { return map[string]int{"recorder": 3600, "transcoder": 900} },
 		}},
 		Resource: func(s Settings, r Resource) []string {
 			if r.Type != TypeASG {
@@ -449,7 +449,7 @@ func capacityCap() Rule {
 		Params: []Param{{
 			Key: "maxSizeByService", Kind: IntMapParam, Min: 0,
 			Description: "Per service: the largest allowed maxSize. Services not listed are not capped.",
-			Default:     func(string) any { return map[string]int{"web": 20, "recorder": 40, "transcoder": 60} },
+			Default:     func(bool) any { return map[string]int{"web": 20, "recorder": 40, "transcoder": 60} },
 		}},
 		Resource: func(s Settings, r Resource) []string {
 			if r.Type != TypeASG {

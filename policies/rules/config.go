@@ -7,8 +7,6 @@ import (
 	"os"
 	"sort"
 	"strings"
-
-	"github.com/video-platform/video-platform/internal/contract"
 )
 
 // Keys every rule accepts in its config object besides its own Params.
@@ -20,9 +18,6 @@ const (
 	// allRules is Pulumi's policy-config key that sets the level of every rule.
 	allRules = "all"
 )
-
-// ProdEnv is the environment name that switches on production defaults.
-const ProdEnv = contract.ProdEnv
 
 // ParamKind is the JSON shape a threshold must have.
 type ParamKind int
@@ -47,9 +42,10 @@ type Param struct {
 	Min int
 	// Description documents the threshold in the policy config schema.
 	Description string
-	// Default returns the value used when config omits the key: an int,
-	// []string or map[string]int matching Kind.
-	Default func(env string) any
+	// Default returns the value used when config omits the key, in a
+	// production env or another: an int, []string or map[string]int
+	// matching Kind.
+	Default func(production bool) any
 }
 
 func (p Param) accepted() string {
@@ -168,8 +164,11 @@ func (s Settings) IntMap(key string) map[string]int {
 
 // Config selects the environment and carries per-rule overrides.
 type Config struct {
-	// Env is the environment name; "prod" enables production defaults.
+	// Env is the environment name.
 	Env string
+	// Production says the project's topology declares Env production; it
+	// switches on the production defaults and levels.
+	Production bool
 	// Overrides uses the Pulumi policy-pack-config shape:
 	// {"rule-name": {"enforcementLevel": "advisory", "<threshold>": value}}.
 	// The key "all" may set only enforcementLevel, for every rule.
@@ -257,7 +256,7 @@ func (c Config) level(r Rule) Level {
 	if l, ok := c.Overrides[allRules][KeyEnforcementLevel].(string); ok {
 		return Level(l)
 	}
-	return r.DefaultLevel(c.Env)
+	return r.DefaultLevel(c.Production)
 }
 
 // Settings returns the thresholds the rule named name runs with under c:
@@ -275,7 +274,7 @@ func (c Config) settings(r Rule) (Settings, error) {
 	for _, p := range r.Params {
 		raw, ok := c.Overrides[r.Name][p.Key]
 		if !ok {
-			s.values[p.Key] = p.Default(c.Env)
+			s.values[p.Key] = p.Default(c.Production)
 			continue
 		}
 		v, ok := p.convert(raw)

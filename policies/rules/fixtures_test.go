@@ -1,6 +1,17 @@
 package rules
 
-import "maps"
+import (
+	"maps"
+
+	"github.com/video-platform/video-platform/internal/topology"
+)
+
+// fixtureConfig is the config the pack and synth build for env under the
+// default topology, which declares prod, and only prod, production.
+func fixtureConfig(env string, overrides map[string]map[string]any) Config {
+	production := topology.Default().Envs[env].Production
+	return Config{Env: env, Production: production, Overrides: overrides}
+}
 
 // Fixtures mirror what `infra synth` renders: pulumi-aws v6 input names,
 // JSON-like values, "<computed:...>" placeholders for other resources' outputs.

@@ -317,7 +317,7 @@ func albHTTPSOnly() Rule {
 		Params: []Param{{
 			Key: "allowedSslPolicies", Kind: StringListParam,
 			Description: "ELB security policies accepted on HTTPS/TLS listeners.",
-			Default:     func(string) any { return contract.ModernSSLPolicies() },
+			Default:     func(bool) any { return contract.ModernSSLPolicies() },
 		}},
 		Resource: func(s Settings, r Resource) []string {
 			if !slices.Contains(listenerTypes, r.Type) {
@@ -372,10 +372,10 @@ func albHTTPSOnly() Rule {
 
 func albDeletionProtection() Rule {
 	return Rule{
-		Name:        "alb-deletion-protection",
-		Description: "Load balancers must have deletion protection enabled.",
-		Level:       Advisory,
-		EnvLevels:   map[string]Level{ProdEnv: Mandatory},
+		Name:            "alb-deletion-protection",
+		Description:     "Load balancers must have deletion protection enabled.",
+		Level:           Advisory,
+		ProductionLevel: Mandatory,
 		Resource: func(_ Settings, r Resource) []string {
 			if !slices.Contains(loadBalancerTypes, r.Type) {
 				return nil

@@ -68,8 +68,9 @@ type Rule struct {
 	Description string
 	// Level is the default enforcement level.
 	Level Level
-	// EnvLevels overrides Level for specific environments.
-	EnvLevels map[string]Level
+	// ProductionLevel, if set, is the default level in an env the
+	// project's topology declares production.
+	ProductionLevel Level
 	// Params are the thresholds this rule accepts in config.
 	Params []Param
 	// Resource is the per-resource check, if any.
@@ -78,10 +79,11 @@ type Rule struct {
 	Stack StackCheck
 }
 
-// DefaultLevel is the level used when config does not override it.
-func (r Rule) DefaultLevel(env string) Level {
-	if l, ok := r.EnvLevels[env]; ok {
-		return l
+// DefaultLevel is the level used when config does not override it, in a
+// production env or another.
+func (r Rule) DefaultLevel(production bool) Level {
+	if production && r.ProductionLevel != "" {
+		return r.ProductionLevel
 	}
 	return r.Level
 }

@@ -31,9 +31,9 @@ func runRuleCases(t *testing.T, rule string, cases []ruleCase) {
 		t.Run(tc.desc, func(t *testing.T) {
 			env := tc.env
 			if env == "" {
-				env = ProdEnv
+				env = "prod"
 			}
-			all, err := Check(Config{Env: env, Overrides: tc.overrides}, tc.resources)
+			all, err := Check(fixtureConfig(env, tc.overrides), tc.resources)
 			require.NoError(t, err, "Check must accept the fixture config")
 			var got []Violation
 			for _, v := range all {
@@ -90,8 +90,10 @@ func TestRuleCatalogue(t *testing.T) {
 			assert.Empty(t, r.Params, "stack rule %s must not take thresholds", r.Name)
 		}
 		for _, p := range r.Params {
-			_, ok := p.convert(p.Default(ProdEnv))
-			assert.True(t, ok, "rule %s: default of %s must satisfy its own validation", r.Name, p.Key)
+			for _, production := range []bool{true, false} {
+				_, ok := p.convert(p.Default(production))
+				assert.True(t, ok, "rule %s: default of %s (production %t) must satisfy its own validation", r.Name, p.Key, production)
+			}
 		}
 	}
 	assert.Len(t, seen, 18, "every rule from the spec is registered")
@@ -99,7 +101,7 @@ func TestRuleCatalogue(t *testing.T) {
 
 func TestCompliantStackHasNoViolations(t *testing.T) {
 	for _, env := range []string{"prod", "staging"} {
-		got, err := Check(Config{Env: env}, compliantStack())
+		got, err := Check(fixtureConfig(env, nil), compliantStack())
 		require.NoError(t, err, "default config is valid")
 		assert.Empty(t, got, "compliant %s stack should pass every rule, got:\n%s", env, messages(got))
 	}
@@ -110,12 +112,12 @@ func TestCheckIsDeterministic(t *testing.T) {
 	stack[1].Inputs = with(stack[1].Inputs, "tags", nil)
 	stack[7].Inputs = with(stack[7].Inputs, "metadataOptions", nil)
 	stack[8].Inputs = with(stack[8].Inputs, "vpcZoneIdentifiers", []any{"subnet-a"})
-	first, err := Check(Config{Env: "prod"}, stack)
+	first, err := Check(fixtureConfig("prod", nil), stack)
 	require.NoError(t, err, "Check on a valid config")
 	require.NotEmpty(t, first, "mutated stack must violate something")
 	reversed := slices.Clone(stack)
 	slices.Reverse(reversed)
-	second, err := Check(Config{Env: "prod"}, reversed)
+	second, err := Check(fixtureConfig("prod", nil), reversed)
 	require.NoError(t, err, "Check on a valid config")
 	assert.Equal(t, first, second, "output must not depend on input order")
 	var order []string
@@ -266,11 +268,11 @@ func TestALBHTTPSOnly(t *testing.T) {
 func TestContractListsAreTheDefaults(t *testing.T) {
 	rule, ok := Lookup("alb-https-only")
 	require.True(t, ok, "rule exists")
-	assert.Equal(t, contract.ModernSSLPolicies(), rule.Params[0].Default(ProdEnv), "the rule's default is the contract's list")
+	assert.Equal(t, contract.ModernSSLPolicies(), rule.Params[0].Default(true), "the rule's default is the contract's list")
 	spot, ok := Lookup("spot-fleet-diversified")
 	require.True(t, ok, "rule exists")
-	for _, env := range []string{ProdEnv, "staging"} {
-		assert.Equal(t, contract.MinOnDemandBaseCapacity(env == ProdEnv), spot.Params[1].Default(env), "the on-demand base of %s is the contract's", env)
+	for _, production := range []bool{true, false} {
+		assert.Equal(t, contract.MinOnDemandBaseCapacity(production), spot.Params[1].Default(production), "the on-demand base (production %t) is the contract's", production)
 	}
 }
 
@@ -281,6 +283,37 @@ func TestALBDeletionProtection(t *testing.T) {
 		{desc: "staging is advisory", env: "staging", resources: []Resource{off}, wantLevel: Advisory, want: [][]string{{"enableDeletionProtection"}}},
 		{desc: "enabled", resources: []Resource{res(TypeLoadBalancer, "web-alb", map[string]any{"enableDeletionProtection": true})}},
 	})
+}
+
+// TestProductionIsTheTopologysFlagNotTheEnvName: what makes the rules
+// strict is the env's production flag, which the topology declares, so a
+// production env of another name gets prod's levels and thresholds, and an
+// env named prod that is not declared production does not.
+func TestProductionIsTheTopologysFlagNotTheEnvName(t *testing.T) {
+	off := res(TypeLoadBalancer, "web-alb", map[string]any{"enableDeletionProtection": false, "tags": stdTags("web")})
+	twoAZs := res(TypeASG, "web-blue", with(goodASG(), "vpcZoneIdentifiers", []any{"subnet-a", "subnet-b"}))
+	for _, tc := range []struct {
+		env        string
+		production bool
+		want       Level
+	}{
+		{env: "eu-prod", production: true, want: Mandatory},
+		{env: "prod", production: false, want: Advisory},
+	} {
+		cfg := Config{Env: tc.env, Production: tc.production}
+		got, err := Check(cfg, []Resource{off, twoAZs})
+		require.NoError(t, err, "check %s", tc.env)
+		levels := map[string]Level{}
+		for _, v := range got {
+			levels[v.Policy] = v.Level
+		}
+		assert.Equal(t, tc.want, levels["alb-deletion-protection"], "%s (production %t): deletion protection's level", tc.env, tc.production)
+		_, multiAZ := levels["asg-multi-az"]
+		assert.Equal(t, tc.production, multiAZ, "%s (production %t): two AZs fall short only of production's three", tc.env, tc.production)
+		settings, err := cfg.Settings("spot-fleet-diversified")
+		require.NoError(t, err, "settings")
+		assert.Equal(t, contract.MinOnDemandBaseCapacity(tc.production), settings.Int("minOnDemandBaseCapacity"), "%s: on-demand base", tc.env)
+	}
 }
 
 func TestAlertsSubscribed(t *testing.T) {
