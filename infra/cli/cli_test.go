@@ -21,16 +21,20 @@ import (
 // command line was refused before it reached Pulumi or AWS.
 func offlineDeps(t *testing.T) workflow.Deps {
 	root := t.TempDir()
-	files, err := filepath.Glob("../../Pulumi.yaml")
-	if err != nil || len(files) != 1 {
-		t.Fatalf("the repository's Pulumi.yaml: %v", err)
+	// The project and its stack files, which the commands hold to the
+	// topology before anything else.
+	files, err := filepath.Glob("../../Pulumi*.yaml")
+	if err != nil || len(files) < 2 {
+		t.Fatalf("the repository's Pulumi.yaml and stack files: %v", err)
 	}
-	data, err := os.ReadFile(files[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(root, "Pulumi.yaml"), data, 0o600); err != nil { //nolint:gosec // G703 taints the copied contents; the path is under t.TempDir()
-		t.Fatal(err)
+	for _, f := range files {
+		data, err := os.ReadFile(f) //nolint:gosec // the repository's own files
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, filepath.Base(f)), data, 0o600); err != nil { //nolint:gosec // G703 taints the copied contents; the path is under t.TempDir()
+			t.Fatal(err)
+		}
 	}
 	return workflow.Deps{
 		Root:   root,

@@ -72,7 +72,7 @@ func withLockTable(w *world) *lockingAWS {
 }
 
 func TestSwapTakesTheEnvLockInTheTable(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	l := withLockTable(w)
 	code, out, errOut := call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web"})
 	require.Equal(t, ExitOK, code, "swap: %s %s", out, errOut)
@@ -102,7 +102,7 @@ func TestAHeldLockRefusesEveryChangingCommand(t *testing.T) {
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
-			w := newWorld(t.TempDir())
+			w := newWorld(t)
 			l := withLockTable(w)
 			w.stack("prod-dns").setJSON("previous", `{"web":{"color":"green"}}`)
 			l.held["prod"] = envlock.Lock{Env: "prod", Holder: "up prod by bob #1", Command: "up prod", Host: "ci-7", PID: 42, Start: t0, Expires: t0.Add(time.Hour)}
@@ -118,7 +118,7 @@ func TestAHeldLockRefusesEveryChangingCommand(t *testing.T) {
 }
 
 func TestBreakLockSaysWhoseLockItBroke(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	l := withLockTable(w)
 	l.held["prod"] = envlock.Lock{Env: "prod", Holder: "swap prod web by carol #9", Command: "swap prod web", Host: "laptop", PID: 7, Start: t0, Expires: t0.Add(time.Hour)}
 	code, out, errOut := call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web", BreakLock: true})
@@ -128,7 +128,7 @@ func TestBreakLockSaysWhoseLockItBroke(t *testing.T) {
 }
 
 func TestWithoutALockTableTheLockFileStandsIn(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	code, _, errOut := call(w, (*Workflow).Up, UpOptions{Env: "prod"})
 	require.Equal(t, ExitOK, code, "up: %s", errOut)
 	unlock, err := envlock.FileLocker{Dir: envlock.Dir(w.root)}.Lock("prod", "probe", t0)
@@ -139,7 +139,7 @@ func TestWithoutALockTableTheLockFileStandsIn(t *testing.T) {
 // A release swaps under the lock it took: the nested hold is the same
 // lock, and only the outer release frees it.
 func TestNestedHoldsShareTheLock(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	l := withLockTable(w)
 	wf := NewWorkflow(w.deps, io.Discard, io.Discard)
 	outer, err := wf.s.lock(context.Background(), "prod", "release prod web r2", false)

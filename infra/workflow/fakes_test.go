@@ -6,10 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
+	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/video-platform/video-platform/infra/awscheck"
 	"github.com/video-platform/video-platform/infra/decide"
@@ -430,7 +435,14 @@ func copyOutputs(svc, color string, desired int) map[string]any {
 	}
 }
 
-func newWorld(root string) *world {
+func newWorld(t *testing.T) *world {
+	root := t.TempDir()
+	// The commands refuse an env whose stack files do not match the
+	// topology, so the project has every file, with no config in it: the
+	// fake stacks hold theirs.
+	for _, name := range topology.Default().StackNames() {
+		require.NoError(t, os.WriteFile(filepath.Join(root, topology.StackFile(name)), []byte("config: {}\n"), 0o600), "write the stack file of %s", name)
+	}
 	p := newFakePulumi()
 	p.add("prod", map[string]any{"queue": map[string]any{"url": "https://sqs/q"}})
 	for _, svc := range []string{"recorder", "web"} {

@@ -14,7 +14,7 @@ import (
 )
 
 func TestUpRefusesBeforeAnyStackRuns(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	w.stack("prod-web-blue").setJSON("copy", `{"release":"2026.11.20-1","capacity":{"min":0,"max":0,"desired":0},"instanceType":"c6i.large"}`)
 	code, _, errOut := call(w, (*Workflow).Up, UpOptions{Env: "prod"})
 	assert.Equal(t, ExitFailed, code, "refused")
@@ -26,7 +26,7 @@ func TestUpRefusesBeforeAnyStackRuns(t *testing.T) {
 }
 
 func TestUpRefusesADNSLiveChange(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	w.stack("prod-dns").setJSON("live", `{"web":"green","recorder":"blue"}`)
 	code, _, errOut := call(w, (*Workflow).Preview, PreviewOptions{Env: "prod", Stacks: []string{"prod-dns"}})
 	assert.Equal(t, ExitFailed, code, "refused")
@@ -35,7 +35,7 @@ func TestUpRefusesADNSLiveChange(t *testing.T) {
 }
 
 func TestDestroyRefusesACanaryTarget(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	w.stack("prod-dns").records["web"] = map[string]int{"blue": 90, "green": 10}
 	code, out, errOut := call(w, (*Workflow).Destroy, DestroyOptions{Env: "prod", Stacks: []string{"prod-web-green"}})
 	assert.Equal(t, ExitFailed, code, "refused: %s", out)
@@ -46,7 +46,7 @@ func TestDestroyRefusesACanaryTarget(t *testing.T) {
 // The repo's policy pack runs on the deploy path with the env's committed
 // config, the same one synth and pull requests apply.
 func TestUpPassesTheEnvsPolicyConfig(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	own := filepath.Join(w.root, "policies")
 	require.NoError(t, os.MkdirAll(own, 0o750), "pack dir")
 	require.NoError(t, os.WriteFile(filepath.Join(own, "config.prod.json"), []byte("{}"), 0o600), "config")
@@ -65,7 +65,7 @@ func TestUpPassesTheEnvsPolicyConfig(t *testing.T) {
 // group ignores min, max and desired after creation, and an update alone
 // would leave it at 0.
 func TestUpReplacesTheGroupOfACopyComingBackFromIdle(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	green := w.stack("prod-web-green")
 	green.outputs = copyOutputs("web", "green", 0)
 	green.outputs["capacity"].(map[string]any)["max"] = 0.0
@@ -86,7 +86,7 @@ func TestUpReplacesTheGroupOfACopyComingBackFromIdle(t *testing.T) {
 // enforces: the destroy turns the protection off in an update of its own,
 // destroys, clears the setting, and drops the copy's DNS records.
 func TestDestroyAnIdleCopyTurnsOffDeletionProtectionFirst(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	green := w.stack("prod-web-green")
 	green.deployed = []observed.Deployed{{URN: "urn:pulumi:prod-web-green::video-platform::video-platform:lb:LoadBalancer$aws:lb/loadBalancer:LoadBalancer::web-green-alb",
 		Type: lbType, Outputs: map[string]any{"enableDeletionProtection": true}}}

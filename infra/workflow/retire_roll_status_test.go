@@ -17,7 +17,7 @@ import (
 )
 
 func swappedWorld(t *testing.T) *world {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	w.stack("prod-dns").config["previous"] = map[string]any{"web": map[string]any{"color": "green", "swappedAt": t0.Format(time.RFC3339)}}
 	return w
 }
@@ -93,7 +93,7 @@ func TestRetireDestroy(t *testing.T) {
 }
 
 func TestRollTranscoders(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	tr := w.stack("prod-transcoders")
 	var phases []string
 	tr.onUp = func(s *fakeStack) error {
@@ -111,7 +111,7 @@ func TestRollTranscoders(t *testing.T) {
 	assert.Contains(t, out, "r3 group asg-tr-r3: 2/2 in service", "waited for r3 between the phases")
 	assert.Equal(t, "<unset>", cfg(t, tr, "transcoders.warming"), "no warming release left")
 
-	w2 := newWorld(t.TempDir())
+	w2 := newWorld(t)
 	w2.stack("prod-transcoders").setJSON("transcoders", `{"active":"r3","draining":["r2","r1"]}`)
 	w2.stack("prod-transcoders").outputs["groups"] = map[string]any{"r1": "asg-tr-r1", "r2": "asg-tr-r2", "r3": "asg-tr-r3"}
 	w2.aws.groups = []awscheck.Group{{Name: "asg-tr-r1", Desired: 0, InService: 0}, {Name: "asg-tr-r2", Desired: 0, InService: 1, Instances: 1}}
@@ -145,7 +145,7 @@ func TestRollTranscoders(t *testing.T) {
 // gc keeps a draining release while any instance of its group is in any
 // lifecycle state: one in Terminating:Wait still finishes a job.
 func TestRollGCKeepsAGroupWithTerminatingInstances(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	tr := w.stack("prod-transcoders")
 	w.aws.groups = []awscheck.Group{{Name: "asg-tr-r1", Desired: 0, InService: 0, Instances: 1}}
 	code, out, errOut := call(w, (*Workflow).Roll, RollOptions{Env: "prod", GC: true, Timeout: DefaultRollTimeout})
@@ -156,7 +156,7 @@ func TestRollGCKeepsAGroupWithTerminatingInstances(t *testing.T) {
 }
 
 func TestRollUpFailureRestoresAndTimeout(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	tr := w.stack("prod-transcoders")
 	tr.onUp = func(*fakeStack) error { return assert.AnError }
 	code, _, errOut := call(w, (*Workflow).Roll, RollOptions{Env: "prod", Release: "r3", Timeout: DefaultRollTimeout})
@@ -192,7 +192,7 @@ func TestRollUpFailureRestoresAndTimeout(t *testing.T) {
 // A roll that stopped between its phases (config warming, process gone)
 // is finished by running it again, without a second phase 1.
 func TestRollResumesAfterACrashBetweenThePhases(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	tr := w.stack("prod-transcoders")
 	tr.setJSON("transcoders", `{"active":"r2","warming":"r3","draining":["r1"]}`)
 	tr.outputs["groups"] = map[string]any{"r1": "asg-tr-r1", "r2": "asg-tr-r2", "r3": "asg-tr-r3"}
@@ -204,7 +204,7 @@ func TestRollResumesAfterACrashBetweenThePhases(t *testing.T) {
 	assert.Equal(t, "r3", cfg(t, tr, "transcoders.active"), "r3 active")
 	assert.Equal(t, `["r2","r1"]`, cfg(t, tr, "transcoders.draining"), "r2 drains")
 
-	w2 := newWorld(t.TempDir())
+	w2 := newWorld(t)
 	w2.stack("prod-transcoders").setJSON("transcoders", `{"active":"r2","warming":"r3","draining":["r1"]}`)
 	code, _, errOut = call(w2, (*Workflow).Roll, RollOptions{Env: "prod", Release: "r4", Timeout: DefaultRollTimeout})
 	assert.Equal(t, ExitFailed, code, "another roll is in progress")
@@ -212,7 +212,7 @@ func TestRollResumesAfterACrashBetweenThePhases(t *testing.T) {
 }
 
 func TestStatusAndPhantoms(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	w.stack("prod").update = &observed.Update{Kind: "update", Result: "succeeded", EndTime: t0, Changes: map[string]int{"same": 40}}
 	delete(w.p.stacks, "prod-recorder-green")
 	w.aws.queue = [2]int{7, 2}
@@ -248,7 +248,7 @@ func TestStatusAndPhantoms(t *testing.T) {
 // A stack whose outputs cannot be read is an error for that stack; its
 // groups are not phantoms.
 func TestStatusReadErrorIsNoPhantom(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	w.stack("prod-web-green").outErr = errors.New("backend timeout")
 	w.aws.groups = append(w.aws.groups,
 		awscheck.Group{Name: "asg-web-green-old", Tags: map[string]string{"env": "prod", "service": "web", "color": "green"}},
@@ -269,7 +269,7 @@ func TestStatusReadErrorIsNoPhantom(t *testing.T) {
 // flags the ones past their hook's heartbeat, and names the instances whose
 // release tag is not their group's.
 func TestStatusShowsDrainingAndOutdatedInstances(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	now := w.deps.Clock.Now()
 	w.aws.groups = []awscheck.Group{
 		{Name: "asg-web-blue", Desired: 3, InService: 3, Tags: map[string]string{"release": "2026.11.20-1"}},

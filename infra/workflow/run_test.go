@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/video-platform/video-platform/infra/awscheck"
+	"github.com/video-platform/video-platform/infra/engine"
 )
 
 func index(events []string, ev string) int {
@@ -25,7 +27,7 @@ func index(events []string, ev string) int {
 }
 
 func TestUpOrderAndParallelism(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	middle := []string{"prod-recorder-blue", "prod-recorder-green", "prod-web-blue", "prod-web-green", "prod-transcoders"}
 	// Every middle stack blocks until all five have started: run one at a
 	// time, they would time out.
@@ -59,7 +61,7 @@ func TestUpOrderAndParallelism(t *testing.T) {
 }
 
 func TestUpFailedStackStopsOnlyDependents(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	w.stack("prod-web-green").onUp = func(*fakeStack) error { return errors.New("boom: launch template invalid") }
 	code, out, _ := call(w, (*Workflow).Up, UpOptions{Env: "prod"})
 	assert.Equal(t, ExitFailed, code, "a failed stack fails the run")
@@ -71,7 +73,7 @@ func TestUpFailedStackStopsOnlyDependents(t *testing.T) {
 }
 
 func TestUpFailedBaseSkipsEverything(t *testing.T) {
-	w2 := newWorld(t.TempDir())
+	w2 := newWorld(t)
 	w2.stack("prod").onPreview = func(*fakeStack) error { return errors.New("vpc quota") }
 	code, out, _ := call(w2, (*Workflow).Preview, PreviewOptions{Env: "prod"})
 	require.Equal(t, ExitFailed, code, "preview fails")
@@ -82,7 +84,7 @@ func TestUpFailedBaseSkipsEverything(t *testing.T) {
 }
 
 func TestTranscoderFailureDoesNotStopDNS(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	w.stack("prod-transcoders").onUp = func(*fakeStack) error { return errors.New("spot capacity") }
 	code, _, _ := call(w, (*Workflow).Up, UpOptions{Env: "prod"})
 	assert.Equal(t, ExitFailed, code, "the run reports the failure")
@@ -90,7 +92,7 @@ func TestTranscoderFailureDoesNotStopDNS(t *testing.T) {
 }
 
 func TestStackSelectionAndPolicyPack(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	var got []string
 	w.stack("prod-dns").onPreview = func(*fakeStack) error { return nil }
 	code, out, errOut := call(w, (*Workflow).Preview, PreviewOptions{Env: "prod", Stacks: []string{"prod-dns", "organization/video-platform/prod-web-blue"}, PolicyPacks: []string{"policies"}})
@@ -105,7 +107,7 @@ func TestStackSelectionAndPolicyPack(t *testing.T) {
 }
 
 func TestDestroyReverseOrderAndGuard(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	// Only the idle copy: allowed.
 	code, _, errOut := call(w, (*Workflow).Destroy, DestroyOptions{Env: "prod", Stacks: []string{"prod-web-green"}})
 	require.Equal(t, ExitOK, code, "destroying the idle copy is allowed: %s", errOut)
@@ -122,7 +124,7 @@ func TestDestroyReverseOrderAndGuard(t *testing.T) {
 
 	// The whole env while live copies serve traffic: DNS refused, so
 	// copies and base are skipped; the transcoders still go.
-	w2 := newWorld(t.TempDir())
+	w2 := newWorld(t)
 	w2.aws.traffic = func(end time.Time) []awscheck.TrafficPoint { return busy(end) }
 	code, out, _ = call(w2, (*Workflow).Destroy, DestroyOptions{Env: "prod"})
 	assert.Equal(t, ExitFailed, code, "destroy refused")
@@ -132,7 +134,7 @@ func TestDestroyReverseOrderAndGuard(t *testing.T) {
 	assert.Equal(t, 1, w2.stack("prod-transcoders").destroys, "the transcoders do not depend on DNS")
 
 	// Quiet env: reverse order.
-	w3 := newWorld(t.TempDir())
+	w3 := newWorld(t)
 	code, _, errOut = call(w3, (*Workflow).Destroy, DestroyOptions{Env: "prod"})
 	require.Equal(t, ExitOK, code, "quiet env destroys: %s", errOut)
 	ev := w3.p.events()
@@ -191,7 +193,7 @@ func TestMalformedOptionsAreUsageErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			w := newWorld(t.TempDir())
+			w := newWorld(t)
 			code, _, errOut := c.run(w)
 			assert.Equal(t, ExitUsage, code, "a usage error: %s", errOut)
 			assert.Contains(t, errOut, c.want, "names the problem")
@@ -219,7 +221,7 @@ func TestFormatChanges(t *testing.T) {
 // A copy run before its base exists is refused before anything is created
 // or run, naming the stack to deploy first; with the base in the run it goes.
 func TestUpRefusesAStackWhoseBaseIsNotDeployed(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	delete(w.p.stacks, "prod")
 	code, _, errOut := call(w, (*Workflow).Up, UpOptions{Env: "prod", Stacks: []string{"prod-web-blue"}})
 	assert.Equal(t, ExitFailed, code, "refused")
@@ -228,8 +230,63 @@ func TestUpRefusesAStackWhoseBaseIsNotDeployed(t *testing.T) {
 	_, err := os.Stat(filepath.Join(w.root, ".infra-locks", "prod.lock"))
 	assert.True(t, os.IsNotExist(err), "not even the lock was taken")
 
-	w = newWorld(t.TempDir())
+	w = newWorld(t)
 	w.stack("prod").outputs = map[string]any{}
 	code, _, errOut = call(w, (*Workflow).Up, UpOptions{Env: "prod", Stacks: []string{"prod-transcoders"}})
 	assert.Equal(t, ExitFailed, code, "a base with no outputs was never deployed: %s", errOut)
+}
+
+// A stack file out of place refuses every command that runs stack programs
+// before it opens the workspace, takes the lock or reads AWS: a declared
+// stack without its file, even one --stack does not select, and a file of
+// no declared stack. Status, which only reads, still answers.
+func TestStackFilesOutOfPlaceRefuseBeforeAnythingIsTouched(t *testing.T) {
+	for _, tc := range []struct {
+		desc, want string
+		change     func(root string) error
+	}{
+		{desc: "a declared stack without its file", want: "env prod declares stacks without a stack file",
+			change: func(root string) error { return os.Remove(filepath.Join(root, "Pulumi.prod-recorder-green.yaml")) }},
+		{desc: "a file of no declared stack", want: "stack file Pulumi.prod-api-blue.yaml belongs to no declared stack",
+			change: func(root string) error {
+				return os.WriteFile(filepath.Join(root, "Pulumi.prod-api-blue.yaml"), []byte("config: {}\n"), 0o600)
+			}},
+	} {
+		for _, run := range []struct {
+			command string
+			call    func(w *world) (int, string, string)
+		}{
+			{"up --stack", func(w *world) (int, string, string) {
+				return call(w, (*Workflow).Up, UpOptions{Env: "prod", Stacks: []string{"prod-web-green"}})
+			}},
+			{"preview", func(w *world) (int, string, string) {
+				return call(w, (*Workflow).Preview, PreviewOptions{Env: "prod"})
+			}},
+			{"swap", func(w *world) (int, string, string) {
+				return call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web"})
+			}},
+			{"roll", func(w *world) (int, string, string) {
+				return call(w, (*Workflow).Roll, RollOptions{Env: "prod", Release: "r3"})
+			}},
+		} {
+			w := newWorld(t)
+			require.NoError(t, tc.change(w.root), "%s", tc.desc)
+			opened := false
+			w.deps.Pulumi = func(context.Context) (engine.Pulumi, error) { opened = true; return w.p, nil }
+			w.deps.AWS = func(context.Context, string) (awscheck.Checks, error) {
+				opened = true
+				return awscheck.Checks{}, errors.New("not reached")
+			}
+			code, _, errOut := run.call(w)
+			assert.Equal(t, ExitUsage, code, "%s, %s: a config error: %s", tc.desc, run.command, errOut)
+			assert.Contains(t, errOut, tc.want, "%s, %s: names the file", tc.desc, run.command)
+			assert.False(t, opened, "%s, %s: neither the workspace nor AWS was opened", tc.desc, run.command)
+			_, err := os.Stat(filepath.Join(w.root, ".infra-locks", "prod.lock"))
+			assert.True(t, os.IsNotExist(err), "%s, %s: the lock was not taken", tc.desc, run.command)
+		}
+		w := newWorld(t)
+		require.NoError(t, tc.change(w.root), "%s", tc.desc)
+		code, out, errOut := call(w, (*Workflow).Status, StatusOptions{Envs: []string{"prod"}})
+		assert.Equal(t, ExitOK, code, "%s: status still answers: %s%s", tc.desc, out, errOut)
+	}
 }

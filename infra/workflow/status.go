@@ -27,8 +27,10 @@ func (o StatusOptions) check(s *session) error {
 	if len(o.Envs) == 0 {
 		return usagef("status takes one or more envs; accepted: %s", strings.Join(s.topo.EnvNames(), ", "))
 	}
+	// Status only reads what is deployed, so a stack file out of place
+	// does not keep it from answering.
 	for _, env := range o.Envs {
-		if err := s.checkEnv(env); err != nil {
+		if err := s.checkEnvDeclared(env); err != nil {
 			return err
 		}
 	}

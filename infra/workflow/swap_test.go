@@ -30,7 +30,7 @@ func cfg(t *testing.T, s *fakeStack, path string) string {
 }
 
 func TestSwapHappyPath(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	w.aws.pending = 2
 	code, out, errOut := call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web"})
 	require.Equal(t, ExitOK, code, "swap succeeds: %s\n%s", errOut, out)
@@ -82,7 +82,7 @@ func TestSwapPreflightRefusals(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			w := newWorld(t.TempDir())
+			w := newWorld(t)
 			if c.setup != nil {
 				c.setup(w)
 			}
@@ -103,7 +103,7 @@ func TestSwapPreflightRefusals(t *testing.T) {
 }
 
 func TestSwapAllowSmaller(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	w.setGroup("asg-web-green", 1, 1)
 	w.aws.targets["arn:tg/web-green"] = w.aws.targets["arn:tg/web-green"][:1]
 	code, _, errOut := call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web", AllowSmaller: true})
@@ -111,7 +111,7 @@ func TestSwapAllowSmaller(t *testing.T) {
 }
 
 func TestSwapAbortsOnUnrelatedChanges(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	dns := w.stack("prod-dns")
 	dns.steps = append(dns.steps,
 		observed.Step{URN: "urn:pulumi:prod-dns::video-platform::video-platform:dns:DnsRecords$aws:route53/record:Record::recorder-green-a", Type: decide.RecordType, Op: "update"},
@@ -128,7 +128,7 @@ func TestSwapAbortsOnUnrelatedChanges(t *testing.T) {
 }
 
 func TestSwapUpFailureRestores(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	dns := w.stack("prod-dns")
 	dns.onUp = func(*fakeStack) error { return errors.New("Route53 throttled") }
 	code, _, errOut := call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web"})
@@ -144,7 +144,7 @@ func TestSwapUpFailureRestores(t *testing.T) {
 // A swap whose update moved one record and failed on the other converges
 // the records back to the restored config, and says what is live then.
 func TestSwapPartialUpdateConverges(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	dns := w.stack("prod-dns")
 	dns.onUp = func(s *fakeStack) error {
 		if s.ups == 1 {
@@ -165,7 +165,7 @@ func TestSwapPartialUpdateConverges(t *testing.T) {
 // When the records cannot be converged, the swap never claims nothing
 // changed: it states the split and the command that reconciles it.
 func TestSwapPartialUpdateThatCannotConverge(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	dns := w.stack("prod-dns")
 	dns.onUp = func(s *fakeStack) error {
 		s.records["web"] = map[string]int{"blue": 100, "green": 100}
@@ -180,7 +180,7 @@ func TestSwapPartialUpdateThatCannotConverge(t *testing.T) {
 }
 
 func TestSwapConfigSetFailureRestores(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	dns := w.stack("prod-dns")
 	dns.setErr = map[string]error{"previous.web.swappedAt": errors.New("disk full")}
 	code, _, errOut := call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web"})
@@ -192,7 +192,7 @@ func TestSwapConfigSetFailureRestores(t *testing.T) {
 }
 
 func TestSwapAWSErrorAfterUp(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	w.aws.markErr = errors.New("AccessDenied: route53:ChangeResourceRecordSets")
 	code, _, errOut := call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web"})
 	assert.Equal(t, ExitFailed, code, "failed")
@@ -203,7 +203,7 @@ func TestSwapAWSErrorAfterUp(t *testing.T) {
 }
 
 func TestConcurrentSwapRefused(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	var second struct {
 		code   int
 		stderr string
@@ -222,7 +222,7 @@ func TestConcurrentSwapRefused(t *testing.T) {
 }
 
 func TestRollback(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	code, _, errOut := call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web"})
 	require.Equal(t, ExitOK, code, "swap: %s", errOut)
 	dns := w.stack("prod-dns")
@@ -238,14 +238,14 @@ func TestRollback(t *testing.T) {
 }
 
 func TestRollbackRefusesWithoutPrevious(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	code, _, errOut := call(w, (*Workflow).Rollback, RollbackOptions{Env: "prod", Service: "web"})
 	assert.Equal(t, ExitFailed, code, "refused")
 	assert.Contains(t, errOut, "records no previous color for web", "explains")
 }
 
 func TestRollbackHealthCheckAndForce(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	dns := w.stack("prod-dns")
 	dns.config["previous"] = map[string]any{"web": map[string]any{"color": "green", "swappedAt": "2026-11-21T09:00:00Z"}}
 	w.aws.targets["arn:tg/web-green"] = []awscheck.Target{{ID: "i-1", Port: 8080, State: "unhealthy"}}
@@ -260,7 +260,7 @@ func TestRollbackHealthCheckAndForce(t *testing.T) {
 }
 
 func TestCanary(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	code, out, errOut := call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web", Canary: pct(10)})
 	require.Equal(t, ExitOK, code, "canary: %s", errOut)
 	dns := w.stack("prod-dns")
@@ -280,6 +280,11 @@ func TestSwapDryRunIsOffline(t *testing.T) {
 	// A secret in the file is left encrypted: the dry run has no passphrase.
 	require.NoError(t, os.WriteFile(filepath.Join(root, "Pulumi.prod-dns.yaml"),
 		[]byte("config:\n  video-platform:live:\n    web: green\n    recorder: blue\n  video-platform:alertsWebhookUrl:\n    secure: v1:abc:def\n"), 0o600), "write config")
+	for _, id := range topology.Default().EnvStacks("prod") {
+		if id.Name != "prod-dns" {
+			require.NoError(t, os.WriteFile(filepath.Join(root, topology.StackFile(id.Name)), []byte("config: {}\n"), 0o600), "write %s", id.Name)
+		}
+	}
 	var gotEnv string
 	var gotSets []string
 	deps := Deps{
@@ -306,7 +311,8 @@ func TestSwapDryRunIsOffline(t *testing.T) {
 	assert.Equal(t, []string{"prod-dns:canary.recorder=5"}, gotSets, "canary set")
 
 	err = NewWorkflow(deps, &out, &errb).Swap(context.Background(), SwapOptions{Env: "staging", Service: "web", DryRun: true})
-	assert.ErrorContains(t, err, "read live color", "a stack file that is not there")
+	assert.Equal(t, ExitUsage, ExitCode(err), "a config error: %v", err)
+	assert.ErrorContains(t, err, "Pulumi.staging-dns.yaml", "names the stack file that is not there")
 
 	deps.DryRun = nil
 	err = NewWorkflow(deps, &out, &errb).Swap(context.Background(), SwapOptions{Env: "prod", Service: "web", DryRun: true})
@@ -325,7 +331,7 @@ func TestSwapFailsClosedWhenPreviewStepsAreLost(t *testing.T) {
 		{"fewer changed steps than the summary counts", func(s []observed.Step) []observed.Step { return s[:1] }, "summary counts 1 changes but its event stream showed 0"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			w := newWorld(t.TempDir())
+			w := newWorld(t)
 			dns := w.stack("prod-dns")
 			dns.steps = c.steps(dns.steps)
 			code, _, errOut := call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web"})
@@ -340,7 +346,7 @@ func TestSwapFailsClosedWhenPreviewStepsAreLost(t *testing.T) {
 // A target that fails between the preflight and the update keeps the
 // traffic where it is: the swap re-checks right before it updates.
 func TestSwapStopsWhenTheTargetFailsAfterThePreflight(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	dns := w.stack("prod-dns")
 	dns.onPreview = func(*fakeStack) error {
 		w.aws.targets["arn:tg/web-green"] = []awscheck.Target{
@@ -361,7 +367,7 @@ func TestSwapStopsWhenTheTargetFailsAfterThePreflight(t *testing.T) {
 // records, converged back, serve the config's: the records decide what is
 // live, so the next swap (or a release resuming) is not refused.
 func TestSwapTrustsTheRecordsOverStaleOutputs(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	dns := w.stack("prod-dns")
 	dns.outputs["live"] = map[string]any{"web": "green", "recorder": "blue"}
 	code, out, errOut := call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web"})
@@ -370,7 +376,7 @@ func TestSwapTrustsTheRecordsOverStaleOutputs(t *testing.T) {
 	assert.Equal(t, "2026.11.20-1", cfg(t, dns, "previous.web.release"), "the swapped-out copy's release is recorded")
 
 	// Records that follow the outputs mean the config is what is stale.
-	w = newWorld(t.TempDir())
+	w = newWorld(t)
 	dns = w.stack("prod-dns")
 	dns.outputs["live"] = map[string]any{"web": "green", "recorder": "blue"}
 	dns.records["web"] = decide.ExpectedWeights("green", 0)
@@ -394,7 +400,7 @@ func TestEnvRegionReadsTheBaseStackFile(t *testing.T) {
 // the workflow's clock, with progress at every poll, and the swap says it
 // is applied but unconfirmed, naming the change and its last status.
 func TestSwapInsyncTimeout(t *testing.T) {
-	w := newWorld(t.TempDir())
+	w := newWorld(t)
 	w.aws.pending = -1
 	code, out, errOut := call(w, (*Workflow).Swap, SwapOptions{Env: "prod", Service: "web"})
 	assert.Equal(t, ExitFailed, code, "unconfirmed: %s", out)
