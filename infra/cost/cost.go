@@ -72,19 +72,25 @@ var freeTypes = map[string]bool{
 	"aws:ssm/parameter:Parameter":                         true,
 }
 
-// Estimate prices env with the table kept in the repository.
-func Estimate(env render.Env) render.Cost {
-	return DefaultTable().Estimate(env)
+// Estimate prices env, deployed in region, with the table kept in the
+// repository.
+func Estimate(env render.Env, region string) render.Cost {
+	return DefaultTable().Estimate(env, region)
 }
 
 // Estimate prices every stack of env: one item per billable resource, sorted
 // by URN, a total per stack and for the env, and the list of what could not
-// be priced.
-func (t Table) Estimate(env render.Env) render.Cost {
+// be priced. An env in another region than the table's is still priced
+// with the table, and its Source says so: region "" is not known.
+func (t Table) Estimate(env render.Env, region string) render.Cost {
 	out := render.Cost{
 		Currency: "USD",
 		Source:   t.Source,
 		Stacks:   make(map[string]render.StackCost, len(env.Stacks)),
+	}
+	if region != "" && region != t.Region {
+		out.Source = fmt.Sprintf("Env %s is in %s, which this table does not price: its figures are %s's list prices, and %s's differ. %s",
+			env.Env, region, t.Region, region, t.Source)
 	}
 	for _, s := range env.Stacks {
 		items := t.stackItems(s)

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -122,7 +123,7 @@ func TestEstimateSmallStackArithmetic(t *testing.T) {
 		Resources: []render.Resource{launchTemplate(st, "prod-web-blue-pool-lt", "c6i.large"), asg, lb, nat, eip, sg, component},
 	}}}
 
-	c := Estimate(env)
+	c := Estimate(env, "us-east-1")
 
 	require.Equal(t, "USD", c.Currency, "currency")
 	assert.Contains(t, c.Source, "Estimate", "every figure is labelled an estimate")
@@ -172,7 +173,7 @@ func TestEstimateScheduleWeightedASG(t *testing.T) {
 		launchTemplate(st, "prod-recorder-blue-lt", "c6i.large"), asg, up, down,
 	}}}}
 
-	it := itemFor(t, Estimate(env), st, asg.URN)
+	it := itemFor(t, Estimate(env, "us-east-1"), st, asg.URN)
 
 	// 4 instances for 10 h on 5 weekdays, 1 for the other 118 h of the week.
 	avg := (4*50.0 + 1*118.0) / 168
@@ -192,7 +193,7 @@ func TestEstimateScheduleNotWeeklyFallsBack(t *testing.T) {
 		launchTemplate(st, "prod-transcoders-lt", "c6i.large"), asg, monthly,
 	}}}}
 
-	it := itemFor(t, Estimate(env), st, asg.URN)
+	it := itemFor(t, Estimate(env, "us-east-1"), st, asg.URN)
 
 	assert.InDelta(t, 3*0.085*730, it.Monthly, halfCent, "a monthly schedule has no weekly average: desired capacity is used")
 	assert.Contains(t, it.Basis, "schedule first-of-month ignored", "the simplification is stated")
@@ -225,7 +226,7 @@ func TestEstimateSpotFleet(t *testing.T) {
 		launchTemplate(st, "prod-transcoders-lt", ""), asg,
 	}}}}
 
-	it := itemFor(t, Estimate(env), st, asg.URN)
+	it := itemFor(t, Estimate(env, "us-east-1"), st, asg.URN)
 
 	// 2 base + 25% of the 8 above = 4 on-demand at the first override;
 	// 6 spot at the mean of each override's price less 60%.
@@ -247,7 +248,7 @@ func TestEstimateUnknownInstanceType(t *testing.T) {
 		launchTemplate(st, "prod-web-green-lt", "x9.huge"), asg, lb, db,
 	}}}}
 
-	c := Estimate(env)
+	c := Estimate(env, "us-east-1")
 
 	it := itemFor(t, c, st, asg.URN)
 	assert.True(t, it.Unknown, "an instance type missing from the table is unknown")
@@ -268,7 +269,7 @@ func TestEstimateIdleCopy(t *testing.T) {
 		launchTemplate(st, "prod-web-green-lt", "c6i.large"), asg, lb,
 	}}}}
 
-	c := Estimate(env)
+	c := Estimate(env, "us-east-1")
 
 	a := itemFor(t, c, st, asg.URN)
 	assert.Zero(t, a.Monthly, "idle ASG costs nothing")
@@ -291,7 +292,7 @@ func TestEstimateSmallServices(t *testing.T) {
 	internal := res(st, typeLoadBalancer, "internal", map[string]any{"loadBalancerType": "application", "internal": true})
 	env := render.Env{Stacks: []render.Stack{{Name: st, Resources: []render.Resource{alias, txt, zone, q, fifo, internal}}}}
 
-	c := Estimate(env)
+	c := Estimate(env, "us-east-1")
 
 	cases := []struct {
 		urn     string
@@ -321,9 +322,9 @@ func TestEstimateDeterministic(t *testing.T) {
 		}},
 		{Name: "prod-dns", Resources: []render.Resource{}},
 	}}
-	first, err := json.Marshal(Estimate(env))
+	first, err := json.Marshal(Estimate(env, "us-east-1"))
 	require.NoError(t, err, "marshal first")
-	second, err := json.Marshal(Estimate(env))
+	second, err := json.Marshal(Estimate(env, "us-east-1"))
 	require.NoError(t, err, "marshal second")
 	assert.Equal(t, string(first), string(second), "same render, same bytes")
 	assert.Contains(t, string(first), `"prod-dns":{"monthly":0,"items":[]}`, "an empty stack still appears, with an empty list")
@@ -351,7 +352,7 @@ func TestEstimateWithCustomTable(t *testing.T) {
 	noDiscount := fleet("no-discount", "z1.large")
 	env := render.Env{Stacks: []render.Stack{{Name: st, Resources: []render.Resource{priced, noDiscount}}}}
 
-	c := table.Estimate(env)
+	c := table.Estimate(env, "")
 
 	assert.InDelta(t, (2*0.20+2*0.10)*730, itemFor(t, c, st, priced.URN).Monthly, halfCent, "2 on-demand + 2 spot at half price, int inputs read as numbers")
 	it := itemFor(t, c, st, noDiscount.URN)
@@ -370,12 +371,30 @@ func TestEstimateKeptDailyForTheCopyThatIsNotLive(t *testing.T) {
 		{Name: blue, Outputs: map[string]any{"service": "web", "color": "blue"},
 			Resources: []render.Resource{launchTemplate(blue, "b-lt", "c6i.large"), group(blue, "b-pool", "b-lt", 3), alb(blue, "b-alb")}},
 	}}
-	c := Estimate(env)
+	c := Estimate(env, "us-east-1")
 	require.Contains(t, c.KeptDaily, green)
 	assert.InDelta(t, c.Stacks[green].Monthly*24/DefaultTable().HoursPerMonth, c.KeptDaily[green], 0.005, "a day of the whole copy")
 	assert.Greater(t, c.KeptDaily[green], 1.0, "three c6i.large and an ALB cost more than a dollar a day")
 	assert.NotContains(t, c.KeptDaily, blue, "the live copy is not a cost of keeping")
 
 	env.LiveColors["web"] = "green"
-	assert.NotContains(t, Estimate(env).KeptDaily, green, "after a swap the other copy is the kept one")
+	assert.NotContains(t, Estimate(env, "us-east-1").KeptDaily, green, "after a swap the other copy is the kept one")
+}
+
+// The table prices one region. An env elsewhere is still priced with it,
+// figure for figure, and its statement of prices says so.
+func TestAnEnvInAnotherRegionIsToldItsPricesAreTheTables(t *testing.T) {
+	st := "dev-web-blue"
+	alb := res(st, "aws:lb/loadBalancer:LoadBalancer", "web-blue-alb", map[string]any{"loadBalancerType": "application"})
+	env := render.Env{Env: "dev", Stacks: []render.Stack{{Name: st, Resources: []render.Resource{alb}}}}
+
+	home := Estimate(env, "us-east-1")
+	away := Estimate(env, "eu-west-1")
+	require.Positive(t, home.Monthly, "the load balancer is priced")
+	assert.Equal(t, home.Monthly, away.Monthly, "the same table's figures")
+	assert.Equal(t, priceSource, home.Source, "the table's own region needs no word")
+	assert.True(t, strings.HasPrefix(away.Source, "Env dev is in eu-west-1, which this table does not price: its figures are us-east-1's list prices"),
+		"says the env's region is priced at the table's: %s", away.Source)
+	assert.Contains(t, away.Source, priceSource, "and keeps the table's statement")
+	assert.Equal(t, priceSource, Estimate(env, "").Source, "an unknown region")
 }

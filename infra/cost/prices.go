@@ -28,6 +28,8 @@ type Table struct {
 	// Source says where the prices come from and as of when; it is copied
 	// into every render.Cost so that no figure is mistaken for a bill.
 	Source string
+	// Region is the AWS region whose prices these are.
+	Region string
 	// HoursPerMonth is the month length used for every hourly price.
 	HoursPerMonth float64
 	// OnDemandHourly is the Linux on-demand price per instance type.
@@ -91,6 +93,7 @@ type Table struct {
 func DefaultTable() Table {
 	return Table{
 		Source:        priceSource,
+		Region:        "us-east-1",
 		HoursPerMonth: 730,
 		OnDemandHourly: map[string]float64{
 			"t3.small":    0.0208,

@@ -272,7 +272,8 @@ func costOf(env render.Env) render.Cost {
 	if env.Cost.Stacks != nil || len(env.Stacks) == 0 {
 		return env.Cost
 	}
-	return cost.Estimate(env)
+	// A render without its cost does not say its region either.
+	return cost.Estimate(env, "")
 }
 
 func compareStack(from, to render.Stack) StackDiff {

@@ -127,7 +127,7 @@ func Render(opts Options) (render.Env, error) {
 		}
 	}
 	out.Fixtures = slices.Sorted(maps.Keys(fixtures))
-	out.Cost = cost.Estimate(out)
+	out.Cost = cost.Estimate(out, topo.Envs[opts.Env].Region)
 	return out, nil
 }
 

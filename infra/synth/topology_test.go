@@ -46,6 +46,7 @@ func TestThirdEnvAndServiceFromConfigAlone(t *testing.T) {
 	assert.Zero(t, Mandatory(env), "no mandatory violation")
 	assert.Equal(t, map[string]string{"api": "blue", "recorder": "blue", "web": "blue"}, env.LiveColors, "the DNS stack serves api too")
 	assert.Contains(t, env.Cost.KeptDaily, "dev-api-green", "the idle api copy is a cost of keeping")
+	assert.Contains(t, env.Cost.Source, "Env dev is in eu-west-1, which this table does not price", "the estimate says whose prices it uses")
 
 	tg := resource(t, env, "dev-api-blue", "aws:lb/targetGroup:TargetGroup", "api-blue-tg")
 	assert.EqualValues(t, 8070, tg.Inputs["port"], "api's declared port")
