@@ -54,24 +54,14 @@ func (c registry) NearestTags(ctx context.Context, repositoryName string, n int)
 		at   time.Time
 		tags []string
 	}
-	var images []pushed
-	p := ecr.NewDescribeImagesPaginator(c.ecr, &ecr.DescribeImagesInput{
-		RepositoryName: aws.String(repositoryName),
-		Filter:         &ecrtypes.DescribeImagesFilter{TagStatus: ecrtypes.TagStatusTagged},
-		MaxResults:     aws.Int32(ecrPageSize),
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, ecrError("describe images of "+repositoryName, err)
-		}
-		for _, d := range page.ImageDetails {
-			if len(d.ImageTags) == 0 {
-				continue
-			}
-			tags := slices.Sorted(slices.Values(d.ImageTags))
-			images = append(images, pushed{at: aws.ToTime(d.ImagePushedAt).UTC(), tags: tags})
-		}
+	details, err := c.taggedImages(ctx, repositoryName)
+	if err != nil {
+		return nil, err
+	}
+	images := make([]pushed, 0, len(details))
+	for _, d := range details {
+		tags := slices.Sorted(slices.Values(d.ImageTags))
+		images = append(images, pushed{at: aws.ToTime(d.ImagePushedAt).UTC(), tags: tags})
 	}
 	// Images pushed in the same second keep a stable order by tag, so the
 	// same repository always reads the same.
@@ -88,6 +78,29 @@ func (c registry) NearestTags(ctx context.Context, repositoryName string, n int)
 		}
 	}
 	return out, nil
+}
+
+// taggedImages lists every image of the repository that has a tag, page by
+// page.
+func (c registry) taggedImages(ctx context.Context, repositoryName string) ([]ecrtypes.ImageDetail, error) {
+	var images []ecrtypes.ImageDetail
+	p := ecr.NewDescribeImagesPaginator(c.ecr, &ecr.DescribeImagesInput{
+		RepositoryName: aws.String(repositoryName),
+		Filter:         &ecrtypes.DescribeImagesFilter{TagStatus: ecrtypes.TagStatusTagged},
+		MaxResults:     aws.Int32(ecrPageSize),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, ecrError("describe images of "+repositoryName, err)
+		}
+		for _, d := range page.ImageDetails {
+			if len(d.ImageTags) > 0 {
+				images = append(images, d)
+			}
+		}
+	}
+	return images, nil
 }
 
 // ecrError wraps an ECR failure, marking a missing repository ErrNotFound.

@@ -56,14 +56,14 @@ func (c registry) KeepImages(ctx context.Context, repositoryName string, release
 		}
 		keepTags[r] = keep
 	}
-	images, err := c.imageTags(ctx, repositoryName)
+	images, err := c.taggedImages(ctx, repositoryName)
 	if err != nil {
 		return fail(err)
 	}
 	tagsOf := map[string][]string{}
-	for _, tags := range images {
-		for _, t := range tags {
-			tagsOf[t] = tags
+	for _, img := range images {
+		for _, t := range img.ImageTags {
+			tagsOf[t] = img.ImageTags
 		}
 	}
 
@@ -89,7 +89,8 @@ func (c registry) KeepImages(ctx context.Context, repositoryName string, release
 	}
 
 	var stale []ecrtypes.ImageIdentifier
-	for _, tags := range images {
+	for _, img := range images {
+		tags := img.ImageTags
 		// An image without a release tag was not tagged by the convention,
 		// and deleting its keep- tags could delete the image itself.
 		if !slices.ContainsFunc(tags, func(t string) bool { return !imagetag.IsKeepTag(t) }) {
@@ -115,29 +116,6 @@ func (c registry) KeepImages(ctx context.Context, repositoryName string, release
 	}
 	slices.Sort(res.Removed)
 	return res, nil
-}
-
-// imageTags lists the tags of every tagged image of the repository, one
-// slice per image.
-func (c registry) imageTags(ctx context.Context, repositoryName string) ([][]string, error) {
-	var images [][]string
-	p := ecr.NewDescribeImagesPaginator(c.ecr, &ecr.DescribeImagesInput{
-		RepositoryName: aws.String(repositoryName),
-		Filter:         &ecrtypes.DescribeImagesFilter{TagStatus: ecrtypes.TagStatusTagged},
-		MaxResults:     aws.Int32(ecrPageSize),
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, ecrError("describe images", err)
-		}
-		for _, d := range page.ImageDetails {
-			if len(d.ImageTags) > 0 {
-				images = append(images, d.ImageTags)
-			}
-		}
-	}
-	return images, nil
 }
 
 // addTag puts the manifest of the image tagged release again under keep,
