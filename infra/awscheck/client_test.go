@@ -11,8 +11,11 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -26,7 +29,10 @@ const (
 )
 
 // newTestClient points a real Client at handler with fixed credentials and
-// region, and without retries so every test request is seen exactly once.
+// region. Nothing the handler answers is retried, so every test request is
+// seen exactly once; only a connection that broke under a loaded machine
+// (seen once: "use of closed network connection") is tried again, as the
+// SDK's default retryer would.
 func newTestClient(t *testing.T, handler http.HandlerFunc) Checks {
 	t.Helper()
 	srv := httptest.NewServer(handler)
@@ -36,7 +42,14 @@ func newTestClient(t *testing.T, handler http.HandlerFunc) Checks {
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 			return aws.Credentials{AccessKeyID: "AKIDTEST", SecretAccessKey: "secret", Source: "test"}, nil
 		}),
-		Retryer: func() aws.Retryer { return aws.NopRetryer{} },
+		Retryer: func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) {
+				o.MaxAttempts = 3
+				o.Retryables = []retry.IsErrorRetryable{retry.RetryableConnectionError{}}
+				o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return time.Millisecond, nil })
+				o.RateLimiter = ratelimit.None
+			})
+		},
 	}
 	return New(cfg, WithBaseEndpoint(srv.URL))
 }
