@@ -82,7 +82,7 @@ func pushImages(s *scenarioRun) {
 		tags := append(slices.Sorted(slices.Values(releases[tier])), rehearsalRelease)
 		repo := topology.RepositoryName(s.env, tier)
 		for i, tag := range tags {
-			if err := s.rig.store.PushImage(repo, tag, now.Add(time.Duration(i-len(tags))*24*time.Hour)); err != nil {
+			if err := s.rig.store.Registry().PushImage(repo, tag, now.Add(time.Duration(i-len(tags))*24*time.Hour)); err != nil {
 				s.fail("setup", "push %s:%s to the stand-in ECR: %v", repo, tag, err)
 				return
 			}
@@ -490,7 +490,7 @@ const releaseTag = "2099.02.01-release"
 
 // pushRelease pushes the release scenarios' image of svc.
 func pushRelease(s *scenarioRun, svc string) bool {
-	if err := s.rig.store.PushImage(topology.RepositoryName(s.env, svc), releaseTag, s.rig.clock.Now()); err != nil {
+	if err := s.rig.store.Registry().PushImage(topology.RepositoryName(s.env, svc), releaseTag, s.rig.clock.Now()); err != nil {
 		s.fail("setup", "push %s: %v", releaseTag, err)
 		return false
 	}

@@ -13,7 +13,7 @@ import (
 // ECR speaks awsJson1_1 with X-Amz-Target
 // AmazonEC2ContainerRegistry_V20150921.<Op>. The stand-in answers
 // DescribeImages for the repositories the provider created, from the
-// images the Store holds (Store.PushImage), and the calls that add and
+// images the Store holds (Registry.PushImage), and the calls that add and
 // remove an image's tags: BatchGetImage, PutImage and BatchDeleteImage
 // (api_ecr_images.go).
 const (
@@ -114,7 +114,7 @@ func (a *API) ecrDescribeImages(c *apiCall) {
 		c.ecrError(errECRNoRepository(in.RepositoryName, in.RegistryID))
 		return
 	}
-	images, err := a.store.Images(in.RepositoryName)
+	images, err := a.store.Registry().Images(in.RepositoryName)
 	var noRepo errNoRepository
 	if errors.As(err, &noRepo) {
 		c.ecrError(errECRNoRepository(in.RepositoryName, AccountID))

@@ -136,7 +136,7 @@ func (a *API) ecrPutImage(c *apiCall) {
 		c.ecrError(errECRImageExists(in.RepositoryName, digest, ""))
 		return
 	}
-	added, err := a.store.TagDigest(in.RepositoryName, digest, in.ImageTag)
+	added, err := a.store.Registry().TagDigest(in.RepositoryName, digest, in.ImageTag)
 	var (
 		noImage errNoImage
 		taken   errTagTaken
@@ -221,7 +221,7 @@ func (a *API) ecrBatchDeleteImage(c *apiCall) {
 				continue
 			}
 			var digest string
-			digest, _, err = a.store.UntagImage(in.RepositoryName, id.ImageTag)
+			digest, _, err = a.store.Registry().UntagImage(in.RepositoryName, id.ImageTag)
 			gone = []ecrImageRef{{ImageDigest: digest, ImageTag: id.ImageTag}}
 		}
 		var noImage errNoImage
@@ -241,7 +241,7 @@ func (a *API) ecrBatchDeleteImage(c *apiCall) {
 // ecrDeleteDigest deletes the image digest and names what went: one ID
 // per tag, or the bare digest of an untagged image.
 func (a *API) ecrDeleteDigest(repo, digest string) ([]ecrImageRef, error) {
-	tags, err := a.store.DeleteImage(repo, digest)
+	tags, err := a.store.Registry().DeleteImage(repo, digest)
 	if err != nil {
 		return nil, err
 	}
@@ -296,7 +296,7 @@ func (a *API) ecrBatchImagesOf(c *apiCall, in *ecrBatchImages) ([]Image, bool) {
 // ecrImagesOf returns the images of the repository, or answers the call
 // when there is no such repository or the Store fails.
 func (a *API) ecrImagesOf(c *apiCall, repo string) ([]Image, bool) {
-	images, err := a.store.Images(repo)
+	images, err := a.store.Registry().Images(repo)
 	if err != nil {
 		c.ecrError(a.ecrStoreError(repo, err))
 		return nil, false

@@ -31,7 +31,7 @@ func (e *apiEnv) manifestOf(t *testing.T, repo, tag string) ecrtypes.Image {
 // tagsByDigest is the Store's view of a repository: each image's tags.
 func (e *apiEnv) tagsByDigest(t *testing.T, repo string) map[string][]string {
 	t.Helper()
-	images, err := e.store.Images(repo)
+	images, err := e.store.Registry().Images(repo)
 	require.NoError(t, err, "Images of %s", repo)
 	out := map[string][]string{}
 	for _, img := range images {
@@ -45,7 +45,7 @@ func TestECRBatchGetImageManifestMatchesDigest(t *testing.T) {
 	env.repositories(t)
 	env.push(t, apiTestRepo, "r41", apiT0)
 	env.push(t, apiTestRepo, "r42", apiT0.Add(time.Hour))
-	images, err := env.store.Images(apiTestRepo)
+	images, err := env.store.Registry().Images(apiTestRepo)
 	require.NoError(t, err, "Images")
 
 	img := env.manifestOf(t, apiTestRepo, "r41")
@@ -190,8 +190,8 @@ func TestECRBatchDeleteImageRemovesTagsAndLastTagsImage(t *testing.T) {
 	env.push(t, apiTestRepo, "r40", apiT0)
 	env.push(t, apiTestRepo, "r41", apiT0.Add(time.Hour))
 	env.push(t, apiTestRepo, "r42", apiT0.Add(2*time.Hour))
-	require.NoError(t, env.store.TagImage(apiTestRepo, "r41", "keep-r41"), "protect r41")
-	require.NoError(t, env.store.TagImage(apiTestRepo, "r42", "keep-r42"), "protect r42")
+	require.NoError(t, env.store.Registry().TagImage(apiTestRepo, "r41", "keep-r41"), "protect r41")
+	require.NoError(t, env.store.Registry().TagImage(apiTestRepo, "r42", "keep-r42"), "protect r42")
 	digest := func(tag string) string { return aws.ToString(env.manifestOf(t, apiTestRepo, tag).ImageId.ImageDigest) }
 	d40, d41, d42 := digest("r40"), digest("r41"), digest("r42")
 

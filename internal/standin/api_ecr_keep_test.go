@@ -19,9 +19,9 @@ func TestECRKeepImagesThroughStandIn(t *testing.T) {
 	for i, tag := range []string{"r0", "r1", "r2"} {
 		env.push(t, apiTestRepo, tag, apiT0.Add(time.Duration(i)*time.Hour))
 	}
-	require.NoError(t, env.store.TagImage(apiTestRepo, "r0", "keep-r0"), "protect r0")
-	require.NoError(t, env.store.TagImage(apiTestRepo, "r1", "keep-r1"), "protect r1")
-	before, err := env.store.Images(apiTestRepo)
+	require.NoError(t, env.store.Registry().TagImage(apiTestRepo, "r0", "keep-r0"), "protect r0")
+	require.NoError(t, env.store.Registry().TagImage(apiTestRepo, "r1", "keep-r1"), "protect r1")
+	before, err := env.store.Registry().Images(apiTestRepo)
 	require.NoError(t, err, "Images")
 	ctx := context.Background()
 
@@ -33,7 +33,7 @@ func TestECRKeepImagesThroughStandIn(t *testing.T) {
 		before[1].Digest: {"keep-r1", "r1"},
 		before[2].Digest: {"keep-r2", "r2"},
 	}, env.tagsByDigest(t, apiTestRepo), "exactly r1 and r2 kept, r0 left to the lifecycle policy, no image added or lost")
-	after, err := env.store.Images(apiTestRepo)
+	after, err := env.store.Registry().Images(apiTestRepo)
 	require.NoError(t, err, "Images")
 	assert.Equal(t, before[2].PushedAt, after[2].PushedAt, "tagging r2 was no push")
 
@@ -51,9 +51,9 @@ func TestECRKeepImagesLeavesAnImageWithOnlyKeepTags(t *testing.T) {
 	// Pushed under keep- tags alone, against the convention: deleting
 	// them would delete the image, so housekeeping leaves it.
 	env.push(t, apiTestRepo, "keep-r5", apiT0)
-	require.NoError(t, env.store.TagImage(apiTestRepo, "keep-r5", "keep-r6"), "a second keep- tag")
+	require.NoError(t, env.store.Registry().TagImage(apiTestRepo, "keep-r5", "keep-r6"), "a second keep- tag")
 	env.push(t, apiTestRepo, "r7", apiT0.Add(time.Hour))
-	before, err := env.store.Images(apiTestRepo)
+	before, err := env.store.Registry().Images(apiTestRepo)
 	require.NoError(t, err, "Images")
 
 	got, err := env.client().Registry.KeepImages(context.Background(), apiTestRepo, []string{"r7", "r5"})

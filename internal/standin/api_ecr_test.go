@@ -49,7 +49,7 @@ func (e *apiEnv) repositories(t *testing.T) {
 
 func (e *apiEnv) push(t *testing.T, repo, tag string, at time.Time) {
 	t.Helper()
-	require.NoError(t, e.store.PushImage(repo, tag, at), "push %s:%s", repo, tag)
+	require.NoError(t, e.store.Registry().PushImage(repo, tag, at), "push %s:%s", repo, tag)
 }
 
 // ecrClient is the SDK's ECR client on the stand-in, for requests awscheck
@@ -102,8 +102,8 @@ func TestECRImagesByDigestAndTag(t *testing.T) {
 	env := newAPIEnv(t)
 	env.repositories(t)
 	env.push(t, apiTestRepo, "r41", apiT0)
-	require.NoError(t, env.store.TagImage(apiTestRepo, "r41", "keep-r41"), "protect r41")
-	images, err := env.store.Images(apiTestRepo)
+	require.NoError(t, env.store.Registry().TagImage(apiTestRepo, "r41", "keep-r41"), "protect r41")
+	images, err := env.store.Registry().Images(apiTestRepo)
 	require.NoError(t, err, "Images")
 	require.Len(t, images, 1, "a tag is not a push")
 	digest := images[0].Digest
@@ -133,7 +133,7 @@ func TestECRNearestTagsAcrossPages(t *testing.T) {
 	for i := range n {
 		env.push(t, apiTestRepo, fmt.Sprintf("r%03d", i), apiT0.Add(time.Duration(i)*time.Minute))
 	}
-	require.NoError(t, env.store.TagImage(apiTestRepo, "r228", "keep-r228"), "protect r228")
+	require.NoError(t, env.store.Registry().TagImage(apiTestRepo, "r228", "keep-r228"), "protect r228")
 	ctx := context.Background()
 
 	got, err := env.client().Registry.NearestTags(ctx, apiTestRepo, 2)
@@ -213,27 +213,27 @@ func TestECRImmutableTagsAndUnknownRepositories(t *testing.T) {
 	env.push(t, apiTestRepo, "r41", apiT0)
 	env.push(t, apiTestRepo, "r42", apiT0.Add(time.Hour))
 
-	err := env.store.PushImage(apiTestRepo, "r41", apiT0.Add(2*time.Hour))
+	err := env.store.Registry().PushImage(apiTestRepo, "r41", apiT0.Add(2*time.Hour))
 	require.Error(t, err, "an immutable tag cannot move to a new push")
 	assert.Contains(t, err.Error(), "IMMUTABLE", "the error says why")
-	err = env.store.TagImage(apiTestRepo, "r42", "r41")
+	err = env.store.Registry().TagImage(apiTestRepo, "r42", "r41")
 	require.Error(t, err, "nor to another image")
-	require.NoError(t, env.store.PushImage(apiTestRepo, "r41", apiT0), "the same push again is no change")
-	require.NoError(t, env.store.TagImage(apiTestRepo, "r41", "keep-r41"), "a new tag on an image")
-	require.NoError(t, env.store.TagImage(apiTestRepo, "r41", "keep-r41"), "the same tag again is no change")
-	assert.Error(t, env.store.TagImage(apiTestRepo, "r40", "keep-r40"), "no image to tag")
+	require.NoError(t, env.store.Registry().PushImage(apiTestRepo, "r41", apiT0), "the same push again is no change")
+	require.NoError(t, env.store.Registry().TagImage(apiTestRepo, "r41", "keep-r41"), "a new tag on an image")
+	require.NoError(t, env.store.Registry().TagImage(apiTestRepo, "r41", "keep-r41"), "the same tag again is no change")
+	assert.Error(t, env.store.Registry().TagImage(apiTestRepo, "r40", "keep-r40"), "no image to tag")
 
 	// A second process opening the same Store directory sees every push.
 	store2, err := OpenStore(env.store.Dir())
 	require.NoError(t, err, "reopen store")
-	images, err := store2.Images(apiTestRepo)
+	images, err := store2.Registry().Images(apiTestRepo)
 	require.NoError(t, err, "Images from the other Store")
 	require.Len(t, images, 2, "two pushes, nothing refused was kept")
 	assert.Equal(t, []string{"keep-r41", "r41"}, images[0].Tags, "oldest first, with its protective tag")
 	assert.Equal(t, []string{"r42"}, images[1].Tags, "r42 untouched")
 
 	var noRepo errNoRepository
-	assert.ErrorAs(t, env.store.PushImage("video-platform/prod/typo", "r1", apiT0), &noRepo,
+	assert.ErrorAs(t, env.store.Registry().PushImage("video-platform/prod/typo", "r1", apiT0), &noRepo,
 		"a push to a repository the provider never created fails")
 }
 

@@ -11,6 +11,16 @@ import (
 // name output is the repository name every ECR call uses.
 const apiTypeRepository = "aws:ecr/repository:Repository"
 
+// Registry is the stand-in's ECR registry: the images of the repositories
+// the provider created, kept in the Store's directory under ecr/ so that
+// every process sharing the Store sees the same images.
+type Registry struct {
+	store *Store
+}
+
+// Registry returns the ECR registry whose images the Store keeps.
+func (s *Store) Registry() *Registry { return &Registry{store: s} }
+
 // Image is one image of a stand-in ECR repository.
 type Image struct {
 	// Digest is the sha256 of Manifest ("sha256:..."), as ECR's image
@@ -32,14 +42,14 @@ type Image struct {
 // image is refused when the repository's tags are IMMUTABLE, as ECR
 // refuses the push, and otherwise moves to the new image, leaving the old
 // one with its other tags or untagged.
-func (s *Store) PushImage(repo, tag string, pushedAt time.Time) error {
+func (reg *Registry) PushImage(repo, tag string, pushedAt time.Time) error {
 	if tag == "" {
 		return fmt.Errorf("push to %s: empty tag", repo)
 	}
 	pushedAt = pushedAt.UTC()
 	manifest := ecrSynthManifest(repo + "\x00" + tag + "\x00" + pushedAt.Format(time.RFC3339Nano))
 	img := Image{Digest: ecrDigest(manifest), Manifest: manifest, Tags: []string{tag}, PushedAt: pushedAt}
-	return s.withRepoImages(repo, true, func(images *[]Image, immutable bool) (bool, error) {
+	return reg.withRepoImages(repo, true, func(images *[]Image, immutable bool) (bool, error) {
 		if slices.ContainsFunc(*images, func(have Image) bool { return have.Digest == img.Digest }) {
 			return false, nil // the same push again
 		}
@@ -56,11 +66,11 @@ func (s *Store) PushImage(repo, tag string, pushedAt time.Time) error {
 // a protective keep- tag of components/image is added). The image keeps
 // its push time. Adding a tag the image already has changes nothing; a
 // tag on another image follows PushImage's rules.
-func (s *Store) TagImage(repo, tag, newTag string) error {
+func (reg *Registry) TagImage(repo, tag, newTag string) error {
 	if newTag == "" {
 		return fmt.Errorf("tag %s:%s: empty new tag", repo, tag)
 	}
-	return s.withRepoImages(repo, true, func(images *[]Image, immutable bool) (bool, error) {
+	return reg.withRepoImages(repo, true, func(images *[]Image, immutable bool) (bool, error) {
 		i := slices.IndexFunc(*images, func(img Image) bool { return slices.Contains(img.Tags, tag) })
 		if i < 0 {
 			return false, fmt.Errorf("tag %s:%s: no image tagged %s", repo, tag, tag)
@@ -74,9 +84,9 @@ func (s *Store) TagImage(repo, tag, newTag string) error {
 }
 
 // Images returns the images of the repository named repo, oldest first.
-func (s *Store) Images(repo string) ([]Image, error) {
+func (reg *Registry) Images(repo string) ([]Image, error) {
 	var out []Image
-	err := s.withRepoImages(repo, false, func(images *[]Image, _ bool) (bool, error) {
+	err := reg.withRepoImages(repo, false, func(images *[]Image, _ bool) (bool, error) {
 		out = slices.Clone(*images)
 		return false, nil
 	})
@@ -109,22 +119,22 @@ func untag(images []Image, tag, digest string, immutable bool) error {
 // withRepoImages runs fn on the images of the repository named repo under
 // the repository's lock, so pushes from several processes never lose one
 // another. Images live under ecr/ in one JSON file per repository name.
-func (s *Store) withRepoImages(repo string, write bool, fn func(images *[]Image, immutable bool) (bool, error)) error {
-	r, err := s.repository(repo)
+func (reg *Registry) withRepoImages(repo string, write bool, fn func(images *[]Image, immutable bool) (bool, error)) error {
+	res, err := reg.repository(repo)
 	if err != nil {
 		return err
 	}
-	immutable := strings.EqualFold(r.Str("imageTagMutability"), "IMMUTABLE")
+	immutable := strings.EqualFold(res.Str("imageTagMutability"), "IMMUTABLE")
 	var images []Image
 	base := strings.TrimSuffix(fileKey(apiTypeRepository, repo), ".json")
-	return s.withLockedJSON("ecr", base, write, &images, func() (bool, error) {
+	return reg.store.withLockedJSON("ecr", base, write, &images, func() (bool, error) {
 		return fn(&images, immutable)
 	})
 }
 
 // repository finds the Repository resource named repo.
-func (s *Store) repository(repo string) (Resource, error) {
-	repos, err := s.OfType(apiTypeRepository)
+func (reg *Registry) repository(repo string) (Resource, error) {
+	repos, err := reg.store.OfType(apiTypeRepository)
 	if err != nil {
 		return Resource{}, err
 	}

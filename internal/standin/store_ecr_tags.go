@@ -86,11 +86,11 @@ func (e errNoImage) Error() string {
 // false when the image already carries tag; a tag on another image follows
 // PushImage's rules (an errTagTaken in an IMMUTABLE repository), and an
 // unknown digest is an errNoImage.
-func (s *Store) TagDigest(repo, digest, tag string) (added bool, err error) {
+func (reg *Registry) TagDigest(repo, digest, tag string) (added bool, err error) {
 	if tag == "" {
 		return false, fmt.Errorf("tag %s@%s: empty tag", repo, digest)
 	}
-	err = s.withRepoImages(repo, true, func(images *[]Image, immutable bool) (bool, error) {
+	err = reg.withRepoImages(repo, true, func(images *[]Image, immutable bool) (bool, error) {
 		i := slices.IndexFunc(*images, func(img Image) bool { return img.Digest == digest })
 		if i < 0 {
 			return false, errNoImage{Repo: repo, Ref: digest}
@@ -108,8 +108,8 @@ func (s *Store) TagDigest(repo, digest, tag string) (added bool, err error) {
 // BatchDeleteImage by tag does: the image stays while it has another tag
 // and goes with its last one. It returns the image's digest and whether
 // the image was deleted; no image tagged tag is an errNoImage.
-func (s *Store) UntagImage(repo, tag string) (digest string, deleted bool, err error) {
-	err = s.withRepoImages(repo, true, func(images *[]Image, _ bool) (bool, error) {
+func (reg *Registry) UntagImage(repo, tag string) (digest string, deleted bool, err error) {
+	err = reg.withRepoImages(repo, true, func(images *[]Image, _ bool) (bool, error) {
 		i := slices.IndexFunc(*images, func(img Image) bool { return slices.Contains(img.Tags, tag) })
 		if i < 0 {
 			return false, errNoImage{Repo: repo, Ref: tag}
@@ -132,8 +132,8 @@ func (s *Store) UntagImage(repo, tag string) (digest string, deleted bool, err e
 // DeleteImage deletes the image digest with every tag it carries, as
 // ECR's BatchDeleteImage by digest does, and returns those tags; an
 // unknown digest is an errNoImage.
-func (s *Store) DeleteImage(repo, digest string) (tags []string, err error) {
-	err = s.withRepoImages(repo, true, func(images *[]Image, _ bool) (bool, error) {
+func (reg *Registry) DeleteImage(repo, digest string) (tags []string, err error) {
+	err = reg.withRepoImages(repo, true, func(images *[]Image, _ bool) (bool, error) {
 		i := slices.IndexFunc(*images, func(img Image) bool { return img.Digest == digest })
 		if i < 0 {
 			return false, errNoImage{Repo: repo, Ref: digest}
