@@ -137,7 +137,7 @@ func (a *API) ddbConditionalWrite(c *apiCall, in *ddbRequest, table *ddbTable, k
 	}
 	var old ddbItem
 	failed := false
-	err := a.store.withTableItems(table.id, true, func(items ddbItems) (bool, error) {
+	err := ddbTables{store: a.store}.withItems(table.id, true, func(items ddbItems) (bool, error) {
 		old = items[key]
 		if cond != nil && !cond.eval(old) {
 			failed = true
@@ -197,7 +197,7 @@ func (a *API) ddbGetItem(c *apiCall) {
 		return
 	}
 	var item ddbItem
-	err := a.store.withTableItems(table.id, false, func(items ddbItems) (bool, error) {
+	err := ddbTables{store: a.store}.withItems(table.id, false, func(items ddbItems) (bool, error) {
 		item = items[key]
 		return false, nil
 	})

@@ -13,7 +13,13 @@ type ddbItem map[string]json.RawMessage
 // ddbItems are one table's items by their canonical key (ddbKeyOf).
 type ddbItems map[string]ddbItem
 
-// withTableItems runs fn on the items of one table under the table's lock
+// ddbTables keeps the items of the Store's DynamoDB table resources; only
+// the API's item calls read and write them.
+type ddbTables struct {
+	store *Store
+}
+
+// withItems runs fn on the items of one table under the table's lock
 // (see withLockedJSON): two `infra` processes (each with its own API)
 // racing for one lock item must see one another's writes, so that exactly
 // one conditional put wins. A shared lock is enough for readers (write
@@ -23,8 +29,8 @@ type ddbItems map[string]ddbItem
 // Items live under dynamodb/ in one JSON file per table, named after the
 // table resource's type and ID: a table deleted and created again under
 // the same name has a new ID and so starts empty, as in AWS.
-func (s *Store) withTableItems(tableID string, write bool, fn func(items ddbItems) (changed bool, err error)) error {
+func (t ddbTables) withItems(tableID string, write bool, fn func(items ddbItems) (changed bool, err error)) error {
 	items := ddbItems{}
 	base := strings.TrimSuffix(fileKey(apiTypeDynamoDBTable, tableID), ".json")
-	return s.withLockedJSON("dynamodb", base, write, &items, func() (bool, error) { return fn(items) })
+	return t.store.withLockedJSON("dynamodb", base, write, &items, func() (bool, error) { return fn(items) })
 }
