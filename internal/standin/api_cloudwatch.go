@@ -33,14 +33,14 @@ var cwALBMetrics = []string{"RequestCount", "ActiveConnectionCount"}
 // POST /service/GraniteServiceVersion20100801/operation/{Op}.
 func (a *API) serveCloudWatch(c *apiCall) {
 	if !strings.HasPrefix(c.r.URL.Path, cloudWatchOpPrefix) {
-		c.cborError(&apiError{Status: http.StatusBadRequest, Code: "UnknownOperationException",
+		cborError(c, &apiError{Status: http.StatusBadRequest, Code: "UnknownOperationException",
 			Message: "stand-in AWS API: " + c.r.URL.Path + " is not a call of a service the stand-in knows (only CloudWatch speaks RPCv2 CBOR here)"})
 		return
 	}
 	op := strings.TrimPrefix(c.r.URL.Path, cloudWatchOpPrefix)
 	faults, aerr := a.faults()
 	if aerr != nil {
-		c.cborError(aerr)
+		cborError(c, aerr)
 		return
 	}
 	if t, aerr := a.throttled(apiSvcCloudWatch, faults); aerr != nil || t {
@@ -48,7 +48,7 @@ func (a *API) serveCloudWatch(c *apiCall) {
 			aerr = errAPIThrottled(apiSvcCloudWatch)
 			aerr.Shape = "ThrottlingException"
 		}
-		c.cborError(aerr)
+		cborError(c, aerr)
 		return
 	}
 	var handler func(*apiCall, smithycbor.Map, []Fault) (smithycbor.Map, *apiError)
@@ -60,40 +60,40 @@ func (a *API) serveCloudWatch(c *apiCall) {
 	case "DescribeAlarms":
 		handler = a.describeAlarms
 	default:
-		c.cborError(&apiError{Status: http.StatusBadRequest, Code: "InvalidAction", Shape: "UnknownOperationException",
+		cborError(c, &apiError{Status: http.StatusBadRequest, Code: "InvalidAction", Shape: "UnknownOperationException",
 			Message: "stand-in AWS API: CloudWatch operation " + op + " is not implemented"})
 		return
 	}
 	if c.r.Method != http.MethodPost {
-		c.cborError(&apiError{Status: http.StatusMethodNotAllowed, Code: "InvalidAction", Shape: "UnknownOperationException",
+		cborError(c, &apiError{Status: http.StatusMethodNotAllowed, Code: "InvalidAction", Shape: "UnknownOperationException",
 			Message: "stand-in AWS API: CloudWatch " + op + " must be a POST, got " + c.r.Method})
 		return
 	}
 	raw, err := io.ReadAll(c.r.Body)
 	if err != nil {
-		c.cborError(errCWInvalidParameter("cannot read %s request body: %v", op, err))
+		cborError(c, errCWInvalidParameter("cannot read %s request body: %v", op, err))
 		return
 	}
 	in := smithycbor.Map{}
 	if len(raw) > 0 {
 		v, err := smithycbor.Decode(raw)
 		if err != nil {
-			c.cborError(errCWInvalidParameter("%s request body is not CBOR: %v", op, err))
+			cborError(c, errCWInvalidParameter("%s request body is not CBOR: %v", op, err))
 			return
 		}
 		m, ok := v.(smithycbor.Map)
 		if !ok {
-			c.cborError(errCWInvalidParameter("%s request body is a CBOR %T, not a map", op, v))
+			cborError(c, errCWInvalidParameter("%s request body is a CBOR %T, not a map", op, v))
 			return
 		}
 		in = m
 	}
 	out, aerr := handler(c, in, faults)
 	if aerr != nil {
-		c.cborError(aerr)
+		cborError(c, aerr)
 		return
 	}
-	c.writeCBOR(http.StatusOK, out)
+	writeCBOR(c, http.StatusOK, out)
 }
 
 func errCWInvalidParameter(format string, args ...any) *apiError {
@@ -104,9 +104,9 @@ func errCWInvalidParameter(format string, args ...any) *apiError {
 // cborError writes e the RPCv2 CBOR way: __type carries the modeled shape
 // and, CloudWatch being awsQuery-compatible, X-Amzn-Query-Error carries the
 // query error code the SDK reports.
-func (c *apiCall) cborError(e *apiError) {
+func cborError(c *apiCall, e *apiError) {
 	c.w.Header().Set("X-Amzn-Query-Error", e.Code+";"+e.faultType())
-	c.writeCBOR(e.Status, smithycbor.Map{
+	writeCBOR(c, e.Status, smithycbor.Map{
 		"__type": smithycbor.String(cloudWatchNamespace + e.shape()),
 		// Most CloudWatch errors name the member "message", InternalServiceFault "Message".
 		"message": smithycbor.String(e.Message),
@@ -114,7 +114,7 @@ func (c *apiCall) cborError(e *apiError) {
 	})
 }
 
-func (c *apiCall) writeCBOR(status int, body smithycbor.Map) {
+func writeCBOR(c *apiCall, status int, body smithycbor.Map) {
 	c.w.Header().Set("Smithy-Protocol", "rpc-v2-cbor")
 	c.write(status, "application/cbor", smithycbor.Encode(body))
 }

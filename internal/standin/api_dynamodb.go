@@ -70,7 +70,7 @@ func (a *API) serveDynamoDB(c *apiCall) {
 	op := strings.TrimPrefix(c.r.Header.Get("X-Amz-Target"), ddbTargetPrefix)
 	faults, aerr := a.faults()
 	if aerr != nil {
-		c.ddbError(aerr, nil)
+		ddbError(c, aerr, nil)
 		return
 	}
 	if t, aerr := a.throttled(apiSvcDynamoDB, faults); aerr != nil || t {
@@ -80,7 +80,7 @@ func (a *API) serveDynamoDB(c *apiCall) {
 			aerr = &apiError{Status: http.StatusBadRequest, Code: "ProvisionedThroughputExceededException",
 				Message: "Rate exceeded (stand-in throttle fault on dynamodb)"}
 		}
-		c.ddbError(aerr, nil)
+		ddbError(c, aerr, nil)
 		return
 	}
 	switch op {
@@ -91,7 +91,7 @@ func (a *API) serveDynamoDB(c *apiCall) {
 	case "DeleteItem":
 		a.ddbDeleteItem(c)
 	default:
-		c.ddbError(&apiError{Status: http.StatusBadRequest, Code: "UnknownOperationException", Shape: ddbUnknownOpShape,
+		ddbError(c, &apiError{Status: http.StatusBadRequest, Code: "UnknownOperationException", Shape: ddbUnknownOpShape,
 			Message: "stand-in AWS API: DynamoDB operation " + op + " is not implemented (only PutItem, GetItem and DeleteItem)"}, nil)
 	}
 }
@@ -101,22 +101,22 @@ func (a *API) serveDynamoDB(c *apiCall) {
 func (a *API) ddbPutItem(c *apiCall) {
 	in, table, aerr := a.ddbRequestFor(c, "PutItem")
 	if aerr != nil {
-		c.ddbError(aerr, nil)
+		ddbError(c, aerr, nil)
 		return
 	}
 	if in.Item == nil {
-		c.ddbError(ddbInvalid("1 validation error detected: Value null at 'item' failed to satisfy constraint: Member must not be null"), nil)
+		ddbError(c, ddbInvalid("1 validation error detected: Value null at 'item' failed to satisfy constraint: Member must not be null"), nil)
 		return
 	}
 	for name, v := range in.Item {
 		if _, _, err := ddbScalar(v); err != nil {
-			c.ddbError(ddbInvalid(fmt.Sprintf("One or more parameter values were invalid: attribute %s: %s", name, err)), nil)
+			ddbError(c, ddbInvalid(fmt.Sprintf("One or more parameter values were invalid: attribute %s: %s", name, err)), nil)
 			return
 		}
 	}
 	key, aerr := table.keyOf(in.Item, true)
 	if aerr != nil {
-		c.ddbError(aerr, nil)
+		ddbError(c, aerr, nil)
 		return
 	}
 	a.ddbConditionalWrite(c, in, table, key, func(items ddbItems, _ ddbItem) bool {
@@ -132,7 +132,7 @@ func (a *API) ddbPutItem(c *apiCall) {
 func (a *API) ddbConditionalWrite(c *apiCall, in *ddbRequest, table *ddbTable, key string, write func(items ddbItems, old ddbItem) bool) {
 	cond, rv, rvFail, aerr := ddbWriteOptions(in)
 	if aerr != nil {
-		c.ddbError(aerr, nil)
+		ddbError(c, aerr, nil)
 		return
 	}
 	var old ddbItem
@@ -146,10 +146,10 @@ func (a *API) ddbConditionalWrite(c *apiCall, in *ddbRequest, table *ddbTable, k
 		return write(items, old), nil
 	})
 	if err != nil {
-		c.ddbError(errAPIInternal(err), nil)
+		ddbError(c, errAPIInternal(err), nil)
 		return
 	}
-	c.ddbWriteResult(old, failed, rv, rvFail)
+	ddbWriteResult(c, old, failed, rv, rvFail)
 }
 
 // ddbDeleteItem deletes the item at Key unless ConditionExpression,
@@ -157,12 +157,12 @@ func (a *API) ddbConditionalWrite(c *apiCall, in *ddbRequest, table *ddbTable, k
 func (a *API) ddbDeleteItem(c *apiCall) {
 	in, table, aerr := a.ddbRequestFor(c, "DeleteItem")
 	if aerr != nil {
-		c.ddbError(aerr, nil)
+		ddbError(c, aerr, nil)
 		return
 	}
 	key, aerr := table.keyOf(in.Key, false)
 	if aerr != nil {
-		c.ddbError(aerr, nil)
+		ddbError(c, aerr, nil)
 		return
 	}
 	a.ddbConditionalWrite(c, in, table, key, func(items ddbItems, old ddbItem) bool {
@@ -179,21 +179,21 @@ func (a *API) ddbDeleteItem(c *apiCall) {
 func (a *API) ddbGetItem(c *apiCall) {
 	in, table, aerr := a.ddbRequestFor(c, "GetItem")
 	if aerr != nil {
-		c.ddbError(aerr, nil)
+		ddbError(c, aerr, nil)
 		return
 	}
 	if in.ConditionExpression != nil || in.ExpressionAttributeValues != nil || in.ReturnValues != "" {
-		c.ddbError(ddbInvalid("the stand-in's GetItem takes no ConditionExpression, ExpressionAttributeValues or ReturnValues"), nil)
+		ddbError(c, ddbInvalid("the stand-in's GetItem takes no ConditionExpression, ExpressionAttributeValues or ReturnValues"), nil)
 		return
 	}
 	if in.ExpressionAttributeNames != nil {
 		// Only a ProjectionExpression could use them, and that is refused.
-		c.ddbError(ddbInvalid("ExpressionAttributeNames can only be specified when using expressions"), nil)
+		ddbError(c, ddbInvalid("ExpressionAttributeNames can only be specified when using expressions"), nil)
 		return
 	}
 	key, aerr := table.keyOf(in.Key, false)
 	if aerr != nil {
-		c.ddbError(aerr, nil)
+		ddbError(c, aerr, nil)
 		return
 	}
 	var item ddbItem
@@ -202,14 +202,14 @@ func (a *API) ddbGetItem(c *apiCall) {
 		return false, nil
 	})
 	if err != nil {
-		c.ddbError(errAPIInternal(err), nil)
+		ddbError(c, errAPIInternal(err), nil)
 		return
 	}
 	out := map[string]any{}
 	if item != nil {
 		out["Item"] = item
 	}
-	c.ddbWrite(http.StatusOK, out)
+	ddbWrite(c, http.StatusOK, out)
 }
 
 // ddbRequestFor decodes the request and finds its table.
@@ -357,13 +357,13 @@ func ddbWriteOptions(in *ddbRequest) (cond ddbCond, rv, rvFail string, aerr *api
 // for with ALL_OLD, or ConditionalCheckFailedException (carrying the item
 // when ReturnValuesOnConditionCheckFailure is ALL_OLD) when the condition
 // was false.
-func (c *apiCall) ddbWriteResult(old ddbItem, failed bool, rv, rvFail string) {
+func ddbWriteResult(c *apiCall, old ddbItem, failed bool, rv, rvFail string) {
 	if failed {
 		var extra map[string]any
 		if rvFail == "ALL_OLD" && old != nil {
 			extra = map[string]any{"Item": old}
 		}
-		c.ddbError(&apiError{Status: http.StatusBadRequest, Code: "ConditionalCheckFailedException",
+		ddbError(c, &apiError{Status: http.StatusBadRequest, Code: "ConditionalCheckFailedException",
 			Message: "The conditional request failed"}, extra)
 		return
 	}
@@ -371,7 +371,7 @@ func (c *apiCall) ddbWriteResult(old ddbItem, failed bool, rv, rvFail string) {
 	if rv == "ALL_OLD" && old != nil {
 		out["Attributes"] = old
 	}
-	c.ddbWrite(http.StatusOK, out)
+	ddbWrite(c, http.StatusOK, out)
 }
 
 func ddbInvalid(msg string) *apiError {
@@ -380,7 +380,7 @@ func ddbInvalid(msg string) *apiError {
 
 // ddbWrite writes a DynamoDB response with the X-Amz-Crc32 header DynamoDB
 // sends, which the SDK checks against the body when present.
-func (c *apiCall) ddbWrite(status int, v any) {
+func ddbWrite(c *apiCall, status int, v any) {
 	body, err := json.Marshal(v)
 	if err != nil {
 		status = http.StatusInternalServerError
@@ -393,7 +393,7 @@ func (c *apiCall) ddbWrite(status int, v any) {
 // ddbError writes e as DynamoDB does: __type names the error shape (the
 // SDK matches the part after '#'), message the text, and extra adds the
 // error's own members such as ConditionalCheckFailedException's Item.
-func (c *apiCall) ddbError(e *apiError, extra map[string]any) {
+func ddbError(c *apiCall, e *apiError, extra map[string]any) {
 	shape := e.shape()
 	if !strings.Contains(shape, "#") {
 		shape = ddbNamespace + shape
@@ -402,7 +402,7 @@ func (c *apiCall) ddbError(e *apiError, extra map[string]any) {
 	for k, v := range extra {
 		body[k] = v
 	}
-	c.ddbWrite(e.Status, body)
+	ddbWrite(c, e.Status, body)
 }
 
 // ddbIsTarget says whether an X-Amz-Target header addresses DynamoDB.

@@ -66,7 +66,7 @@ func (a *API) serveECR(c *apiCall) {
 	op := strings.TrimPrefix(c.r.Header.Get("X-Amz-Target"), ecrTargetPrefix)
 	faults, aerr := a.faults()
 	if aerr != nil {
-		c.ecrError(aerr)
+		ecrError(c, aerr)
 		return
 	}
 	if t, aerr := a.throttled(apiSvcECR, faults); aerr != nil || t {
@@ -76,7 +76,7 @@ func (a *API) serveECR(c *apiCall) {
 			aerr = &apiError{Status: http.StatusBadRequest, Code: "ThrottlingException",
 				Message: "Rate exceeded (stand-in throttle fault on ecr)"}
 		}
-		c.ecrError(aerr)
+		ecrError(c, aerr)
 		return
 	}
 	switch op {
@@ -89,7 +89,7 @@ func (a *API) serveECR(c *apiCall) {
 	case "BatchDeleteImage":
 		a.ecrBatchDeleteImage(c)
 	default:
-		c.ecrError(&apiError{Status: http.StatusBadRequest, Code: "UnknownOperationException",
+		ecrError(c, &apiError{Status: http.StatusBadRequest, Code: "UnknownOperationException",
 			Message: "stand-in AWS API: ECR operation " + op + " is not implemented (only DescribeImages, BatchGetImage, PutImage and BatchDeleteImage)"})
 	}
 }
@@ -102,26 +102,26 @@ func (a *API) serveECR(c *apiCall) {
 func (a *API) ecrDescribeImages(c *apiCall) {
 	var in ecrDescribeImages
 	if err := json.NewDecoder(c.r.Body).Decode(&in); err != nil {
-		c.ecrError(&apiError{Status: http.StatusBadRequest, Code: "SerializationException",
+		ecrError(c, &apiError{Status: http.StatusBadRequest, Code: "SerializationException",
 			Message: "stand-in AWS API: DescribeImages body is not JSON: " + err.Error()})
 		return
 	}
 	if aerr := in.validate(); aerr != nil {
-		c.ecrError(aerr)
+		ecrError(c, aerr)
 		return
 	}
 	if in.RegistryID != "" && in.RegistryID != AccountID {
-		c.ecrError(errECRNoRepository(in.RepositoryName, in.RegistryID))
+		ecrError(c, errECRNoRepository(in.RepositoryName, in.RegistryID))
 		return
 	}
 	images, err := a.store.Registry().Images(in.RepositoryName)
 	var noRepo errNoRepository
 	if errors.As(err, &noRepo) {
-		c.ecrError(errECRNoRepository(in.RepositoryName, AccountID))
+		ecrError(c, errECRNoRepository(in.RepositoryName, AccountID))
 		return
 	}
 	if err != nil {
-		c.ecrError(errAPIInternal(err))
+		ecrError(c, errAPIInternal(err))
 		return
 	}
 	detail := func(img Image) ecrImageDetail {
@@ -135,7 +135,7 @@ func (a *API) ecrDescribeImages(c *apiCall) {
 	if len(in.ImageIDs) > 0 {
 		found, aerr := ecrLookup(images, in.ImageIDs, in.RepositoryName)
 		if aerr != nil {
-			c.ecrError(aerr)
+			ecrError(c, aerr)
 			return
 		}
 		details := make([]ecrImageDetail, 0, len(found))
@@ -143,7 +143,7 @@ func (a *API) ecrDescribeImages(c *apiCall) {
 			details = append(details, detail(img))
 		}
 		out["imageDetails"] = details
-		c.ecrWrite(http.StatusOK, out)
+		ecrWrite(c, http.StatusOK, out)
 		return
 	}
 
@@ -153,7 +153,7 @@ func (a *API) ecrDescribeImages(c *apiCall) {
 	if in.NextToken != nil {
 		n, err := strconv.Atoi(strings.TrimPrefix(*in.NextToken, ecrTokenPrefix))
 		if err != nil || n < 0 || n > len(selected) || !strings.HasPrefix(*in.NextToken, ecrTokenPrefix) {
-			c.ecrError(errECRInvalid("Invalid parameter at 'nextToken' failed to satisfy constraint: 'the token %q was not issued for this request'", *in.NextToken))
+			ecrError(c, errECRInvalid("Invalid parameter at 'nextToken' failed to satisfy constraint: 'the token %q was not issued for this request'", *in.NextToken))
 			return
 		}
 		offset = n
@@ -171,7 +171,7 @@ func (a *API) ecrDescribeImages(c *apiCall) {
 	if end < len(selected) {
 		out["nextToken"] = ecrTokenPrefix + strconv.Itoa(end)
 	}
-	c.ecrWrite(http.StatusOK, out)
+	ecrWrite(c, http.StatusOK, out)
 }
 
 // validate refuses what ECR refuses before it looks at the repository.
@@ -249,7 +249,7 @@ func errECRInvalid(format string, args ...any) *apiError {
 }
 
 // ecrWrite writes an ECR answer.
-func (c *apiCall) ecrWrite(status int, v any) {
+func ecrWrite(c *apiCall, status int, v any) {
 	body, err := json.Marshal(v)
 	if err != nil {
 		status = http.StatusInternalServerError
@@ -260,8 +260,8 @@ func (c *apiCall) ecrWrite(status int, v any) {
 
 // ecrError writes e as ECR does: __type is the bare error shape, which is
 // what awsJson1_1 sends and the SDK matches.
-func (c *apiCall) ecrError(e *apiError) {
-	c.ecrWrite(e.Status, map[string]string{"__type": e.shape(), "message": e.Message})
+func ecrError(c *apiCall, e *apiError) {
+	ecrWrite(c, e.Status, map[string]string{"__type": e.shape(), "message": e.Message})
 }
 
 // ecrIsTarget says whether an X-Amz-Target header addresses ECR.

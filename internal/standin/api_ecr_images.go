@@ -66,7 +66,7 @@ type ecrPutImage struct {
 // caller does not accept is a failure too.
 func (a *API) ecrBatchGetImage(c *apiCall) {
 	var in ecrBatchImages
-	if !c.ecrDecode("BatchGetImage", &in) {
+	if !ecrDecode(c, "BatchGetImage", &in) {
 		return
 	}
 	images, ok := a.ecrBatchImagesOf(c, &in)
@@ -98,7 +98,7 @@ func (a *API) ecrBatchGetImage(c *apiCall) {
 		}
 		got = append(got, ecrImageOf(in.RepositoryName, ref, img))
 	}
-	c.ecrWrite(http.StatusOK, map[string]any{"images": got, "failures": failures})
+	ecrWrite(c, http.StatusOK, map[string]any{"images": got, "failures": failures})
 }
 
 // ecrPutImage answers PutImage. The stand-in holds no layers, so the only
@@ -106,20 +106,20 @@ func (a *API) ecrBatchGetImage(c *apiCall) {
 // tag adds the tag, which is how ECR tags an existing image.
 func (a *API) ecrPutImage(c *apiCall) {
 	var in ecrPutImage
-	if !c.ecrDecode("PutImage", &in) {
+	if !ecrDecode(c, "PutImage", &in) {
 		return
 	}
 	if aerr := in.validate(); aerr != nil {
-		c.ecrError(aerr)
+		ecrError(c, aerr)
 		return
 	}
 	if in.RegistryID != "" && in.RegistryID != AccountID {
-		c.ecrError(errECRNoRepository(in.RepositoryName, in.RegistryID))
+		ecrError(c, errECRNoRepository(in.RepositoryName, in.RegistryID))
 		return
 	}
 	digest := ecrDigest(in.ImageManifest)
 	if in.ImageDigest != "" && in.ImageDigest != digest {
-		c.ecrError(&apiError{Status: http.StatusBadRequest, Code: "ImageDigestDoesNotMatchException",
+		ecrError(c, &apiError{Status: http.StatusBadRequest, Code: "ImageDigestDoesNotMatchException",
 			Message: fmt.Sprintf("The specified image digest '%s' does not match the digest '%s' that Amazon ECR calculated for the image manifest", in.ImageDigest, digest)})
 		return
 	}
@@ -130,10 +130,10 @@ func (a *API) ecrPutImage(c *apiCall) {
 			return
 		}
 		if !slices.ContainsFunc(images, func(img Image) bool { return img.Digest == digest }) {
-			c.ecrError(errECRNoLayers(in.RepositoryName))
+			ecrError(c, errECRNoLayers(in.RepositoryName))
 			return
 		}
-		c.ecrError(errECRImageExists(in.RepositoryName, digest, ""))
+		ecrError(c, errECRImageExists(in.RepositoryName, digest, ""))
 		return
 	}
 	added, err := a.store.Registry().TagDigest(in.RepositoryName, digest, in.ImageTag)
@@ -143,20 +143,20 @@ func (a *API) ecrPutImage(c *apiCall) {
 	)
 	switch {
 	case errors.As(err, &noImage):
-		c.ecrError(errECRNoLayers(in.RepositoryName))
+		ecrError(c, errECRNoLayers(in.RepositoryName))
 		return
 	case errors.As(err, &taken):
-		c.ecrError(&apiError{Status: http.StatusBadRequest, Code: "ImageTagAlreadyExistsException",
+		ecrError(c, &apiError{Status: http.StatusBadRequest, Code: "ImageTagAlreadyExistsException",
 			Message: fmt.Sprintf("The image tag '%s' already exists in the '%s' repository and cannot be overwritten because the repository is immutable.", in.ImageTag, in.RepositoryName)})
 		return
 	case err != nil:
-		c.ecrError(a.ecrStoreError(in.RepositoryName, err))
+		ecrError(c, a.ecrStoreError(in.RepositoryName, err))
 		return
 	case !added:
-		c.ecrError(errECRImageExists(in.RepositoryName, digest, in.ImageTag))
+		ecrError(c, errECRImageExists(in.RepositoryName, digest, in.ImageTag))
 		return
 	}
-	c.ecrWrite(http.StatusOK, map[string]any{"image": ecrImage{
+	ecrWrite(c, http.StatusOK, map[string]any{"image": ecrImage{
 		RegistryID: AccountID, RepositoryName: in.RepositoryName,
 		ImageID:       ecrImageRef{ImageDigest: digest, ImageTag: in.ImageTag},
 		ImageManifest: in.ImageManifest, ImageManifestMediaType: ecrManifestMediaType,
@@ -193,7 +193,7 @@ func (in *ecrPutImage) validate() *apiError {
 // is a failure, the call itself succeeding.
 func (a *API) ecrBatchDeleteImage(c *apiCall) {
 	var in ecrBatchImages
-	if !c.ecrDecode("BatchDeleteImage", &in) {
+	if !ecrDecode(c, "BatchDeleteImage", &in) {
 		return
 	}
 	images, ok := a.ecrBatchImagesOf(c, &in)
@@ -229,13 +229,13 @@ func (a *API) ecrBatchDeleteImage(c *apiCall) {
 		case errors.As(err, &noImage):
 			failures = append(failures, ecrImageNotFound(ref, "Requested image not found"))
 		case err != nil:
-			c.ecrError(a.ecrStoreError(in.RepositoryName, err))
+			ecrError(c, a.ecrStoreError(in.RepositoryName, err))
 			return
 		default:
 			deleted = append(deleted, gone...)
 		}
 	}
-	c.ecrWrite(http.StatusOK, map[string]any{"imageIds": deleted, "failures": failures})
+	ecrWrite(c, http.StatusOK, map[string]any{"imageIds": deleted, "failures": failures})
 }
 
 // ecrDeleteDigest deletes the image digest and names what went: one ID
@@ -267,9 +267,9 @@ func (a *API) ecrStoreError(repo string, err error) *apiError {
 
 // ecrDecode decodes an awsJson1_1 body into v, answering the call when it
 // cannot.
-func (c *apiCall) ecrDecode(op string, v any) bool {
+func ecrDecode(c *apiCall, op string, v any) bool {
 	if err := json.NewDecoder(c.r.Body).Decode(v); err != nil {
-		c.ecrError(&apiError{Status: http.StatusBadRequest, Code: "SerializationException",
+		ecrError(c, &apiError{Status: http.StatusBadRequest, Code: "SerializationException",
 			Message: "stand-in AWS API: " + op + " body is not JSON: " + err.Error()})
 		return false
 	}
@@ -281,13 +281,13 @@ func (c *apiCall) ecrDecode(op string, v any) bool {
 func (a *API) ecrBatchImagesOf(c *apiCall, in *ecrBatchImages) ([]Image, bool) {
 	switch {
 	case in.RepositoryName == "":
-		c.ecrError(errECRInvalid("Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must not be empty'"))
+		ecrError(c, errECRInvalid("Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must not be empty'"))
 		return nil, false
 	case len(in.ImageIDs) == 0 || len(in.ImageIDs) > ecrMaxImageIDs:
-		c.ecrError(errECRInvalid("Invalid parameter at 'imageIds' failed to satisfy constraint: 'Member must have length between 1 and %d'", ecrMaxImageIDs))
+		ecrError(c, errECRInvalid("Invalid parameter at 'imageIds' failed to satisfy constraint: 'Member must have length between 1 and %d'", ecrMaxImageIDs))
 		return nil, false
 	case in.RegistryID != "" && in.RegistryID != AccountID:
-		c.ecrError(errECRNoRepository(in.RepositoryName, in.RegistryID))
+		ecrError(c, errECRNoRepository(in.RepositoryName, in.RegistryID))
 		return nil, false
 	}
 	return a.ecrImagesOf(c, in.RepositoryName)
@@ -298,7 +298,7 @@ func (a *API) ecrBatchImagesOf(c *apiCall, in *ecrBatchImages) ([]Image, bool) {
 func (a *API) ecrImagesOf(c *apiCall, repo string) ([]Image, bool) {
 	images, err := a.store.Registry().Images(repo)
 	if err != nil {
-		c.ecrError(a.ecrStoreError(repo, err))
+		ecrError(c, a.ecrStoreError(repo, err))
 		return nil, false
 	}
 	return images, true

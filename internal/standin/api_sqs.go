@@ -26,14 +26,14 @@ var sqsAttributes = []string{
 func (a *API) serveSQS(c *apiCall) {
 	target := c.r.Header.Get("X-Amz-Target")
 	if !strings.HasPrefix(target, sqsTargetPrefix) {
-		c.jsonError(&apiError{Status: http.StatusBadRequest, Code: "UnknownOperationException",
+		sqsError(c, &apiError{Status: http.StatusBadRequest, Code: "UnknownOperationException",
 			Message: "stand-in AWS API: operation " + target + " is not implemented (only AmazonSQS speaks awsJson here)"})
 		return
 	}
 	op := strings.TrimPrefix(target, sqsTargetPrefix)
 	faults, aerr := a.faults()
 	if aerr != nil {
-		c.jsonError(aerr)
+		sqsError(c, aerr)
 		return
 	}
 	if t, aerr := a.throttled(apiSvcSQS, faults); aerr != nil || t {
@@ -42,14 +42,14 @@ func (a *API) serveSQS(c *apiCall) {
 			aerr = &apiError{Status: http.StatusForbidden, Code: "RequestThrottled",
 				Message: "Rate exceeded (stand-in throttle fault on sqs)"}
 		}
-		c.jsonError(aerr)
+		sqsError(c, aerr)
 		return
 	}
 	switch op {
 	case "GetQueueAttributes":
 		a.getQueueAttributes(c)
 	default:
-		c.jsonError(&apiError{Status: http.StatusBadRequest, Code: "AWS.SimpleQueueService.UnsupportedOperation",
+		sqsError(c, &apiError{Status: http.StatusBadRequest, Code: "AWS.SimpleQueueService.UnsupportedOperation",
 			Shape: "UnsupportedOperation", Message: "stand-in AWS API: SQS operation " + op + " is not implemented"})
 	}
 }
@@ -62,13 +62,13 @@ func (a *API) getQueueAttributes(c *apiCall) {
 		AttributeNames []string `json:"AttributeNames"`
 	}
 	if err := json.NewDecoder(c.r.Body).Decode(&in); err != nil {
-		c.jsonError(&apiError{Status: http.StatusBadRequest, Code: "InvalidAttributeValue",
+		sqsError(c, &apiError{Status: http.StatusBadRequest, Code: "InvalidAttributeValue",
 			Message: "stand-in AWS API: GetQueueAttributes body is not JSON: " + err.Error()})
 		return
 	}
 	queues, aerr := a.ofTypes(apiTypeQueue)
 	if aerr != nil {
-		c.jsonError(aerr)
+		sqsError(c, aerr)
 		return
 	}
 	var queue *Resource
@@ -83,7 +83,7 @@ func (a *API) getQueueAttributes(c *apiCall) {
 		}
 	}
 	if queue == nil {
-		c.jsonError(&apiError{Status: http.StatusBadRequest, Code: "AWS.SimpleQueueService.NonExistentQueue",
+		sqsError(c, &apiError{Status: http.StatusBadRequest, Code: "AWS.SimpleQueueService.NonExistentQueue",
 			Shape: "QueueDoesNotExist", Message: "The specified queue does not exist."})
 		return
 	}
@@ -99,15 +99,15 @@ func (a *API) getQueueAttributes(c *apiCall) {
 	}
 	body, err := json.Marshal(map[string]any{"Attributes": attrs})
 	if err != nil {
-		c.jsonError(errAPIInternal(err))
+		sqsError(c, errAPIInternal(err))
 		return
 	}
 	c.write(http.StatusOK, sqsContentType, body)
 }
 
-// jsonError writes e the awsJson way; SQS being awsQuery-compatible, the
+// sqsError writes e the awsJson way; SQS being awsQuery-compatible, the
 // query code travels in X-Amzn-Query-Error and the SDK reports it.
-func (c *apiCall) jsonError(e *apiError) {
+func sqsError(c *apiCall, e *apiError) {
 	c.w.Header().Set("X-Amzn-Query-Error", e.Code+";"+e.faultType())
 	body, err := json.Marshal(map[string]string{"__type": sqsNamespace + e.shape(), "message": e.Message})
 	if err != nil {

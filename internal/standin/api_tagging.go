@@ -48,42 +48,42 @@ func (a *API) serveTagging(c *apiCall) {
 	op := strings.TrimPrefix(c.r.Header.Get("X-Amz-Target"), taggingTargetPrefix)
 	faults, aerr := a.faults()
 	if aerr != nil {
-		c.taggingError(aerr)
+		taggingError(c, aerr)
 		return
 	}
 	if t, aerr := a.throttled(apiSvcTagging, faults); aerr != nil || t {
 		if aerr == nil {
 			aerr = &apiError{Status: http.StatusBadRequest, Code: "ThrottledException", Message: "Rate exceeded (stand-in throttle fault on tagging)"}
 		}
-		c.taggingError(aerr)
+		taggingError(c, aerr)
 		return
 	}
 	if op != "GetResources" {
-		c.taggingError(&apiError{Status: http.StatusBadRequest, Code: "InvalidParameterException",
+		taggingError(c, &apiError{Status: http.StatusBadRequest, Code: "InvalidParameterException",
 			Message: "stand-in AWS API: Resource Groups Tagging operation " + op + " is not implemented (only GetResources)"})
 		return
 	}
 	body, err := io.ReadAll(c.r.Body)
 	if err != nil {
-		c.taggingError(errAPIInternal(err))
+		taggingError(c, errAPIInternal(err))
 		return
 	}
 	var in taggingGetResourcesInput
 	if err := json.Unmarshal(body, &in); err != nil {
-		c.taggingError(&apiError{Status: http.StatusBadRequest, Code: "InvalidParameterException", Message: "malformed request: " + err.Error()})
+		taggingError(c, &apiError{Status: http.StatusBadRequest, Code: "InvalidParameterException", Message: "malformed request: " + err.Error()})
 		return
 	}
 	// The stand-in knows only the instances of its groups; answering any
 	// other type with nothing would pass for "no such resources".
 	if !slices.Equal(in.ResourceTypeFilters, []string{taggingInstanceType}) {
-		c.taggingError(&apiError{Status: http.StatusBadRequest, Code: "InvalidParameterException",
+		taggingError(c, &apiError{Status: http.StatusBadRequest, Code: "InvalidParameterException",
 			Message: "stand-in AWS API: GetResources answers only ResourceTypeFilters [ec2:instance], got " + strings.Join(in.ResourceTypeFilters, ", ")})
 		return
 	}
 	perPage := taggingMaxPerPage
 	if in.ResourcesPerPage != 0 {
 		if in.ResourcesPerPage < 1 || in.ResourcesPerPage > taggingMaxPerPage {
-			c.taggingError(&apiError{Status: http.StatusBadRequest, Code: "InvalidParameterException", Message: "ResourcesPerPage must be between 1 and 100"})
+			taggingError(c, &apiError{Status: http.StatusBadRequest, Code: "InvalidParameterException", Message: "ResourcesPerPage must be between 1 and 100"})
 			return
 		}
 		perPage = in.ResourcesPerPage
@@ -92,14 +92,14 @@ func (a *API) serveTagging(c *apiCall) {
 	if in.PaginationToken != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(in.PaginationToken)
 		if err != nil {
-			c.taggingError(&apiError{Status: http.StatusBadRequest, Code: "PaginationTokenExpiredException", Message: "the pagination token is invalid"})
+			taggingError(c, &apiError{Status: http.StatusBadRequest, Code: "PaginationTokenExpiredException", Message: "the pagination token is invalid"})
 			return
 		}
 		after = string(raw)
 	}
 	resources, aerr := a.ofTypes(apiTypeASG)
 	if aerr != nil {
-		c.taggingError(aerr)
+		taggingError(c, aerr)
 		return
 	}
 	var all []taggingMapping
@@ -141,7 +141,7 @@ func (a *API) serveTagging(c *apiCall) {
 	}
 	raw, err := json.Marshal(out)
 	if err != nil {
-		c.taggingError(errAPIInternal(err))
+		taggingError(c, errAPIInternal(err))
 		return
 	}
 	c.write(http.StatusOK, taggingContentType, raw)
@@ -159,7 +159,7 @@ func taggingMatches(in taggingGetResourcesInput, tags map[string]string) bool {
 	return true
 }
 
-func (c *apiCall) taggingError(e *apiError) {
+func taggingError(c *apiCall, e *apiError) {
 	body, err := json.Marshal(map[string]string{"__type": e.shape(), "Message": e.Message})
 	if err != nil {
 		body = []byte(`{"__type":"InternalServiceException"}`)
