@@ -158,20 +158,20 @@ func errAPIThrottled(service string) *apiError {
 		Message: "Rate exceeded (stand-in throttle fault on " + service + ")"}
 }
 
-// faults reads the faults in force.
-func (a *API) faults() ([]Fault, *apiError) {
-	faults, err := a.store.Faults()
+// apiFaultsInForce reads the faults in force.
+func apiFaultsInForce(store *Store) ([]Fault, *apiError) {
+	faults, err := store.Faults()
 	if err != nil {
 		return nil, errAPIInternal(err)
 	}
 	return faults, nil
 }
 
-// throttled says whether this call to service is one of the first Count
+// apiThrottled says whether this call to service is one of the first Count
 // calls a throttle fault holds back. The counter lives in the Store, so
 // calls count across processes; it only moves while a throttle fault for
 // the service is in force.
-func (a *API) throttled(service string, faults []Fault) (bool, *apiError) {
+func apiThrottled(store *Store, service string, faults []Fault) (bool, *apiError) {
 	limit := 0
 	for _, f := range faults {
 		if f.Kind == FaultThrottle && f.Service == service {
@@ -181,16 +181,16 @@ func (a *API) throttled(service string, faults []Fault) (bool, *apiError) {
 	if limit == 0 {
 		return false, nil
 	}
-	n, err := a.store.Next("throttle:" + service)
+	n, err := store.Next("throttle:" + service)
 	if err != nil {
 		return false, errAPIInternal(err)
 	}
 	return n <= limit, nil
 }
 
-// ofTypes returns the resources of any of the given types.
-func (a *API) ofTypes(types ...string) ([]Resource, *apiError) {
-	all, err := a.store.List()
+// apiResourcesOf returns the resources of any of the given types.
+func apiResourcesOf(store *Store, types ...string) ([]Resource, *apiError) {
+	all, err := store.List()
 	if err != nil {
 		return nil, errAPIInternal(err)
 	}

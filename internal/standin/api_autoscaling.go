@@ -292,7 +292,7 @@ func (a *API) describeAutoScalingGroups(c *apiCall, form url.Values, faults []Fa
 		after = string(raw)
 	}
 
-	resources, aerr := a.ofTypes(apiTypeASG)
+	resources, aerr := apiResourcesOf(a.store, apiTypeASG)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -410,7 +410,7 @@ type asgActivityXML struct {
 // the hook waits.
 func (a *API) describeScalingActivities(c *apiCall, form url.Values, faults []Fault) (any, *apiError) {
 	name := form.Get("AutoScalingGroupName")
-	resources, aerr := a.ofTypes(apiTypeASG)
+	resources, aerr := apiResourcesOf(a.store, apiTypeASG)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -471,7 +471,7 @@ func (a *API) describeLifecycleHooks(c *apiCall, form url.Values, faults []Fault
 	if name == "" {
 		return nil, errQueryValidation("1 validation error detected: Value null at 'autoScalingGroupName' failed to satisfy constraint: Member must not be null")
 	}
-	resources, aerr := a.ofTypes(apiTypeASG)
+	resources, aerr := apiResourcesOf(a.store, apiTypeASG)
 	if aerr != nil {
 		return nil, aerr
 	}

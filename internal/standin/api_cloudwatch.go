@@ -38,12 +38,12 @@ func (a *API) serveCloudWatch(c *apiCall) {
 		return
 	}
 	op := strings.TrimPrefix(c.r.URL.Path, cloudWatchOpPrefix)
-	faults, aerr := a.faults()
+	faults, aerr := apiFaultsInForce(a.store)
 	if aerr != nil {
 		cborError(c, aerr)
 		return
 	}
-	if t, aerr := a.throttled(apiSvcCloudWatch, faults); aerr != nil || t {
+	if t, aerr := apiThrottled(a.store, apiSvcCloudWatch, faults); aerr != nil || t {
 		if aerr == nil {
 			aerr = errAPIThrottled(apiSvcCloudWatch)
 			aerr.Shape = "ThrottlingException"
@@ -171,7 +171,7 @@ func (a *API) getMetricData(_ *apiCall, in smithycbor.Map, faults []Fault) (smit
 		descending = v == "TimestampDescending"
 	}
 
-	lbs, aerr := a.ofTypes(apiTypeLoadBalancer, apiTypeLoadBalancerALB)
+	lbs, aerr := apiResourcesOf(a.store, apiTypeLoadBalancer, apiTypeLoadBalancerALB)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -342,7 +342,7 @@ func (a *API) listMetrics(_ *apiCall, in smithycbor.Map, _ []Fault) (smithycbor.
 		v, hasValue := dm["Value"].(smithycbor.String)
 		filters = append(filters, dimFilter{name: string(n), value: string(v), hasValue: hasValue})
 	}
-	lbs, aerr := a.ofTypes(apiTypeLoadBalancer, apiTypeLoadBalancerALB)
+	lbs, aerr := apiResourcesOf(a.store, apiTypeLoadBalancer, apiTypeLoadBalancerALB)
 	if aerr != nil {
 		return nil, aerr
 	}

@@ -134,7 +134,7 @@ func (a *API) alarms(types []string, want func(name string) bool) ([]cwAlarm, *a
 	if len(resTypes) == 0 {
 		return nil, nil
 	}
-	res, aerr := a.ofTypes(resTypes...)
+	res, aerr := apiResourcesOf(a.store, resTypes...)
 	if aerr != nil {
 		return nil, aerr
 	}

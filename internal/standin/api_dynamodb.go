@@ -68,12 +68,12 @@ type ddbKeyAttr struct{ name, typ string }
 // DynamoDB_20120810.<Op>.
 func (a *API) serveDynamoDB(c *apiCall) {
 	op := strings.TrimPrefix(c.r.Header.Get("X-Amz-Target"), ddbTargetPrefix)
-	faults, aerr := a.faults()
+	faults, aerr := apiFaultsInForce(a.store)
 	if aerr != nil {
 		ddbError(c, aerr, nil)
 		return
 	}
-	if t, aerr := a.throttled(apiSvcDynamoDB, faults); aerr != nil || t {
+	if t, aerr := apiThrottled(a.store, apiSvcDynamoDB, faults); aerr != nil || t {
 		if aerr == nil {
 			// The throttling error the item calls model; the SDK's default
 			// retryer backs off on it.
@@ -240,7 +240,7 @@ func (a *API) ddbRequestFor(c *apiCall, op string) (*ddbRequest, *ddbTable, *api
 
 // ddbTable finds the Table resource whose name output is name.
 func (a *API) ddbTable(name string) (*ddbTable, *apiError) {
-	tables, aerr := a.ofTypes(apiTypeDynamoDBTable)
+	tables, aerr := apiResourcesOf(a.store, apiTypeDynamoDBTable)
 	if aerr != nil {
 		return nil, aerr
 	}

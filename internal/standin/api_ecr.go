@@ -64,12 +64,12 @@ type ecrImageDetail struct {
 // AmazonEC2ContainerRegistry_V20150921.<Op>.
 func (a *API) serveECR(c *apiCall) {
 	op := strings.TrimPrefix(c.r.Header.Get("X-Amz-Target"), ecrTargetPrefix)
-	faults, aerr := a.faults()
+	faults, aerr := apiFaultsInForce(a.store)
 	if aerr != nil {
 		ecrError(c, aerr)
 		return
 	}
-	if t, aerr := a.throttled(apiSvcECR, faults); aerr != nil || t {
+	if t, aerr := apiThrottled(a.store, apiSvcECR, faults); aerr != nil || t {
 		if aerr == nil {
 			// ECR models no throttling error; its "ThrottlingException"
 			// is one the SDK's retryer knows by code.

@@ -50,7 +50,7 @@ func (a *API) describeTargetHealth(c *apiCall, form url.Values, faults []Fault) 
 	if arn == "" {
 		return nil, errQueryValidation("1 validation error detected: Value null at 'targetGroupArn' failed to satisfy constraint: Member must not be null")
 	}
-	resources, aerr := a.ofTypes(apiTypeTargetGroup, apiTypeTargetGroupALB, apiTypeASG)
+	resources, aerr := apiResourcesOf(a.store, apiTypeTargetGroup, apiTypeTargetGroupALB, apiTypeASG)
 	if aerr != nil {
 		return nil, aerr
 	}

@@ -68,12 +68,12 @@ func (a *API) serveQuery(c *apiCall) {
 				action, c.r.Form.Get("Version"))})
 		return
 	}
-	faults, aerr := a.faults()
+	faults, aerr := apiFaultsInForce(a.store)
 	if aerr != nil {
 		c.queryError(svc, aerr)
 		return
 	}
-	if t, aerr := a.throttled(svc.name, faults); aerr != nil || t {
+	if t, aerr := apiThrottled(a.store, svc.name, faults); aerr != nil || t {
 		if aerr == nil {
 			aerr = errAPIThrottled(svc.name)
 		}

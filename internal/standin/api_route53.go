@@ -151,12 +151,12 @@ func (a *API) serveRoute53(c *apiCall) {
 	rest := strings.Trim(strings.TrimPrefix(c.r.URL.Path, route53Prefix), "/")
 	parts := strings.Split(rest, "/")
 	op := route53Operation(c.r.Method, parts)
-	faults, aerr := a.faults()
+	faults, aerr := apiFaultsInForce(a.store)
 	if aerr != nil {
 		c.queryError(route53Svc, aerr)
 		return
 	}
-	if t, aerr := a.throttled(apiSvcRoute53, faults); aerr != nil || t {
+	if t, aerr := apiThrottled(a.store, apiSvcRoute53, faults); aerr != nil || t {
 		if aerr == nil {
 			aerr = errAPIThrottled(apiSvcRoute53)
 		}

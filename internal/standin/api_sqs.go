@@ -31,12 +31,12 @@ func (a *API) serveSQS(c *apiCall) {
 		return
 	}
 	op := strings.TrimPrefix(target, sqsTargetPrefix)
-	faults, aerr := a.faults()
+	faults, aerr := apiFaultsInForce(a.store)
 	if aerr != nil {
 		sqsError(c, aerr)
 		return
 	}
-	if t, aerr := a.throttled(apiSvcSQS, faults); aerr != nil || t {
+	if t, aerr := apiThrottled(a.store, apiSvcSQS, faults); aerr != nil || t {
 		if aerr == nil {
 			// SQS's modeled throttling error; the SDK retries its code.
 			aerr = &apiError{Status: http.StatusForbidden, Code: "RequestThrottled",
@@ -66,7 +66,7 @@ func (a *API) getQueueAttributes(c *apiCall) {
 			Message: "stand-in AWS API: GetQueueAttributes body is not JSON: " + err.Error()})
 		return
 	}
-	queues, aerr := a.ofTypes(apiTypeQueue)
+	queues, aerr := apiResourcesOf(a.store, apiTypeQueue)
 	if aerr != nil {
 		sqsError(c, aerr)
 		return

@@ -46,12 +46,12 @@ type taggingMapping struct {
 
 func (a *API) serveTagging(c *apiCall) {
 	op := strings.TrimPrefix(c.r.Header.Get("X-Amz-Target"), taggingTargetPrefix)
-	faults, aerr := a.faults()
+	faults, aerr := apiFaultsInForce(a.store)
 	if aerr != nil {
 		taggingError(c, aerr)
 		return
 	}
-	if t, aerr := a.throttled(apiSvcTagging, faults); aerr != nil || t {
+	if t, aerr := apiThrottled(a.store, apiSvcTagging, faults); aerr != nil || t {
 		if aerr == nil {
 			aerr = &apiError{Status: http.StatusBadRequest, Code: "ThrottledException", Message: "Rate exceeded (stand-in throttle fault on tagging)"}
 		}
@@ -97,7 +97,7 @@ func (a *API) serveTagging(c *apiCall) {
 		}
 		after = string(raw)
 	}
-	resources, aerr := a.ofTypes(apiTypeASG)
+	resources, aerr := apiResourcesOf(a.store, apiTypeASG)
 	if aerr != nil {
 		taggingError(c, aerr)
 		return
