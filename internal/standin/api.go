@@ -47,11 +47,15 @@ const apiMaxRequestBody = 4 << 20
 // write it while the API runs. Signatures are not checked.
 type API struct {
 	store *Store
+	ecr   *ecrAPI
 }
 
 // NewAPI returns an API over store.
 func NewAPI(store *Store) *API {
-	return &API{store: store}
+	return &API{
+		store: store,
+		ecr:   &ecrAPI{store: store, registry: store.Registry()},
+	}
 }
 
 // ServeHTTP implements http.Handler for every service the API stands in
@@ -69,7 +73,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case taggingIsTarget(r.Header.Get("X-Amz-Target")):
 		a.serveTagging(c)
 	case ecrIsTarget(r.Header.Get("X-Amz-Target")):
-		a.serveECR(c)
+		a.ecr.serve(c)
 	case r.Header.Get("X-Amz-Target") != "":
 		a.serveSQS(c)
 	case strings.HasPrefix(r.URL.Path, route53Prefix):

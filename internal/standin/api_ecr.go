@@ -60,16 +60,22 @@ type ecrImageDetail struct {
 	ImageManifestMediaType string   `json:"imageManifestMediaType"`
 }
 
-// serveECR answers an awsJson1_1 request whose X-Amz-Target is
+// ecrAPI answers ECR's calls from the Store's Registry.
+type ecrAPI struct {
+	store    *Store
+	registry *Registry
+}
+
+// serve answers an awsJson1_1 request whose X-Amz-Target is
 // AmazonEC2ContainerRegistry_V20150921.<Op>.
-func (a *API) serveECR(c *apiCall) {
+func (e *ecrAPI) serve(c *apiCall) {
 	op := strings.TrimPrefix(c.r.Header.Get("X-Amz-Target"), ecrTargetPrefix)
-	faults, aerr := apiFaultsInForce(a.store)
+	faults, aerr := apiFaultsInForce(e.store)
 	if aerr != nil {
 		ecrError(c, aerr)
 		return
 	}
-	if t, aerr := apiThrottled(a.store, apiSvcECR, faults); aerr != nil || t {
+	if t, aerr := apiThrottled(e.store, apiSvcECR, faults); aerr != nil || t {
 		if aerr == nil {
 			// ECR models no throttling error; its "ThrottlingException"
 			// is one the SDK's retryer knows by code.
@@ -81,25 +87,25 @@ func (a *API) serveECR(c *apiCall) {
 	}
 	switch op {
 	case "DescribeImages":
-		a.ecrDescribeImages(c)
+		e.describeImages(c)
 	case "BatchGetImage":
-		a.ecrBatchGetImage(c)
+		e.batchGetImage(c)
 	case "PutImage":
-		a.ecrPutImage(c)
+		e.putImage(c)
 	case "BatchDeleteImage":
-		a.ecrBatchDeleteImage(c)
+		e.batchDeleteImage(c)
 	default:
 		ecrError(c, &apiError{Status: http.StatusBadRequest, Code: "UnknownOperationException",
 			Message: "stand-in AWS API: ECR operation " + op + " is not implemented (only DescribeImages, BatchGetImage, PutImage and BatchDeleteImage)"})
 	}
 }
 
-// ecrDescribeImages answers DescribeImages: the images named by imageIds,
+// describeImages answers DescribeImages: the images named by imageIds,
 // every one of which must exist, or else a page of the images the filter
 // selects. ECR promises no order, and the stand-in lists by digest, which
 // has nothing to do with push time, so a caller that wants the newest
 // must sort.
-func (a *API) ecrDescribeImages(c *apiCall) {
+func (e *ecrAPI) describeImages(c *apiCall) {
 	var in ecrDescribeImages
 	if err := json.NewDecoder(c.r.Body).Decode(&in); err != nil {
 		ecrError(c, &apiError{Status: http.StatusBadRequest, Code: "SerializationException",
@@ -114,7 +120,7 @@ func (a *API) ecrDescribeImages(c *apiCall) {
 		ecrError(c, errECRNoRepository(in.RepositoryName, in.RegistryID))
 		return
 	}
-	images, err := a.store.Registry().Images(in.RepositoryName)
+	images, err := e.registry.Images(in.RepositoryName)
 	var noRepo errNoRepository
 	if errors.As(err, &noRepo) {
 		ecrError(c, errECRNoRepository(in.RepositoryName, AccountID))

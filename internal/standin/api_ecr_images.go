@@ -60,16 +60,16 @@ type ecrPutImage struct {
 	ImageDigest            string `json:"imageDigest"`
 }
 
-// ecrBatchGetImage answers BatchGetImage: each identified image's manifest,
+// batchGetImage answers BatchGetImage: each identified image's manifest,
 // and a failure for each one that is missing, the call itself succeeding.
 // The stand-in converts no manifest, so an image whose media type the
 // caller does not accept is a failure too.
-func (a *API) ecrBatchGetImage(c *apiCall) {
+func (e *ecrAPI) batchGetImage(c *apiCall) {
 	var in ecrBatchImages
 	if !ecrDecode(c, "BatchGetImage", &in) {
 		return
 	}
-	images, ok := a.ecrBatchImagesOf(c, &in)
+	images, ok := e.batchImagesOf(c, &in)
 	if !ok {
 		return
 	}
@@ -101,10 +101,10 @@ func (a *API) ecrBatchGetImage(c *apiCall) {
 	ecrWrite(c, http.StatusOK, map[string]any{"images": got, "failures": failures})
 }
 
-// ecrPutImage answers PutImage. The stand-in holds no layers, so the only
+// putImage answers PutImage. The stand-in holds no layers, so the only
 // manifest it can take is one of an image it holds: putting it under a new
 // tag adds the tag, which is how ECR tags an existing image.
-func (a *API) ecrPutImage(c *apiCall) {
+func (e *ecrAPI) putImage(c *apiCall) {
 	var in ecrPutImage
 	if !ecrDecode(c, "PutImage", &in) {
 		return
@@ -125,7 +125,7 @@ func (a *API) ecrPutImage(c *apiCall) {
 	}
 	if in.ImageTag == "" {
 		// Without a tag there is nothing to add to an image that exists.
-		images, ok := a.ecrImagesOf(c, in.RepositoryName)
+		images, ok := e.imagesOf(c, in.RepositoryName)
 		if !ok {
 			return
 		}
@@ -136,7 +136,7 @@ func (a *API) ecrPutImage(c *apiCall) {
 		ecrError(c, errECRImageExists(in.RepositoryName, digest, ""))
 		return
 	}
-	added, err := a.store.Registry().TagDigest(in.RepositoryName, digest, in.ImageTag)
+	added, err := e.registry.TagDigest(in.RepositoryName, digest, in.ImageTag)
 	var (
 		noImage errNoImage
 		taken   errTagTaken
@@ -150,7 +150,7 @@ func (a *API) ecrPutImage(c *apiCall) {
 			Message: fmt.Sprintf("The image tag '%s' already exists in the '%s' repository and cannot be overwritten because the repository is immutable.", in.ImageTag, in.RepositoryName)})
 		return
 	case err != nil:
-		ecrError(c, a.ecrStoreError(in.RepositoryName, err))
+		ecrError(c, ecrStoreError(in.RepositoryName, err))
 		return
 	case !added:
 		ecrError(c, errECRImageExists(in.RepositoryName, digest, in.ImageTag))
@@ -187,16 +187,16 @@ func (in *ecrPutImage) validate() *apiError {
 	return nil
 }
 
-// ecrBatchDeleteImage answers BatchDeleteImage. An ID with a tag removes
+// batchDeleteImage answers BatchDeleteImage. An ID with a tag removes
 // that tag, and the image only with its last tag; an ID with only a
 // digest deletes the image with every tag. Each ID that matches nothing
 // is a failure, the call itself succeeding.
-func (a *API) ecrBatchDeleteImage(c *apiCall) {
+func (e *ecrAPI) batchDeleteImage(c *apiCall) {
 	var in ecrBatchImages
 	if !ecrDecode(c, "BatchDeleteImage", &in) {
 		return
 	}
-	images, ok := a.ecrBatchImagesOf(c, &in)
+	images, ok := e.batchImagesOf(c, &in)
 	if !ok {
 		return
 	}
@@ -213,7 +213,7 @@ func (a *API) ecrBatchDeleteImage(c *apiCall) {
 			failures = append(failures, ecrMissingDigestAndTag(ref))
 			continue
 		case id.ImageTag == "":
-			gone, err = a.ecrDeleteDigest(in.RepositoryName, id.ImageDigest)
+			gone, err = e.deleteDigest(in.RepositoryName, id.ImageDigest)
 		default:
 			// A tag and a digest must name the same image.
 			if _, aerr := ecrLookup(images, []ecrImageID{id}, in.RepositoryName); id.ImageDigest != "" && aerr != nil {
@@ -221,7 +221,7 @@ func (a *API) ecrBatchDeleteImage(c *apiCall) {
 				continue
 			}
 			var digest string
-			digest, _, err = a.store.Registry().UntagImage(in.RepositoryName, id.ImageTag)
+			digest, _, err = e.registry.UntagImage(in.RepositoryName, id.ImageTag)
 			gone = []ecrImageRef{{ImageDigest: digest, ImageTag: id.ImageTag}}
 		}
 		var noImage errNoImage
@@ -229,7 +229,7 @@ func (a *API) ecrBatchDeleteImage(c *apiCall) {
 		case errors.As(err, &noImage):
 			failures = append(failures, ecrImageNotFound(ref, "Requested image not found"))
 		case err != nil:
-			ecrError(c, a.ecrStoreError(in.RepositoryName, err))
+			ecrError(c, ecrStoreError(in.RepositoryName, err))
 			return
 		default:
 			deleted = append(deleted, gone...)
@@ -238,10 +238,10 @@ func (a *API) ecrBatchDeleteImage(c *apiCall) {
 	ecrWrite(c, http.StatusOK, map[string]any{"imageIds": deleted, "failures": failures})
 }
 
-// ecrDeleteDigest deletes the image digest and names what went: one ID
+// deleteDigest deletes the image digest and names what went: one ID
 // per tag, or the bare digest of an untagged image.
-func (a *API) ecrDeleteDigest(repo, digest string) ([]ecrImageRef, error) {
-	tags, err := a.store.Registry().DeleteImage(repo, digest)
+func (e *ecrAPI) deleteDigest(repo, digest string) ([]ecrImageRef, error) {
+	tags, err := e.registry.DeleteImage(repo, digest)
 	if err != nil {
 		return nil, err
 	}
@@ -257,7 +257,7 @@ func (a *API) ecrDeleteDigest(repo, digest string) ([]ecrImageRef, error) {
 
 // ecrStoreError answers a Store failure other than a missing image: the
 // repository went away during the call, or the Store itself failed.
-func (a *API) ecrStoreError(repo string, err error) *apiError {
+func ecrStoreError(repo string, err error) *apiError {
 	var noRepo errNoRepository
 	if errors.As(err, &noRepo) {
 		return errECRNoRepository(repo, AccountID)
@@ -276,9 +276,9 @@ func ecrDecode(c *apiCall, op string, v any) bool {
 	return true
 }
 
-// ecrBatchImagesOf checks a batch call's parameters as ECR does and
+// batchImagesOf checks a batch call's parameters as ECR does and
 // returns the repository's images, or answers the call.
-func (a *API) ecrBatchImagesOf(c *apiCall, in *ecrBatchImages) ([]Image, bool) {
+func (e *ecrAPI) batchImagesOf(c *apiCall, in *ecrBatchImages) ([]Image, bool) {
 	switch {
 	case in.RepositoryName == "":
 		ecrError(c, errECRInvalid("Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must not be empty'"))
@@ -290,15 +290,15 @@ func (a *API) ecrBatchImagesOf(c *apiCall, in *ecrBatchImages) ([]Image, bool) {
 		ecrError(c, errECRNoRepository(in.RepositoryName, in.RegistryID))
 		return nil, false
 	}
-	return a.ecrImagesOf(c, in.RepositoryName)
+	return e.imagesOf(c, in.RepositoryName)
 }
 
-// ecrImagesOf returns the images of the repository, or answers the call
+// imagesOf returns the images of the repository, or answers the call
 // when there is no such repository or the Store fails.
-func (a *API) ecrImagesOf(c *apiCall, repo string) ([]Image, bool) {
-	images, err := a.store.Registry().Images(repo)
+func (e *ecrAPI) imagesOf(c *apiCall, repo string) ([]Image, bool) {
+	images, err := e.registry.Images(repo)
 	if err != nil {
-		ecrError(c, a.ecrStoreError(repo, err))
+		ecrError(c, ecrStoreError(repo, err))
 		return nil, false
 	}
 	return images, true
