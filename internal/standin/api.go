@@ -46,15 +46,17 @@ const apiMaxRequestBody = 4 << 20
 // reads the Store on every request, because the provider plugin processes
 // write it while the API runs. Signatures are not checked.
 type API struct {
-	store *Store
-	ecr   *ecrAPI
+	store    *Store
+	dynamoDB *dynamoDBAPI
+	ecr      *ecrAPI
 }
 
 // NewAPI returns an API over store.
 func NewAPI(store *Store) *API {
 	return &API{
-		store: store,
-		ecr:   &ecrAPI{store: store, registry: store.Registry()},
+		store:    store,
+		dynamoDB: &dynamoDBAPI{store: store, tables: ddbTables{store: store}},
+		ecr:      &ecrAPI{store: store, registry: store.Registry()},
 	}
 }
 
@@ -69,7 +71,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(r.URL.Path, "/service/"):
 		a.serveCloudWatch(c)
 	case ddbIsTarget(r.Header.Get("X-Amz-Target")):
-		a.serveDynamoDB(c)
+		a.dynamoDB.serve(c)
 	case taggingIsTarget(r.Header.Get("X-Amz-Target")):
 		a.serveTagging(c)
 	case ecrIsTarget(r.Header.Get("X-Amz-Target")):

@@ -64,16 +64,22 @@ type ddbTable struct {
 // when the resource does not declare it).
 type ddbKeyAttr struct{ name, typ string }
 
-// serveDynamoDB answers an awsJson1_0 request whose X-Amz-Target is
+// dynamoDBAPI answers DynamoDB's item calls on the Store's tables.
+type dynamoDBAPI struct {
+	store  *Store
+	tables ddbTables
+}
+
+// serve answers an awsJson1_0 request whose X-Amz-Target is
 // DynamoDB_20120810.<Op>.
-func (a *API) serveDynamoDB(c *apiCall) {
+func (d *dynamoDBAPI) serve(c *apiCall) {
 	op := strings.TrimPrefix(c.r.Header.Get("X-Amz-Target"), ddbTargetPrefix)
-	faults, aerr := apiFaultsInForce(a.store)
+	faults, aerr := apiFaultsInForce(d.store)
 	if aerr != nil {
 		ddbError(c, aerr, nil)
 		return
 	}
-	if t, aerr := apiThrottled(a.store, apiSvcDynamoDB, faults); aerr != nil || t {
+	if t, aerr := apiThrottled(d.store, apiSvcDynamoDB, faults); aerr != nil || t {
 		if aerr == nil {
 			// The throttling error the item calls model; the SDK's default
 			// retryer backs off on it.
@@ -85,21 +91,21 @@ func (a *API) serveDynamoDB(c *apiCall) {
 	}
 	switch op {
 	case "PutItem":
-		a.ddbPutItem(c)
+		d.putItem(c)
 	case "GetItem":
-		a.ddbGetItem(c)
+		d.getItem(c)
 	case "DeleteItem":
-		a.ddbDeleteItem(c)
+		d.deleteItem(c)
 	default:
 		ddbError(c, &apiError{Status: http.StatusBadRequest, Code: "UnknownOperationException", Shape: ddbUnknownOpShape,
 			Message: "stand-in AWS API: DynamoDB operation " + op + " is not implemented (only PutItem, GetItem and DeleteItem)"}, nil)
 	}
 }
 
-// ddbPutItem writes Item unless ConditionExpression, evaluated against the
+// putItem writes Item unless ConditionExpression, evaluated against the
 // item it would replace, is false.
-func (a *API) ddbPutItem(c *apiCall) {
-	in, table, aerr := a.ddbRequestFor(c, "PutItem")
+func (d *dynamoDBAPI) putItem(c *apiCall) {
+	in, table, aerr := d.requestFor(c, "PutItem")
 	if aerr != nil {
 		ddbError(c, aerr, nil)
 		return
@@ -119,17 +125,17 @@ func (a *API) ddbPutItem(c *apiCall) {
 		ddbError(c, aerr, nil)
 		return
 	}
-	a.ddbConditionalWrite(c, in, table, key, func(items ddbItems, _ ddbItem) bool {
+	d.conditionalWrite(c, in, table, key, func(items ddbItems, _ ddbItem) bool {
 		items[key] = in.Item
 		return true
 	})
 }
 
-// ddbConditionalWrite evaluates the request's ConditionExpression against
+// conditionalWrite evaluates the request's ConditionExpression against
 // the item at key, under the table's lock, and applies write only when it
 // holds; write says whether it changed anything. It answers as DynamoDB
 // does, with the old item when the request asks for it.
-func (a *API) ddbConditionalWrite(c *apiCall, in *ddbRequest, table *ddbTable, key string, write func(items ddbItems, old ddbItem) bool) {
+func (d *dynamoDBAPI) conditionalWrite(c *apiCall, in *ddbRequest, table *ddbTable, key string, write func(items ddbItems, old ddbItem) bool) {
 	cond, rv, rvFail, aerr := ddbWriteOptions(in)
 	if aerr != nil {
 		ddbError(c, aerr, nil)
@@ -137,7 +143,7 @@ func (a *API) ddbConditionalWrite(c *apiCall, in *ddbRequest, table *ddbTable, k
 	}
 	var old ddbItem
 	failed := false
-	err := ddbTables{store: a.store}.withItems(table.id, true, func(items ddbItems) (bool, error) {
+	err := d.tables.withItems(table.id, true, func(items ddbItems) (bool, error) {
 		old = items[key]
 		if cond != nil && !cond.eval(old) {
 			failed = true
@@ -152,10 +158,10 @@ func (a *API) ddbConditionalWrite(c *apiCall, in *ddbRequest, table *ddbTable, k
 	ddbWriteResult(c, old, failed, rv, rvFail)
 }
 
-// ddbDeleteItem deletes the item at Key unless ConditionExpression,
+// deleteItem deletes the item at Key unless ConditionExpression,
 // evaluated against that item, is false.
-func (a *API) ddbDeleteItem(c *apiCall) {
-	in, table, aerr := a.ddbRequestFor(c, "DeleteItem")
+func (d *dynamoDBAPI) deleteItem(c *apiCall) {
+	in, table, aerr := d.requestFor(c, "DeleteItem")
 	if aerr != nil {
 		ddbError(c, aerr, nil)
 		return
@@ -165,7 +171,7 @@ func (a *API) ddbDeleteItem(c *apiCall) {
 		ddbError(c, aerr, nil)
 		return
 	}
-	a.ddbConditionalWrite(c, in, table, key, func(items ddbItems, old ddbItem) bool {
+	d.conditionalWrite(c, in, table, key, func(items ddbItems, old ddbItem) bool {
 		if old == nil {
 			return false
 		}
@@ -174,10 +180,10 @@ func (a *API) ddbDeleteItem(c *apiCall) {
 	})
 }
 
-// ddbGetItem answers the item at Key. Every read is strongly consistent:
+// getItem answers the item at Key. Every read is strongly consistent:
 // writes hold the table's lock until their file is in place.
-func (a *API) ddbGetItem(c *apiCall) {
-	in, table, aerr := a.ddbRequestFor(c, "GetItem")
+func (d *dynamoDBAPI) getItem(c *apiCall) {
+	in, table, aerr := d.requestFor(c, "GetItem")
 	if aerr != nil {
 		ddbError(c, aerr, nil)
 		return
@@ -197,7 +203,7 @@ func (a *API) ddbGetItem(c *apiCall) {
 		return
 	}
 	var item ddbItem
-	err := ddbTables{store: a.store}.withItems(table.id, false, func(items ddbItems) (bool, error) {
+	err := d.tables.withItems(table.id, false, func(items ddbItems) (bool, error) {
 		item = items[key]
 		return false, nil
 	})
@@ -212,8 +218,8 @@ func (a *API) ddbGetItem(c *apiCall) {
 	ddbWrite(c, http.StatusOK, out)
 }
 
-// ddbRequestFor decodes the request and finds its table.
-func (a *API) ddbRequestFor(c *apiCall, op string) (*ddbRequest, *ddbTable, *apiError) {
+// requestFor decodes the request and finds its table.
+func (d *dynamoDBAPI) requestFor(c *apiCall, op string) (*ddbRequest, *ddbTable, *apiError) {
 	var in ddbRequest
 	if err := json.NewDecoder(c.r.Body).Decode(&in); err != nil {
 		return nil, nil, &apiError{Status: http.StatusBadRequest, Code: "SerializationException", Shape: ddbSerializationShape,
@@ -231,16 +237,16 @@ func (a *API) ddbRequestFor(c *apiCall, op string) (*ddbRequest, *ddbTable, *api
 	if in.TableName == "" {
 		return nil, nil, ddbInvalid("1 validation error detected: Value null at 'tableName' failed to satisfy constraint: Member must not be null")
 	}
-	table, aerr := a.ddbTable(in.TableName)
+	table, aerr := d.table(in.TableName)
 	if aerr != nil {
 		return nil, nil, aerr
 	}
 	return &in, table, nil
 }
 
-// ddbTable finds the Table resource whose name output is name.
-func (a *API) ddbTable(name string) (*ddbTable, *apiError) {
-	tables, aerr := apiResourcesOf(a.store, apiTypeDynamoDBTable)
+// table finds the Table resource whose name output is name.
+func (d *dynamoDBAPI) table(name string) (*ddbTable, *apiError) {
+	tables, aerr := apiResourcesOf(d.store, apiTypeDynamoDBTable)
 	if aerr != nil {
 		return nil, aerr
 	}
