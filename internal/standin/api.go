@@ -46,17 +46,19 @@ const apiMaxRequestBody = 4 << 20
 // reads the Store on every request, because the provider plugin processes
 // write it while the API runs. Signatures are not checked.
 type API struct {
-	store    *Store
-	dynamoDB *dynamoDBAPI
-	ecr      *ecrAPI
+	store      *Store
+	cloudWatch *cloudWatchAPI
+	dynamoDB   *dynamoDBAPI
+	ecr        *ecrAPI
 }
 
 // NewAPI returns an API over store.
 func NewAPI(store *Store) *API {
 	return &API{
-		store:    store,
-		dynamoDB: &dynamoDBAPI{store: store, tables: ddbTables{store: store}},
-		ecr:      &ecrAPI{store: store, registry: store.Registry()},
+		store:      store,
+		cloudWatch: &cloudWatchAPI{store: store},
+		dynamoDB:   &dynamoDBAPI{store: store, tables: ddbTables{store: store}},
+		ecr:        &ecrAPI{store: store, registry: store.Registry()},
 	}
 }
 
@@ -69,7 +71,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Amzn-RequestId", c.id)
 	switch {
 	case strings.HasPrefix(r.URL.Path, "/service/"):
-		a.serveCloudWatch(c)
+		a.cloudWatch.serve(c)
 	case ddbIsTarget(r.Header.Get("X-Amz-Target")):
 		a.dynamoDB.serve(c)
 	case taggingIsTarget(r.Header.Get("X-Amz-Target")):

@@ -29,21 +29,27 @@ const (
 // ListMetrics reports the first.
 var cwALBMetrics = []string{"RequestCount", "ActiveConnectionCount"}
 
-// serveCloudWatch answers an RPCv2 CBOR request:
+// cloudWatchAPI answers CloudWatch's metric and alarm calls from the
+// Store's load balancers and alarms and the faults in force.
+type cloudWatchAPI struct {
+	store *Store
+}
+
+// serve answers an RPCv2 CBOR request:
 // POST /service/GraniteServiceVersion20100801/operation/{Op}.
-func (a *API) serveCloudWatch(c *apiCall) {
+func (cw *cloudWatchAPI) serve(c *apiCall) {
 	if !strings.HasPrefix(c.r.URL.Path, cloudWatchOpPrefix) {
 		cborError(c, &apiError{Status: http.StatusBadRequest, Code: "UnknownOperationException",
 			Message: "stand-in AWS API: " + c.r.URL.Path + " is not a call of a service the stand-in knows (only CloudWatch speaks RPCv2 CBOR here)"})
 		return
 	}
 	op := strings.TrimPrefix(c.r.URL.Path, cloudWatchOpPrefix)
-	faults, aerr := apiFaultsInForce(a.store)
+	faults, aerr := apiFaultsInForce(cw.store)
 	if aerr != nil {
 		cborError(c, aerr)
 		return
 	}
-	if t, aerr := apiThrottled(a.store, apiSvcCloudWatch, faults); aerr != nil || t {
+	if t, aerr := apiThrottled(cw.store, apiSvcCloudWatch, faults); aerr != nil || t {
 		if aerr == nil {
 			aerr = errAPIThrottled(apiSvcCloudWatch)
 			aerr.Shape = "ThrottlingException"
@@ -54,11 +60,11 @@ func (a *API) serveCloudWatch(c *apiCall) {
 	var handler func(*apiCall, smithycbor.Map, []Fault) (smithycbor.Map, *apiError)
 	switch op {
 	case "GetMetricData":
-		handler = a.getMetricData
+		handler = cw.getMetricData
 	case "ListMetrics":
-		handler = a.listMetrics
+		handler = cw.listMetrics
 	case "DescribeAlarms":
-		handler = a.describeAlarms
+		handler = cw.describeAlarms
 	default:
 		cborError(c, &apiError{Status: http.StatusBadRequest, Code: "InvalidAction", Shape: "UnknownOperationException",
 			Message: "stand-in AWS API: CloudWatch operation " + op + " is not implemented"})
@@ -136,7 +142,7 @@ type cwQuery struct {
 // or whose tags match a queried load balancer, fails the call the way
 // CloudWatch's InternalServiceFault does. Pages hold MaxDatapoints
 // datapoints; times come from the request only, never from the clock.
-func (a *API) getMetricData(_ *apiCall, in smithycbor.Map, faults []Fault) (smithycbor.Map, *apiError) {
+func (cw *cloudWatchAPI) getMetricData(_ *apiCall, in smithycbor.Map, faults []Fault) (smithycbor.Map, *apiError) {
 	start, err := cwTime(in, "StartTime")
 	if err != nil {
 		return nil, errCWInvalidParameter("%v", err)
@@ -171,7 +177,7 @@ func (a *API) getMetricData(_ *apiCall, in smithycbor.Map, faults []Fault) (smit
 		descending = v == "TimestampDescending"
 	}
 
-	lbs, aerr := apiResourcesOf(a.store, apiTypeLoadBalancer, apiTypeLoadBalancerALB)
+	lbs, aerr := apiResourcesOf(cw.store, apiTypeLoadBalancer, apiTypeLoadBalancerALB)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -327,7 +333,7 @@ func cwParseQuery(qm smithycbor.Map, lbs []Resource) (cwQuery, *Resource, bool, 
 // listMetrics answers ListMetrics: one RequestCount metric in
 // AWS/ApplicationELB for every application load balancer in the Store
 // that the Namespace, MetricName and Dimensions filters select.
-func (a *API) listMetrics(_ *apiCall, in smithycbor.Map, _ []Fault) (smithycbor.Map, *apiError) {
+func (cw *cloudWatchAPI) listMetrics(_ *apiCall, in smithycbor.Map, _ []Fault) (smithycbor.Map, *apiError) {
 	ns, _ := in["Namespace"].(smithycbor.String)
 	name, _ := in["MetricName"].(smithycbor.String)
 	type dimFilter struct {
@@ -342,7 +348,7 @@ func (a *API) listMetrics(_ *apiCall, in smithycbor.Map, _ []Fault) (smithycbor.
 		v, hasValue := dm["Value"].(smithycbor.String)
 		filters = append(filters, dimFilter{name: string(n), value: string(v), hasValue: hasValue})
 	}
-	lbs, aerr := apiResourcesOf(a.store, apiTypeLoadBalancer, apiTypeLoadBalancerALB)
+	lbs, aerr := apiResourcesOf(cw.store, apiTypeLoadBalancer, apiTypeLoadBalancerALB)
 	if aerr != nil {
 		return nil, aerr
 	}

@@ -37,7 +37,7 @@ type cwAlarm struct {
 // the fault's Nth call on. A call counts for a fault when the alarms it
 // asks about include one the fault selects, so other callers polling
 // other alarms do not move it.
-func (a *API) describeAlarms(_ *apiCall, in smithycbor.Map, faults []Fault) (smithycbor.Map, *apiError) {
+func (cw *cloudWatchAPI) describeAlarms(_ *apiCall, in smithycbor.Map, faults []Fault) (smithycbor.Map, *apiError) {
 	for _, p := range []string{"ActionPrefix", "ChildrenOfAlarmName", "ParentsOfAlarmName"} {
 		if _, ok := in[p]; ok {
 			return nil, errCWInvalidParameter("stand-in AWS API: DescribeAlarms parameter %s is not implemented", p)
@@ -77,7 +77,7 @@ func (a *API) describeAlarms(_ *apiCall, in smithycbor.Map, faults []Fault) (smi
 		size = n
 	}
 
-	alarms, aerr := a.alarms(types, func(name string) bool {
+	alarms, aerr := cw.alarms(types, func(name string) bool {
 		if len(names) > 0 {
 			return slices.Contains(names, name)
 		}
@@ -86,7 +86,7 @@ func (a *API) describeAlarms(_ *apiCall, in smithycbor.Map, faults []Fault) (smi
 	if aerr != nil {
 		return nil, aerr
 	}
-	if aerr := a.applyAlarmFaults(alarms, faults); aerr != nil {
+	if aerr := cw.applyAlarmFaults(alarms, faults); aerr != nil {
 		return nil, aerr
 	}
 	if sv, ok := in["StateValue"].(smithycbor.String); ok && sv != "" {
@@ -123,7 +123,7 @@ func (a *API) describeAlarms(_ *apiCall, in smithycbor.Map, faults []Fault) (smi
 
 // alarms lists the alarms of the asked types whose names want accepts,
 // in name order, all OK.
-func (a *API) alarms(types []string, want func(name string) bool) ([]cwAlarm, *apiError) {
+func (cw *cloudWatchAPI) alarms(types []string, want func(name string) bool) ([]cwAlarm, *apiError) {
 	var resTypes []string
 	if slices.Contains(types, "MetricAlarm") {
 		resTypes = append(resTypes, apiTypeMetricAlarm)
@@ -134,7 +134,7 @@ func (a *API) alarms(types []string, want func(name string) bool) ([]cwAlarm, *a
 	if len(resTypes) == 0 {
 		return nil, nil
 	}
-	res, aerr := apiResourcesOf(a.store, resTypes...)
+	res, aerr := apiResourcesOf(cw.store, resTypes...)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -156,7 +156,7 @@ func (a *API) alarms(types []string, want func(name string) bool) ([]cwAlarm, *a
 // applyAlarmFaults puts the alarms an alarm fault selects in ALARM, once
 // the fault's counter (in the Store, so calls count across processes)
 // reaches its Nth call.
-func (a *API) applyAlarmFaults(alarms []cwAlarm, faults []Fault) *apiError {
+func (cw *cloudWatchAPI) applyAlarmFaults(alarms []cwAlarm, faults []Fault) *apiError {
 	for i, f := range faults {
 		if f.Kind != FaultAlarm {
 			continue
@@ -171,7 +171,7 @@ func (a *API) applyAlarmFaults(alarms []cwAlarm, faults []Fault) *apiError {
 			continue
 		}
 		if f.Nth > 1 {
-			n, err := a.store.Next("alarm:" + strconv.Itoa(i) + ":" + f.String())
+			n, err := cw.store.Next("alarm:" + strconv.Itoa(i) + ":" + f.String())
 			if err != nil {
 				return errAPIInternal(err)
 			}
