@@ -50,6 +50,7 @@ type API struct {
 	cloudWatch *cloudWatchAPI
 	dynamoDB   *dynamoDBAPI
 	ecr        *ecrAPI
+	route53    *route53API
 }
 
 // NewAPI returns an API over store.
@@ -59,6 +60,7 @@ func NewAPI(store *Store) *API {
 		cloudWatch: &cloudWatchAPI{store: store},
 		dynamoDB:   &dynamoDBAPI{store: store, tables: ddbTables{store: store}},
 		ecr:        &ecrAPI{store: store, registry: store.Registry()},
+		route53:    &route53API{store: store},
 	}
 }
 
@@ -67,7 +69,7 @@ func NewAPI(store *Store) *API {
 // caller's protocol that names the operation.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, apiMaxRequestBody)
-	c := &apiCall{api: a, w: w, r: r, id: apiRequestID()}
+	c := &apiCall{w: w, r: r, id: apiRequestID()}
 	w.Header().Set("X-Amzn-RequestId", c.id)
 	switch {
 	case strings.HasPrefix(r.URL.Path, "/service/"):
@@ -81,7 +83,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Header.Get("X-Amz-Target") != "":
 		a.serveSQS(c)
 	case strings.HasPrefix(r.URL.Path, route53Prefix):
-		a.serveRoute53(c)
+		a.route53.serve(c)
 	default:
 		a.serveQuery(c)
 	}
@@ -116,10 +118,9 @@ func (a *API) Serve() (url string, stop func() error, err error) {
 
 // apiCall is one request being answered.
 type apiCall struct {
-	api *API
-	w   http.ResponseWriter
-	r   *http.Request
-	id  string
+	w  http.ResponseWriter
+	r  *http.Request
+	id string
 }
 
 // apiError is an AWS error as one service's protocol puts it on the wire.

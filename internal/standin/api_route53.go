@@ -146,17 +146,23 @@ func updateRoute53(dir string, fn func(*route53State) error) error {
 	return writeAtomic(filepath.Join(dir, route53File), data)
 }
 
-// serveRoute53 answers the REST-XML calls under /2013-04-01/.
-func (a *API) serveRoute53(c *apiCall) {
+// route53API answers Route53's record change calls, keeping the changes
+// and the record sets they leave in the Store's directory.
+type route53API struct {
+	store *Store
+}
+
+// serve answers the REST-XML calls under /2013-04-01/.
+func (r53 *route53API) serve(c *apiCall) {
 	rest := strings.Trim(strings.TrimPrefix(c.r.URL.Path, route53Prefix), "/")
 	parts := strings.Split(rest, "/")
 	op := route53Operation(c.r.Method, parts)
-	faults, aerr := apiFaultsInForce(a.store)
+	faults, aerr := apiFaultsInForce(r53.store)
 	if aerr != nil {
 		c.queryError(route53Svc, aerr)
 		return
 	}
-	if t, aerr := apiThrottled(a.store, apiSvcRoute53, faults); aerr != nil || t {
+	if t, aerr := apiThrottled(r53.store, apiSvcRoute53, faults); aerr != nil || t {
 		if aerr == nil {
 			aerr = errAPIThrottled(apiSvcRoute53)
 		}
@@ -165,9 +171,9 @@ func (a *API) serveRoute53(c *apiCall) {
 	}
 	switch op {
 	case "ChangeResourceRecordSets":
-		a.changeResourceRecordSets(c, parts[1])
+		r53.changeResourceRecordSets(c, parts[1])
 	case "GetChange":
-		a.getChange(c, parts[1], faults)
+		r53.getChange(c, parts[1], faults)
 	default:
 		c.queryError(route53Svc, &apiError{Status: http.StatusBadRequest, Code: "InvalidAction",
 			Message: "stand-in AWS API: Route53 operation " + op + " is not implemented"})
@@ -238,7 +244,7 @@ func (e route53InvalidBatch) Error() string { return strings.Join(e, "; ") }
 // answers PENDING with a new change ID. The batch is checked the way
 // Route53 checks it: CREATE of an existing record and DELETE of a missing
 // or different one reject the whole batch.
-func (a *API) changeResourceRecordSets(c *apiCall, zone string) {
+func (r53 *route53API) changeResourceRecordSets(c *apiCall, zone string) {
 	var req route53BatchXML
 	if err := xml.NewDecoder(c.r.Body).Decode(&req); err != nil {
 		c.queryError(route53Svc, &apiError{Status: http.StatusBadRequest, Code: "InvalidInput",
@@ -252,7 +258,7 @@ func (a *API) changeResourceRecordSets(c *apiCall, zone string) {
 	}
 	id := route53ChangeID()
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	err := updateRoute53(c.api.store.Dir(), func(st *route53State) error {
+	err := updateRoute53(r53.store.Dir(), func(st *route53State) error {
 		records := slices.Clone(st.Records)
 		var problems route53InvalidBatch
 		var changes []Route53Change
@@ -325,9 +331,9 @@ const route53Time = "2006-01-02T15:04:05.000Z"
 
 // getChange answers GetChange: INSYNC, or PENDING while a change-pending
 // fault is in force; an unknown ID is NoSuchChange.
-func (a *API) getChange(c *apiCall, id string, faults []Fault) {
+func (r53 *route53API) getChange(c *apiCall, id string, faults []Fault) {
 	id = strings.TrimPrefix(id, "/change/")
-	st, err := readRoute53(a.store.Dir())
+	st, err := readRoute53(r53.store.Dir())
 	if err != nil {
 		c.queryError(route53Svc, errAPIInternal(err))
 		return
