@@ -50,6 +50,7 @@ type API struct {
 	cloudWatch *cloudWatchAPI
 	dynamoDB   *dynamoDBAPI
 	ecr        *ecrAPI
+	query      *queryAPI
 	route53    *route53API
 }
 
@@ -60,6 +61,7 @@ func NewAPI(store *Store) *API {
 		cloudWatch: &cloudWatchAPI{store: store},
 		dynamoDB:   &dynamoDBAPI{store: store, tables: ddbTables{store: store}},
 		ecr:        &ecrAPI{store: store, registry: store.Registry()},
+		query:      &queryAPI{store: store},
 		route53:    &route53API{store: store},
 	}
 }
@@ -85,7 +87,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(r.URL.Path, route53Prefix):
 		a.route53.serve(c)
 	default:
-		a.serveQuery(c)
+		a.query.serve(c)
 	}
 }
 

@@ -263,7 +263,7 @@ type asgTagXML struct {
 // selections, paginated by MaxRecords and NextToken. The token is the last
 // name of the previous page, so pages stay consistent while groups come
 // and go.
-func (a *API) describeAutoScalingGroups(c *apiCall, form url.Values, faults []Fault) (any, *apiError) {
+func (q *queryAPI) describeAutoScalingGroups(c *apiCall, form url.Values, faults []Fault) (any, *apiError) {
 	names := queryList(form, "AutoScalingGroupNames")
 	var filters []asgFilter
 	for i := 1; i <= queryMembers(form, "Filters", "Name"); i++ {
@@ -292,7 +292,7 @@ func (a *API) describeAutoScalingGroups(c *apiCall, form url.Values, faults []Fa
 		after = string(raw)
 	}
 
-	resources, aerr := apiResourcesOf(a.store, apiTypeASG)
+	resources, aerr := apiResourcesOf(q.store, apiTypeASG)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -408,9 +408,9 @@ type asgActivityXML struct {
 // instance a group holds in Terminating:Wait; the stand-in keeps no other
 // history. A mid-lifecycle termination is the activity AWS reports while
 // the hook waits.
-func (a *API) describeScalingActivities(c *apiCall, form url.Values, faults []Fault) (any, *apiError) {
+func (q *queryAPI) describeScalingActivities(c *apiCall, form url.Values, faults []Fault) (any, *apiError) {
 	name := form.Get("AutoScalingGroupName")
-	resources, aerr := apiResourcesOf(a.store, apiTypeASG)
+	resources, aerr := apiResourcesOf(q.store, apiTypeASG)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -466,12 +466,12 @@ const (
 )
 
 // describeLifecycleHooks answers from the group's initialLifecycleHooks.
-func (a *API) describeLifecycleHooks(c *apiCall, form url.Values, faults []Fault) (any, *apiError) {
+func (q *queryAPI) describeLifecycleHooks(c *apiCall, form url.Values, faults []Fault) (any, *apiError) {
 	name := form.Get("AutoScalingGroupName")
 	if name == "" {
 		return nil, errQueryValidation("1 validation error detected: Value null at 'autoScalingGroupName' failed to satisfy constraint: Member must not be null")
 	}
-	resources, aerr := apiResourcesOf(a.store, apiTypeASG)
+	resources, aerr := apiResourcesOf(q.store, apiTypeASG)
 	if aerr != nil {
 		return nil, aerr
 	}

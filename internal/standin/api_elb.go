@@ -45,12 +45,12 @@ type elbTargetDescriptionXML struct {
 // that lists the target group's ARN, on the target group's port; Pending
 // instances are not registered yet. A targets-unhealthy fault matching the
 // target group's or the Auto Scaling group's tags makes them unhealthy.
-func (a *API) describeTargetHealth(c *apiCall, form url.Values, faults []Fault) (any, *apiError) {
+func (q *queryAPI) describeTargetHealth(c *apiCall, form url.Values, faults []Fault) (any, *apiError) {
 	arn := form.Get("TargetGroupArn")
 	if arn == "" {
 		return nil, errQueryValidation("1 validation error detected: Value null at 'targetGroupArn' failed to satisfy constraint: Member must not be null")
 	}
-	resources, aerr := apiResourcesOf(a.store, apiTypeTargetGroup, apiTypeTargetGroupALB, apiTypeASG)
+	resources, aerr := apiResourcesOf(q.store, apiTypeTargetGroup, apiTypeTargetGroupALB, apiTypeASG)
 	if aerr != nil {
 		return nil, aerr
 	}

@@ -16,7 +16,7 @@ type querySvc struct {
 }
 
 // queryHandler answers one awsQuery action.
-type queryHandler func(*API, *apiCall, url.Values, []Fault) (any, *apiError)
+type queryHandler func(*queryAPI, *apiCall, url.Values, []Fault) (any, *apiError)
 
 var (
 	elbQuery = &querySvc{
@@ -35,20 +35,26 @@ var (
 func (s *querySvc) handler(action string) queryHandler {
 	switch {
 	case s == elbQuery && action == "DescribeTargetHealth":
-		return (*API).describeTargetHealth
+		return (*queryAPI).describeTargetHealth
 	case s == asgQuery && action == "DescribeAutoScalingGroups":
-		return (*API).describeAutoScalingGroups
+		return (*queryAPI).describeAutoScalingGroups
 	case s == asgQuery && action == "DescribeScalingActivities":
-		return (*API).describeScalingActivities
+		return (*queryAPI).describeScalingActivities
 	case s == asgQuery && action == "DescribeLifecycleHooks":
-		return (*API).describeLifecycleHooks
+		return (*queryAPI).describeLifecycleHooks
 	}
 	return nil
 }
 
-// serveQuery answers an awsQuery request: a form whose Action names the
+// queryAPI answers the awsQuery services, Elastic Load Balancing v2 and
+// Auto Scaling, from the Store's target groups and Auto Scaling groups.
+type queryAPI struct {
+	store *Store
+}
+
+// serve answers an awsQuery request: a form whose Action names the
 // operation and whose Version names the service.
-func (a *API) serveQuery(c *apiCall) {
+func (q *queryAPI) serve(c *apiCall) {
 	if err := c.r.ParseForm(); err != nil {
 		c.queryError(nil, &apiError{Status: http.StatusBadRequest, Code: "MalformedQueryString",
 			Message: fmt.Sprintf("stand-in AWS API: cannot parse %s %s as an AWS query request: %v", c.r.Method, c.r.URL.Path, err)})
@@ -68,12 +74,12 @@ func (a *API) serveQuery(c *apiCall) {
 				action, c.r.Form.Get("Version"))})
 		return
 	}
-	faults, aerr := apiFaultsInForce(a.store)
+	faults, aerr := apiFaultsInForce(q.store)
 	if aerr != nil {
 		c.queryError(svc, aerr)
 		return
 	}
-	if t, aerr := apiThrottled(a.store, svc.name, faults); aerr != nil || t {
+	if t, aerr := apiThrottled(q.store, svc.name, faults); aerr != nil || t {
 		if aerr == nil {
 			aerr = errAPIThrottled(svc.name)
 		}
@@ -86,7 +92,7 @@ func (a *API) serveQuery(c *apiCall) {
 			Message: fmt.Sprintf("stand-in AWS API: %s operation %s is not implemented", svc.name, action)})
 		return
 	}
-	out, aerr := handler(a, c, c.r.Form, faults)
+	out, aerr := handler(q, c, c.r.Form, faults)
 	if aerr != nil {
 		c.queryError(svc, aerr)
 		return
