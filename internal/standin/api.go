@@ -52,6 +52,7 @@ type API struct {
 	ecr        *ecrAPI
 	query      *queryAPI
 	route53    *route53API
+	sqs        *sqsAPI
 }
 
 // NewAPI returns an API over store.
@@ -63,6 +64,7 @@ func NewAPI(store *Store) *API {
 		ecr:        &ecrAPI{store: store, registry: store.Registry()},
 		query:      &queryAPI{store: store},
 		route53:    &route53API{store: store},
+		sqs:        &sqsAPI{store: store},
 	}
 }
 
@@ -83,7 +85,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case ecrIsTarget(r.Header.Get("X-Amz-Target")):
 		a.ecr.serve(c)
 	case r.Header.Get("X-Amz-Target") != "":
-		a.serveSQS(c)
+		a.sqs.serve(c)
 	case strings.HasPrefix(r.URL.Path, route53Prefix):
 		a.route53.serve(c)
 	default:

@@ -21,9 +21,14 @@ var sqsAttributes = []string{
 	"ApproximateNumberOfMessagesDelayed",
 }
 
-// serveSQS answers an awsJson1_0 request whose X-Amz-Target is
+// sqsAPI answers SQS's calls about the Store's queues.
+type sqsAPI struct {
+	store *Store
+}
+
+// serve answers an awsJson1_0 request whose X-Amz-Target is
 // AmazonSQS.<Op>.
-func (a *API) serveSQS(c *apiCall) {
+func (s *sqsAPI) serve(c *apiCall) {
 	target := c.r.Header.Get("X-Amz-Target")
 	if !strings.HasPrefix(target, sqsTargetPrefix) {
 		sqsError(c, &apiError{Status: http.StatusBadRequest, Code: "UnknownOperationException",
@@ -31,12 +36,12 @@ func (a *API) serveSQS(c *apiCall) {
 		return
 	}
 	op := strings.TrimPrefix(target, sqsTargetPrefix)
-	faults, aerr := apiFaultsInForce(a.store)
+	faults, aerr := apiFaultsInForce(s.store)
 	if aerr != nil {
 		sqsError(c, aerr)
 		return
 	}
-	if t, aerr := apiThrottled(a.store, apiSvcSQS, faults); aerr != nil || t {
+	if t, aerr := apiThrottled(s.store, apiSvcSQS, faults); aerr != nil || t {
 		if aerr == nil {
 			// SQS's modeled throttling error; the SDK retries its code.
 			aerr = &apiError{Status: http.StatusForbidden, Code: "RequestThrottled",
@@ -47,7 +52,7 @@ func (a *API) serveSQS(c *apiCall) {
 	}
 	switch op {
 	case "GetQueueAttributes":
-		a.getQueueAttributes(c)
+		s.getQueueAttributes(c)
 	default:
 		sqsError(c, &apiError{Status: http.StatusBadRequest, Code: "AWS.SimpleQueueService.UnsupportedOperation",
 			Shape: "UnsupportedOperation", Message: "stand-in AWS API: SQS operation " + op + " is not implemented"})
@@ -56,7 +61,7 @@ func (a *API) serveSQS(c *apiCall) {
 
 // getQueueAttributes answers GetQueueAttributes for the Queue resource
 // whose url output is QueueUrl.
-func (a *API) getQueueAttributes(c *apiCall) {
+func (s *sqsAPI) getQueueAttributes(c *apiCall) {
 	var in struct {
 		QueueURL       string   `json:"QueueUrl"`
 		AttributeNames []string `json:"AttributeNames"`
@@ -66,7 +71,7 @@ func (a *API) getQueueAttributes(c *apiCall) {
 			Message: "stand-in AWS API: GetQueueAttributes body is not JSON: " + err.Error()})
 		return
 	}
-	queues, aerr := apiResourcesOf(a.store, apiTypeQueue)
+	queues, aerr := apiResourcesOf(s.store, apiTypeQueue)
 	if aerr != nil {
 		sqsError(c, aerr)
 		return
