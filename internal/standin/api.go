@@ -53,6 +53,7 @@ type API struct {
 	query      *queryAPI
 	route53    *route53API
 	sqs        *sqsAPI
+	tagging    *taggingAPI
 }
 
 // NewAPI returns an API over store.
@@ -65,6 +66,7 @@ func NewAPI(store *Store) *API {
 		query:      &queryAPI{store: store},
 		route53:    &route53API{store: store},
 		sqs:        &sqsAPI{store: store},
+		tagging:    &taggingAPI{store: store},
 	}
 }
 
@@ -81,7 +83,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case ddbIsTarget(r.Header.Get("X-Amz-Target")):
 		a.dynamoDB.serve(c)
 	case taggingIsTarget(r.Header.Get("X-Amz-Target")):
-		a.serveTagging(c)
+		a.tagging.serve(c)
 	case ecrIsTarget(r.Header.Get("X-Amz-Target")):
 		a.ecr.serve(c)
 	case r.Header.Get("X-Amz-Target") != "":

@@ -44,14 +44,20 @@ type taggingMapping struct {
 	Tags        []taggingTag
 }
 
-func (a *API) serveTagging(c *apiCall) {
+// taggingAPI answers GetResources about the instances of the Store's Auto
+// Scaling groups.
+type taggingAPI struct {
+	store *Store
+}
+
+func (rgt *taggingAPI) serve(c *apiCall) {
 	op := strings.TrimPrefix(c.r.Header.Get("X-Amz-Target"), taggingTargetPrefix)
-	faults, aerr := apiFaultsInForce(a.store)
+	faults, aerr := apiFaultsInForce(rgt.store)
 	if aerr != nil {
 		taggingError(c, aerr)
 		return
 	}
-	if t, aerr := apiThrottled(a.store, apiSvcTagging, faults); aerr != nil || t {
+	if t, aerr := apiThrottled(rgt.store, apiSvcTagging, faults); aerr != nil || t {
 		if aerr == nil {
 			aerr = &apiError{Status: http.StatusBadRequest, Code: "ThrottledException", Message: "Rate exceeded (stand-in throttle fault on tagging)"}
 		}
@@ -97,7 +103,7 @@ func (a *API) serveTagging(c *apiCall) {
 		}
 		after = string(raw)
 	}
-	resources, aerr := apiResourcesOf(a.store, apiTypeASG)
+	resources, aerr := apiResourcesOf(rgt.store, apiTypeASG)
 	if aerr != nil {
 		taggingError(c, aerr)
 		return
