@@ -44,7 +44,10 @@ const apiMaxRequestBody = 4 << 20
 // (X-Amz-Target) for SQS and DynamoDB, awsJson1_1 (X-Amz-Target) for ECR
 // and the Resource Groups Tagging API, and RPCv2 CBOR for CloudWatch. It
 // reads the Store on every request, because the provider plugin processes
-// write it while the API runs. Signatures are not checked.
+// write it while the API runs. Signatures are not checked. Each service is
+// answered by a value of its own (ecrAPI, route53API...) holding only what
+// that service reads; API tells the services apart and keeps the public
+// surface.
 type API struct {
 	store      *Store
 	cloudWatch *cloudWatchAPI
