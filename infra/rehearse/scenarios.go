@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/video-platform/video-platform/components/asgpool"
+	"github.com/video-platform/video-platform/internal/contract"
 	"github.com/video-platform/video-platform/internal/standin"
 	"github.com/video-platform/video-platform/internal/topology"
 )
@@ -339,6 +342,8 @@ func faultMatrix() []Scenario {
 				s.expect("refused", code != 0, "infra up of a live change exited %d; it must send the operator to infra swap", code)
 				expectLive(s, swapService, live)
 			}},
+		{Name: "up-stack-file-missing", Fault: "another service's copy stack file is missing when infra up --stack deploys a release to the idle copy", InMatrix: true,
+			Play: upWithAStackFileMissing},
 		{Name: "destroy-canary-target", Fault: "infra destroy of the copy that takes a 10% canary", InMatrix: true,
 			Play: func(ctx context.Context, s *scenarioRun) {
 				_, idle := swapTarget(s)
@@ -713,3 +718,73 @@ func playDestroyIdleThenSwap(ctx context.Context, s *scenarioRun) {
 }
 
 func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
+
+// upWithAStackFileMissing deploys the live copy's release to the idle copy
+// with `infra up --stack` while another service's copy has no stack file.
+// The whole env is refused as a config error before anything runs, and the
+// idle copy keeps its release; with the file back, the same command
+// deploys it, which also shows the refusal left no lock behind.
+func upWithAStackFileMissing(ctx context.Context, s *scenarioRun) {
+	live, idle := swapTarget(s)
+	name := topology.CopyStackName(s.env, swapService, idle)
+	liveCfg, err := stackConfig(s.rig.work, topology.CopyStackName(s.env, swapService, live))
+	if err != nil {
+		s.fail("setup", "read the live copy's config: %v", err)
+		return
+	}
+	cp, _ := liveCfg["video-platform:copy"].(map[string]any)
+	next, _ := cp["release"].(string)
+	before := groupRelease(s, swapService, idle)
+	if next == "" || next == before {
+		s.fail("setup", "the live copy's release %q is no new release for the idle copy (%q)", next, before)
+		return
+	}
+	var other string
+	for _, svc := range s.rig.topo.ServiceNames() {
+		if svc != swapService {
+			other = svc
+			break
+		}
+	}
+	if other == "" {
+		s.fail("setup", "the topology declares no service besides %s", swapService)
+		return
+	}
+	if !s.setConfig(ctx, name, map[string]string{"copy.release": next}) {
+		return
+	}
+	missing := topology.StackFile(topology.CopyStackName(s.env, other, idle))
+	path := filepath.Join(s.rig.work, missing)
+	saved, err := os.ReadFile(path) //nolint:gosec // inside the rehearsal's own work copy
+	if err == nil {
+		err = os.Remove(path)
+	}
+	if err != nil {
+		s.fail("setup", "take %s away: %v", missing, err)
+		return
+	}
+
+	code, out := s.infra(ctx, "", "up", s.env, "--stack", name)
+	s.expect("refused-as-config-error", code == 2, "infra up --stack %s with %s missing exited %d; want 2", name, missing, code)
+	s.expect("names-the-file", strings.Contains(out, missing), "the refusal names %s", missing)
+	s.expect("copy-untouched", groupRelease(s, swapService, idle) == before,
+		"the %s copy's group runs %q after the refusal; it ran %q", idle, groupRelease(s, swapService, idle), before)
+
+	if err := os.WriteFile(path, saved, 0o600); err != nil { //nolint:gosec // inside the rehearsal's own work copy
+		s.fail("setup", "put %s back: %v", missing, err)
+		return
+	}
+	code, _ = s.infra(ctx, "", "up", s.env, "--stack", name)
+	s.expect("deployed-with-the-file-back", code == 0 && groupRelease(s, swapService, idle) == next,
+		"with %s back, infra up exited %d and the %s copy's group runs %q; want 0 and %q", missing, code, idle, groupRelease(s, swapService, idle), next)
+}
+
+// groupRelease is the release tag of a copy's group, or "" when it has not
+// exactly one.
+func groupRelease(s *scenarioRun, svc, color string) string {
+	groups := s.world().groupsTagged(map[string]string{"env": s.env, "service": svc, "color": color})
+	if len(groups) != 1 {
+		return ""
+	}
+	return groups[0].Tags()[contract.TagRelease]
+}
