@@ -81,7 +81,7 @@ func NewAsgPool(ctx *pulumi.Context, name string, args *AsgPoolArgs, opts ...pul
 	if err := args.Validate(); err != nil {
 		return nil, fmt.Errorf("asgpool %q: %w", name, err)
 	}
-	a := args.withDefaults()
+	a := pool{args.withDefaults()}
 
 	comp := &AsgPool{}
 	if err := ctx.RegisterComponentResource(TypeToken, name, comp, opts...); err != nil {
@@ -96,7 +96,13 @@ func NewAsgPool(ctx *pulumi.Context, name string, args *AsgPoolArgs, opts ...pul
 	return comp, nil
 }
 
-func (c *AsgPool) build(ctx *pulumi.Context, name string, a AsgPoolArgs) error {
+// pool is the args with the defaults applied, as build declares the
+// children from them: the values it derives (names, tags, the user data,
+// each child's inputs) are its methods, apart from the validation of what
+// a caller passes, which stays with AsgPoolArgs.
+type pool struct{ AsgPoolArgs }
+
+func (c *AsgPool) build(ctx *pulumi.Context, name string, a pool) error {
 	parent := pulumi.Parent(c)
 	tags := a.tags()
 	identity := a.identity()
@@ -186,7 +192,7 @@ func (c *AsgPool) build(ctx *pulumi.Context, name string, a AsgPoolArgs) error {
 // back is the one gap: ignoreChanges keeps the old inputs, so a pool brought
 // back from idle with schedules keeps its zeros until its group is replaced
 // (see AsgPoolArgs.Schedules).
-func (a AsgPoolArgs) ignoredGroupChanges() []string {
+func (a pool) ignoredGroupChanges() []string {
 	var ignore []string
 	if a.ownsDesired() || a.scheduled() {
 		ignore = append(ignore, "desiredCapacity")
@@ -198,21 +204,21 @@ func (a AsgPoolArgs) ignoredGroupChanges() []string {
 }
 
 // idle is a pool scaled to nothing: schedules or a policy would bring it back.
-func (a AsgPoolArgs) idle() bool { return a.MaxSize == 0 }
+func (a pool) idle() bool { return a.MaxSize == 0 }
 
 // scheduled says whether the pool declares scheduled actions; an idle pool
 // declares none, whatever Schedules holds.
-func (a AsgPoolArgs) scheduled() bool { return !a.idle() && len(a.Schedules) > 0 }
+func (a pool) scheduled() bool { return !a.idle() && len(a.Schedules) > 0 }
 
 // ownsDesired says whether a scaling policy, here or elsewhere, sets the
 // group's desired capacity. An idle pool has none, so 0 is enforced.
-func (a AsgPoolArgs) ownsDesired() bool {
+func (a pool) ownsDesired() bool {
 	return !a.idle() && (a.Scaling != nil || a.ScalingOwnsDesired)
 }
 
 // identity tells copies of a service apart in names: the color for
 // blue/green pools, the release for transcoder groups.
-func (a AsgPoolArgs) identity() string {
+func (a pool) identity() string {
 	if a.Color != "" {
 		return a.Color
 	}
@@ -221,7 +227,7 @@ func (a AsgPoolArgs) identity() string {
 
 // namePrefix is "<env>-<service>-<identity>-", with the identity cut short
 // when a long release would overflow a launch template name.
-func (a AsgPoolArgs) namePrefix() string {
+func (a pool) namePrefix() string {
 	head := a.Env + "-" + a.Service + "-"
 	identity := a.identity()
 	if room := maxLaunchTemplatePrefix - len(head) - 1; len(identity) > room {
@@ -231,7 +237,7 @@ func (a AsgPoolArgs) namePrefix() string {
 }
 
 // tags are put on every taggable child and propagated to instances.
-func (a AsgPoolArgs) tags() map[string]string {
+func (a pool) tags() map[string]string {
 	return a.ChildTags(map[string]string{
 		contract.TagRelease: a.Release,
 		contract.TagName:    a.Env + "-" + a.Service + "-" + a.identity(),
@@ -240,7 +246,7 @@ func (a AsgPoolArgs) tags() map[string]string {
 
 // userData renders the bootstrap script once the repository URL, the log
 // group name and the environment are known, base64-encoded for EC2.
-func (a AsgPoolArgs) userData(logGroupName pulumi.StringOutput) pulumi.StringOutput {
+func (a pool) userData(logGroupName pulumi.StringOutput) pulumi.StringOutput {
 	env := a.Environment
 	if env == nil {
 		env = pulumi.StringMap{}
@@ -271,7 +277,7 @@ func (a AsgPoolArgs) userData(logGroupName pulumi.StringOutput) pulumi.StringOut
 	return pulumix.Cast[pulumi.StringOutput](rendered)
 }
 
-func (a AsgPoolArgs) launchTemplateArgs(tags map[string]string, userData pulumi.StringOutput) *ec2.LaunchTemplateArgs {
+func (a pool) launchTemplateArgs(tags map[string]string, userData pulumi.StringOutput) *ec2.LaunchTemplateArgs {
 	lt := &ec2.LaunchTemplateArgs{
 		NamePrefix:  pulumi.String(a.namePrefix()),
 		Description: pulumi.String(fmt.Sprintf("%s %s %s running release %s", a.Env, a.Service, a.identity(), a.Release)),
@@ -323,7 +329,7 @@ func (a AsgPoolArgs) launchTemplateArgs(tags map[string]string, userData pulumi.
 	return lt
 }
 
-func (a AsgPoolArgs) groupArgs(tags map[string]string, ltID, ltVersion pulumi.StringOutput) *autoscaling.GroupArgs {
+func (a pool) groupArgs(tags map[string]string, ltID, ltVersion pulumi.StringOutput) *autoscaling.GroupArgs {
 	g := &autoscaling.GroupArgs{
 		NamePrefix:             pulumi.String(a.namePrefix()),
 		VpcZoneIdentifiers:     a.SubnetIDs,
@@ -429,7 +435,7 @@ func groupTags(tags map[string]string) autoscaling.GroupTagArray {
 	return out
 }
 
-func (a AsgPoolArgs) policyArgs(groupName pulumi.StringOutput) *autoscaling.PolicyArgs {
+func (a pool) policyArgs(groupName pulumi.StringOutput) *autoscaling.PolicyArgs {
 	s := a.Scaling
 	spec := &autoscaling.PolicyTargetTrackingConfigurationPredefinedMetricSpecificationArgs{
 		PredefinedMetricType: pulumi.String("ASGAverageCPUUtilization"),

@@ -484,7 +484,7 @@ func TestDefaultsDoNotTouchCallerArgs(t *testing.T) {
 }
 
 func TestLongReleaseIsCutInNamePrefix(t *testing.T) {
-	a := AsgPoolArgs{Identity: contract.Identity{Env: "staging", Service: ServiceTranscoder}, Release: strings.Repeat("r", 128)}
+	a := pool{AsgPoolArgs{Identity: contract.Identity{Env: "staging", Service: ServiceTranscoder}, Release: strings.Repeat("r", 128)}}
 	p := a.namePrefix()
 	assert.LessOrEqual(t, len(p), maxLaunchTemplatePrefix, "prefix leaves room for the unique suffix")
 	assert.True(t, strings.HasPrefix(p, "staging-transcoder-rrr"), "prefix keeps env and service: %s", p)
